@@ -1,0 +1,168 @@
+import type { Core } from '../../core/core.js';
+import type { PathDefinition } from '../../core/path-table.js';
+import { decodeUnsealKey } from '../../core/seal.js';
+import { invalidRequest, VaultError } from '../../core/vault-error.js';
+import { FERRY_VERSION } from '../../core/version.js';
+
+/** Vault's unauthenticated seal lifecycle: init, unseal, seal-status, health, leader; and seal, rotate, key-status. */
+export function sealPaths(core: Core): PathDefinition[] {
+  const sealStatus = async (): Promise<Record<string, unknown>> => {
+    const config = await core.seal.config();
+    const progress = core.seal.progress;
+    return {
+      type: 'shamir',
+      initialized: config !== undefined,
+      sealed: core.isSealed,
+      t: config?.secret_threshold ?? 0,
+      n: config?.secret_shares ?? 0,
+      progress: progress.progress,
+      nonce: progress.nonce,
+      version: FERRY_VERSION,
+      build_date: '2026-11-27T00:00:00Z',
+      migration: false,
+      cluster_name: core.options.clusterName,
+      ...(core.isSealed ? {} : { cluster_id: await core.clusterId() }),
+      recovery_seal: false,
+      storage_type: core.physical.kind,
+    };
+  };
+
+  return [
+    {
+      pattern: 'init',
+      fields: {
+        secret_shares: { type: 'int', default: 0 },
+        secret_threshold: { type: 'int', default: 0 },
+        pgp_keys: { type: 'string-list' },
+        root_token_pgp_key: { type: 'string' },
+        stored_shares: { type: 'int' },
+        recovery_shares: { type: 'int' },
+        recovery_threshold: { type: 'int' },
+        recovery_pgp_keys: { type: 'string-list' },
+      },
+      operations: {
+        read: async () => ({ data: { initialized: await core.barrier.isInitialized() }, injectDataAtTopLevel: true }),
+        update: async ({ fields }) => {
+          if (fields.list('pgp_keys').length > 0 || fields.string('root_token_pgp_key') !== '') {
+            throw invalidRequest('PGP-encrypted unseal keys are not supported');
+          }
+          const result = await core.initialize(fields.int('secret_shares'), fields.int('secret_threshold'));
+          return {
+            data: {
+              keys: result.keys.map((k) => k.toString('hex')),
+              keys_base64: result.keys.map((k) => k.toString('base64')),
+              root_token: result.rootToken,
+            },
+            injectDataAtTopLevel: true,
+          };
+        },
+      },
+    },
+    {
+      pattern: 'unseal',
+      fields: { key: { type: 'string' }, reset: { type: 'bool' }, migrate: { type: 'bool' } },
+      operations: {
+        update: async ({ fields }) => {
+          if (fields.bool('reset')) {
+            core.seal.resetProgress();
+          } else {
+            const key = fields.string('key');
+            if (key === '') throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
+            if (!(await core.barrier.isInitialized())) throw invalidRequest('Vault is not initialized');
+            const wasSealed = core.isSealed;
+            const progress = await core.seal.submitShare(decodeUnsealKey(key));
+            if (wasSealed && !progress.sealed) await core.postUnseal();
+          }
+          return { data: await sealStatus(), injectDataAtTopLevel: true };
+        },
+      },
+    },
+    {
+      pattern: 'seal-status',
+      operations: { read: async () => ({ data: await sealStatus(), injectDataAtTopLevel: true }) },
+    },
+    {
+      pattern: 'seal',
+      operations: {
+        update: async () => {
+          await core.sealCore();
+          return {};
+        },
+      },
+    },
+    {
+      pattern: 'leader',
+      operations: {
+        read: async () => ({
+          data: {
+            ha_enabled: false,
+            is_self: true,
+            active_time: '0001-01-01T00:00:00Z',
+            leader_address: core.options.apiAddr,
+            leader_cluster_address: core.options.clusterAddr,
+            performance_standby: false,
+            performance_standby_last_remote_wal: 0,
+          },
+          injectDataAtTopLevel: true,
+        }),
+      },
+    },
+    {
+      pattern: 'health',
+      operations: { read: async ({ req }) => healthResponse(core, req.query) },
+    },
+    {
+      pattern: 'rotate',
+      operations: {
+        update: async () => {
+          await core.barrier.rotate(core.seal.currentRootKey());
+          return {};
+        },
+      },
+    },
+    {
+      pattern: 'key-status',
+      operations: {
+        read: async () => ({
+          data: {
+            term: core.barrier.activeTerm,
+            install_time: core.barrier.termInstallTime(core.barrier.activeTerm) ?? '',
+            encryptions: 0,
+          },
+          injectDataAtTopLevel: true,
+        }),
+      },
+    },
+  ];
+}
+
+const HEALTH_CODE_PARAMS = ['activecode', 'standbycode', 'sealedcode', 'uninitcode', 'drsecondarycode', 'performancestandbycode'] as const;
+
+async function healthResponse(core: Core, query: Readonly<Record<string, string>>) {
+  const codes: Record<string, number> = { activecode: 200, standbycode: 429, sealedcode: 503, uninitcode: 501, drsecondarycode: 472, performancestandbycode: 473 };
+  for (const name of HEALTH_CODE_PARAMS) {
+    const value = query[name];
+    if (value === undefined) continue;
+    const code = Number(value);
+    if (!Number.isInteger(code) || code < 100 || code > 999) throw new VaultError('invalid_request', `invalid value for "${name}"`);
+    codes[name] = code;
+  }
+  const initialized = await core.barrier.isInitialized();
+  const sealed = core.isSealed;
+  let status = codes.activecode as number;
+  if (!initialized) status = codes.uninitcode as number;
+  else if (sealed) status = codes.sealedcode as number;
+  const data: Record<string, unknown> = {
+    initialized,
+    sealed,
+    standby: false,
+    performance_standby: false,
+    replication_performance_mode: core.replication.mode(),
+    replication_dr_mode: 'disabled',
+    server_time_utc: Math.floor(Date.now() / 1000),
+    version: FERRY_VERSION,
+    cluster_name: core.options.clusterName,
+  };
+  if (!sealed && initialized) data.cluster_id = await core.clusterId();
+  return { raw: { contentType: 'application/json', body: JSON.stringify(data), status } };
+}

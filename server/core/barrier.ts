@@ -1,0 +1,205 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import { Keyring } from './keyring.js';
+import { VaultError } from './vault-error.js';
+
+/** Where the keyring lives, encrypted under the root key. */
+export const KEYRING_PATH = 'core/keyring';
+const VERSION = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + 4 + NONCE_BYTES;
+/** Term 0 marks the keyring itself, sealed with the root key. */
+const ROOT_KEY_TERM = 0;
+
+/** Plaintext view of storage used by everything above the barrier. */
+export interface LogicalStorage {
+  get(key: string): Promise<Buffer | undefined>;
+  put(key: string, value: Buffer): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
+  transaction(ops: readonly StorageOp[]): Promise<void>;
+}
+
+/** AES-256-GCM: [version:1][term:4][nonce:12][ciphertext][tag:16]; the storage path is the AAD. */
+export function encryptEntry(key: Buffer, term: number, path: string, plaintext: Buffer): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeUInt8(VERSION, 0);
+  header.writeUInt32BE(term, 1);
+  nonce.copy(header, 5);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(path, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([header, body, cipher.getAuthTag()]);
+}
+
+export function termOf(ciphertext: Buffer): number {
+  if (ciphertext.length < HEADER_BYTES + TAG_BYTES || ciphertext.readUInt8(0) !== VERSION) {
+    throw new VaultError('internal', 'stored entry is not a barrier ciphertext');
+  }
+  return ciphertext.readUInt32BE(1);
+}
+
+export function decryptEntry(key: Buffer, path: string, ciphertext: Buffer): Buffer {
+  termOf(ciphertext);
+  const nonce = ciphertext.subarray(5, HEADER_BYTES);
+  const tag = ciphertext.subarray(ciphertext.length - TAG_BYTES);
+  const body = ciphertext.subarray(HEADER_BYTES, ciphertext.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(Buffer.from(path, 'utf8'));
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(body), decipher.final()]);
+  } catch {
+    throw new VaultError('internal', `failed to decrypt storage entry "${path}": message authentication failed`);
+  }
+}
+
+/**
+ * The security barrier: every value is encrypted before it reaches the untrusted physical backend.
+ * The keyring exists in memory only while unsealed; sealing drops it.
+ */
+export class Barrier implements LogicalStorage {
+  private keyring: Keyring | undefined;
+
+  constructor(private readonly physical: StorageBackend) {}
+
+  get isSealed(): boolean {
+    return this.keyring === undefined;
+  }
+
+  get activeTerm(): number {
+    return this.requireKeyring().activeTerm;
+  }
+
+  termInstallTime(term: number): string | undefined {
+    return this.keyring?.term(term)?.installedAt;
+  }
+
+  /** True when a keyring has been written (the barrier was initialized). */
+  async isInitialized(): Promise<boolean> {
+    return (await this.physical.get(KEYRING_PATH)) !== undefined;
+  }
+
+  /** Creates the first keyring, sealed with rootKey, and leaves the barrier unsealed. */
+  async initialize(rootKey: Buffer): Promise<void> {
+    const keyring = Keyring.create();
+    await this.physical.put(KEYRING_PATH, encryptEntry(rootKey, ROOT_KEY_TERM, KEYRING_PATH, keyring.serialize()));
+    this.keyring = keyring;
+  }
+
+  /** Opens the keyring with rootKey; a wrong key fails with a clear error and leaves it sealed. */
+  async unseal(rootKey: Buffer): Promise<void> {
+    const stored = await this.physical.get(KEYRING_PATH);
+    if (stored === undefined) throw new VaultError('invalid_request', 'barrier is not initialized');
+    let plaintext: Buffer;
+    try {
+      plaintext = decryptEntry(rootKey, KEYRING_PATH, stored);
+    } catch {
+      throw new VaultError('invalid_request', 'failed to unseal: the unseal key is not valid for this barrier');
+    }
+    this.keyring = Keyring.deserialize(plaintext);
+  }
+
+  /** Re-reads the keyring (after a replicated rotation arrives) with the root key held in memory by the seal. */
+  async reloadKeyring(rootKey: Buffer): Promise<void> {
+    if (this.keyring === undefined) return;
+    await this.unseal(rootKey);
+  }
+
+  seal(): void {
+    this.keyring = undefined;
+  }
+
+  async rotate(rootKey: Buffer): Promise<number> {
+    const next = this.requireKeyring().rotate();
+    await this.physical.put(KEYRING_PATH, encryptEntry(rootKey, ROOT_KEY_TERM, KEYRING_PATH, next.serialize()));
+    this.keyring = next;
+    return next.activeTerm;
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const stored = await this.physical.get(key);
+    return stored === undefined ? undefined : this.decrypt(key, stored);
+  }
+
+  put(key: string, value: Buffer): Promise<void> {
+    return this.transaction([{ op: 'put', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.transaction([{ op: 'delete', key }]);
+  }
+
+  list(prefix: string): Promise<string[]> {
+    this.requireKeyring();
+    return this.physical.list(prefix);
+  }
+
+  async scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
+    const entries = await this.physical.scan(prefix, options);
+    return entries.map((e) => ({ key: e.key, value: this.decrypt(e.key, e.value) }));
+  }
+
+  transaction(ops: readonly StorageOp[]): Promise<void> {
+    const keyring = this.requireKeyring();
+    const active = keyring.active;
+    const encrypted = ops.map((op): StorageOp => {
+      if (op.op !== 'put') return op;
+      if (op.key === KEYRING_PATH) throw new VaultError('invalid_request', 'the keyring path is reserved');
+      return { op: 'put', key: op.key, value: encryptEntry(active.key, active.term, op.key, op.value) };
+    });
+    return this.physical.transaction(encrypted);
+  }
+
+  private decrypt(key: string, stored: Buffer): Buffer {
+    const keyring = this.requireKeyring();
+    const term = termOf(stored);
+    const entry = keyring.term(term);
+    if (entry === undefined) throw new VaultError('internal', `failed to decrypt storage entry "${key}": unknown key term ${term}`);
+    return decryptEntry(entry.key, key, stored);
+  }
+
+  private requireKeyring(): Keyring {
+    if (this.keyring === undefined) throw new VaultError('sealed', 'Vault is sealed');
+    return this.keyring;
+  }
+}
+
+/** A prefix-scoped view of logical storage: a backend sees only its own keys. */
+export class StorageView implements LogicalStorage {
+  constructor(private readonly parent: LogicalStorage, readonly prefix: string) {}
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.parent.get(this.prefix + key);
+  }
+  put(key: string, value: Buffer): Promise<void> {
+    return this.parent.put(this.prefix + key, value);
+  }
+  delete(key: string): Promise<void> {
+    return this.parent.delete(this.prefix + key);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.parent.list(this.prefix + prefix);
+  }
+  async scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
+    const after = options?.after === undefined ? undefined : this.prefix + options.after;
+    const entries = await this.parent.scan(this.prefix + prefix, { ...options, ...(after === undefined ? {} : { after }) });
+    return entries.map((e) => ({ key: e.key.slice(this.prefix.length), value: e.value }));
+  }
+  transaction(ops: readonly StorageOp[]): Promise<void> {
+    return this.parent.transaction(
+      ops.map((op): StorageOp => (op.op === 'delete-prefix' ? { op: 'delete-prefix', prefix: this.prefix + op.prefix } : { ...op, key: this.prefix + op.key })),
+    );
+  }
+  /** Convenience for JSON documents. */
+  async getJson<T>(key: string): Promise<T | undefined> {
+    const raw = await this.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as T);
+  }
+  putJson(key: string, value: unknown): Promise<void> {
+    return this.put(key, Buffer.from(JSON.stringify(value)));
+  }
+}

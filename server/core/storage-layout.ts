@@ -1,0 +1,23 @@
+/**
+ * Where everything lives in storage. Every key under LOCAL_PREFIX belongs to this cluster alone
+ * (tokens, leases, local mounts, replication bookkeeping); everything else is replicated state.
+ * `server/replication/replication-filter.ts` decides on exactly this rule.
+ */
+export const LOCAL_PREFIX = 'local/';
+
+export const layout = {
+  sealConfig: 'core/seal-config',
+  keyring: 'core/keyring',
+  policies: 'core/policy/',
+  mountTable: (local: boolean) => (local ? 'local/core/mounts' : 'core/mounts'),
+  authTable: (local: boolean) => (local ? 'local/core/auth' : 'core/auth'),
+  auditTable: (local: boolean) => (local ? 'local/core/audit' : 'core/audit'),
+  mountData: (uuid: string, local: boolean) => `${local ? LOCAL_PREFIX : ''}logical/${uuid}/`,
+  authData: (uuid: string, local: boolean) => `${local ? LOCAL_PREFIX : ''}auth/${uuid}/`,
+  tokens: 'local/token/',
+  leases: 'local/expiration/',
+  cubbyhole: 'local/cubbyhole/',
+  wrapping: 'local/wrapping/',
+  clusterSecrets: 'local/core/cluster/',
+  replication: 'local/replication/',
+} as const;

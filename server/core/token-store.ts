@@ -1,0 +1,229 @@
+import type { LogicalStorage } from './barrier.js';
+import { layout } from './storage-layout.js';
+import { newAccessor, newSalt, newTokenId, saltedHash } from './token-id.js';
+import { invalidRequest, VaultError } from './vault-error.js';
+
+/** A token as stored: keyed by the salted hash of its id; the id itself is never stored. */
+export interface TokenEntry {
+  hash: string;
+  accessor: string;
+  parentHash: string;
+  policies: string[];
+  path: string;
+  meta: Record<string, string> | null;
+  displayName: string;
+  numUses: number;
+  creationTime: number;
+  ttlSeconds: number;
+  explicitMaxTtlSeconds: number;
+  periodSeconds: number;
+  renewable: boolean;
+  orphan: boolean;
+  type: 'service';
+  /** Unix seconds; 0 = never expires. */
+  expireTime: number;
+  entityId: string;
+}
+
+export interface CreateTokenInput {
+  id?: string;
+  parent?: TokenEntry;
+  policies: string[];
+  path: string;
+  meta?: Record<string, string> | null;
+  displayName?: string;
+  numUses?: number;
+  ttlSeconds?: number;
+  explicitMaxTtlSeconds?: number;
+  periodSeconds?: number;
+  renewable?: boolean;
+  noParent?: boolean;
+  entityId?: string;
+}
+
+/** Default and ceiling TTL for tokens without their own: Vault's 32 days. */
+export const SYSTEM_MAX_TTL_SECONDS = 32 * 24 * 3600;
+
+const idKey = (hash: string) => `${layout.tokens}id/${hash}`;
+const accessorKey = (hash: string) => `${layout.tokens}accessor/${hash}`;
+const parentKey = (parentHash: string, childHash: string) => `${layout.tokens}parent/${parentHash}/${childHash}`;
+const SALT_KEY = `${layout.clusterSecrets}token-salt`;
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * The token store: issues, looks up, renews and revokes tokens of this cluster. Tokens never
+ * replicate (everything is under `local/`), and only salted hashes of ids and accessors are stored.
+ */
+export class TokenStore {
+  private salt: Buffer | undefined;
+  /** Hooks run when a token is revoked (lease revocation, cubbyhole cleanup). */
+  private readonly revokeHooks: ((entry: TokenEntry) => Promise<void>)[] = [];
+
+  constructor(private readonly storage: LogicalStorage) {}
+
+  onRevoke(hook: (entry: TokenEntry) => Promise<void>): void {
+    this.revokeHooks.push(hook);
+  }
+
+  async load(): Promise<void> {
+    let salt = await this.storage.get(SALT_KEY);
+    if (salt === undefined) {
+      salt = newSalt();
+      await this.storage.put(SALT_KEY, salt);
+    }
+    this.salt = salt;
+  }
+
+  unload(): void {
+    this.salt = undefined;
+  }
+
+  hashOf(id: string): string {
+    if (this.salt === undefined) throw new VaultError('sealed', 'Vault is sealed');
+    return saltedHash(this.salt, id);
+  }
+
+  async create(input: CreateTokenInput): Promise<{ id: string; entry: TokenEntry }> {
+    const id = input.id ?? newTokenId();
+    if (input.id !== undefined) {
+      if (input.id.includes('.') && !input.id.startsWith('hvs.')) throw invalidRequest('custom token ID cannot contain a period');
+      if (await this.lookupById(input.id)) throw invalidRequest('cannot create a token with a duplicate ID');
+    }
+    const now = nowSeconds();
+    let ttl = input.ttlSeconds ?? 0;
+    const explicitMax = input.explicitMaxTtlSeconds ?? 0;
+    const isRootToken = input.policies.includes('root');
+    if (!isRootToken || ttl > 0) {
+      if (ttl === 0) ttl = SYSTEM_MAX_TTL_SECONDS;
+      ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
+      if (explicitMax > 0) ttl = Math.min(ttl, explicitMax);
+      if (input.parent && input.parent.expireTime > 0 && !input.noParent) {
+        ttl = Math.min(ttl, Math.max(0, input.parent.expireTime - now));
+      }
+    }
+    const entry: TokenEntry = {
+      hash: this.hashOf(id),
+      accessor: newAccessor(),
+      parentHash: input.noParent || input.parent === undefined ? '' : input.parent.hash,
+      policies: [...new Set(input.policies)].sort(),
+      path: input.path,
+      meta: input.meta ?? null,
+      displayName: input.displayName ?? 'token',
+      numUses: input.numUses ?? 0,
+      creationTime: now,
+      ttlSeconds: ttl,
+      explicitMaxTtlSeconds: explicitMax,
+      periodSeconds: input.periodSeconds ?? 0,
+      renewable: input.renewable ?? !isRootToken,
+      orphan: input.noParent === true || input.parent === undefined,
+      type: 'service',
+      expireTime: ttl > 0 ? now + ttl : 0,
+      entityId: input.entityId ?? '',
+    };
+    const ops = [
+      { op: 'put' as const, key: idKey(entry.hash), value: Buffer.from(JSON.stringify(entry)) },
+      { op: 'put' as const, key: accessorKey(this.hashOf(entry.accessor)), value: Buffer.from(entry.hash) },
+    ];
+    if (entry.parentHash !== '') ops.push({ op: 'put', key: parentKey(entry.parentHash, entry.hash), value: Buffer.from('') });
+    await this.storage.transaction(ops);
+    return { id, entry };
+  }
+
+  /** The live entry for a token id; expired or unknown tokens resolve to undefined. */
+  async lookupById(id: string): Promise<TokenEntry | undefined> {
+    if (id === '') return undefined;
+    return this.lookupByHash(this.hashOf(id));
+  }
+
+  async lookupByHash(hash: string): Promise<TokenEntry | undefined> {
+    const raw = await this.storage.get(idKey(hash));
+    if (raw === undefined) return undefined;
+    const entry = JSON.parse(raw.toString('utf8')) as TokenEntry;
+    if (entry.expireTime > 0 && entry.expireTime <= nowSeconds()) {
+      await this.revokeTree(entry).catch(() => undefined);
+      return undefined;
+    }
+    return entry;
+  }
+
+  async lookupByAccessor(accessor: string): Promise<TokenEntry | undefined> {
+    const raw = await this.storage.get(accessorKey(this.hashOf(accessor)));
+    return raw === undefined ? undefined : this.lookupByHash(raw.toString('utf8'));
+  }
+
+  /** Counts one use of a limited-use token; the last use revokes it. */
+  async use(entry: TokenEntry): Promise<void> {
+    if (entry.numUses <= 0) return;
+    const current = await this.lookupByHash(entry.hash);
+    if (current === undefined) throw new VaultError('permission_denied', 'permission denied');
+    if (current.numUses === 1) {
+      await this.revokeTree(current);
+      return;
+    }
+    current.numUses -= 1;
+    await this.storage.put(idKey(current.hash), Buffer.from(JSON.stringify(current)));
+  }
+
+  async renew(entry: TokenEntry, incrementSeconds: number): Promise<TokenEntry> {
+    if (!entry.renewable) throw invalidRequest('token is not renewable');
+    const now = nowSeconds();
+    let ttl = entry.periodSeconds > 0 ? entry.periodSeconds : incrementSeconds > 0 ? incrementSeconds : entry.ttlSeconds;
+    ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
+    let expire = now + ttl;
+    if (entry.explicitMaxTtlSeconds > 0) expire = Math.min(expire, entry.creationTime + entry.explicitMaxTtlSeconds);
+    expire = Math.min(expire, entry.creationTime + SYSTEM_MAX_TTL_SECONDS);
+    const updated: TokenEntry = { ...entry, ttlSeconds: Math.max(0, expire - now), expireTime: expire };
+    await this.storage.put(idKey(entry.hash), Buffer.from(JSON.stringify(updated)));
+    return updated;
+  }
+
+  /** Revokes a token and every descendant. */
+  async revokeTree(entry: TokenEntry): Promise<void> {
+    const children = await this.storage.list(`${layout.tokens}parent/${entry.hash}/`);
+    for (const childHash of children) {
+      const child = await this.readRaw(childHash);
+      if (child) await this.revokeTree(child);
+      else await this.storage.delete(parentKey(entry.hash, childHash));
+    }
+    await this.revokeOne(entry);
+  }
+
+  /** Revokes only this token; its children become orphans. */
+  async revokeOrphan(entry: TokenEntry): Promise<void> {
+    const children = await this.storage.list(`${layout.tokens}parent/${entry.hash}/`);
+    for (const childHash of children) {
+      const child = await this.readRaw(childHash);
+      if (child) {
+        child.parentHash = '';
+        child.orphan = true;
+        await this.storage.transaction([
+          { op: 'put', key: idKey(child.hash), value: Buffer.from(JSON.stringify(child)) },
+          { op: 'delete', key: parentKey(entry.hash, childHash) },
+        ]);
+      }
+    }
+    await this.revokeOne(entry);
+  }
+
+  /** Every stored token entry (for the expiration sweeper). */
+  async allEntries(): Promise<TokenEntry[]> {
+    const rows = await this.storage.scan(`${layout.tokens}id/`);
+    return rows.map((r) => JSON.parse(r.value.toString('utf8')) as TokenEntry);
+  }
+
+  private async readRaw(hash: string): Promise<TokenEntry | undefined> {
+    const raw = await this.storage.get(idKey(hash));
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as TokenEntry);
+  }
+
+  private async revokeOne(entry: TokenEntry): Promise<void> {
+    for (const hook of this.revokeHooks) await hook(entry);
+    const ops: { op: 'delete'; key: string }[] = [
+      { op: 'delete', key: idKey(entry.hash) },
+      { op: 'delete', key: accessorKey(this.hashOf(entry.accessor)) },
+    ];
+    if (entry.parentHash !== '') ops.push({ op: 'delete', key: parentKey(entry.parentHash, entry.hash) });
+    await this.storage.transaction(ops);
+  }
+}

@@ -1,0 +1,94 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Core } from '../core/core.js';
+import type { LogicalRequest } from '../core/logical.js';
+import { isVaultError, VaultError } from '../core/vault-error.js';
+import { logicalRequestFromHttp } from './logical-request-from-http.js';
+import { renderResponse } from './render-response.js';
+
+/** Default request body limit, as Vault's `max_request_size`. */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+/** The answer of the primary to a request forwarded from a secondary. */
+export interface ForwardedResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/**
+ * Sends a request that hit replicated state on a secondary to the primary. Installed by the
+ * replication layer; absent when this cluster is not a secondary.
+ */
+export type RequestForwarder = (req: LogicalRequest, rawBody: Buffer, method: string) => Promise<ForwardedResponse>;
+
+export interface AppOptions {
+  readonly core: Core;
+  readonly logger: Logger;
+  readonly forwarder?: () => RequestForwarder | undefined;
+}
+
+function sendError(res: Response, err: VaultError): void {
+  res.status(err.status).json({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
+}
+
+/** The Express app serving Vault's HTTP API under `/v1/`. The only module that knows Express. */
+export function createApp(options: AppOptions): express.Express {
+  const { core } = options;
+  const logger = options.logger.child({ module: 'http' });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }));
+
+  app.all('/v1/{*path}', async (req: Request, res: Response, next: NextFunction) => {
+    const requestId = core.newRequestId();
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let logical: LogicalRequest | undefined;
+    try {
+      logical = logicalRequestFromHttp(req, requestId, rawBody);
+      const route = core.isSealed ? undefined : core.route(logical.path);
+      const response = await core.handleRequest(logical);
+      renderResponse(res, requestId, response, route?.entry.builtin ? (route.entry.type === 'system' ? 'system' : route.entry.type) : route?.entry.type ?? '');
+    } catch (err) {
+      const forward = options.forwarder?.();
+      if (isVaultError(err) && err.code === 'read_only' && forward !== undefined && logical !== undefined) {
+        try {
+          const answer = await forward(logical, rawBody, req.method);
+          for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+          res.status(answer.status).send(answer.body);
+          return;
+        } catch (forwardErr) {
+          next(forwardErr);
+          return;
+        }
+      }
+      next(err);
+    }
+  });
+
+  app.all('/{*path}', (_req, res) => {
+    res.status(404).json({ errors: [] });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (isVaultError(err)) {
+      if (err.status >= 500) logger.warn({ code: err.code, path: req.path, msg: err.message }, 'request failed');
+      sendError(res, err);
+      return;
+    }
+    const typed = err as { type?: string; status?: number };
+    if (typed?.type === 'entity.too.large') {
+      sendError(res, new VaultError('payload_too_large', 'http: request body too large'));
+      return;
+    }
+    if (typeof typed?.status === 'number' && typed.status >= 400 && typed.status < 500) {
+      sendError(res, new VaultError('invalid_request', 'invalid request'));
+      return;
+    }
+    const id = core.newRequestId();
+    logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), error_id: id, path: req.path }, 'internal error');
+    sendError(res, new VaultError('internal', `internal error; error id ${id}`));
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Express } from 'express';
+import { ListMethodShim } from './list-method-shim.js';
+
+export interface ListenerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { certFile: string; keyFile: string };
+}
+
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves the app on a TCP (or TLS) listener, with the LIST-method shim in front of the parser. */
+export async function listen(app: Express, options: ListenerOptions): Promise<Listener> {
+  const http: Server = createHttpServer(app);
+  http.keepAliveTimeout = 65_000;
+  const onSocket = (socket: Socket) => http.emit('connection', new ListMethodShim(socket));
+  const server: NetServer = options.tls
+    ? createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, onSocket)
+    : createNetServer(onSocket);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}

@@ -1,0 +1,120 @@
+import type { Request } from 'express';
+import { parseDurationSeconds } from '../core/duration.js';
+import type { LogicalRequest, Operation } from '../core/logical.js';
+import { invalidRequest, VaultError } from '../core/vault-error.js';
+
+/** Vault's default limit on JSON nesting, checked on the raw text before any parse or walk. */
+export const MAX_JSON_DEPTH = 300;
+
+/** The token of a request: `X-Vault-Token`, else `Authorization: Bearer`. */
+export function clientTokenOf(req: Request): string {
+  const header = req.get('x-vault-token');
+  if (header !== undefined && header !== '') return header.trim();
+  const authorization = req.get('authorization');
+  if (authorization !== undefined && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
+  return '';
+}
+
+/** Rejects JSON nested deeper than the limit without recursing. */
+export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) throw invalidRequest(`failed to parse JSON input: nesting depth exceeds ${maxDepth}`);
+    } else if (c === 125 || c === 93) depth--;
+  }
+}
+
+export function parseJsonBody(raw: Buffer | undefined): Record<string, unknown> {
+  if (raw === undefined || raw.length === 0) return {};
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return {};
+  assertJsonDepth(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message can quote the input; never echo request bodies.
+    throw invalidRequest('failed to parse JSON input: invalid JSON');
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('failed to parse JSON input: expected a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/** The canonical API path below `/v1/`: decoded, no `.`/`..` segments. */
+export function apiPathOf(req: Request): string {
+  const rawPath = req.path.replace(/^\/v1\/?/, '');
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw invalidRequest('invalid URL encoding in request path');
+  }
+  if (path.split('/').some((segment) => segment === '..' || segment === '.')) throw invalidRequest('invalid request path: relative segments are not allowed');
+  if (path.includes('\0')) throw invalidRequest('invalid request path');
+  return path;
+}
+
+function operationOf(req: Request): Operation {
+  const list = req.query.list;
+  switch (req.method) {
+    case 'GET':
+    case 'HEAD':
+      return list === 'true' || list === '1' ? 'list' : 'read';
+    case 'POST':
+    case 'PUT':
+      return 'update';
+    case 'DELETE':
+      return 'delete';
+    case 'PATCH':
+      return 'patch';
+    default:
+      throw new VaultError('unsupported_operation', 'unsupported operation');
+  }
+}
+
+function stringQuery(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.query)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+  }
+  return out;
+}
+
+/** Builds the core's request from an HTTP request whose body was read raw. */
+export function logicalRequestFromHttp(req: Request, id: string, rawBody: Buffer | undefined): LogicalRequest {
+  const operation = operationOf(req);
+  const query = stringQuery(req);
+  let data: Record<string, unknown> = {};
+  if (operation === 'read' || operation === 'list') {
+    for (const [k, v] of Object.entries(query)) if (k !== 'list') data[k] = v;
+  } else {
+    data = parseJsonBody(rawBody);
+  }
+  const wrapHeader = req.get('x-vault-wrap-ttl');
+  const wrapTtlSeconds = wrapHeader === undefined || wrapHeader === '' ? undefined : parseDurationSeconds(wrapHeader, 'X-Vault-Wrap-TTL');
+  const headers: Record<string, string> = {};
+  for (const name of ['x-vault-index', 'x-vault-forward', 'x-vault-inconsistent', 'user-agent']) {
+    const value = req.get(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    id,
+    operation,
+    path: apiPathOf(req),
+    data,
+    clientToken: clientTokenOf(req),
+    query,
+    headers,
+    remoteAddress: req.socket.remoteAddress ?? '',
+    ...(wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds }),
+  };
+}

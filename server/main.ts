@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { systemBackend } from './backends/sys/system-backend.js';
+import { tokenBackend } from './backends/token/token-backend.js';
+import type { ServerConfig } from './config/server-config.js';
+import { Core } from './core/core.js';
+import { createApp } from './http/app.js';
+import { listen, type Listener } from './http/listener.js';
+import { createRootLogger } from './log.js';
+import type { StorageBackend } from './storage/backend.js';
+import { MemoryBackend } from './storage/memory-backend.js';
+import { SqliteBackend } from './storage/sqlite-backend.js';
+
+export interface DevOptions {
+  readonly rootTokenId?: string;
+}
+
+export interface RunningServer {
+  readonly core: Core;
+  readonly apiAddr: string;
+  readonly clusterAddr: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Dev mode only: the unseal key and root token, for the banner. */
+  readonly dev?: { unsealKey: string; rootToken: string };
+  stop(): Promise<void>;
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (match === null) throw new Error(`invalid listen address "${address}": expected host:port`);
+  return { host: match[1] as string, port: Number(match[2]) };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function openStorage(config: ServerConfig): Promise<StorageBackend> {
+  if (config.storage.type === 'sqlite') return SqliteBackend.open({ path: config.storage.path });
+  return new MemoryBackend();
+}
+
+/**
+ * Composition root: config → log → storage → core (+ backends and services) → replication →
+ * HTTP. Returns once the API listener is up.
+ */
+export async function startServer(config: ServerConfig, dev?: DevOptions): Promise<RunningServer> {
+  const logger = createRootLogger(config.logLevel);
+  const { host, port: requestedPort } = splitHostPort(config.listener.address);
+  const physical = await openStorage(config);
+  const scheme = config.listener.tlsDisable ? 'http' : 'https';
+  // The API port is known only after listening when 0 is requested; tests always pass a port.
+  const apiAddr = config.apiAddr ?? `${scheme}://${hostForUrl(host)}:${requestedPort}`;
+  const clusterAddr = config.clusterAddr ?? `https://${hostForUrl(host)}:${requestedPort + 1}`;
+  const core = new Core({
+    physical,
+    logger,
+    clusterName: config.clusterName ?? `ferry-cluster-${randomBytes(4).toString('hex')}`,
+    apiAddr,
+    clusterAddr,
+    isDev: dev !== undefined,
+  });
+
+  // --- registration block: backends and services (one line each) ---
+  core.registerBuiltin('sys/', systemBackend);
+  core.registerBuiltin('auth/token/', tokenBackend);
+  // --- end of registration block ---
+
+  let devInfo: RunningServer['dev'];
+  if (dev !== undefined) {
+    const init = await core.initialize(1, 1, { stayUnsealed: true, ...(dev.rootTokenId ? { rootTokenId: dev.rootTokenId } : {}) });
+    devInfo = { unsealKey: (init.keys[0] as Buffer).toString('base64'), rootToken: init.rootToken };
+    if (core.hasBackendType('kv')) {
+      await core.handleRequest({
+        id: core.newRequestId(),
+        operation: 'update',
+        path: 'sys/mounts/secret',
+        data: { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' },
+        clientToken: init.rootToken,
+        query: {},
+        headers: {},
+        remoteAddress: '127.0.0.1',
+      });
+    }
+  }
+
+  const app = createApp({ core, logger });
+  const listener: Listener = await listen(app, {
+    host,
+    port: requestedPort,
+    ...(config.listener.tlsDisable ? {} : { tls: { certFile: config.listener.tlsCertFile as string, keyFile: config.listener.tlsKeyFile as string } }),
+  });
+  logger.info({ api_addr: apiAddr, cluster_addr: clusterAddr, storage: physical.kind }, 'server listening');
+
+  return {
+    core,
+    apiAddr,
+    clusterAddr,
+    port: listener.port,
+    logger,
+    ...(devInfo ? { dev: devInfo } : {}),
+    stop: async () => {
+      await listener.close();
+      await core.sealCore().catch(() => undefined);
+      await physical.close();
+    },
+  };
+}

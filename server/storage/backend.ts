@@ -1,0 +1,54 @@
+/**
+ * The physical storage layer. It is untrusted: the barrier above it encrypts every value, and
+ * the storage path is the AAD, so a backend only ever sees ciphertext.
+ *
+ * Contract (checked for every backend by test/server/storage/contract.ts):
+ * - `get` of a missing key resolves to undefined.
+ * - `list(prefix)` returns the immediate children below prefix, sorted; a child that has keys
+ *   below it is returned once with a trailing '/'. `prefix` is '' or ends with '/'.
+ * - `scan` returns full entries below a prefix in key order, after an exclusive start key.
+ * - `transaction` applies all of its operations or none. Transactions are serialized:
+ *   no two interleave, and a resolved write is durable.
+ */
+export type StorageOp =
+  | { readonly op: 'put'; readonly key: string; readonly value: Buffer }
+  | { readonly op: 'delete'; readonly key: string }
+  | { readonly op: 'delete-prefix'; readonly prefix: string };
+
+export interface StorageEntry {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export interface ScanOptions {
+  /** Return only keys strictly greater than this one. */
+  readonly after?: string;
+  readonly limit?: number;
+}
+
+export interface StorageBackend {
+  readonly kind: string;
+  get(key: string): Promise<Buffer | undefined>;
+  put(key: string, value: Buffer): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
+  transaction(ops: readonly StorageOp[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Immediate children of `prefix` among sorted `keys` (all of which start with prefix). */
+export function childrenOf(prefix: string, keys: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const key of keys) {
+    const rest = key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
+  }
+  return [...out].sort();
+}
+
+/** The smallest string greater than every string that starts with prefix (for range scans). */
+export function prefixUpperBound(prefix: string): string {
+  return prefix + '\uffff';
+}

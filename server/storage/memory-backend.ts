@@ -1,0 +1,47 @@
+import { childrenOf, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+
+/** In-memory backend for dev mode. Same contract as the durable backends, nothing survives exit. */
+export class MemoryBackend implements StorageBackend {
+  readonly kind = 'inmem';
+  private readonly entries = new Map<string, Buffer>();
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const value = this.entries.get(key);
+    return value === undefined ? undefined : Buffer.from(value);
+  }
+
+  async put(key: string, value: Buffer): Promise<void> {
+    this.entries.set(key, Buffer.from(value));
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return childrenOf(prefix, this.keysUnder(prefix));
+  }
+
+  async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+    const keys = this.keysUnder(prefix)
+      .filter((k) => options.after === undefined || k > options.after)
+      .sort();
+    const limited = options.limit === undefined ? keys : keys.slice(0, options.limit);
+    return limited.map((key) => ({ key, value: Buffer.from(this.entries.get(key) as Buffer) }));
+  }
+
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
+    // Synchronous application: nothing can interleave, and there is no partial state to undo.
+    for (const op of ops) {
+      if (op.op === 'put') this.entries.set(op.key, Buffer.from(op.value));
+      else if (op.op === 'delete') this.entries.delete(op.key);
+      else for (const key of this.keysUnder(op.prefix)) this.entries.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private keysUnder(prefix: string): string[] {
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix));
+  }
+}

@@ -1,0 +1,140 @@
+import sqlite3 from 'sqlite3';
+import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`,
+];
+
+export interface SqliteOptions {
+  readonly path: string;
+  /** 'FULL' by default: an acknowledged write survives power loss, not just a process crash. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * Durable backend on SQLite (WAL journal). Writes go through one connection and a serial queue;
+ * reads use a second connection, which under WAL sees only committed transactions.
+ */
+export class SqliteBackend implements StorageBackend {
+  readonly kind = 'sqlite';
+  private readonly queue = new SerialQueue();
+
+  private constructor(
+    private readonly writer: sqlite3.Database,
+    private readonly reader: sqlite3.Database,
+  ) {}
+
+  static async open(options: SqliteOptions): Promise<SqliteBackend> {
+    const writer = await openDatabase(options.path);
+    await exec(writer, 'PRAGMA journal_mode=WAL');
+    await exec(writer, `PRAGMA synchronous=${options.synchronous ?? 'FULL'}`);
+    await exec(writer, 'PRAGMA busy_timeout=5000');
+    await migrate(writer);
+    const reader = await openDatabase(options.path);
+    await exec(reader, 'PRAGMA busy_timeout=5000');
+    return new SqliteBackend(writer, reader);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const row = await getRow<{ value: Buffer }>(this.reader, 'SELECT value FROM entries WHERE key = ?', [key]);
+    return row?.value;
+  }
+
+  put(key: string, value: Buffer): Promise<void> {
+    return this.transaction([{ op: 'put', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.transaction([{ op: 'delete', key }]);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const rows = await allRows<{ key: string }>(
+      this.reader,
+      'SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key',
+      [prefix, prefixUpperBound(prefix)],
+    );
+    return childrenOf(prefix, rows.map((r) => r.key));
+  }
+
+  async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+    const lower = options.after !== undefined && options.after >= prefix ? options.after : undefined;
+    const params: unknown[] = [lower ?? prefix, prefixUpperBound(prefix)];
+    let sql = `SELECT key, value FROM entries WHERE key ${lower === undefined ? '>=' : '>'} ? AND key < ? ORDER BY key`;
+    if (options.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(options.limit);
+    }
+    return allRows<StorageEntry>(this.reader, sql, params);
+  }
+
+  transaction(ops: readonly StorageOp[]): Promise<void> {
+    return this.queue.run(async () => {
+      await exec(this.writer, 'BEGIN IMMEDIATE');
+      try {
+        for (const op of ops) {
+          if (op.op === 'put') {
+            await run(this.writer, 'INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [op.key, op.value]);
+          } else if (op.op === 'delete') {
+            await run(this.writer, 'DELETE FROM entries WHERE key = ?', [op.key]);
+          } else {
+            await run(this.writer, 'DELETE FROM entries WHERE key >= ? AND key < ?', [op.prefix, prefixUpperBound(op.prefix)]);
+          }
+        }
+        await exec(this.writer, 'COMMIT');
+      } catch (err) {
+        await exec(this.writer, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(async () => {
+      await closeDatabase(this.reader);
+      await closeDatabase(this.writer);
+    });
+  }
+}
+
+function openDatabase(path: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(db)));
+  });
+}
+
+function closeDatabase(db: sqlite3.Database): Promise<void> {
+  return new Promise((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+}
+
+function exec(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+function run(db: sqlite3.Database, sql: string, params: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
+}
+
+function getRow<T>(db: sqlite3.Database, sql: string, params: unknown[]): Promise<T | undefined> {
+  return new Promise((resolve, reject) => db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined))));
+}
+
+function allRows<T>(db: sqlite3.Database, sql: string, params: unknown[]): Promise<T[]> {
+  return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+}
+
+async function migrate(db: sqlite3.Database): Promise<void> {
+  const row = await getRow<{ user_version: number }>(db, 'PRAGMA user_version', []);
+  const current = row?.user_version ?? 0;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`storage schema version ${current} is newer than this server understands (${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    await exec(db, 'BEGIN IMMEDIATE');
+    await exec(db, MIGRATIONS[version] as string);
+    await exec(db, `PRAGMA user_version = ${version + 1}`);
+    await exec(db, 'COMMIT');
+  }
+}
