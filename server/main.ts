@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { cubbyholeBackend } from './backends/cubbyhole/cubbyhole-backend.js';
+import { kvBackend } from './backends/kv/kv-backend.js';
 import { systemBackend } from './backends/sys/system-backend.js';
 import { tokenBackend } from './backends/token/token-backend.js';
+import { userpassBackend } from './backends/userpass/userpass-backend.js';
 import type { ServerConfig } from './config/server-config.js';
 import { Core } from './core/core.js';
 import { createApp } from './http/app.js';
@@ -10,6 +13,13 @@ import { createRootLogger } from './log.js';
 import type { StorageBackend } from './storage/backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
+import { installAudit } from './backends/sys/sys-audit-paths.js';
+import { installGenerateRoot } from './backends/sys/sys-generate-root-paths.js';
+import { installExpiration } from './backends/sys/sys-leases-paths.js';
+import { installWrapping } from './backends/sys/sys-wrapping-paths.js';
+import { ReplicationManager } from './replication/replication-manager.js';
+import { replicationPaths } from './replication/replication-paths.js';
+import { WalStorage } from './replication/wal-storage.js';
 
 export interface DevOptions {
   readonly rootTokenId?: string;
@@ -48,7 +58,10 @@ async function openStorage(config: ServerConfig): Promise<StorageBackend> {
 export async function startServer(config: ServerConfig, dev?: DevOptions): Promise<RunningServer> {
   const logger = createRootLogger(config.logLevel);
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
-  const physical = await openStorage(config);
+  const storage = await openStorage(config);
+  // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
+  const physical = new WalStorage(storage, config.replication.walRetentionEntries);
+  await physical.open();
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   // The API port is known only after listening when 0 is requested; tests always pass a port.
   const apiAddr = config.apiAddr ?? `${scheme}://${hostForUrl(host)}:${requestedPort}`;
@@ -65,7 +78,25 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   // --- registration block: backends and services (one line each) ---
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);
+  core.registerBuiltin('cubbyhole/', cubbyholeBackend);
+  core.registerBackend('kv', kvBackend);
+  core.registerBackend('userpass', userpassBackend);
+  installAudit(core);
+  installWrapping(core);
+  installExpiration(core);
+  installGenerateRoot(core);
   // --- end of registration block ---
+
+  const replication = new ReplicationManager({
+    core,
+    wal: physical,
+    logger,
+    apiAddr,
+    clusterAddr,
+    isDev: dev !== undefined,
+    ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
+  });
+  core.systemPathProviders.push(replicationPaths(replication));
 
   let devInfo: RunningServer['dev'];
   if (dev !== undefined) {
@@ -85,7 +116,18 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     }
   }
 
-  const app = createApp({ core, logger });
+  const app = createApp({
+    core,
+    logger,
+    forwarder: () =>
+      replication.current.role === 'secondary'
+        ? async (req) => {
+            const answer = await replication.forward(req);
+            const headers: Record<string, string> = answer.body.length > 0 ? { 'content-type': 'application/json' } : {};
+            return { status: answer.status, headers, body: answer.body };
+          }
+        : undefined,
+  });
   const listener: Listener = await listen(app, {
     host,
     port: requestedPort,

@@ -58,6 +58,16 @@ export function decryptEntry(key: Buffer, path: string, ciphertext: Buffer): Buf
 }
 
 /**
+ * Encrypts `plaintext` for `path` under the active key of a stored keyring (as found in another
+ * cluster's storage), so a secondary can write its own state in the same transaction that
+ * adopts the primary's keyring.
+ */
+export function encryptWithStoredKeyring(storedKeyring: Buffer, rootKey: Buffer, path: string, plaintext: Buffer): Buffer {
+  const keyring = Keyring.deserialize(decryptEntry(rootKey, KEYRING_PATH, storedKeyring));
+  return encryptEntry(keyring.active.key, keyring.activeTerm, path, plaintext);
+}
+
+/**
  * The security barrier: every value is encrypted before it reaches the untrusted physical backend.
  * The keyring exists in memory only while unsealed; sealing drops it.
  */
@@ -118,6 +128,12 @@ export class Barrier implements LogicalStorage {
     await this.physical.put(KEYRING_PATH, encryptEntry(rootKey, ROOT_KEY_TERM, KEYRING_PATH, next.serialize()));
     this.keyring = next;
     return next.activeTerm;
+  }
+
+  /** Encrypts a value for `path` with the active key (for writes that bypass `transaction`). */
+  encryptFor(path: string, plaintext: Buffer): Buffer {
+    const active = this.requireKeyring().active;
+    return encryptEntry(active.key, active.term, path, plaintext);
   }
 
   async get(key: string): Promise<Buffer | undefined> {

@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
 import { Acl } from './acl.js';
 import { noAudit, type AuditBroker } from './audit-broker.js';
-import { Barrier, StorageView } from './barrier.js';
+import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
-import type { LogicalRequest, LogicalResponse } from './logical.js';
+import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
@@ -38,6 +38,9 @@ export interface CoreOptions {
 
 /** Paths below `sys/` that answer while sealed (and without a token). */
 const SEALED_OK = ['sys/seal-status', 'sys/health', 'sys/init', 'sys/unseal', 'sys/leader', 'sys/replication/status', 'sys/replication/performance/status', 'sys/replication/dr/status'];
+
+/** Paths where the client token may be a wrapping token rather than a regular token. */
+const WRAPPING_TOKEN_PATHS = ['sys/wrapping/unwrap', 'sys/wrapping/rewrap'];
 
 /** Hooks that run after unseal (in order) and before seal (in reverse). */
 export interface LifecycleHook {
@@ -186,7 +189,7 @@ export class Core {
    * Handles one request end to end: seal check, routing, token, ACL (with sudo), audit
    * (fail closed), the backend, and limited-use accounting.
    */
-  async handleRequest(req: LogicalRequest): Promise<LogicalResponse | undefined> {
+  async handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
     if (!this.unsealed && !SEALED_OK.includes(req.path) && !req.path.startsWith('sys/generate-root/')) {
       throw new VaultError('sealed', 'Vault is sealed');
     }
@@ -200,9 +203,15 @@ export class Core {
     }
     const unauthenticated = matchesPathGlob(route.backend.unauthenticatedPaths, route.relativePath);
     let token: TokenEntry | undefined;
-    if (!unauthenticated || req.clientToken !== '') {
+    if (options.trustedAuth !== undefined) {
+      // Forwarded by an authenticated secondary, which already resolved its own local token.
+      req.auth = options.trustedAuth;
+      if (!unauthenticated) await this.checkAcl(req, route, options.trustedAuth.policies);
+    } else if (!unauthenticated || req.clientToken !== '') {
       token = await this.resolveToken(req.clientToken);
-      if (token === undefined && !unauthenticated) {
+      // A wrapping token is its own credential on the unwrap paths; the wrapping store validates it.
+      const isWrappingCall = token === undefined && req.clientToken !== '' && WRAPPING_TOKEN_PATHS.includes(req.path);
+      if (token === undefined && !unauthenticated && !isWrappingCall) {
         await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
         throw new VaultError('permission_denied', 'permission denied');
       }
@@ -221,15 +230,7 @@ export class Core {
       const exists = await route.backend.existenceCheck(req, route.relativePath);
       if (exists === false) req.operation = 'create';
     }
-    if (!unauthenticated && token) {
-      const acl = await this.aclFor(token.policies);
-      const check = acl.check(req.path, req.operation === 'patch' ? 'update' : req.operation);
-      const needsSudo = matchesPathGlob(route.backend.sudoPaths, route.relativePath);
-      if (!check.allowed || (needsSudo && !check.sudo)) {
-        await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
-        throw new VaultError('permission_denied', 'permission denied');
-      }
-    }
+    if (!unauthenticated && token) await this.checkAcl(req, route, token.policies);
     await this.audit.logRequest(req);
     let response: LogicalResponse | undefined;
     try {
@@ -242,6 +243,28 @@ export class Core {
     response = await this.afterResponse(req, route.entry, response);
     await this.audit.logResponse(req, response);
     return response;
+  }
+
+  private async checkAcl(req: LogicalRequest, route: { relativePath: string; backend: LogicalBackend }, policies: readonly string[]): Promise<void> {
+    const acl = await this.aclFor(policies);
+    const check = acl.check(req.path, req.operation === 'patch' ? 'update' : req.operation);
+    const needsSudo = matchesPathGlob(route.backend.sudoPaths, route.relativePath);
+    if (!check.allowed || (needsSudo && !check.sudo)) {
+      await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
+      throw new VaultError('permission_denied', 'permission denied');
+    }
+  }
+
+  /** Listeners told which replicated keys a replication apply changed (to drop caches). */
+  readonly replicatedChangeListeners: ((keys: readonly string[]) => Promise<void>)[] = [];
+
+  /** Called by the replication layer after it applied changes from the primary. */
+  async onReplicatedChange(keys: readonly string[]): Promise<void> {
+    if (!this.unsealed) return;
+    if (keys.some((k) => k === KEYRING_PATH)) await this.barrier.reloadKeyring(this.seal.currentRootKey());
+    if (keys.some((k) => k === 'core/mounts' || k === 'core/auth' || k === '')) await this.reloadMounts();
+    if (keys.some((k) => k.startsWith(layout.policies) || k === '')) this.policies.invalidate();
+    for (const listener of this.replicatedChangeListeners) await listener(keys);
   }
 
   /** Post-processing hooks (lease registration, response wrapping), installed by their owners. */

@@ -48,7 +48,14 @@ export function childrenOf(prefix: string, keys: Iterable<string>): string[] {
   return [...out].sort();
 }
 
-/** The smallest string greater than every string that starts with prefix (for range scans). */
+/**
+ * An exclusive upper bound for range scans of keys starting with prefix, in SQLite's key order
+ * (UTF-8 bytes, BINARY collation). A trailing ASCII character is incremented (tight in any order);
+ * otherwise U+10FFFF, the largest code point, is appended. ('\uffff' is not enough: astral
+ * characters encode above it in UTF-8.)
+ */
 export function prefixUpperBound(prefix: string): string {
-  return prefix + '\uffff';
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last < 0x7f) return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+  return prefix + '\u{10FFFF}';
 }

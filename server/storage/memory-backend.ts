@@ -31,9 +31,11 @@ export class MemoryBackend implements StorageBackend {
   }
 
   async transaction(ops: readonly StorageOp[]): Promise<void> {
-    // Synchronous application: nothing can interleave, and there is no partial state to undo.
-    for (const op of ops) {
-      if (op.op === 'put') this.entries.set(op.key, Buffer.from(op.value));
+    // Copy every value before applying anything: a bad op fails with nothing applied. Application
+    // is synchronous, so nothing can interleave and there is no partial state to undo.
+    const values = ops.map((op) => (op.op === 'put' ? Buffer.from(op.value) : undefined));
+    for (const [i, op] of ops.entries()) {
+      if (op.op === 'put') this.entries.set(op.key, values[i] as Buffer);
       else if (op.op === 'delete') this.entries.delete(op.key);
       else for (const key of this.keysUnder(op.prefix)) this.entries.delete(key);
     }

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ProviderEngine } from '../framework/provider-engine.js';
+import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
+import { buildServiceDefinitions } from '../protocol/grpc-services.js';
+import { createProviderService } from '../protocol/provider-service.js';
+import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
+import { formatHandshakeLine, type PluginEnv } from './handshake.js';
+import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
+import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
+import { loadVendor, saveVendorCodeCache } from './vendor.js';
+
+export interface ServeOptions {
+  env: PluginEnv;
+  logLevel: HclogLevel | 'silent';
+  /** Debug (reattach) mode: plaintext, prints TF_REATTACH_PROVIDERS instead of the handshake line. */
+  debug: boolean;
+  /** Print startup phase timings (ms since process start) to stderr. */
+  traceStartup?: boolean;
+  /** Loads the provider implementation; called on the first RPC that needs it. */
+  loadEngine: () => Promise<ProviderEngine<unknown>>;
+}
+
+const maxMessageBytes = 256 << 20; // as terraform-plugin-go; grpc-js's 4 MiB default breaks on big states
+
+/**
+ * Serves tfplugin6.Provider, plugin.GRPCController and grpc.health.v1.Health on a fresh unix socket and
+ * announces it: the go-plugin handshake line on stdout (managed by Terraform) or the reattach JSON (debug).
+ */
+export async function serveProvider(options: ServeOptions): Promise<void> {
+  const marks: Array<[string, number]> = [['serve', performance.now()]];
+  const mark = (name: string): void => {
+    if (options.traceStartup) marks.push([name, performance.now()]);
+  };
+  const useTls = !options.debug && options.env.clientCertPem !== undefined;
+  const keys = useTls ? generateServerKeys() : undefined; // key generation overlaps module loading
+  const vendor = await loadVendor();
+  mark('vendor');
+  const log = createHclogLogger(vendor, options.logLevel);
+  const pluginLog = log.child({ '@module': 'provider.terraform-provider-ferry.plugin' });
+  const { grpc } = vendor;
+
+  const services = buildServiceDefinitions(vendor.protobuf, JSON.parse(readFileSync(protoDescriptorFile, 'utf8')) as object);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  const socketPath = join(options.env.socketDir ?? tmpdir(), `plugin${randomBytes(6).toString('hex')}`);
+
+  let schemaFile: ProviderSchemaFile | undefined;
+  let enginePromise: Promise<ProviderEngine<unknown>> | undefined;
+  server.addService(services.provider, createProviderService({
+    sourceAddress: providerSourceAddress,
+    loadSchemaFile: () => (schemaFile ??= JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile),
+    loadEngine: () => (enginePromise ??= options.loadEngine()),
+    log: log.child({ '@module': 'provider.terraform-provider-ferry.protocol' }),
+  }));
+  server.addService(services.health, {
+    Check: (_call: unknown, callback: (err: null, res: object) => void) => callback(null, { status: 'SERVING' }),
+    Watch: (call: { write: (res: object) => void }) => call.write({ status: 'SERVING' }),
+  });
+  server.addService(services.controller, {
+    Shutdown: (_call: unknown, callback: (err: null, res: object) => void) => {
+      callback(null, {});
+      pluginLog.debug('shutdown requested');
+      setImmediate(() => exitProcess(server, socketPath, 0));
+    },
+  });
+
+  mark('services');
+  let credentials: ServerCredentials = grpc.ServerCredentials.createInsecure();
+  let certDer: Buffer | undefined;
+  if (useTls && keys !== undefined && options.env.clientCertPem !== undefined) {
+    const cert = await issueServerCertificate(vendor, await keys);
+    credentials = grpc.ServerCredentials.createSsl(
+      Buffer.from(options.env.clientCertPem),
+      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
+      true, // require Terraform's client certificate, as go-plugin does
+    );
+    certDer = cert.der;
+  }
+  mark('certificate');
+
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(`unix:${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
+  });
+  if (options.debug) {
+    announceReattach(socketPath);
+    process.on('SIGINT', () => exitProcess(server, socketPath, 0));
+    process.on('SIGTERM', () => exitProcess(server, socketPath, 0));
+  } else {
+    process.stdout.write(formatHandshakeLine('unix', socketPath, certDer));
+    mark('handshake');
+    if (options.traceStartup) {
+      process.stderr.write(`startup ms: ${marks.map(([n, t]) => `${n}=${t.toFixed(1)}`).join(' ')}\n`);
+    }
+    // The startup path has compiled by now: keep V8's code for the next launch (a no-op once cached).
+    setTimeout(saveVendorCodeCache, 100).unref();
+    watchForOrphaning(server, socketPath, pluginLog);
+    process.on('SIGTERM', () => exitProcess(server, socketPath, 0));
+  }
+  pluginLog.debug({ socket: socketPath, tls: useTls }, 'serving');
+}
+
+function announceReattach(socketPath: string): void {
+  const reattach = {
+    [providerSourceAddress]: {
+      Protocol: 'grpc', ProtocolVersion: 6, Pid: process.pid, Test: true,
+      Addr: { Network: 'unix', String: socketPath },
+    },
+  };
+  process.stdout.write(
+    'Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n' +
+    `\tTF_REATTACH_PROVIDERS='${JSON.stringify(reattach)}'\n\n`,
+  );
+}
+
+/** Terraform may die without calling Shutdown; a re-parented plugin would otherwise live forever. */
+function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: Logger): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      log.warn({ parent }, 'terraform went away; exiting');
+      exitProcess(server, socketPath, 0);
+    }
+  }, 1000);
+  timer.unref();
+}
+
+function exitProcess(server: { forceShutdown(): void }, socketPath: string, code: number): never {
+  saveVendorCodeCache();
+  server.forceShutdown();
+  try {
+    unlinkSync(socketPath);
+  } catch {
+    // already gone
+  }
+  process.exit(code);
+}

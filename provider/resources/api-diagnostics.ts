@@ -1,0 +1,42 @@
+import { ApiError, TransportError } from '../client/api-error.js';
+import type { AttributePath, Diagnostics } from '../framework/diagnostics.js';
+
+/**
+ * Reports a failed API call as an error diagnostic: what was being done, what the server (or the network)
+ * said, and a hint for refused tokens.
+ */
+export function reportApiError(diagnostics: Diagnostics, summary: string, err: unknown, path?: AttributePath): void {
+  if (err instanceof TransportError) {
+    diagnostics.error(summary, `${err.message}. Check the provider's address (or FERRY_ADDR) and that the server is running.`, path);
+    return;
+  }
+  if (err instanceof ApiError) {
+    const said = err.messages.length > 0 ? err.messages.join('; ') : `status ${err.status}`;
+    let detail = `Ferry at ${err.address} refused ${err.method} /v1/${err.path}: ${said}.`;
+    if (err.isPermissionDenied) {
+      detail += ' The token was refused (permission denied): check the provider\'s token (or FERRY_TOKEN), or ' +
+        'configure auth_login_userpass so the provider can log in again.';
+    }
+    diagnostics.error(summary, detail, path);
+    return;
+  }
+  diagnostics.error(summary, err instanceof Error ? err.message : String(err), path);
+}
+
+/** Polls `probe` until it returns a value or the deadline passes; errors while polling count as "not yet". */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250,
+): Promise<{ value: T } | { timedOut: true; lastError: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return { value };
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) return { timedOut: true, lastError };
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,102 @@
+import { ApiError } from '../client/api-error.js';
+import { trimSlashes } from '../client/ferry-client.js';
+import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import { requiresReplace } from '../framework/plan-modifiers.js';
+import type { Resource } from '../framework/resource.js';
+import type { Schema } from '../framework/schema.js';
+import { boolType, mapOf, stringType } from '../framework/value-type.js';
+import { objectFromEntries, type ObjectValue } from '../framework/values.js';
+import { reportApiError } from './api-diagnostics.js';
+import { boolValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
+import { findMountEntry } from './mount.js';
+import { mountPathValidator } from './path-validators.js';
+import { requireClient, type FerryProviderData } from './provider-data.js';
+
+const schema: Schema = {
+  version: 0,
+  block: {
+    description: 'An audit device. Audit devices cannot be tuned: every change replaces the device.',
+    attributes: {
+      path: { type: stringType, required: true, planModifiers: [requiresReplace()], validators: [mountPathValidator], description: 'Where the audit device is enabled.' },
+      type: { type: stringType, required: true, planModifiers: [requiresReplace()], description: 'The audit device type, for example `file`.' },
+      description: { type: stringType, optional: true, computed: true, default: '', planModifiers: [requiresReplace()], description: 'Human-readable description.' },
+      local: { type: boolType, optional: true, computed: true, default: false, planModifiers: [requiresReplace()], description: 'Keep the device on this cluster only (not replicated).' },
+      options: { type: mapOf(stringType), optional: true, computed: true, default: objectFromEntries([]), planModifiers: [requiresReplace()], description: 'Options for the audit device, for example `file_path`.' },
+    },
+  },
+};
+
+interface AuditEntry {
+  type?: string;
+  description?: string;
+  local?: boolean;
+  options?: Record<string, unknown> | null;
+}
+
+/** `ferry_audit`: POST/DELETE sys/audit/<path>, read from GET sys/audit. */
+export class AuditResource implements Resource<FerryProviderData> {
+  metadata() {
+    return { typeName: 'ferry_audit' };
+  }
+
+  schema(): Schema {
+    return schema;
+  }
+
+  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot enable audit device');
+    if (client === undefined) return null;
+    const path = trimSlashes(stringValue(plan, 'path') ?? '');
+    try {
+      await client.write(`sys/audit/${path}`, {
+        type: stringValue(plan, 'type'),
+        description: stringValue(plan, 'description') ?? '',
+        local: boolValue(plan, 'local') === true,
+        options: stringMapValue(plan, 'options') ?? {},
+      });
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot enable audit device', err, attributePath('path'));
+      return null;
+    }
+    return await this.read({ state: plan }, provider, diagnostics);
+  }
+
+  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot read audit device');
+    if (client === undefined) return null;
+    const path = stringValue(state, 'path') ?? '';
+    try {
+      const entry = await findMountEntry<AuditEntry>(client, 'sys/audit', path);
+      if (entry === null) return null;
+      return objectFromEntries([
+        ['path', path],
+        ['type', entry.type ?? ''],
+        ['description', entry.description ?? ''],
+        ['local', entry.local === true],
+        ['options', toStringMap(entry.options ?? {})],
+      ]);
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot read audit device', err);
+      return null;
+    }
+  }
+
+  async update({ plan }: { plan: ObjectValue }): Promise<ObjectValue | null> {
+    return plan; // every attribute replaces; nothing to change in place
+  }
+
+  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
+    const client = requireClient(provider, diagnostics, 'Cannot disable audit device');
+    if (client === undefined) return;
+    try {
+      await client.delete(`sys/audit/${trimSlashes(stringValue(prior, 'path') ?? '')}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.isNotFound) return;
+      reportApiError(diagnostics, 'Cannot disable audit device', err);
+    }
+  }
+
+  async importState(id: string): Promise<ObjectValue | null> {
+    return objectFromEntries([['path', trimSlashes(id)]]);
+  }
+}

@@ -1,0 +1,165 @@
+import { ApiError } from '../client/api-error.js';
+import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
+import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
+import type { Resource } from '../framework/resource.js';
+import type { Schema } from '../framework/schema.js';
+import { boolType, mapOf, numberType, stringType } from '../framework/value-type.js';
+import { objectFromEntries, type ObjectValue } from '../framework/values.js';
+import { reportApiError } from './api-diagnostics.js';
+import { boolValue, numberValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
+import { requireClient, type FerryProviderData } from './provider-data.js';
+import { mountPathValidator } from './path-validators.js';
+
+const schema: Schema = {
+  version: 0,
+  block: {
+    description: 'A secrets engine mount. Local mounts stay on the cluster they are created on; replicated mounts are created on the primary.',
+    attributes: {
+      path: { type: stringType, required: true, description: 'Where the secrets engine is mounted, without slashes at either end.', planModifiers: [requiresReplace()], validators: [mountPathValidator] },
+      type: { type: stringType, required: true, description: 'The secrets engine type, for example `kv` or `kv-v2`.', planModifiers: [requiresReplace()] },
+      description: { type: stringType, optional: true, computed: true, default: '', description: 'Human-readable description of the mount.' },
+      local: { type: boolType, optional: true, computed: true, default: false, planModifiers: [requiresReplace()], description: 'Keep the mount on this cluster only (not replicated). Can only be chosen when mounting; required for mounts on a replication secondary.' },
+      options: { type: mapOf(stringType), optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Options passed to the secrets engine, for example `version`.' },
+      default_lease_ttl_seconds: { type: numberType, optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Default lease duration in seconds (0 = system default). Tuned in place.' },
+      max_lease_ttl_seconds: { type: numberType, optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Maximum lease duration in seconds (0 = system default). Tuned in place.' },
+      accessor: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The mount accessor.' },
+    },
+  },
+};
+
+interface MountEntry {
+  type?: string;
+  description?: string;
+  local?: boolean;
+  options?: Record<string, unknown> | null;
+  config?: { default_lease_ttl?: number; max_lease_ttl?: number };
+  accessor?: string;
+}
+
+/** Finds a mount in a `sys/mounts`-style listing (keys end in `/`; Vault also nests them under `data`). */
+export async function findMountEntry<T>(client: FerryClient, listPath: string, path: string): Promise<T | null> {
+  const res = await client.read<Record<string, unknown>>(listPath);
+  if (res === null) return null;
+  const key = `${trimSlashes(path)}/`;
+  const data = res['data'];
+  const table = data !== null && typeof data === 'object' && key in data ? data as Record<string, unknown> : res;
+  const entry = table[key];
+  return entry !== null && typeof entry === 'object' ? entry as T : null;
+}
+
+function toState(path: string, entry: MountEntry): ObjectValue {
+  return objectFromEntries([
+    ['path', path],
+    ['type', entry.type ?? ''],
+    ['description', entry.description ?? ''],
+    ['local', entry.local === true],
+    ['options', toStringMap(entry.options ?? {})],
+    ['default_lease_ttl_seconds', entry.config?.default_lease_ttl ?? 0],
+    ['max_lease_ttl_seconds', entry.config?.max_lease_ttl ?? 0],
+    ['accessor', entry.accessor ?? ''],
+  ]);
+}
+
+/** `ferry_mount`: POST/DELETE sys/mounts/<path>, tuned through sys/mounts/<path>/tune. */
+export class MountResource implements Resource<FerryProviderData> {
+  metadata() {
+    return { typeName: 'ferry_mount' };
+  }
+
+  schema(): Schema {
+    return schema;
+  }
+
+  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot create mount');
+    if (client === undefined) return null;
+    const path = trimSlashes(stringValue(plan, 'path') ?? '');
+    const config: Record<string, number> = {};
+    const defaultTtl = numberValue(plan, 'default_lease_ttl_seconds');
+    const maxTtl = numberValue(plan, 'max_lease_ttl_seconds');
+    if (defaultTtl !== null) config['default_lease_ttl'] = defaultTtl;
+    if (maxTtl !== null) config['max_lease_ttl'] = maxTtl;
+    try {
+      await client.write(`sys/mounts/${path}`, {
+        type: stringValue(plan, 'type'),
+        description: stringValue(plan, 'description') ?? '',
+        local: boolValue(plan, 'local') === true,
+        options: stringMapValue(plan, 'options') ?? {},
+        config,
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.mentions('non-local mount') && err.mentions('secondary')) {
+        diagnostics.error(
+          'Replicated mount on a replication secondary',
+          `Ferry at ${client.address} is a replication secondary, and it refused to create the replicated mount "${path}/": ` +
+          `${err.messages.join('; ')}. A secondary receives its replicated mounts from the primary, so a mount created ` +
+          'on a secondary must be local: set local = true, or create this mount with the primary\'s provider.',
+          attributePath('local'),
+        );
+        return null;
+      }
+      reportApiError(diagnostics, 'Cannot create mount', err, attributePath('path'));
+      return null;
+    }
+    return await this.readBack(client, stringValue(plan, 'path') ?? path, plan, diagnostics);
+  }
+
+  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot read mount');
+    if (client === undefined) return null;
+    return await this.readBack(client, stringValue(state, 'path') ?? '', null, diagnostics);
+  }
+
+  async update(
+    { plan, prior }: { plan: ObjectValue; prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics,
+  ): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot tune mount');
+    if (client === undefined) return null;
+    const path = trimSlashes(stringValue(prior, 'path') ?? '');
+    const tune: Record<string, unknown> = { description: stringValue(plan, 'description') ?? '' };
+    const defaultTtl = numberValue(plan, 'default_lease_ttl_seconds');
+    const maxTtl = numberValue(plan, 'max_lease_ttl_seconds');
+    if (defaultTtl !== null) tune['default_lease_ttl'] = defaultTtl;
+    if (maxTtl !== null) tune['max_lease_ttl'] = maxTtl;
+    const options = stringMapValue(plan, 'options');
+    if (options !== null) tune['options'] = options;
+    try {
+      await client.write(`sys/mounts/${path}/tune`, tune);
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot tune mount', err);
+      return null;
+    }
+    return await this.readBack(client, stringValue(prior, 'path') ?? path, plan, diagnostics);
+  }
+
+  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
+    const client = requireClient(provider, diagnostics, 'Cannot unmount');
+    if (client === undefined) return;
+    try {
+      await client.delete(`sys/mounts/${trimSlashes(stringValue(prior, 'path') ?? '')}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.isNotFound) return;
+      reportApiError(diagnostics, 'Cannot unmount', err);
+    }
+  }
+
+  async importState(id: string): Promise<ObjectValue | null> {
+    return objectFromEntries([['path', trimSlashes(id)]]);
+  }
+
+  private async readBack(client: FerryClient, path: string, plan: ObjectValue | null, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    try {
+      const entry = await findMountEntry<MountEntry>(client, 'sys/mounts', path);
+      if (entry === null) {
+        if (plan !== null) diagnostics.error('Mount missing after write', `Ferry at ${client.address} does not list the mount "${path}/".`);
+        return null;
+      }
+      const state = toState(path, entry);
+      return state;
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot read mount', err);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { ApiError } from '../client/api-error.js';
+import type { FerryClient, ReplicationStatus } from '../client/ferry-client.js';
+import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import { requiresReplaceIf, useStateForUnknown } from '../framework/plan-modifiers.js';
+import type { ModifyPlanRequest, Resource } from '../framework/resource.js';
+import type { PlanModifierRequest, Schema } from '../framework/schema.js';
+import { boolType, stringType } from '../framework/value-type.js';
+import { objectFromEntries, type ObjectValue } from '../framework/values.js';
+import { pollUntil, reportApiError } from './api-diagnostics.js';
+import { boolValue, stringValue } from './attribute-values.js';
+import { requireClient, type FerryProviderData } from './provider-data.js';
+
+/** How long activation (wipe, bootstrap, first WAL stream) may take before apply gives up. */
+const activationTimeoutMs = 120_000;
+
+/**
+ * Activation inputs the server cannot report back. An imported secondary records them as "" and keeps
+ * whatever the configuration says from then on: they only matter when a cluster is activated.
+ */
+const activationInputs = ['token', 'primary_api_addr', 'ca_file', 'allow_wipe'] as const;
+const isImported = (state: ObjectValue | null): boolean => state !== null && stringValue(state, 'token') === '';
+const tokenChangeReplaces = (request: PlanModifierRequest): boolean =>
+  !isImported(request.priorState) && request.configValue !== '';
+
+const schema: Schema = {
+  version: 0,
+  block: {
+    description: 'Activates the provider\'s cluster as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.',
+    attributes: {
+      token: { type: stringType, required: true, sensitive: true, planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')], description: 'Activation token from ferry_replication_secondary_token.' },
+      primary_api_addr: { type: stringType, optional: true, computed: true, default: '', description: 'The primary\'s API address, when the token does not carry a usable one.' },
+      ca_file: { type: stringType, optional: true, computed: true, default: '', description: 'CA file the secondary uses to verify the primary\'s API during activation.' },
+      allow_wipe: { type: boolType, optional: true, computed: true, default: false, description: 'Allow activating a cluster that holds secrets, mounts, auth methods or policies of its own (they are wiped).' },
+      cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
+      mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `secondary`.' },
+      state: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'Replication state, `stream-wals` when healthy.' },
+    },
+  },
+};
+
+/** What a fresh (or dev-mode) cluster already holds; anything more is user data that activation would wipe. */
+const freshMounts = new Set(['secret/', 'cubbyhole/', 'identity/', 'sys/']);
+const freshAuthMounts = new Set(['token/']);
+const freshPolicies = new Set(['default', 'root', 'response-wrapping']);
+
+function tableKeys(res: Record<string, unknown> | null): string[] {
+  if (res === null) return [];
+  const data = res['data'];
+  const table = data !== null && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : res;
+  return Object.keys(table).filter((k) => k.endsWith('/') && table[k] !== null && typeof table[k] === 'object');
+}
+
+/** Lists what the cluster holds beyond a fresh cluster's defaults. */
+export async function findDataActivationWouldWipe(client: FerryClient): Promise<string[]> {
+  const found: string[] = [];
+  const mounts = tableKeys(await client.read('sys/mounts'));
+  for (const m of mounts) if (!freshMounts.has(m)) found.push(`secrets engine mount ${m}`);
+  for (const m of tableKeys(await client.read('sys/auth'))) if (!freshAuthMounts.has(m)) found.push(`auth method ${m}`);
+  const policies = await client.list('sys/policies/acl');
+  for (const p of policies) if (!freshPolicies.has(p)) found.push(`policy ${p}`);
+  if (mounts.includes('secret/')) {
+    const secrets = await client.list('secret/metadata/').catch(async (err: unknown) => {
+      if (err instanceof ApiError && err.status === 400) return await client.list('secret/'); // a KV v1 mount
+      throw err;
+    });
+    for (const s of secrets) found.push(`secret secret/${s}`);
+  }
+  return found;
+}
+
+function statusState(status: ReplicationStatus): Array<[string, string]> {
+  return [['cluster_id', status.cluster_id ?? ''], ['mode', status.mode], ['state', status.state ?? '']];
+}
+
+/** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the provider's cluster. */
+export class ReplicationSecondaryResource implements Resource<FerryProviderData> {
+  metadata() {
+    return { typeName: 'ferry_replication_secondary' };
+  }
+
+  schema(): Schema {
+    return schema;
+  }
+
+  modifyPlan({ provider, prior, planned }: ModifyPlanRequest<FerryProviderData>, diagnostics: Diagnostics): void {
+    if (planned !== null && isImported(prior) && prior !== null) {
+      for (const name of activationInputs) planned[name] = prior[name] ?? null;
+    }
+    // An imported ferry_replication_secondary_token reads as "": the activation we have stays valid.
+    if (planned !== null && prior !== null && planned['token'] === '') planned['token'] = prior['token'] ?? null;
+    if (planned !== null && prior === null) {
+      const where = provider?.client?.address ?? 'the target cluster';
+      diagnostics.warning(
+        'Activating a replication secondary wipes the target cluster',
+        `Applying this plan activates ${where} as a replication secondary: ALL DATA on that cluster (secrets, mounts, ` +
+        'auth methods, policies, tokens) is deleted and replaced by what the primary replicates.',
+        attributePath('token'),
+      );
+    }
+  }
+
+  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot activate replication secondary');
+    if (client === undefined) return null;
+    try {
+      const status = await client.replicationStatus();
+      if (status.mode === 'secondary' || status.mode === 'primary') {
+        diagnostics.error('Cluster is already in replication',
+          `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`);
+        return null;
+      }
+      if (boolValue(plan, 'allow_wipe') !== true) {
+        const found = await findDataActivationWouldWipe(client);
+        if (found.length > 0) {
+          diagnostics.error(
+            'Refusing to wipe a cluster that holds data',
+            `Activating Ferry at ${client.address} as a secondary would delete what it holds beyond a fresh cluster: ` +
+            `${found.slice(0, 10).join(', ')}${found.length > 10 ? `, and ${found.length - 10} more` : ''}. ` +
+            'Set allow_wipe = true to activate it anyway.',
+            attributePath('allow_wipe'),
+          );
+          return null;
+        }
+      }
+      const body: Record<string, string> = { token: stringValue(plan, 'token') ?? '' };
+      const apiAddr = stringValue(plan, 'primary_api_addr');
+      const caFile = stringValue(plan, 'ca_file');
+      if (apiAddr) body['primary_api_addr'] = apiAddr;
+      if (caFile) body['ca_file'] = caFile;
+      await client.write('sys/replication/secondary/enable', body);
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot activate replication secondary', err, attributePath('token'));
+      return null;
+    }
+    // The secondary is unavailable while it wipes and bootstraps; wait for the WAL stream.
+    const result = await pollUntil(async () => {
+      const status = await client.replicationStatus();
+      return status.mode === 'secondary' && status.state === 'stream-wals' ? status : undefined;
+    }, activationTimeoutMs);
+    if ('timedOut' in result) {
+      reportApiError(diagnostics, 'Replication secondary did not start streaming',
+        result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`));
+      return null;
+    }
+    return objectFromEntries([...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]), ...statusState(result.value)]);
+  }
+
+  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot read replication status');
+    if (client === undefined) return null;
+    try {
+      const status = await client.replicationStatus();
+      if (status.mode !== 'secondary') return null; // no longer a secondary: the next plan activates it again
+      return objectFromEntries([...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]), ...statusState(status)]);
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot read replication status', err);
+      return null;
+    }
+  }
+
+  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }): Promise<ObjectValue | null> {
+    // Only activation inputs change in place; they are recorded, the running secondary is left alone.
+    return objectFromEntries(Object.entries(plan).map(([k, v]) => [k, v === null && prior[k] !== undefined ? prior[k] ?? null : v]));
+  }
+
+  async delete(_request: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
+    const client = requireClient(provider, diagnostics, 'Cannot disable replication secondary');
+    if (client === undefined) return;
+    try {
+      const status = await client.replicationStatus();
+      if (status.mode !== 'secondary') return;
+      await client.write('sys/replication/secondary/disable', {});
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot disable replication secondary', err);
+    }
+  }
+
+  async importState(): Promise<ObjectValue | null> {
+    return objectFromEntries([['token', ''], ['primary_api_addr', ''], ['ca_file', ''], ['allow_wipe', false]]);
+  }
+}

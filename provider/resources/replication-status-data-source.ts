@@ -1,0 +1,59 @@
+import type { Diagnostics } from '../framework/diagnostics.js';
+import type { DataSource } from '../framework/resource.js';
+import type { Schema } from '../framework/schema.js';
+import { listOf, numberType, stringType } from '../framework/value-type.js';
+import { objectFromEntries, type ObjectValue } from '../framework/values.js';
+import { reportApiError } from './api-diagnostics.js';
+import { toStringList } from './attribute-values.js';
+import { requireClient, type FerryProviderData } from './provider-data.js';
+
+const computedString = (description: string) => ({ type: stringType, computed: true as const, description });
+
+const schema: Schema = {
+  version: 0,
+  block: {
+    description: 'The replication status of the provider\'s cluster (unauthenticated sys/replication/status).',
+    attributes: {
+      mode: computedString('`disabled`, `primary` or `secondary`.'),
+      state: computedString('Replication state, for example `stream-wals` on a healthy secondary.'),
+      cluster_id: computedString('The replication cluster ID.'),
+      known_secondaries: { type: listOf(stringType), computed: true, description: 'Secondary IDs the primary knows.' },
+      last_wal: { type: numberType, computed: true, description: 'Last WAL index written (primary).' },
+      last_remote_wal: { type: numberType, computed: true, description: 'Last WAL index applied from the primary (secondary).' },
+      merkle_root: computedString('Merkle root of the replicated data.'),
+      primary_cluster_addr: computedString('The primary\'s cluster address.'),
+    },
+  },
+};
+
+/** `ferry_replication_status` data source. */
+export class ReplicationStatusDataSource implements DataSource<FerryProviderData> {
+  metadata() {
+    return { typeName: 'ferry_replication_status' };
+  }
+
+  schema(): Schema {
+    return schema;
+  }
+
+  async read(_request: { config: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const client = requireClient(provider, diagnostics, 'Cannot read replication status');
+    if (client === undefined) return null;
+    try {
+      const s = await client.replicationStatus();
+      return objectFromEntries([
+        ['mode', s.mode],
+        ['state', s.state ?? ''],
+        ['cluster_id', s.cluster_id ?? ''],
+        ['known_secondaries', toStringList(s.known_secondaries)],
+        ['last_wal', typeof s.last_wal === 'number' ? s.last_wal : 0],
+        ['last_remote_wal', typeof s.last_remote_wal === 'number' ? s.last_remote_wal : 0],
+        ['merkle_root', s.merkle_root ?? ''],
+        ['primary_cluster_addr', s.primary_cluster_addr ?? ''],
+      ]);
+    } catch (err) {
+      reportApiError(diagnostics, 'Cannot read replication status', err);
+      return null;
+    }
+  }
+}

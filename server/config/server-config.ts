@@ -1,0 +1,305 @@
+/**
+ * The server config file: Vault's HCL (or JSON) layout, parsed and validated once at startup,
+ * then frozen and passed down. An unknown or invalid setting stops startup with a `ConfigError`
+ * that names the file and the setting.
+ *
+ * ```hcl
+ * storage "sqlite" { path = "/var/lib/ferry/ferry.db" }   # or storage "inmem" {}; `backend` is an alias
+ * listener "tcp" {
+ *   address       = "127.0.0.1:8200"
+ *   tls_cert_file = "/etc/ferry/tls.crt"
+ *   tls_key_file  = "/etc/ferry/tls.key"                  # or tls_disable = true
+ * }
+ * api_addr     = "https://127.0.0.1:8200"
+ * cluster_addr = "https://127.0.0.1:8201"
+ * cluster_name = "east"
+ * log_level    = "info"
+ * ui           = false
+ * disable_mlock = true                                    # accepted and ignored
+ * default_lease_ttl = "768h"
+ * max_lease_ttl     = "768h"
+ * replication { logshipper_buffer_length = 16384 }
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDurationSeconds } from '../core/duration.js';
+import { HclError, isHclBlockValue, parseHcl, readBlocks, type HclObject, type HclValue } from '../core/hcl.js';
+
+export type StorageConfig = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'inmem' };
+
+export interface ListenerConfig {
+  /** host:port to listen on. */
+  readonly address: string;
+  readonly tlsDisable: boolean;
+  /** Present unless `tlsDisable`. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface ReplicationConfig {
+  /** How many WAL entries the primary keeps for secondaries to catch up from (`logshipper_buffer_length`). */
+  readonly walRetentionEntries: number;
+}
+
+/** The validated, deeply frozen server configuration. */
+export interface ServerConfig {
+  readonly storage: StorageConfig;
+  readonly listener: ListenerConfig;
+  /** The URL clients should use to reach this node (`api_addr`). */
+  readonly apiAddr?: string;
+  /** The URL other clusters use to reach this node for replication (`cluster_addr`). */
+  readonly clusterAddr?: string;
+  readonly clusterName?: string;
+  readonly logLevel: LogLevel;
+  readonly replication: ReplicationConfig;
+  readonly uiEnabled: boolean;
+  readonly defaultLeaseTtlSeconds: number;
+  readonly maxLeaseTtlSeconds: number;
+}
+
+/** A config file that cannot be read or does not validate. The message names the file and the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200';
+export const DEFAULT_WAL_RETENTION_ENTRIES = 16384;
+/** Vault's system default for both lease TTLs: 768 hours (32 days). */
+export const DEFAULT_LEASE_TTL_SECONDS = 768 * 3600;
+
+const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
+  'storage',
+  'backend',
+  'listener',
+  'api_addr',
+  'cluster_addr',
+  'cluster_name',
+  'log_level',
+  'replication',
+  'ui',
+  'disable_mlock',
+  'default_lease_ttl',
+  'max_lease_ttl',
+]);
+const LISTENER_KEYS: ReadonlySet<string> = new Set(['address', 'tls_disable', 'tls_cert_file', 'tls_key_file']);
+const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length']);
+const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>> = {
+  sqlite: new Set(['path']),
+  inmem: new Set(),
+};
+const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  err: 'error',
+};
+
+/**
+ * Parses and validates a config document, HCL or JSON (a document starting with `{` is JSON).
+ * `sourceName` (usually the file path) prefixes every error message.
+ */
+export async function parseServerConfig(text: string, sourceName: string): Promise<Readonly<ServerConfig>> {
+  let document: HclObject;
+  try {
+    document = parseHcl(text);
+  } catch (err) {
+    if (err instanceof HclError) throw new ConfigError(`${sourceName}: ${err.message}`);
+    throw err;
+  }
+  try {
+    return deepFreeze(readConfig(document));
+  } catch (err) {
+    if (err instanceof HclError || err instanceof ConfigError) throw new ConfigError(`${sourceName}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Reads and parses the config file at `path`; errors name the path. */
+export async function loadServerConfig(path: string): Promise<Readonly<ServerConfig>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ConfigError(`${path}: cannot read config file (${code})`);
+  }
+  return parseServerConfig(text, path);
+}
+
+function readConfig(document: HclObject): ServerConfig {
+  for (const key of Object.keys(document)) {
+    if (!TOP_LEVEL_KEYS.has(key)) throw new ConfigError(`unknown setting ${JSON.stringify(key)}`);
+  }
+  const defaultLeaseTtlSeconds = readDuration(document, 'default_lease_ttl', '') ?? DEFAULT_LEASE_TTL_SECONDS;
+  const maxLeaseTtlSeconds = readDuration(document, 'max_lease_ttl', '') ?? DEFAULT_LEASE_TTL_SECONDS;
+  if (defaultLeaseTtlSeconds > maxLeaseTtlSeconds) {
+    throw new ConfigError('default_lease_ttl must not be greater than max_lease_ttl');
+  }
+  readBool(document, 'disable_mlock', ''); // accepted for Vault compatibility; Node cannot mlock
+  const config: ServerConfig = {
+    storage: readStorage(document),
+    listener: readListener(document),
+    logLevel: readLogLevel(document),
+    replication: readReplication(document),
+    uiEnabled: readBool(document, 'ui', '') ?? false,
+    defaultLeaseTtlSeconds,
+    maxLeaseTtlSeconds,
+  };
+  const apiAddr = readUrl(document, 'api_addr');
+  const clusterAddr = readUrl(document, 'cluster_addr');
+  const clusterName = readString(document, 'cluster_name', '');
+  return {
+    ...config,
+    ...(apiAddr === undefined ? {} : { apiAddr }),
+    ...(clusterAddr === undefined ? {} : { clusterAddr }),
+    ...(clusterName === undefined ? {} : { clusterName }),
+  };
+}
+
+function readStorage(document: HclObject): StorageConfig {
+  const blocks = [...readBlocks(document, 'storage', 1), ...readBlocks(document, 'backend', 1)];
+  if (blocks.length === 0) throw new ConfigError('a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})');
+  if (blocks.length > 1) throw new ConfigError('only one storage block is permitted');
+  const { labels, body } = blocks[0] as (typeof blocks)[number];
+  const type = labels[0] as string;
+  if (type !== 'sqlite' && type !== 'inmem') {
+    throw new ConfigError(`storage ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "inmem")`);
+  }
+  const where = `storage ${JSON.stringify(type)}: `;
+  rejectUnknown(body, STORAGE_KEYS[type], where);
+  if (type === 'inmem') return { type };
+  const path = readString(body, 'path', where);
+  if (path === undefined) throw new ConfigError(`${where}path is required`);
+  return { type, path };
+}
+
+function readListener(document: HclObject): ListenerConfig {
+  const blocks = readBlocks(document, 'listener', 1);
+  if (blocks.length === 0) throw new ConfigError('a listener "tcp" block is required');
+  if (blocks.length > 1) throw new ConfigError('only one listener block is supported');
+  const { labels, body } = blocks[0] as (typeof blocks)[number];
+  const type = labels[0] as string;
+  if (type !== 'tcp') throw new ConfigError(`listener ${JSON.stringify(type)}: unsupported listener type (supported: "tcp")`);
+  const where = 'listener "tcp": ';
+  rejectUnknown(body, LISTENER_KEYS, where);
+
+  const address = readString(body, 'address', where) ?? DEFAULT_LISTENER_ADDRESS;
+  if (!isHostPort(address)) throw new ConfigError(`${where}address must be host:port, e.g. ${DEFAULT_LISTENER_ADDRESS}`);
+  const tlsDisable = readBool(body, 'tls_disable', where) ?? false;
+  const tlsCertFile = readString(body, 'tls_cert_file', where);
+  const tlsKeyFile = readString(body, 'tls_key_file', where);
+  if (!tlsDisable) {
+    if (tlsCertFile === undefined) throw new ConfigError(`${where}tls_cert_file is required unless tls_disable = true`);
+    if (tlsKeyFile === undefined) throw new ConfigError(`${where}tls_key_file is required unless tls_disable = true`);
+  }
+  return {
+    address,
+    tlsDisable,
+    ...(tlsCertFile === undefined ? {} : { tlsCertFile }),
+    ...(tlsKeyFile === undefined ? {} : { tlsKeyFile }),
+  };
+}
+
+function readReplication(document: HclObject): ReplicationConfig {
+  const blocks = readBlocks(document, 'replication', 0);
+  if (blocks.length > 1) throw new ConfigError('only one replication block is permitted');
+  const body = blocks[0]?.body ?? {};
+  const where = 'replication: ';
+  rejectUnknown(body, REPLICATION_KEYS, where);
+  const walRetentionEntries = readPositiveInteger(body, 'logshipper_buffer_length', where) ?? DEFAULT_WAL_RETENTION_ENTRIES;
+  return { walRetentionEntries };
+}
+
+function readLogLevel(document: HclObject): LogLevel {
+  const text = readString(document, 'log_level', '');
+  if (text === undefined) return 'info';
+  const level = LOG_LEVELS[text.trim().toLowerCase()];
+  if (level === undefined) throw new ConfigError('log_level must be one of trace, debug, info, warn, error');
+  return level;
+}
+
+function rejectUnknown(body: HclObject, known: ReadonlySet<string>, where: string): void {
+  for (const key of Object.keys(body)) {
+    if (!known.has(key)) throw new ConfigError(`${where}unknown setting ${JSON.stringify(key)}`);
+  }
+}
+
+/** An attribute's value, or undefined when absent. A block where a value belongs is an error. */
+function readValue(body: HclObject, key: string, where: string): HclValue | undefined {
+  if (!Object.hasOwn(body, key)) return undefined;
+  const value = body[key] as HclValue;
+  if (isHclBlockValue(value)) throw new ConfigError(`${where}${key} must be a value, not a block`);
+  return value;
+}
+
+function readString(body: HclObject, key: string, where: string): string | undefined {
+  const value = readValue(body, key, where);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${where}${key} must be a non-empty string`);
+  return value;
+}
+
+/** Vault-style booleans: true/false, or the strings and numbers "true"/"false"/"1"/"0". */
+function readBool(body: HclObject, key: string, where: string): boolean | undefined {
+  const value = readValue(body, key, where);
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : typeof value === 'number' ? String(value) : undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ConfigError(`${where}${key} must be true or false`);
+}
+
+function readPositiveInteger(body: HclObject, key: string, where: string): number | undefined {
+  const value = readValue(body, key, where);
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${where}${key} must be a positive integer`);
+  return n;
+}
+
+function readDuration(body: HclObject, key: string, where: string): number | undefined {
+  const value = readValue(body, key, where);
+  if (value === undefined) return undefined;
+  try {
+    return parseDurationSeconds(value, key);
+  } catch {
+    throw new ConfigError(`${where}${key} must be a duration such as "768h" or a number of seconds`);
+  }
+}
+
+function readUrl(body: HclObject, key: string): string | undefined {
+  const value = readString(body, key, '');
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.host === '') {
+    throw new ConfigError(`${key} must be an http(s) URL such as https://127.0.0.1:8200`);
+  }
+  return value;
+}
+
+function isHostPort(address: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
+  return match !== null && Number(match[2]) <= 65535;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,220 @@
+/**
+ * The ACL of a token: its policies' path rules merged into one lookup, answering "may this token
+ * do this operation on this path?" with Vault's semantics.
+ *
+ * - Default deny: a path no rule matches allows nothing.
+ * - Rules for the same path (from one policy or several) merge: capabilities are united, except
+ *   that `deny` anywhere for that path replaces everything.
+ * - An exact rule beats every glob. Otherwise the most specific of the matching prefix (`*`) and
+ *   segment-wildcard (`+`) rules wins, by Vault's priority order (see `isLowerPriority`). Only the
+ *   winner counts: a broader rule's grants do not leak through a narrower one.
+ * - A policy named `root` allows everything.
+ */
+import { ROOT_POLICY_NAME, type Capability, type Policy } from './policy.js';
+
+/** What a request does, as far as the ACL is concerned. */
+export type AclOperation = 'create' | 'read' | 'update' | 'delete' | 'list' | 'patch';
+
+/** A capability reported for a path: a policy capability, or `root` for a root token. */
+export type PathCapability = Capability | 'root';
+
+/** The answer for one request: whether it may proceed, and whether the matching rule grants sudo. */
+export interface AclDecision {
+  readonly allowed: boolean;
+  readonly sudo: boolean;
+}
+
+const BIT: Readonly<Record<Capability, number>> = Object.freeze({
+  deny: 1,
+  create: 2,
+  read: 4,
+  update: 8,
+  delete: 16,
+  list: 32,
+  sudo: 64,
+  patch: 128,
+});
+const DENY = BIT.deny;
+
+/** A rule with a `+` segment, pre-split for matching. */
+interface SegmentRule {
+  readonly key: string;
+  /** The pattern without its trailing `*`, split on `/`. */
+  readonly parts: readonly string[];
+  readonly isPrefix: boolean;
+  /** Position of the first `+` in the pattern. */
+  readonly firstWildcard: number;
+  readonly wildcardCount: number;
+  /** The pattern without its trailing `*`. */
+  readonly text: string;
+  readonly bits: number;
+}
+
+/** A rule that matched a path, with what ranks it against the other matches. */
+interface Candidate {
+  readonly firstWildcard: number;
+  readonly isPrefix: boolean;
+  readonly wildcardCount: number;
+  readonly text: string;
+  readonly bits: number;
+}
+
+export class Acl {
+  /** True when the token holds the `root` policy: everything is allowed, with sudo. */
+  readonly isRoot: boolean;
+  private readonly exact: ReadonlyMap<string, number>;
+  /** Prefix rules, longest prefix first. */
+  private readonly prefixes: readonly (readonly [string, number])[];
+  private readonly segments: readonly SegmentRule[];
+
+  private constructor(
+    isRoot: boolean,
+    exact: Map<string, number>,
+    prefix: Map<string, number>,
+    segment: Map<string, number>,
+  ) {
+    this.isRoot = isRoot;
+    this.exact = exact;
+    this.prefixes = [...prefix.entries()].sort((a, b) => b[0].length - a[0].length);
+    this.segments = [...segment.entries()].map(([key, bits]) => toSegmentRule(key, bits));
+    Object.freeze(this);
+  }
+
+  /**
+   * Builds the ACL of a token holding `policies`. A policy named `root` makes the ACL root
+   * (Vault refuses `root` alongside other policies; here it simply dominates them).
+   */
+  static fromPolicies(policies: readonly Policy[]): Acl {
+    const isRoot = policies.some((p) => p.name === ROOT_POLICY_NAME);
+    const exact = new Map<string, number>();
+    const prefix = new Map<string, number>();
+    const segment = new Map<string, number>();
+    for (const policy of policies) {
+      for (const rule of policy.rules) {
+        const table = rule.hasSegmentWildcards ? segment : rule.isPrefix ? prefix : exact;
+        const bits = toBits(rule.capabilities);
+        const existing = table.get(rule.path);
+        table.set(rule.path, existing === undefined ? bits : mergeBits(existing, bits));
+      }
+    }
+    return new Acl(isRoot, exact, prefix, segment);
+  }
+
+  /**
+   * The capabilities this ACL grants on `path`, sorted, as `sys/capabilities-self` reports them:
+   * `['root']` for a root ACL, `['deny']` when the path is denied or nothing matches. Like Vault,
+   * this looks the path up the way a LIST would (a trailing `/` may fall back to the rule without it).
+   */
+  capabilities(path: string): PathCapability[] {
+    if (this.isRoot) return ['root'];
+    const bits = this.lookup(normalizePath(path), 'list');
+    if (bits === undefined || bits === 0 || (bits & DENY) !== 0) return ['deny'];
+    return (Object.keys(BIT) as Capability[]).filter((c) => (bits & BIT[c]) !== 0).sort();
+  }
+
+  /** Whether `operation` on `path` is allowed, and whether the winning rule grants sudo. */
+  check(path: string, operation: AclOperation): AclDecision {
+    if (this.isRoot) return { allowed: true, sudo: true };
+    const bits = this.lookup(normalizePath(path), operation);
+    if (bits === undefined || (bits & DENY) !== 0) return { allowed: false, sudo: false };
+    return { allowed: (bits & BIT[operation]) !== 0, sudo: (bits & BIT.sudo) !== 0 };
+  }
+
+  /** The capability bits of the rule that governs `path`, or undefined when none matches. */
+  private lookup(path: string, operation: AclOperation): number | undefined {
+    const exact = this.exact.get(path);
+    if (exact !== undefined) return exact;
+    if (operation === 'list') {
+      // A LIST of `foo/` is governed by a rule for `foo` first, as in Vault.
+      const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
+      const exactTrimmed = this.exact.get(trimmed);
+      if (exactTrimmed !== undefined) return exactTrimmed;
+      if (trimmed !== path) {
+        const bits = this.matchNonExact(trimmed);
+        if (bits !== undefined) return bits;
+      }
+    }
+    return this.matchNonExact(path);
+  }
+
+  private matchNonExact(path: string): number | undefined {
+    const longest = this.prefixes.find(([prefix]) => path.startsWith(prefix));
+    let best: Candidate | undefined =
+      longest === undefined
+        ? undefined
+        : { firstWildcard: longest[0].length, isPrefix: true, wildcardCount: 0, text: longest[0], bits: longest[1] };
+    if (this.segments.length === 0) return best?.bits;
+
+    const pathParts = path.split('/');
+    for (const rule of this.segments) {
+      const candidate = matchSegmentRule(rule, pathParts);
+      if (candidate !== undefined && (best === undefined || isLowerPriority(best, candidate))) best = candidate;
+    }
+    return best?.bits;
+  }
+}
+
+function matchSegmentRule(rule: SegmentRule, pathParts: readonly string[]): Candidate | undefined {
+  const { parts } = rule;
+  if (pathParts.length < parts.length) return undefined;
+  if (!rule.isPrefix && pathParts.length !== parts.length) return undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const pathPart = pathParts[i] as string;
+    if (part === '+' || part === pathPart) continue;
+    // The last segment of a prefix rule matches as a string prefix (`secret/+/ba*` matches `secret/x/bar/baz`).
+    if (rule.isPrefix && i === parts.length - 1 && pathPart.startsWith(part)) continue;
+    return undefined;
+  }
+  return rule;
+}
+
+/**
+ * Vault's priority order between two matching glob rules; true when `a` loses to `b`:
+ * 1. the first `+` or `*` comes earlier in `a`;
+ * 2. `a` ends in `*` and `b` does not;
+ * 3. `a` has more `+` segments;
+ * 4. `a` is shorter;
+ * 5. `a` sorts first (a tie-break that should not arise in practice).
+ */
+function isLowerPriority(a: Candidate, b: Candidate): boolean {
+  if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard < b.firstWildcard;
+  if (a.isPrefix !== b.isPrefix) return a.isPrefix;
+  if (a.wildcardCount !== b.wildcardCount) return a.wildcardCount > b.wildcardCount;
+  if (a.text.length !== b.text.length) return a.text.length < b.text.length;
+  return a.text < b.text;
+}
+
+function toSegmentRule(key: string, bits: number): SegmentRule {
+  const isPrefix = key.endsWith('*');
+  const text = isPrefix ? key.slice(0, -1) : key;
+  const parts = text.split('/');
+  return {
+    key,
+    parts,
+    isPrefix,
+    firstWildcard: key.indexOf('+'),
+    wildcardCount: parts.filter((p) => p === '+').length,
+    text,
+    bits,
+  };
+}
+
+function toBits(capabilities: readonly Capability[]): number {
+  let bits = 0;
+  for (const capability of capabilities) bits |= BIT[capability];
+  return (bits & DENY) !== 0 ? DENY : bits;
+}
+
+/** Rules for the same path merge by union, and a deny on either side wins outright. */
+function mergeBits(existing: number, added: number): number {
+  if ((existing & DENY) !== 0 || (added & DENY) !== 0) return DENY;
+  return existing | added;
+}
+
+/** Request paths are matched without leading slashes, as in Vault. */
+function normalizePath(path: string): string {
+  let start = 0;
+  while (path.charCodeAt(start) === 47 /* '/' */) start++;
+  return path.slice(start);
+}

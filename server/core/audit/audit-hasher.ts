@@ -1,0 +1,32 @@
+import { createHmac } from 'node:crypto';
+
+/** Prefix Vault puts in front of every HMAC'd value in an audit entry. */
+export const AUDIT_HMAC_PREFIX = 'hmac-sha256:';
+
+/**
+ * HMAC-SHA256 with one audit device's salt. Operators compare a known value with
+ * `sys/audit-hash/<device>`, which uses the same function.
+ */
+export class AuditHasher {
+  constructor(private readonly salt: Buffer) {}
+
+  hash(value: string): string {
+    return AUDIT_HMAC_PREFIX + createHmac('sha256', this.salt).update(value, 'utf8').digest('hex');
+  }
+
+  /**
+   * A copy of `value` with every string leaf HMAC'd. Numbers, booleans and null stay in clear,
+   * as in Vault (send sensitive values as strings). Never mutates its input; callers bound the
+   * depth first (`assertJsonDepthWithin`).
+   */
+  hashStructure(value: unknown): unknown {
+    if (typeof value === 'string') return this.hash(value);
+    if (Array.isArray(value)) return value.map((item) => this.hashStructure(item));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) out[key] = this.hashStructure(item);
+      return out;
+    }
+    return value;
+  }
+}

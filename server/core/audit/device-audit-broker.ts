@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { SerialQueue } from '../../storage/serial-queue.js';
+import type { AuditBroker } from '../audit-broker.js';
+import type { Core } from '../core.js';
+import type { LogicalRequest, LogicalResponse } from '../logical.js';
+import { invalidRequest, VaultError } from '../vault-error.js';
+import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
+import { AuditDeviceTable } from './audit-device-table.js';
+import type { AuditEvent } from './audit-entry.js';
+import { FileAuditDevice, validateFileOptions } from './file-audit-device.js';
+import { assertJsonDepthWithin } from './json-depth.js';
+
+/** Paths Vault never audits: the seal lifecycle and health probes. */
+const UNAUDITED_PATHS = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
+
+export interface EnableAuditInput {
+  readonly path: string;
+  readonly type: string;
+  readonly description: string;
+  readonly options: Record<string, string>;
+  readonly local: boolean;
+}
+
+/** Canonical device path: no leading slash, one trailing slash, no empty or dot segments. */
+export function normalizeAuditPath(raw: string): string {
+  let path = raw.trim();
+  if (path.startsWith('/')) path = path.slice(1);
+  if (path === '' || path === '/') throw invalidRequest('audit device path cannot be empty');
+  if (!path.endsWith('/')) path += '/';
+  for (const segment of path.slice(0, -1).split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') throw invalidRequest('invalid audit device path');
+    if (!/^[A-Za-z0-9_.\-@]+$/.test(segment)) throw invalidRequest('invalid audit device path: unsupported characters');
+  }
+  return path;
+}
+
+/**
+ * The audit broker over the device table: fans each event out to every enabled device in
+ * parallel and refuses the request (fails closed) when devices exist and none recorded it.
+ * Installed as `core.audit` after unseal; `reload()` re-reads the table (after a local change,
+ * or when replication applied a change to `core/audit`).
+ */
+export class DeviceAuditBroker implements AuditBroker {
+  private devices: AuditDevice[] = [];
+  private readonly table: AuditDeviceTable;
+  private readonly logger: Logger;
+  /** Table edits are read-modify-write: one at a time. */
+  private readonly edits = new SerialQueue();
+
+  constructor(private readonly core: Core) {
+    this.table = new AuditDeviceTable(core.barrier);
+    this.logger = core.logger.child({ module: 'audit' });
+  }
+
+  get deviceCount(): number {
+    return this.devices.length;
+  }
+
+  /** The enabled devices' stored entries (salts included; callers must not expose them). */
+  entries(): readonly AuditDeviceEntry[] {
+    return this.devices.map((d) => d.entry);
+  }
+
+  async reload(): Promise<void> {
+    const entries = await this.table.load();
+    this.devices = entries.map((entry) => new FileAuditDevice(entry));
+  }
+
+  /** Drops the devices (on seal); the core keeps no audit state while sealed. */
+  clear(): void {
+    this.devices = [];
+  }
+
+  async enable(input: EnableAuditInput): Promise<void> {
+    await this.edits.run(() => this.enableNow(input));
+  }
+
+  async disable(rawPath: string): Promise<void> {
+    const path = normalizeAuditPath(rawPath);
+    await this.edits.run(async () => {
+      if (await this.table.remove(path)) this.logger.info({ path }, 'disabled audit device');
+      await this.reload();
+    });
+  }
+
+  private async enableNow(input: EnableAuditInput): Promise<void> {
+    await this.reload();
+    const path = normalizeAuditPath(input.path);
+    if (input.type !== 'file') throw invalidRequest(`unknown backend type: "${input.type}"`);
+    if (!input.local && this.core.replication.mode() === 'secondary') throw invalidRequest('cannot add a non-local audit device to a replication secondary');
+    if (this.devices.some((d) => d.entry.path === path)) throw invalidRequest(`path already in use: "${path}"`);
+    const entry: AuditDeviceEntry = {
+      path,
+      type: 'file',
+      description: input.description,
+      options: validateFileOptions(input.options),
+      local: input.local,
+      salt: randomBytes(32).toString('base64'),
+    };
+    const device = new FileAuditDevice(entry);
+    await device.checkWritable();
+    await this.table.add(entry);
+    await this.reload();
+    this.logger.info({ path, local: entry.local }, 'enabled audit device');
+  }
+
+  /** HMAC of `input` with the named device's salt. */
+  hash(rawPath: string, input: string): string {
+    const path = normalizeAuditPath(rawPath);
+    const device = this.devices.find((d) => d.entry.path === path);
+    if (device === undefined) throw invalidRequest('unknown audit backend');
+    return device.hash(input);
+  }
+
+  async logRequest(req: LogicalRequest, error?: Error): Promise<void> {
+    await this.log({ type: 'request', time: new Date().toISOString(), req, error: error?.message, mountType: this.mountTypeOf(req.path) });
+  }
+
+  async logResponse(req: LogicalRequest, res: LogicalResponse | undefined, error?: Error): Promise<void> {
+    await this.log({ type: 'response', time: new Date().toISOString(), req, res, error: error?.message, mountType: this.mountTypeOf(req.path) });
+  }
+
+  private async log(event: AuditEvent): Promise<void> {
+    const devices = this.devices;
+    if (devices.length === 0 || UNAUDITED_PATHS.has(event.req.path)) return;
+    // Bound the depth once, before any device walks the data.
+    assertJsonDepthWithin(event.req.data);
+    if (event.res?.data) assertJsonDepthWithin(event.res.data);
+    const results = await Promise.allSettled(devices.map((d) => d.log(event)));
+    let logged = 0;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') logged += 1;
+      else this.logger.error({ path: devices[i]?.entry.path, code: (result.reason as NodeJS.ErrnoException)?.code ?? 'error' }, 'audit device failed to log');
+    });
+    if (logged === 0) {
+      this.logger.error({ type: event.type, request_id: event.req.id }, 'no audit device could log the event; refusing the request');
+      throw new VaultError('internal', `failed to log ${event.type}`);
+    }
+  }
+
+  private mountTypeOf(path: string): string {
+    try {
+      return this.core.route(path)?.entry.type ?? '';
+    } catch {
+      return '';
+    }
+  }
+}

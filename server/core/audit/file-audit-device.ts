@@ -1,0 +1,90 @@
+import { appendFile } from 'node:fs/promises';
+import { invalidRequest } from '../vault-error.js';
+import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
+import { formatAuditEntry, type AuditEvent } from './audit-entry.js';
+import { AuditHasher } from './audit-hasher.js';
+
+/** Options the file device understands; anything else is refused when enabling. */
+const FILE_OPTIONS = new Set(['file_path', 'path', 'log_raw', 'hmac_accessor', 'prefix', 'format', 'mode', 'elide_list_responses', 'fallback', 'filter', 'exclude']);
+
+/** Parses Vault's string booleans; anything unrecognised is a 400. */
+function optionBool(options: Record<string, string>, name: string, fallback: boolean): boolean {
+  const value = options[name];
+  if (value === undefined || value === '') return fallback;
+  if (['true', '1', 't', 'T', 'TRUE', 'True'].includes(value)) return true;
+  if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(value)) return false;
+  throw invalidRequest(`invalid value for option "${name}": expected a boolean`);
+}
+
+/** Checks a file device's options; returns them normalized (file_path set, format json). */
+export function validateFileOptions(options: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(options)) {
+    if (!FILE_OPTIONS.has(name)) throw invalidRequest(`unknown option "${name}" for a file audit device`);
+    if (['fallback', 'filter', 'exclude'].includes(name) && options[name] !== '' && options[name] !== 'false') {
+      throw invalidRequest(`option "${name}" is not supported`);
+    }
+  }
+  const filePath = options.file_path ?? options.path ?? '';
+  if (filePath === '') throw invalidRequest('file_path is required');
+  if (filePath !== 'stdout' && filePath !== 'discard' && !filePath.startsWith('/')) throw invalidRequest('file_path must be an absolute path, "stdout" or "discard"');
+  const format = options.format ?? 'json';
+  if (format !== 'json') throw invalidRequest(`unsupported format "${format}": only "json" is supported`);
+  const mode = options.mode ?? '0600';
+  if (!/^0?[0-7]{3}$/.test(mode)) throw invalidRequest('mode must be an octal file mode such as "0600"');
+  optionBool(options, 'log_raw', false);
+  optionBool(options, 'hmac_accessor', true);
+  optionBool(options, 'elide_list_responses', false);
+  const normalized: Record<string, string> = { ...options, file_path: filePath, format };
+  delete normalized.path;
+  return normalized;
+}
+
+/**
+ * Vault's `file` audit device: one JSON line per event, appended with `appendFile` (the file is
+ * opened per write, so a path that stops being writable fails the very next entry), or written
+ * to stdout. `discard` accepts and drops entries (useful for benchmarks).
+ */
+export class FileAuditDevice implements AuditDevice {
+  private readonly hasher: AuditHasher;
+  private readonly filePath: string;
+  private readonly prefix: string;
+  private readonly mode: number;
+  private readonly logRaw: boolean;
+  private readonly hmacAccessor: boolean;
+
+  constructor(readonly entry: AuditDeviceEntry) {
+    const options = entry.options;
+    this.hasher = new AuditHasher(Buffer.from(entry.salt, 'base64'));
+    this.filePath = options.file_path ?? '';
+    this.prefix = options.prefix ?? '';
+    this.mode = parseInt(options.mode ?? '0600', 8);
+    this.logRaw = optionBool(options, 'log_raw', false);
+    this.hmacAccessor = optionBool(options, 'hmac_accessor', true);
+  }
+
+  /** Opens the target once for append, so enabling a device whose file cannot be written is a 400. */
+  async checkWritable(): Promise<void> {
+    if (this.filePath === 'stdout' || this.filePath === 'discard') return;
+    try {
+      await appendFile(this.filePath, '', { mode: this.mode });
+    } catch (err) {
+      throw invalidRequest(`sanity check failed; unable to open "${this.filePath}" for writing: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+
+  /** Formats the event with this device's salt and options only, then appends it. */
+  async log(event: AuditEvent): Promise<void> {
+    const entry = formatAuditEntry(event, { hasher: this.hasher, logRaw: this.logRaw, hmacAccessor: this.hmacAccessor });
+    const line = `${this.prefix}${JSON.stringify(entry)}\n`;
+    if (this.filePath === 'discard') return;
+    if (this.filePath === 'stdout') {
+      await new Promise<void>((resolve, reject) => process.stdout.write(line, (err) => (err ? reject(err) : resolve())));
+      return;
+    }
+    await appendFile(this.filePath, line, { mode: this.mode });
+  }
+
+  hash(input: string): string {
+    return this.hasher.hash(input);
+  }
+}

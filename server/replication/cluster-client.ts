@@ -1,0 +1,100 @@
+import http2, { type ClientHttp2Session } from 'node:http2';
+import type { PemKeyPair } from './cluster-ca.js';
+
+export interface ClusterCredentials {
+  readonly caCertPem: string;
+  readonly client: PemKeyPair;
+}
+
+export interface ClusterResponse {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+/** Parses `https://host:port` (or `host:port`) into connect options. */
+export function clusterAuthority(addr: string): string {
+  return /^https?:\/\//.test(addr) ? addr.replace(/^http:/, 'https:') : `https://${addr}`;
+}
+
+/**
+ * A secondary's HTTP/2 connection to its primary's cluster port, authenticated both ways by the
+ * primary's CA. One session carries the stream, resync requests and forwarded writes.
+ */
+export class ClusterClient {
+  private session: ClientHttp2Session | undefined;
+
+  constructor(
+    private readonly primaryClusterAddr: string,
+    private readonly credentials: ClusterCredentials,
+    private readonly headers: () => Record<string, string>,
+  ) {}
+
+  private connect(): ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    const session = http2.connect(clusterAuthority(this.primaryClusterAddr), {
+      ca: this.credentials.caCertPem,
+      cert: this.credentials.client.certPem,
+      key: this.credentials.client.keyPem,
+      minVersion: 'TLSv1.3',
+    });
+    session.on('error', () => undefined);
+    session.setTimeout(0);
+    this.session = session;
+    return session;
+  }
+
+  close(): void {
+    this.session?.destroy();
+    this.session = undefined;
+  }
+
+  /** A request whose whole answer is read into memory. */
+  async request(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<ClusterResponse> {
+    const stream = this.connect().request({ ':method': method, ':path': path, 'content-type': 'application/json', ...this.headers() });
+    stream.setTimeout(timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    if (body !== undefined) stream.end(JSON.stringify(body));
+    else stream.end();
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on('response', (h) => (status = Number(h[':status'])));
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
+      stream.on('error', reject);
+      stream.on('close', () => {
+        if (status === 0) reject(new Error(`replication request to ${this.primaryClusterAddr} was closed`));
+      });
+    });
+  }
+
+  /** A streaming request: each NDJSON line is handed to onLine (awaited, so applying applies backpressure). */
+  stream(path: string, onStatus: (status: number) => void, onLine: (line: string) => Promise<void>): { done: Promise<void>; cancel: () => void } {
+    const stream = this.connect().request({ ':method': 'GET', ':path': path, ...this.headers() });
+    stream.end();
+    let buffered = '';
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('response', (h) => onStatus(Number(h[':status'])));
+      let chain = Promise.resolve();
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        stream.pause();
+        chain = chain
+          .then(async () => {
+            for (const line of lines) if (line !== '') await onLine(line);
+          })
+          .then(() => {
+            stream.resume();
+          }, (err: unknown) => {
+            stream.close(http2.constants.NGHTTP2_CANCEL);
+            reject(err);
+          });
+      });
+      stream.on('end', () => chain.then(() => resolve(), reject));
+      stream.on('error', reject);
+      stream.on('close', () => chain.then(() => resolve(), reject));
+    });
+    return { done, cancel: () => stream.close(http2.constants.NGHTTP2_CANCEL) };
+  }
+}

@@ -1,0 +1,306 @@
+import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Core } from '../core/core.js';
+import type { LogicalRequest, RequestAuth } from '../core/logical.js';
+import { envelopeOf } from '../core/response-envelope.js';
+import { isVaultError } from '../core/vault-error.js';
+import type { BootstrapHeader } from './activation-bundle.js';
+import { certificateSerial } from './cluster-ca.js';
+import { isReplicatedKey } from './replication-filter.js';
+import type { KnownSecondary, PrimaryState } from './replication-state.js';
+import type { WalEntry, WalStorage } from './wal-storage.js';
+
+/** A request forwarded by a secondary: already authenticated and authorized there. */
+export interface ForwardedRequest {
+  readonly operation: LogicalRequest['operation'];
+  readonly path: string;
+  readonly data: Record<string, unknown>;
+  readonly wrapTtlSeconds?: number;
+  readonly auth?: RequestAuth;
+  readonly clientToken: string;
+}
+
+export interface ForwardedAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  /** The primary's last WAL index after the write; the secondary waits for it. */
+  readonly walIndex: number;
+}
+
+export interface SecondaryConnection {
+  readonly id: string;
+  connected: boolean;
+  lastHeartbeat: string;
+  apiAddress: string;
+  clusterAddress: string;
+  lastAckedWal: number;
+  bytesStreamed: number;
+}
+
+const HEARTBEAT_MS = 1000;
+const STREAM_BATCH = 256;
+
+export interface ClusterServerOptions {
+  readonly core: Core;
+  readonly wal: WalStorage;
+  readonly logger: Logger;
+  readonly state: () => PrimaryState | undefined;
+  readonly devRootToken?: string;
+}
+
+/**
+ * The primary's side of the replication channel on the cluster port: HTTP/2 over mutual TLS
+ * (server certificate and client certificates from the primary's private CA). One connection
+ * per secondary multiplexes the WAL stream, bootstrap/resync transfers and forwarded writes.
+ */
+export class ClusterServer {
+  private server: Http2SecureServer | undefined;
+  readonly connections = new Map<string, SecondaryConnection>();
+  private readonly sessions = new Map<string, Set<http2.Http2Session>>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: ClusterServerOptions) {
+    this.log = options.logger.child({ module: 'replication-server' });
+  }
+
+  async start(host: string, port: number): Promise<void> {
+    const state = this.options.state();
+    if (state === undefined) throw new Error('cluster server needs primary state');
+    const server = http2.createSecureServer({
+      key: state.server.keyPem,
+      cert: state.server.certPem,
+      ca: state.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    });
+    server.on('session', (session) => session.on('error', () => undefined));
+    server.on('request', (req, res) => {
+      this.route(req, res).catch((err) => {
+        this.log.warn({ err: String(err), path: req.url }, 'cluster request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: ['internal error'] }));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    for (const set of this.sessions.values()) for (const s of set) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Cuts a revoked secondary's connections at once. */
+  disconnect(secondaryId: string): void {
+    for (const s of this.sessions.get(secondaryId) ?? []) s.destroy();
+    this.sessions.delete(secondaryId);
+    const conn = this.connections.get(secondaryId);
+    if (conn) conn.connected = false;
+  }
+
+  private authenticate(req: Http2ServerRequest): KnownSecondary | undefined {
+    const state = this.options.state();
+    const socket = req.socket as unknown as TLSSocket;
+    const peer = socket.getPeerCertificate?.(true);
+    if (state === undefined || peer === undefined || peer.raw === undefined) return undefined;
+    const serial = certificateSerial(peer.raw);
+    return Object.values(state.secondaries).find((s) => s.certSerial.replace(/^0+/, '') === serial);
+  }
+
+  private async route(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    const secondary = this.authenticate(req);
+    if (secondary === undefined) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: ['unknown or revoked secondary'] }));
+      req.stream.session?.close();
+      return;
+    }
+    const session = req.stream.session;
+    if (session) {
+      let set = this.sessions.get(secondary.id);
+      if (set === undefined) this.sessions.set(secondary.id, (set = new Set()));
+      set.add(session);
+      session.once('close', () => set?.delete(session));
+    }
+    const url = new URL(req.url, 'https://cluster');
+    const epochHeader = Number(req.headers['x-ferry-epoch'] ?? 0);
+    const state = this.options.state() as PrimaryState;
+    if (epochHeader > state.epoch) {
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: ['this primary has been superseded by a newer epoch'] }));
+      return;
+    }
+    switch (`${req.method} ${url.pathname}`) {
+      case 'GET /v1/replication/stream':
+        return this.stream(secondary, req, res, Number(url.searchParams.get('from') ?? '0'));
+      case 'GET /v1/replication/bootstrap':
+        return this.bootstrap(res);
+      case 'POST /v1/replication/forward':
+        return this.forward(req, res);
+      case 'GET /v1/replication/merkle/buckets':
+        return json(res, 200, { buckets: this.options.wal.merkle.bucketHashes(), last_wal: this.options.wal.lastWal, root: this.options.wal.merkle.root() });
+      case 'POST /v1/replication/merkle/leaves': {
+        const body = (await readJson(req)) as { buckets?: number[] };
+        return json(res, 200, { leaves: this.options.wal.merkle.leavesOf(new Set(body.buckets ?? [])) });
+      }
+      case 'POST /v1/replication/fetch': {
+        const body = (await readJson(req)) as { keys?: string[] };
+        const entries: Record<string, string | null> = {};
+        for (const key of body.keys ?? []) {
+          if (!isReplicatedKey(key)) continue;
+          const value = await this.options.wal.get(key);
+          entries[key] = value === undefined ? null : value.toString('base64');
+        }
+        return json(res, 200, { entries });
+      }
+      default:
+        return json(res, 404, { errors: ['unknown replication endpoint'] });
+    }
+  }
+
+  private async bootstrap(res: Http2ServerResponse): Promise<void> {
+    const state = this.options.state() as PrimaryState;
+    const header: BootstrapHeader = {
+      root_key: this.options.core.seal.currentRootKey().toString('base64'),
+      cluster_id: state.clusterId,
+      epoch: state.epoch,
+      last_wal: this.options.wal.lastWal,
+      ...(this.options.devRootToken === undefined ? {} : { dev_root_token: this.options.devRootToken }),
+    };
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    await write(res, JSON.stringify(header) + '\n');
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.options.wal.scan('', { ...(after === undefined ? {} : { after }), limit: 1000 });
+      if (batch.length === 0) break;
+      let chunk = '';
+      for (const e of batch) if (isReplicatedKey(e.key)) chunk += JSON.stringify([e.key, e.value.toString('base64')]) + '\n';
+      if (chunk !== '') await write(res, chunk);
+      after = batch[batch.length - 1]?.key;
+    }
+    res.end();
+  }
+
+  private async stream(secondary: KnownSecondary, req: Http2ServerRequest, res: Http2ServerResponse, from: number): Promise<void> {
+    const wal = this.options.wal;
+    const oldest = wal.oldestRetainedWal;
+    const after = Math.max(0, from - 1);
+    if (after < wal.lastWal && (oldest === 0 || after + 1 < oldest)) {
+      return json(res, 410, { errors: ['requested WAL index is no longer retained'], oldest_wal: oldest, last_wal: wal.lastWal });
+    }
+    const conn: SecondaryConnection = this.connections.get(secondary.id) ?? {
+      id: secondary.id,
+      connected: true,
+      lastHeartbeat: new Date().toISOString(),
+      apiAddress: '',
+      clusterAddress: '',
+      lastAckedWal: after,
+      bytesStreamed: 0,
+    };
+    conn.connected = true;
+    conn.apiAddress = String(req.headers['x-ferry-api-addr'] ?? '');
+    conn.clusterAddress = String(req.headers['x-ferry-cluster-addr'] ?? '');
+    this.connections.set(secondary.id, conn);
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    let sent = after;
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const onWal = () => wake?.();
+    wal.on('wal', onWal);
+    const heartbeat = setInterval(() => wake?.(), HEARTBEAT_MS);
+    const finish = () => {
+      closed = true;
+      wake?.();
+    };
+    res.on('close', finish);
+    req.on('aborted', finish);
+    try {
+      while (!closed) {
+        const entries: WalEntry[] = sent < wal.lastWal ? await wal.readWal(sent, STREAM_BATCH) : [];
+        if (entries.length > 0 && (entries[0] as WalEntry).index !== sent + 1) {
+          // The retained log moved past this secondary while it streamed: make it resync.
+          await write(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
+          break;
+        }
+        let chunk = '';
+        for (const entry of entries) {
+          chunk += JSON.stringify({ type: 'wal', entry }) + '\n';
+          sent = entry.index;
+        }
+        chunk += JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) + '\n';
+        await write(res, chunk);
+        conn.bytesStreamed += Buffer.byteLength(chunk);
+        conn.lastHeartbeat = new Date().toISOString();
+        conn.lastAckedWal = sent;
+        if (sent >= wal.lastWal) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      clearInterval(heartbeat);
+      wal.off('wal', onWal);
+      conn.connected = false;
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  private async forward(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    const fwd = (await readJson(req)) as ForwardedRequest;
+    const { core } = this.options;
+    const logical: LogicalRequest = {
+      id: core.newRequestId(),
+      operation: fwd.operation,
+      path: fwd.path,
+      data: fwd.data ?? {},
+      clientToken: '',
+      query: {},
+      headers: {},
+      remoteAddress: 'replication-secondary',
+      isForwarded: true,
+      ...(fwd.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: fwd.wrapTtlSeconds }),
+    };
+    let answer: ForwardedAnswer;
+    try {
+      const result = await core.handleRequest(logical, fwd.auth === undefined ? {} : { trustedAuth: fwd.auth });
+      const isEmpty = result === undefined || (result.data == null && !result.auth && !result.wrapInfo && !result.secret && (result.warnings ?? []).length === 0);
+      answer = { status: isEmpty ? 204 : 200, body: isEmpty ? null : envelopeOf(logical.id, result, ''), walIndex: this.options.wal.lastWal };
+    } catch (err) {
+      if (isVaultError(err)) answer = { status: err.status, body: { errors: err.messages }, walIndex: this.options.wal.lastWal };
+      else {
+        this.log.error({ err: String(err) }, 'forwarded request failed');
+        answer = { status: 500, body: { errors: ['internal error'] }, walIndex: this.options.wal.lastWal };
+      }
+    }
+    json(res, 200, answer);
+  }
+}
+
+function json(res: Http2ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function write(res: Http2ServerResponse, chunk: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.write(chunk)) resolve();
+    else res.once('drain', () => resolve());
+  });
+}
+
+async function readJson(req: Http2ServerRequest): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024 * 1024) throw new Error('replication request too large');
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}

@@ -1,0 +1,53 @@
+import type { Core } from '../core/core.js';
+import type { LogicalResponse } from '../core/logical.js';
+import type { PathDefinition } from '../core/path-table.js';
+import { invalidRequest } from '../core/vault-error.js';
+import type { ReplicationManager } from './replication-manager.js';
+
+/**
+ * `sys/replication/*`: the 2017 generic paths and their `performance/` aliases. DR replication
+ * is not implemented: its status answers `mode: disabled`.
+ */
+export function replicationPaths(manager: ReplicationManager): (core: Core) => PathDefinition[] {
+  const ok = (warnings: string[]): LogicalResponse => ({ data: {}, warnings, injectDataAtTopLevel: true });
+  const statusResponse = (combined: boolean): LogicalResponse => {
+    const performance = manager.status();
+    const data: Record<string, unknown> = combined ? { ...performance, performance, dr: { mode: 'disabled' } } : performance;
+    return { data, injectDataAtTopLevel: true };
+  };
+  const both = (suffix: string): string => `(?:performance/)?${suffix}`;
+  return (): PathDefinition[] => [
+    { pattern: 'replication/status', operations: { read: async () => statusResponse(true) } },
+    { pattern: 'replication/performance/status', operations: { read: async () => statusResponse(false) } },
+    { pattern: 'replication/dr/status', operations: { read: async () => ({ data: { mode: 'disabled' }, injectDataAtTopLevel: true }) } },
+    {
+      pattern: `replication/${both('primary/enable')}`,
+      fields: { primary_cluster_addr: { type: 'string' } },
+      operations: { update: async ({ fields }) => ok(await manager.enablePrimary(fields.string('primary_cluster_addr'))) },
+    },
+    {
+      pattern: `replication/${both('primary/secondary-token')}`,
+      fields: { id: { type: 'string', required: true }, ttl: { type: 'string', default: '30m' }, secondary_public_key: { type: 'string' } },
+      operations: {
+        update: async ({ fields }) => {
+          if (fields.string('secondary_public_key') !== '') throw invalidRequest('public-key activation (secondary_public_key) is not supported; omit it to receive a wrapped activation token');
+          return { wrapInfo: await manager.secondaryToken(fields.string('id'), fields.string('ttl')), data: null };
+        },
+      },
+    },
+    {
+      pattern: `replication/${both('primary/revoke-secondary')}`,
+      fields: { id: { type: 'string', required: true } },
+      operations: { update: async ({ fields }) => (await manager.revokeSecondary(fields.string('id')), {}) },
+    },
+    { pattern: `replication/${both('primary/disable')}`, operations: { update: async () => ok(await manager.disablePrimary()) } },
+    {
+      pattern: `replication/${both('secondary/enable')}`,
+      fields: { token: { type: 'string', required: true }, primary_api_addr: { type: 'string' }, ca_file: { type: 'string' }, ca_path: { type: 'string' } },
+      operations: {
+        update: async ({ fields }) => ok(await manager.enableSecondary(fields.string('token'), fields.string('primary_api_addr'), fields.string('ca_file'))),
+      },
+    },
+    { pattern: `replication/${both('secondary/disable')}`, operations: { update: async () => ok(await manager.disableSecondary()) } },
+  ];
+}

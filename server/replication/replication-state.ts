@@ -1,0 +1,50 @@
+import type { Barrier } from '../core/barrier.js';
+import { layout } from '../core/storage-layout.js';
+import type { PemKeyPair } from './cluster-ca.js';
+
+export const STATE_KEY = `${layout.replication}state`;
+
+export interface KnownSecondary {
+  readonly id: string;
+  /** Serial of the client certificate issued to it; revocation removes the entry. */
+  readonly certSerial: string;
+  readonly issuedAt: string;
+  readonly tokenExpiresAt: string;
+}
+
+/** A cluster's replication role. Stored behind the barrier under `local/` (never replicated). */
+export type ReplicationState =
+  | { readonly role: 'disabled' }
+  | {
+      readonly role: 'primary';
+      readonly clusterId: string;
+      /** Fencing epoch: strictly increases with every promotion; frames from older epochs are refused. */
+      readonly epoch: number;
+      readonly primaryClusterAddr: string;
+      readonly ca: PemKeyPair;
+      readonly server: PemKeyPair;
+      readonly secondaries: Readonly<Record<string, KnownSecondary>>;
+    }
+  | {
+      readonly role: 'secondary';
+      readonly clusterId: string;
+      readonly epoch: number;
+      readonly secondaryId: string;
+      readonly primaryClusterAddr: string;
+      readonly primaryApiAddr: string;
+      readonly caCertPem: string;
+      readonly client: PemKeyPair;
+      readonly lastRemoteWal: number;
+    };
+
+export type PrimaryState = Extract<ReplicationState, { role: 'primary' }>;
+export type SecondaryState = Extract<ReplicationState, { role: 'secondary' }>;
+
+export async function loadReplicationState(barrier: Barrier): Promise<ReplicationState> {
+  const raw = await barrier.get(STATE_KEY);
+  return raw === undefined ? { role: 'disabled' } : (JSON.parse(raw.toString('utf8')) as ReplicationState);
+}
+
+export async function saveReplicationState(barrier: Barrier, state: ReplicationState): Promise<void> {
+  await barrier.put(STATE_KEY, Buffer.from(JSON.stringify(state)));
+}

@@ -1,0 +1,222 @@
+import type { Logger } from 'pino';
+import type { Core } from '../core/core.js';
+import type { StorageOp } from '../storage/backend.js';
+import { ClusterClient } from './cluster-client.js';
+import { MERKLE_BUCKETS } from './merkle-index.js';
+import { isReplicatedKey } from './replication-filter.js';
+import { STATE_KEY, type SecondaryState } from './replication-state.js';
+import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
+
+export type StreamState = 'idle' | 'connecting' | 'stream-wals' | 'merkle-diff' | 'merkle-sync';
+
+interface Frame {
+  type: 'wal' | 'heartbeat' | 'gone';
+  entry?: WalEntry;
+  last_wal?: number;
+  epoch?: number;
+}
+
+export interface SecondaryStreamOptions {
+  readonly core: Core;
+  readonly wal: WalStorage;
+  readonly logger: Logger;
+  readonly initial: SecondaryState;
+  readonly apiAddr: string;
+  readonly clusterAddr: string;
+  readonly onState: (state: SecondaryState) => void;
+}
+
+const MAX_BACKOFF_MS = 2000;
+
+/**
+ * A secondary's replication loop: stream WAL entries from its last applied index and apply
+ * each batch — data and the new `last_remote_wal` — in one transaction (exactly once across
+ * reconnects). When the primary no longer retains that index, reconcile by Merkle diff/sync.
+ */
+export class SecondaryStream {
+  readonly client: ClusterClient;
+  private state: SecondaryState;
+  private running = false;
+  private cancel: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private waiters: { index: number; resolve: (ok: boolean) => void }[] = [];
+  private readonly log: Logger;
+  isConnected = false;
+  lastHeartbeat = '';
+  streamState: StreamState = 'idle';
+  syncProgress: { sync_total_keys: number; sync_progress: number } | undefined;
+  /** Bytes received during the last Merkle resync (diff metadata plus fetched entries). */
+  lastResyncBytes = 0;
+  lastResyncKeys = 0;
+
+  constructor(private readonly options: SecondaryStreamOptions) {
+    this.state = options.initial;
+    this.log = options.logger.child({ module: 'replication-secondary' });
+    this.client = new ClusterClient(this.state.primaryClusterAddr, { caCertPem: this.state.caCertPem, client: this.state.client }, () => ({
+      'x-ferry-epoch': String(this.state.epoch),
+      'x-ferry-api-addr': options.apiAddr,
+      'x-ferry-cluster-addr': options.clusterAddr,
+    }));
+  }
+
+  get lastRemoteWal(): number {
+    return this.state.lastRemoteWal;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancel?.();
+    this.client.close();
+    await this.loop?.catch(() => undefined);
+    for (const w of this.waiters) w.resolve(false);
+    this.waiters = [];
+    this.isConnected = false;
+    this.streamState = 'idle';
+  }
+
+  /** Resolves true once `index` is applied here, false after timeoutMs. */
+  waitForWal(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.state.lastRemoteWal >= index) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { index, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs).unref();
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        this.streamState = 'connecting';
+        const outcome = await this.streamOnce();
+        if (outcome === 'gone') await this.merkleSync();
+        backoff = 100;
+      } catch (err) {
+        if (!this.running) break;
+        this.log.warn({ err: (err as Error).message }, 'replication stream interrupted');
+      }
+      this.isConnected = false;
+      if (!this.running) break;
+      this.streamState = 'idle';
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    }
+  }
+
+  private async streamOnce(): Promise<'closed' | 'gone'> {
+    let status = 0;
+    let gone = false;
+    const transfer = this.client.stream(`/v1/replication/stream?from=${this.state.lastRemoteWal + 1}`, (s) => {
+      status = s;
+      if (s === 200) {
+        this.isConnected = true;
+        this.streamState = 'stream-wals';
+      }
+    }, async (line) => {
+      if (status !== 200) return;
+      const frame = JSON.parse(line) as Frame;
+      if (frame.type === 'heartbeat') {
+        this.lastHeartbeat = new Date().toISOString();
+        if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
+      } else if (frame.type === 'gone') {
+        gone = true;
+      } else if (frame.entry) {
+        await this.apply([frame.entry]);
+      }
+    });
+    this.cancel = transfer.cancel;
+    await transfer.done;
+    if (status === 410 || gone) return 'gone';
+    if (status !== 200) throw new Error(`primary refused the stream with status ${status}`);
+    return 'closed';
+  }
+
+  private async apply(entries: readonly WalEntry[]): Promise<void> {
+    const fresh = entries.filter((e) => e.index > this.state.lastRemoteWal);
+    if (fresh.length === 0) return;
+    for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
+    const last = fresh[fresh.length - 1] as WalEntry;
+    const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter(travels));
+    await this.commit(ops, { ...this.state, lastRemoteWal: last.index });
+    await this.options.core.onReplicatedChange(changedKeys(ops));
+  }
+
+  private async commit(ops: StorageOp[], next: SecondaryState): Promise<void> {
+    const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
+    await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }]);
+    this.state = next;
+    this.options.onState(next);
+    const ready = this.waiters.filter((w) => w.index <= next.lastRemoteWal);
+    this.waiters = this.waiters.filter((w) => w.index > next.lastRemoteWal);
+    for (const w of ready) w.resolve(true);
+  }
+
+  /**
+   * Merkle reconciliation: compare bucket hashes, then the leaves of differing buckets, then
+   * fetch only the keys whose leaves differ (deleting those the primary no longer has).
+   */
+  private async merkleSync(): Promise<void> {
+    this.streamState = 'merkle-diff';
+    let bytes = 0;
+    const bucketsRes = await this.client.request('GET', '/v1/replication/merkle/buckets');
+    bytes += bucketsRes.body.length;
+    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string[]; last_wal: number };
+    const local = this.options.wal.merkle.bucketHashes();
+    const differing = new Set<number>();
+    for (let i = 0; i < MERKLE_BUCKETS; i++) if (remote.buckets[i] !== local[i]) differing.add(i);
+    let changed: string[] = [];
+    if (differing.size > 0) {
+      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
+      bytes += leavesRes.body.length;
+      const remoteLeaves = (JSON.parse(leavesRes.body.toString('utf8')) as { leaves: Record<string, string> }).leaves;
+      const localLeaves = this.options.wal.merkle.leavesOf(differing);
+      const keys = new Set([...Object.keys(remoteLeaves), ...Object.keys(localLeaves)]);
+      changed = [...keys].filter((k) => remoteLeaves[k] !== localLeaves[k]);
+    }
+    this.streamState = 'merkle-sync';
+    this.syncProgress = { sync_total_keys: changed.length, sync_progress: 0 };
+    const BATCH = 500;
+    let appliedOps: StorageOp[] = [];
+    for (let i = 0; i < changed.length; i += BATCH) {
+      const keys = changed.slice(i, i + BATCH);
+      const res = await this.client.request('POST', '/v1/replication/fetch', { keys });
+      bytes += res.body.length;
+      const entries = (JSON.parse(res.body.toString('utf8')) as { entries: Record<string, string | null> }).entries;
+      const ops: StorageOp[] = keys
+        .filter(isReplicatedKey)
+        .map((key): StorageOp => {
+          const value = entries[key];
+          return value === null || value === undefined ? { op: 'delete', key } : { op: 'put', key, value: Buffer.from(value, 'base64') };
+        });
+      const final = i + BATCH >= changed.length;
+      // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
+      await this.commit(ops, final ? { ...this.state, lastRemoteWal: remote.last_wal } : this.state);
+      appliedOps = appliedOps.concat(ops);
+      this.syncProgress = { sync_total_keys: changed.length, sync_progress: Math.min(changed.length, i + BATCH) };
+    }
+    if (changed.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal });
+    this.lastResyncBytes = bytes;
+    this.lastResyncKeys = changed.length;
+    this.syncProgress = undefined;
+    this.log.info({ keys: changed.length, bytes }, 'merkle sync complete');
+    await this.options.core.onReplicatedChange(changedKeys(appliedOps));
+  }
+}
+
+function travels(op: StorageOp): boolean {
+  return op.op === 'delete-prefix' ? op.prefix !== '' && isReplicatedKey(op.prefix) : isReplicatedKey(op.key);
+}
+
+function changedKeys(ops: readonly StorageOp[]): string[] {
+  return ops.map((op) => (op.op === 'delete-prefix' ? op.prefix : op.key));
+}

@@ -1,0 +1,191 @@
+import { EventEmitter } from 'node:events';
+import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import { VaultError } from '../core/vault-error.js';
+import { MerkleIndex } from './merkle-index.js';
+import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
+
+export const WAL_PREFIX = 'local/replication/wal/';
+const INDEX_DIGITS = 16;
+
+/** One replicated change as it travels: raw (encrypted) values, exactly as stored. */
+export type WalOp = { op: 'put'; key: string; value: string } | { op: 'delete'; key: string } | { op: 'delete-prefix'; prefix: string };
+
+export interface WalEntry {
+  readonly index: number;
+  readonly epoch: number;
+  readonly ops: readonly WalOp[];
+}
+
+export type WalRole = 'off' | 'primary' | 'secondary';
+
+export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
+
+function toWalOps(ops: readonly StorageOp[]): WalOp[] {
+  const out: WalOp[] = [];
+  for (const op of ops) {
+    if (op.op === 'put' && isReplicatedKey(op.key)) out.push({ op: 'put', key: op.key, value: op.value.toString('base64') });
+    else if (op.op === 'delete' && isReplicatedKey(op.key)) out.push({ op: 'delete', key: op.key });
+    else if (op.op === 'delete-prefix' && isReplicatedPrefix(op.prefix)) out.push({ op: 'delete-prefix', prefix: op.prefix });
+  }
+  return out;
+}
+
+export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
+  return ops.map((op): StorageOp => (op.op === 'put' ? { op: 'put', key: op.key, value: Buffer.from(op.value, 'base64') } : op));
+}
+
+/**
+ * The physical storage as replication sees it. On a primary, every transaction that touches
+ * replicated keys also appends a WAL entry — in the same storage transaction. On a secondary,
+ * replicated keys are read-only to the cluster's own requests (a typed `read_only` error the
+ * HTTP layer turns into forwarding) and change only through `applyRemote`. In every role it
+ * keeps the Merkle index of the replicated keyspace.
+ */
+export class WalStorage extends EventEmitter implements StorageBackend {
+  readonly merkle = new MerkleIndex();
+  private role: WalRole = 'off';
+  private epoch = 0;
+  private lastIndex = 0;
+  private firstIndex = 0;
+  /** Serializes index assignment with the commit, so WAL order is commit order. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly inner: StorageBackend,
+    private readonly retentionEntries: number,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get kind(): string {
+    return this.inner.kind;
+  }
+
+  /** Loads the Merkle index and the WAL bounds from storage. */
+  async open(): Promise<void> {
+    this.merkle.clear();
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+      if (batch.length === 0) break;
+      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
+      after = (batch[batch.length - 1] as StorageEntry).key;
+    }
+    const wal = await this.inner.list(WAL_PREFIX);
+    const indexes = wal.map(Number).filter((n) => Number.isFinite(n));
+    this.firstIndex = indexes.length > 0 ? Math.min(...indexes) : 0;
+    this.lastIndex = indexes.length > 0 ? Math.max(...indexes) : 0;
+  }
+
+  setRole(role: WalRole, epoch: number): void {
+    this.role = role;
+    this.epoch = epoch;
+  }
+
+  get currentRole(): WalRole {
+    return this.role;
+  }
+
+  get lastWal(): number {
+    return this.lastIndex;
+  }
+
+  get oldestRetainedWal(): number {
+    return this.firstIndex;
+  }
+
+  /** Continues numbering from a known index (a promoted secondary continues its primary's log). */
+  setLastWal(index: number): void {
+    this.lastIndex = Math.max(this.lastIndex, index);
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.inner.get(key);
+  }
+  put(key: string, value: Buffer): Promise<void> {
+    return this.transaction([{ op: 'put', key, value }]);
+  }
+  delete(key: string): Promise<void> {
+    return this.transaction([{ op: 'delete', key }]);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
+    return this.inner.scan(prefix, options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  transaction(ops: readonly StorageOp[]): Promise<void> {
+    const walOps = toWalOps(ops);
+    if (walOps.length > 0 && this.role === 'secondary') {
+      return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
+    }
+    return this.serialized(async () => {
+      if (walOps.length > 0 && this.role === 'primary') {
+        const entry: WalEntry = { index: this.lastIndex + 1, epoch: this.epoch, ops: walOps };
+        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(JSON.stringify(entry)) }]);
+        this.lastIndex = entry.index;
+        if (this.firstIndex === 0) this.firstIndex = entry.index;
+        this.applyToMerkle(ops);
+        this.emit('wal', entry);
+        await this.trim();
+        return;
+      }
+      await this.inner.transaction(ops);
+      this.applyToMerkle(ops);
+    });
+  }
+
+  /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
+  applyRemote(ops: readonly StorageOp[]): Promise<void> {
+    return this.serialized(async () => {
+      await this.inner.transaction(ops);
+      this.applyToMerkle(ops);
+    });
+  }
+
+  /** WAL entries after `afterIndex`, in order, at most `limit`. */
+  async readWal(afterIndex: number, limit: number): Promise<WalEntry[]> {
+    const rows = await this.inner.scan(WAL_PREFIX, { after: walKey(afterIndex), limit });
+    return rows.map((r) => JSON.parse(r.value.toString('utf8')) as WalEntry);
+  }
+
+  /** Drops the whole WAL (replication disabled, or a new primary identity). */
+  async resetWal(): Promise<void> {
+    await this.serialized(async () => {
+      await this.inner.transaction([{ op: 'delete-prefix', prefix: WAL_PREFIX }]);
+      this.firstIndex = 0;
+    });
+  }
+
+  private applyToMerkle(ops: readonly StorageOp[]): void {
+    for (const op of ops) {
+      if (op.op === 'put') {
+        if (isReplicatedKey(op.key)) this.merkle.put(op.key, op.value);
+      } else if (op.op === 'delete') this.merkle.remove(op.key);
+      else if (op.prefix === '') this.merkle.clear();
+      else this.merkle.removePrefix(op.prefix);
+    }
+  }
+
+  private async trim(): Promise<void> {
+    const keepFrom = this.lastIndex - this.retentionEntries + 1;
+    if (this.firstIndex === 0 || this.firstIndex >= keepFrom) return;
+    // Trim in batches so one write never pays for a large backlog.
+    const upTo = Math.min(keepFrom, this.firstIndex + 512);
+    const rows = await this.inner.scan(WAL_PREFIX, { limit: upTo - this.firstIndex });
+    const ops: StorageOp[] = rows.filter((r) => r.key < walKey(keepFrom)).map((r) => ({ op: 'delete', key: r.key }));
+    if (ops.length > 0) await this.inner.transaction(ops);
+    this.firstIndex = Math.max(this.firstIndex, upTo);
+  }
+
+  private serialized<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(job, job);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+}

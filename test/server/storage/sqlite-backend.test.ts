@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StorageOp } from '../../../server/storage/backend.js';
+import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
+import { querySqliteFile } from '../../helpers/sqlite-file.js';
+import { describeStorageContract, INVALID_PUT } from './contract.js';
+
+const buf = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+let tempDir: string;
+let counter = 0;
+before(() => {
+  tempDir = mkdtempSync(join(tmpdir(), 'ferry-sqlite-test-'));
+});
+after(() => rmSync(tempDir, { recursive: true, force: true }));
+
+function freshPath(): string {
+  return join(tempDir, `store-${++counter}.db`);
+}
+
+describeStorageContract('SqliteBackend', () => SqliteBackend.open({ path: freshPath() }));
+
+describe('SqliteBackend', () => {
+  it('keeps every write across close and reopen', async () => {
+    const path = freshPath();
+    const first = await SqliteBackend.open({ path });
+    await first.put('a', buf('1'));
+    await first.transaction([
+      { op: 'put', key: 'b/c', value: buf('2') },
+      { op: 'put', key: 'b/d', value: buf('3') },
+    ]);
+    await first.close();
+    const second = await SqliteBackend.open({ path });
+    try {
+      expect((await second.scan('')).map((e) => [e.key, e.value.toString()])).to.deep.equal([
+        ['a', '1'],
+        ['b/c', '2'],
+        ['b/d', '3'],
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('rejects operations after close and leaves the file as it was', async () => {
+    const path = freshPath();
+    const backend = await SqliteBackend.open({ path });
+    await backend.put('k', buf('before'));
+    await backend.close();
+    let failure: unknown;
+    await backend.transaction([{ op: 'put', key: 'k', value: buf('after') }]).catch((err: unknown) => (failure = err));
+    expect(failure, 'a write after close must reject').to.be.instanceOf(Error);
+    const reopened = await SqliteBackend.open({ path });
+    try {
+      expect((await reopened.get('k'))?.toString()).to.equal('before');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('runs the schema migrations once and records them in PRAGMA user_version', async () => {
+    const path = freshPath();
+    await (await SqliteBackend.open({ path })).close();
+    const [first] = await querySqliteFile<{ user_version: number }>(path, 'PRAGMA user_version');
+    expect(first?.user_version).to.be.greaterThan(0);
+    const tables = await querySqliteFile<{ name: string }>(path, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    expect(tables.map((t) => t.name)).to.include('entries');
+    await (await SqliteBackend.open({ path })).close();
+    const [second] = await querySqliteFile<{ user_version: number }>(path, 'PRAGMA user_version');
+    expect(second?.user_version).to.equal(first?.user_version);
+  });
+
+  it('uses the WAL journal', async () => {
+    const path = freshPath();
+    await (await SqliteBackend.open({ path })).close();
+    const [mode] = await querySqliteFile<{ journal_mode: string }>(path, 'PRAGMA journal_mode');
+    expect(mode?.journal_mode).to.equal('wal');
+  });
+
+  it('refuses a database whose schema is newer than this server understands', async () => {
+    const path = freshPath();
+    await (await SqliteBackend.open({ path })).close();
+    await querySqliteFile(path, 'PRAGMA user_version = 999');
+    let failure: unknown;
+    await SqliteBackend.open({ path }).catch((err: unknown) => (failure = err));
+    expect(failure).to.be.instanceOf(Error);
+    expect((failure as Error).message).to.match(/schema version 999/);
+  });
+
+  it('hammered by 50 concurrent writers, shows every transaction whole and loses none', async function () {
+    this.timeout(60_000);
+    const backend = await SqliteBackend.open({ path: freshPath() });
+    const writers = 50;
+    const keysPerTx = 6;
+    const failingWriters = new Set([7, 21, 42]);
+    let snapshotsChecked = 0;
+    let stopReading = false;
+    try {
+      // Readers watch the shared keys during the hammer: a committed snapshot never mixes writers.
+      const reader = (async () => {
+        while (!stopReading) {
+          const values = new Set((await backend.scan('hammer/shared/')).map((e) => e.value.toString()));
+          expect(values.size, `a reader saw a mixed snapshot: ${[...values].join(',')}`).to.be.at.most(1);
+          snapshotsChecked++;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      const results = await Promise.allSettled(
+        Array.from({ length: writers }, (_, id) => {
+          const ops: StorageOp[] = [];
+          for (let j = 0; j < keysPerTx; j++) {
+            ops.push({ op: 'put', key: `hammer/shared/k${j}`, value: buf(`w${id}`) });
+            ops.push({ op: 'put', key: `hammer/own/w${id}/k${j}`, value: buf(`w${id}`) });
+            if (failingWriters.has(id) && j === keysPerTx - 2) ops.push(INVALID_PUT);
+          }
+          return backend.transaction(ops);
+        }),
+      );
+      stopReading = true;
+      await reader;
+
+      results.forEach((r, id) => expect(r.status, `writer ${id}`).to.equal(failingWriters.has(id) ? 'rejected' : 'fulfilled'));
+      const shared = new Set((await backend.scan('hammer/shared/')).map((e) => e.value.toString()));
+      expect(shared.size).to.equal(1);
+      const winner = [...shared][0] as string;
+      expect(failingWriters.has(Number(winner.slice(1))), 'a rolled-back writer must not win').to.equal(false);
+      for (let id = 0; id < writers; id++) {
+        const own = await backend.scan(`hammer/own/w${id}/`);
+        const expected = failingWriters.has(id) ? 0 : keysPerTx;
+        expect(own.length, `writer ${id} keys`).to.equal(expected);
+        for (const e of own) expect(e.value.toString()).to.equal(`w${id}`);
+      }
+      expect(snapshotsChecked).to.be.greaterThan(0);
+    } finally {
+      stopReading = true;
+      await backend.close();
+    }
+  });
+});
