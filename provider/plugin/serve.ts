@@ -67,7 +67,12 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
     Shutdown: (_call: unknown, callback: (err: null, res: object) => void) => {
       callback(null, {});
       pluginLog.debug('shutdown requested');
-      setImmediate(() => exitProcess(server, socketPath, 0));
+      // Let the reply reach Terraform, then go: Terraform kills the process 2 s after Shutdown.
+      const force = setTimeout(() => exitProcess(server, socketPath, 0), 300);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        exitProcess(server, socketPath, 0);
+      });
     },
   });
 

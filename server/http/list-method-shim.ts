@@ -60,6 +60,8 @@ export class ListMethodShim extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // A response is going out: a client that does not pipeline starts its next request on a new line.
+    if (this.pending.length === 0) this.atStart = true;
     this.socket.write(chunk, cb);
   }
 

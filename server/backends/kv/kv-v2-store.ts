@@ -17,6 +17,7 @@ const VERSIONS_PREFIX = 'v2/versions/';
 const pathHash = (path: string): string => createHash('sha256').update(path, 'utf8').digest('hex');
 const versionKey = (path: string, version: number): string => `${VERSIONS_PREFIX}${pathHash(path)}/${version}`;
 
+/** Reads and writes KV version 2 state in a mount's storage view; multi-key changes commit in one transaction. */
 export class KvV2Store {
   constructor(private readonly storage: LogicalStorage) {}
 

@@ -1,7 +1,7 @@
 import { invalidRequest } from '../vault-error.js';
 
-/** Deepest nesting of objects and arrays the audit layer walks; deeper input is refused. */
-export const MAX_AUDIT_JSON_DEPTH = 64;
+/** Deepest nesting of objects and arrays the audit layer walks (the HTTP layer's JSON limit too); deeper input is refused. */
+export const MAX_AUDIT_JSON_DEPTH = 300;
 
 /**
  * Throws `invalid_request` when `value` nests objects or arrays deeper than `maxDepth`.

@@ -88,18 +88,36 @@ function leasingBackend(state: LeasingBackendState): BackendFactory {
   };
 }
 
-export async function startServiceTestCore(options: { shares?: number; threshold?: number; sweepIntervalMs?: number; physical?: MemoryBackend } = {}): Promise<ServiceTestCore> {
-  const physical = options.physical ?? new MemoryBackend();
+export interface ServiceTestCoreOptions {
+  readonly shares?: number;
+  readonly threshold?: number;
+  readonly sweepIntervalMs?: number;
+  /** Reopen existing storage (a restart): unseal with these keys instead of initializing. */
+  readonly restart?: { physical: MemoryBackend; unsealKeys: Buffer[]; rootToken: string };
+}
+
+export async function startServiceTestCore(options: ServiceTestCoreOptions = {}): Promise<ServiceTestCore> {
+  const physical = options.restart?.physical ?? new MemoryBackend();
   const core = new Core({ physical, logger: pino({ level: 'silent' }), clusterName: 'test', apiAddr: 'http://127.0.0.1:8200', clusterAddr: 'https://127.0.0.1:8201', isDev: false });
   const leasing: LeasingBackendState = { revoked: [], failRevocation: false };
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);
   core.registerBackend('leasing', leasingBackend(leasing));
+  // A kv-typed mount of the same backend: kv responses keep their TTL but never get a lease.
+  core.registerBackend('kv', leasingBackend(leasing));
   const expiration = installExpiration(core, { sweepIntervalMs: options.sweepIntervalMs ?? 100 });
   const wrapper = installWrapping(core);
   const audit = installAudit(core);
   const generateRoot = installGenerateRoot(core);
-  const { rootToken, keys } = await core.initialize(options.shares ?? 1, options.threshold ?? 1, { stayUnsealed: true });
+  let rootToken: string;
+  let keys: Buffer[];
+  if (options.restart) {
+    ({ rootToken, unsealKeys: keys } = options.restart);
+    for (const key of keys) await core.seal.submitShare(key);
+    await core.postUnseal();
+  } else {
+    ({ rootToken, keys } = await core.initialize(options.shares ?? 1, options.threshold ?? 1, { stayUnsealed: true }));
+  }
   let counter = 0;
   const call = (operation: Operation, path: string, callOptions: CallOptions = {}) =>
     core.handleRequest({
@@ -123,6 +141,6 @@ export async function startServiceTestCore(options: { shares?: number; threshold
     }
     return expect.fail(`${operation} ${path} succeeded, expected ${code}`);
   };
-  await call('update', 'sys/mounts/leasing', { data: { type: 'leasing' } });
+  if (!options.restart) await call('update', 'sys/mounts/leasing', { data: { type: 'leasing' } });
   return { core, physical, rootToken, unsealKeys: keys, audit, wrapper, expiration, generateRoot, leasing, call, fails };
 }

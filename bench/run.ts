@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+/**
+ * `npm run bench`: KV read and write requests/s through the full stack (HTTP, token, ACL, barrier,
+ * SQLite, audit off and on) against a no-op Express route, same load tool and connection count,
+ * measured side by side in one run. Loopback only; every load run is bounded in time.
+ */
+const DURATION_S = Number(process.env.FERRY_BENCH_SECONDS ?? '5');
+const CONNECTIONS = 10;
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const next = await new Promise<boolean>((resolve) => {
+      const s = createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+}
+
+function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`process did not start: ${out.slice(-500)}`)), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', () => reject(new Error(`process exited: ${out.slice(-500)}`)));
+  });
+}
+
+async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}/v1/${path}`, { method, headers: { 'x-vault-token': token, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+async function load(url: string, options: { method?: 'GET' | 'POST'; token?: string; body?: string } = {}): Promise<number> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    method: options.method ?? 'GET',
+    headers: { 'x-vault-token': options.token ?? '', 'content-type': 'application/json' },
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load run had ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+  return result.requests.average;
+}
+
+async function main(): Promise<void> {
+  const noopPort = await freePort();
+  await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+  writeFileSync(join(dir, 'ferry.hcl'), `storage "sqlite" { path = "${join(dir, 'ferry.db')}" }\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nlog_level = "warn"\n`);
+  await startProcess([join(import.meta.dirname, '..', '..', 'bin', 'ferry.js'), 'server', `-config=${join(dir, 'ferry.hcl')}`], /server started/);
+  const base = `http://127.0.0.1:${port}`;
+  const init = await api(base, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });
+  await api(base, 'PUT', 'sys/unseal', '', { key: init.keys_base64[0] });
+  const token: string = init.root_token;
+  await api(base, 'POST', 'sys/mounts/kv', token, { type: 'kv' });
+  await api(base, 'POST', 'kv/bench', token, { value: 'bench-value' });
+
+  const noop = await load(`http://127.0.0.1:${noopPort}/v1/noop`);
+  const readOff = await load(`${base}/v1/kv/bench`, { token });
+  const writeOff = await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-2"}' });
+  await api(base, 'POST', 'sys/audit/file', token, { type: 'file', options: { file_path: join(dir, 'audit.log') } });
+  const readOn = await load(`${base}/v1/kv/bench`, { token });
+  const writeOn = await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-3"}' });
+
+  const row = (name: string, rps: number) => `${name.padEnd(34)} ${rps.toFixed(0).padStart(8)} req/s   ${(rps / noop).toFixed(2)} × no-op`;
+  const lines = [
+    `Ferry benchmark — ${CONNECTIONS} connections, ${DURATION_S}s per run, autocannon, loopback, one run side by side`,
+    row('no-op Express route (ceiling)', noop),
+    row('KV read, audit off', readOff),
+    row('KV write, audit off', writeOff),
+    row('KV read, audit on (file device)', readOn),
+    row('KV write, audit on (file device)', writeOn),
+    `goal: KV read ≥ 0.50 × no-op — measured ${(readOff / noop).toFixed(2)}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
