@@ -59,7 +59,27 @@ const MAX_REASON_CHARS = 160;
  * Parses an HCL (v1, Vault's dialect) or JSON document into plain, deeply frozen objects.
  * Throws `HclError` with the parser's position and reason (never the whole input).
  */
+/** Deepest block/list nesting accepted; real policies and configs use a handful of levels. */
+const MAX_NESTING = 32;
+
+/** Refuses pathological nesting before the parser sees it (the parser's cost grows steeply with depth). */
+function checkNesting(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_NESTING) throw new HclError(`nesting deeper than ${MAX_NESTING} levels`);
+    } else if (c === '}' || c === ']') depth--;
+  }
+}
+
 export function parseHcl(text: string): HclObject {
+  checkNesting(text);
   if (text.trimStart().startsWith('{')) checkStrictJson(text);
   const out = loadLibrary().parse(text);
   if (!out.startsWith('{')) {

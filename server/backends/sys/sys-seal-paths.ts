@@ -60,13 +60,15 @@ export function sealPaths(core: Core): PathDefinition[] {
     },
     {
       pattern: 'unseal',
-      fields: { key: { type: 'string' }, reset: { type: 'bool' }, migrate: { type: 'bool' } },
+      fields: { key: { type: 'raw' }, reset: { type: 'bool' }, migrate: { type: 'bool' } },
       operations: {
         update: async ({ fields }) => {
           if (fields.bool('reset')) {
             core.seal.resetProgress();
           } else {
-            const key = fields.string('key');
+            const rawKey = fields.get('key');
+            if (rawKey !== undefined && typeof rawKey !== 'string') throw invalidRequest("invalid value for field \"key\": expected a string");
+            const key = rawKey ?? '';
             if (key === '') throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
             if (!(await core.barrier.isInitialized())) throw invalidRequest('Vault is not initialized');
             const wasSealed = core.isSealed;

@@ -51,7 +51,7 @@ const createFields = {
   meta: { type: 'map' },
   no_parent: { type: 'bool' },
   no_default_policy: { type: 'bool' },
-  renewable: { type: 'raw' },
+  renewable: { type: 'bool' },
   ttl: { type: 'duration' },
   type: { type: 'string' },
   explicit_max_ttl: { type: 'duration' },
@@ -89,8 +89,7 @@ async function createToken(core: Core, ctx: PathContext, orphan: boolean): Promi
   if (!fields.bool('no_default_policy') && !policies.includes('root') && !policies.includes('default')) policies.push('default');
   const noParent = orphan || fields.bool('no_parent');
   if (fields.bool('no_parent') && !orphan && !parentIsRoot) throw invalidRequest('root or sudo privileges required to create orphan token');
-  const rawRenewable = fields.get('renewable');
-  const renewable = rawRenewable === undefined ? true : rawRenewable === true || rawRenewable === 'true';
+  const renewable = fields.has('renewable') ? fields.bool('renewable') : true;
   const meta = fields.map('meta');
   for (const v of Object.values(meta)) if (typeof v !== 'string') throw invalidRequest('metadata values must be strings');
   const ttl = fields.seconds('ttl') || fields.seconds('lease');
