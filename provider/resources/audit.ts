@@ -26,6 +26,17 @@ const schema: Schema = {
   },
 };
 
+/** Options the server fills in with these values when they are not given; not user configuration. */
+const serverDefaultOptions: Readonly<Record<string, string>> = {
+  format: 'json', prefix: '', hmac_accessor: 'true', log_raw: 'false', elide_list_responses: 'false',
+};
+
+/** The server's options minus defaults it added itself, so they neither drift nor force replacement. */
+function configuredOptions(server: ObjectValue, prior: Record<string, string> | null): ObjectValue {
+  return objectFromEntries(Object.entries(server).filter(([k, v]) =>
+    (prior !== null && k in prior) || serverDefaultOptions[k] !== v));
+}
+
 interface AuditEntry {
   type?: string;
   description?: string;
@@ -73,7 +84,7 @@ export class AuditResource implements Resource<FerryProviderData> {
         ['type', entry.type ?? ''],
         ['description', entry.description ?? ''],
         ['local', entry.local === true],
-        ['options', toStringMap(entry.options ?? {})],
+        ['options', configuredOptions(toStringMap(entry.options ?? {}), stringMapValue(state, 'options'))],
       ]);
     } catch (err) {
       reportApiError(diagnostics, 'Cannot read audit device', err);

@@ -239,7 +239,8 @@ export class Core {
       await this.audit.logResponse(req, undefined, err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
       throw err;
     }
-    if (token && token.numUses > 0) await this.tokens.use(token);
+    // A use is counted only where the token authorized the call (not on unauthenticated paths such as wrapping lookup).
+    if (token && token.numUses > 0 && !unauthenticated) await this.tokens.use(token);
     response = await this.afterResponse(req, route.entry, response);
     await this.audit.logResponse(req, response);
     return response;

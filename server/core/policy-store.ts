@@ -1,5 +1,5 @@
 import type { LogicalStorage } from './barrier.js';
-import { DEFAULT_POLICY_TEXT, parsePolicy, ROOT_POLICY_NAME, validatePolicyName, type Policy } from './policy.js';
+import { DEFAULT_POLICY_TEXT, parsePolicy, RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY_TEXT, ROOT_POLICY_NAME, validatePolicyName, type Policy } from './policy.js';
 import { layout } from './storage-layout.js';
 import { invalidRequest } from './vault-error.js';
 
@@ -42,7 +42,7 @@ export class PolicyStore {
   async get(name: string): Promise<Policy | undefined> {
     const cached = this.cache.get(name);
     if (cached) return cached;
-    const text = await this.getText(name);
+    const text = name === RESPONSE_WRAPPING_POLICY_NAME ? RESPONSE_WRAPPING_POLICY_TEXT : await this.getText(name);
     if (text === undefined) return undefined;
     const policy = await parsePolicy(name, text);
     this.cache.set(name, policy);

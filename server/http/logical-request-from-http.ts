@@ -102,7 +102,7 @@ export function logicalRequestFromHttp(req: Request, id: string, rawBody: Buffer
   const wrapHeader = req.get('x-vault-wrap-ttl');
   const wrapTtlSeconds = wrapHeader === undefined || wrapHeader === '' ? undefined : parseDurationSeconds(wrapHeader, 'X-Vault-Wrap-TTL');
   const headers: Record<string, string> = {};
-  for (const name of ['x-vault-index', 'x-vault-forward', 'x-vault-inconsistent', 'user-agent']) {
+  for (const name of ['x-vault-index', 'x-vault-forward', 'x-vault-inconsistent', 'x-vault-wrap-format', 'user-agent']) {
     const value = req.get(name);
     if (value !== undefined) headers[name] = value;
   }

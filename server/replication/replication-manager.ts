@@ -12,6 +12,7 @@ import { parseDurationSeconds } from '../core/duration.js';
 import { invalidRequest, VaultError } from '../core/vault-error.js';
 import { wrapResponse } from '../core/wrapping/response-wrapper.js';
 import type { StorageOp } from '../storage/backend.js';
+import { SerialQueue } from '../storage/serial-queue.js';
 import { isActivationBundle, type ActivationBundle, type BootstrapHeader } from './activation-bundle.js';
 import { ClusterCa } from './cluster-ca.js';
 import { ClusterClient } from './cluster-client.js';
@@ -56,6 +57,8 @@ export class ReplicationManager implements ReplicationView {
   private secondaryStream: SecondaryStream | undefined;
   private activating = false;
   private readonly log: Logger;
+  /** Role changes and secondary bookkeeping are read-modify-write of one state: one at a time. */
+  private readonly changes = new SerialQueue();
 
   constructor(readonly options: ReplicationOptions) {
     this.log = options.logger.child({ module: 'replication' });
@@ -130,7 +133,11 @@ export class ReplicationManager implements ReplicationView {
 
   // ---- primary ----
 
-  async enablePrimary(primaryClusterAddr: string): Promise<string[]> {
+  enablePrimary(primaryClusterAddr: string): Promise<string[]> {
+    return this.changes.run(() => this.enablePrimaryNow(primaryClusterAddr));
+  }
+
+  private async enablePrimaryNow(primaryClusterAddr: string): Promise<string[]> {
     if (this.state.role === 'secondary') throw invalidRequest('cannot enable replication as a primary on a replication secondary; a cluster has exactly one role, and there is never more than one primary');
     if (this.state.role === 'primary') throw invalidRequest('replication is already enabled as a primary on this cluster');
     const clusterId = randomUUID();
@@ -147,7 +154,11 @@ export class ReplicationManager implements ReplicationView {
     return [WARNINGS.primaryEnable];
   }
 
-  async secondaryToken(id: string, ttl: string): Promise<Awaited<ReturnType<typeof wrapResponse>>> {
+  secondaryToken(id: string, ttl: string): Promise<Awaited<ReturnType<typeof wrapResponse>>> {
+    return this.changes.run(() => this.secondaryTokenNow(id, ttl));
+  }
+
+  private async secondaryTokenNow(id: string, ttl: string): Promise<Awaited<ReturnType<typeof wrapResponse>>> {
     const state = this.requirePrimary();
     if (id.trim() === '') throw invalidRequest('missing required field "id"');
     if (!/^[A-Za-z0-9_.\-]{1,128}$/.test(id)) throw invalidRequest('invalid secondary id: use letters, digits, ".", "_" or "-"');
@@ -174,7 +185,11 @@ export class ReplicationManager implements ReplicationView {
     return wrapInfo;
   }
 
-  async revokeSecondary(id: string): Promise<void> {
+  revokeSecondary(id: string): Promise<void> {
+    return this.changes.run(() => this.revokeSecondaryNow(id));
+  }
+
+  private async revokeSecondaryNow(id: string): Promise<void> {
     const state = this.requirePrimary();
     if (state.secondaries[id] === undefined) throw invalidRequest(`no secondary with id "${id}"`);
     const secondaries = { ...state.secondaries };
@@ -184,7 +199,11 @@ export class ReplicationManager implements ReplicationView {
     this.server?.connections.delete(id);
   }
 
-  async disablePrimary(): Promise<string[]> {
+  disablePrimary(): Promise<string[]> {
+    return this.changes.run(() => this.disablePrimaryNow());
+  }
+
+  private async disablePrimaryNow(): Promise<string[]> {
     this.requirePrimary();
     await this.pause();
     await this.saveState({ role: 'disabled' });
@@ -205,7 +224,11 @@ export class ReplicationManager implements ReplicationView {
    * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
    * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
    */
-  async enableSecondary(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+  enableSecondary(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+    return this.changes.run(() => this.enableSecondaryNow(token, primaryApiAddr, caFile));
+  }
+
+  private async enableSecondaryNow(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
     if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
     if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
     if (this.activating) throw invalidRequest('an activation is already in progress');
@@ -269,7 +292,11 @@ export class ReplicationManager implements ReplicationView {
     }
   }
 
-  async disableSecondary(): Promise<string[]> {
+  disableSecondary(): Promise<string[]> {
+    return this.changes.run(() => this.disableSecondaryNow());
+  }
+
+  private async disableSecondaryNow(): Promise<string[]> {
     if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
     await this.pause();
     await this.saveState({ role: 'disabled' });

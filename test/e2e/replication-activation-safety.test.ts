@@ -62,6 +62,13 @@ describe('replication activation safety: bad secondary tokens leave the target u
     expect(status.body.data.mode).to.equal('disabled');
   }
 
+  /** Defence in depth: the primary itself refuses to unwrap a forged token sent straight to it. */
+  async function expectPrimaryRefusesUnwrap(forged: string): Promise<void> {
+    const res = await call(primaryA, 'POST', 'sys/wrapping/unwrap', { token: forged, body: {} });
+    expect(res.status, `primary unwrap of a forged token answered ${res.status}: ${res.text}`).to.be.within(400, 499);
+    expect(res.body, res.text).to.not.have.property('data');
+  }
+
   before(async () => {
     [primaryA, primaryB, usedSecondary, target] = await Promise.all([
       startDevServer({ rootTokenId: 'root' }),
@@ -122,6 +129,7 @@ describe('replication activation safety: bad secondary tokens leave the target u
     const real = await secondaryToken(primaryA, 'dc-none');
     const forged = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(decodePart(real, 1))}.`;
     await expectRejectedAndIntact({ token: forged });
+    await expectPrimaryRefusesUnwrap(forged);
   });
 
   it('rejects an HS256 token forged from real claims', async () => {
@@ -129,6 +137,7 @@ describe('replication activation safety: bad secondary tokens leave the target u
     const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(decodePart(real, 1))}`;
     const mac = createHmac('sha256', 'attacker-chosen-secret').update(signingInput).digest('base64url');
     await expectRejectedAndIntact({ token: `${signingInput}.${mac}` });
+    await expectPrimaryRefusesUnwrap(`${signingInput}.${mac}`);
   });
 
   it('rejects a token from another primary pointed at this primary', async () => {

@@ -69,7 +69,7 @@ export interface ServerHandle {
   restart(options?: { unseal?: boolean }): Promise<void>;
   /** Resets any unseal progress, then submits unseal keys until unsealed (threshold many). */
   unseal(): Promise<void>;
-  /** The log file's contents so far. */
+  /** The log file's contents so far (every start of this server). */
   logs(): string;
 }
 
@@ -100,15 +100,22 @@ export function killAllServers(): void {
   running.clear();
 }
 
-process.on('exit', killAllServers);
+/** Removes the temp dirs (logs, configs, databases) unless FERRY_KEEP_TEST_DIRS is set. */
+function removeTempDirs(): void {
+  if (process.env.FERRY_KEEP_TEST_DIRS !== undefined) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+process.on('exit', () => {
+  killAllServers();
+  removeTempDirs();
+});
 // Registered on mocha's root suite when loaded from a spec file: no test leaves servers behind.
 if (typeof after === 'function') {
   after(async function cleanUpTestServers() {
     await Promise.all([...running].map((child) => stopProcess(child, 0)));
-    if (process.env.FERRY_KEEP_TEST_DIRS === undefined) {
-      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-      tempDirs.clear();
-    }
+    removeTempDirs();
   });
 }
 
@@ -273,6 +280,8 @@ class ProcessHandle implements ServerHandle {
   unsealKeys: string[] = [];
   unsealThreshold = 1;
   process: ChildProcess | undefined;
+  /** Where in the log file the current process's output begins. */
+  private logOffset = 0;
 
   constructor(
     readonly port: number,
@@ -291,6 +300,7 @@ class ProcessHandle implements ServerHandle {
   }
 
   async start(): Promise<void> {
+    this.logOffset = Buffer.byteLength(this.logs());
     const child = spawnFerry(this.args, this.logFile);
     this.process = child;
     await waitUntilServing(child, this.addr, this.logFile);
@@ -332,7 +342,12 @@ class ProcessHandle implements ServerHandle {
   }
 
   logs(): string {
-    return readFileSync(this.logFile, 'utf8');
+    return readFileSync(this.logFile, { encoding: 'utf8', flag: 'a+' });
+  }
+
+  /** The output of the current process only. */
+  logsSinceStart(): string {
+    return readFileSync(this.logFile).subarray(this.logOffset).toString('utf8');
   }
 }
 
@@ -348,7 +363,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Se
   await startOnFreePorts(async (port) => {
     const args = ['server', '-dev', `-dev-root-token-id=${rootTokenId}`, `-dev-listen-address=${LOOPBACK}:${port}`, ...(options.extraArgs ?? [])];
     const candidate = new ProcessHandle(port, dataDir, logFile, args, async (h) => {
-      const key = await waitFor(() => /Unseal Key: (\S+)/.exec(h.logs())?.[1], {
+      const key = await waitFor(() => /Unseal Key: (\S+)/.exec(h.logsSinceStart())?.[1], {
         timeoutMs: 5_000,
         description: 'the dev server to print its unseal key',
       });
@@ -364,7 +379,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Se
 
 /**
  * A server on SQLite storage (`<dataDir>/ferry.db`) from a generated HCL config. On first start it is
- * initialized (3 shares, threshold 2) and unsealed, unless `initialize: false`.
+ * initialized (3 shares, threshold 2) and unsealed, unless `initialize: false`. Given the `dataDir` of
+ * an already initialized server it starts sealed: set `rootToken`/`unsealKeys`, then `unseal()`.
  */
 export async function startSqliteServer(options: SqliteServerOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? makeTempDir();

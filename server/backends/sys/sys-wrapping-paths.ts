@@ -8,6 +8,9 @@ import { invalidRequest } from '../../core/vault-error.js';
 /** Vault's default TTL for `sys/wrapping/wrap` when the request carries no `X-Vault-Wrap-TTL`. */
 export const DEFAULT_WRAP_TTL_SECONDS = 300;
 
+const WRAP_PATH = 'sys/wrapping/wrap';
+const UNKNOWN_FIELDS_WARNING = 'Endpoint ignored these unrecognized parameters';
+
 /** The wrap format asked for with `X-Vault-Wrap-Format` (`jwt`), opaque otherwise. */
 export function requestedWrapFormat(req: LogicalRequest): WrapFormat {
   for (const [name, value] of Object.entries(req.headers)) {
@@ -73,6 +76,11 @@ export function installWrapping(core: Core): ResponseWrapper {
   const wrapper = responseWrapperFor(core);
   core.systemPathProviders.push(() => wrappingPaths(wrapper));
   core.responseFilters.push(async (req: LogicalRequest, _mount: MountEntry, res: LogicalResponse | undefined) => {
+    if (req.path === WRAP_PATH && res?.warnings) {
+      // Every body field of sys/wrapping/wrap is data: the path table's unknown-field warning does not apply.
+      const warnings = res.warnings.filter((w) => !w.startsWith(UNKNOWN_FIELDS_WARNING));
+      res = { ...res, warnings };
+    }
     const ttlSeconds = req.wrapTtlSeconds ?? 0;
     if (ttlSeconds <= 0 || res === undefined || res.wrapInfo !== undefined || res.raw !== undefined || !hasPayload(res)) return res;
     const wrapInfo = await wrapper.wrap(res, { ttlSeconds, creationPath: req.path, format: requestedWrapFormat(req) });

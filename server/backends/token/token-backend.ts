@@ -130,6 +130,12 @@ export const tokenBackend: BackendFactory = ({ core }) => {
   };
   const tokenField = { token: { type: 'string' }, increment: { type: 'duration' }, accessor: { type: 'string' } } as const;
   return new PathTable([
+    {
+      pattern: 'accessors/?',
+      operations: {
+        list: async () => ({ data: { keys: (await core.tokens.allEntries()).map((e) => e.accessor).sort() } }),
+      },
+    },
     { pattern: 'create', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, false) } },
     { pattern: 'create-orphan', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, true) } },
     { pattern: 'lookup', fields: tokenField, operations: { update: async ({ fields }) => lookup(fields.string('token')), read: async ({ fields }) => lookup(fields.string('token')) } },

@@ -11,6 +11,17 @@ import type { AuditEvent } from './audit-entry.js';
 import { FileAuditDevice, validateFileOptions } from './file-audit-device.js';
 import { assertJsonDepthWithin } from './json-depth.js';
 
+const brokers = new WeakMap<Core, DeviceAuditBroker>();
+
+/**
+ * Re-reads the audit device table of `core` (a no-op when no broker is installed or the core is
+ * sealed). Replication calls this after applying a change to `core/audit` or `local/core/audit`.
+ */
+export async function reloadAuditDevices(core: Core): Promise<void> {
+  const broker = brokers.get(core);
+  if (broker !== undefined && !core.isSealed) await broker.reload();
+}
+
 /** Paths Vault never audits: the seal lifecycle and health probes. */
 const UNAUDITED_PATHS = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
 
@@ -51,6 +62,7 @@ export class DeviceAuditBroker implements AuditBroker {
   constructor(private readonly core: Core) {
     this.table = new AuditDeviceTable(core.barrier);
     this.logger = core.logger.child({ module: 'audit' });
+    brokers.set(core, this);
   }
 
   get deviceCount(): number {

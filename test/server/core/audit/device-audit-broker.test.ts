@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reloadAuditDevices } from '../../../../server/core/audit/device-audit-broker.js';
 import { layout } from '../../../../server/core/storage-layout.js';
 import { startServiceTestCore, type ServiceTestCore } from '../service-test-core.js';
 
@@ -144,13 +145,13 @@ describe('DeviceAuditBroker', () => {
     await env.call('read', 'sys/health');
   });
 
-  it('reload() picks up a table changed underneath (as replication applies it)', async () => {
+  it('reloadAuditDevices() picks up a table changed underneath (as replication applies it)', async () => {
     await enable('file', { file_path: join(dir, 'a.log') });
     const stored = await env.core.barrier.get(layout.auditTable(false));
     await env.call('delete', 'sys/audit/file');
     await env.core.barrier.put(layout.auditTable(false), stored as Buffer);
     expect(env.core.audit.deviceCount).to.equal(0);
-    await env.audit.reload();
+    await reloadAuditDevices(env.core);
     expect(env.core.audit.deviceCount).to.equal(1);
   });
 

@@ -88,6 +88,7 @@ describe('ResponseWrapper (through the core)', () => {
   it('sys/wrapping/wrap wraps the request body, with a default TTL when no header is sent', async () => {
     const res = await env.call('update', 'sys/wrapping/wrap', { data: { a: 'b' } });
     expect(res?.wrapInfo?.ttl).to.equal(300);
+    expect(res?.warnings ?? []).to.deep.equal([]);
     expect(res?.wrapInfo?.creation_path).to.equal('sys/wrapping/wrap');
     expect((await unwrap(res?.wrapInfo?.token as string))?.data).to.deep.equal({ a: 'b' });
   });
