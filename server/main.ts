@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { listen, type Listener } from './http/listener.js';
 import { createRootLogger } from './log.js';
 import type { StorageBackend } from './storage/backend.js';
+import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
 import { installAudit } from './backends/sys/sys-audit-paths.js';
@@ -60,7 +61,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   const storage = await openStorage(config);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
-  const physical = new WalStorage(storage, config.replication.walRetentionEntries);
+  const physical = new WalStorage(new CachedBackend(storage), config.replication.walRetentionEntries);
   await physical.open();
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   // The API port is known only after listening when 0 is requested; tests always pass a port.

@@ -60,7 +60,34 @@ export class TokenStore {
   /** Hooks run when a token is revoked (lease revocation, cubbyhole cleanup). */
   private readonly revokeHooks: ((entry: TokenEntry) => Promise<void>)[] = [];
 
-  constructor(private readonly storage: LogicalStorage) {}
+  /** Parsed entries by hash; dropped on every token write (all of which pass through here). */
+  private readonly cache = new Map<string, TokenEntry>();
+  private generation = 0;
+  private readonly storage: LogicalStorage;
+
+  constructor(storage: LogicalStorage) {
+    const dropCache = () => {
+      this.generation++;
+      this.cache.clear();
+    };
+    this.storage = {
+      get: (key) => storage.get(key),
+      list: (prefix) => storage.list(prefix),
+      scan: (prefix, options) => storage.scan(prefix, options),
+      put: async (key, value) => {
+        dropCache();
+        await storage.put(key, value).finally(dropCache);
+      },
+      delete: async (key) => {
+        dropCache();
+        await storage.delete(key).finally(dropCache);
+      },
+      transaction: async (ops) => {
+        dropCache();
+        await storage.transaction(ops).finally(dropCache);
+      },
+    };
+  }
 
   onRevoke(hook: (entry: TokenEntry) => Promise<void>): void {
     this.revokeHooks.push(hook);
@@ -76,6 +103,8 @@ export class TokenStore {
   }
 
   unload(): void {
+    this.cache.clear();
+    this.generation++;
     this.salt = undefined;
   }
 
@@ -137,9 +166,19 @@ export class TokenStore {
   }
 
   async lookupByHash(hash: string): Promise<TokenEntry | undefined> {
-    const raw = await this.storage.get(idKey(hash));
-    if (raw === undefined) return undefined;
-    const entry = JSON.parse(raw.toString('utf8')) as TokenEntry;
+    let entry = this.cache.get(hash);
+    if (entry === undefined) {
+      const generation = this.generation;
+      const raw = await this.storage.get(idKey(hash));
+      if (raw === undefined) return undefined;
+      entry = JSON.parse(raw.toString('utf8')) as TokenEntry;
+      if (generation === this.generation) {
+        if (this.cache.size >= 10_000) this.cache.clear();
+        this.cache.set(hash, entry);
+      }
+    }
+    // Callers may adjust fields of what they get; the cached entry stays as stored.
+    entry = { ...entry };
     if (entry.expireTime > 0 && entry.expireTime <= nowSeconds()) {
       await this.revokeTree(entry).catch(() => undefined);
       return undefined;

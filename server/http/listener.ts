@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
-import { ListMethodShim } from './list-method-shim.js';
+import { attachListMethodRewrite, trackResponses } from './list-method-shim.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -20,7 +20,11 @@ export interface Listener {
 export async function listen(app: Express, options: ListenerOptions): Promise<Listener> {
   const http: Server = createHttpServer(app);
   http.keepAliveTimeout = 65_000;
-  const onSocket = (socket: Socket) => http.emit('connection', new ListMethodShim(socket));
+  trackResponses(http);
+  const onSocket = (socket: Socket) => {
+    attachListMethodRewrite(socket);
+    http.emit('connection', socket);
+  };
   const server: NetServer = options.tls
     ? createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, onSocket)
     : createNetServer(onSocket);

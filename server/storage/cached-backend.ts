@@ -1,0 +1,79 @@
+import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from './backend.js';
+
+/**
+ * A read cache in front of a physical backend (Vault's physical cache): an LRU of stored values
+ * (ciphertext) by key. Every write goes through this layer, so it invalidates exactly what it
+ * changes; a read that raced a write does not populate the cache.
+ */
+export class CachedBackend implements StorageBackend {
+  private readonly cache = new Map<string, Buffer | null>();
+  /** Bumped by every write; a read populates the cache only if no write happened meanwhile. */
+  private generation = 0;
+
+  constructor(
+    private readonly inner: StorageBackend,
+    private readonly maxEntries = 32_768,
+  ) {}
+
+  get kind(): string {
+    return this.inner.kind;
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      // Refresh recency: Map iteration order is insertion order.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit === null ? undefined : Buffer.from(hit);
+    }
+    const generation = this.generation;
+    const value = await this.inner.get(key);
+    if (generation === this.generation) {
+      this.cache.set(key, value === undefined ? null : Buffer.from(value));
+      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return value;
+  }
+
+  put(key: string, value: Buffer): Promise<void> {
+    return this.transaction([{ op: 'put', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.transaction([{ op: 'delete', key }]);
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+
+  scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
+    return this.inner.scan(prefix, options);
+  }
+
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
+    this.invalidate(ops);
+    try {
+      await this.inner.transaction(ops);
+    } finally {
+      this.invalidate(ops);
+    }
+  }
+
+  close(): Promise<void> {
+    this.cache.clear();
+    return this.inner.close();
+  }
+
+  private invalidate(ops: readonly StorageOp[]): void {
+    this.generation++;
+    for (const op of ops) {
+      if (op.op === 'delete-prefix') {
+        for (const key of [...this.cache.keys()]) if (key.startsWith(op.prefix)) this.cache.delete(key);
+      } else {
+        this.cache.delete(op.key);
+      }
+    }
+  }
+}
