@@ -47,6 +47,8 @@ export interface ClusterServerOptions {
   readonly logger: Logger;
   readonly state: () => PrimaryState | undefined;
   readonly devRootToken?: string;
+  /** Told when a peer presents a newer replication epoch: this primary has been superseded. */
+  readonly onNewerEpoch: (epoch: number) => void;
 }
 
 /**
@@ -136,11 +138,15 @@ export class ClusterServer {
     if (epochHeader > state.epoch) {
       res.writeHead(409, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: ['this primary has been superseded by a newer epoch'] }));
+      this.options.onNewerEpoch(epochHeader);
       return;
     }
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /v1/replication/stream':
         return this.stream(secondary, req, res, Number(url.searchParams.get('from') ?? '0'));
+      case 'POST /v1/replication/fence':
+        // Reached only when the caller's epoch is not newer (a newer one was handled above).
+        return json(res, 200, { epoch: state.epoch });
       case 'GET /v1/replication/bootstrap':
         return this.bootstrap(res);
       case 'POST /v1/replication/forward':

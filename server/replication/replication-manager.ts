@@ -18,7 +18,7 @@ import { ClusterCa } from './cluster-ca.js';
 import { ClusterClient } from './cluster-client.js';
 import { ClusterServer, type ForwardedAnswer, type ForwardedRequest } from './cluster-server.js';
 import { isReplicatedKey } from './replication-filter.js';
-import { loadReplicationState, STATE_KEY, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
+import { isDetached, loadReplicationState, STATE_KEY, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
 import { SecondaryStream } from './secondary-stream.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -37,6 +37,9 @@ export const WARNINGS = {
   primaryEnable: 'This cluster is being enabled as a primary for replication. Vault will be unavailable for a brief period and will resume service shortly.',
   secondaryEnable: 'Vault has successfully found secondary information; it may take a while to perform setup tasks. Vault will be unavailable until these tasks and initial sync complete.',
   disable: 'This cluster is having replication disabled. Vault will be unavailable for a brief period and will resume service shortly.',
+  demote: 'This cluster is being demoted to a replication secondary. Vault will be unavailable for a brief period and will resume service shortly.',
+  promote: 'This cluster is being promoted to a replication primary. Vault will be unavailable for a brief period and will resume service shortly.',
+  otherSecondaries: 'Other secondaries of the previous primary must be pointed at this cluster with a new secondary token and secondary/update-primary.',
 } as const;
 
 const READ_AFTER_WRITE_WAIT_MS = 2000;
@@ -83,13 +86,17 @@ export class ReplicationManager implements ReplicationView {
       await this.startServer();
     } else if (this.state.role === 'secondary') {
       this.options.wal.setRole('secondary', this.state.epoch);
-      this.startStream(this.state);
+      if (!isDetached(this.state)) this.startStream(this.state);
     } else {
       this.options.wal.setRole('off', 0);
     }
   }
 
+  private fenceNotifier: { stop: () => void } | undefined;
+
   private async pause(): Promise<void> {
+    this.fenceNotifier?.stop();
+    this.fenceNotifier = undefined;
     await this.server?.stop();
     this.server = undefined;
     await this.secondaryStream?.stop();
@@ -103,6 +110,9 @@ export class ReplicationManager implements ReplicationView {
       wal: this.options.wal,
       logger: this.options.logger,
       state: () => (this.state.role === 'primary' ? this.state : undefined),
+      onNewerEpoch: (epoch) => {
+        void this.changes.run(() => this.fenceNow(epoch)).catch((err: unknown) => this.log.error({ err: String(err) }, 'fencing failed'));
+      },
       ...(this.options.devRootToken === undefined ? {} : { devRootToken: this.options.devRootToken }),
     });
     await this.server.start(host, port);
@@ -304,11 +314,168 @@ export class ReplicationManager implements ReplicationView {
     return [WARNINGS.disable];
   }
 
+  // ---- lifecycle: demote, promote, update-primary, fencing ----
+
+  demotePrimary(): Promise<string[]> {
+    return this.changes.run(() => this.demotePrimaryNow());
+  }
+
+  /** The primary becomes a secondary that follows nobody; it keeps its cluster id and epoch. */
+  private async demotePrimaryNow(): Promise<string[]> {
+    const state = this.requirePrimary();
+    await this.pause();
+    await this.saveState(detachedSecondary(state.clusterId, state.epoch, this.options.wal.lastWal));
+    this.options.wal.setRole('secondary', state.epoch);
+    this.log.info({ epoch: state.epoch }, 'replication primary demoted');
+    return [WARNINGS.demote];
+  }
+
+  /** A primary that learns of a newer epoch stops acting as primary at once (never two primaries). */
+  private async fenceNow(epoch: number): Promise<void> {
+    if (this.state.role !== 'primary' || epoch <= this.state.epoch) return;
+    const clusterId = this.state.clusterId;
+    await this.pause();
+    await this.saveState({ ...detachedSecondary(clusterId, epoch, this.options.wal.lastWal), fencedByEpoch: epoch });
+    this.options.wal.setRole('secondary', epoch);
+    this.log.warn({ epoch }, 'a newer replication primary exists; this cluster stopped acting as primary');
+  }
+
+  promoteSecondary(primaryClusterAddr: string, force: boolean): Promise<string[]> {
+    return this.changes.run(() => this.promoteSecondaryNow(primaryClusterAddr, force));
+  }
+
+  /**
+   * The secondary becomes the primary of the same replication set under a new epoch. Without
+   * `force` it refuses while it is still connected to a live primary: demote that one first.
+   * The old primary is told of the new epoch (now, and again until it answers) and steps down.
+   */
+  private async promoteSecondaryNow(primaryClusterAddr: string, force: boolean): Promise<string[]> {
+    if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
+    const old = this.state;
+    if (!force && this.secondaryStream?.isConnected) {
+      throw invalidRequest('this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)');
+    }
+    await this.pause();
+    const epoch = old.epoch + 1;
+    const ca = await ClusterCa.create(old.clusterId);
+    const { host } = hostPort(primaryClusterAddr || this.options.clusterAddr);
+    const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
+    await this.options.wal.resetWal();
+    this.options.wal.setLastWal(old.lastRemoteWal);
+    const next: PrimaryState = { role: 'primary', clusterId: old.clusterId, epoch, primaryClusterAddr, ca: ca.ca, server: { certPem: server.certPem, keyPem: server.keyPem }, secondaries: {} };
+    await this.saveState(next);
+    this.options.wal.setRole('primary', epoch);
+    await this.startServer();
+    if (!isDetached(old)) this.fenceNotifier = notifyOldPrimary(old, epoch, this.log);
+    this.log.info({ epoch }, 'replication secondary promoted to primary');
+    return [WARNINGS.promote, WARNINGS.otherSecondaries];
+  }
+
+  updatePrimary(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+    return this.changes.run(() => this.updatePrimaryNow(token, primaryApiAddr, caFile));
+  }
+
+  /**
+   * Points a secondary (or a demoted or fenced primary) at a primary of the same replication set,
+   * without a wipe: the stream restarts with a Merkle sync, since WAL indexes of different
+   * primaries do not line up. An empty token forgets the current primary.
+   */
+  private async updatePrimaryNow(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+    if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
+    const current = this.state;
+    if (token === '') {
+      await this.pause();
+      await this.saveState(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal));
+      return [];
+    }
+    const claims = checkActivationToken(token);
+    const apiAddr = primaryApiAddr || claims.addr;
+    if (apiAddr === '') throw invalidRequest('the activation token carries no primary API address; set primary_api_addr');
+    const bundle = await unwrapAtPrimary(apiAddr, token, caFile);
+    if (bundle.cluster_id !== current.clusterId) {
+      throw invalidRequest('the token belongs to a different replication set (cluster id differs); use secondary/enable, which wipes this cluster');
+    }
+    if (bundle.epoch < current.epoch) throw invalidRequest(`the token comes from a primary of an older replication epoch (${bundle.epoch} < ${current.epoch})`);
+    await this.pause();
+    const next: SecondaryState = {
+      role: 'secondary',
+      clusterId: current.clusterId,
+      epoch: bundle.epoch,
+      secondaryId: bundle.id,
+      primaryClusterAddr: bundle.primary_cluster_addr,
+      primaryApiAddr: apiAddr,
+      caCertPem: bundle.ca_cert,
+      client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
+      lastRemoteWal: current.lastRemoteWal,
+      needsResync: true,
+    };
+    await this.saveState(next);
+    this.options.wal.setRole('secondary', next.epoch);
+    this.startStream(next);
+    this.log.info({ secondary_id: bundle.id, epoch: bundle.epoch }, 'replication secondary now follows a new primary');
+    return [];
+  }
+
+  /** Rebuilds the Merkle index from storage. */
+  async reindex(): Promise<string[]> {
+    return this.changes.run(async () => {
+      await this.options.wal.open();
+      return ['Merkle index rebuilt from storage'];
+    });
+  }
+
+  /** Restarts a secondary's stream (after a stuck or failed sync). */
+  async recover(): Promise<string[]> {
+    return this.changes.run(async () => {
+      if (this.state.role !== 'secondary' || isDetached(this.state)) return ['nothing to recover: this cluster is not streaming from a primary'];
+      await this.pause();
+      this.startStream(this.state);
+      return ['replication stream restarted'];
+    });
+  }
+
+  /** Prometheus text exposition of the replication gauges and counters. */
+  metrics(): string {
+    const lines: string[] = [];
+    const gauge = (name: string, help: string, value: number, type = 'gauge') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    const wal = this.options.wal;
+    const role = this.state.role;
+    gauge('ferry_replication_mode', 'Replication mode: 0 disabled, 1 primary, 2 secondary', role === 'primary' ? 1 : role === 'secondary' ? 2 : 0);
+    gauge('ferry_replication_epoch', 'Replication fencing epoch', role === 'disabled' ? 0 : this.state.epoch);
+    gauge('ferry_replication_merkle_keys', 'Replicated keys in the Merkle index', wal.merkle.size);
+    if (this.state.role === 'primary') {
+      const conns = [...(this.server?.connections.values() ?? [])];
+      gauge('ferry_replication_last_wal', 'Last WAL index written by this primary', wal.lastWal);
+      gauge('ferry_replication_oldest_retained_wal', 'Oldest WAL index still retained', wal.oldestRetainedWal);
+      gauge('ferry_replication_known_secondaries', 'Secondaries with a token issued and not revoked', Object.keys(this.state.secondaries).length);
+      gauge('ferry_replication_connected_secondaries', 'Secondaries streaming now', conns.filter((c) => c.connected).length);
+      gauge('ferry_replication_bytes_streamed_total', 'Bytes of WAL stream sent to secondaries', conns.reduce((a, c) => a + c.bytesStreamed, 0), 'counter');
+      for (const c of conns) lines.push(`ferry_replication_secondary_lag_entries{secondary_id="${c.id}"} ${Math.max(0, wal.lastWal - c.lastAckedWal)}`);
+    } else if (this.state.role === 'secondary') {
+      const s = this.secondaryStream;
+      gauge('ferry_replication_last_remote_wal', 'Last WAL index applied from the primary', this.state.lastRemoteWal);
+      gauge('ferry_replication_lag_entries', "WAL entries behind the primary's last heartbeat", Math.max(0, (s?.primaryLastWal ?? 0) - this.state.lastRemoteWal));
+      gauge('ferry_replication_connected', '1 when streaming from the primary', s?.isConnected ? 1 : 0);
+      gauge('ferry_replication_bytes_received_total', 'Bytes of WAL stream received', s?.bytesReceived ?? 0, 'counter');
+      gauge('ferry_replication_merkle_sync_total_keys', 'Keys to fetch in the running Merkle sync', s?.syncProgress?.sync_total_keys ?? 0);
+      gauge('ferry_replication_merkle_sync_progress_keys', 'Keys fetched so far in the running Merkle sync', s?.syncProgress?.sync_progress ?? 0);
+    }
+    return lines.join('\n') + '\n';
+  }
+
   // ---- forwarding ----
 
   /** Forwards a write of replicated state to the primary and waits (bounded) until it streamed back. */
   async forward(req: LogicalRequest): Promise<{ status: number; body: Buffer; warnings: string[] }> {
     const stream = this.secondaryStream;
+    if (this.state.role === 'secondary' && isDetached(this.state)) {
+      throw new VaultError(
+        'read_only',
+        this.state.fencedByEpoch !== undefined
+          ? `this cluster stopped acting as primary: a newer primary (replication epoch ${this.state.fencedByEpoch}) exists; replicated writes are refused until this cluster follows it (secondary/update-primary)`
+          : 'this cluster is a replication secondary without a primary (demoted); replicated writes are refused until it follows a primary (secondary/update-primary)',
+      );
+    }
     if (this.state.role !== 'secondary' || stream === undefined) throw new VaultError('read_only', 'cannot write to readonly storage');
     const fwd: ForwardedRequest = {
       operation: req.operation,
@@ -367,7 +534,7 @@ export class ReplicationManager implements ReplicationView {
         mode: 'secondary',
         cluster_id: state.clusterId,
         secondary_id: state.secondaryId,
-        known_primary_cluster_addrs: [state.primaryClusterAddr],
+        known_primary_cluster_addrs: isDetached(state) ? [] : [state.primaryClusterAddr],
         primary_cluster_addr: state.primaryClusterAddr,
         primaries: [
           {
@@ -380,9 +547,12 @@ export class ReplicationManager implements ReplicationView {
         last_remote_wal: state.lastRemoteWal,
         merkle_root: wal.merkle.root(),
         state: s?.streamState ?? 'idle',
-        connection_state: s?.isConnected ? 'ready' : 'transient_failure',
+        connection_state: isDetached(state) ? 'shutdown' : s?.isConnected ? 'ready' : 'transient_failure',
+        ...(state.fencedByEpoch === undefined ? {} : { fenced_by_epoch: state.fencedByEpoch }),
         epoch: state.epoch,
         ...(s?.syncProgress ? { merkle_sync_progress: s.syncProgress } : {}),
+        // What the last Merkle resync fetched from the primary (zeros until one has run).
+        merkle_sync_last: { keys: s?.lastResyncKeys ?? 0, bytes: s?.lastResyncBytes ?? 0 },
       };
     }
     return { mode: 'disabled' };
@@ -443,4 +613,52 @@ async function unwrapAtPrimary(apiAddr: string, token: string, caFile: string): 
   const data = (JSON.parse(result.text) as { data?: unknown }).data;
   if (!isActivationBundle(data)) throw invalidRequest('the unwrapped secondary token is not a replication activation bundle');
   return data;
+}
+
+function detachedSecondary(clusterId: string, epoch: number, lastWal: number): SecondaryState {
+  return {
+    role: 'secondary',
+    clusterId,
+    epoch,
+    secondaryId: '',
+    primaryClusterAddr: '',
+    primaryApiAddr: '',
+    caCertPem: '',
+    client: { certPem: '', keyPem: '' },
+    lastRemoteWal: lastWal,
+    needsResync: true,
+  };
+}
+
+/**
+ * Tells the previous primary (over the channel it issued us credentials for) that a newer
+ * epoch exists, retrying until it answers, so a primary that was down during the promotion
+ * steps down as soon as it is back.
+ */
+function notifyOldPrimary(old: SecondaryState, epoch: number, log: Logger): { stop: () => void } {
+  let stopped = false;
+  const client = new ClusterClient(old.primaryClusterAddr, { caCertPem: old.caCertPem, client: old.client }, () => ({ 'x-ferry-epoch': String(epoch) }));
+  void (async () => {
+    let delayMs = 200;
+    while (!stopped) {
+      try {
+        const res = await client.request('POST', '/v1/replication/fence', {}, 5000);
+        if (res.status === 409 || res.status === 200 || res.status === 403) {
+          log.info({ status: res.status }, 'previous primary told of the new epoch');
+          break;
+        }
+      } catch {
+        /* unreachable for now: try again */
+      }
+      await new Promise((r) => setTimeout(r, delayMs));
+      delayMs = Math.min(5000, delayMs * 2);
+    }
+    client.close();
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+      client.close();
+    },
+  };
 }

@@ -9,7 +9,7 @@ import type { ReplicationManager } from './replication-manager.js';
  * is not implemented: its status answers `mode: disabled`.
  */
 export function replicationPaths(manager: ReplicationManager): (core: Core) => PathDefinition[] {
-  const ok = (warnings: string[]): LogicalResponse => ({ data: {}, warnings, injectDataAtTopLevel: true });
+  const ok = (warnings: string[]): LogicalResponse => (warnings.length === 0 ? {} : { data: {}, warnings, injectDataAtTopLevel: true });
   const statusResponse = (combined: boolean): LogicalResponse => {
     const performance = manager.status();
     const data: Record<string, unknown> = combined ? { ...performance, performance, dr: { mode: 'disabled' } } : performance;
@@ -49,5 +49,45 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       },
     },
     { pattern: `replication/${both('secondary/disable')}`, operations: { update: async () => ok(await manager.disableSecondary()) } },
+    { pattern: `replication/${both('primary/demote')}`, operations: { update: async () => ok(await manager.demotePrimary()) } },
+    {
+      pattern: `replication/${both('secondary/promote')}`,
+      fields: { primary_cluster_addr: { type: 'string' }, force: { type: 'bool' } },
+      operations: { update: async ({ fields }) => ok(await manager.promoteSecondary(fields.string('primary_cluster_addr'), fields.bool('force'))) },
+    },
+    {
+      pattern: `replication/${both('secondary/update-primary')}`,
+      fields: { token: { type: 'string' }, primary_api_addr: { type: 'string' }, ca_file: { type: 'string' }, ca_path: { type: 'string' }, update_primary_addrs: { type: 'string-list' } },
+      operations: {
+        update: async ({ fields }) => {
+          if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
+          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), fields.string('ca_file')));
+        },
+      },
+    },
+    { pattern: `replication/${both('reindex')}`, fields: { diff: { type: 'bool' }, force: { type: 'bool' }, skip_flush: { type: 'bool' } }, operations: { update: async () => ok(await manager.reindex()) } },
+    { pattern: 'replication/recover', operations: { update: async () => ok(await manager.recover()) } },
+    {
+      pattern: 'metrics',
+      fields: { format: { type: 'string' } },
+      operations: {
+        read: async ({ fields }) => {
+          const text = manager.metrics();
+          if (fields.string('format') === 'prometheus') return { raw: { contentType: 'text/plain; version=0.0.4', body: text } };
+          return { data: { gauges: parsePrometheus(text) }, injectDataAtTopLevel: true };
+        },
+      },
+    },
   ];
+}
+
+/** The metrics as `{name, value}` pairs, for `sys/metrics` without `format=prometheus`. */
+function parsePrometheus(text: string): { name: string; value: number }[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const i = l.lastIndexOf(' ');
+      return { name: l.slice(0, i), value: Number(l.slice(i + 1)) };
+    });
 }

@@ -35,10 +35,20 @@ export type ReplicationState =
       readonly caCertPem: string;
       readonly client: PemKeyPair;
       readonly lastRemoteWal: number;
+      /**
+       * Set when the WAL position cannot be trusted against the (new) primary — after
+       * update-primary, demotion or fencing: the stream starts with a Merkle sync.
+       */
+      readonly needsResync?: boolean;
+      /** Set on a primary that stepped down because it learned of a newer epoch. */
+      readonly fencedByEpoch?: number;
     };
 
 export type PrimaryState = Extract<ReplicationState, { role: 'primary' }>;
 export type SecondaryState = Extract<ReplicationState, { role: 'secondary' }>;
+
+/** A secondary that is not connected to any primary (demoted, fenced, or told to forget it). */
+export const isDetached = (state: SecondaryState): boolean => state.primaryClusterAddr === '';
 
 export async function loadReplicationState(barrier: Barrier): Promise<ReplicationState> {
   const raw = await barrier.get(STATE_KEY);

@@ -43,6 +43,9 @@ export class SecondaryStream {
   private readonly log: Logger;
   isConnected = false;
   lastHeartbeat = '';
+  /** The primary's last WAL index as of its last heartbeat (for lag). */
+  primaryLastWal = 0;
+  bytesReceived = 0;
   streamState: StreamState = 'idle';
   syncProgress: { sync_total_keys: number; sync_progress: number } | undefined;
   /** Bytes received during the last Merkle resync (diff metadata plus fetched entries). */
@@ -98,6 +101,7 @@ export class SecondaryStream {
     while (this.running) {
       try {
         this.streamState = 'connecting';
+        if (this.state.needsResync) await this.merkleSync();
         const outcome = await this.streamOnce();
         if (outcome === 'gone') await this.merkleSync();
         backoff = 100;
@@ -124,9 +128,11 @@ export class SecondaryStream {
       }
     }, async (line) => {
       if (status !== 200) return;
+      this.bytesReceived += line.length + 1;
       const frame = JSON.parse(line) as Frame;
       if (frame.type === 'heartbeat') {
         this.lastHeartbeat = new Date().toISOString();
+        this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
         if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
       } else if (frame.type === 'gone') {
         gone = true;
@@ -137,6 +143,7 @@ export class SecondaryStream {
     this.cancel = transfer.cancel;
     await transfer.done;
     if (status === 410 || gone) return 'gone';
+    if (status === 409) throw new Error('the primary refused the stream: it belongs to an older replication epoch than this secondary');
     if (status !== 200) throw new Error(`primary refused the stream with status ${status}`);
     return 'closed';
   }
@@ -200,11 +207,11 @@ export class SecondaryStream {
         });
       const final = i + BATCH >= changed.length;
       // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
-      await this.commit(ops, final ? { ...this.state, lastRemoteWal: remote.last_wal } : this.state);
+      await this.commit(ops, final ? { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false } : this.state);
       appliedOps = appliedOps.concat(ops);
       this.syncProgress = { sync_total_keys: changed.length, sync_progress: Math.min(changed.length, i + BATCH) };
     }
-    if (changed.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal });
+    if (changed.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false });
     this.lastResyncBytes = bytes;
     this.lastResyncKeys = changed.length;
     this.syncProgress = undefined;

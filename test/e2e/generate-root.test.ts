@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import vault from 'node-vault';
 import { startSqliteServer, type ServerHandle } from '../helpers/test-cluster.js';
+import { decodeRootToken } from '../helpers/generate-root.js';
 
 async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
   try {
@@ -13,12 +14,6 @@ async function failureOf(call: Promise<unknown>): Promise<{ status: number; body
   return expect.fail('the call succeeded');
 }
 
-/** What `vault operator generate-root -decode=… -otp=…` does: base64-decode, XOR with the OTP. */
-function decodeRootToken(encoded: string, otp: string): string {
-  const bytes = Buffer.from(encoded, 'base64');
-  const pad = Buffer.from(otp, 'utf8');
-  return Buffer.from(bytes.map((b, i) => b ^ (pad[i] as number))).toString('utf8');
-}
 
 describe('generate-root through a real SQLite server (node-vault client)', () => {
   let server: ServerHandle;
