@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { cubbyholeBackend } from './backends/cubbyhole/cubbyhole-backend.js';
+import { identityBackend } from './backends/identity/identity-backend.js';
 import { kvBackend } from './backends/kv/kv-backend.js';
 import { systemBackend } from './backends/sys/system-backend.js';
 import { tokenBackend } from './backends/token/token-backend.js';
@@ -80,6 +81,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);
   core.registerBuiltin('cubbyhole/', cubbyholeBackend);
+  core.registerBuiltin('identity/', identityBackend);
   core.registerBackend('kv', kvBackend);
   core.registerBackend('userpass', userpassBackend);
   installAudit(core);

@@ -149,7 +149,7 @@ export class Barrier implements LogicalStorage {
     return this.transaction([{ op: 'delete', key }]);
   }
 
-  list(prefix: string): Promise<string[]> {
+  async list(prefix: string): Promise<string[]> {
     this.requireKeyring();
     return this.physical.list(prefix);
   }
@@ -159,15 +159,17 @@ export class Barrier implements LogicalStorage {
     return entries.map((e) => ({ key: e.key, value: this.decrypt(e.key, e.value) }));
   }
 
-  transaction(ops: readonly StorageOp[]): Promise<void> {
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
     const keyring = this.requireKeyring();
     const active = keyring.active;
     const encrypted = ops.map((op): StorageOp => {
+      // The keyring is written only by initialize/rotate; nothing above the barrier may touch it.
+      const touchesKeyring = op.op === 'delete-prefix' ? KEYRING_PATH.startsWith(op.prefix) : op.key === KEYRING_PATH;
+      if (touchesKeyring) throw new VaultError('invalid_request', 'the keyring path is reserved');
       if (op.op !== 'put') return op;
-      if (op.key === KEYRING_PATH) throw new VaultError('invalid_request', 'the keyring path is reserved');
       return { op: 'put', key: op.key, value: encryptEntry(active.key, active.term, op.key, op.value) };
     });
-    return this.physical.transaction(encrypted);
+    await this.physical.transaction(encrypted);
   }
 
   private decrypt(key: string, stored: Buffer): Buffer {

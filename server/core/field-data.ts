@@ -101,8 +101,8 @@ function coerce(name: string, type: FieldType, value: unknown): unknown {
       if (typeof value === 'number' || typeof value === 'boolean') return String(value);
       return bad();
     case 'int':
-      if (typeof value === 'number' && Number.isInteger(value)) return value;
-      if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+      if (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim())) return Number(value.trim());
       return bad();
     case 'bool':
       if (typeof value === 'boolean') return value;

@@ -46,9 +46,13 @@ export async function combineShares(shares: readonly Buffer[]): Promise<Buffer> 
 /** Decodes an unseal key given as hex or base64, as Vault accepts both. */
 export function decodeUnsealKey(key: string): Buffer {
   const trimmed = key.trim();
-  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) return Buffer.from(trimmed, 'hex');
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Buffer.from(trimmed, 'base64');
-  throw invalidRequest("'key' must be a valid hex or base64 string");
+  let decoded: Buffer | undefined;
+  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) decoded = Buffer.from(trimmed, 'hex');
+  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) decoded = Buffer.from(trimmed, 'base64');
+  if (decoded === undefined) throw invalidRequest("'key' must be a valid hex or base64 string");
+  // Vault's bounds: a share is the 32-byte key plus one byte; nothing shorter than 16 bytes is a key.
+  if (decoded.length < 16 || decoded.length > 33) throw invalidRequest("'key' must be between 16 and 33 bytes");
+  return decoded;
 }
 
 /**

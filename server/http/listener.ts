@@ -21,6 +21,15 @@ export async function listen(app: Express, options: ListenerOptions): Promise<Li
   const http: Server = createHttpServer(app);
   http.keepAliveTimeout = 65_000;
   trackResponses(http);
+  // Requests the HTTP parser itself refuses (oversized headers or URL, garbage) still get
+  // Vault's error envelope rather than an empty body.
+  http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({ errors: [tooLarge ? 'request header fields or URL too large' : 'malformed HTTP request'] });
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const onSocket = (socket: Socket) => {
     attachListMethodRewrite(socket);
     http.emit('connection', socket);

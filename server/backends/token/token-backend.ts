@@ -172,6 +172,7 @@ export const tokenBackend: BackendFactory = ({ core }) => {
       fields: tokenField,
       operations: {
         update: async ({ fields }) => {
+          if (fields.string('token') === '') throw invalidRequest('missing token');
           const entry = await core.tokens.lookupById(fields.string('token'));
           if (entry) await core.tokens.revokeTree(entry);
           return {};
@@ -189,6 +190,7 @@ export const tokenBackend: BackendFactory = ({ core }) => {
       fields: tokenField,
       operations: {
         update: async ({ fields }) => {
+          if (fields.string('token') === '') throw invalidRequest('missing token');
           const entry = await core.tokens.lookupById(fields.string('token'));
           if (entry) await core.tokens.revokeOrphan(entry);
           return {};
