@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Logger } from 'pino';
 import { encryptWithStoredKeyring, KEYRING_PATH } from '../core/barrier.js';
@@ -234,11 +235,11 @@ export class ReplicationManager implements ReplicationView {
    * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
    * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
    */
-  enableSecondary(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
-    return this.changes.run(() => this.enableSecondaryNow(token, primaryApiAddr, caFile));
+  enableSecondary(token: string, primaryApiAddr: string, ca: TrustOptions): Promise<string[]> {
+    return this.changes.run(() => this.enableSecondaryNow(token, primaryApiAddr, ca));
   }
 
-  private async enableSecondaryNow(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+  private async enableSecondaryNow(token: string, primaryApiAddr: string, ca: TrustOptions): Promise<string[]> {
     if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
     if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
     if (this.activating) throw invalidRequest('an activation is already in progress');
@@ -247,7 +248,7 @@ export class ReplicationManager implements ReplicationView {
     if (apiAddr === '') throw invalidRequest('the activation token carries no primary API address; set primary_api_addr');
     this.activating = true;
     try {
-      const bundle = await unwrapAtPrimary(apiAddr, token, caFile);
+      const bundle = await unwrapAtPrimary(apiAddr, token, ca);
       const client = new ClusterClient(bundle.primary_cluster_addr, { caCertPem: bundle.ca_cert, client: { certPem: bundle.client_cert, keyPem: bundle.client_key } }, () => ({ 'x-ferry-epoch': String(bundle.epoch) }));
       let header: BootstrapHeader | undefined;
       const entries: StorageOp[] = [];
@@ -371,8 +372,8 @@ export class ReplicationManager implements ReplicationView {
     return [WARNINGS.promote, WARNINGS.otherSecondaries];
   }
 
-  updatePrimary(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
-    return this.changes.run(() => this.updatePrimaryNow(token, primaryApiAddr, caFile));
+  updatePrimary(token: string, primaryApiAddr: string, ca: TrustOptions): Promise<string[]> {
+    return this.changes.run(() => this.updatePrimaryNow(token, primaryApiAddr, ca));
   }
 
   /**
@@ -380,7 +381,7 @@ export class ReplicationManager implements ReplicationView {
    * without a wipe: the stream restarts with a Merkle sync, since WAL indexes of different
    * primaries do not line up. An empty token forgets the current primary.
    */
-  private async updatePrimaryNow(token: string, primaryApiAddr: string, caFile: string): Promise<string[]> {
+  private async updatePrimaryNow(token: string, primaryApiAddr: string, ca: TrustOptions): Promise<string[]> {
     if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
     const current = this.state;
     if (token === '') {
@@ -391,7 +392,7 @@ export class ReplicationManager implements ReplicationView {
     const claims = checkActivationToken(token);
     const apiAddr = primaryApiAddr || claims.addr;
     if (apiAddr === '') throw invalidRequest('the activation token carries no primary API address; set primary_api_addr');
-    const bundle = await unwrapAtPrimary(apiAddr, token, caFile);
+    const bundle = await unwrapAtPrimary(apiAddr, token, ca);
     if (bundle.cluster_id !== current.clusterId) {
       throw invalidRequest('the token belongs to a different replication set (cluster id differs); use secondary/enable, which wipes this cluster');
     }
@@ -582,11 +583,29 @@ export function checkActivationToken(token: string): ActivationClaims {
   return { addr: typeof claims.addr === 'string' ? claims.addr : '' };
 }
 
+/** How a secondary verifies the primary's API over https: `ca_file` and/or `ca_path`, else system roots. */
+export interface TrustOptions {
+  readonly caFile: string;
+  readonly caPath: string;
+}
+
+/** The CA certificates of `ca_file` (one PEM file) and `ca_path` (a directory of PEM files). */
+function trustAnchors({ caFile, caPath }: TrustOptions): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  try {
+    if (caFile !== '') out.push(readFileSync(caFile));
+    if (caPath !== '') for (const name of readdirSync(caPath).sort()) out.push(readFileSync(join(caPath, name)));
+  } catch (err) {
+    throw invalidRequest(`cannot read the CA certificates given in ca_file/ca_path: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
 /** Unwraps the activation token on the primary's API (TLS verified with ca_file when https). */
-async function unwrapAtPrimary(apiAddr: string, token: string, caFile: string): Promise<ActivationBundle> {
+async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
   const url = new URL('/v1/sys/wrapping/unwrap', apiAddr);
   const body = '{}';
-  const ca = caFile === '' ? undefined : readFileSync(caFile);
+  const ca = trustAnchors(trust);
   const result = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-vault-token': token }, timeout: 15_000, ...(ca ? { ca } : {}) }, (res) => {

@@ -1,8 +1,9 @@
 import type { Core } from '../core/core.js';
 import type { LogicalResponse } from '../core/logical.js';
+import type { FieldData } from '../core/field-data.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
-import type { ReplicationManager } from './replication-manager.js';
+import type { ReplicationManager, TrustOptions } from './replication-manager.js';
 
 /**
  * `sys/replication/*`: the 2017 generic paths and their `performance/` aliases. DR replication
@@ -45,7 +46,7 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       pattern: `replication/${both('secondary/enable')}`,
       fields: { token: { type: 'string', required: true }, primary_api_addr: { type: 'string' }, ca_file: { type: 'string' }, ca_path: { type: 'string' } },
       operations: {
-        update: async ({ fields }) => ok(await manager.enableSecondary(fields.string('token'), fields.string('primary_api_addr'), fields.string('ca_file'))),
+        update: async ({ fields }) => ok(await manager.enableSecondary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields))),
       },
     },
     { pattern: `replication/${both('secondary/disable')}`, operations: { update: async () => ok(await manager.disableSecondary()) } },
@@ -61,7 +62,7 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       operations: {
         update: async ({ fields }) => {
           if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
-          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), fields.string('ca_file')));
+          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields)));
         },
       },
     },
@@ -79,6 +80,10 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       },
     },
   ];
+}
+
+function caOf(fields: FieldData): TrustOptions {
+  return { caFile: fields.string('ca_file'), caPath: fields.string('ca_path') };
 }
 
 /** The metrics as `{name, value}` pairs, for `sys/metrics` without `format=prometheus`. */
