@@ -67,8 +67,11 @@ export class ClusterClient {
     });
   }
 
-  /** A streaming request: each NDJSON line is handed to onLine (awaited, so applying applies backpressure). */
-  stream(path: string, onStatus: (status: number) => void, onLine: (line: string) => Promise<void>): { done: Promise<void>; cancel: () => void } {
+  /**
+   * A streaming request: the NDJSON lines of each received chunk are handed to onLines together
+   * (awaited, so a slow consumer applies backpressure through HTTP/2 flow control).
+   */
+  stream(path: string, onStatus: (status: number) => void, onLines: (lines: string[]) => Promise<void>): { done: Promise<void>; cancel: () => void } {
     const stream = this.connect().request({ ':method': 'GET', ':path': path, ...this.headers() });
     stream.end();
     let buffered = '';
@@ -82,7 +85,8 @@ export class ClusterClient {
         stream.pause();
         chain = chain
           .then(async () => {
-            for (const line of lines) if (line !== '') await onLine(line);
+            const complete = lines.filter((line) => line !== '');
+            if (complete.length > 0) await onLines(complete);
           })
           .then(() => {
             stream.resume();

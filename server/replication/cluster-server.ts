@@ -9,7 +9,7 @@ import type { BootstrapHeader } from './activation-bundle.js';
 import { certificateSerial } from './cluster-ca.js';
 import { isReplicatedKey } from './replication-filter.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
-import type { WalEntry, WalStorage } from './wal-storage.js';
+import type { WalStorage } from './wal-storage.js';
 
 /** A request forwarded by a secondary: already authenticated and authorized there. */
 export interface ForwardedRequest {
@@ -228,29 +228,41 @@ export class ClusterServer {
     };
     res.on('close', finish);
     req.on('aborted', finish);
+    let heartbeatDue = true;
+    const heartbeatTimer = setInterval(() => {
+      heartbeatDue = true;
+    }, HEARTBEAT_MS);
     try {
       while (!closed) {
-        const entries: WalEntry[] = sent < wal.lastWal ? await wal.readWal(sent, STREAM_BATCH) : [];
-        if (entries.length > 0 && (entries[0] as WalEntry).index !== sent + 1) {
+        const entries = sent < wal.lastWal ? await wal.readWalSerialized(sent, STREAM_BATCH) : [];
+        if (entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) {
           // The retained log moved past this secondary while it streamed: make it resync.
           await write(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
           break;
         }
         let chunk = '';
         for (const entry of entries) {
-          chunk += JSON.stringify({ type: 'wal', entry }) + '\n';
+          chunk += `{"type":"wal","entry":${entry.json}}\n`;
           sent = entry.index;
         }
-        chunk += JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) + '\n';
+        if (heartbeatDue || entries.length === 0) {
+          chunk += JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) + '\n';
+          heartbeatDue = false;
+        }
         await write(res, chunk);
         conn.bytesStreamed += Buffer.byteLength(chunk);
         conn.lastHeartbeat = new Date().toISOString();
         conn.lastAckedWal = sent;
-        if (sent >= wal.lastWal) await new Promise<void>((resolve) => (wake = resolve));
+        if (sent >= wal.lastWal) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          // Let commits that land in the same turn go out in one frame.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         wake = undefined;
       }
     } finally {
       clearInterval(heartbeat);
+      clearInterval(heartbeatTimer);
       wal.off('wal', onWal);
       conn.connected = false;
       if (!res.writableEnded) res.end();

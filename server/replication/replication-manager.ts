@@ -254,13 +254,15 @@ export class ReplicationManager implements ReplicationView {
       const entries: StorageOp[] = [];
       try {
         let status = 0;
-        const transfer = client.stream('/v1/replication/bootstrap', (s) => (status = s), async (line) => {
-          if (header === undefined) {
-            header = JSON.parse(line) as BootstrapHeader;
-            return;
+        const transfer = client.stream('/v1/replication/bootstrap', (s) => (status = s), async (lines) => {
+          for (const line of lines) {
+            if (header === undefined) {
+              header = JSON.parse(line) as BootstrapHeader;
+              continue;
+            }
+            const [key, value] = JSON.parse(line) as [string, string];
+            if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
           }
-          const [key, value] = JSON.parse(line) as [string, string];
-          if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
         });
         await transfer.done;
         if (status !== 200 || header === undefined) throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: status ${status}`);

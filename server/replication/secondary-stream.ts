@@ -27,6 +27,11 @@ export interface SecondaryStreamOptions {
 }
 
 const MAX_BACKOFF_MS = 2000;
+/**
+ * The primary sends a heartbeat every second. A stream silent for this long is dead even if no
+ * FIN or RST arrived (the primary's host vanished, a NAT entry was dropped): drop it and redial.
+ */
+export const STREAM_SILENCE_MS = 5000;
 
 /**
  * A secondary's replication loop: stream WAL entries from its last applied index and apply
@@ -120,28 +125,48 @@ export class SecondaryStream {
   private async streamOnce(): Promise<'closed' | 'gone'> {
     let status = 0;
     let gone = false;
+    let lastActivity = Date.now();
     const transfer = this.client.stream(`/v1/replication/stream?from=${this.state.lastRemoteWal + 1}`, (s) => {
+      lastActivity = Date.now();
       status = s;
       if (s === 200) {
         this.isConnected = true;
         this.streamState = 'stream-wals';
       }
-    }, async (line) => {
+    }, async (lines) => {
+      lastActivity = Date.now();
       if (status !== 200) return;
-      this.bytesReceived += line.length + 1;
-      const frame = JSON.parse(line) as Frame;
-      if (frame.type === 'heartbeat') {
-        this.lastHeartbeat = new Date().toISOString();
-        this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
-        if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
-      } else if (frame.type === 'gone') {
-        gone = true;
-      } else if (frame.entry) {
-        await this.apply([frame.entry]);
+      // Every WAL entry of one received chunk is applied in one transaction.
+      const entries: WalEntry[] = [];
+      for (const line of lines) {
+        this.bytesReceived += line.length + 1;
+        const frame = JSON.parse(line) as Frame;
+        if (frame.type === 'heartbeat') {
+          this.lastHeartbeat = new Date().toISOString();
+          this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
+          if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
+        } else if (frame.type === 'gone') {
+          gone = true;
+        } else if (frame.entry) {
+          entries.push(frame.entry);
+          this.primaryLastWal = Math.max(this.primaryLastWal, frame.entry.index);
+        }
       }
+      if (entries.length > 0) await this.apply(entries);
     });
     this.cancel = transfer.cancel;
-    await transfer.done;
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastActivity > STREAM_SILENCE_MS) {
+        this.log.warn({ silent_ms: Date.now() - lastActivity }, 'replication stream went silent; reconnecting');
+        transfer.cancel();
+        this.client.close();
+      }
+    }, 1000);
+    try {
+      await transfer.done;
+    } finally {
+      clearInterval(watchdog);
+    }
     if (status === 410 || gone) return 'gone';
     if (status === 409) throw new Error('the primary refused the stream: it belongs to an older replication epoch than this secondary');
     if (status !== 200) throw new Error(`primary refused the stream with status ${status}`);

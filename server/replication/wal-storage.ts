@@ -47,6 +47,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private epoch = 0;
   private lastIndex = 0;
   private firstIndex = 0;
+  /** The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk. */
+  private readonly recent = new Map<number, string>();
+  private static readonly RECENT_ENTRIES = 4096;
   /** Serializes index assignment with the commit, so WAL order is commit order. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -127,8 +130,11 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return this.serialized(async () => {
       if (walOps.length > 0 && this.role === 'primary') {
         const entry: WalEntry = { index: this.lastIndex + 1, epoch: this.epoch, ops: walOps };
-        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(JSON.stringify(entry)) }]);
+        const serialized = JSON.stringify(entry);
+        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(serialized) }]);
         this.lastIndex = entry.index;
+        this.recent.set(entry.index, serialized);
+        if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         if (this.firstIndex === 0) this.firstIndex = entry.index;
         this.applyToMerkle(ops);
         this.emit('wal', entry);
@@ -150,8 +156,20 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** WAL entries after `afterIndex`, in order, at most `limit`. */
   async readWal(afterIndex: number, limit: number): Promise<WalEntry[]> {
+    return (await this.readWalSerialized(afterIndex, limit)).map((e) => JSON.parse(e.json) as WalEntry);
+  }
+
+  /** Like readWal, but the entries as stored (JSON text), from memory when still there. */
+  async readWalSerialized(afterIndex: number, limit: number): Promise<{ index: number; json: string }[]> {
+    const out: { index: number; json: string }[] = [];
+    for (let index = afterIndex + 1; index <= this.lastIndex && out.length < limit; index++) {
+      const json = this.recent.get(index);
+      if (json === undefined) break;
+      out.push({ index, json });
+    }
+    if (out.length > 0 || afterIndex >= this.lastIndex) return out;
     const rows = await this.inner.scan(WAL_PREFIX, { after: walKey(afterIndex), limit });
-    return rows.map((r) => JSON.parse(r.value.toString('utf8')) as WalEntry);
+    return rows.map((r) => ({ index: Number(r.key.slice(WAL_PREFIX.length)), json: r.value.toString('utf8') }));
   }
 
   /** Drops the whole WAL (replication disabled, or a new primary identity). */
@@ -159,6 +177,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     await this.serialized(async () => {
       await this.inner.transaction([{ op: 'delete-prefix', prefix: WAL_PREFIX }]);
       this.firstIndex = 0;
+      this.recent.clear();
     });
   }
 

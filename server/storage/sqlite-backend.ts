@@ -74,14 +74,21 @@ export class SqliteBackend implements StorageBackend {
     return this.queue.run(async () => {
       await exec(this.writer, 'BEGIN IMMEDIATE');
       try {
-        for (const op of ops) {
+        // One statement at a time, in order (separate prepared statements do not keep issue
+        // order); consecutive puts share multi-row upserts, so bulk applies take few steps.
+        for (let i = 0; i < ops.length; ) {
+          const op = ops[i] as StorageOp;
           if (op.op === 'put') {
-            await run(this.writer, 'INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [op.key, op.value]);
-          } else if (op.op === 'delete') {
-            await run(this.writer, 'DELETE FROM entries WHERE key = ?', [op.key]);
-          } else {
-            await run(this.writer, 'DELETE FROM entries WHERE key >= ? AND key < ?', [op.prefix, prefixUpperBound(op.prefix)]);
+            let end = i;
+            while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
+            const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
+            await runStatement(this.upsert(rows.length), rows.flatMap((r) => [r.key, r.value]));
+            i = end;
+            continue;
           }
+          if (op.op === 'delete') await runStatement(this.statement('DELETE FROM entries WHERE key = ?'), [op.key]);
+          else await runStatement(this.statement('DELETE FROM entries WHERE key >= ? AND key < ?'), [op.prefix, prefixUpperBound(op.prefix)]);
+          i++;
         }
         await exec(this.writer, 'COMMIT');
       } catch (err) {
@@ -91,8 +98,27 @@ export class SqliteBackend implements StorageBackend {
     });
   }
 
+  private readonly statements = new Map<string, sqlite3.Statement>();
+
+  /** Prepared once per connection and reused. */
+  private statement(sql: string): sqlite3.Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.writer.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private upsert(rows: number): sqlite3.Statement {
+    const values = Array.from({ length: rows }, () => '(?, ?)').join(', ');
+    return this.statement(`INSERT INTO entries (key, value) VALUES ${values} ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+  }
+
   async close(): Promise<void> {
     await this.queue.run(async () => {
+      for (const stmt of this.statements.values()) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
+      this.statements.clear();
       await closeDatabase(this.reader);
       await closeDatabase(this.writer);
     });
@@ -113,8 +139,11 @@ function exec(db: sqlite3.Database, sql: string): Promise<void> {
   return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }
 
-function run(db: sqlite3.Database, sql: string, params: unknown[]): Promise<void> {
-  return new Promise((resolve, reject) => db.run(sql, params, (err) => (err ? reject(err) : resolve())));
+/** Rows per multi-row upsert (two bound parameters each, well under SQLite's limit). */
+const BULK_ROWS = 200;
+
+function runStatement(stmt: sqlite3.Statement, params: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => stmt.run(params, (err: Error | null) => (err ? reject(err) : resolve())));
 }
 
 function getRow<T>(db: sqlite3.Database, sql: string, params: unknown[]): Promise<T | undefined> {

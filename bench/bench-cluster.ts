@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Real `ferry server` processes for benchmarks: SQLite storage in a temp dir, loopback ports
+ * (API port P, cluster port P+1), initialized with one unseal key and unsealed. Every process is
+ * tracked and killed by `stopAllBenchServers()`. `FERRY_BENCH_NODE_ARGS` (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed to every server's node, for profiling.
+ */
+const LOOPBACK = '127.0.0.1';
+const FERRY_BIN = join(import.meta.dirname, '..', '..', 'bin', 'ferry.js');
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+const servers = new Set<BenchServer>();
+
+export interface BenchServerOptions {
+  /** Extra HCL appended to the config (e.g. a `replication { ... }` block). */
+  readonly extraConfig?: string;
+}
+
+/** A JSON answer of the server's API; throws on 4xx/5xx. */
+export async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}/v1/${path}`, {
+    method,
+    headers: { 'x-vault-token': token, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, LOOPBACK, () => s.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port P with P+1 also free. */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, LOOPBACK, () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    if (port < 65535 && (await isPortFree(port + 1))) return port;
+  }
+  throw new Error('no free loopback port pair');
+}
+
+/** One SQLite-backed server process, restartable on the same data dir and ports. */
+export class BenchServer {
+  rootToken = '';
+  unsealKey = '';
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get addr(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get dbPath(): string {
+    return join(this.dir, 'ferry.db');
+  }
+
+  /** Starts, initializes (1 share) and unseals a fresh server. */
+  static async start(options: BenchServerOptions = {}): Promise<BenchServer> {
+    const port = await freePortPair();
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+    writeFileSync(
+      join(dir, 'ferry.hcl'),
+      [
+        `storage "sqlite" {\n  path = ${JSON.stringify(join(dir, 'ferry.db'))}\n}`,
+        `listener "tcp" {\n  address     = "${LOOPBACK}:${port}"\n  tls_disable = true\n}`,
+        `api_addr     = "http://${LOOPBACK}:${port}"`,
+        `cluster_addr = "https://${LOOPBACK}:${port + 1}"`,
+        'log_level    = "info"',
+        options.extraConfig ?? '',
+        '',
+      ].join('\n'),
+    );
+    const server = new BenchServer(port, dir);
+    servers.add(server);
+    await server.spawn();
+    const init = await api(server.addr, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });
+    server.rootToken = init.root_token;
+    server.unsealKey = init.keys_base64[0];
+    await server.unseal();
+    return server;
+  }
+
+  private async spawn(): Promise<void> {
+    const fd = openSync(join(this.dir, 'server.log'), 'a');
+    const nodeArgs = (process.env.FERRY_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    try {
+      this.child = spawn(process.execPath, [...nodeArgs, FERRY_BIN, 'server', `-config=${join(this.dir, 'ferry.hcl')}`], { stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    const child = this.child;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`ferry server exited early; see ${join(this.dir, 'server.log')}`);
+      const res = await fetch(`${this.addr}/v1/sys/health?sealedcode=200&uninitcode=200`).catch(() => undefined);
+      if (res !== undefined) {
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      }
+      if (Date.now() > deadline) throw new Error(`ferry server at ${this.addr} did not answer within ${START_TIMEOUT_MS}ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async unseal(): Promise<void> {
+    const res = await api(this.addr, 'PUT', 'sys/unseal', '', { key: this.unsealKey });
+    if (res.sealed !== false) throw new Error('still sealed after the unseal key');
+  }
+
+  /** SIGTERM (SIGKILL after a deadline); resolves once the process has exited. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Starts again on the same data dir and ports, and unseals with the known key. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.spawn();
+    await this.unseal();
+  }
+
+  /**
+   * CPU seconds (user + system) the process has used so far, from /proc (Linux; NaN elsewhere).
+   * Assumes the usual 100 clock ticks per second.
+   */
+  cpuSeconds(): number {
+    const pid = this.child?.pid;
+    const stat = `/proc/${pid}/stat`;
+    if (pid === undefined || !existsSync(stat)) return Number.NaN;
+    const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
+  /** `sys/replication/status` data (unauthenticated). */
+  async replicationStatus(): Promise<Record<string, any>> {
+    return (await api(this.addr, 'GET', 'sys/replication/status', '')).data as Record<string, any>;
+  }
+
+  /** Stops the process and removes its data dir. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    servers.delete(this);
+    if (process.env.FERRY_KEEP_BENCH_DIRS === undefined) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Makes `secondary` a secondary of `primary` (which must be a replication primary) and adopts the primary's keys. */
+export async function activateSecondary(primary: BenchServer, secondary: BenchServer, id: string): Promise<void> {
+  const token = await api(primary.addr, 'POST', 'sys/replication/primary/secondary-token', primary.rootToken, { id });
+  await api(secondary.addr, 'POST', 'sys/replication/secondary/enable', secondary.rootToken, { token: token.wrap_info.token });
+  secondary.unsealKey = primary.unsealKey;
+  secondary.rootToken = ''; // its own root token was wiped; the primary's is local to the primary
+}
+
+/** Polls until `fn` is truthy; throws after `timeoutMs`. */
+export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Stops and removes every server started by this module. */
+export async function stopAllBenchServers(): Promise<void> {
+  await Promise.all([...servers].map((s) => s.dispose()));
+}

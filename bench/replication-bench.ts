@@ -1,0 +1,488 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import sqlite3 from 'sqlite3';
+import { isReplicatedKey } from '../server/replication/replication-filter.js';
+import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
+
+/**
+ * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
+ * server processes on loopback, every load run bounded:
+ *
+ * (a) primary KV write throughput with 2 streaming secondaries ÷ a twin primary with replication
+ *     never enabled (same config), runs interleaved (goal ≥ 0.85);
+ * (b) replication lag under a steady write rate: each write's WAL index is bounded from the write
+ *     counts (writes are the only replicated changes; checked against `last_wal` at the end), and
+ *     its visibility time is the first poll of the secondary's `last_remote_wal` (every 2 ms) that
+ *     reaches it; p50/p99 ÷ the primary's write latency p50 (goal p99 ≤ 3×);
+ * (c) secondary bootstrap keys/s for 50,000 keys (secondary/enable → `stream-wals`) ÷ raw sqlite3
+ *     bulk insert of 50,000 rows of the same sizes, one transaction, prepared statement (goal ≥ 0.3);
+ * (d) Merkle resync bytes ÷ bytes of the changed entries, for the scenario of
+ *     test/e2e/replication-merkle-resync.test.ts and for the same changes over a 10× keyspace.
+ */
+const DURATION_S = Number(process.env.FERRY_BENCH_SECONDS ?? '5');
+const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? '3');
+const CONNECTIONS = 10;
+const LAG_RATE_PER_S = 200;
+const LAG_SECONDS = 10;
+const POLL_MS = 2;
+const BOOTSTRAP_KEYS = Number(process.env.FERRY_BENCH_BOOTSTRAP_KEYS ?? '50000');
+const VALUE = 'x'.repeat(48);
+/** `FERRY_BENCH_ONLY=a,b` runs only those parts (for profiling one of them). */
+const only = (part: string): boolean => (process.env.FERRY_BENCH_ONLY ?? 'a,b,c,d').split(',').includes(part);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** A bounded autocannon run of POSTs to unique keys under `kv/<prefix>/`; requests/s. */
+async function writeLoad(base: string, token: string, prefix: string, options: { durationS?: number; amount?: number; connections?: number } = {}): Promise<autocannon.Result> {
+  const result = await autocannon({
+    url: base,
+    connections: options.connections ?? CONNECTIONS,
+    ...(options.amount === undefined ? { duration: options.durationS ?? DURATION_S } : { amount: options.amount }),
+    idReplacement: true,
+    requests: [{ method: 'POST', path: `/v1/kv/${prefix}/[<id>]`, headers: { 'x-vault-token': token, 'content-type': 'application/json' }, body: `{"value":"[<id>]-${VALUE}"}` }],
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`load run had ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
+  return result;
+}
+
+async function waitCaughtUp(primary: BenchServer, secondaries: readonly BenchServer[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const target = (await primary.replicationStatus()).last_wal as number;
+  await waitUntil(async () => {
+    const all = await Promise.all(secondaries.map((s) => s.replicationStatus()));
+    return all.every((s) => s.state === 'stream-wals' && s.last_remote_wal >= target);
+  }, timeoutMs, 'the secondaries to catch up');
+  return Date.now() - started;
+}
+
+// ---- (a) throughput ----
+
+/**
+ * Pins every thread of the given processes to `cpuList` (taskset, Linux); false when not possible.
+ * Used to keep the secondaries and the load generator off the primary's CPU, as separate hosts would.
+ */
+function pin(pids: readonly (number | undefined)[], cpuList: string): boolean {
+  for (const pid of pids) {
+    if (pid === undefined) return false;
+    const r = spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+    if (r.status !== 0) return false;
+  }
+  return true;
+}
+
+type Placement = 'shared' | 'pinned';
+
+async function measureThroughput(off: BenchServer, on: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
+  const allCpus = `0-${cpus().length - 1}`;
+  const place = (placement: Placement): boolean => {
+    const everyone = [off.pid, on.pid, ...secondaries.map((s) => s.pid), process.pid];
+    if (placement === 'shared') return pin(everyone, allCpus);
+    // Both primaries alone on CPU 0; the secondaries and autocannon (this process) on the others.
+    return cpus().length >= 2 && pin([off.pid, on.pid], '0') && pin([...secondaries.map((s) => s.pid), process.pid], `1-${cpus().length - 1}`);
+  };
+  const placements: Placement[] = place('pinned') ? ['shared', 'pinned'] : ['shared'];
+  place('shared');
+  // Warm-up (JIT, SQLite page cache) on both, not counted.
+  await writeLoad(off.addr, off.rootToken, 'warm', { durationS: 1 });
+  await writeLoad(on.addr, on.rootToken, 'warm', { durationS: 1 });
+  interface Side {
+    rps: number[];
+    requests: number;
+    primaryCpu: number;
+    secondariesCpu: number;
+  }
+  const fresh = (): Side => ({ rps: [], requests: 0, primaryCpu: 0, secondariesCpu: 0 });
+  const runs = new Map(placements.map((p) => [p, { off: fresh(), on: fresh() }]));
+  const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const placement of round % 2 === 0 ? placements : [...placements].reverse()) {
+      place(placement);
+      // Alternate the order so neither side always runs first.
+      for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const server = side === 'off' ? off : on;
+        const acc = (runs.get(placement) as { off: Side; on: Side })[side];
+        const cpuBefore = server.cpuSeconds();
+        const secondariesBefore = cpuOfSecondaries();
+        const r = await writeLoad(server.addr, server.rootToken, 't');
+        acc.primaryCpu += server.cpuSeconds() - cpuBefore;
+        if (side === 'on') acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
+        acc.requests += r.requests.total;
+        acc.rps.push(r.requests.average);
+      }
+    }
+  }
+  place('shared');
+  const catchUpMs = await waitCaughtUp(on, secondaries, 60_000);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perWriteMs = (cpuSeconds: number, requests: number) => ((cpuSeconds / requests) * 1000).toFixed(3);
+  const lastWal = (await on.replicationStatus()).last_wal as number;
+  const lines = [`(a) KV write throughput (POST to new keys), ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s per side and placement, interleaved`];
+  const ratios = new Map<Placement, number>();
+  for (const [placement, { off: o, on: n }] of runs) {
+    const ratio = mean(n.rps) / mean(o.rps);
+    ratios.set(placement, ratio);
+    lines.push(
+      placement === 'shared'
+        ? `    all processes sharing the ${cpus().length} CPUs:`
+        : `    primaries pinned to CPU 0, secondaries and load generator to the other CPU(s) (as separate hosts):`,
+      `      replication off (never enabled): ${mean(o.rps).toFixed(0)} req/s [${o.rps.map((r) => r.toFixed(0)).join(', ')}], primary CPU ${perWriteMs(o.primaryCpu, o.requests)}ms/write`,
+      `      primary + 2 streaming secondaries: ${mean(n.rps).toFixed(0)} req/s [${n.rps.map((r) => r.toFixed(0)).join(', ')}], primary CPU ${perWriteMs(n.primaryCpu, n.requests)}ms/write, secondaries ${perWriteMs(n.secondariesCpu, n.requests)}ms/write together`,
+      `      ratio ${ratio.toFixed(2)}`,
+    );
+  }
+  lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
+  const summary = [...ratios].map(([p, r]) => `${r.toFixed(2)} ${p}`).join(', ');
+  const best = Math.max(...ratios.values());
+  lines.push(`    goal: with 2 secondaries ÷ off ≥ 0.85 — measured ${summary} ${(ratios.get('shared') ?? 0) >= 0.85 ? '(met)' : best >= 0.85 ? '(met only with separate CPUs)' : '(MISSED)'}`);
+  return lines;
+}
+
+// ---- (b) lag ----
+
+interface Observation {
+  readonly t: number;
+  readonly wal: number;
+}
+
+async function pollWal(server: BenchServer, isDone: () => boolean, out: Observation[]): Promise<void> {
+  let last = -1;
+  let polls = 0;
+  while (!isDone()) {
+    const started = performance.now();
+    const wal = (await server.replicationStatus()).last_remote_wal as number;
+    polls++;
+    if (wal > last) {
+      last = wal;
+      out.push({ t: performance.now(), wal });
+    }
+    const wait = POLL_MS - (performance.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+  (out as Observation[] & { polls?: number }).polls = polls;
+}
+
+/** Time of the first observation with wal ≥ index (observations are in time and wal order). */
+function firstVisible(obs: readonly Observation[], index: number): number | undefined {
+  let lo = 0;
+  let hi = obs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((obs[mid] as Observation).wal >= index) hi = mid;
+    else lo = mid + 1;
+  }
+  return obs[lo]?.t;
+}
+
+async function measureLag(primary: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
+  await waitCaughtUp(primary, secondaries, 60_000);
+  const base = (await primary.replicationStatus()).last_wal as number;
+  const total = LAG_RATE_PER_S * LAG_SECONDS;
+  const intervalMs = 1000 / LAG_RATE_PER_S;
+  let finished = false;
+  const observations = secondaries.map(() => [] as Observation[]);
+  const pollers = secondaries.map((s, i) => pollWal(s, () => finished, observations[i] as Observation[]));
+
+  interface Write {
+    sent: number;
+    acked: number;
+    /** Bounds of this write's WAL index: every write acked before it was sent committed before it; it committed before its ack. */
+    lower: number;
+    upper: number;
+  }
+  const writes: Write[] = [];
+  let started = 0;
+  let acked = 0;
+  const inflight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inflight.push(
+      (async () => {
+        const lower = base + acked + 1;
+        started++;
+        const sent = performance.now();
+        await api(primary.addr, 'POST', `kv/lag/k${i}`, primary.rootToken, { value: `lag-${i}-${randomBytes(6).toString('hex')}` });
+        const ackedAt = performance.now();
+        acked++;
+        writes.push({ sent, acked: ackedAt, lower, upper: base + started });
+      })(),
+    );
+  }
+  await Promise.all(inflight);
+  const writeSeconds = (performance.now() - t0) / 1000;
+  try {
+    await waitUntil(async () => observations.every((o) => (o[o.length - 1]?.wal ?? 0) >= base + total), 30_000, 'the secondaries to apply every lag write', 5);
+  } finally {
+    finished = true;
+    await Promise.all(pollers);
+  }
+  const walWritten = ((await primary.replicationStatus()).last_wal as number) - base;
+
+  const latencies = writes.map((w) => w.acked - w.sent);
+  const lagAny: number[] = [];
+  const lagAll: number[] = [];
+  for (const w of writes) {
+    const seen = observations.map((o) => Math.max(0, (firstVisible(o, w.upper) as number) - w.acked));
+    lagAny.push(Math.min(...seen));
+    lagAll.push(Math.max(...seen));
+  }
+  const exact = writes.filter((w) => w.lower === w.upper).length;
+  if (process.env.FERRY_BENCH_LAG_DUMP !== undefined) {
+    // Raw samples for diagnosis: per write, send and ack times (ms since the first write), WAL bounds, lags.
+    writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations }));
+  }
+  const latencyP50 = percentile(latencies, 50);
+  const polls = observations.map((o) => (o as Observation[] & { polls?: number }).polls ?? 0);
+  const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
+  const ratioAny = percentile(lagAny, 99) / latencyP50;
+  const ratioAll = percentile(lagAll, 99) / latencyP50;
+  return [
+    `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)`,
+    `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write, as assumed' : 'MISMATCH — index mapping is not exact'}; index known exactly for ${exact}/${total} writes, an upper bound for the rest (lag overestimated, never under)`,
+    `    primary write latency p50 ${fmt(latencyP50)}, p99 ${fmt(percentile(latencies, 99))}`,
+    `    lag, first visible on a secondary: p50 ${fmt(percentile(lagAny, 50))}, p99 ${fmt(percentile(lagAny, 99))} → p50 ${(percentile(lagAny, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAny.toFixed(2)}× write latency p50`,
+    `    lag, visible on both secondaries: p50 ${fmt(percentile(lagAll, 50))}, p99 ${fmt(percentile(lagAll, 99))} → p50 ${(percentile(lagAll, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAll.toFixed(2)}× write latency p50`,
+    `    goal: lag p99 ≤ 3× write latency p50 — measured ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
+  ];
+}
+
+// ---- (c) bootstrap ----
+
+function queryDb<T>(path: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (openErr) => {
+      if (openErr) return reject(openErr);
+      db.configure('busyTimeout', 5000);
+      db.all(sql, params, (err, rows) => db.close(() => (err ? reject(err) : resolve(rows as T[]))));
+    });
+  });
+}
+
+function dbRun(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Rows/s of one transaction inserting `rows` through a prepared statement into a fresh file (same schema and pragmas as the server). */
+async function rawSqliteInsert(rows: number, keyBytes: number, valueBytes: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-raw-'));
+  try {
+    const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(join(dir, 'raw.db'), (err) => (err ? reject(err) : resolve(d)));
+    });
+    await dbRun(db, 'PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;');
+    await dbRun(db, 'CREATE TABLE entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID');
+    const prefix = 'logical/' + randomBytes(18).toString('hex').slice(0, 36) + '/boot/';
+    const data = Array.from({ length: rows }, () => [(prefix + randomBytes(keyBytes).toString('hex')).slice(0, keyBytes), randomBytes(valueBytes)] as const);
+    const started = performance.now();
+    await dbRun(db, 'BEGIN IMMEDIATE');
+    const stmt = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?)');
+    await new Promise<void>((resolve, reject) => {
+      let pending = data.length;
+      for (const [k, v] of data) {
+        stmt.run(k, v, (err: Error | null) => {
+          if (err) reject(err);
+          else if (--pending === 0) resolve();
+        });
+      }
+    });
+    await new Promise<void>((resolve, reject) => stmt.finalize((err) => (err ? reject(err) : resolve())));
+    await dbRun(db, 'COMMIT');
+    const seconds = (performance.now() - started) / 1000;
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    return rows / seconds;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureBootstrap(primary: BenchServer): Promise<string[]> {
+  const loadStarted = performance.now();
+  await writeLoad(primary.addr, primary.rootToken, 'boot', { amount: BOOTSTRAP_KEYS, connections: 32 });
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const [counts] = await queryDb<{ boot: number; replicated: number; keyBytes: number; valueBytes: number }>(
+    primary.dbPath,
+    `SELECT (SELECT count(*) FROM entries WHERE key LIKE 'logical/%/boot/%') AS boot,
+            (SELECT count(*) FROM entries WHERE key NOT LIKE 'local/%') AS replicated,
+            (SELECT avg(length(key)) FROM entries WHERE key LIKE 'logical/%/boot/%') AS keyBytes,
+            (SELECT avg(length(value)) FROM entries WHERE key LIKE 'logical/%/boot/%') AS valueBytes`,
+  );
+  if (counts === undefined || counts.boot !== BOOTSTRAP_KEYS) throw new Error(`expected ${BOOTSTRAP_KEYS} bootstrap keys on the primary, found ${counts?.boot}`);
+  await api(primary.addr, 'POST', 'sys/replication/primary/enable', primary.rootToken, {});
+  const secondary = await BenchServer.start();
+  const started = performance.now();
+  await activateSecondary(primary, secondary, 'boot');
+  const enableReturned = performance.now();
+  await waitUntil(async () => (await secondary.replicationStatus()).state === 'stream-wals', 120_000, 'the bootstrapped secondary to stream WALs', 5);
+  const seconds = (performance.now() - started) / 1000;
+  const [onSecondary] = await queryDb<{ replicated: number }>(secondary.dbPath, `SELECT count(*) AS replicated FROM entries WHERE key NOT LIKE 'local/%'`);
+  if (onSecondary?.replicated !== counts.replicated) throw new Error(`secondary holds ${onSecondary?.replicated} replicated entries, the primary ${counts.replicated}`);
+  const bootstrapRate = counts.replicated / seconds;
+  const keyBytes = Math.round(counts.keyBytes);
+  const valueBytes = Math.round(counts.valueBytes);
+  const rawRate = await rawSqliteInsert(BOOTSTRAP_KEYS, keyBytes, valueBytes);
+  const ratio = bootstrapRate / rawRate;
+  await secondary.dispose();
+  return [
+    `(c) secondary bootstrap of ${counts.replicated} replicated entries (${BOOTSTRAP_KEYS} KV keys, avg key ${keyBytes} B, stored value ${valueBytes} B; loaded at ${(BOOTSTRAP_KEYS / loadSeconds).toFixed(0)} writes/s)`,
+    `    secondary/enable → stream-wals: ${seconds.toFixed(2)}s (enable answered after ${((enableReturned - started) / 1000).toFixed(2)}s) = ${bootstrapRate.toFixed(0)} keys/s`,
+    `    raw sqlite3, one transaction, prepared INSERT, ${BOOTSTRAP_KEYS} rows of the same sizes, fresh file: ${rawRate.toFixed(0)} keys/s`,
+    `    goal: bootstrap ÷ raw ≥ 0.3 — measured ${ratio.toFixed(2)} ${ratio >= 0.3 ? '(met)' : '(MISSED)'}`,
+  ];
+}
+
+// ---- (d) Merkle resync ----
+
+interface ResyncFigures {
+  walWritten: number;
+  changedKeys: number;
+  changedBytes: number;
+  fetchedKeys: number;
+  fetchedBytes: number;
+  fullEntries: number;
+  fullBytes: number;
+  convergeMs: number;
+}
+
+async function replicatedEntries(server: BenchServer): Promise<Map<string, Buffer>> {
+  const rows = await queryDb<{ key: string; value: Buffer }>(server.dbPath, 'SELECT key, value FROM entries');
+  return new Map(rows.filter((r) => isReplicatedKey(r.key)).map((r) => [r.key, r.value]));
+}
+
+async function inParallel<T>(items: readonly T[], concurrency: number, job: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await job(items[next++] as T);
+  }));
+}
+
+/**
+ * The scenario of test/e2e/replication-merkle-resync.test.ts: KV v2, retention 50; the secondary
+ * is stopped while the primary updates 80 keys, adds 80 and deletes 40; then it restarts.
+ */
+async function runResync(initialKeys: number): Promise<ResyncFigures> {
+  const [primary, secondary] = await Promise.all([BenchServer.start({ extraConfig: 'replication {\n  logshipper_buffer_length = 50\n}' }), BenchServer.start()]);
+  try {
+    let seq = 0;
+    const put = async (key: string) => {
+      const v = `${key.padEnd(8, '.')}-${String(++seq).padStart(6, '0')}-${randomBytes(8).toString('hex')}`;
+      await api(primary.addr, 'POST', `app/data/${key}`, primary.rootToken, { data: { v, owner: 'team-payments', note: 'rotated by the resync test' } });
+    };
+    await api(primary.addr, 'POST', 'sys/mounts/app', primary.rootToken, { type: 'kv', options: { version: '2' } });
+    await inParallel(Array.from({ length: initialKeys }, (_, i) => `k${i}`), 16, put);
+    await api(primary.addr, 'POST', 'sys/replication/primary/enable', primary.rootToken, {});
+    await activateSecondary(primary, secondary, 'dc2');
+    await waitCaughtUp(primary, [secondary], 60_000);
+    await secondary.stop();
+    const walBefore = (await primary.replicationStatus()).last_wal as number;
+    const before = await replicatedEntries(primary);
+    await inParallel(Array.from({ length: 80 }, (_, i) => `k${100 + i}`), 16, put);
+    await inParallel(Array.from({ length: 80 }, (_, i) => `new${i}`), 16, put);
+    await inParallel(Array.from({ length: 40 }, (_, i) => `k${200 + i}`), 16, async (key) => {
+      await api(primary.addr, 'DELETE', `app/metadata/${key}`, primary.rootToken);
+    });
+    const walWritten = ((await primary.replicationStatus()).last_wal as number) - walBefore;
+    const after = await replicatedEntries(primary);
+    let changedKeys = 0;
+    let changedBytes = 0;
+    for (const [k, v] of after) {
+      if (before.get(k)?.equals(v) !== true) {
+        changedKeys++;
+        changedBytes += Buffer.byteLength(k) + v.length;
+      }
+    }
+    for (const k of before.keys()) {
+      if (!after.has(k)) {
+        changedKeys++;
+        changedBytes += Buffer.byteLength(k);
+      }
+    }
+    const fullBytes = [...after].reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + v.length, 0);
+    const started = Date.now();
+    await secondary.restart();
+    const rootOnPrimary = (await primary.replicationStatus()).merkle_root as string;
+    await waitUntil(async () => {
+      const s = await secondary.replicationStatus();
+      return s.state === 'stream-wals' && s.merkle_root === rootOnPrimary;
+    }, 60_000, 'the secondary to converge by Merkle sync');
+    const convergeMs = Date.now() - started;
+    const last = (await secondary.replicationStatus()).merkle_sync_last as { keys: number; bytes: number } | undefined;
+    if (last === undefined || last.keys === 0) throw new Error('the secondary did not go through a Merkle sync');
+    return { walWritten, changedKeys, changedBytes, fetchedKeys: last.keys, fetchedBytes: last.bytes, fullEntries: after.size, fullBytes, convergeMs };
+  } finally {
+    await Promise.all([primary.dispose(), secondary.dispose()]);
+  }
+}
+
+async function measureResync(): Promise<string[]> {
+  const lines = ['(d) Merkle resync after the WAL retention (50) was exceeded: 80 keys updated, 80 added, 40 deleted (KV v2) while the secondary was down'];
+  let testRatio = Number.NaN;
+  for (const initialKeys of [300, 3000]) {
+    const f = await runResync(initialKeys);
+    const ratio = f.fetchedBytes / f.changedBytes;
+    if (initialKeys === 300) testRatio = ratio;
+    lines.push(
+      `    ${String(initialKeys).padStart(5)} keys before${initialKeys === 300 ? ' (the e2e test)' : ' (10× keyspace)'}: ${f.walWritten} WAL entries; ${f.changedKeys} stored entries changed = ${f.changedBytes} B; ` +
+        `fetched ${f.fetchedKeys} keys, ${f.fetchedBytes} B = ${ratio.toFixed(2)}× changed; full copy ${f.fullEntries} entries = ${f.fullBytes} B (resync = ${(f.fetchedBytes / f.fullBytes).toFixed(2)}× full copy); converged in ${f.convergeMs}ms`,
+    );
+  }
+  lines.push(`    goal: resync bytes ÷ changed bytes ≤ 3 — measured ${testRatio.toFixed(2)} for the test scenario`);
+  return lines;
+}
+
+/** (a) and (b) on one primary with 2 secondaries and a twin primary that never replicates. */
+async function measureStreaming(lines: string[]): Promise<void> {
+  const [off, on, s1, s2] = await Promise.all([BenchServer.start(), BenchServer.start(), BenchServer.start(), BenchServer.start()]);
+  for (const p of [off, on]) await api(p.addr, 'POST', 'sys/mounts/kv', p.rootToken, { type: 'kv' });
+  await api(on.addr, 'POST', 'sys/replication/primary/enable', on.rootToken, {});
+  await activateSecondary(on, s1, 'dc2');
+  await activateSecondary(on, s2, 'dc3');
+  await waitCaughtUp(on, [s1, s2], 60_000);
+  if (only('a')) lines.push(...(await measureThroughput(off, on, [s1, s2])));
+  if (only('b')) lines.push(...(await measureLag(on, [s1, s2])));
+  await Promise.all([off.dispose(), on.dispose(), s1.dispose(), s2.dispose()]);
+}
+
+/** Runs (a)–(d) and returns the report lines. */
+export async function runReplicationBench(): Promise<string[]> {
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const lines = [`Ferry replication benchmark — SQLite servers on loopback, autocannon, one run; ${cpus().length} CPUs, load average at start ${load()}`];
+  try {
+    if (only('a') || only('b')) await measureStreaming(lines);
+    if (only('c')) {
+      const source = await BenchServer.start();
+      await api(source.addr, 'POST', 'sys/mounts/kv', source.rootToken, { type: 'kv' });
+      lines.push(...(await measureBootstrap(source)));
+      await source.dispose();
+    }
+    if (only('d')) lines.push(...(await measureResync()));
+  } finally {
+    await stopAllBenchServers();
+  }
+  // Other processes on the host skew every absolute figure; the ratios less so.
+  lines.push(`load average at end ${load()}`);
+  return lines;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runReplicationBench()
+    .then((lines) => process.stdout.write(lines.join('\n') + '\n'))
+    .catch(async (err) => {
+      process.stderr.write(`replication bench failed: ${(err as Error).stack ?? String(err)}\n`);
+      await stopAllBenchServers();
+      process.exitCode = 1;
+    });
+}
