@@ -152,18 +152,19 @@ export class ClusterServer {
       case 'POST /v1/replication/forward':
         return this.forward(req, res);
       case 'GET /v1/replication/merkle/buckets':
-        return json(res, 200, { buckets: this.options.wal.merkle.bucketHashes(), last_wal: this.options.wal.lastWal, root: this.options.wal.merkle.root() });
+        return json(res, 200, { buckets: this.options.wal.merkle.bucketDigest().toString('base64'), last_wal: this.options.wal.lastWal, root: this.options.wal.merkle.root() });
       case 'POST /v1/replication/merkle/leaves': {
         const body = (await readJson(req)) as { buckets?: number[] };
-        return json(res, 200, { leaves: this.options.wal.merkle.leavesOf(new Set(body.buckets ?? [])) });
+        return json(res, 200, { leaves: this.options.wal.merkle.leafDigests(new Set(body.buckets ?? [])).toString('base64') });
       }
       case 'POST /v1/replication/fetch': {
-        const body = (await readJson(req)) as { keys?: string[] };
-        const entries: Record<string, string | null> = {};
-        for (const key of body.keys ?? []) {
-          if (!isReplicatedKey(key)) continue;
+        // Keys are named by digest (see MerkleIndex.leafDigests); unknown digests are deleted keys.
+        const body = (await readJson(req)) as { key_digests?: string[] };
+        const wanted = new Set(body.key_digests ?? []);
+        const entries: Record<string, string> = {};
+        for (const key of this.options.wal.merkle.keysWithDigests(wanted)) {
           const value = await this.options.wal.get(key);
-          entries[key] = value === undefined ? null : value.toString('base64');
+          if (value !== undefined && isReplicatedKey(key)) entries[key] = value.toString('base64');
         }
         return json(res, 200, { entries });
       }

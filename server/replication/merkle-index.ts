@@ -7,6 +7,25 @@ function leafHash(key: string, value: Buffer): Buffer {
   return createHash('sha256').update(key, 'utf8').update(Buffer.from([0])).update(value).digest();
 }
 
+export const BUCKET_DIGEST_BYTES = 16;
+export const KEY_DIGEST_BYTES = 8;
+export const LEAF_DIGEST_BYTES = 8;
+
+/** A short, stable name for a key on the wire (collisions over 8 bytes are negligible here). */
+export function keyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest().subarray(0, KEY_DIGEST_BYTES);
+}
+
+/** Splits concatenated leaf digests into a map of key digest (hex) → leaf digest (hex). */
+export function parseLeafDigests(raw: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
+  for (let i = 0; i + step <= raw.length; i += step) {
+    out.set(raw.subarray(i, i + KEY_DIGEST_BYTES).toString('hex'), raw.subarray(i + KEY_DIGEST_BYTES, i + step).toString('hex'));
+  }
+  return out;
+}
+
 function bucketOf(key: string): number {
   return createHash('sha256').update(key, 'utf8').digest()[0] as number;
 }
@@ -62,15 +81,28 @@ export class MerkleIndex {
     return this.rootCache;
   }
 
-  bucketHashes(): string[] {
-    return this.buckets.map((b) => b.toString('hex'));
+  /** The bucket hashes, truncated to 16 bytes each, concatenated (compact for the wire). */
+  bucketDigest(): Buffer {
+    return Buffer.concat(this.buckets.map((b) => b.subarray(0, BUCKET_DIGEST_BYTES)));
   }
 
-  /** Keys and leaf hashes of the given buckets. */
-  leavesOf(bucketIds: ReadonlySet<number>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [key, leaf] of this.leaves) if (bucketIds.has(bucketOf(key))) out[key] = leaf.toString('hex');
-    return out;
+  /**
+   * The leaves of the given buckets as compact digests: for each key, 8 bytes of sha256(key)
+   * then 8 bytes of its leaf hash, concatenated in key-digest order. Two clusters compare these
+   * without sending key names; only keys that differ are then named and fetched.
+   */
+  leafDigests(bucketIds: ReadonlySet<number>): Buffer {
+    const parts: Buffer[] = [];
+    for (const [key, leaf] of this.leaves) {
+      if (bucketIds.has(bucketOf(key))) parts.push(Buffer.concat([keyDigest(key), leaf.subarray(0, LEAF_DIGEST_BYTES)]));
+    }
+    parts.sort(Buffer.compare);
+    return Buffer.concat(parts);
+  }
+
+  /** Local keys whose key digests (hex) are among `digests`. */
+  keysWithDigests(digests: ReadonlySet<string>): string[] {
+    return [...this.leaves.keys()].filter((key) => digests.has(keyDigest(key).toString('hex')));
   }
 }
 

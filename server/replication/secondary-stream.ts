@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
-import { MERKLE_BUCKETS } from './merkle-index.js';
+import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
 import { isReplicatedKey } from './replication-filter.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
@@ -199,48 +199,63 @@ export class SecondaryStream {
    */
   private async merkleSync(): Promise<void> {
     this.streamState = 'merkle-diff';
+    const merkle = this.options.wal.merkle;
     let bytes = 0;
+    // Round trip 1: bucket digests.
     const bucketsRes = await this.client.request('GET', '/v1/replication/merkle/buckets');
     bytes += bucketsRes.body.length;
-    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string[]; last_wal: number };
-    const local = this.options.wal.merkle.bucketHashes();
+    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number };
+    const remoteBuckets = Buffer.from(remote.buckets, 'base64');
+    const localBuckets = merkle.bucketDigest();
     const differing = new Set<number>();
-    for (let i = 0; i < MERKLE_BUCKETS; i++) if (remote.buckets[i] !== local[i]) differing.add(i);
-    let changed: string[] = [];
+    for (let i = 0; i < MERKLE_BUCKETS; i++) {
+      const at = i * BUCKET_DIGEST_BYTES;
+      if (!remoteBuckets.subarray(at, at + BUCKET_DIGEST_BYTES).equals(localBuckets.subarray(at, at + BUCKET_DIGEST_BYTES))) differing.add(i);
+    }
+    // Round trip 2: compact leaf digests of the differing buckets.
+    const differingKeys = new Set<string>();
     if (differing.size > 0) {
       const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
       bytes += leavesRes.body.length;
-      const remoteLeaves = (JSON.parse(leavesRes.body.toString('utf8')) as { leaves: Record<string, string> }).leaves;
-      const localLeaves = this.options.wal.merkle.leavesOf(differing);
-      const keys = new Set([...Object.keys(remoteLeaves), ...Object.keys(localLeaves)]);
-      changed = [...keys].filter((k) => remoteLeaves[k] !== localLeaves[k]);
+      const remoteLeaves = parseLeafDigests(Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64'));
+      const localLeaves = parseLeafDigests(merkle.leafDigests(differing));
+      for (const [digest, leaf] of remoteLeaves) if (localLeaves.get(digest) !== leaf) differingKeys.add(digest);
+      for (const digest of localLeaves.keys()) if (!remoteLeaves.has(digest)) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
-    this.syncProgress = { sync_total_keys: changed.length, sync_progress: 0 };
+    const digests = [...differingKeys];
+    const localNames = new Map(merkle.keysWithDigests(differingKeys).map((key) => [keyDigest(key).toString('hex'), key]));
+    this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
     const BATCH = 500;
     let appliedOps: StorageOp[] = [];
-    for (let i = 0; i < changed.length; i += BATCH) {
-      const keys = changed.slice(i, i + BATCH);
-      const res = await this.client.request('POST', '/v1/replication/fetch', { keys });
+    for (let i = 0; i < digests.length; i += BATCH) {
+      const batch = digests.slice(i, i + BATCH);
+      const res = await this.client.request('POST', '/v1/replication/fetch', { key_digests: batch });
       bytes += res.body.length;
-      const entries = (JSON.parse(res.body.toString('utf8')) as { entries: Record<string, string | null> }).entries;
-      const ops: StorageOp[] = keys
-        .filter(isReplicatedKey)
-        .map((key): StorageOp => {
-          const value = entries[key];
-          return value === null || value === undefined ? { op: 'delete', key } : { op: 'put', key, value: Buffer.from(value, 'base64') };
-        });
-      const final = i + BATCH >= changed.length;
+      const entries = (JSON.parse(res.body.toString('utf8')) as { entries: Record<string, string> }).entries;
+      const ops: StorageOp[] = [];
+      const fetched = new Set<string>();
+      for (const [key, value] of Object.entries(entries)) {
+        if (!isReplicatedKey(key)) continue;
+        fetched.add(keyDigest(key).toString('hex'));
+        ops.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
+      }
+      // A digest the primary no longer has names a key it deleted.
+      for (const digest of batch) {
+        const local = localNames.get(digest);
+        if (local !== undefined && !fetched.has(digest)) ops.push({ op: 'delete', key: local });
+      }
+      const final = i + BATCH >= digests.length;
       // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
       await this.commit(ops, final ? { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false } : this.state);
       appliedOps = appliedOps.concat(ops);
-      this.syncProgress = { sync_total_keys: changed.length, sync_progress: Math.min(changed.length, i + BATCH) };
+      this.syncProgress = { sync_total_keys: digests.length, sync_progress: Math.min(digests.length, i + BATCH) };
     }
-    if (changed.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false });
+    if (digests.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false });
     this.lastResyncBytes = bytes;
-    this.lastResyncKeys = changed.length;
+    this.lastResyncKeys = digests.length;
     this.syncProgress = undefined;
-    this.log.info({ keys: changed.length, bytes }, 'merkle sync complete');
+    this.log.info({ keys: digests.length, bytes }, 'merkle sync complete');
     await this.options.core.onReplicatedChange(changedKeys(appliedOps));
   }
 }
