@@ -40,6 +40,7 @@ export interface SecondaryConnection {
 
 const HEARTBEAT_MS = 1000;
 const STREAM_BATCH = 256;
+const STREAM_COALESCE_MS = 2;
 
 export interface ClusterServerOptions {
   readonly core: Core;
@@ -256,8 +257,9 @@ export class ClusterServer {
         conn.lastAckedWal = sent;
         if (sent >= wal.lastWal) {
           await new Promise<void>((resolve) => (wake = resolve));
-          // Let commits that land in the same turn go out in one frame.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          // Let commits that land within a couple of milliseconds go out in one frame: far less
+          // framing and encryption per write on the primary, at a small, bounded cost in lag.
+          await new Promise<void>((resolve) => setTimeout(resolve, STREAM_COALESCE_MS));
         }
         wake = undefined;
       }
