@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { magicCookieValue } from '../provider/plugin/handshake.js';
-import { buildVendorBundle } from '../provider/plugin/vendor-bundle-builder.js';
-import { compiledMainFile, providerLauncherFile, providerSourceAddress, repoRoot, vendorBundleFile } from '../provider/paths.js';
+import { providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, repoRoot } from '../provider/paths.js';
 
-const runs = 15;
+/** Launches per command; the two commands alternate so machine load hits both alike. */
+const runs = Number(process.env['FERRY_BENCH_HANDSHAKE_RUNS'] ?? '31');
 
 async function clientCertPem(): Promise<string> {
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -31,33 +31,36 @@ async function clientCertPem(): Promise<string> {
   return cert.toString('pem');
 }
 
-/** Milliseconds from spawn until the first stdout byte (the handshake line), then the process is killed. */
+/**
+ * Milliseconds from spawn until the first stdout byte (the handshake line). The process then gets SIGTERM
+ * after `settleMs` (the provider removes its socket) and the promise settles once it has gone, so launches
+ * never overlap.
+ */
 function timeToFirstLine(command: string, args: string[], env: NodeJS.ProcessEnv, settleMs = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let ms: number | undefined;
     child.stdout.once('data', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      setTimeout(() => child.kill('SIGKILL'), settleMs);
-      resolve(ms);
+      ms = Number(process.hrtime.bigint() - started) / 1e6;
+      setTimeout(() => child.kill('SIGTERM'), settleMs); // a no-op when it has exited already
     });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${command} exited (${code}) without writing a line`)));
-  }).catch((err: unknown) => {
-    throw err;
-  }) as Promise<number>;
+    // 'close' comes after stdout has ended, so a line that was written has been seen by then.
+    child.once('close', (code) => (ms === undefined ? reject(new Error(`${command} exited (${code}) without writing a line`)) : resolve(ms)));
+  });
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export async function measureHandshake(): Promise<string[]> {
-  if (!existsSync(compiledMainFile)) throw new Error(`${compiledMainFile} is missing: run npm run build`);
-  if (!existsSync(vendorBundleFile)) await buildVendorBundle();
+  if (!existsSync(providerBundleLoaderFile)) throw new Error(`${providerBundleLoaderFile} is missing: run npm run build`);
   const env = {
     PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '',
     TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: await clientCertPem(),
   };
-  // One warm-up launch lets the provider store V8's code cache for its bundle (as the first Terraform run does).
+  // `npm run build` leaves a warm V8 code cache; one warm-up launch restores it if a concurrent build just
+  // replaced the bundle. The launcher (sh → exec node) is timed, as Terraform runs it.
   await timeToFirstLine(providerLauncherFile, [], env, 500);
   await new Promise((r) => setTimeout(r, 600));
   const bare: number[] = [];
@@ -152,10 +155,11 @@ export async function measureTopology(): Promise<string[]> {
       return Date.now() - started;
     };
     const plan = timed(['plan', '-no-color']);
-    const apply = timed(['apply', '-auto-approve', '-no-color', ...(process.env['FERRY_BENCH_TF_PARALLELISM'] ? [`-parallelism=${process.env['FERRY_BENCH_TF_PARALLELISM']}`] : [])]);
+    // Terraform's default parallelism (10): the three activations run concurrently against the primary.
+    const apply = timed(['apply', '-auto-approve', '-no-color']);
     const noop = timed(['plan', '-detailed-exitcode', '-no-color']);
     return [
-      'topology: 1 primary + 3 secondaries + 20 mounts (real terraform, 4 Ferry dev servers)',
+      'topology: 1 primary + 3 secondaries + 20 mounts (real terraform, default -parallelism=10, 4 Ferry dev servers)',
       `  terraform plan (create):  ${plan} ms`,
       `  terraform apply:          ${apply} ms`,
       `  terraform plan (no-op):   ${noop} ms`,

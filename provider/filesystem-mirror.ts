@@ -1,8 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compiledMainFile, providerSourceAddress, providerVersion, repoRoot } from './paths.js';
-import { buildVendorBundle } from './plugin/vendor-bundle-builder.js';
+import { providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, providerVersion, repoRoot } from './paths.js';
 
 /** Terraform's platform name for this machine, e.g. linux_amd64. */
 export function terraformPlatform(): string {
@@ -18,12 +17,11 @@ export interface MirrorInstall {
 
 /**
  * Lays the provider into an unpacked filesystem mirror (HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/) and writes a
- * CLI configuration that installs it from there, so `terraform init` works offline. The executable is a
- * launcher pointing at this checkout's dist/, so rebuilding does not change the package hash.
+ * CLI configuration that installs it from there, so `terraform init` works offline. The executable execs
+ * this checkout's launcher (provider/bin), so rebuilding does not change the package hash.
  */
 export async function installFilesystemMirror(mirrorRoot: string): Promise<MirrorInstall> {
-  if (!existsSync(compiledMainFile)) throw new Error(`${compiledMainFile} is missing: run npm run build first`);
-  await buildVendorBundle();
+  if (!existsSync(providerBundleLoaderFile)) throw new Error(`${providerBundleLoaderFile} is missing: run npm run build first`);
   const [host, namespace, type] = providerSourceAddress.split('/') as [string, string, string];
   const packageDir = join(mirrorRoot, host, namespace, type, providerVersion, terraformPlatform());
   mkdirSync(packageDir, { recursive: true });
@@ -31,7 +29,7 @@ export async function installFilesystemMirror(mirrorRoot: string): Promise<Mirro
   writeFileSync(executable, [
     '#!/bin/sh',
     '# Installed by `npm run provider:install`; runs the provider built in this checkout.',
-    `exec node ${shellQuote(compiledMainFile)} "$@"`,
+    `exec ${shellQuote(providerLauncherFile)} "$@"`,
     '',
   ].join('\n'));
   chmodSync(executable, 0o755);

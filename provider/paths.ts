@@ -22,8 +22,9 @@ export const protoDir = join(schemasDir, 'proto');
 export const protoDescriptorFile = join(schemasDir, 'tfplugin6.descriptor.json');
 export const providerSchemaFile = join(schemasDir, 'ferry-provider.schema.json');
 export const providerLauncherFile = join(repoRoot, 'provider', 'bin', 'terraform-provider-ferry');
-export const compiledMainFile = join(repoRoot, 'dist', 'provider', 'main.js');
-export const vendorBundleFile = join(repoRoot, 'dist', 'provider-vendor', 'vendor.cjs');
+/** `npm run build` writes the one-file provider and the loader the launcher runs here. */
+export const providerBundleDir = join(repoRoot, 'dist', 'provider-bundle');
+export const providerBundleLoaderFile = join(providerBundleDir, 'loader.cjs');
 
 /** The provider's source address, as written in `required_providers` and in schema output. */
 export const providerSourceAddress = 'registry.terraform.io/ferry-project/ferry';

@@ -12,7 +12,8 @@ import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
 import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
-import { loadVendor, saveVendorCodeCache } from './vendor.js';
+import { saveCodeCache } from './code-cache.js';
+import { loadVendor } from './vendor.js';
 
 export interface ServeOptions {
   env: PluginEnv;
@@ -80,7 +81,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   let credentials: ServerCredentials = grpc.ServerCredentials.createInsecure();
   let certDer: Buffer | undefined;
   if (useTls && keys !== undefined && options.env.clientCertPem !== undefined) {
-    const cert = await issueServerCertificate(vendor, await keys);
+    const cert = issueServerCertificate(vendor, await keys);
     credentials = grpc.ServerCredentials.createSsl(
       Buffer.from(options.env.clientCertPem),
       [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
@@ -94,19 +95,21 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
     server.bindAsync(`unix:${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
   });
   if (options.debug) {
-    announceReattach(socketPath);
     process.on('SIGINT', () => exitProcess(server, socketPath, 0));
     process.on('SIGTERM', () => exitProcess(server, socketPath, 0));
+    announceReattach(socketPath);
   } else {
+    // Before the line goes out: a SIGTERM that arrives before a listener exists kills the process without
+    // removing its socket or saving the code cache (Terraform may signal as soon as it has read the line).
+    process.on('SIGTERM', () => exitProcess(server, socketPath, 0));
+    watchForOrphaning(server, socketPath, pluginLog);
     process.stdout.write(formatHandshakeLine('unix', socketPath, certDer));
     mark('handshake');
     if (options.traceStartup) {
       process.stderr.write(`startup ms: ${marks.map(([n, t]) => `${n}=${t.toFixed(1)}`).join(' ')}\n`);
     }
     // The startup path has compiled by now: keep V8's code for the next launch (a no-op once cached).
-    setTimeout(saveVendorCodeCache, 100).unref();
-    watchForOrphaning(server, socketPath, pluginLog);
-    process.on('SIGTERM', () => exitProcess(server, socketPath, 0));
+    setTimeout(saveCodeCache, 100).unref();
   }
   pluginLog.debug({ socket: socketPath, tls: useTls }, 'serving');
 }
@@ -137,7 +140,7 @@ function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string
 }
 
 function exitProcess(server: { forceShutdown(): void }, socketPath: string, code: number): never {
-  saveVendorCodeCache();
+  saveCodeCache();
   server.forceShutdown();
   try {
     unlinkSync(socketPath);

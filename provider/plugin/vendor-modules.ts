@@ -1,9 +1,9 @@
-// The third-party modules the provider needs before its handshake line. `npm run provider:bundle` bundles
-// exactly this file (see vendor-bundle-builder.ts) so a launch loads one pre-compiled script instead of ~300.
-import 'reflect-metadata';
+// The third-party modules the provider needs before its handshake line, loaded through vendor.ts.
+// In the provider bundle (provider-bundle-builder.ts) they are compiled in with everything else.
 import * as grpc from '@grpc/grpc-js';
-import * as x509 from '@peculiar/x509';
+import * as asn1Schema from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
 import pino from 'pino';
 import protobuf from 'protobufjs/light.js';
 
-export { grpc, pino, protobuf, x509 };
+export { asn1Schema, asn1X509, grpc, pino, protobuf };

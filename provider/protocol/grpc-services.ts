@@ -14,37 +14,63 @@ export interface PluginServiceDefinitions {
   health: ServiceDefinition;
 }
 
+/** A method as the protobufjs JSON descriptor spells it. */
+interface MethodJson {
+  requestType: string;
+  responseType: string;
+  requestStream?: boolean;
+  responseStream?: boolean;
+}
+
+interface NamespaceJson {
+  nested?: Record<string, NamespaceJson>;
+  methods?: Record<string, MethodJson>;
+}
+
 /**
  * Builds grpc-js service definitions straight from the checked-in protobufjs JSON descriptor (no .proto
- * parsing and no proto-loader at launch). Works with either protobufjs build; tests pass the full one.
+ * parsing and no proto-loader at launch). Method names and paths come from the JSON; the protobufjs
+ * reflection tree and each message codec are built on the first message that needs them, so a launch
+ * reaches its handshake line without them. Works with either protobufjs build; tests pass the full one.
  */
 export function buildServiceDefinitions(protobuf: Protobuf, descriptor: object): PluginServiceDefinitions {
-  const root = protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace);
-  root.resolveAll();
+  let root: ProtobufLight.Root | undefined;
+  const lookupType = (name: string): ProtobufLight.Type =>
+    (root ??= protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
+  const json = descriptor as NamespaceJson;
   return {
-    provider: serviceDefinition(root, 'tfplugin6.Provider'),
-    controller: serviceDefinition(root, 'plugin.GRPCController'),
-    health: serviceDefinition(root, 'grpc.health.v1.Health'),
+    provider: serviceDefinition(json, 'tfplugin6.Provider', lookupType),
+    controller: serviceDefinition(json, 'plugin.GRPCController', lookupType),
+    health: serviceDefinition(json, 'grpc.health.v1.Health', lookupType),
   };
 }
 
-function serviceDefinition(root: ProtobufLight.Root, name: string): ServiceDefinition {
-  const service = root.lookupService(name);
+function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: (name: string) => ProtobufLight.Type): ServiceDefinition {
+  const segments = name.split('.');
+  const packageName = segments.slice(0, -1).join('.');
+  let service: NamespaceJson | undefined = descriptor;
+  for (const segment of segments) service = service?.nested?.[segment];
+  if (service?.methods === undefined) throw new Error(`the descriptor has no service ${name}`);
   const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
-  for (const method of service.methodsArray) {
-    const request = method.resolvedRequestType;
-    const response = method.resolvedResponseType;
-    if (request === null || response === null) throw new Error(`unresolved types in ${name}.${method.name}`);
-    definition[method.name] = {
-      path: `/${name}/${method.name}`,
-      originalName: method.name,
+  for (const [methodName, method] of Object.entries(service.methods)) {
+    // Type names in the descriptor are relative to the service's package.
+    const request = lazyType(() => lookupType(`${packageName}.${method.requestType}`));
+    const response = lazyType(() => lookupType(`${packageName}.${method.responseType}`));
+    definition[methodName] = {
+      path: `/${name}/${methodName}`,
+      originalName: methodName,
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
-      requestSerialize: (value) => Buffer.from(request.encode(request.fromObject(value as object)).finish()),
-      requestDeserialize: (bytes) => request.toObject(request.decode(bytes), conversion),
-      responseSerialize: (value) => Buffer.from(response.encode(response.fromObject(value as object)).finish()),
-      responseDeserialize: (bytes) => response.toObject(response.decode(bytes), conversion),
+      requestSerialize: (value) => Buffer.from(request().encode(request().fromObject(value as object)).finish()),
+      requestDeserialize: (bytes) => request().toObject(request().decode(bytes), conversion),
+      responseSerialize: (value) => Buffer.from(response().encode(response().fromObject(value as object)).finish()),
+      responseDeserialize: (bytes) => response().toObject(response().decode(bytes), conversion),
     };
   }
   return definition as ServiceDefinition;
+}
+
+function lazyType(resolve: () => ProtobufLight.Type): () => ProtobufLight.Type {
+  let type: ProtobufLight.Type | undefined;
+  return () => (type ??= resolve());
 }

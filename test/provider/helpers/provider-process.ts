@@ -1,7 +1,7 @@
 /**
- * Starts the compiled provider (`dist/provider/main.js`, so run `npm run build` first) the way Terraform
- * does — magic cookie, protocol versions, a one-time client certificate — and connects a gRPC client to it
- * over mutual TLS, exactly as go-plugin would.
+ * Starts the provider through its launcher (provider/bin → the bundle `npm run build` writes to
+ * dist/provider-bundle/, so build first) the way Terraform does — magic cookie, protocol versions, a
+ * one-time client certificate — and connects a gRPC client to it over mutual TLS, exactly as go-plugin would.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as x509 from '@peculiar/x509';
 import protobuf from 'protobufjs';
 import { magicCookieValue, parseHandshakeLine, type HandshakeLine } from '../../../provider/plugin/handshake.js';
-import { compiledMainFile, protoDescriptorFile } from '../../../provider/paths.js';
+import { protoDescriptorFile, providerBundleLoaderFile, providerLauncherFile } from '../../../provider/paths.js';
 import { buildServiceDefinitions } from '../../../provider/protocol/grpc-services.js';
 
 export type UnaryCall = (request: object) => Promise<any>;
@@ -72,9 +72,9 @@ function promisify(client: grpc.Client, methods: string[]): Record<string, Unary
 }
 
 export async function startProviderProcess(env: Record<string, string> = {}): Promise<ProviderProcess> {
-  if (!existsSync(compiledMainFile)) throw new Error(`${compiledMainFile} is missing: run npm run build first`);
+  if (!existsSync(providerBundleLoaderFile)) throw new Error(`${providerBundleLoaderFile} is missing: run npm run build first`);
   const identity = await makeClientIdentity();
-  const proc = spawn(process.execPath, [compiledMainFile], {
+  const proc = spawn(providerLauncherFile, [], {
     env: {
       PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '',
       TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: identity.certPem,

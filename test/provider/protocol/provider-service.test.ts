@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { createFerryEngine } from '../../../provider/ferry-provider.js';
-import { compiledMainFile, providerSchemaFile, providerSourceAddress } from '../../../provider/paths.js';
+import { providerBundleLoaderFile, providerLauncherFile, providerSchemaFile, providerSourceAddress } from '../../../provider/paths.js';
 import { objectFromEntries, unknown, type Value } from '../../../provider/framework/values.js';
 import type { ValueType } from '../../../provider/framework/value-type.js';
 import { decodeDynamicValue, encodeDynamicValue } from '../../../provider/protocol/value-codec.js';
@@ -33,7 +33,7 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   let api: StubFerryApi;
 
   before(async function () {
-    if (!existsSync(compiledMainFile)) throw new Error(`${compiledMainFile} is missing: run npm run build before this test`);
+    if (!existsSync(providerBundleLoaderFile)) throw new Error(`${providerBundleLoaderFile} is missing: run npm run build before this test`);
     api = await startStubFerryApi();
     p = await startProviderProcess();
   });
@@ -200,7 +200,7 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
 
 describe('provider/main run by hand', () => {
   it('prints a human-readable message to stderr and nothing to stdout without the magic cookie', () => {
-    const res = spawnSync(process.execPath, [compiledMainFile], { env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', timeout: 20_000 });
+    const res = spawnSync(providerLauncherFile, [], { env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', timeout: 20_000 });
     expect(res.status).to.equal(1);
     expect(res.stdout).to.equal('');
     expect(res.stderr).to.match(/plugin for Terraform/);

@@ -1,0 +1,8 @@
+output "primary_cluster_id" {
+  value = ferry_replication_primary.this.cluster_id
+}
+
+output "secondary_states" {
+  description = "Replication state per secondary; stream-wals when healthy."
+  value       = { east = module.east.state, west = module.west.state }
+}

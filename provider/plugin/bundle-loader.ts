@@ -1,0 +1,59 @@
+/**
+ * Entry point the launcher runs (`dist/provider-bundle/loader.cjs`, built by provider-bundle-builder.ts).
+ * It compiles the one-file provider bundle beside it with V8's code cache, so a launch neither resolves
+ * ~300 modules nor compiles them: Terraform starts the provider 3–5 times per command.
+ *
+ * The cache file is named for the node version, the architecture and the bundle's size and mtime, so a
+ * rebuilt bundle or another node never picks up a stale cache (V8 itself only checks the source length).
+ * This file may import node built-ins only: it is bundled alone.
+ */
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { codeCacheHookKey } from './code-cache.js';
+
+/** File name of the provider bundle, next to this loader. */
+export const providerBundleName = 'terraform-provider-ferry.cjs';
+
+type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+/** Loads and runs the provider bundle in `dir`; returns whether V8 accepted an existing code cache. */
+export function runProviderBundle(dir: string): boolean {
+  const bundleFile = join(dir, providerBundleName);
+  const stat = statSync(bundleFile);
+  const cacheFile = `${bundleFile}.${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined; // first launch after a build
+  }
+  const source = readFileSync(bundleFile, 'utf8');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundleFile,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
+  let saved = accepted;
+  (globalThis as Record<symbol, unknown>)[codeCacheHookKey] = (): void => {
+    if (saved) return;
+    saved = true;
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile); // atomic: Terraform runs several provider processes at once
+    } catch {
+      // a read-only install: every launch compiles, which is slower but correct
+    }
+  };
+  const moduleFunction = script.runInThisContext() as ModuleFunction;
+  const mod = { exports: {} };
+  moduleFunction(mod.exports, createRequire(bundleFile), mod, bundleFile, dir);
+  return accepted;
+}
+
+// Only when run as the bundled loader.cjs (CommonJS); importing this file (ESM) runs nothing.
+if (typeof module !== 'undefined' && typeof require !== 'undefined' && require.main === module) {
+  runProviderBundle(__dirname);
+}
