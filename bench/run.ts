@@ -114,7 +114,25 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main()
+/**
+ * `npm run bench` runs every suite: KV through the full stack, replication, and the Terraform
+ * provider. `FERRY_BENCH_SUITES=kv,replication,provider` picks some.
+ */
+async function runAll(): Promise<void> {
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,replication,provider').split(',').map((s) => s.trim()));
+  if (suites.has('kv')) await main();
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  if (suites.has('replication')) {
+    const { runReplicationBench } = await import('./replication-bench.js');
+    process.stdout.write('\n' + (await runReplicationBench()).join('\n') + '\n');
+  }
+  if (suites.has('provider')) {
+    const { runProviderBench } = await import('./provider-handshake.js');
+    process.stdout.write('\n' + (await runProviderBench()).join('\n') + '\n');
+  }
+}
+
+runAll()
   .catch((err) => {
     process.stderr.write(`bench failed: ${(err as Error).message}\n`);
     process.exitCode = 1;
