@@ -3,19 +3,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { join } from 'node:path';
 import vault from 'node-vault';
 import { startDevServer, type ServerHandle } from '../helpers/test-cluster.js';
+import { failureOf, type VaultClient } from '../helpers/node-vault-client.js';
 
-type Client = ReturnType<typeof vault>;
-
-async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await call;
-  } catch (err) {
-    const response = (err as { response?: { statusCode: number; body: unknown } }).response;
-    if (response === undefined) throw err;
-    return { status: response.statusCode, body: response.body };
-  }
-  return expect.fail('the call succeeded');
-}
+type Client = VaultClient;
 
 /** Makes a file audit device's path unwritable even for root: the file becomes a directory. */
 function breakAuditFile(path: string): void {

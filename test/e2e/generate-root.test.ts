@@ -2,17 +2,7 @@ import { expect } from 'chai';
 import vault from 'node-vault';
 import { startSqliteServer, type ServerHandle } from '../helpers/test-cluster.js';
 import { decodeRootToken } from '../helpers/generate-root.js';
-
-async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await call;
-  } catch (err) {
-    const response = (err as { response?: { statusCode: number; body: unknown } }).response;
-    if (response === undefined) throw err;
-    return { status: response.statusCode, body: response.body };
-  }
-  return expect.fail('the call succeeded');
-}
+import { failureOf } from '../helpers/node-vault-client.js';
 
 
 describe('generate-root through a real SQLite server (node-vault client)', () => {

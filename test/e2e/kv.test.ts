@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import vault from 'node-vault';
 import { querySqliteFile } from '../helpers/sqlite-file.js';
 import { startDevServer, startSqliteServer, type ServerHandle } from '../helpers/test-cluster.js';
+import { failureOf, type VaultClient } from '../helpers/node-vault-client.js';
 
-type Client = ReturnType<typeof vault>;
-
-/** The HTTP status and body of a node-vault call that must fail. */
-async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await call;
-  } catch (err) {
-    const response = (err as { response?: { statusCode: number; body: unknown } }).response;
-    if (response === undefined) throw err;
-    return { status: response.statusCode, body: response.body };
-  }
-  expect.fail('the call succeeded');
-}
+type Client = VaultClient;
 
 const CANARY = 'CANARY-e2e-kv-3b9d71';
 

@@ -3,19 +3,9 @@ import { join } from 'node:path';
 import vault from 'node-vault';
 import { querySqliteFile } from '../helpers/sqlite-file.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { failureOf, type VaultClient } from '../helpers/node-vault-client.js';
 
-type Client = ReturnType<typeof vault>;
-
-async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await call;
-  } catch (err) {
-    const response = (err as { response?: { statusCode: number; body: unknown } }).response;
-    if (response === undefined) throw err;
-    return { status: response.statusCode, body: response.body };
-  }
-  return expect.fail('the call succeeded');
-}
+type Client = VaultClient;
 
 /** Storage keys of stored tokens (salted hashes: the ids never reach storage). */
 async function tokenKeys(server: ServerHandle): Promise<Set<string>> {

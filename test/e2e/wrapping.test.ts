@@ -1,19 +1,9 @@
 import { expect } from 'chai';
 import vault from 'node-vault';
 import { startDevServer, type ServerHandle } from '../helpers/test-cluster.js';
+import { failureOf, type VaultClient } from '../helpers/node-vault-client.js';
 
-type Client = ReturnType<typeof vault>;
-
-async function failureOf(call: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await call;
-  } catch (err) {
-    const response = (err as { response?: { statusCode: number; body: unknown } }).response;
-    if (response === undefined) throw err;
-    return { status: response.statusCode, body: response.body };
-  }
-  return expect.fail('the call succeeded');
-}
+type Client = VaultClient;
 
 /** Flips one bit in the middle of a JWT's signature (base64url segment 3). */
 function flipSignatureByte(jwt: string): string {
