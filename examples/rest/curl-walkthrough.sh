@@ -7,29 +7,7 @@
 # is the API port + 1. Needs curl and node (node only starts the servers and reads JSON fields).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-P="http://127.0.0.1:${FERRY_PRIMARY_PORT:-8200}"
-S="http://127.0.0.1:${FERRY_SECONDARY_PORT:-8300}"
-ROOT="${FERRY_DEMO_ROOT_TOKEN:-demo-root}"
-LOG_DIR="$(mktemp -d)"
-[ -f dist/server/cli/main.js ] || npm run build >/dev/null
-
-# Same root token on both dev servers: after activation the secondary accepts the primary's tokens.
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="${P#http://}" >"$LOG_DIR/primary.log" 2>&1 &
-P_PID=$!
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="${S#http://}" >"$LOG_DIR/secondary.log" 2>&1 &
-S_PID=$!
-trap 'kill $P_PID $S_PID 2>/dev/null || true' EXIT
-
-wait_healthy() {
-  for _ in $(seq 1 100); do
-    curl -sf "$1/v1/sys/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "no server answers at $1; logs in $LOG_DIR" >&2
-  exit 1
-}
-wait_healthy "$P"
-wait_healthy "$S"
+source examples/rest/dev-pair.sh
 
 # api METHOD URL [JSON]: one authenticated call; fails the script on an HTTP error and prints the body.
 api() {

@@ -6,31 +6,10 @@
 # port is the API port + 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-P_PORT="${FERRY_PRIMARY_PORT:-8200}"
-S_PORT="${FERRY_SECONDARY_PORT:-8300}"
-ROOT="${FERRY_DEMO_ROOT_TOKEN:-demo-root}"
-LOG_DIR="$(mktemp -d)"
-[ -f dist/server/cli/main.js ] || npm run build >/dev/null
-
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="127.0.0.1:$P_PORT" >"$LOG_DIR/primary.log" 2>&1 &
-P_PID=$!
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="127.0.0.1:$S_PORT" >"$LOG_DIR/secondary.log" 2>&1 &
-S_PID=$!
-trap 'kill $P_PID $S_PID 2>/dev/null || true' EXIT
-
-wait_healthy() {
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$1/v1/sys/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server on port $1 did not start; see $LOG_DIR" >&2
-  exit 1
-}
-wait_healthy "$P_PORT"
-wait_healthy "$S_PORT"
+source examples/rest/dev-pair.sh
 export VAULT_TOKEN="$ROOT"
-primary() { VAULT_ADDR="http://127.0.0.1:$P_PORT" npx --no-install ferry "$@"; }
-secondary() { VAULT_ADDR="http://127.0.0.1:$S_PORT" npx --no-install ferry "$@"; }
+primary() { VAULT_ADDR="$P" npx --no-install ferry "$@"; }
+secondary() { VAULT_ADDR="$S" npx --no-install ferry "$@"; }
 
 echo "==> primary: npx ferry write -f sys/replication/primary/enable"
 primary write -f sys/replication/primary/enable
@@ -47,7 +26,7 @@ for _ in $(seq 1 100); do
 done
 
 echo "==> primary: npx ferry write secret/data/demo data=..."
-curl -sf -H "X-Vault-Token: $ROOT" -X POST "http://127.0.0.1:$P_PORT/v1/secret/data/demo" -d '{"data":{"greeting":"hello from the primary"}}' >/dev/null
+curl -sf -H "X-Vault-Token: $ROOT" -X POST "$P/v1/secret/data/demo" -d '{"data":{"greeting":"hello from the primary"}}' >/dev/null
 for _ in $(seq 1 50); do
   secondary read secret/data/demo >/dev/null 2>&1 && break
   sleep 0.1
@@ -55,7 +34,7 @@ done
 echo "==> secondary: npx ferry read secret/data/demo"
 secondary read -format=json secret/data/demo | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("greeting on the secondary:",JSON.parse(s).data.data.greeting))'
 echo "==> secondary: a write forwarded to the primary"
-curl -sf -H "X-Vault-Token: $ROOT" -X POST "http://127.0.0.1:$S_PORT/v1/secret/data/from-dc2" -d '{"data":{"site":"dc2"}}' >/dev/null
+curl -sf -H "X-Vault-Token: $ROOT" -X POST "$S/v1/secret/data/from-dc2" -d '{"data":{"site":"dc2"}}' >/dev/null
 primary read -format=json secret/data/from-dc2 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("site on the primary:",JSON.parse(s).data.data.site))'
 echo "==> primary status"
 primary read sys/replication/status
