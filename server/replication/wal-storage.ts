@@ -6,6 +6,8 @@ import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
 
 export const WAL_PREFIX = 'local/replication/wal/';
 const INDEX_DIGITS = 16;
+/** WAL entries beyond the retention that are dropped together. */
+const TRIM_BATCH = 256;
 
 /** One replicated change as it travels: raw (encrypted) values, exactly as stored. */
 export type WalOp = { op: 'put'; key: string; value: string } | { op: 'delete'; key: string } | { op: 'delete-prefix'; prefix: string };
@@ -131,14 +133,15 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       if (walOps.length > 0 && this.role === 'primary') {
         const entry: WalEntry = { index: this.lastIndex + 1, epoch: this.epoch, ops: walOps };
         const serialized = JSON.stringify(entry);
-        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(serialized) }]);
+        const trimmed = this.trimOps(entry.index);
+        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(serialized) }, ...trimmed.ops]);
         this.lastIndex = entry.index;
+        if (trimmed.ops.length > 0) this.firstIndex = trimmed.newFirst;
         this.recent.set(entry.index, serialized);
         if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         if (this.firstIndex === 0) this.firstIndex = entry.index;
         this.applyToMerkle(ops);
         this.emit('wal', entry);
-        await this.trim();
         return;
       }
       await this.inner.transaction(ops);
@@ -191,15 +194,18 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     }
   }
 
-  private async trim(): Promise<void> {
-    const keepFrom = this.lastIndex - this.retentionEntries + 1;
-    if (this.firstIndex === 0 || this.firstIndex >= keepFrom) return;
-    // Trim in batches so one write never pays for a large backlog.
-    const upTo = Math.min(keepFrom, this.firstIndex + 512);
-    const rows = await this.inner.scan(WAL_PREFIX, { limit: upTo - this.firstIndex });
-    const ops: StorageOp[] = rows.filter((r) => r.key < walKey(keepFrom)).map((r) => ({ op: 'delete', key: r.key }));
-    if (ops.length > 0) await this.inner.transaction(ops);
-    this.firstIndex = Math.max(this.firstIndex, upTo);
+  /**
+   * Retention: once the log holds a batch (TRIM_BATCH, or a quarter of a small retention) more
+   * entries than retained, the oldest are deleted in the same transaction as the new entry (no extra commit, no scan: indexes are
+   * contiguous from firstIndex).
+   */
+  private trimOps(newIndex: number): { ops: StorageOp[]; newFirst: number } {
+    const keepFrom = newIndex - this.retentionEntries + 1;
+    const batch = Math.min(TRIM_BATCH, Math.max(1, Math.floor(this.retentionEntries / 4)));
+    if (this.firstIndex === 0 || keepFrom - this.firstIndex < batch) return { ops: [], newFirst: this.firstIndex };
+    const ops: StorageOp[] = [];
+    for (let index = this.firstIndex; index < keepFrom; index++) ops.push({ op: 'delete', key: walKey(index) });
+    return { ops, newFirst: keepFrom };
   }
 
   private serialized<T>(job: () => Promise<T>): Promise<T> {

@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
+import { WAL_PREFIX, WalStorage, walKey } from '../../../server/replication/wal-storage.js';
+
+describe('WalStorage', () => {
+  let dir: string;
+  let sqlite: SqliteBackend;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferry-wal-'));
+    sqlite = await SqliteBackend.open({ path: join(dir, 'db') });
+  });
+  afterEach(async () => {
+    await sqlite.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on a primary, records each replicated write and its WAL entry in one transaction', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 3);
+    await wal.transaction([
+      { op: 'put', key: 'core/policy/a', value: Buffer.from('A') },
+      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T') },
+    ]);
+    expect(wal.lastWal).to.equal(1);
+    const [entry] = await wal.readWal(0, 10);
+    expect(entry?.epoch).to.equal(3);
+    // Only the replicated key travels.
+    expect(entry?.ops).to.deep.equal([{ op: 'put', key: 'core/policy/a', value: Buffer.from('A').toString('base64') }]);
+    expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
+  });
+
+  it('writes no WAL entry for local-only transactions or when replication is off', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    await wal.put('core/policy/off', Buffer.from('1'));
+    wal.setRole('primary', 1);
+    await wal.put('local/token/id/y', Buffer.from('2'));
+    expect(wal.lastWal).to.equal(0);
+    expect(await sqlite.list(WAL_PREFIX)).to.deep.equal([]);
+  });
+
+  it('leaves nothing behind when the transaction fails (data and WAL entry together)', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    await sqlite.close();
+    let failed = false;
+    await wal.put('core/policy/z', Buffer.from('z')).catch(() => (failed = true));
+    expect(failed).to.equal(true);
+    expect(wal.lastWal).to.equal(0);
+    sqlite = await SqliteBackend.open({ path: join(dir, 'db') });
+    expect(await sqlite.get('core/policy/z')).to.equal(undefined);
+    expect(await sqlite.list(WAL_PREFIX)).to.deep.equal([]);
+  });
+
+  it('keeps a bounded log: old entries are dropped in batches, newest retained', async () => {
+    const wal = new WalStorage(sqlite, 20);
+    await wal.open();
+    wal.setRole('primary', 1);
+    for (let i = 0; i < 100; i++) await wal.put(`core/policy/p${i}`, Buffer.from(String(i)));
+    const kept = (await sqlite.list(WAL_PREFIX)).length;
+    expect(kept).to.be.within(20, 25);
+    expect(wal.oldestRetainedWal).to.equal(100 - kept + 1);
+    expect((await wal.readWal(wal.oldestRetainedWal - 1, 1000)).map((e) => e.index)).to.deep.equal(
+      Array.from({ length: kept }, (_, i) => wal.oldestRetainedWal + i),
+    );
+  });
+
+  it('on a secondary, refuses writes of replicated keys with read_only and allows local ones', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('secondary', 1);
+    const err = await wal.put('core/policy/a', Buffer.from('x')).then(() => undefined, (e: { code?: string }) => e);
+    expect(err?.code).to.equal('read_only');
+    await wal.put('local/core/mounts', Buffer.from('[]'));
+    await wal.applyRemote([{ op: 'put', key: 'core/policy/a', value: Buffer.from('from primary') }]);
+    expect((await wal.get('core/policy/a'))?.toString()).to.equal('from primary');
+  });
+
+  it('rebuilds the same Merkle root from storage on open', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    for (let i = 0; i < 30; i++) await wal.put(`logical/m/${i}`, Buffer.from(`v${i}`));
+    await wal.put('local/x', Buffer.from('local'));
+    const root = wal.merkle.root();
+    const reopened = new WalStorage(sqlite, 100);
+    await reopened.open();
+    expect(reopened.merkle.root()).to.equal(root);
+    expect(reopened.lastWal).to.equal(30);
+  });
+});
