@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { FerryClient, type UserpassLogin } from './client/ferry-client.js';
+import { ClientCache } from './client/client-cache.js';
 import { attributePath, type Diagnostics } from './framework/diagnostics.js';
 import { ProviderEngine } from './framework/provider-engine.js';
 import type { DataSource, Provider, Resource } from './framework/resource.js';
 import type { Schema } from './framework/schema.js';
 import { boolType, stringType } from './framework/value-type.js';
-import { isObjectValue, isWhollyKnown, type ObjectValue } from './framework/values.js';
+import { isWhollyKnown, type ObjectValue } from './framework/values.js';
 import { providerVersion } from './paths.js';
 import { AuditResource } from './resources/audit.js';
 import { AuthBackendResource } from './resources/auth-backend.js';
+import { addressValidator, userpassLogin } from './resources/cluster-block.js';
+import { ClusterTargetedDataSource, ClusterTargetedResource } from './resources/cluster-targeted.js';
 import { GenericSecretResource } from './resources/generic-secret.js';
 import { MountResource } from './resources/mount.js';
 import { PolicyResource } from './resources/policy.js';
@@ -24,7 +26,7 @@ const schema: Schema = {
   block: {
     description: 'Ferry: a Vault-compatible secret store with cross-cluster replication.',
     attributes: {
-      address: { type: stringType, optional: true, description: 'URL of the Ferry server, for example http://127.0.0.1:8200. Defaults to FERRY_ADDR, then VAULT_ADDR.' },
+      address: { type: stringType, optional: true, validators: [addressValidator], description: 'URL of the Ferry server, for example http://127.0.0.1:8200. Defaults to FERRY_ADDR, then VAULT_ADDR.' },
       token: { type: stringType, optional: true, sensitive: true, description: 'Token for API calls. Defaults to FERRY_TOKEN, then VAULT_TOKEN. It is not checked when the provider is configured.' },
       ca_cert_file: { type: stringType, optional: true, description: 'PEM file with the CA that signed the server\'s TLS certificate.' },
       skip_tls_verify: { type: boolType, optional: true, description: 'Do not verify the server\'s TLS certificate (testing only).' },
@@ -56,8 +58,14 @@ export interface ProviderEnvironment {
 
 const requestTimeoutMs = 30_000;
 
-/** The Ferry provider: configuration, resources and data sources. */
+/**
+ * The Ferry provider: configuration, resources and data sources. Every resource and the data source take
+ * an optional `cluster` block (resources/cluster-block.ts) that aims them at another cluster.
+ */
 export class FerryProvider implements Provider<FerryProviderData> {
+  /** Clients by cluster and credentials for the life of this provider process. */
+  private readonly clients = new ClientCache();
+
   constructor(private readonly env: ProviderEnvironment) {}
 
   metadata() {
@@ -68,22 +76,16 @@ export class FerryProvider implements Provider<FerryProviderData> {
     return schema;
   }
 
-  validateConfig(config: ObjectValue, diagnostics: Diagnostics): void {
-    const address = config['address'];
-    if (typeof address === 'string' && !/^https?:\/\/[^/]+/.test(address)) {
-      diagnostics.error('Invalid address', `"${address}" is not an http:// or https:// URL.`, attributePath('address'));
-    }
-  }
-
   /** Builds the client. Never contacts the server: tokens may only become valid later (secondary activation). */
   async configure(config: ObjectValue, diagnostics: Diagnostics): Promise<FerryProviderData> {
+    const base = { clients: this.clients, requestTimeoutMs, address: undefined, credentials: undefined };
     if (!isWhollyKnown(config)) {
-      return { client: undefined, unavailableReason: 'The provider configuration depends on values that are only known after apply.' };
+      return { ...base, client: undefined, unavailableReason: 'The provider configuration depends on values that are only known after apply.' };
     }
     const address = stringValue(config, 'address') ?? nonEmpty(this.env.FERRY_ADDR) ?? nonEmpty(this.env.VAULT_ADDR);
     if (address === undefined) {
       diagnostics.error('Missing Ferry address', 'Set address in the provider block, or FERRY_ADDR (or VAULT_ADDR) in the environment.', attributePath('address'));
-      return { client: undefined, unavailableReason: 'The provider has no address.' };
+      return { ...base, client: undefined, unavailableReason: 'The provider has no address.' };
     }
     let caCertPem: string | undefined;
     const caFile = stringValue(config, 'ca_cert_file');
@@ -92,32 +94,24 @@ export class FerryProvider implements Provider<FerryProviderData> {
         caCertPem = readFileSync(caFile, 'utf8');
       } catch (err) {
         diagnostics.error('Cannot read ca_cert_file', `${caFile}: ${err instanceof Error ? err.message : String(err)}`, attributePath('ca_cert_file'));
-        return { client: undefined, unavailableReason: 'The CA certificate file could not be read.' };
+        return { ...base, address, client: undefined, unavailableReason: `The CA certificate file for ${address} could not be read.` };
       }
     }
-    const login = config['auth_login_userpass'];
-    let userpass: UserpassLogin | undefined;
-    if (isObjectValue(login)) {
-      userpass = {
-        mount: stringValue(login, 'mount') ?? 'userpass',
-        username: stringValue(login, 'username') ?? '',
-        password: stringValue(login, 'password') ?? '',
-      };
-    }
+    const userpass = userpassLogin(config['auth_login_userpass']);
     const token = stringValue(config, 'token') ?? nonEmpty(this.env.FERRY_TOKEN) ?? nonEmpty(this.env.VAULT_TOKEN);
-    const client = new FerryClient({
+    const client = this.clients.clientFor({
       address,
-      token: token === null ? undefined : token,
+      token,
       caCertPem,
       skipTlsVerify: boolValue(config, 'skip_tls_verify') === true,
       userpass,
       requestTimeoutMs,
     });
-    return { client, unavailableReason: '' };
+    return { ...base, client, address, credentials: { token, userpass }, unavailableReason: '' };
   }
 
   resources(): ReadonlyArray<Resource<FerryProviderData>> {
-    return [
+    const resources: Array<Resource<FerryProviderData>> = [
       new ReplicationPrimaryResource(),
       new ReplicationSecondaryTokenResource(),
       new ReplicationSecondaryResource(),
@@ -127,10 +121,11 @@ export class FerryProvider implements Provider<FerryProviderData> {
       new PolicyResource(),
       new GenericSecretResource(),
     ];
+    return resources.map((r) => new ClusterTargetedResource(r));
   }
 
   dataSources(): ReadonlyArray<DataSource<FerryProviderData>> {
-    return [new ReplicationStatusDataSource()];
+    return [new ClusterTargetedDataSource(new ReplicationStatusDataSource())];
   }
 }
 

@@ -4,5 +4,5 @@ output "primary_cluster_id" {
 
 output "secondary_states" {
   description = "Replication state per secondary; stream-wals when healthy."
-  value       = { east = module.east.state, west = module.west.state }
+  value       = { for name, secondary in module.secondary : name => secondary.state }
 }

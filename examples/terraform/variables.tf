@@ -1,5 +1,5 @@
 variable "ferry_token" {
-  description = "A token of the primary. Activation replaces a secondary's tokens with the primary's, so the same token reaches every cluster afterwards (dev mode: start all servers with the same -dev-root-token-id). Pass it as TF_VAR_ferry_token."
+  description = "A token of the primary, also used on every secondary through its cluster block. Activation replaces a secondary's tokens with the primary's, so the same token reaches every cluster afterwards (dev mode: start all servers with the same -dev-root-token-id). Pass it as TF_VAR_ferry_token."
   type        = string
   sensitive   = true
 }
@@ -10,17 +10,18 @@ variable "primary_address" {
 }
 
 variable "secondaries" {
-  description = "The secondaries by name: API address and the local mounts each keeps for itself. Every name needs a provider alias of the same name in main.tf."
+  description = "The secondaries by name (the name is the secondary ID on the primary): API address, optional CA file, and the local mounts each keeps for itself. Add an entry to add a secondary."
   type = map(object({
-    address = string
+    address      = string
+    ca_cert_file = optional(string)
     local_mounts = optional(map(object({
       type        = optional(string, "kv")
       description = optional(string, "")
     })), {})
   }))
   validation {
-    condition     = length(var.secondaries) == 2 && alltrue([for name in ["east", "west"] : contains(keys(var.secondaries), name)])
-    error_message = "This example declares provider aliases for exactly the secondaries \"east\" and \"west\"."
+    condition     = alltrue([for s in values(var.secondaries) : can(regex("^https?://", s.address))])
+    error_message = "Every secondary address must be an http:// or https:// URL."
   }
 }
 

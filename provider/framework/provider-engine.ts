@@ -82,7 +82,7 @@ export class ProviderEngine<P> {
     const resource = this.resource(typeName);
     const priorState = isObjectValue(prior) ? prior : null;
     if (!isObjectValue(proposed) || !isObjectValue(config)) {
-      resource.modifyPlan?.({ provider: this.configured, prior: priorState, planned: null, config: null }, diagnostics);
+      resource.modifyPlan?.({ provider: this.configured, prior: priorState, planned: null, config: null, requiresReplace: [] }, diagnostics);
       return { planned: null, requiresReplace: [] };
     }
     const schema = resource.schema();
@@ -115,7 +115,11 @@ export class ProviderEngine<P> {
         }
       }
     }
-    resource.modifyPlan?.({ provider: this.configured, prior: priorState, planned, config }, diagnostics);
+    const extra: AttributePath[] = [];
+    resource.modifyPlan?.({ provider: this.configured, prior: priorState, planned, config, requiresReplace: extra }, diagnostics);
+    if (priorState !== null) {
+      for (const path of extra) if (!requiresReplace.some((p) => JSON.stringify(p) === JSON.stringify(path))) requiresReplace.push(path);
+    }
     return { planned, requiresReplace };
   }
 

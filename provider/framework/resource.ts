@@ -1,4 +1,4 @@
-import type { Diagnostics } from './diagnostics.js';
+import type { AttributePath, Diagnostics } from './diagnostics.js';
 import type { Schema } from './schema.js';
 import type { ObjectValue } from './values.js';
 
@@ -32,6 +32,12 @@ export interface ModifyPlanRequest<P> {
   /** null on destroy; may be edited in place. */
   planned: ObjectValue | null;
   config: ObjectValue | null;
+  /**
+   * Paths whose change replaces the resource, beyond what attribute plan modifiers decide (for example a
+   * condition that spans a nested block and the provider configuration). Push to it; Terraform compares
+   * the prior and planned values at each path and replaces when they differ.
+   */
+  requiresReplace: AttributePath[];
 }
 
 /** A data source: read-only, evaluated during plan when its configuration is known. */

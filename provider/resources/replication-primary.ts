@@ -15,7 +15,7 @@ const enableTimeoutMs = 60_000;
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'Makes the provider\'s cluster a replication primary. Import with any ID, for example `primary`.',
+    description: 'Makes the target cluster (the provider\'s, or the one in the cluster block) a replication primary. Import with any ID, for example `primary`.',
     attributes: {
       primary_cluster_addr: { type: stringType, optional: true, computed: true, planModifiers: [useStateForUnknown(), requiresReplace()], description: 'Cluster address given to secondaries (default: the server\'s own cluster address).' },
       cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },

@@ -25,7 +25,7 @@ const tokenChangeReplaces = (request: PlanModifierRequest): boolean =>
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'Activates the provider\'s cluster as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.',
+    description: 'Activates the target cluster (the provider\'s, or the one in the cluster block) as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.',
     attributes: {
       token: { type: stringType, required: true, sensitive: true, planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')], description: 'Activation token from ferry_replication_secondary_token.' },
       primary_api_addr: { type: stringType, optional: true, computed: true, default: '', description: 'The primary\'s API address, when the token does not carry a usable one.' },
@@ -72,7 +72,7 @@ function statusState(status: ReplicationStatus): Array<[string, string]> {
   return [['cluster_id', status.cluster_id ?? ''], ['mode', status.mode], ['state', status.state ?? '']];
 }
 
-/** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the provider's cluster. */
+/** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the target cluster. */
 export class ReplicationSecondaryResource implements Resource<FerryProviderData> {
   metadata() {
     return { typeName: 'ferry_replication_secondary' };
@@ -89,7 +89,7 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
     // An imported ferry_replication_secondary_token reads as "": the activation we have stays valid.
     if (planned !== null && prior !== null && planned['token'] === '') planned['token'] = prior['token'] ?? null;
     if (planned !== null && prior === null) {
-      const where = provider?.client?.address ?? 'the target cluster';
+      const where = provider?.address ?? 'the target cluster';
       diagnostics.warning(
         'Activating a replication secondary wipes the target cluster',
         `Applying this plan activates ${where} as a replication secondary: ALL DATA on that cluster (secrets, mounts, ` +

@@ -12,7 +12,7 @@ const computedString = (description: string) => ({ type: stringType, computed: t
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'The replication status of the provider\'s cluster (unauthenticated sys/replication/status).',
+    description: 'The replication status (unauthenticated sys/replication/status) of the target cluster: the provider\'s, or the one in the cluster block.',
     attributes: {
       mode: computedString('`disabled`, `primary` or `secondary`.'),
       state: computedString('Replication state, for example `stream-wals` on a healthy secondary.'),

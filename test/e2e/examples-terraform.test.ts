@@ -1,8 +1,8 @@
 /**
- * examples/terraform, end to end: the HCL root module (one primary, two instances of
- * modules/secondary fed from the `secondaries` map) applied with the real `terraform` CLI against three
- * Ferry dev servers, the provider installed from a filesystem mirror. Replication is then checked over
- * REST. Needs `npm run build` first (servers and provider run from dist/).
+ * examples/terraform, end to end: the HCL root module (the provider configured for the primary; one
+ * `module "secondary"` block with for_each over the `secondaries` map, whose resources reach each secondary
+ * through the `cluster` block) applied with the real `terraform` CLI against three Ferry dev servers, the
+ * provider installed from a filesystem mirror. Replication is then checked over REST. Needs `npm run build` first (servers and provider run from dist/).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ async function replicationMode(server: ServerHandle): Promise<string> {
   return (await server.request('GET', 'sys/replication/status', { token: null })).body?.data?.mode;
 }
 
-describe('examples/terraform: HCL with modules/secondary per cluster, applied with real terraform to three Ferry servers', function () {
+describe('examples/terraform: HCL with modules/secondary instantiated by for_each, applied with real terraform to three Ferry servers', function () {
   this.timeout(300_000);
   const rootToken = `root-${randomBytes(12).toString('hex')}`;
   let primary: ServerHandle;
@@ -64,6 +64,16 @@ describe('examples/terraform: HCL with modules/secondary per cluster, applied wi
 
   after(() => work?.remove());
 
+  it('declares the secondaries with one for_each module block and one provider configuration, for the primary', () => {
+    const main = readFileSync(join(work.dir, 'hcl', 'main.tf'), 'utf8');
+    expect(main.match(/^module "/gm)).to.deep.equal(['module "']);
+    expect(main).to.match(/module "secondary" \{[^}]*for_each\s*=\s*var\.secondaries/);
+    expect(main.match(/^provider "ferry"/gm)).to.have.length(1);
+    const module = readFileSync(join(work.dir, 'hcl', 'modules', 'secondary', 'main.tf'), 'utf8');
+    expect(module).to.not.match(/provider\s*=|^provider /m);
+    expect(module.match(/^\s*cluster \{/gm)).to.have.length(3);
+  });
+
   it('is formatted and valid HCL (terraform fmt -check, validate)', async () => {
     await tf(['fmt', '-check', '-recursive', '-no-color']);
     await tf(['init', '-no-color']);
@@ -79,8 +89,8 @@ describe('examples/terraform: HCL with modules/secondary per cluster, applied wi
     expect(await replicationMode(east)).to.equal('secondary');
     expect(await replicationMode(west)).to.equal('secondary');
     const list = (await tf(['state', 'list'])).stdout;
-    expect(list).to.contain('module.east.ferry_replication_secondary.this');
-    expect(list).to.contain('module.west.ferry_mount.local["west-cache"]');
+    expect(list).to.contain('module.secondary["east"].ferry_replication_secondary.this');
+    expect(list).to.contain('module.secondary["west"].ferry_mount.local["west-cache"]');
   });
 
   it('replicates a secret written on the primary to both secondaries, and the policy with it (REST)', async () => {

@@ -13,13 +13,16 @@ export interface StubFerryApi {
   isSecondary: boolean;
   /** Tokens accepted for authenticated calls. */
   validTokens: Set<string>;
+  /** userpass users (mount `userpass`) by name → password; a login adds a fresh token to validTokens. */
+  userpassUsers: Map<string, string>;
   close(): Promise<void>;
 }
 
 export async function startStubFerryApi(): Promise<StubFerryApi> {
   const stub: Omit<StubFerryApi, 'address' | 'close'> = {
-    requests: [], policies: new Map(), isSecondary: false, validTokens: new Set(['ROOT']),
+    requests: [], policies: new Map(), isSecondary: false, validTokens: new Set(['ROOT']), userpassUsers: new Map(),
   };
+  let logins = 0;
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
@@ -34,6 +37,14 @@ export async function startStubFerryApi(): Promise<StubFerryApi> {
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
       if (path === 'sys/replication/status') return send(200, { data: { mode: 'disabled' } });
+      const login = /^auth\/userpass\/login\/(.+)$/.exec(path);
+      if (login && req.method === 'POST') {
+        const expected = stub.userpassUsers.get(decodeURIComponent(login[1] as string));
+        if (expected === undefined || body?.password !== expected) return send(400, { errors: ['invalid username or password'] });
+        const issued = `login-${++logins}`;
+        stub.validTokens.add(issued);
+        return send(200, { auth: { client_token: issued } });
+      }
       if (token === undefined || !stub.validTokens.has(token)) return send(403, { errors: ['permission denied'] });
       const policy = /^sys\/policies\/acl\/(.+)$/.exec(path);
       if (policy) {

@@ -135,7 +135,7 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   it('configures, applies, reads and imports a policy against the API', async () => {
     const configured = await p.provider['ConfigureProvider']?.({ terraform_version: '1.11.4', config: providerConfig(api.address) });
     expect(errorsOf(configured)).to.deep.equal([]);
-    const config = obj({ name: 'ops', policy: 'path "secret/*" { capabilities = ["read"] }' });
+    const config = obj({ name: 'ops', policy: 'path "secret/*" { capabilities = ["read"] }', cluster: null });
     const applied = await p.provider['ApplyResourceChange']?.({
       type_name: 'ferry_policy', prior_state: dv(null, policyType), planned_state: dv(config, policyType), config: dv(config, policyType),
     });

@@ -1,8 +1,10 @@
-# A replication secondary: an activation token minted on the primary (ferry.primary), the activation
-# of this cluster with it (ferry.secondary), and what stays local to this cluster.
+# A replication secondary: an activation token minted on the primary (the provider's cluster), the
+# activation of this secondary with it, and what stays local to this secondary. Everything aimed at the
+# secondary carries a `cluster` block, so the module needs no provider configuration of its own and can
+# be instantiated with for_each. Changing cluster_address replaces every resource aimed at the secondary
+# (they live on the other cluster); a new cluster_token is recorded in place.
 
 resource "ferry_replication_secondary_token" "this" {
-  provider     = ferry.primary
   secondary_id = var.secondary_id
   ttl          = var.token_ttl
 }
@@ -10,28 +12,43 @@ resource "ferry_replication_secondary_token" "this" {
 # Activation WIPES the secondary's own data and adopts the primary's. The token is passed by
 # reference: it exists only in Terraform state, never in the configuration.
 resource "ferry_replication_secondary" "this" {
-  provider   = ferry.secondary
   token      = ferry_replication_secondary_token.this.token
   allow_wipe = var.allow_wipe
+
+  cluster {
+    address      = var.cluster_address
+    token        = var.cluster_token
+    ca_cert_file = var.cluster_ca_cert_file
+  }
 }
 
 # Mounts created on a secondary must be local: they are not replicated, and the primary never sees them.
 resource "ferry_mount" "local" {
   for_each    = var.local_mounts
-  provider    = ferry.secondary
   path        = each.key
   type        = each.value.type
   description = each.value.description
   local       = true
   depends_on  = [ferry_replication_secondary.this]
+
+  cluster {
+    address      = var.cluster_address
+    token        = var.cluster_token
+    ca_cert_file = var.cluster_ca_cert_file
+  }
 }
 
 resource "ferry_audit" "local" {
   count      = var.audit_file_path == null ? 0 : 1
-  provider   = ferry.secondary
   path       = "${var.secondary_id}-audit"
   type       = "file"
   local      = true
   options    = { file_path = var.audit_file_path }
   depends_on = [ferry_replication_secondary.this]
+
+  cluster {
+    address      = var.cluster_address
+    token        = var.cluster_token
+    ca_cert_file = var.cluster_ca_cert_file
+  }
 }

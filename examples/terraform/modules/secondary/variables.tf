@@ -3,6 +3,23 @@ variable "secondary_id" {
   type        = string
 }
 
+variable "cluster_address" {
+  description = "API address of this secondary, for example http://127.0.0.1:8300. Changing it replaces every resource on the secondary."
+  type        = string
+}
+
+variable "cluster_token" {
+  description = "Token for this secondary's API: one valid there before activation, and the primary's afterwards (activation replaces the secondary's tokens). May be unknown until apply; a new value is recorded in place."
+  type        = string
+  sensitive   = true
+}
+
+variable "cluster_ca_cert_file" {
+  description = "PEM CA file for this secondary's TLS certificate (null: the system CA store)."
+  type        = string
+  default     = null
+}
+
 variable "token_ttl" {
   description = "How long the activation token stays valid before it is used."
   type        = string

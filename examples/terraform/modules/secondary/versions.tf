@@ -2,9 +2,8 @@ terraform {
   required_version = ">= 1.6"
   required_providers {
     ferry = {
-      source                = "ferry-project/ferry"
-      version               = "~> 0.1"
-      configuration_aliases = [ferry.primary, ferry.secondary]
+      source  = "ferry-project/ferry"
+      version = "~> 0.1"
     }
   }
 }

@@ -20,6 +20,405 @@ export interface ReplicationSecondaryTokenConfig extends cdktf.TerraformMetaArgu
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#ttl ReplicationSecondaryToken#ttl}
   */
   readonly ttl?: string;
+  /**
+  * cluster block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#cluster ReplicationSecondaryToken#cluster}
+  */
+  readonly cluster?: ReplicationSecondaryTokenCluster;
+}
+export interface ReplicationSecondaryTokenClusterAuthLoginUserpass {
+  /**
+  * The userpass mount path (default `userpass`).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#mount ReplicationSecondaryToken#mount}
+  */
+  readonly mount?: string;
+  /**
+  * The password.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#password ReplicationSecondaryToken#password}
+  */
+  readonly password: string;
+  /**
+  * The user name.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#username ReplicationSecondaryToken#username}
+  */
+  readonly username: string;
+}
+
+export function replicationSecondaryTokenClusterAuthLoginUserpassToTerraform(struct?: ReplicationSecondaryTokenClusterAuthLoginUserpass | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    mount: cdktf.stringToTerraform(struct!.mount),
+    password: cdktf.stringToTerraform(struct!.password),
+    username: cdktf.stringToTerraform(struct!.username),
+  }
+}
+
+
+export function replicationSecondaryTokenClusterAuthLoginUserpassToHclTerraform(struct?: ReplicationSecondaryTokenClusterAuthLoginUserpass | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    mount: {
+      value: cdktf.stringToHclTerraform(struct!.mount),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    password: {
+      value: cdktf.stringToHclTerraform(struct!.password),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    username: {
+      value: cdktf.stringToHclTerraform(struct!.username),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class ReplicationSecondaryTokenClusterAuthLoginUserpassOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): ReplicationSecondaryTokenClusterAuthLoginUserpass | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._mount !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.mount = this._mount;
+    }
+    if (this._password !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.password = this._password;
+    }
+    if (this._username !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.username = this._username;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: ReplicationSecondaryTokenClusterAuthLoginUserpass | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._mount = undefined;
+      this._password = undefined;
+      this._username = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._mount = value.mount;
+      this._password = value.password;
+      this._username = value.username;
+    }
+  }
+
+  // mount - computed: false, optional: true, required: false
+  private _mount?: string; 
+  public get mount() {
+    return this.getStringAttribute('mount');
+  }
+  public set mount(value: string) {
+    this._mount = value;
+  }
+  public resetMount() {
+    this._mount = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get mountInput() {
+    return this._mount;
+  }
+
+  // password - computed: false, optional: false, required: true
+  private _password?: string; 
+  public get password() {
+    return this.getStringAttribute('password');
+  }
+  public set password(value: string) {
+    this._password = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get passwordInput() {
+    return this._password;
+  }
+
+  // username - computed: false, optional: false, required: true
+  private _username?: string; 
+  public get username() {
+    return this.getStringAttribute('username');
+  }
+  public set username(value: string) {
+    this._username = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get usernameInput() {
+    return this._username;
+  }
+}
+export interface ReplicationSecondaryTokenCluster {
+  /**
+  * URL of the Ferry server, for example http://127.0.0.1:8300. Changing it replaces the resource (the object lives on the other cluster).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#address ReplicationSecondaryToken#address}
+  */
+  readonly address: string;
+  /**
+  * PEM file with the CA that signed this cluster's TLS certificate (not inherited from the provider).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#ca_cert_file ReplicationSecondaryToken#ca_cert_file}
+  */
+  readonly caCertFile?: string;
+  /**
+  * Do not verify this cluster's TLS certificate (testing only).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#skip_tls_verify ReplicationSecondaryToken#skip_tls_verify}
+  */
+  readonly skipTlsVerify?: boolean | cdktf.IResolvable;
+  /**
+  * Token for API calls on this cluster; may be unknown during plan. Without token and auth_login_userpass, the provider's credentials are used.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#token ReplicationSecondaryToken#token}
+  */
+  readonly token?: string;
+  /**
+  * auth_login_userpass block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/replication_secondary_token#auth_login_userpass ReplicationSecondaryToken#auth_login_userpass}
+  */
+  readonly authLoginUserpass?: ReplicationSecondaryTokenClusterAuthLoginUserpass;
+}
+
+export function replicationSecondaryTokenClusterToTerraform(struct?: ReplicationSecondaryTokenCluster | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    address: cdktf.stringToTerraform(struct!.address),
+    ca_cert_file: cdktf.stringToTerraform(struct!.caCertFile),
+    skip_tls_verify: cdktf.booleanToTerraform(struct!.skipTlsVerify),
+    token: cdktf.stringToTerraform(struct!.token),
+    auth_login_userpass: replicationSecondaryTokenClusterAuthLoginUserpassToTerraform(struct!.authLoginUserpass),
+  }
+}
+
+
+export function replicationSecondaryTokenClusterToHclTerraform(struct?: ReplicationSecondaryTokenCluster | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    address: {
+      value: cdktf.stringToHclTerraform(struct!.address),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    ca_cert_file: {
+      value: cdktf.stringToHclTerraform(struct!.caCertFile),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    skip_tls_verify: {
+      value: cdktf.booleanToHclTerraform(struct!.skipTlsVerify),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "boolean",
+    },
+    token: {
+      value: cdktf.stringToHclTerraform(struct!.token),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    auth_login_userpass: {
+      value: replicationSecondaryTokenClusterAuthLoginUserpassToHclTerraform(struct!.authLoginUserpass),
+      isBlock: true,
+      type: "struct",
+      storageClassType: "ReplicationSecondaryTokenClusterAuthLoginUserpass",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class ReplicationSecondaryTokenClusterOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): ReplicationSecondaryTokenCluster | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._address !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.address = this._address;
+    }
+    if (this._caCertFile !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.caCertFile = this._caCertFile;
+    }
+    if (this._skipTlsVerify !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.skipTlsVerify = this._skipTlsVerify;
+    }
+    if (this._token !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.token = this._token;
+    }
+    if (this._authLoginUserpass?.internalValue !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.authLoginUserpass = this._authLoginUserpass?.internalValue;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: ReplicationSecondaryTokenCluster | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._address = undefined;
+      this._caCertFile = undefined;
+      this._skipTlsVerify = undefined;
+      this._token = undefined;
+      this._authLoginUserpass.internalValue = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._address = value.address;
+      this._caCertFile = value.caCertFile;
+      this._skipTlsVerify = value.skipTlsVerify;
+      this._token = value.token;
+      this._authLoginUserpass.internalValue = value.authLoginUserpass;
+    }
+  }
+
+  // address - computed: false, optional: false, required: true
+  private _address?: string; 
+  public get address() {
+    return this.getStringAttribute('address');
+  }
+  public set address(value: string) {
+    this._address = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get addressInput() {
+    return this._address;
+  }
+
+  // ca_cert_file - computed: false, optional: true, required: false
+  private _caCertFile?: string; 
+  public get caCertFile() {
+    return this.getStringAttribute('ca_cert_file');
+  }
+  public set caCertFile(value: string) {
+    this._caCertFile = value;
+  }
+  public resetCaCertFile() {
+    this._caCertFile = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get caCertFileInput() {
+    return this._caCertFile;
+  }
+
+  // skip_tls_verify - computed: false, optional: true, required: false
+  private _skipTlsVerify?: boolean | cdktf.IResolvable; 
+  public get skipTlsVerify() {
+    return this.getBooleanAttribute('skip_tls_verify');
+  }
+  public set skipTlsVerify(value: boolean | cdktf.IResolvable) {
+    this._skipTlsVerify = value;
+  }
+  public resetSkipTlsVerify() {
+    this._skipTlsVerify = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get skipTlsVerifyInput() {
+    return this._skipTlsVerify;
+  }
+
+  // token - computed: false, optional: true, required: false
+  private _token?: string; 
+  public get token() {
+    return this.getStringAttribute('token');
+  }
+  public set token(value: string) {
+    this._token = value;
+  }
+  public resetToken() {
+    this._token = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get tokenInput() {
+    return this._token;
+  }
+
+  // auth_login_userpass - computed: false, optional: true, required: false
+  private _authLoginUserpass = new ReplicationSecondaryTokenClusterAuthLoginUserpassOutputReference(this, "auth_login_userpass");
+  public get authLoginUserpass() {
+    return this._authLoginUserpass;
+  }
+  public putAuthLoginUserpass(value: ReplicationSecondaryTokenClusterAuthLoginUserpass) {
+    this._authLoginUserpass.internalValue = value;
+  }
+  public resetAuthLoginUserpass() {
+    this._authLoginUserpass.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get authLoginUserpassInput() {
+    return this._authLoginUserpass.internalValue;
+  }
 }
 
 /**
@@ -74,6 +473,7 @@ export class ReplicationSecondaryToken extends cdktf.TerraformResource {
     });
     this._secondaryId = config.secondaryId;
     this._ttl = config.ttl;
+    this._cluster.internalValue = config.cluster;
   }
 
   // ==========
@@ -114,6 +514,22 @@ export class ReplicationSecondaryToken extends cdktf.TerraformResource {
     return this._ttl;
   }
 
+  // cluster - computed: false, optional: true, required: false
+  private _cluster = new ReplicationSecondaryTokenClusterOutputReference(this, "cluster");
+  public get cluster() {
+    return this._cluster;
+  }
+  public putCluster(value: ReplicationSecondaryTokenCluster) {
+    this._cluster.internalValue = value;
+  }
+  public resetCluster() {
+    this._cluster.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get clusterInput() {
+    return this._cluster.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -122,6 +538,7 @@ export class ReplicationSecondaryToken extends cdktf.TerraformResource {
     return {
       secondary_id: cdktf.stringToTerraform(this._secondaryId),
       ttl: cdktf.stringToTerraform(this._ttl),
+      cluster: replicationSecondaryTokenClusterToTerraform(this._cluster.internalValue),
     };
   }
 
@@ -138,6 +555,12 @@ export class ReplicationSecondaryToken extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      cluster: {
+        value: replicationSecondaryTokenClusterToHclTerraform(this._cluster.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "ReplicationSecondaryTokenCluster",
       },
     };
 
