@@ -159,7 +159,9 @@ export class BenchServer {
     const pid = this.child?.pid;
     const stat = `/proc/${pid}/stat`;
     if (pid === undefined || !existsSync(stat)) return Number.NaN;
-    const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(stat, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   }
 

@@ -24,8 +24,12 @@ async function clientCertPem(): Promise<string> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '42', name: 'CN=localhost', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3600_000),
-    signingAlgorithm: alg, keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    serialNumber: '42',
+    name: 'CN=localhost',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3600_000),
+    signingAlgorithm: alg,
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
     extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'localhost' }])],
   });
   return cert.toString('pem');
@@ -56,8 +60,11 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function measureHandshake(): Promise<string[]> {
   if (!existsSync(providerBundleLoaderFile)) throw new Error(`${providerBundleLoaderFile} is missing: run npm run build`);
   const env = {
-    PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '',
-    TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: await clientCertPem(),
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '',
+    TF_PLUGIN_MAGIC_COOKIE: magicCookieValue,
+    PLUGIN_PROTOCOL_VERSIONS: '5,6',
+    PLUGIN_CLIENT_CERT: await clientCertPem(),
   };
   // `npm run build` leaves a warm V8 code cache; one warm-up launch restores it if a concurrent build just
   // replaced the bundle. The launcher (sh → exec node) is timed, as Terraform runs it.
@@ -100,7 +107,11 @@ async function freePort(): Promise<number> {
 
 async function startDevServer(): Promise<{ addr: string; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'ferry.js'), 'server', '-dev', '-dev-root-token-id=ROOT', `-dev-listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'ferry.js'), 'server', '-dev', '-dev-root-token-id=ROOT', `-dev-listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
   const addr = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -122,13 +133,17 @@ function topologyConfig(primary: string, secondaries: string[], mounts: number):
     `provider "ferry" {\n  alias = "primary"\n  address = "${primary}"\n  token = "ROOT"\n}`,
     'resource "ferry_replication_primary" "p" {\n  provider = ferry.primary\n}',
   ];
-  secondaries.forEach((addr, i) => lines.push(
-    `provider "ferry" {\n  alias = "s${i}"\n  address = "${addr}"\n  token = "ROOT"\n}`,
-    `resource "ferry_replication_secondary_token" "t${i}" {\n  provider = ferry.primary\n  secondary_id = "s${i}"\n  depends_on = [ferry_replication_primary.p]\n}`,
-    `resource "ferry_replication_secondary" "s${i}" {\n  provider = ferry.s${i}\n  token = ferry_replication_secondary_token.t${i}.token\n  depends_on = [${Array.from({ length: mounts }, (_, m) => `ferry_mount.m${m}`).join(', ')}]\n}`,
-  ));
+  secondaries.forEach((addr, i) =>
+    lines.push(
+      `provider "ferry" {\n  alias = "s${i}"\n  address = "${addr}"\n  token = "ROOT"\n}`,
+      `resource "ferry_replication_secondary_token" "t${i}" {\n  provider = ferry.primary\n  secondary_id = "s${i}"\n  depends_on = [ferry_replication_primary.p]\n}`,
+      `resource "ferry_replication_secondary" "s${i}" {\n  provider = ferry.s${i}\n  token = ferry_replication_secondary_token.t${i}.token\n  depends_on = [${Array.from({ length: mounts }, (_, m) => `ferry_mount.m${m}`).join(', ')}]\n}`,
+    ),
+  );
   for (let m = 0; m < mounts; m++) {
-    lines.push(`resource "ferry_mount" "m${m}" {\n  provider = ferry.primary\n  path = "kv-${m}"\n  type = "kv"\n  depends_on = [ferry_replication_primary.p]\n}`);
+    lines.push(
+      `resource "ferry_mount" "m${m}" {\n  provider = ferry.primary\n  path = "kv-${m}"\n  type = "kv"\n  depends_on = [ferry_replication_primary.p]\n}`,
+    );
   }
   return lines.join('\n\n') + '\n';
 }
@@ -142,9 +157,19 @@ export async function measureTopology(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
   try {
     const cli = join(dir, 'terraform.rc');
-    writeFileSync(cli, `provider_installation {\n  dev_overrides {\n    "${providerSourceAddress}" = "${dirname(providerLauncherFile)}"\n  }\n  direct {}\n}\n`);
-    const [primary, ...secondaries] = servers as [typeof servers[0], ...typeof servers];
-    writeFileSync(join(dir, 'main.tf'), topologyConfig(primary.addr, secondaries.map((s) => s.addr), 20));
+    writeFileSync(
+      cli,
+      `provider_installation {\n  dev_overrides {\n    "${providerSourceAddress}" = "${dirname(providerLauncherFile)}"\n  }\n  direct {}\n}\n`,
+    );
+    const [primary, ...secondaries] = servers as [(typeof servers)[0], ...typeof servers];
+    writeFileSync(
+      join(dir, 'main.tf'),
+      topologyConfig(
+        primary.addr,
+        secondaries.map((s) => s.addr),
+        20,
+      ),
+    );
     const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: '1' };
     const timed = (args: string[]): number => {
       const started = Date.now();
@@ -172,12 +197,15 @@ export async function measureTopology(): Promise<string[]> {
 
 export async function runProviderBench(): Promise<string[]> {
   const topology = await measureTopology().catch((err: unknown) => [`topology plan/apply: FAILED: ${err instanceof Error ? err.message : String(err)}`]);
-  return [...await measureHandshake(), ...topology];
+  return [...(await measureHandshake()), ...topology];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runProviderBench().then((lines) => process.stdout.write(lines.join('\n') + '\n'), (err: unknown) => {
-    process.stderr.write(`provider bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
+  runProviderBench().then(
+    (lines) => process.stdout.write(lines.join('\n') + '\n'),
+    (err: unknown) => {
+      process.stderr.write(`provider bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

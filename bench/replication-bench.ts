@@ -45,25 +45,42 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 /** A bounded autocannon run of POSTs to unique keys under `kv/<prefix>/`; requests/s. */
-async function writeLoad(base: string, token: string, prefix: string, options: { durationS?: number; amount?: number; connections?: number } = {}): Promise<autocannon.Result> {
+async function writeLoad(
+  base: string,
+  token: string,
+  prefix: string,
+  options: { durationS?: number; amount?: number; connections?: number } = {},
+): Promise<autocannon.Result> {
   const result = await autocannon({
     url: base,
     connections: options.connections ?? CONNECTIONS,
     ...(options.amount === undefined ? { duration: options.durationS ?? DURATION_S } : { amount: options.amount }),
     idReplacement: true,
-    requests: [{ method: 'POST', path: `/v1/kv/${prefix}/[<id>]`, headers: { 'x-vault-token': token, 'content-type': 'application/json' }, body: `{"value":"[<id>]-${VALUE}"}` }],
+    requests: [
+      {
+        method: 'POST',
+        path: `/v1/kv/${prefix}/[<id>]`,
+        headers: { 'x-vault-token': token, 'content-type': 'application/json' },
+        body: `{"value":"[<id>]-${VALUE}"}`,
+      },
+    ],
   });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`load run had ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
+    throw new Error(`load run had ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
   return result;
 }
 
 async function waitCaughtUp(primary: BenchServer, secondaries: readonly BenchServer[], timeoutMs: number): Promise<number> {
   const started = Date.now();
   const target = (await primary.replicationStatus()).last_wal as number;
-  await waitUntil(async () => {
-    const all = await Promise.all(secondaries.map((s) => s.replicationStatus()));
-    return all.every((s) => s.state === 'stream-wals' && s.last_remote_wal >= target);
-  }, timeoutMs, 'the secondaries to catch up');
+  await waitUntil(
+    async () => {
+      const all = await Promise.all(secondaries.map((s) => s.replicationStatus()));
+      return all.every((s) => s.state === 'stream-wals' && s.last_remote_wal >= target);
+    },
+    timeoutMs,
+    'the secondaries to catch up',
+  );
   return Date.now() - started;
 }
 
@@ -145,7 +162,9 @@ async function measureThroughput(off: BenchServer, on: BenchServer, secondaries:
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
   const summary = [...ratios].map(([p, r]) => `${r.toFixed(2)} ${p}`).join(', ');
   const best = Math.max(...ratios.values());
-  lines.push(`    goal: with 2 secondaries ÷ off ≥ 0.85 — measured ${summary} ${(ratios.get('shared') ?? 0) >= 0.85 ? '(met)' : best >= 0.85 ? '(met only with separate CPUs)' : '(MISSED)'}`);
+  lines.push(
+    `    goal: with 2 secondaries ÷ off ≥ 0.85 — measured ${summary} ${(ratios.get('shared') ?? 0) >= 0.85 ? '(met)' : best >= 0.85 ? '(met only with separate CPUs)' : '(MISSED)'}`,
+  );
   return lines;
 }
 
@@ -320,7 +339,8 @@ async function measureBootstrap(primary: BenchServer): Promise<string[]> {
             (SELECT avg(length(key)) FROM entries WHERE key LIKE 'logical/%/boot/%') AS keyBytes,
             (SELECT avg(length(value)) FROM entries WHERE key LIKE 'logical/%/boot/%') AS valueBytes`,
   );
-  if (counts === undefined || counts.boot !== BOOTSTRAP_KEYS) throw new Error(`expected ${BOOTSTRAP_KEYS} bootstrap keys on the primary, found ${counts?.boot}`);
+  if (counts === undefined || counts.boot !== BOOTSTRAP_KEYS)
+    throw new Error(`expected ${BOOTSTRAP_KEYS} bootstrap keys on the primary, found ${counts?.boot}`);
   await api(primary.addr, 'POST', 'sys/replication/primary/enable', primary.rootToken, {});
   const secondary = await BenchServer.start();
   const started = performance.now();
@@ -329,7 +349,8 @@ async function measureBootstrap(primary: BenchServer): Promise<string[]> {
   await waitUntil(async () => (await secondary.replicationStatus()).state === 'stream-wals', 120_000, 'the bootstrapped secondary to stream WALs', 5);
   const seconds = (performance.now() - started) / 1000;
   const [onSecondary] = await queryDb<{ replicated: number }>(secondary.dbPath, `SELECT count(*) AS replicated FROM entries WHERE key NOT LIKE 'local/%'`);
-  if (onSecondary?.replicated !== counts.replicated) throw new Error(`secondary holds ${onSecondary?.replicated} replicated entries, the primary ${counts.replicated}`);
+  if (onSecondary?.replicated !== counts.replicated)
+    throw new Error(`secondary holds ${onSecondary?.replicated} replicated entries, the primary ${counts.replicated}`);
   const bootstrapRate = counts.replicated / seconds;
   const keyBytes = Math.round(counts.keyBytes);
   const valueBytes = Math.round(counts.valueBytes);
@@ -364,9 +385,11 @@ async function replicatedEntries(server: BenchServer): Promise<Map<string, Buffe
 
 async function inParallel<T>(items: readonly T[], concurrency: number, job: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await job(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await job(items[next++] as T);
+    }),
+  );
 }
 
 /**
@@ -374,7 +397,10 @@ async function inParallel<T>(items: readonly T[], concurrency: number, job: (ite
  * is stopped while the primary updates 80 keys, adds 80 and deletes 40; then it restarts.
  */
 async function runResync(initialKeys: number): Promise<ResyncFigures> {
-  const [primary, secondary] = await Promise.all([BenchServer.start({ extraConfig: 'replication {\n  logshipper_buffer_length = 50\n}' }), BenchServer.start()]);
+  const [primary, secondary] = await Promise.all([
+    BenchServer.start({ extraConfig: 'replication {\n  logshipper_buffer_length = 50\n}' }),
+    BenchServer.start(),
+  ]);
   try {
     let seq = 0;
     const put = async (key: string) => {
@@ -382,18 +408,34 @@ async function runResync(initialKeys: number): Promise<ResyncFigures> {
       await api(primary.addr, 'POST', `app/data/${key}`, primary.rootToken, { data: { v, owner: 'team-payments', note: 'rotated by the resync test' } });
     };
     await api(primary.addr, 'POST', 'sys/mounts/app', primary.rootToken, { type: 'kv', options: { version: '2' } });
-    await inParallel(Array.from({ length: initialKeys }, (_, i) => `k${i}`), 16, put);
+    await inParallel(
+      Array.from({ length: initialKeys }, (_, i) => `k${i}`),
+      16,
+      put,
+    );
     await api(primary.addr, 'POST', 'sys/replication/primary/enable', primary.rootToken, {});
     await activateSecondary(primary, secondary, 'dc2');
     await waitCaughtUp(primary, [secondary], 60_000);
     await secondary.stop();
     const walBefore = (await primary.replicationStatus()).last_wal as number;
     const before = await replicatedEntries(primary);
-    await inParallel(Array.from({ length: 80 }, (_, i) => `k${100 + i}`), 16, put);
-    await inParallel(Array.from({ length: 80 }, (_, i) => `new${i}`), 16, put);
-    await inParallel(Array.from({ length: 40 }, (_, i) => `k${200 + i}`), 16, async (key) => {
-      await api(primary.addr, 'DELETE', `app/metadata/${key}`, primary.rootToken);
-    });
+    await inParallel(
+      Array.from({ length: 80 }, (_, i) => `k${100 + i}`),
+      16,
+      put,
+    );
+    await inParallel(
+      Array.from({ length: 80 }, (_, i) => `new${i}`),
+      16,
+      put,
+    );
+    await inParallel(
+      Array.from({ length: 40 }, (_, i) => `k${200 + i}`),
+      16,
+      async (key) => {
+        await api(primary.addr, 'DELETE', `app/metadata/${key}`, primary.rootToken);
+      },
+    );
     const walWritten = ((await primary.replicationStatus()).last_wal as number) - walBefore;
     const after = await replicatedEntries(primary);
     let changedKeys = 0;
@@ -414,10 +456,14 @@ async function runResync(initialKeys: number): Promise<ResyncFigures> {
     const started = Date.now();
     await secondary.restart();
     const rootOnPrimary = (await primary.replicationStatus()).merkle_root as string;
-    await waitUntil(async () => {
-      const s = await secondary.replicationStatus();
-      return s.state === 'stream-wals' && s.merkle_root === rootOnPrimary;
-    }, 60_000, 'the secondary to converge by Merkle sync');
+    await waitUntil(
+      async () => {
+        const s = await secondary.replicationStatus();
+        return s.state === 'stream-wals' && s.merkle_root === rootOnPrimary;
+      },
+      60_000,
+      'the secondary to converge by Merkle sync',
+    );
     const convergeMs = Date.now() - started;
     const last = (await secondary.replicationStatus()).merkle_sync_last as { keys: number; bytes: number } | undefined;
     if (last === undefined || last.keys === 0) throw new Error('the secondary did not go through a Merkle sync');
@@ -458,7 +504,10 @@ async function measureStreaming(lines: string[]): Promise<void> {
 
 /** Runs (a)–(d) and returns the report lines. */
 export async function runReplicationBench(): Promise<string[]> {
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const lines = [`Ferry replication benchmark — SQLite servers on loopback, autocannon, one run; ${cpus().length} CPUs, load average at start ${load()}`];
   try {
     if (only('a') || only('b')) await measureStreaming(lines);

@@ -23,7 +23,9 @@ async function freePort(): Promise<number> {
       });
     });
     const next = await new Promise<boolean>((resolve) => {
-      const s = createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+      const s = createServer()
+        .once('error', () => resolve(false))
+        .listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
     });
     if (next) return port;
   }
@@ -47,7 +49,11 @@ function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
 }
 
 async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}/v1/${path}`, { method, headers: { 'x-vault-token': token, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${base}/v1/${path}`, {
+    method,
+    headers: { 'x-vault-token': token, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text === '' ? undefined : JSON.parse(text);
@@ -71,7 +77,10 @@ async function main(): Promise<void> {
   await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
-  writeFileSync(join(dir, 'ferry.hcl'), `storage "sqlite" { path = "${join(dir, 'ferry.db')}" }\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nlog_level = "warn"\n`);
+  writeFileSync(
+    join(dir, 'ferry.hcl'),
+    `storage "sqlite" { path = "${join(dir, 'ferry.db')}" }\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nlog_level = "warn"\n`,
+  );
   await startProcess([join(import.meta.dirname, '..', '..', 'bin', 'ferry.js'), 'server', `-config=${join(dir, 'ferry.hcl')}`], /server started/);
   const base = `http://127.0.0.1:${port}`;
   const init = await api(base, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });

@@ -26,17 +26,27 @@ const schema: Schema = {
   block: {
     description: 'Ferry: a Vault-compatible secret store with cross-cluster replication.',
     attributes: {
-      address: { type: stringType, optional: true, validators: [addressValidator], description: 'URL of the Ferry server, for example http://127.0.0.1:8200. Defaults to FERRY_ADDR, then VAULT_ADDR.' },
-      token: { type: stringType, optional: true, sensitive: true, description: 'Token for API calls. Defaults to FERRY_TOKEN, then VAULT_TOKEN. It is not checked when the provider is configured.' },
-      ca_cert_file: { type: stringType, optional: true, description: 'PEM file with the CA that signed the server\'s TLS certificate.' },
-      skip_tls_verify: { type: boolType, optional: true, description: 'Do not verify the server\'s TLS certificate (testing only).' },
+      address: {
+        type: stringType,
+        optional: true,
+        validators: [addressValidator],
+        description: 'URL of the Ferry server, for example http://127.0.0.1:8200. Defaults to FERRY_ADDR, then VAULT_ADDR.',
+      },
+      token: {
+        type: stringType,
+        optional: true,
+        sensitive: true,
+        description: 'Token for API calls. Defaults to FERRY_TOKEN, then VAULT_TOKEN. It is not checked when the provider is configured.',
+      },
+      ca_cert_file: { type: stringType, optional: true, description: "PEM file with the CA that signed the server's TLS certificate." },
+      skip_tls_verify: { type: boolType, optional: true, description: "Do not verify the server's TLS certificate (testing only)." },
     },
     blocks: {
       auth_login_userpass: {
         nesting: 'single',
         maxItems: 1,
         block: {
-          description: 'Log in with userpass when no token is set or the token is refused (a secondary\'s tokens change when it is activated).',
+          description: "Log in with userpass when no token is set or the token is refused (a secondary's tokens change when it is activated).",
           attributes: {
             mount: { type: stringType, optional: true, description: 'The userpass mount path (default `userpass`).' },
             username: { type: stringType, required: true, description: 'The user name.' },
@@ -84,7 +94,11 @@ export class FerryProvider implements Provider<FerryProviderData> {
     }
     const address = stringValue(config, 'address') ?? nonEmpty(this.env.FERRY_ADDR) ?? nonEmpty(this.env.VAULT_ADDR);
     if (address === undefined) {
-      diagnostics.error('Missing Ferry address', 'Set address in the provider block, or FERRY_ADDR (or VAULT_ADDR) in the environment.', attributePath('address'));
+      diagnostics.error(
+        'Missing Ferry address',
+        'Set address in the provider block, or FERRY_ADDR (or VAULT_ADDR) in the environment.',
+        attributePath('address'),
+      );
       return { ...base, client: undefined, unavailableReason: 'The provider has no address.' };
     }
     let caCertPem: string | undefined;

@@ -26,26 +26,32 @@ export async function installFilesystemMirror(mirrorRoot: string): Promise<Mirro
   const packageDir = join(mirrorRoot, host, namespace, type, providerVersion, terraformPlatform());
   mkdirSync(packageDir, { recursive: true });
   const executable = join(packageDir, `terraform-provider-${type}_v${providerVersion}`);
-  writeFileSync(executable, [
-    '#!/bin/sh',
-    '# Installed by `npm run provider:install`; runs the provider built in this checkout.',
-    `exec ${shellQuote(providerLauncherFile)} "$@"`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    executable,
+    [
+      '#!/bin/sh',
+      '# Installed by `npm run provider:install`; runs the provider built in this checkout.',
+      `exec ${shellQuote(providerLauncherFile)} "$@"`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(executable, 0o755);
   const cliConfigFile = join(mirrorRoot, 'terraform.rc');
-  writeFileSync(cliConfigFile, [
-    'provider_installation {',
-    '  filesystem_mirror {',
-    `    path    = ${JSON.stringify(mirrorRoot)}`,
-    `    include = [${JSON.stringify(providerSourceAddress)}]`,
-    '  }',
-    '  direct {',
-    `    exclude = [${JSON.stringify(providerSourceAddress)}]`,
-    '  }',
-    '}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    cliConfigFile,
+    [
+      'provider_installation {',
+      '  filesystem_mirror {',
+      `    path    = ${JSON.stringify(mirrorRoot)}`,
+      `    include = [${JSON.stringify(providerSourceAddress)}]`,
+      '  }',
+      '  direct {',
+      `    exclude = [${JSON.stringify(providerSourceAddress)}]`,
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
   return { mirrorRoot, executable, cliConfigFile };
 }
 
@@ -55,16 +61,19 @@ function shellQuote(s: string): string {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const dirFlag = process.argv.indexOf('--dir');
-  const root = resolve(dirFlag > 0 && process.argv[dirFlag + 1] ? process.argv[dirFlag + 1] as string : join(repoRoot, 'dist', 'terraform-mirror'));
-  installFilesystemMirror(root).then((installed) => {
-    process.stdout.write(
-      `Installed ${providerSourceAddress} ${providerVersion} into the filesystem mirror ${installed.mirrorRoot}\n` +
-      `  executable: ${installed.executable}\n` +
-      `  CLI config: ${installed.cliConfigFile}\n\n` +
-      `Use it with:\n  export TF_CLI_CONFIG_FILE=${installed.cliConfigFile}\n  terraform init\n`,
-    );
-  }, (err: unknown) => {
-    process.stderr.write(`provider:install failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  const root = resolve(dirFlag > 0 && process.argv[dirFlag + 1] ? (process.argv[dirFlag + 1] as string) : join(repoRoot, 'dist', 'terraform-mirror'));
+  installFilesystemMirror(root).then(
+    (installed) => {
+      process.stdout.write(
+        `Installed ${providerSourceAddress} ${providerVersion} into the filesystem mirror ${installed.mirrorRoot}\n` +
+          `  executable: ${installed.executable}\n` +
+          `  CLI config: ${installed.cliConfigFile}\n\n` +
+          `Use it with:\n  export TF_CLI_CONFIG_FILE=${installed.cliConfigFile}\n  terraform init\n`,
+      );
+    },
+    (err: unknown) => {
+      process.stderr.write(`provider:install failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     if (!env.offeredProtocolVersions.has(appProtocolVersion)) {
       process.stderr.write(
         `terraform-provider-ferry speaks plugin protocol ${appProtocolVersion}; Terraform offered ` +
-        `${[...env.offeredProtocolVersions].join(',') || 'none'} (Terraform 1.0 or newer is required)\n`,
+          `${[...env.offeredProtocolVersions].join(',') || 'none'} (Terraform 1.0 or newer is required)\n`,
       );
       process.exit(1);
     }
@@ -31,10 +31,13 @@ async function main(argv: string[]): Promise<void> {
     debug,
     traceStartup: process.env['FERRY_PROVIDER_TRACE_STARTUP'] === '1',
     logLevel: providerLogLevel(process.env),
-    loadEngine: async () => (await import('./ferry-provider.js')).createFerryEngine({
-      FERRY_ADDR: process.env['FERRY_ADDR'], VAULT_ADDR: process.env['VAULT_ADDR'],
-      FERRY_TOKEN: process.env['FERRY_TOKEN'], VAULT_TOKEN: process.env['VAULT_TOKEN'],
-    }),
+    loadEngine: async () =>
+      (await import('./ferry-provider.js')).createFerryEngine({
+        FERRY_ADDR: process.env['FERRY_ADDR'],
+        VAULT_ADDR: process.env['VAULT_ADDR'],
+        FERRY_TOKEN: process.env['FERRY_TOKEN'],
+        VAULT_TOKEN: process.env['VAULT_TOKEN'],
+      }),
   });
 }
 

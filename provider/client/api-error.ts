@@ -28,7 +28,10 @@ export class ApiError extends Error {
 
 /** The server could not be reached at all (refused, unresolvable, TLS failure, timeout). */
 export class TransportError extends Error {
-  constructor(readonly address: string, readonly reason: string) {
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+  ) {
     super(`cannot reach Ferry at ${address}: ${reason}`);
     this.name = 'TransportError';
   }

@@ -10,11 +10,18 @@ export class ClientCache {
   private readonly clients = new Map<string, FerryClient>();
 
   clientFor(settings: ClientSettings): FerryClient {
-    const key = createHash('sha256').update(JSON.stringify([
-      settings.address.replace(/\/+$/, ''), settings.token ?? null, settings.caCertPem ?? null, settings.skipTlsVerify,
-      settings.userpass === undefined ? null : [settings.userpass.mount, settings.userpass.username, settings.userpass.password],
-      settings.requestTimeoutMs,
-    ])).digest('hex');
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify([
+          settings.address.replace(/\/+$/, ''),
+          settings.token ?? null,
+          settings.caCertPem ?? null,
+          settings.skipTlsVerify,
+          settings.userpass === undefined ? null : [settings.userpass.mount, settings.userpass.username, settings.userpass.password],
+          settings.requestTimeoutMs,
+        ]),
+      )
+      .digest('hex');
     let client = this.clients.get(key);
     if (client === undefined) {
       client = new FerryClient(settings);

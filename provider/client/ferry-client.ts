@@ -80,9 +80,7 @@ export class FerryClient {
   }
 
   async replicationStatus(): Promise<ReplicationStatus> {
-    const res = await this.request<{ data?: Record<string, unknown> } & Record<string, unknown>>(
-      'GET', 'sys/replication/status', { authenticated: false },
-    );
+    const res = await this.request<{ data?: Record<string, unknown> } & Record<string, unknown>>('GET', 'sys/replication/status', { authenticated: false });
     const data = (res?.data ?? res ?? {}) as Record<string, unknown>;
     // Vault ≥ 0.8 nests per replication type; Ferry answers the 0.7 shape. Accept both.
     const performance = data['performance'];
@@ -111,8 +109,10 @@ export class FerryClient {
     if (this.login === undefined || force) {
       const attempt = (async () => {
         const res = await this.send<{ auth?: { client_token?: string } }>(
-          'POST', `auth/${trimSlashes(userpass.mount)}/login/${encodeURIComponent(userpass.username)}`,
-          { password: userpass.password }, undefined,
+          'POST',
+          `auth/${trimSlashes(userpass.mount)}/login/${encodeURIComponent(userpass.username)}`,
+          { password: userpass.password },
+          undefined,
         );
         const token = res?.auth?.client_token;
         if (typeof token !== 'string' || token === '') {
@@ -149,35 +149,39 @@ export class FerryClient {
       return Promise.reject(new TransportError(this.address, `unsupported scheme ${url.protocol}`));
     }
     return new Promise<T | null>((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(url, {
-        method,
-        headers,
-        timeout: this.settings.requestTimeoutMs,
-        ...(isHttps ? { ca: this.settings.caCertPem, rejectUnauthorized: !this.settings.skipTlsVerify } : {}),
-      }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new TransportError(this.address, err.message)));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = null;
-          if (text.trim() !== '') {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = null;
+      const req = (isHttps ? httpsRequest : httpRequest)(
+        url,
+        {
+          method,
+          headers,
+          timeout: this.settings.requestTimeoutMs,
+          ...(isHttps ? { ca: this.settings.caCertPem, rejectUnauthorized: !this.settings.skipTlsVerify } : {}),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(new TransportError(this.address, err.message)));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = null;
+            if (text.trim() !== '') {
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                parsed = null;
+              }
             }
-          }
-          if (status >= 200 && status < 300) {
-            resolve(parsed as T | null);
-            return;
-          }
-          const errors = (parsed as { errors?: unknown } | null)?.errors;
-          const messages = Array.isArray(errors) ? errors.map(String) : text.trim() !== '' && parsed === null ? [text.trim().slice(0, 200)] : [];
-          reject(new ApiError(status, messages, method, path, this.address));
-        });
-      });
+            if (status >= 200 && status < 300) {
+              resolve(parsed as T | null);
+              return;
+            }
+            const errors = (parsed as { errors?: unknown } | null)?.errors;
+            const messages = Array.isArray(errors) ? errors.map(String) : text.trim() !== '' && parsed === null ? [text.trim().slice(0, 200)] : [];
+            reject(new ApiError(status, messages, method, path, this.address));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.settings.requestTimeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => reject(new TransportError(this.address, err.code ? `${err.code} (${err.message})` : err.message)));
       req.end(payload);

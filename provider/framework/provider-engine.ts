@@ -76,9 +76,7 @@ export class ProviderEngine<P> {
     dataSource.validateConfig?.(config, diagnostics);
   }
 
-  planResourceChange(
-    typeName: string, prior: Value, proposed: Value, config: Value, diagnostics: Diagnostics,
-  ): PlanResult {
+  planResourceChange(typeName: string, prior: Value, proposed: Value, config: Value, diagnostics: Diagnostics): PlanResult {
     const resource = this.resource(typeName);
     const priorState = isObjectValue(prior) ? prior : null;
     if (!isObjectValue(proposed) || !isObjectValue(config)) {
@@ -104,7 +102,7 @@ export class ProviderEngine<P> {
         const result = modifier.modify({
           attribute: name,
           configValue: config[name] ?? null,
-          priorValue: priorState === null ? undefined : priorState[name] ?? null,
+          priorValue: priorState === null ? undefined : (priorState[name] ?? null),
           plannedValue: planned[name] ?? null,
           priorState,
           config,
@@ -123,9 +121,7 @@ export class ProviderEngine<P> {
     return { planned, requiresReplace };
   }
 
-  async applyResourceChange(
-    typeName: string, prior: Value, planned: Value, config: Value, diagnostics: Diagnostics,
-  ): Promise<Value> {
+  async applyResourceChange(typeName: string, prior: Value, planned: Value, config: Value, diagnostics: Diagnostics): Promise<Value> {
     const resource = this.resource(typeName);
     const provider = this.requireConfigured(diagnostics);
     if (provider === undefined) return prior;
@@ -202,7 +198,10 @@ export class ProviderEngine<P> {
 
 /** Terraform asked about a type this provider does not serve. */
 export class UnknownTypeError extends Error {
-  constructor(readonly kind: string, readonly typeName: string) {
+  constructor(
+    readonly kind: string,
+    readonly typeName: string,
+  ) {
     super(`unknown ${kind} type ${typeName}`);
     this.name = 'UnknownTypeError';
   }

@@ -16,9 +16,7 @@ export interface Resource<P> {
   modifyPlan?(request: ModifyPlanRequest<P>, diagnostics: Diagnostics): void;
   create(request: { plan: ObjectValue; config: ObjectValue }, provider: P, diagnostics: Diagnostics): Promise<ObjectValue | null>;
   read(request: { state: ObjectValue }, provider: P, diagnostics: Diagnostics): Promise<ObjectValue | null>;
-  update(
-    request: { plan: ObjectValue; prior: ObjectValue; config: ObjectValue }, provider: P, diagnostics: Diagnostics,
-  ): Promise<ObjectValue | null>;
+  update(request: { plan: ObjectValue; prior: ObjectValue; config: ObjectValue }, provider: P, diagnostics: Diagnostics): Promise<ObjectValue | null>;
   delete(request: { prior: ObjectValue }, provider: P, diagnostics: Diagnostics): Promise<void>;
   /** Turns an import ID into a state for the read that follows; attributes left out become null. */
   importState(id: string, provider: P, diagnostics: Diagnostics): Promise<ObjectValue | null>;

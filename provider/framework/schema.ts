@@ -65,8 +65,7 @@ export function impliedType(block: BlockSchema): ValueType {
   for (const [name, attribute] of Object.entries(block.attributes)) attributes[name] = attribute.type;
   for (const [name, nested] of Object.entries(block.blocks ?? {})) {
     const inner = impliedType(nested.block);
-    attributes[name] = nested.nesting === 'list' ? listOf(inner) : nested.nesting === 'set' ? setOf(inner)
-      : nested.nesting === 'map' ? mapOf(inner) : inner;
+    attributes[name] = nested.nesting === 'list' ? listOf(inner) : nested.nesting === 'set' ? setOf(inner) : nested.nesting === 'map' ? mapOf(inner) : inner;
   }
   return objectOf(attributes);
 }

@@ -41,9 +41,18 @@ export function parseTypeJson(json: unknown): ValueType {
 /** The inverse of parseTypeJson. */
 export function typeToJson(type: ValueType): unknown {
   switch (type.kind) {
-    case 'string': case 'number': case 'bool': case 'dynamic': return type.kind;
-    case 'list': case 'set': case 'map': return [type.kind, typeToJson(type.element)];
-    case 'object': return ['object', Object.fromEntries(Object.entries(type.attributes).map(([k, t]) => [k, typeToJson(t)]))];
-    case 'tuple': return ['tuple', type.elements.map(typeToJson)];
+    case 'string':
+    case 'number':
+    case 'bool':
+    case 'dynamic':
+      return type.kind;
+    case 'list':
+    case 'set':
+    case 'map':
+      return [type.kind, typeToJson(type.element)];
+    case 'object':
+      return ['object', Object.fromEntries(Object.entries(type.attributes).map(([k, t]) => [k, typeToJson(t)]))];
+    case 'tuple':
+      return ['tuple', type.elements.map(typeToJson)];
   }
 }

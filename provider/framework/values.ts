@@ -20,23 +20,17 @@ export class DecimalNumber {
 
 /** The value of a `dynamic` attribute: a value with the type it was given at runtime. */
 export class DynamicTypedValue {
-  constructor(readonly type: ValueType, readonly value: Value) {}
+  constructor(
+    readonly type: ValueType,
+    readonly value: Value,
+  ) {}
 }
 
 /**
  * A Terraform value in memory. Lists, sets and tuples are arrays; maps and objects are plain objects with
  * own properties only; null is Terraform's null; numbers are JS numbers unless exactness needs DecimalNumber.
  */
-export type Value =
-  | null
-  | UnknownValue
-  | string
-  | number
-  | boolean
-  | DecimalNumber
-  | DynamicTypedValue
-  | Value[]
-  | ObjectValue;
+export type Value = null | UnknownValue | string | number | boolean | DecimalNumber | DynamicTypedValue | Value[] | ObjectValue;
 export interface ObjectValue {
   [key: string]: Value;
 }
@@ -46,8 +40,14 @@ export function isUnknown(value: unknown): value is UnknownValue {
 }
 
 export function isObjectValue(value: Value | undefined): value is ObjectValue {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) &&
-    !(value instanceof UnknownValue) && !(value instanceof DecimalNumber) && !(value instanceof DynamicTypedValue);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof UnknownValue) &&
+    !(value instanceof DecimalNumber) &&
+    !(value instanceof DynamicTypedValue)
+  );
 }
 
 /** Builds an object value from entries without going through `__proto__` setters. */
@@ -79,8 +79,12 @@ export function valuesEqual(a: Value, b: Value, type?: ValueType): boolean {
   }
   if (typeof a !== 'object' || typeof b !== 'object') return false;
   if (a instanceof DynamicTypedValue || b instanceof DynamicTypedValue) {
-    return a instanceof DynamicTypedValue && b instanceof DynamicTypedValue &&
-      JSON.stringify(a.type) === JSON.stringify(b.type) && valuesEqual(a.value, b.value, a.type);
+    return (
+      a instanceof DynamicTypedValue &&
+      b instanceof DynamicTypedValue &&
+      JSON.stringify(a.type) === JSON.stringify(b.type) &&
+      valuesEqual(a.value, b.value, a.type)
+    );
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;

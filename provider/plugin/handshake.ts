@@ -15,7 +15,9 @@ export interface PluginEnv {
 
 export function readPluginEnv(env: NodeJS.ProcessEnv): PluginEnv {
   const versions = (env['PLUGIN_PROTOCOL_VERSIONS'] ?? '')
-    .split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v) && v > 0);
+    .split(',')
+    .map((v) => Number(v.trim()))
+    .filter((v) => Number.isInteger(v) && v > 0);
   const cert = env['PLUGIN_CLIENT_CERT'];
   return Object.freeze({
     hasMagicCookie: env[magicCookieKey] === magicCookieValue,

@@ -5,7 +5,12 @@ import type { Vendor } from './vendor.js';
 export type HclogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 const levelByName: Record<string, HclogLevel | 'silent'> = {
-  trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', error: 'error', off: 'silent',
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  off: 'silent',
 };
 
 /**

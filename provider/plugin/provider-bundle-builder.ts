@@ -99,10 +99,7 @@ async function warmCodeCache(loaderFile: string, timeoutMs = 30_000): Promise<vo
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
-    const handshake = await Promise.race([
-      new Promise<boolean>((resolve) => child.stdout.once('data', () => resolve(true))),
-      exited.then(() => false),
-    ]);
+    const handshake = await Promise.race([new Promise<boolean>((resolve) => child.stdout.once('data', () => resolve(true))), exited.then(() => false)]);
     if (!handshake) throw new Error(`the bundled provider exited before its handshake line: ${stderr.trim()}`);
     child.kill('SIGTERM'); // the provider saves its code cache on the way out
     const code = await exited;

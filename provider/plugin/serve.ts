@@ -54,12 +54,15 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
 
   let schemaFile: ProviderSchemaFile | undefined;
   let enginePromise: Promise<ProviderEngine<unknown>> | undefined;
-  server.addService(services.provider, createProviderService({
-    sourceAddress: providerSourceAddress,
-    loadSchemaFile: () => (schemaFile ??= JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile),
-    loadEngine: () => (enginePromise ??= options.loadEngine()),
-    log: log.child({ '@module': 'provider.terraform-provider-ferry.protocol' }),
-  }));
+  server.addService(
+    services.provider,
+    createProviderService({
+      sourceAddress: providerSourceAddress,
+      loadSchemaFile: () => (schemaFile ??= JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile),
+      loadEngine: () => (enginePromise ??= options.loadEngine()),
+      log: log.child({ '@module': 'provider.terraform-provider-ferry.protocol' }),
+    }),
+  );
   server.addService(services.health, {
     Check: (_call: unknown, callback: (err: null, res: object) => void) => callback(null, { status: 'SERVING' }),
     Watch: (call: { write: (res: object) => void }) => call.write({ status: 'SERVING' }),
@@ -117,13 +120,16 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
 function announceReattach(socketPath: string): void {
   const reattach = {
     [providerSourceAddress]: {
-      Protocol: 'grpc', ProtocolVersion: 6, Pid: process.pid, Test: true,
+      Protocol: 'grpc',
+      ProtocolVersion: 6,
+      Pid: process.pid,
+      Test: true,
       Addr: { Network: 'unix', String: socketPath },
     },
   };
   process.stdout.write(
     'Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n' +
-    `\tTF_REATTACH_PROVIDERS='${JSON.stringify(reattach)}'\n\n`,
+      `\tTF_REATTACH_PROVIDERS='${JSON.stringify(reattach)}'\n\n`,
   );
 }
 

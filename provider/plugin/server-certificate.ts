@@ -53,17 +53,28 @@ export function issueServerCertificate(vendor: Vendor, keys: ServerKeys): Server
     subjectPublicKeyInfo: asn1Schema.AsnConvert.parse(keys.publicKey.export({ type: 'spki', format: 'der' }), x.SubjectPublicKeyInfo),
     extensions: new x.Extensions([
       extension(x.id_ce_basicConstraints, true, new x.BasicConstraints({ cA: true })),
-      extension(x.id_ce_keyUsage, true, new x.KeyUsage(
-        x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment | x.KeyUsageFlags.keyAgreement | x.KeyUsageFlags.keyCertSign,
-      )),
+      extension(
+        x.id_ce_keyUsage,
+        true,
+        new x.KeyUsage(x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment | x.KeyUsageFlags.keyAgreement | x.KeyUsageFlags.keyCertSign),
+      ),
       extension(x.id_ce_extKeyUsage, false, new x.ExtendedKeyUsage([x.id_kp_clientAuth, x.id_kp_serverAuth])),
       extension(x.id_ce_subjectAltName, false, new x.SubjectAlternativeName([new x.GeneralName({ dNSName: 'localhost' })])),
     ]),
   });
   const signature = sign('sha256', Buffer.from(asn1Schema.AsnConvert.serialize(tbsCertificate)), keys.privateKey);
-  const der = Buffer.from(asn1Schema.AsnConvert.serialize(new x.Certificate({
-    tbsCertificate, signatureAlgorithm, signatureValue: new Uint8Array(signature).buffer,
-  })));
-  const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const der = Buffer.from(
+    asn1Schema.AsnConvert.serialize(
+      new x.Certificate({
+        tbsCertificate,
+        signatureAlgorithm,
+        signatureValue: new Uint8Array(signature).buffer,
+      }),
+    ),
+  );
+  const certPem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
   return { certPem, keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), der };
 }

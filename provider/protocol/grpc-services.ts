@@ -35,8 +35,7 @@ interface NamespaceJson {
  */
 export function buildServiceDefinitions(protobuf: Protobuf, descriptor: object): PluginServiceDefinitions {
   let root: ProtobufLight.Root | undefined;
-  const lookupType = (name: string): ProtobufLight.Type =>
-    (root ??= protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
+  const lookupType = (name: string): ProtobufLight.Type => (root ??= protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
   const json = descriptor as NamespaceJson;
   return {
     provider: serviceDefinition(json, 'tfplugin6.Provider', lookupType),
@@ -61,9 +60,19 @@ function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: 
       originalName: methodName,
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
-      requestSerialize: (value) => Buffer.from(request().encode(request().fromObject(value as object)).finish()),
+      requestSerialize: (value) =>
+        Buffer.from(
+          request()
+            .encode(request().fromObject(value as object))
+            .finish(),
+        ),
       requestDeserialize: (bytes) => request().toObject(request().decode(bytes), conversion),
-      responseSerialize: (value) => Buffer.from(response().encode(response().fromObject(value as object)).finish()),
+      responseSerialize: (value) =>
+        Buffer.from(
+          response()
+            .encode(response().fromObject(value as object))
+            .finish(),
+        ),
       responseDeserialize: (bytes) => response().toObject(response().decode(bytes), conversion),
     };
   }

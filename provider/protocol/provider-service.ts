@@ -17,8 +17,15 @@ export type Handler = (request: Request, diagnostics: Diagnostics) => Promise<Re
 
 /** The RPCs that carry DynamicValues; served by rpc-handlers.ts. */
 const valueMethods = [
-  'ValidateProviderConfig', 'ConfigureProvider', 'ValidateResourceConfig', 'ValidateDataResourceConfig',
-  'UpgradeResourceState', 'ReadResource', 'PlanResourceChange', 'ApplyResourceChange', 'ImportResourceState',
+  'ValidateProviderConfig',
+  'ConfigureProvider',
+  'ValidateResourceConfig',
+  'ValidateDataResourceConfig',
+  'UpgradeResourceState',
+  'ReadResource',
+  'PlanResourceChange',
+  'ApplyResourceChange',
+  'ImportResourceState',
   'ReadDataSource',
 ] as const;
 
@@ -91,7 +98,12 @@ export function diagnosticToMessage(d: Diagnostic): object {
 
 export function pathToMessage(path: AttributePath): object {
   return {
-    steps: path.map((step) => 'attribute' in step ? { attribute_name: step.attribute }
-      : 'elementKey' in step ? { element_key_string: step.elementKey } : { element_key_int: step.elementIndex }),
+    steps: path.map((step) =>
+      'attribute' in step
+        ? { attribute_name: step.attribute }
+        : 'elementKey' in step
+          ? { element_key_string: step.elementKey }
+          : { element_key_int: step.elementIndex },
+    ),
   };
 }

@@ -3,11 +3,14 @@ import type { AttributeJson, BlockJson, SchemaJson } from '../framework/schema.j
 /** The checked-in schema file: `terraform providers schema -json` output for this provider alone. */
 export interface ProviderSchemaFile {
   format_version: string;
-  provider_schemas: Record<string, {
-    provider: SchemaJson;
-    resource_schemas?: Record<string, SchemaJson>;
-    data_source_schemas?: Record<string, SchemaJson>;
-  }>;
+  provider_schemas: Record<
+    string,
+    {
+      provider: SchemaJson;
+      resource_schemas?: Record<string, SchemaJson>;
+      data_source_schemas?: Record<string, SchemaJson>;
+    }
+  >;
 }
 
 const nestingNames: Record<string, string> = { single: 'SINGLE', list: 'LIST', set: 'SET', map: 'MAP', group: 'GROUP' };
@@ -18,9 +21,11 @@ export function schemaJsonToMessage(schema: SchemaJson): object {
 }
 
 function blockToMessage(block: BlockJson): object {
-  const attributes = Object.entries(block.attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+  const attributes = Object.entries(block.attributes ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, a]) => attributeToMessage(name, a));
-  const blockTypes = Object.entries(block.block_types ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+  const blockTypes = Object.entries(block.block_types ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, nested]) => ({
       type_name: name,
       block: blockToMessage(nested.block),

@@ -1,8 +1,6 @@
 import { decode, encode, ExtData } from '@msgpack/msgpack';
 import { parseTypeJson, typeToJson, type ValueType } from '../framework/value-type.js';
-import {
-  DecimalNumber, DynamicTypedValue, isObjectValue, objectFromEntries, unknown, type Value,
-} from '../framework/values.js';
+import { DecimalNumber, DynamicTypedValue, isObjectValue, objectFromEntries, unknown, type Value } from '../framework/values.js';
 
 /** The wire form of a value: Terraform always sends msgpack; JSON appears only in stored state. */
 export interface DynamicValueMessage {
@@ -12,7 +10,10 @@ export interface DynamicValueMessage {
 
 /** A value that does not fit the type it is decoded or encoded as. */
 export class ValueCodecError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path || 'value'}: ${message}`);
     this.name = 'ValueCodecError';
   }
@@ -62,7 +63,8 @@ export function decodeJsonValue(json: unknown, type: ValueType, path = ''): Valu
     case 'bool':
       if (typeof json !== 'boolean') throw new ValueCodecError(path, `want a bool, got ${typeof json}`);
       return json;
-    case 'list': case 'set':
+    case 'list':
+    case 'set':
       if (!Array.isArray(json)) throw new ValueCodecError(path, `want a ${type.kind}`);
       return json.map((v, i) => decodeJsonValue(v, type.element, `${path}[${i}]`));
     case 'tuple':
@@ -73,9 +75,12 @@ export function decodeJsonValue(json: unknown, type: ValueType, path = ''): Valu
       return objectFromEntries(Object.entries(json).map(([k, v]) => [k, decodeJsonValue(v, type.element, `${path}["${k}"]`)]));
     case 'object':
       if (!isPlainObject(json)) throw new ValueCodecError(path, 'want an object');
-      return objectFromEntries(Object.entries(type.attributes).map(([k, t]) => [
-        k, Object.prototype.hasOwnProperty.call(json, k) ? decodeJsonValue(json[k], t, joinPath(path, k)) : null,
-      ]));
+      return objectFromEntries(
+        Object.entries(type.attributes).map(([k, t]) => [
+          k,
+          Object.prototype.hasOwnProperty.call(json, k) ? decodeJsonValue(json[k], t, joinPath(path, k)) : null,
+        ]),
+      );
     case 'dynamic': {
       if (!isPlainObject(json) || !('type' in json)) throw new ValueCodecError(path, 'want a {"value","type"} pair');
       const inner = parseTypeJson(json['type']);
@@ -92,9 +97,11 @@ export function encodeJsonValue(value: Value, type: ValueType, path = ''): unkno
     case 'number':
       if (value instanceof DecimalNumber) return Number(value.decimal);
       return value;
-    case 'list': case 'set': case 'tuple':
+    case 'list':
+    case 'set':
+    case 'tuple':
       if (!Array.isArray(value)) throw new ValueCodecError(path, `want a ${type.kind}`);
-      return value.map((v, i) => encodeJsonValue(v, type.kind === 'tuple' ? type.elements[i] as ValueType : type.element, `${path}[${i}]`));
+      return value.map((v, i) => encodeJsonValue(v, type.kind === 'tuple' ? (type.elements[i] as ValueType) : type.element, `${path}[${i}]`));
     case 'map':
       if (!isObjectValue(value)) throw new ValueCodecError(path, 'want a map');
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeJsonValue(v, type.element, path)]));
@@ -125,7 +132,8 @@ function fromMsgpack(raw: unknown, type: ValueType, path: string): Value {
     case 'bool':
       if (typeof raw !== 'boolean') throw new ValueCodecError(path, `want a bool, got ${describe(raw)}`);
       return raw;
-    case 'list': case 'set':
+    case 'list':
+    case 'set':
       if (!Array.isArray(raw)) throw new ValueCodecError(path, `want a ${type.kind}, got ${describe(raw)}`);
       return raw.map((v, i) => fromMsgpack(v, type.element, `${path}[${i}]`));
     case 'tuple':
@@ -139,9 +147,9 @@ function fromMsgpack(raw: unknown, type: ValueType, path: string): Value {
       for (const k of Object.keys(raw)) {
         if (!Object.prototype.hasOwnProperty.call(type.attributes, k)) throw new ValueCodecError(path, `unsupported attribute "${k}"`);
       }
-      return objectFromEntries(Object.entries(type.attributes).map(([k, t]) => [
-        k, Object.prototype.hasOwnProperty.call(raw, k) ? fromMsgpack(raw[k], t, joinPath(path, k)) : null,
-      ]));
+      return objectFromEntries(
+        Object.entries(type.attributes).map(([k, t]) => [k, Object.prototype.hasOwnProperty.call(raw, k) ? fromMsgpack(raw[k], t, joinPath(path, k)) : null]),
+      );
     }
     case 'dynamic': {
       if (!Array.isArray(raw) || raw.length !== 2 || !(raw[0] instanceof Uint8Array)) {
@@ -167,7 +175,8 @@ function toMsgpack(value: Value, type: ValueType, path: string): unknown {
     case 'bool':
       if (typeof value !== 'boolean') throw new ValueCodecError(path, `want a bool, got ${describe(value)}`);
       return value;
-    case 'list': case 'set':
+    case 'list':
+    case 'set':
       if (!Array.isArray(value)) throw new ValueCodecError(path, `want a ${type.kind}, got ${describe(value)}`);
       return value.map((v, i) => toMsgpack(v, type.element, `${path}[${i}]`));
     case 'tuple':
@@ -182,9 +191,12 @@ function toMsgpack(value: Value, type: ValueType, path: string): unknown {
         if (!Object.prototype.hasOwnProperty.call(type.attributes, k)) throw new ValueCodecError(path, `unsupported attribute "${k}"`);
       }
       // Every attribute must be present: Terraform rejects objects with missing keys.
-      return plainObject(Object.entries(type.attributes).map(([k, t]) => [
-        k, toMsgpack(Object.prototype.hasOwnProperty.call(value, k) ? value[k] as Value : null, t, joinPath(path, k)),
-      ]));
+      return plainObject(
+        Object.entries(type.attributes).map(([k, t]) => [
+          k,
+          toMsgpack(Object.prototype.hasOwnProperty.call(value, k) ? (value[k] as Value) : null, t, joinPath(path, k)),
+        ]),
+      );
     }
     case 'dynamic':
       if (!(value instanceof DynamicTypedValue)) throw new ValueCodecError(path, 'want a typed dynamic value');

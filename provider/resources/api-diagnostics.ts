@@ -14,7 +14,8 @@ export function reportApiError(diagnostics: Diagnostics, summary: string, err: u
     const said = err.messages.length > 0 ? err.messages.join('; ') : `status ${err.status}`;
     let detail = `Ferry at ${err.address} refused ${err.method} /v1/${err.path}: ${said}.`;
     if (err.isPermissionDenied) {
-      detail += ' The token was refused (permission denied): check the provider\'s token (or FERRY_TOKEN), or ' +
+      detail +=
+        " The token was refused (permission denied): check the provider's token (or FERRY_TOKEN), or " +
         'configure auth_login_userpass so the provider can log in again.';
     }
     diagnostics.error(summary, detail, path);
@@ -25,7 +26,9 @@ export function reportApiError(diagnostics: Diagnostics, summary: string, err: u
 
 /** Polls `probe` until it returns a value or the deadline passes; errors while polling count as "not yet". */
 export async function pollUntil<T>(
-  probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 250,
 ): Promise<{ value: T } | { timedOut: true; lastError: unknown }> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -17,24 +17,54 @@ const schema: Schema = {
   block: {
     description: 'An audit device. Audit devices cannot be tuned: every change replaces the device.',
     attributes: {
-      path: { type: stringType, required: true, planModifiers: [requiresReplace()], validators: [mountPathValidator], description: 'Where the audit device is enabled.' },
+      path: {
+        type: stringType,
+        required: true,
+        planModifiers: [requiresReplace()],
+        validators: [mountPathValidator],
+        description: 'Where the audit device is enabled.',
+      },
       type: { type: stringType, required: true, planModifiers: [requiresReplace()], description: 'The audit device type, for example `file`.' },
-      description: { type: stringType, optional: true, computed: true, default: '', planModifiers: [requiresReplace()], description: 'Human-readable description.' },
-      local: { type: boolType, optional: true, computed: true, default: false, planModifiers: [requiresReplace()], description: 'Keep the device on this cluster only (not replicated).' },
-      options: { type: mapOf(stringType), optional: true, computed: true, default: objectFromEntries([]), planModifiers: [requiresReplace()], description: 'Options for the audit device, for example `file_path`.' },
+      description: {
+        type: stringType,
+        optional: true,
+        computed: true,
+        default: '',
+        planModifiers: [requiresReplace()],
+        description: 'Human-readable description.',
+      },
+      local: {
+        type: boolType,
+        optional: true,
+        computed: true,
+        default: false,
+        planModifiers: [requiresReplace()],
+        description: 'Keep the device on this cluster only (not replicated).',
+      },
+      options: {
+        type: mapOf(stringType),
+        optional: true,
+        computed: true,
+        default: objectFromEntries([]),
+        planModifiers: [requiresReplace()],
+        description: 'Options for the audit device, for example `file_path`.',
+      },
     },
   },
 };
 
 /** Options the server fills in with these values when they are not given; not user configuration. */
 const serverDefaultOptions: Readonly<Record<string, string>> = {
-  format: 'json', prefix: '', hmac_accessor: 'true', log_raw: 'false', elide_list_responses: 'false',
+  format: 'json',
+  prefix: '',
+  hmac_accessor: 'true',
+  log_raw: 'false',
+  elide_list_responses: 'false',
 };
 
 /** The server's options minus defaults it added itself, so they neither drift nor force replacement. */
 function configuredOptions(server: ObjectValue, prior: Record<string, string> | null): ObjectValue {
-  return objectFromEntries(Object.entries(server).filter(([k, v]) =>
-    (prior !== null && k in prior) || serverDefaultOptions[k] !== v));
+  return objectFromEntries(Object.entries(server).filter(([k, v]) => (prior !== null && k in prior) || serverDefaultOptions[k] !== v));
 }
 
 interface AuditEntry {

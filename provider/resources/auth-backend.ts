@@ -17,10 +17,23 @@ const schema: Schema = {
   block: {
     description: 'An auth method mount, for example userpass.',
     attributes: {
-      path: { type: stringType, required: true, planModifiers: [requiresReplace()], validators: [mountPathValidator], description: 'Where the auth method is mounted (under auth/).' },
+      path: {
+        type: stringType,
+        required: true,
+        planModifiers: [requiresReplace()],
+        validators: [mountPathValidator],
+        description: 'Where the auth method is mounted (under auth/).',
+      },
       type: { type: stringType, required: true, planModifiers: [requiresReplace()], description: 'The auth method type, for example `userpass`.' },
       description: { type: stringType, optional: true, computed: true, default: '', description: 'Human-readable description. Tuned in place.' },
-      local: { type: boolType, optional: true, computed: true, default: false, planModifiers: [requiresReplace()], description: 'Keep the auth method on this cluster only (not replicated).' },
+      local: {
+        type: boolType,
+        optional: true,
+        computed: true,
+        default: false,
+        planModifiers: [requiresReplace()],
+        description: 'Keep the auth method on this cluster only (not replicated).',
+      },
       accessor: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The mount accessor.' },
     },
   },
@@ -55,9 +68,11 @@ export class AuthBackendResource implements Resource<FerryProviderData> {
       });
     } catch (err) {
       if (err instanceof ApiError && err.mentions('non-local') && err.mentions('secondary')) {
-        diagnostics.error('Replicated auth method on a replication secondary',
+        diagnostics.error(
+          'Replicated auth method on a replication secondary',
           `Ferry at ${client.address} is a replication secondary: ${err.messages.join('; ')}. Set local = true or create it on the primary.`,
-          attributePath('local'));
+          attributePath('local'),
+        );
         return null;
       }
       reportApiError(diagnostics, 'Cannot enable auth method', err, attributePath('path'));

@@ -25,12 +25,28 @@ export function addressValidator(value: Value, path: AttributePath, diagnostics:
 export const clusterBlock: NestedBlockSchema = {
   nesting: 'single', // resource schemas: Terraform requires MinItems = MaxItems (0) for single nesting
   block: {
-    description: 'Act on this cluster instead of the provider\'s (for example from a module instantiated with for_each). Changing address replaces the resource; changing credentials does not. The credentials are kept in state: refresh and destroy need them without the configuration.',
+    description:
+      "Act on this cluster instead of the provider's (for example from a module instantiated with for_each). Changing address replaces the resource; changing credentials does not. The credentials are kept in state: refresh and destroy need them without the configuration.",
     attributes: {
-      address: { type: stringType, required: true, validators: [addressValidator], description: 'URL of the Ferry server, for example http://127.0.0.1:8300. Changing it replaces the resource (the object lives on the other cluster).' },
-      token: { type: stringType, optional: true, sensitive: true, description: 'Token for API calls on this cluster; may be unknown during plan. Without token and auth_login_userpass, the provider\'s credentials are used.' },
-      ca_cert_file: { type: stringType, optional: true, description: 'PEM file with the CA that signed this cluster\'s TLS certificate (not inherited from the provider).' },
-      skip_tls_verify: { type: boolType, optional: true, description: 'Do not verify this cluster\'s TLS certificate (testing only).' },
+      address: {
+        type: stringType,
+        required: true,
+        validators: [addressValidator],
+        description: 'URL of the Ferry server, for example http://127.0.0.1:8300. Changing it replaces the resource (the object lives on the other cluster).',
+      },
+      token: {
+        type: stringType,
+        optional: true,
+        sensitive: true,
+        description:
+          "Token for API calls on this cluster; may be unknown during plan. Without token and auth_login_userpass, the provider's credentials are used.",
+      },
+      ca_cert_file: {
+        type: stringType,
+        optional: true,
+        description: "PEM file with the CA that signed this cluster's TLS certificate (not inherited from the provider).",
+      },
+      skip_tls_verify: { type: boolType, optional: true, description: "Do not verify this cluster's TLS certificate (testing only)." },
     },
     blocks: {
       auth_login_userpass: {
@@ -68,7 +84,7 @@ export function resolveClusterTarget(object: ObjectValue | null, provider: Ferry
   if (!isObjectValue(cluster)) return provider;
   const address = stringValue(cluster, 'address') ?? undefined;
   const target = (reason: string): FerryProviderData => ({ ...provider, client: undefined, address, unavailableReason: reason });
-  if (address === undefined) return target('The cluster block\'s address is only known after apply.');
+  if (address === undefined) return target("The cluster block's address is only known after apply.");
   if (!isWhollyKnown(cluster)) return target(`The cluster block for ${address} depends on values that are only known after apply.`);
   let token = stringValue(cluster, 'token') ?? undefined;
   let userpass = userpassLogin(cluster['auth_login_userpass']);
@@ -88,7 +104,11 @@ export function resolveClusterTarget(object: ObjectValue | null, provider: Ferry
     }
   }
   const client = provider.clients.clientFor({
-    address, token, caCertPem, skipTlsVerify: boolValue(cluster, 'skip_tls_verify') === true, userpass,
+    address,
+    token,
+    caCertPem,
+    skipTlsVerify: boolValue(cluster, 'skip_tls_verify') === true,
+    userpass,
     requestTimeoutMs: provider.requestTimeoutMs,
   });
   return { ...provider, client, address, unavailableReason: '' };
@@ -104,7 +124,7 @@ const normalize = (address: string): string => address.replace(/\/+$/, '');
 export function clusterReplacementPath(prior: ObjectValue, planned: ObjectValue, providerAddress: string | undefined): AttributePath | undefined {
   const before = prior[clusterBlockName];
   const after = planned[clusterBlockName];
-  const addressOf = (block: Value | undefined): Value => (isObjectValue(block) ? block['address'] ?? null : block === unknown ? unknown : null);
+  const addressOf = (block: Value | undefined): Value => (isObjectValue(block) ? (block['address'] ?? null) : block === unknown ? unknown : null);
   const a = addressOf(before);
   const b = addressOf(after);
   if (isObjectValue(before) && isObjectValue(after)) {

@@ -68,7 +68,9 @@ export class ClusterTargetedResource implements Resource<FerryProviderData> {
   }
 
   async update(
-    request: { plan: ObjectValue; prior: ObjectValue; config: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics,
+    request: { plan: ObjectValue; prior: ObjectValue; config: ObjectValue },
+    provider: FerryProviderData,
+    diagnostics: Diagnostics,
   ): Promise<ObjectValue | null> {
     const cluster = request.plan[clusterBlockName];
     // Only the credentials changed (a new token, a login): record them, the object itself is untouched.
@@ -92,9 +94,17 @@ export class ClusterTargetedResource implements Resource<FerryProviderData> {
     const match = importIdPattern.exec(id);
     if (match === null) return await this.inner.importState(id, provider, diagnostics);
     const cluster = objectFromEntries([
-      ['address', match[2] as string], ['token', null], ['ca_cert_file', null], ['skip_tls_verify', null], ['auth_login_userpass', null],
+      ['address', match[2] as string],
+      ['token', null],
+      ['ca_cert_file', null],
+      ['skip_tls_verify', null],
+      ['auth_login_userpass', null],
     ]);
-    const result = await this.inner.importState(match[1] as string, resolveClusterTarget(objectFromEntries([[clusterBlockName, cluster]]), provider), diagnostics);
+    const result = await this.inner.importState(
+      match[1] as string,
+      resolveClusterTarget(objectFromEntries([[clusterBlockName, cluster]]), provider),
+      diagnostics,
+    );
     return result === null ? null : withCluster(result, cluster);
   }
 }

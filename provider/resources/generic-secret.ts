@@ -23,11 +23,23 @@ function dataJsonValidator(value: Value, path: AttributePath, diagnostics: Diagn
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'Any secret written to a path as a JSON object. For KV version 2 give the `data/` path (`secret/data/app`): the object is sent as `{"data": ...}` and read back from `data.data`.',
+    description:
+      'Any secret written to a path as a JSON object. For KV version 2 give the `data/` path (`secret/data/app`): the object is sent as `{"data": ...}` and read back from `data.data`.',
     attributes: {
-      path: { type: stringType, required: true, planModifiers: [requiresReplace()], description: 'The full path of the secret, for example `secret/data/app` or `kv/app`.' },
+      path: {
+        type: stringType,
+        required: true,
+        planModifiers: [requiresReplace()],
+        description: 'The full path of the secret, for example `secret/data/app` or `kv/app`.',
+      },
       data_json: { type: stringType, required: true, sensitive: true, validators: [dataJsonValidator], description: 'The secret as a JSON object.' },
-      disable_read: { type: boolType, optional: true, computed: true, default: false, description: 'Do not read the secret back (for write-only paths such as userpass users); drift is then not detected.' },
+      disable_read: {
+        type: boolType,
+        optional: true,
+        computed: true,
+        default: false,
+        description: 'Do not read the secret back (for write-only paths such as userpass users); drift is then not detected.',
+      },
     },
   },
 };
@@ -38,8 +50,16 @@ export function isKvV2DataPath(path: string): boolean {
 }
 
 function sortedJson(value: unknown): string {
-  const sort = (v: unknown): unknown => Array.isArray(v) ? v.map(sort)
-    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)])) : v;
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
   return JSON.stringify(sort(value));
 }
 
@@ -79,7 +99,11 @@ export class GenericSecretResource implements Resource<FerryProviderData> {
       }
       // Keep the configured spelling (key order, spacing) when the content is the same.
       const dataJson = prior !== null && priorParsed !== undefined && sortedJson(priorParsed) === sortedJson(data) ? prior : sortedJson(data);
-      return objectFromEntries([['path', stringValue(state, 'path') ?? path], ['data_json', dataJson], ['disable_read', boolValue(state, 'disable_read') ?? false]]);
+      return objectFromEntries([
+        ['path', stringValue(state, 'path') ?? path],
+        ['data_json', dataJson],
+        ['disable_read', boolValue(state, 'disable_read') ?? false],
+      ]);
     } catch (err) {
       reportApiError(diagnostics, 'Cannot read secret', err);
       return null;
@@ -101,7 +125,10 @@ export class GenericSecretResource implements Resource<FerryProviderData> {
   }
 
   async importState(id: string): Promise<ObjectValue | null> {
-    return objectFromEntries([['path', trimSlashes(id)], ['disable_read', false]]);
+    return objectFromEntries([
+      ['path', trimSlashes(id)],
+      ['disable_read', false],
+    ]);
   }
 
   private async write(plan: ObjectValue, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {

@@ -16,13 +16,44 @@ const schema: Schema = {
   block: {
     description: 'A secrets engine mount. Local mounts stay on the cluster they are created on; replicated mounts are created on the primary.',
     attributes: {
-      path: { type: stringType, required: true, description: 'Where the secrets engine is mounted, without slashes at either end.', planModifiers: [requiresReplace()], validators: [mountPathValidator] },
+      path: {
+        type: stringType,
+        required: true,
+        description: 'Where the secrets engine is mounted, without slashes at either end.',
+        planModifiers: [requiresReplace()],
+        validators: [mountPathValidator],
+      },
       type: { type: stringType, required: true, description: 'The secrets engine type, for example `kv` or `kv-v2`.', planModifiers: [requiresReplace()] },
       description: { type: stringType, optional: true, computed: true, default: '', description: 'Human-readable description of the mount.' },
-      local: { type: boolType, optional: true, computed: true, default: false, planModifiers: [requiresReplace()], description: 'Keep the mount on this cluster only (not replicated). Can only be chosen when mounting; required for mounts on a replication secondary.' },
-      options: { type: mapOf(stringType), optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Options passed to the secrets engine, for example `version`.' },
-      default_lease_ttl_seconds: { type: numberType, optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Default lease duration in seconds (0 = system default). Tuned in place.' },
-      max_lease_ttl_seconds: { type: numberType, optional: true, computed: true, planModifiers: [useStateForUnknown()], description: 'Maximum lease duration in seconds (0 = system default). Tuned in place.' },
+      local: {
+        type: boolType,
+        optional: true,
+        computed: true,
+        default: false,
+        planModifiers: [requiresReplace()],
+        description: 'Keep the mount on this cluster only (not replicated). Can only be chosen when mounting; required for mounts on a replication secondary.',
+      },
+      options: {
+        type: mapOf(stringType),
+        optional: true,
+        computed: true,
+        planModifiers: [useStateForUnknown()],
+        description: 'Options passed to the secrets engine, for example `version`.',
+      },
+      default_lease_ttl_seconds: {
+        type: numberType,
+        optional: true,
+        computed: true,
+        planModifiers: [useStateForUnknown()],
+        description: 'Default lease duration in seconds (0 = system default). Tuned in place.',
+      },
+      max_lease_ttl_seconds: {
+        type: numberType,
+        optional: true,
+        computed: true,
+        planModifiers: [useStateForUnknown()],
+        description: 'Maximum lease duration in seconds (0 = system default). Tuned in place.',
+      },
       accessor: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The mount accessor.' },
     },
   },
@@ -43,9 +74,9 @@ export async function findMountEntry<T>(client: FerryClient, listPath: string, p
   if (res === null) return null;
   const key = `${trimSlashes(path)}/`;
   const data = res['data'];
-  const table = data !== null && typeof data === 'object' && key in data ? data as Record<string, unknown> : res;
+  const table = data !== null && typeof data === 'object' && key in data ? (data as Record<string, unknown>) : res;
   const entry = table[key];
-  return entry !== null && typeof entry === 'object' ? entry as T : null;
+  return entry !== null && typeof entry === 'object' ? (entry as T) : null;
 }
 
 function toState(path: string, entry: MountEntry): ObjectValue {
@@ -93,8 +124,8 @@ export class MountResource implements Resource<FerryProviderData> {
         diagnostics.error(
           'Replicated mount on a replication secondary',
           `Ferry at ${client.address} is a replication secondary, and it refused to create the replicated mount "${path}/": ` +
-          `${err.messages.join('; ')}. A secondary receives its replicated mounts from the primary, so a mount created ` +
-          'on a secondary must be local: set local = true, or create this mount with the primary\'s provider.',
+            `${err.messages.join('; ')}. A secondary receives its replicated mounts from the primary, so a mount created ` +
+            "on a secondary must be local: set local = true, or create this mount with the primary's provider.",
           attributePath('local'),
         );
         return null;
@@ -111,9 +142,7 @@ export class MountResource implements Resource<FerryProviderData> {
     return await this.readBack(client, stringValue(state, 'path') ?? '', null, diagnostics);
   }
 
-  async update(
-    { plan, prior }: { plan: ObjectValue; prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics,
-  ): Promise<ObjectValue | null> {
+  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const client = requireClient(provider, diagnostics, 'Cannot tune mount');
     if (client === undefined) return null;
     const path = trimSlashes(stringValue(prior, 'path') ?? '');

@@ -5,7 +5,11 @@ import type { Value } from '../framework/values.js';
 export function mountPathValidator(value: Value, path: AttributePath, diagnostics: Diagnostics): void {
   if (typeof value !== 'string') return;
   if (value === '' || value.startsWith('/') || value.endsWith('/') || /\s/.test(value)) {
-    diagnostics.error('Invalid path', `"${value}" is not a valid path: give it without leading or trailing slashes and without spaces, for example "kv-local".`, path);
+    diagnostics.error(
+      'Invalid path',
+      `"${value}" is not a valid path: give it without leading or trailing slashes and without spaces, for example "kv-local".`,
+      path,
+    );
   }
 }
 

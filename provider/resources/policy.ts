@@ -48,7 +48,10 @@ export class PolicyResource implements Resource<FerryProviderData> {
       if (res === null) return null;
       const text = res.data?.policy ?? res.data?.rules ?? res.policy;
       if (typeof text !== 'string') return null;
-      return objectFromEntries([['name', name], ['policy', text]]);
+      return objectFromEntries([
+        ['name', name],
+        ['policy', text],
+      ]);
     } catch (err) {
       reportApiError(diagnostics, 'Cannot read policy', err);
       return null;

@@ -15,9 +15,15 @@ const enableTimeoutMs = 60_000;
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'Makes the target cluster (the provider\'s, or the one in the cluster block) a replication primary. Import with any ID, for example `primary`.',
+    description: "Makes the target cluster (the provider's, or the one in the cluster block) a replication primary. Import with any ID, for example `primary`.",
     attributes: {
-      primary_cluster_addr: { type: stringType, optional: true, computed: true, planModifiers: [useStateForUnknown(), requiresReplace()], description: 'Cluster address given to secondaries (default: the server\'s own cluster address).' },
+      primary_cluster_addr: {
+        type: stringType,
+        optional: true,
+        computed: true,
+        planModifiers: [useStateForUnknown(), requiresReplace()],
+        description: "Cluster address given to secondaries (default: the server's own cluster address).",
+      },
       cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
       mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `primary`.' },
     },
@@ -47,8 +53,8 @@ export class ReplicationPrimaryResource implements Resource<FerryProviderData> {
       diagnostics.warning(
         'Disabling the replication primary',
         'Destroying ferry_replication_primary disables replication on this cluster. Existing secondaries can no ' +
-        'longer connect and must be re-activated with new secondary tokens after a primary is enabled again ' +
-        '(enabling again creates a new cluster ID).',
+          'longer connect and must be re-activated with new secondary tokens after a primary is enabled again ' +
+          '(enabling again creates a new cluster ID).',
       );
     }
   }
@@ -69,8 +75,11 @@ export class ReplicationPrimaryResource implements Resource<FerryProviderData> {
       return status.mode === 'primary' ? status : undefined;
     }, enableTimeoutMs);
     if ('timedOut' in result) {
-      reportApiError(diagnostics, 'Replication primary did not come up',
-        result.lastError ?? new Error(`Ferry at ${client.address} did not report mode "primary" within ${enableTimeoutMs / 1000} s`));
+      reportApiError(
+        diagnostics,
+        'Replication primary did not come up',
+        result.lastError ?? new Error(`Ferry at ${client.address} did not report mode "primary" within ${enableTimeoutMs / 1000} s`),
+      );
       return null;
     }
     return toState(result.value);

@@ -16,11 +16,31 @@ const unlessImported = (request: PlanModifierRequest): boolean => stringValue(re
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'A secondary activation token minted on the primary for one secondary ID. Destroying it revokes the secondary. Import with the secondary ID (the token itself cannot be recovered and reads as "").',
+    description:
+      'A secondary activation token minted on the primary for one secondary ID. Destroying it revokes the secondary. Import with the secondary ID (the token itself cannot be recovered and reads as "").',
     attributes: {
-      secondary_id: { type: stringType, required: true, validators: [nameValidator], planModifiers: [requiresReplaceIf(() => true, 'a new secondary ID needs a new token')], description: 'Opaque, unique ID of the secondary this token is for.' },
-      ttl: { type: stringType, optional: true, computed: true, default: '30m', planModifiers: [requiresReplaceIf(unlessImported, 'a new TTL needs a new token')], description: 'How long the unused token stays valid (default `30m`).' },
-      token: { type: stringType, computed: true, sensitive: true, planModifiers: [useStateForUnknown()], description: 'The activation token (a wrapping token) to pass to ferry_replication_secondary.' },
+      secondary_id: {
+        type: stringType,
+        required: true,
+        validators: [nameValidator],
+        planModifiers: [requiresReplaceIf(() => true, 'a new secondary ID needs a new token')],
+        description: 'Opaque, unique ID of the secondary this token is for.',
+      },
+      ttl: {
+        type: stringType,
+        optional: true,
+        computed: true,
+        default: '30m',
+        planModifiers: [requiresReplaceIf(unlessImported, 'a new TTL needs a new token')],
+        description: 'How long the unused token stays valid (default `30m`).',
+      },
+      token: {
+        type: stringType,
+        computed: true,
+        sensitive: true,
+        planModifiers: [useStateForUnknown()],
+        description: 'The activation token (a wrapping token) to pass to ferry_replication_secondary.',
+      },
     },
   },
 };
@@ -45,14 +65,19 @@ export class ReplicationSecondaryTokenResource implements Resource<FerryProvider
     const id = stringValue(plan, 'secondary_id') ?? '';
     try {
       const res = await client.write<{ wrap_info?: { token?: string } }>('sys/replication/primary/secondary-token', {
-        id, ttl: stringValue(plan, 'ttl') ?? '30m',
+        id,
+        ttl: stringValue(plan, 'ttl') ?? '30m',
       });
       const token = res?.wrap_info?.token;
       if (typeof token !== 'string' || token === '') {
         diagnostics.error('Cannot create secondary token', `Ferry at ${client.address} answered without wrap_info.token.`);
         return null;
       }
-      return objectFromEntries([['secondary_id', id], ['ttl', stringValue(plan, 'ttl') ?? '30m'], ['token', token]]);
+      return objectFromEntries([
+        ['secondary_id', id],
+        ['ttl', stringValue(plan, 'ttl') ?? '30m'],
+        ['token', token],
+      ]);
     } catch (err) {
       reportApiError(diagnostics, 'Cannot create secondary token', err);
       return null;
@@ -101,6 +126,10 @@ export class ReplicationSecondaryTokenResource implements Resource<FerryProvider
   }
 
   async importState(id: string): Promise<ObjectValue | null> {
-    return objectFromEntries([['secondary_id', id], ['ttl', '30m'], ['token', '']]);
+    return objectFromEntries([
+      ['secondary_id', id],
+      ['ttl', '30m'],
+      ['token', ''],
+    ]);
   }
 }

@@ -19,18 +19,42 @@ const activationTimeoutMs = 120_000;
  */
 const activationInputs = ['token', 'primary_api_addr', 'ca_file', 'allow_wipe'] as const;
 const isImported = (state: ObjectValue | null): boolean => state !== null && stringValue(state, 'token') === '';
-const tokenChangeReplaces = (request: PlanModifierRequest): boolean =>
-  !isImported(request.priorState) && request.configValue !== '';
+const tokenChangeReplaces = (request: PlanModifierRequest): boolean => !isImported(request.priorState) && request.configValue !== '';
 
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'Activates the target cluster (the provider\'s, or the one in the cluster block) as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.',
+    description:
+      "Activates the target cluster (the provider's, or the one in the cluster block) as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.",
     attributes: {
-      token: { type: stringType, required: true, sensitive: true, planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')], description: 'Activation token from ferry_replication_secondary_token.' },
-      primary_api_addr: { type: stringType, optional: true, computed: true, default: '', description: 'The primary\'s API address, when the token does not carry a usable one.' },
-      ca_file: { type: stringType, optional: true, computed: true, default: '', description: 'CA file the secondary uses to verify the primary\'s API during activation.' },
-      allow_wipe: { type: boolType, optional: true, computed: true, default: false, description: 'Allow activating a cluster that holds secrets, mounts, auth methods or policies of its own (they are wiped).' },
+      token: {
+        type: stringType,
+        required: true,
+        sensitive: true,
+        planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')],
+        description: 'Activation token from ferry_replication_secondary_token.',
+      },
+      primary_api_addr: {
+        type: stringType,
+        optional: true,
+        computed: true,
+        default: '',
+        description: "The primary's API address, when the token does not carry a usable one.",
+      },
+      ca_file: {
+        type: stringType,
+        optional: true,
+        computed: true,
+        default: '',
+        description: "CA file the secondary uses to verify the primary's API during activation.",
+      },
+      allow_wipe: {
+        type: boolType,
+        optional: true,
+        computed: true,
+        default: false,
+        description: 'Allow activating a cluster that holds secrets, mounts, auth methods or policies of its own (they are wiped).',
+      },
       cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
       mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `secondary`.' },
       state: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'Replication state, `stream-wals` when healthy.' },
@@ -46,7 +70,7 @@ const freshPolicies = new Set(['default', 'root', 'response-wrapping']);
 function tableKeys(res: Record<string, unknown> | null): string[] {
   if (res === null) return [];
   const data = res['data'];
-  const table = data !== null && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : res;
+  const table = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : res;
   return Object.keys(table).filter((k) => k.endsWith('/') && table[k] !== null && typeof table[k] === 'object');
 }
 
@@ -69,7 +93,11 @@ export async function findDataActivationWouldWipe(client: FerryClient): Promise<
 }
 
 function statusState(status: ReplicationStatus): Array<[string, string]> {
-  return [['cluster_id', status.cluster_id ?? ''], ['mode', status.mode], ['state', status.state ?? '']];
+  return [
+    ['cluster_id', status.cluster_id ?? ''],
+    ['mode', status.mode],
+    ['state', status.state ?? ''],
+  ];
 }
 
 /** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the target cluster. */
@@ -93,7 +121,7 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
       diagnostics.warning(
         'Activating a replication secondary wipes the target cluster',
         `Applying this plan activates ${where} as a replication secondary: ALL DATA on that cluster (secrets, mounts, ` +
-        'auth methods, policies, tokens) is deleted and replaced by what the primary replicates.',
+          'auth methods, policies, tokens) is deleted and replaced by what the primary replicates.',
         attributePath('token'),
       );
     }
@@ -105,8 +133,10 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
     try {
       const status = await client.replicationStatus();
       if (status.mode === 'secondary' || status.mode === 'primary') {
-        diagnostics.error('Cluster is already in replication',
-          `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`);
+        diagnostics.error(
+          'Cluster is already in replication',
+          `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`,
+        );
         return null;
       }
       if (boolValue(plan, 'allow_wipe') !== true) {
@@ -115,8 +145,8 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
           diagnostics.error(
             'Refusing to wipe a cluster that holds data',
             `Activating Ferry at ${client.address} as a secondary would delete what it holds beyond a fresh cluster: ` +
-            `${found.slice(0, 10).join(', ')}${found.length > 10 ? `, and ${found.length - 10} more` : ''}. ` +
-            'Set allow_wipe = true to activate it anyway.',
+              `${found.slice(0, 10).join(', ')}${found.length > 10 ? `, and ${found.length - 10} more` : ''}. ` +
+              'Set allow_wipe = true to activate it anyway.',
             attributePath('allow_wipe'),
           );
           return null;
@@ -138,8 +168,11 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
       return status.mode === 'secondary' && status.state === 'stream-wals' ? status : undefined;
     }, activationTimeoutMs);
     if ('timedOut' in result) {
-      reportApiError(diagnostics, 'Replication secondary did not start streaming',
-        result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`));
+      reportApiError(
+        diagnostics,
+        'Replication secondary did not start streaming',
+        result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`),
+      );
       return null;
     }
     return objectFromEntries([...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]), ...statusState(result.value)]);
@@ -160,7 +193,7 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
 
   async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }): Promise<ObjectValue | null> {
     // Only activation inputs change in place; they are recorded, the running secondary is left alone.
-    return objectFromEntries(Object.entries(plan).map(([k, v]) => [k, v === null && prior[k] !== undefined ? prior[k] ?? null : v]));
+    return objectFromEntries(Object.entries(plan).map(([k, v]) => [k, v === null && prior[k] !== undefined ? (prior[k] ?? null) : v]));
   }
 
   async delete(_request: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
@@ -176,6 +209,11 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
   }
 
   async importState(): Promise<ObjectValue | null> {
-    return objectFromEntries([['token', ''], ['primary_api_addr', ''], ['ca_file', ''], ['allow_wipe', false]]);
+    return objectFromEntries([
+      ['token', ''],
+      ['primary_api_addr', ''],
+      ['ca_file', ''],
+      ['allow_wipe', false],
+    ]);
   }
 }

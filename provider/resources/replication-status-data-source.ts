@@ -12,7 +12,7 @@ const computedString = (description: string) => ({ type: stringType, computed: t
 const schema: Schema = {
   version: 0,
   block: {
-    description: 'The replication status (unauthenticated sys/replication/status) of the target cluster: the provider\'s, or the one in the cluster block.',
+    description: "The replication status (unauthenticated sys/replication/status) of the target cluster: the provider's, or the one in the cluster block.",
     attributes: {
       mode: computedString('`disabled`, `primary` or `secondary`.'),
       state: computedString('Replication state, for example `stream-wals` on a healthy secondary.'),
@@ -21,7 +21,7 @@ const schema: Schema = {
       last_wal: { type: numberType, computed: true, description: 'Last WAL index written (primary).' },
       last_remote_wal: { type: numberType, computed: true, description: 'Last WAL index applied from the primary (secondary).' },
       merkle_root: computedString('Merkle root of the replicated data.'),
-      primary_cluster_addr: computedString('The primary\'s cluster address.'),
+      primary_cluster_addr: computedString("The primary's cluster address."),
     },
   },
 };

@@ -109,7 +109,12 @@ export class ApiClient {
     if (!response.ok) {
       const errors = parsed?.errors;
       if (Array.isArray(errors)) {
-        throw new ApiError(response.status, errors.map((e) => String(e)), httpMethod, shownUrl);
+        throw new ApiError(
+          response.status,
+          errors.map((e) => String(e)),
+          httpMethod,
+          shownUrl,
+        );
       }
       throw new ApiError(response.status, [], httpMethod, shownUrl, text);
     }

@@ -100,7 +100,10 @@ export function parseArgs(args: readonly string[], spec: FlagSpec): ParsedArgs {
       values.set(name, value);
     } else {
       const previous = values.get(name);
-      const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
       values.set(name, [...(Array.isArray(previous) ? previous : []), ...items]);
     }
   }

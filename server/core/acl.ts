@@ -67,12 +67,7 @@ export class Acl {
   private readonly prefixes: readonly (readonly [string, number])[];
   private readonly segments: readonly SegmentRule[];
 
-  private constructor(
-    isRoot: boolean,
-    exact: Map<string, number>,
-    prefix: Map<string, number>,
-    segment: Map<string, number>,
-  ) {
+  private constructor(isRoot: boolean, exact: Map<string, number>, prefix: Map<string, number>, segment: Map<string, number>) {
     this.isRoot = isRoot;
     this.exact = exact;
     this.prefixes = [...prefix.entries()].sort((a, b) => b[0].length - a[0].length);
@@ -140,9 +135,7 @@ export class Acl {
   private matchNonExact(path: string): number | undefined {
     const longest = this.prefixes.find(([prefix]) => path.startsWith(prefix));
     let best: Candidate | undefined =
-      longest === undefined
-        ? undefined
-        : { firstWildcard: longest[0].length, isPrefix: true, wildcardCount: 0, text: longest[0], bits: longest[1] };
+      longest === undefined ? undefined : { firstWildcard: longest[0].length, isPrefix: true, wildcardCount: 0, text: longest[0], bits: longest[1] };
     if (this.segments.length === 0) return best?.bits;
 
     const pathParts = path.split('/');

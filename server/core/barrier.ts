@@ -188,7 +188,10 @@ export class Barrier implements LogicalStorage {
 
 /** A prefix-scoped view of logical storage: a backend sees only its own keys. */
 export class StorageView implements LogicalStorage {
-  constructor(private readonly parent: LogicalStorage, readonly prefix: string) {}
+  constructor(
+    private readonly parent: LogicalStorage,
+    readonly prefix: string,
+  ) {}
 
   get(key: string): Promise<Buffer | undefined> {
     return this.parent.get(this.prefix + key);

@@ -37,7 +37,16 @@ export interface CoreOptions {
 }
 
 /** Paths below `sys/` that answer while sealed (and without a token). */
-const SEALED_OK = ['sys/seal-status', 'sys/health', 'sys/init', 'sys/unseal', 'sys/leader', 'sys/replication/status', 'sys/replication/performance/status', 'sys/replication/dr/status'];
+const SEALED_OK = [
+  'sys/seal-status',
+  'sys/health',
+  'sys/init',
+  'sys/unseal',
+  'sys/leader',
+  'sys/replication/status',
+  'sys/replication/performance/status',
+  'sys/replication/dr/status',
+];
 
 /** Paths where the client token may be a wrapping token rather than a regular token. */
 const WRAPPING_TOKEN_PATHS = ['sys/wrapping/unwrap', 'sys/wrapping/rewrap'];
@@ -135,7 +144,10 @@ export class Core {
     await this.mounts.load();
     await this.auths.load();
     const live = new Set<string>();
-    for (const [table, prefix] of [[this.mounts, ''], [this.auths, 'auth/']] as const) {
+    for (const [table, prefix] of [
+      [this.mounts, ''],
+      [this.auths, 'auth/'],
+    ] as const) {
       for (const entry of table.all()) {
         live.add(entry.uuid);
         if (this.backends.has(entry.uuid)) continue;
@@ -284,8 +296,15 @@ export class Core {
     // Sealed: the system backend still serves seal-status, init, unseal and health.
     const factory = this.builtinFactories.get(path);
     if (factory === undefined) throw new VaultError('internal', 'built-in backend missing');
-    const mount = (path.startsWith('auth/') ? builtinAuths() : builtinMounts()).find((m) => (path.startsWith('auth/') ? 'auth/' : '') + m.path === path) as MountEntry;
-    const backend = factory({ core: this, mount, storage: new StorageView(this.barrier, `${layout.clusterSecrets}builtin/${mount.type}/`), logger: this.logger });
+    const mount = (path.startsWith('auth/') ? builtinAuths() : builtinMounts()).find(
+      (m) => (path.startsWith('auth/') ? 'auth/' : '') + m.path === path,
+    ) as MountEntry;
+    const backend = factory({
+      core: this,
+      mount,
+      storage: new StorageView(this.barrier, `${layout.clusterSecrets}builtin/${mount.type}/`),
+      logger: this.logger,
+    });
     return backend;
   }
 
@@ -293,7 +312,11 @@ export class Core {
    * Initializes the seal and barrier and creates the root token. Like Vault, the server is left
    * sealed afterwards unless `stayUnsealed` (dev mode).
    */
-  async initialize(shares: number, threshold: number, options: { rootTokenId?: string; stayUnsealed?: boolean } = {}): Promise<{ keys: Buffer[]; rootToken: string }> {
+  async initialize(
+    shares: number,
+    threshold: number,
+    options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
+  ): Promise<{ keys: Buffer[]; rootToken: string }> {
     const keys = await this.seal.initialize(shares, threshold);
     await this.postUnseal();
     const { id } = await this.tokens.create({

@@ -128,7 +128,11 @@ function coerce(name: string, type: FieldType, value: unknown): unknown {
         if (!value.every((v) => typeof v === 'string' || typeof v === 'number')) return bad();
         return value.map(String);
       }
-      if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      if (typeof value === 'string')
+        return value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
       return bad();
     case 'raw':
       return value;

@@ -12,7 +12,10 @@ export interface KeyringTerm {
  * term that new writes use. Immutable: rotation returns a new keyring.
  */
 export class Keyring {
-  private constructor(private readonly terms: ReadonlyMap<number, KeyringTerm>, readonly activeTerm: number) {}
+  private constructor(
+    private readonly terms: ReadonlyMap<number, KeyringTerm>,
+    readonly activeTerm: number,
+  ) {}
 
   static create(): Keyring {
     const first: KeyringTerm = { term: 1, key: randomBytes(32), installedAt: new Date().toISOString() };

@@ -1,5 +1,13 @@
 import type { LogicalStorage } from './barrier.js';
-import { DEFAULT_POLICY_TEXT, parsePolicy, RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY_TEXT, ROOT_POLICY_NAME, validatePolicyName, type Policy } from './policy.js';
+import {
+  DEFAULT_POLICY_TEXT,
+  parsePolicy,
+  RESPONSE_WRAPPING_POLICY_NAME,
+  RESPONSE_WRAPPING_POLICY_TEXT,
+  ROOT_POLICY_NAME,
+  validatePolicyName,
+  type Policy,
+} from './policy.js';
 import { layout } from './storage-layout.js';
 import { invalidRequest } from './vault-error.js';
 

@@ -8,16 +8,7 @@ import { invalidRequest, VaultError } from './vault-error.js';
 export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny' | 'patch';
 
 /** Every capability a policy may grant, in Vault's spelling. */
-export const CAPABILITIES: readonly Capability[] = Object.freeze([
-  'create',
-  'read',
-  'update',
-  'delete',
-  'list',
-  'sudo',
-  'deny',
-  'patch',
-]);
+export const CAPABILITIES: readonly Capability[] = Object.freeze(['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny', 'patch']);
 
 /** One `path "…" { … }` stanza. */
 export interface PathRule {

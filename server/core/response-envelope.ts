@@ -36,4 +36,3 @@ export function envelopeOf(requestId: string, res: LogicalResponse, mountType: s
   }
   return envelope;
 }
-

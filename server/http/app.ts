@@ -49,7 +49,12 @@ export function createApp(options: AppOptions): express.Express {
       logical = logicalRequestFromHttp(req, requestId, rawBody);
       const route = core.isSealed ? undefined : core.route(logical.path);
       const response = await core.handleRequest(logical);
-      renderResponse(res, requestId, response, route?.entry.builtin ? (route.entry.type === 'system' ? 'system' : route.entry.type) : route?.entry.type ?? '');
+      renderResponse(
+        res,
+        requestId,
+        response,
+        route?.entry.builtin ? (route.entry.type === 'system' ? 'system' : route.entry.type) : (route?.entry.type ?? ''),
+      );
     } catch (err) {
       const forward = options.forwarder?.();
       if (isVaultError(err) && err.code === 'read_only' && forward !== undefined && logical !== undefined) {
@@ -87,7 +92,10 @@ export function createApp(options: AppOptions): express.Express {
       return;
     }
     const id = core.newRequestId();
-    logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), error_id: id, path: req.path }, 'internal error');
+    logger.error(
+      { err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), error_id: id, path: req.path },
+      'internal error',
+    );
     sendError(res, new VaultError('internal', `internal error; error id ${id}`));
   });
   return app;

@@ -16,7 +16,9 @@ export interface ActivationBundle {
 export function isActivationBundle(value: unknown): value is ActivationBundle {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return ['id', 'cluster_id', 'primary_cluster_addr', 'ca_cert', 'client_cert', 'client_key'].every((k) => typeof v[k] === 'string') && typeof v.epoch === 'number';
+  return (
+    ['id', 'cluster_id', 'primary_cluster_addr', 'ca_cert', 'client_cert', 'client_key'].every((k) => typeof v[k] === 'string') && typeof v.epoch === 'number'
+  );
 }
 
 /** The first frame of a bootstrap: the secret material the secondary adopts. */

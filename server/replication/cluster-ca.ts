@@ -17,7 +17,9 @@ export interface PemKeyPair {
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
-  const b64 = Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -49,7 +51,10 @@ export class ClusterCa {
       notAfter: new Date(Date.now() + TEN_YEARS_MS),
       keys,
       signingAlgorithm: ALG,
-      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
     });
     return new ClusterCa({ certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) });
   }

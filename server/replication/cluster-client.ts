@@ -88,12 +88,15 @@ export class ClusterClient {
             const complete = lines.filter((line) => line !== '');
             if (complete.length > 0) await onLines(complete);
           })
-          .then(() => {
-            stream.resume();
-          }, (err: unknown) => {
-            stream.close(http2.constants.NGHTTP2_CANCEL);
-            reject(err);
-          });
+          .then(
+            () => {
+              stream.resume();
+            },
+            (err: unknown) => {
+              stream.close(http2.constants.NGHTTP2_CANCEL);
+              reject(err);
+            },
+          );
       });
       stream.on('end', () => chain.then(() => resolve(), reject));
       stream.on('error', reject);

@@ -153,7 +153,11 @@ export class ClusterServer {
       case 'POST /v1/replication/forward':
         return this.forward(req, res);
       case 'GET /v1/replication/merkle/buckets':
-        return json(res, 200, { buckets: this.options.wal.merkle.bucketDigest().toString('base64'), last_wal: this.options.wal.lastWal, root: this.options.wal.merkle.root() });
+        return json(res, 200, {
+          buckets: this.options.wal.merkle.bucketDigest().toString('base64'),
+          last_wal: this.options.wal.lastWal,
+          root: this.options.wal.merkle.root(),
+        });
       case 'POST /v1/replication/merkle/leaves': {
         const body = (await readJson(req)) as { buckets?: number[] };
         return json(res, 200, { leaves: this.options.wal.merkle.leafDigests(new Set(body.buckets ?? [])).toString('base64') });
@@ -248,7 +252,9 @@ export class ClusterServer {
           sent = entry.index;
         }
         if (heartbeatDue || entries.length === 0) {
-          chunk += JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) + '\n';
+          chunk +=
+            JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) +
+            '\n';
           heartbeatDue = false;
         }
         await write(res, chunk);
@@ -290,7 +296,8 @@ export class ClusterServer {
     let answer: ForwardedAnswer;
     try {
       const result = await core.handleRequest(logical, fwd.auth === undefined ? {} : { trustedAuth: fwd.auth });
-      const isEmpty = result === undefined || (result.data == null && !result.auth && !result.wrapInfo && !result.secret && (result.warnings ?? []).length === 0);
+      const isEmpty =
+        result === undefined || (result.data == null && !result.auth && !result.wrapInfo && !result.secret && (result.warnings ?? []).length === 0);
       answer = { status: isEmpty ? 204 : 200, body: isEmpty ? null : envelopeOf(logical.id, result, ''), walIndex: this.options.wal.lastWal };
     } catch (err) {
       if (isVaultError(err)) answer = { status: err.status, body: { errors: err.messages }, walIndex: this.options.wal.lastWal };

@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 export const MERKLE_BUCKETS = 256;
 
 function leafHash(key: string, value: Buffer): Buffer {
-  return createHash('sha256').update(key, 'utf8').update(Buffer.from([0])).update(value).digest();
+  return createHash('sha256')
+    .update(key, 'utf8')
+    .update(Buffer.from([0]))
+    .update(value)
+    .digest();
 }
 
 export const BUCKET_DIGEST_BYTES = 16;

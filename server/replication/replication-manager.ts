@@ -36,7 +36,8 @@ export interface ReplicationOptions {
 
 export const WARNINGS = {
   primaryEnable: 'This cluster is being enabled as a primary for replication. Vault will be unavailable for a brief period and will resume service shortly.',
-  secondaryEnable: 'Vault has successfully found secondary information; it may take a while to perform setup tasks. Vault will be unavailable until these tasks and initial sync complete.',
+  secondaryEnable:
+    'Vault has successfully found secondary information; it may take a while to perform setup tasks. Vault will be unavailable until these tasks and initial sync complete.',
   disable: 'This cluster is having replication disabled. Vault will be unavailable for a brief period and will resume service shortly.',
   demote: 'This cluster is being demoted to a replication secondary. Vault will be unavailable for a brief period and will resume service shortly.',
   promote: 'This cluster is being promoted to a replication primary. Vault will be unavailable for a brief period and will resume service shortly.',
@@ -149,7 +150,10 @@ export class ReplicationManager implements ReplicationView {
   }
 
   private async enablePrimaryNow(primaryClusterAddr: string): Promise<string[]> {
-    if (this.state.role === 'secondary') throw invalidRequest('cannot enable replication as a primary on a replication secondary; a cluster has exactly one role, and there is never more than one primary');
+    if (this.state.role === 'secondary')
+      throw invalidRequest(
+        'cannot enable replication as a primary on a replication secondary; a cluster has exactly one role, and there is never more than one primary',
+      );
     if (this.state.role === 'primary') throw invalidRequest('replication is already enabled as a primary on this cluster');
     const clusterId = randomUUID();
     const ca = await ClusterCa.create(clusterId);
@@ -157,7 +161,15 @@ export class ReplicationManager implements ReplicationView {
     const hosts = [...new Set([host, '127.0.0.1', 'localhost'])];
     const server = await ClusterCa.fromPem(ca.ca).issueServer(hosts);
     await this.options.wal.resetWal();
-    const next: PrimaryState = { role: 'primary', clusterId, epoch: 1, primaryClusterAddr, ca: ca.ca, server: { certPem: server.certPem, keyPem: server.keyPem }, secondaries: {} };
+    const next: PrimaryState = {
+      role: 'primary',
+      clusterId,
+      epoch: 1,
+      primaryClusterAddr,
+      ca: ca.ca,
+      server: { certPem: server.certPem, keyPem: server.keyPem },
+      secondaries: {},
+    };
     await this.saveState(next);
     this.options.wal.setRole('primary', next.epoch);
     await this.startServer();
@@ -187,11 +199,18 @@ export class ReplicationManager implements ReplicationView {
       client_key: client.keyPem,
       epoch: state.epoch,
     };
-    const wrapInfo = await wrapResponse(this.options.core, { data: { ...bundle } }, { ttlSeconds, creationPath: 'sys/replication/primary/secondary-token', format: 'jwt' });
+    const wrapInfo = await wrapResponse(
+      this.options.core,
+      { data: { ...bundle } },
+      { ttlSeconds, creationPath: 'sys/replication/primary/secondary-token', format: 'jwt' },
+    );
     const now = Date.now();
     await this.saveState({
       ...state,
-      secondaries: { ...state.secondaries, [id]: { id, certSerial: client.serial, issuedAt: new Date(now).toISOString(), tokenExpiresAt: new Date(now + ttlSeconds * 1000).toISOString() } },
+      secondaries: {
+        ...state.secondaries,
+        [id]: { id, certSerial: client.serial, issuedAt: new Date(now).toISOString(), tokenExpiresAt: new Date(now + ttlSeconds * 1000).toISOString() },
+      },
     });
     return wrapInfo;
   }
@@ -249,23 +268,32 @@ export class ReplicationManager implements ReplicationView {
     this.activating = true;
     try {
       const bundle = await unwrapAtPrimary(apiAddr, token, ca);
-      const client = new ClusterClient(bundle.primary_cluster_addr, { caCertPem: bundle.ca_cert, client: { certPem: bundle.client_cert, keyPem: bundle.client_key } }, () => ({ 'x-ferry-epoch': String(bundle.epoch) }));
+      const client = new ClusterClient(
+        bundle.primary_cluster_addr,
+        { caCertPem: bundle.ca_cert, client: { certPem: bundle.client_cert, keyPem: bundle.client_key } },
+        () => ({ 'x-ferry-epoch': String(bundle.epoch) }),
+      );
       let header: BootstrapHeader | undefined;
       const entries: StorageOp[] = [];
       try {
         let status = 0;
-        const transfer = client.stream('/v1/replication/bootstrap', (s) => (status = s), async (lines) => {
-          for (const line of lines) {
-            if (header === undefined) {
-              header = JSON.parse(line) as BootstrapHeader;
-              continue;
+        const transfer = client.stream(
+          '/v1/replication/bootstrap',
+          (s) => (status = s),
+          async (lines) => {
+            for (const line of lines) {
+              if (header === undefined) {
+                header = JSON.parse(line) as BootstrapHeader;
+                continue;
+              }
+              const [key, value] = JSON.parse(line) as [string, string];
+              if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
             }
-            const [key, value] = JSON.parse(line) as [string, string];
-            if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
-          }
-        });
+          },
+        );
         await transfer.done;
-        if (status !== 200 || header === undefined) throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: status ${status}`);
+        if (status !== 200 || header === undefined)
+          throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: status ${status}`);
       } catch (err) {
         if (err instanceof VaultError) throw err;
         throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: ${(err as Error).message}`);
@@ -356,7 +384,9 @@ export class ReplicationManager implements ReplicationView {
     if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
     const old = this.state;
     if (!force && this.secondaryStream?.isConnected) {
-      throw invalidRequest('this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)');
+      throw invalidRequest(
+        'this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)',
+      );
     }
     await this.pause();
     const epoch = old.epoch + 1;
@@ -365,7 +395,15 @@ export class ReplicationManager implements ReplicationView {
     const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
     await this.options.wal.resetWal();
     this.options.wal.setLastWal(old.lastRemoteWal);
-    const next: PrimaryState = { role: 'primary', clusterId: old.clusterId, epoch, primaryClusterAddr, ca: ca.ca, server: { certPem: server.certPem, keyPem: server.keyPem }, secondaries: {} };
+    const next: PrimaryState = {
+      role: 'primary',
+      clusterId: old.clusterId,
+      epoch,
+      primaryClusterAddr,
+      ca: ca.ca,
+      server: { certPem: server.certPem, keyPem: server.keyPem },
+      secondaries: {},
+    };
     await this.saveState(next);
     this.options.wal.setRole('primary', epoch);
     await this.startServer();
@@ -440,7 +478,8 @@ export class ReplicationManager implements ReplicationView {
   /** Prometheus text exposition of the replication gauges and counters. */
   metrics(): string {
     const lines: string[] = [];
-    const gauge = (name: string, help: string, value: number, type = 'gauge') => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    const gauge = (name: string, help: string, value: number, type = 'gauge') =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
     const wal = this.options.wal;
     const role = this.state.role;
     gauge('ferry_replication_mode', 'Replication mode: 0 disabled, 1 primary, 2 secondary', role === 'primary' ? 1 : role === 'secondary' ? 2 : 0);
@@ -452,12 +491,21 @@ export class ReplicationManager implements ReplicationView {
       gauge('ferry_replication_oldest_retained_wal', 'Oldest WAL index still retained', wal.oldestRetainedWal);
       gauge('ferry_replication_known_secondaries', 'Secondaries with a token issued and not revoked', Object.keys(this.state.secondaries).length);
       gauge('ferry_replication_connected_secondaries', 'Secondaries streaming now', conns.filter((c) => c.connected).length);
-      gauge('ferry_replication_bytes_streamed_total', 'Bytes of WAL stream sent to secondaries', conns.reduce((a, c) => a + c.bytesStreamed, 0), 'counter');
+      gauge(
+        'ferry_replication_bytes_streamed_total',
+        'Bytes of WAL stream sent to secondaries',
+        conns.reduce((a, c) => a + c.bytesStreamed, 0),
+        'counter',
+      );
       for (const c of conns) lines.push(`ferry_replication_secondary_lag_entries{secondary_id="${c.id}"} ${Math.max(0, wal.lastWal - c.lastAckedWal)}`);
     } else if (this.state.role === 'secondary') {
       const s = this.secondaryStream;
       gauge('ferry_replication_last_remote_wal', 'Last WAL index applied from the primary', this.state.lastRemoteWal);
-      gauge('ferry_replication_lag_entries', "WAL entries behind the primary's last heartbeat", Math.max(0, (s?.primaryLastWal ?? 0) - this.state.lastRemoteWal));
+      gauge(
+        'ferry_replication_lag_entries',
+        "WAL entries behind the primary's last heartbeat",
+        Math.max(0, (s?.primaryLastWal ?? 0) - this.state.lastRemoteWal),
+      );
       gauge('ferry_replication_connected', '1 when streaming from the primary', s?.isConnected ? 1 : 0);
       gauge('ferry_replication_bytes_received_total', 'Bytes of WAL stream received', s?.bytesReceived ?? 0, 'counter');
       gauge('ferry_replication_merkle_sync_total_keys', 'Keys to fetch in the running Merkle sync', s?.syncProgress?.sync_total_keys ?? 0);
@@ -513,16 +561,18 @@ export class ReplicationManager implements ReplicationView {
         mode: 'primary',
         cluster_id: state.clusterId,
         known_secondaries: Object.keys(state.secondaries).sort(),
-        secondaries: Object.keys(state.secondaries).sort().map((id) => {
-          const c = conns.get(id);
-          return {
-            node_id: id,
-            api_address: c?.apiAddress ?? '',
-            cluster_address: c?.clusterAddress ?? '',
-            connection_status: c?.connected ? 'connected' : 'disconnected',
-            last_heartbeat: c?.lastHeartbeat ?? '',
-          };
-        }),
+        secondaries: Object.keys(state.secondaries)
+          .sort()
+          .map((id) => {
+            const c = conns.get(id);
+            return {
+              node_id: id,
+              api_address: c?.apiAddress ?? '',
+              cluster_address: c?.clusterAddress ?? '',
+              connection_status: c?.connected ? 'connected' : 'disconnected',
+              last_heartbeat: c?.lastHeartbeat ?? '',
+            };
+          }),
         last_wal: wal.lastWal,
         last_performance_wal: wal.lastWal,
         merkle_root: wal.merkle.root(),
@@ -610,12 +660,21 @@ async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptio
   const ca = trustAnchors(trust);
   const result = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-vault-token': token }, timeout: 15_000, ...(ca ? { ca } : {}) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c.length + text.length > 1 << 20 ? '' : c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-vault-token': token },
+        timeout: 15_000,
+        ...(ca ? { ca } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c.length + text.length > 1 << 20 ? '' : c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);

@@ -31,7 +31,8 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       fields: { id: { type: 'string', required: true }, ttl: { type: 'string', default: '30m' }, secondary_public_key: { type: 'string' } },
       operations: {
         update: async ({ fields }) => {
-          if (fields.string('secondary_public_key') !== '') throw invalidRequest('public-key activation (secondary_public_key) is not supported; omit it to receive a wrapped activation token');
+          if (fields.string('secondary_public_key') !== '')
+            throw invalidRequest('public-key activation (secondary_public_key) is not supported; omit it to receive a wrapped activation token');
           return { wrapInfo: await manager.secondaryToken(fields.string('id'), fields.string('ttl')), data: null };
         },
       },
@@ -58,7 +59,13 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
     },
     {
       pattern: `replication/${both('secondary/update-primary')}`,
-      fields: { token: { type: 'string' }, primary_api_addr: { type: 'string' }, ca_file: { type: 'string' }, ca_path: { type: 'string' }, update_primary_addrs: { type: 'string-list' } },
+      fields: {
+        token: { type: 'string' },
+        primary_api_addr: { type: 'string' },
+        ca_file: { type: 'string' },
+        ca_path: { type: 'string' },
+        update_primary_addrs: { type: 'string-list' },
+      },
       operations: {
         update: async ({ fields }) => {
           if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
@@ -66,7 +73,11 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
         },
       },
     },
-    { pattern: `replication/${both('reindex')}`, fields: { diff: { type: 'bool' }, force: { type: 'bool' }, skip_flush: { type: 'bool' } }, operations: { update: async () => ok(await manager.reindex()) } },
+    {
+      pattern: `replication/${both('reindex')}`,
+      fields: { diff: { type: 'bool' }, force: { type: 'bool' }, skip_flush: { type: 'bool' } },
+      operations: { update: async () => ok(await manager.reindex()) },
+    },
     { pattern: 'replication/recover', operations: { update: async () => ok(await manager.recover()) } },
     {
       pattern: 'metrics',

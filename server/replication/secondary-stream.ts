@@ -126,34 +126,38 @@ export class SecondaryStream {
     let status = 0;
     let gone = false;
     let lastActivity = Date.now();
-    const transfer = this.client.stream(`/v1/replication/stream?from=${this.state.lastRemoteWal + 1}`, (s) => {
-      lastActivity = Date.now();
-      status = s;
-      if (s === 200) {
-        this.isConnected = true;
-        this.streamState = 'stream-wals';
-      }
-    }, async (lines) => {
-      lastActivity = Date.now();
-      if (status !== 200) return;
-      // Every WAL entry of one received chunk is applied in one transaction.
-      const entries: WalEntry[] = [];
-      for (const line of lines) {
-        this.bytesReceived += line.length + 1;
-        const frame = JSON.parse(line) as Frame;
-        if (frame.type === 'heartbeat') {
-          this.lastHeartbeat = new Date().toISOString();
-          this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
-          if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
-        } else if (frame.type === 'gone') {
-          gone = true;
-        } else if (frame.entry) {
-          entries.push(frame.entry);
-          this.primaryLastWal = Math.max(this.primaryLastWal, frame.entry.index);
+    const transfer = this.client.stream(
+      `/v1/replication/stream?from=${this.state.lastRemoteWal + 1}`,
+      (s) => {
+        lastActivity = Date.now();
+        status = s;
+        if (s === 200) {
+          this.isConnected = true;
+          this.streamState = 'stream-wals';
         }
-      }
-      if (entries.length > 0) await this.apply(entries);
-    });
+      },
+      async (lines) => {
+        lastActivity = Date.now();
+        if (status !== 200) return;
+        // Every WAL entry of one received chunk is applied in one transaction.
+        const entries: WalEntry[] = [];
+        for (const line of lines) {
+          this.bytesReceived += line.length + 1;
+          const frame = JSON.parse(line) as Frame;
+          if (frame.type === 'heartbeat') {
+            this.lastHeartbeat = new Date().toISOString();
+            this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
+            if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
+          } else if (frame.type === 'gone') {
+            gone = true;
+          } else if (frame.entry) {
+            entries.push(frame.entry);
+            this.primaryLastWal = Math.max(this.primaryLastWal, frame.entry.index);
+          }
+        }
+        if (entries.length > 0) await this.apply(entries);
+      },
+    );
     this.cancel = transfer.cancel;
     const watchdog = setInterval(() => {
       if (Date.now() - lastActivity > STREAM_SILENCE_MS) {

@@ -3,9 +3,7 @@ import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, ty
 import { SerialQueue } from './serial-queue.js';
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`,
-];
+const MIGRATIONS: readonly string[] = [`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`];
 
 export interface SqliteOptions {
   readonly path: string;
@@ -51,12 +49,14 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const rows = await allRows<{ key: string }>(
-      this.reader,
-      'SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key',
-      [prefix, prefixUpperBound(prefix)],
+    const rows = await allRows<{ key: string }>(this.reader, 'SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key', [
+      prefix,
+      prefixUpperBound(prefix),
+    ]);
+    return childrenOf(
+      prefix,
+      rows.map((r) => r.key),
     );
-    return childrenOf(prefix, rows.map((r) => r.key));
   }
 
   async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
@@ -76,13 +76,16 @@ export class SqliteBackend implements StorageBackend {
       try {
         // One statement at a time, in order (separate prepared statements do not keep issue
         // order); consecutive puts share multi-row upserts, so bulk applies take few steps.
-        for (let i = 0; i < ops.length; ) {
+        for (let i = 0; i < ops.length;) {
           const op = ops[i] as StorageOp;
           if (op.op === 'put') {
             let end = i;
             while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
             const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
-            await runStatement(this.upsert(rows.length), rows.flatMap((r) => [r.key, r.value]));
+            await runStatement(
+              this.upsert(rows.length),
+              rows.flatMap((r) => [r.key, r.value]),
+            );
             i = end;
             continue;
           }

@@ -33,7 +33,7 @@ describe('audit devices through a real server (node-vault client)', () => {
     await server?.stop();
   });
 
-  it('enables a file device, lists it, and logs HMAC\'d values only (0 plaintext hits)', async () => {
+  it("enables a file device, lists it, and logs HMAC'd values only (0 plaintext hits)", async () => {
     const file = join(server.dataDir, 'audit.log');
     await client.enableAudit({ name: 'file', type: 'file', description: 'e2e', options: { file_path: file } });
     const list = await client.audits();
@@ -47,7 +47,10 @@ describe('audit devices through a real server (node-vault client)', () => {
     const hash = (await client.write('sys/audit-hash/file', { input: SECRET })).data.hash as string;
     expect(hash).to.match(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(text).to.contain(hash);
-    const entries = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const entries = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
     const read = entries.find((e) => e.type === 'response' && e.request.path === 'secret/data/audited' && e.request.operation === 'read');
     expect(read?.response.data.data.password).to.equal(hash);
     expect(read?.request.remote_address).to.equal('127.0.0.1');
@@ -87,7 +90,12 @@ describe('audit devices through a real server (node-vault client)', () => {
     await client.enableAudit({ name: 'mine', type: 'file', local: true, options: { file_path: file, hmac_accessor: 'false', prefix: 'ferry:' } });
     expect((await client.audits()).data['mine/']).to.include({ local: true });
     await client.write('secret/data/x', { data: { v: 'y' } });
-    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').every((l) => l.startsWith('ferry:{'))).to.equal(true);
+    expect(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .every((l) => l.startsWith('ferry:{')),
+    ).to.equal(true);
     expect((await failureOf(client.enableAudit({ name: 'mine', type: 'file', options: { file_path: file } }))).status).to.equal(400);
     expect((await failureOf(client.enableAudit({ name: 'sock', type: 'socket', options: { address: '127.0.0.1:9' } }))).status).to.equal(400);
     expect((await failureOf(client.enableAudit({ name: 'nofile', type: 'file', options: {} }))).status).to.equal(400);

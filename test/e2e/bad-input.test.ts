@@ -91,13 +91,31 @@ describe('bad input: a 4xx {"errors":[...]}, nothing changed, server still healt
 
   const cases: Case[] = [
     // Malformed JSON
-    { name: 'malformed JSON', method: 'PUT', path: 'sys/policies/acl/broken', options: { body: '{"policy": "path', headers: { 'Content-Type': 'application/json' } }, status: 400 },
+    {
+      name: 'malformed JSON',
+      method: 'PUT',
+      path: 'sys/policies/acl/broken',
+      options: { body: '{"policy": "path', headers: { 'Content-Type': 'application/json' } },
+      status: 400,
+    },
     { name: 'malformed JSON without a content type', method: 'POST', path: 'auth/token/create', options: { body: '{policies: [default]}' }, status: 400 },
     { name: 'a JSON array instead of an object', method: 'PUT', path: 'sys/policies/acl/broken', options: { body: '["policy"]' }, status: 400 },
     { name: 'a JSON string instead of an object', method: 'POST', path: 'auth/token/create', options: { body: '"hello"' }, status: 400 },
     // Wrong field types
-    { name: 'an object for the string field policy', method: 'PUT', path: 'sys/policies/acl/broken', options: { body: { policy: { path: 'x' } } }, status: 400 },
-    { name: 'a policy with an invalid capability', method: 'PUT', path: 'sys/policies/acl/broken', options: { body: { policy: 'path "x" { capabilities = ["fly"] }' } }, status: 400 },
+    {
+      name: 'an object for the string field policy',
+      method: 'PUT',
+      path: 'sys/policies/acl/broken',
+      options: { body: { policy: { path: 'x' } } },
+      status: 400,
+    },
+    {
+      name: 'a policy with an invalid capability',
+      method: 'PUT',
+      path: 'sys/policies/acl/broken',
+      options: { body: { policy: 'path "x" { capabilities = ["fly"] }' } },
+      status: 400,
+    },
     { name: 'a word for the int field num_uses', method: 'POST', path: 'auth/token/create', options: { body: { num_uses: 'many' } }, status: 400 },
     { name: 'a negative num_uses', method: 'POST', path: 'auth/token/create', options: { body: { num_uses: -3 } }, status: 400 },
     { name: 'a non-duration ttl', method: 'POST', path: 'auth/token/create', options: { body: { ttl: 'forever' } }, status: 400 },
@@ -105,7 +123,13 @@ describe('bad input: a 4xx {"errors":[...]}, nothing changed, server still healt
     { name: 'a word for the bool field no_parent', method: 'POST', path: 'auth/token/create', options: { body: { no_parent: 'yes' } }, status: 400 },
     { name: 'a word for the bool field renewable', method: 'POST', path: 'auth/token/create', options: { body: { renewable: 'maybe' } }, status: 400 },
     { name: 'an object for the token to look up', method: 'POST', path: 'auth/token/lookup', options: { body: { token: {} } }, status: 400 },
-    { name: 'a word for secret_shares at init', method: 'PUT', path: 'sys/init', options: { token: null, body: { secret_shares: 'five', secret_threshold: 3 } }, status: 400 },
+    {
+      name: 'a word for secret_shares at init',
+      method: 'PUT',
+      path: 'sys/init',
+      options: { token: null, body: { secret_shares: 'five', secret_threshold: 3 } },
+      status: 400,
+    },
     // Unknown paths and methods
     { name: 'a read of an unknown mount', method: 'GET', path: 'nope/x', status: 404 },
     { name: 'a write to an unknown mount', method: 'PUT', path: 'nope/x', options: { body: { a: 1 } }, status: 404 },
@@ -114,18 +138,60 @@ describe('bad input: a 4xx {"errors":[...]}, nothing changed, server still healt
     { name: 'an unsupported method on sys/health', method: 'DELETE', path: 'sys/health', status: 405 },
     // Missing or bad token
     { name: 'no token on lookup-self', method: 'GET', path: 'auth/token/lookup-self', options: { token: null }, status: 403 },
-    { name: 'no token on a policy write', method: 'PUT', path: 'sys/policies/acl/sneaky', options: { token: null, body: { policy: GOOD_POLICY } }, status: 403 },
+    {
+      name: 'no token on a policy write',
+      method: 'PUT',
+      path: 'sys/policies/acl/sneaky',
+      options: { token: null, body: { policy: GOOD_POLICY } },
+      status: 403,
+    },
     { name: 'no token on token create', method: 'POST', path: 'auth/token/create', options: { token: null, body: {} }, status: 403 },
     { name: 'a bad X-Vault-Token', method: 'PUT', path: 'sys/policies/acl/sneaky', options: { token: bogusToken, body: { policy: GOOD_POLICY } }, status: 403 },
-    { name: 'a bad Authorization: Bearer token', method: 'POST', path: 'auth/token/create', options: { token: null, headers: { Authorization: `Bearer ${bogusToken}` }, body: {} }, status: 403 },
+    {
+      name: 'a bad Authorization: Bearer token',
+      method: 'POST',
+      path: 'auth/token/create',
+      options: { token: null, headers: { Authorization: `Bearer ${bogusToken}` }, body: {} },
+      status: 403,
+    },
     { name: 'a bad token to look up', method: 'POST', path: 'auth/token/lookup', options: { body: { token: bogusToken } }, status: [400, 403] },
     // Oversized and deeply nested bodies
-    { name: 'a body over 32 MiB', method: 'PUT', path: 'sys/policies/acl/huge', options: { body: JSON.stringify({ policy: 'x'.repeat(33 * 1024 * 1024) }) }, status: [413, 400] },
-    { name: 'deeply nested JSON arrays', method: 'PUT', path: 'sys/policies/acl/deep', options: { body: `{"policy":${nested(100_000, '[', ']', '')}}` }, status: 400 },
-    { name: 'deeply nested JSON objects', method: 'POST', path: 'auth/token/create', options: { body: `{"meta":${nested(100_000, '{"a":', '}', '1')}}` }, status: 400 },
-    { name: 'deeply nested HCL in a policy', method: 'PUT', path: 'sys/policies/acl/deep', options: { body: { policy: `a ${nested(20_000, '{ b ', '}', '')}` } }, status: 400 },
+    {
+      name: 'a body over 32 MiB',
+      method: 'PUT',
+      path: 'sys/policies/acl/huge',
+      options: { body: JSON.stringify({ policy: 'x'.repeat(33 * 1024 * 1024) }) },
+      status: [413, 400],
+    },
+    {
+      name: 'deeply nested JSON arrays',
+      method: 'PUT',
+      path: 'sys/policies/acl/deep',
+      options: { body: `{"policy":${nested(100_000, '[', ']', '')}}` },
+      status: 400,
+    },
+    {
+      name: 'deeply nested JSON objects',
+      method: 'POST',
+      path: 'auth/token/create',
+      options: { body: `{"meta":${nested(100_000, '{"a":', '}', '1')}}` },
+      status: 400,
+    },
+    {
+      name: 'deeply nested HCL in a policy',
+      method: 'PUT',
+      path: 'sys/policies/acl/deep',
+      options: { body: { policy: `a ${nested(20_000, '{ b ', '}', '')}` } },
+      status: 400,
+    },
     // Init twice
-    { name: 'init on an initialized server', method: 'PUT', path: 'sys/init', options: { token: null, body: { secret_shares: 1, secret_threshold: 1 } }, status: 400 },
+    {
+      name: 'init on an initialized server',
+      method: 'PUT',
+      path: 'sys/init',
+      options: { token: null, body: { secret_shares: 1, secret_threshold: 1 } },
+      status: 400,
+    },
   ];
 
   for (const c of cases) {

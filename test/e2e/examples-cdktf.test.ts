@@ -131,10 +131,13 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     const written = await primary.request('POST', 'apps/config', { body: { db_password: 'hunter2-from-primary' } });
     expect(written.status, written.text).to.be.lessThan(300);
     for (const secondary of [east, west]) {
-      const data = await waitFor(async () => {
-        const res = await secondary.request('GET', 'apps/config');
-        return res.status === 200 ? res.body.data : undefined;
-      }, { timeoutMs: 30_000, description: `apps/config on ${secondary.addr}` });
+      const data = await waitFor(
+        async () => {
+          const res = await secondary.request('GET', 'apps/config');
+          return res.status === 200 ? res.body.data : undefined;
+        },
+        { timeoutMs: 30_000, description: `apps/config on ${secondary.addr}` },
+      );
       expect(data).to.deep.equal({ db_password: 'hunter2-from-primary' });
       expect((await secondary.request('GET', 'sys/policy/apps-reader')).status).to.equal(200);
     }

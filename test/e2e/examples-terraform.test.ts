@@ -97,10 +97,13 @@ describe('examples/terraform: HCL with modules/secondary instantiated by for_eac
     const written = await primary.request('POST', 'apps/config', { body: { api_key: 'from-the-primary' } });
     expect(written.status, written.text).to.be.lessThan(300);
     for (const secondary of [east, west]) {
-      const data = await waitFor(async () => {
-        const res = await secondary.request('GET', 'apps/config');
-        return res.status === 200 ? res.body.data : undefined;
-      }, { timeoutMs: 30_000, description: `apps/config on ${secondary.addr}` });
+      const data = await waitFor(
+        async () => {
+          const res = await secondary.request('GET', 'apps/config');
+          return res.status === 200 ? res.body.data : undefined;
+        },
+        { timeoutMs: 30_000, description: `apps/config on ${secondary.addr}` },
+      );
       expect(data).to.deep.equal({ api_key: 'from-the-primary' });
       expect((await secondary.request('GET', 'sys/policy/apps-reader')).status).to.equal(200);
     }
@@ -108,7 +111,10 @@ describe('examples/terraform: HCL with modules/secondary instantiated by for_eac
 
   it('has the local mounts and audit device of each secondary only where its map entry declares them', async () => {
     const [p, e, w] = await Promise.all([mountPaths(primary), mountPaths(east), mountPaths(west)]);
-    const localOf = (m: Record<string, { local?: boolean }>) => Object.keys(m).filter((k) => m[k]?.local === true).sort();
+    const localOf = (m: Record<string, { local?: boolean }>) =>
+      Object.keys(m)
+        .filter((k) => m[k]?.local === true)
+        .sort();
     const builtIn = localOf(p); // cubbyhole/: local on every cluster
     expect(builtIn).to.not.include.members(['east-local/', 'west-local/', 'west-cache/']);
     expect(localOf(e)).to.deep.equal([...builtIn, 'east-local/'].sort());

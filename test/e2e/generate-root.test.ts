@@ -4,7 +4,6 @@ import { startSqliteServer, type ServerHandle } from '../helpers/test-cluster.js
 import { decodeRootToken } from '../helpers/generate-root.js';
 import { failureOf } from '../helpers/node-vault-client.js';
 
-
 describe('generate-root through a real SQLite server (node-vault client)', () => {
   let server: ServerHandle;
   let other: ServerHandle;
@@ -35,7 +34,7 @@ describe('generate-root through a real SQLite server (node-vault client)', () =>
     expect((await anonymous.read('sys/generate-root/attempt')).started).to.equal(false);
   });
 
-  it('refuses another cluster\'s unseal shares with 400, resets progress, and mints nothing', async () => {
+  it("refuses another cluster's unseal shares with 400, resets progress, and mints nothing", async () => {
     const anonymous = vault({ endpoint: server.addr });
     const started = await anonymous.generateRootInit({});
     const threshold = server.unsealThreshold;

@@ -117,14 +117,20 @@ describe('KV secrets engine through a real server (node-vault client)', () => {
       expect((await client.read('aliased/data/x')).data.data).to.deep.equal({ a: 1 });
     });
 
-    it('keeps local mounts\' data under local/ in storage and replicated mounts\' data outside it', async () => {
+    it("keeps local mounts' data under local/ in storage and replicated mounts' data outside it", async () => {
       const mounts = (await client.mounts()).data;
       const keys = (await querySqliteFile<{ key: string }>(join(server.dataDir, 'ferry.db'), 'SELECT key FROM entries')).map((r) => r.key);
       for (const version of ['1', '2']) {
         const replicated = mounts[`kv${version}-replicated/`].uuid as string;
         const local = mounts[`kv${version}-local/`].uuid as string;
-        expect(keys.some((k) => k.startsWith(`logical/${replicated}/`)), `replicated v${version}`).to.equal(true);
-        expect(keys.some((k) => k.startsWith(`local/logical/${local}/`)), `local v${version}`).to.equal(true);
+        expect(
+          keys.some((k) => k.startsWith(`logical/${replicated}/`)),
+          `replicated v${version}`,
+        ).to.equal(true);
+        expect(
+          keys.some((k) => k.startsWith(`local/logical/${local}/`)),
+          `local v${version}`,
+        ).to.equal(true);
         expect(keys.some((k) => k.includes(local) && !k.startsWith('local/'))).to.equal(false);
       }
     });

@@ -62,7 +62,10 @@ describe('leases and token expiry through a real SQLite server (node-vault clien
     client = vault({ endpoint: server.addr, token: server.rootToken });
     expect(Date.now() - created, 'the restart took too long for this test').to.be.below((ttlSeconds - 2) * 1000);
     expect((await tokenKeys(server)).has(key)).to.equal(true);
-    await waitFor(async () => !(await tokenKeys(server)).has(key), { timeoutMs: ttlSeconds * 1000 + 4000, description: 'the sweep to revoke the token after the restart' });
+    await waitFor(async () => !(await tokenKeys(server)).has(key), {
+      timeoutMs: ttlSeconds * 1000 + 4000,
+      description: 'the sweep to revoke the token after the restart',
+    });
     expect(Date.now() - created).to.be.at.least((ttlSeconds - 1) * 1000);
     expect((await failureOf(lookupSelf(server, token))).status).to.equal(403);
   });

@@ -67,20 +67,32 @@ describe('log hygiene: no secret in logs or responses', function () {
     const unsealed = await call('unseal 2', 'PUT', 'sys/unseal', { token: null, body: { key: init.body.keys_base64[1] } });
     expect(unsealed.body.sealed).to.equal(false);
 
-    await call('policy write', 'PUT', 'sys/policies/acl/app', { body: { policy: 'path "secret/app/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }' } });
+    await call('policy write', 'PUT', 'sys/policies/acl/app', {
+      body: { policy: 'path "secret/app/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }' },
+    });
     await call('policy read', 'GET', 'sys/policies/acl/app');
 
-    const created = await call('token create', 'POST', 'auth/token/create', { body: { policies: ['app'], ttl: '1h', meta: { owner: 'hygiene' } } }, [['auth', 'client_token']]);
+    const created = await call('token create', 'POST', 'auth/token/create', { body: { policies: ['app'], ttl: '1h', meta: { owner: 'hygiene' } } }, [
+      ['auth', 'client_token'],
+    ]);
     expect(created.status).to.equal(200);
     const child: string = created.body.auth.client_token;
     secrets.set('created token', child);
     const accessor: string = created.body.auth.accessor;
 
-    const grandchild = await call('token create by a child (Bearer)', 'POST', 'auth/token/create', { token: null, headers: { Authorization: `Bearer ${child}` }, body: { policies: ['app'] } }, [['auth', 'client_token']]);
+    const grandchild = await call(
+      'token create by a child (Bearer)',
+      'POST',
+      'auth/token/create',
+      { token: null, headers: { Authorization: `Bearer ${child}` }, body: { policies: ['app'] } },
+      [['auth', 'client_token']],
+    );
     expect(grandchild.status).to.equal(200);
     secrets.set('grandchild token', grandchild.body.auth.client_token);
 
-    const orphan = await call('token create-orphan', 'POST', 'auth/token/create-orphan', { body: { policies: ['default'], num_uses: 3 } }, [['auth', 'client_token']]);
+    const orphan = await call('token create-orphan', 'POST', 'auth/token/create-orphan', { body: { policies: ['default'], num_uses: 3 } }, [
+      ['auth', 'client_token'],
+    ]);
     expect(orphan.status).to.equal(200);
     secrets.set('orphan token', orphan.body.auth.client_token);
 

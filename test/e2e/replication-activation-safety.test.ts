@@ -41,7 +41,8 @@ describe('replication activation safety: bad secondary tokens leave the target u
   }
 
   const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const decodePart = (token: string, index: number): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  const decodePart = (token: string, index: number): Record<string, unknown> =>
+    JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
   /** Tries to activate `target` with `body`, then proves nothing about it changed. */
   async function expectRejectedAndIntact(body: Record<string, unknown>): Promise<void> {

@@ -159,12 +159,17 @@ describe('replication convergence after kill -9 (SQLite primary and secondary)',
 
   it('kill -9 of the secondary mid-stream: converges, 0 acknowledged writes lost', async () => {
     const history: History = { outcomes: new Map(), values: new Map() };
-    await runWriters(history, 60, async () => {
-      await secondary.kill9();
-      // Writes keep flowing to the primary while the secondary is down.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await secondary.restart(); // unseals with the primary's keys
-    }, 60);
+    await runWriters(
+      history,
+      60,
+      async () => {
+        await secondary.kill9();
+        // Writes keep flowing to the primary while the secondary is down.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await secondary.restart(); // unseals with the primary's keys
+      },
+      60,
+    );
     const ms = await waitConverged();
     const lost = await lostOnSecondary(history);
     console.log(`      secondary kill -9: ${summary(history)}; converged ${ms}ms after the writers stopped; lost ${lost.length}`);
@@ -173,11 +178,16 @@ describe('replication convergence after kill -9 (SQLite primary and secondary)',
 
   it('kill -9 of the primary mid-stream: the secondary reconnects by itself, converges, 0 acknowledged writes lost', async () => {
     const history: History = { outcomes: new Map(), values: new Map() };
-    await runWriters(history, 60, async () => {
-      await primary.kill9();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await primary.restart(); // unseals with its own keys
-    }, 60);
+    await runWriters(
+      history,
+      60,
+      async () => {
+        await primary.kill9();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await primary.restart(); // unseals with its own keys
+      },
+      60,
+    );
     const ms = await waitConverged();
     const lost = await lostOnSecondary(history);
     console.log(`      primary kill -9: ${summary(history)}; converged ${ms}ms after the writers stopped; lost ${lost.length}`);

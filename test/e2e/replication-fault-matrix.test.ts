@@ -60,7 +60,12 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
 
     invoke(): Operation {
       const n = this.ops.length;
-      const op: Operation = { key: `${this.tag}-${n}`, value: `${this.tag}-${n}-${Math.random().toString(36).slice(2)}`, phase: this.phase, outcome: 'invoked' };
+      const op: Operation = {
+        key: `${this.tag}-${n}`,
+        value: `${this.tag}-${n}-${Math.random().toString(36).slice(2)}`,
+        phase: this.phase,
+        outcome: 'invoked',
+      };
       this.ops.push(op);
       return op;
     }
@@ -134,7 +139,12 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
   }
 
   /** One HTTP request with a hard deadline (the fetch is aborted, not just abandoned). */
-  async function call(server: ServerHandle, method: string, path: string, options: { token?: string | null; body?: unknown; timeoutMs?: number } = {}): Promise<Answer> {
+  async function call(
+    server: ServerHandle,
+    method: string,
+    path: string,
+    options: { token?: string | null; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = {};
     const token = options.token === undefined ? server.rootToken : options.token;
     if (token) headers['X-Vault-Token'] = token;
@@ -266,7 +276,13 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
         async () => {
           const [p, s] = await Promise.all([replicationStatus(pair.primary), replicationStatus(pair.secondary)]);
           last = `primary last_wal=${p.last_wal} merkle=${p.merkle_root}; secondary state=${s.state} last_remote_wal=${s.last_remote_wal} merkle=${s.merkle_root}`;
-          return s.mode === 'secondary' && s.state === 'stream-wals' && typeof p.last_wal === 'number' && s.last_remote_wal >= p.last_wal && p.merkle_root === s.merkle_root;
+          return (
+            s.mode === 'secondary' &&
+            s.state === 'stream-wals' &&
+            typeof p.last_wal === 'number' &&
+            s.last_remote_wal >= p.last_wal &&
+            p.merkle_root === s.merkle_root
+          );
         },
         { timeoutMs: CONVERGE_DEADLINE_MS, intervalMs: 50, description: 'primary and secondary to converge' },
       );
@@ -301,10 +317,13 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
     secondary.unsealKeys = primary.unsealKeys;
     secondary.unsealThreshold = primary.unsealThreshold;
     secondary.rootToken = '';
-    const status = await waitFor(async () => {
-      const s = await replicationStatus(secondary);
-      return s.state === 'stream-wals' && s.connection_state === 'ready' ? s : undefined;
-    }, { timeoutMs: 20_000, description: 'the secondary to stream WALs' });
+    const status = await waitFor(
+      async () => {
+        const s = await replicationStatus(secondary);
+        return s.state === 'stream-wals' && s.connection_state === 'ready' ? s : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the secondary to stream WALs' },
+    );
     if (proxy) {
       expect(status.primary_cluster_addr).to.equal(`https://127.0.0.1:${proxy.port}`);
       expect(proxy.stats.forwarded, 'connections through the proxy').to.be.at.least(1);
@@ -387,8 +406,32 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
 
   after(() => {
     if (results.length === 0) return;
-    const header = ['fault', 'run', 'writes ok/fail/unknown', 'during fault', 'behind at heal', 'catch-up ms', 'converge ms', 'lost P', 'lost S', 'failed-applied', 'unknown landed'];
-    const rows = results.map((r) => [r.fault, String(r.run), r.total, r.duringFault, String(r.behindAtHeal), String(r.catchUpMs), String(r.settleMs), String(r.lostPrimary), String(r.lostSecondary), String(r.phantom), String(r.unknownLanded)]);
+    const header = [
+      'fault',
+      'run',
+      'writes ok/fail/unknown',
+      'during fault',
+      'behind at heal',
+      'catch-up ms',
+      'converge ms',
+      'lost P',
+      'lost S',
+      'failed-applied',
+      'unknown landed',
+    ];
+    const rows = results.map((r) => [
+      r.fault,
+      String(r.run),
+      r.total,
+      r.duringFault,
+      String(r.behindAtHeal),
+      String(r.catchUpMs),
+      String(r.settleMs),
+      String(r.lostPrimary),
+      String(r.lostSecondary),
+      String(r.phantom),
+      String(r.unknownLanded),
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
     const line = (cells: string[]) => '      ' + cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
     console.log('\n      replication fault matrix — during fault: writes invoked from the fault until healing finished; behind at heal: WAL entries;');
@@ -463,7 +506,10 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
       heal: async (p) => signal(p.secondary, 'SIGCONT'),
       async whileFaulted(p, history) {
         expect(history.count('ok', 'fault'), 'writes acknowledged while the secondary is stopped').to.be.above(0);
-        const answer = await call(p.secondary, 'GET', 'sys/replication/status', { token: null, timeoutMs: 300 }).then(() => 'answered', () => 'no answer');
+        const answer = await call(p.secondary, 'GET', 'sys/replication/status', { token: null, timeoutMs: 300 }).then(
+          () => 'answered',
+          () => 'no answer',
+        );
         expect(answer, 'a stopped secondary').to.equal('no answer');
       },
     };
@@ -504,7 +550,12 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
       },
     });
     // New connections during the cut are held silent (packets dropped) or reset (rejected).
-    const runs: Array<[CutMode, number]> = [['blackhole', 1], ['reset', 1], ['blackhole', 2], ['reset', 2]];
+    const runs: Array<[CutMode, number]> = [
+      ['blackhole', 1],
+      ['reset', 1],
+      ['blackhole', 2],
+      ['reset', 2],
+    ];
     for (const [mode, run] of runs) {
       it(`a 2s cut (${mode} new connections) while writes continue, run ${run}: after healing the secondary resumes and converges, 0 acknowledged writes lost`, async () => {
         await runFault(pair as Pair, cut(mode), run);

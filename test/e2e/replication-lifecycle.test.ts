@@ -15,15 +15,21 @@ describe('replication lifecycle: revoke, failover and fencing', function () {
     return res.body.wrap_info.token;
   };
   const streaming = (s: ServerHandle) =>
-    waitFor(async () => {
-      const st = await status(s);
-      return st.mode === 'secondary' && st.state === 'stream-wals' && st.connection_state === 'ready' ? st : undefined;
-    }, { timeoutMs: 20_000, description: 'secondary streaming' });
+    waitFor(
+      async () => {
+        const st = await status(s);
+        return st.mode === 'secondary' && st.state === 'stream-wals' && st.connection_state === 'ready' ? st : undefined;
+      },
+      { timeoutMs: 20_000, description: 'secondary streaming' },
+    );
   const converged = (p: ServerHandle, s: ServerHandle) =>
-    waitFor(async () => {
-      const [a, b] = await Promise.all([status(p), status(s)]);
-      return a.merkle_root === b.merkle_root && b.state === 'stream-wals' ? true : undefined;
-    }, { timeoutMs: 20_000, description: 'equal Merkle roots' });
+    waitFor(
+      async () => {
+        const [a, b] = await Promise.all([status(p), status(s)]);
+        return a.merkle_root === b.merkle_root && b.state === 'stream-wals' ? true : undefined;
+      },
+      { timeoutMs: 20_000, description: 'equal Merkle roots' },
+    );
   const put = (s: ServerHandle, key: string, v: string) => s.request('POST', `secret/data/${key}`, { body: { data: { v } } });
   const get = async (s: ServerHandle, key: string) => {
     const r = await s.request('GET', `secret/data/${key}`);
@@ -49,7 +55,11 @@ describe('replication lifecycle: revoke, failover and fencing', function () {
     const revokedAt = Date.now();
     expect((await a.request('POST', 'sys/replication/primary/revoke-secondary', { body: { id: 'b' } })).status).to.equal(204);
     expect((await status(a)).known_secondaries).to.deep.equal([]);
-    await waitFor(async () => ((await status(b)).connection_state !== 'ready' ? true : undefined), { timeoutMs: 1000, intervalMs: 20, description: 'stream cut within a second' });
+    await waitFor(async () => ((await status(b)).connection_state !== 'ready' ? true : undefined), {
+      timeoutMs: 1000,
+      intervalMs: 20,
+      description: 'stream cut within a second',
+    });
     expect(Date.now() - revokedAt).to.be.below(1000);
     await put(a, 'after-revoke', '2');
     // Its old certificate is refused: it keeps trying and never catches up.
@@ -133,10 +143,13 @@ describe('replication lifecycle: revoke, failover and fencing', function () {
     expect(acknowledgedByB).to.have.length(10);
 
     // A learns of epoch 2 from B and stops acting as primary.
-    const fenced = await waitFor(async () => {
-      const st = await status(a);
-      return st.mode === 'secondary' && st.fenced_by_epoch === 2 ? st : undefined;
-    }, { timeoutMs: 10_000, description: 'stale primary fenced' });
+    const fenced = await waitFor(
+      async () => {
+        const st = await status(a);
+        return st.mode === 'secondary' && st.fenced_by_epoch === 2 ? st : undefined;
+      },
+      { timeoutMs: 10_000, description: 'stale primary fenced' },
+    );
     expect(fenced.epoch).to.equal(2);
     const refused = await put(a, 'stale-write', 'x');
     expect(refused.status).to.be.within(400, 599);

@@ -59,7 +59,10 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
 
   async function putSecret(key: string): Promise<void> {
     const value = uniqueValue(key);
-    expectOk(await primary.request('POST', `${MOUNT}/data/${key}`, { body: { data: { v: value, owner: 'team-payments', note: 'rotated by the resync test' } } }), `write ${key}`);
+    expectOk(
+      await primary.request('POST', `${MOUNT}/data/${key}`, { body: { data: { v: value, owner: 'team-payments', note: 'rotated by the resync test' } } }),
+      `write ${key}`,
+    );
     expected.set(key, value);
   }
 
@@ -100,7 +103,10 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
   }
 
   before(async () => {
-    [primary, secondary] = await Promise.all([startSqliteServer({ extraConfig: `replication {\n  logshipper_buffer_length = ${RETENTION}\n}` }), startSqliteServer()]);
+    [primary, secondary] = await Promise.all([
+      startSqliteServer({ extraConfig: `replication {\n  logshipper_buffer_length = ${RETENTION}\n}` }),
+      startSqliteServer(),
+    ]);
     const policy = [
       `path "${MOUNT}/data/*" {\n  capabilities = ["read"]\n}`,
       `path "sys/mounts/${LOCAL_MOUNT}" {\n  capabilities = ["create", "update"]\n}`,
@@ -113,10 +119,16 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
       [`auth/userpass/users/${READER.username}`, { password: READER.password, policies: 'resync-checker' }],
     ];
     for (const [path, body] of setup) expectOk(await primary.request('POST', path, { body }), path);
-    await inParallel(Array.from({ length: INITIAL_KEYS }, (_, i) => `k${i}`), putSecret);
+    await inParallel(
+      Array.from({ length: INITIAL_KEYS }, (_, i) => `k${i}`),
+      putSecret,
+    );
     expectOk(await primary.request('POST', 'sys/replication/primary/enable', { body: {} }), 'primary enable');
     // Some traffic streams as WAL entries before the outage, too.
-    await inParallel(Array.from({ length: 20 }, (_, i) => `k${i}`), putSecret);
+    await inParallel(
+      Array.from({ length: 20 }, (_, i) => `k${i}`),
+      putSecret,
+    );
     const tokenRes = await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id: 'dc2' } });
     expect(tokenRes.status, tokenRes.text).to.equal(200);
     expectOk(await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token: tokenRes.body.wrap_info.token } }), 'secondary enable');
@@ -124,10 +136,13 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
     secondary.unsealKeys = primary.unsealKeys;
     secondary.unsealThreshold = primary.unsealThreshold;
     secondary.rootToken = '';
-    await waitFor(async () => {
-      const [p, s] = await Promise.all([replicationStatus(primary), replicationStatus(secondary)]);
-      return s.state === 'stream-wals' && s.last_remote_wal >= p.last_wal && s.merkle_root === p.merkle_root;
-    }, { timeoutMs: 30_000, description: 'the secondary to be in sync' });
+    await waitFor(
+      async () => {
+        const [p, s] = await Promise.all([replicationStatus(primary), replicationStatus(secondary)]);
+        return s.state === 'stream-wals' && s.last_remote_wal >= p.last_wal && s.merkle_root === p.merkle_root;
+      },
+      { timeoutMs: 30_000, description: 'the secondary to be in sync' },
+    );
   });
 
   after(async () => {
@@ -137,16 +152,28 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
   it('converges by Merkle sync, applies deletions, keeps local data, and fetches ≤ 3× the changed bytes', async () => {
     // The secondary's own local mount, written through a token it issued itself.
     const localToken = await loginOnSecondary();
-    expectOk(await secondary.request('POST', `sys/mounts/${LOCAL_MOUNT}`, { token: localToken, body: { type: 'kv', local: true } }), 'local mount on the secondary');
+    expectOk(
+      await secondary.request('POST', `sys/mounts/${LOCAL_MOUNT}`, { token: localToken, body: { type: 'kv', local: true } }),
+      'local mount on the secondary',
+    );
     expectOk(await secondary.request('POST', `${LOCAL_MOUNT}/site`, { token: localToken, body: { v: 'kept-through-resync' } }), 'local write on the secondary');
 
     await secondary.stop();
     const walBefore = (await replicationStatus(primary)).last_wal as number;
     const before = await replicatedEntries(primary);
 
-    await inParallel(Array.from({ length: UPDATED }, (_, i) => `k${100 + i}`), putSecret);
-    await inParallel(Array.from({ length: ADDED }, (_, i) => `new${i}`), putSecret);
-    await inParallel(Array.from({ length: DELETED }, (_, i) => `k${200 + i}`), deleteSecret);
+    await inParallel(
+      Array.from({ length: UPDATED }, (_, i) => `k${100 + i}`),
+      putSecret,
+    );
+    await inParallel(
+      Array.from({ length: ADDED }, (_, i) => `new${i}`),
+      putSecret,
+    );
+    await inParallel(
+      Array.from({ length: DELETED }, (_, i) => `k${200 + i}`),
+      deleteSecret,
+    );
 
     const primaryStatus = await replicationStatus(primary);
     const walWritten = (primaryStatus.last_wal as number) - walBefore;
@@ -159,11 +186,14 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
     let last = '';
     const syncMs = await (async () => {
       const started = Date.now();
-      await waitFor(async () => {
-        const [p, s] = await Promise.all([replicationStatus(primary), replicationStatus(secondary)]);
-        last = `primary last_wal=${p.last_wal} merkle=${p.merkle_root}; secondary state=${s.state} last_remote_wal=${s.last_remote_wal} merkle=${s.merkle_root}`;
-        return s.state === 'stream-wals' && s.last_remote_wal >= p.last_wal && s.merkle_root === p.merkle_root;
-      }, { timeoutMs: 30_000, intervalMs: 100, description: `the secondary to converge (last: ${last})` });
+      await waitFor(
+        async () => {
+          const [p, s] = await Promise.all([replicationStatus(primary), replicationStatus(secondary)]);
+          last = `primary last_wal=${p.last_wal} merkle=${p.merkle_root}; secondary state=${s.state} last_remote_wal=${s.last_remote_wal} merkle=${s.merkle_root}`;
+          return s.state === 'stream-wals' && s.last_remote_wal >= p.last_wal && s.merkle_root === p.merkle_root;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, description: `the secondary to converge (last: ${last})` },
+      );
       return Date.now() - started;
     })();
 

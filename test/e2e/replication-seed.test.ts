@@ -37,7 +37,10 @@ describe('replication: the seed walkthrough', function () {
     const wrap = tokenRes.body.wrap_info;
     expect(wrap.creation_path).to.equal('sys/replication/primary/secondary-token');
     expect(wrap.ttl).to.equal(1800);
-    const [header, claims] = (wrap.token as string).split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')));
+    const [header, claims] = (wrap.token as string)
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')));
     expect(header.alg).to.equal('ES512');
     expect(claims.type).to.equal('wrapping');
     expect(claims.addr).to.equal(primary.addr);
@@ -45,10 +48,13 @@ describe('replication: the seed walkthrough', function () {
     const activate = await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token: wrap.token } });
     expect(activate.status, activate.text).to.equal(200);
 
-    const s = await waitFor(async () => {
-      const st = await status(secondary);
-      return st.mode === 'secondary' && st.state === 'stream-wals' ? st : undefined;
-    }, { timeoutMs: 15_000, description: 'secondary streaming' });
+    const s = await waitFor(
+      async () => {
+        const st = await status(secondary);
+        return st.mode === 'secondary' && st.state === 'stream-wals' ? st : undefined;
+      },
+      { timeoutMs: 15_000, description: 'secondary streaming' },
+    );
     expect(s.secondary_id).to.equal('dc2');
     const p = await status(primary);
     expect(p.mode).to.equal('primary');
@@ -69,10 +75,13 @@ describe('replication: the seed walkthrough', function () {
     expect((await primary.request('POST', 'sys/mounts/primary-only', { body: { type: 'kv', local: true } })).status).to.equal(204);
     expect((await primary.request('POST', 'shared/data/app', { body: { data: { password: 'canary-shared-1' } } })).status).to.equal(200);
     expect((await primary.request('POST', 'primary-only/x', { body: { v: 'local-value' } })).status).to.equal(204);
-    const read = await waitFor(async () => {
-      const r = await secondary.request('GET', 'shared/data/app');
-      return r.status === 200 ? r : undefined;
-    }, { timeoutMs: 10_000, description: 'replicated secret on the secondary' });
+    const read = await waitFor(
+      async () => {
+        const r = await secondary.request('GET', 'shared/data/app');
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 10_000, description: 'replicated secret on the secondary' },
+    );
     expect(read.body.data.data.password).to.equal('canary-shared-1');
     const mounts = (await secondary.request('GET', 'sys/mounts')).body.data;
     expect(mounts).to.have.property('shared/');
@@ -105,10 +114,13 @@ describe('replication: the seed walkthrough', function () {
     expect((await primary.request('PUT', 'sys/policies/acl/reader', { body: { policy } })).status).to.equal(204);
     expect((await primary.request('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status).to.equal(204);
     expect((await primary.request('POST', 'auth/userpass/users/alice', { body: { password: 'alice-pass-1', policies: 'reader' } })).status).to.equal(204);
-    const login = await waitFor(async () => {
-      const r = await secondary.request('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'alice-pass-1' } });
-      return r.status === 200 ? r : undefined;
-    }, { timeoutMs: 10_000, description: 'userpass login on the secondary' });
+    const login = await waitFor(
+      async () => {
+        const r = await secondary.request('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'alice-pass-1' } });
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 10_000, description: 'userpass login on the secondary' },
+    );
     const token = login.body.auth.client_token as string;
     expect((await secondary.request('GET', 'shared/data/app', { token })).status).to.equal(200);
     expect((await secondary.request('GET', 'sys/mounts', { token })).status).to.equal(403);
@@ -129,10 +141,13 @@ describe('replication: the seed walkthrough', function () {
   });
 
   it('reports equal Merkle roots when idle', async () => {
-    const both = await waitFor(async () => {
-      const [p, s] = await Promise.all([status(primary), status(secondary)]);
-      return p.merkle_root === s.merkle_root && s.last_remote_wal >= p.last_wal ? { p, s } : undefined;
-    }, { timeoutMs: 15_000, description: 'converged Merkle roots' });
+    const both = await waitFor(
+      async () => {
+        const [p, s] = await Promise.all([status(primary), status(secondary)]);
+        return p.merkle_root === s.merkle_root && s.last_remote_wal >= p.last_wal ? { p, s } : undefined;
+      },
+      { timeoutMs: 15_000, description: 'converged Merkle roots' },
+    );
     expect(both.p.merkle_root).to.match(/^[0-9a-f]{40}$/);
     const health = await secondary.request('GET', 'sys/health', { token: null });
     expect(health.body.replication_performance_mode).to.equal('secondary');

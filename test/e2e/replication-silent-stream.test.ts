@@ -24,7 +24,10 @@ describe('replication: a silent (half-open) stream is detected and redialled', f
     await primary.request('POST', 'sys/replication/primary/enable', { body: { primary_cluster_addr: `https://127.0.0.1:${proxy.port}` } });
     const token = (await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id: 'silent' } })).body.wrap_info.token;
     expect((await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token } })).status).to.equal(200);
-    await waitFor(async () => ((await secondary.request('GET', 'sys/replication/status', { token: null })).body.data.state === 'stream-wals' ? true : undefined), { timeoutMs: 15_000 });
+    await waitFor(
+      async () => ((await secondary.request('GET', 'sys/replication/status', { token: null })).body.data.state === 'stream-wals' ? true : undefined),
+      { timeoutMs: 15_000 },
+    );
     const forwardedBefore = proxy.stats.forwarded;
 
     proxy.freeze();

@@ -143,10 +143,13 @@ describe('terraform: primary → secondary token → secondary → mounts and a 
   });
 
   it('replicates the secret written on the primary to the secondary (read over REST)', async () => {
-    const data = await waitFor(async () => {
-      const res = await secondary.request('GET', 'kv-shared/app');
-      return res.status === 200 ? res.body.data : undefined;
-    }, { timeoutMs: 30_000, description: 'kv-shared/app to reach the secondary' });
+    const data = await waitFor(
+      async () => {
+        const res = await secondary.request('GET', 'kv-shared/app');
+        return res.status === 200 ? res.body.data : undefined;
+      },
+      { timeoutMs: 30_000, description: 'kv-shared/app to reach the secondary' },
+    );
     expect(data).to.deep.equal({ password: 's3cret', user: 'app' });
     const local = await secondary.request('GET', 'sys/mounts');
     expect(local.body.data?.['kv-local/'] ?? local.body['kv-local/']).to.include({ local: true });

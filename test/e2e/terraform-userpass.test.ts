@@ -85,9 +85,7 @@ describe('terraform: a secondary provider with auth_login_userpass keeps working
 
   before(async () => {
     requireTerraform();
-    [primary, secondary] = await Promise.all([
-      startDevServer({ rootTokenId: 'PRIMARY-ROOT' }), startDevServer({ rootTokenId: 'SECONDARY-ROOT' }),
-    ]);
+    [primary, secondary] = await Promise.all([startDevServer({ rootTokenId: 'PRIMARY-ROOT' }), startDevServer({ rootTokenId: 'SECONDARY-ROOT' })]);
     work = new TerraformWorkdir();
     work.write('main.tf', config);
     work.write('terraform.tfvars', `primary_addr = "${primary.addr}"\nsecondary_addr = "${secondary.addr}"\n`);
@@ -98,7 +96,7 @@ describe('terraform: a secondary provider with auth_login_userpass keeps working
   it('activates the secondary and creates a local mount there after its own token is wiped', async () => {
     await work.expect(['apply', '-auto-approve', '-no-color']);
     const ownToken = await secondary.request('GET', 'sys/mounts', { token: 'SECONDARY-ROOT' });
-    expect(ownToken.status, 'activation should have wiped the secondary\'s own root token').to.equal(403);
+    expect(ownToken.status, "activation should have wiped the secondary's own root token").to.equal(403);
     const login = await secondary.request('POST', 'auth/userpass/login/terraform', { token: null, body: { password: 'correct horse' } });
     const mounts = await secondary.request('GET', 'sys/mounts', { token: login.body.auth.client_token });
     expect(mounts.body.data?.['kv-west/'] ?? mounts.body['kv-west/']).to.include({ local: true });

@@ -15,11 +15,15 @@ interface HttpsAnswer {
 function httpsCall(url: string, method: string, ca: string, token: string, body?: unknown): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpsRequest(url, { method, ca, headers: { 'x-vault-token': token, ...(payload ? { 'content-type': 'application/json' } : {}) }, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
-    });
+    const req = httpsRequest(
+      url,
+      { method, ca, headers: { 'x-vault-token': token, ...(payload ? { 'content-type': 'application/json' } : {}) }, timeout: 10_000 },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.end(payload);
@@ -60,18 +64,25 @@ describe('TLS listener and activation over https with ca_file', function () {
     primary = spawn(process.execPath, ['bin/ferry.js', 'server', `-config=${join(dir, 'ferry.hcl')}`], { stdio: 'ignore' });
     const base = `https://127.0.0.1:${port}`;
     const caPem = ca.ca.certPem;
-    await waitFor(async () => (await httpsCall(`${base}/v1/sys/health?uninitcode=200`, 'GET', caPem, '')).status === 200, { timeoutMs: 20_000, description: 'TLS server up' });
+    await waitFor(async () => (await httpsCall(`${base}/v1/sys/health?uninitcode=200`, 'GET', caPem, '')).status === 200, {
+      timeoutMs: 20_000,
+      description: 'TLS server up',
+    });
 
     const init = await httpsCall(`${base}/v1/sys/init`, 'PUT', caPem, '', { secret_shares: 1, secret_threshold: 1 });
     expect(init.status).to.equal(200);
     expect((await httpsCall(`${base}/v1/sys/unseal`, 'PUT', caPem, '', { key: init.body.keys_base64[0] })).body.sealed).to.equal(false);
     const root = init.body.root_token as string;
     // The listener does not speak plain HTTP.
-    const plain = await fetch(`http://127.0.0.1:${port}/v1/sys/health`).then(() => 'answered', () => 'refused');
+    const plain = await fetch(`http://127.0.0.1:${port}/v1/sys/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
     expect(plain).to.equal('refused');
 
     expect((await httpsCall(`${base}/v1/sys/replication/primary/enable`, 'POST', caPem, root)).status).to.equal(200);
-    const mint = async (id: string) => (await httpsCall(`${base}/v1/sys/replication/primary/secondary-token`, 'POST', caPem, root, { id })).body.wrap_info.token as string;
+    const mint = async (id: string) =>
+      (await httpsCall(`${base}/v1/sys/replication/primary/secondary-token`, 'POST', caPem, root, { id })).body.wrap_info.token as string;
 
     secondary = await startDevServer({ rootTokenId: 'tls-secondary-root' });
     await secondary.request('POST', 'secret/data/keep', { body: { data: { v: 'kept' } } });
@@ -81,13 +92,20 @@ describe('TLS listener and activation over https with ca_file', function () {
     expect(unverified.body.errors[0]).to.match(/unwrapping secondary token/);
     expect((await secondary.request('GET', 'secret/data/keep')).status).to.equal(200);
 
-    const verified = await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token: await mint('with-ca'), ca_file: join(dir, 'ca.pem') } });
-    expect(verified.status, JSON.stringify(verified.body)).to.equal(200);
-    await waitFor(async () => ((await secondary!.request('GET', 'sys/replication/status', { token: null })).body.data.state === 'stream-wals' ? true : undefined), {
-      timeoutMs: 15_000,
-      description: 'secondary streaming from the TLS primary',
+    const verified = await secondary.request('POST', 'sys/replication/secondary/enable', {
+      body: { token: await mint('with-ca'), ca_file: join(dir, 'ca.pem') },
     });
-    expect((await httpsCall(`${base}/v1/sys/policies/acl/over-tls`, 'PUT', caPem, root, { policy: 'path "x" { capabilities = ["read"] }' })).status).to.equal(204);
+    expect(verified.status, JSON.stringify(verified.body)).to.equal(200);
+    await waitFor(
+      async () => ((await secondary!.request('GET', 'sys/replication/status', { token: null })).body.data.state === 'stream-wals' ? true : undefined),
+      {
+        timeoutMs: 15_000,
+        description: 'secondary streaming from the TLS primary',
+      },
+    );
+    expect((await httpsCall(`${base}/v1/sys/policies/acl/over-tls`, 'PUT', caPem, root, { policy: 'path "x" { capabilities = ["read"] }' })).status).to.equal(
+      204,
+    );
     await waitFor(
       async () => {
         const p = (await httpsCall(`${base}/v1/sys/replication/status`, 'GET', caPem, '')).body.data;

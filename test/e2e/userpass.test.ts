@@ -23,7 +23,10 @@ describe('userpass auth method through a real server (node-vault client)', () =>
     await admin.mount({ mount_point: 'apps', type: 'kv', options: { version: '2' } });
     await admin.write('apps/data/web/config', { data: { api_key: SECRET } });
     await admin.write('apps/data/billing/config', { data: { api_key: 'not-for-web' } });
-    await admin.addPolicy({ name: 'web-read', rules: 'path "apps/data/web/*" { capabilities = ["read"] }\npath "apps/metadata/web/*" { capabilities = ["list"] }' });
+    await admin.addPolicy({
+      name: 'web-read',
+      rules: 'path "apps/data/web/*" { capabilities = ["read"] }\npath "apps/metadata/web/*" { capabilities = ["list"] }',
+    });
   });
   after(async () => {
     await server?.stop();
@@ -87,7 +90,7 @@ describe('userpass auth method through a real server (node-vault client)', () =>
     expect((await user.tokenLookupSelf()).data.path).to.equal('auth/userpass-local/login/bob');
   });
 
-  it('refuses the old password after a change and the token after the user\'s revocation', async () => {
+  it("refuses the old password after a change and the token after the user's revocation", async () => {
     await admin.write('auth/userpass/users/carol', { password: 'first', token_policies: 'web-read' });
     const user = vault({ endpoint: server.addr });
     await user.userpassLogin({ username: 'carol', password: 'first' });
@@ -106,7 +109,7 @@ describe('userpass auth method through a real server (node-vault client)', () =>
     await vault({ endpoint: server.addr }).userpassLogin({ username: 'alice', password: PASSWORD });
   });
 
-  it('stores users in the mount\'s storage (replicated or local) and tokens under local/, with no plaintext password', async () => {
+  it("stores users in the mount's storage (replicated or local) and tokens under local/, with no plaintext password", async () => {
     const auths = (await admin.auths()).data;
     const keys = (await querySqliteFile<{ key: string }>(join(server.dataDir, 'ferry.db'), 'SELECT key FROM entries')).map((r) => r.key);
     expect(keys).to.include(`auth/${auths['userpass/'].uuid}/user/alice`);

@@ -125,8 +125,14 @@ export async function startTcpProxy(target: { readonly host?: string; readonly p
       for (const [client, upstream] of [...pairs]) {
         client.unpipe(upstream);
         upstream.unpipe(client);
-        client.removeAllListeners('close').removeAllListeners('error').on('error', () => undefined);
-        upstream.removeAllListeners('close').removeAllListeners('error').on('error', () => undefined);
+        client
+          .removeAllListeners('close')
+          .removeAllListeners('error')
+          .on('error', () => undefined);
+        upstream
+          .removeAllListeners('close')
+          .removeAllListeners('error')
+          .on('error', () => undefined);
         client.pause();
         upstream.destroy();
         live.delete(client);

@@ -257,7 +257,11 @@ async function waitUntilServing(child: ChildProcess, addr: string, logFile: stri
 }
 
 class ExitedEarly extends Error {
-  constructor(readonly code: number | null, readonly signal: string | null, tail = '') {
+  constructor(
+    readonly code: number | null,
+    readonly signal: string | null,
+    tail = '',
+  ) {
     super(`ferry server exited before serving (code ${code}, signal ${signal})${tail ? `\n--- server log tail ---\n${tail}` : ''}`);
   }
 }

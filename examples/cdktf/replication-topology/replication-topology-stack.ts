@@ -35,7 +35,7 @@ export class ReplicationTopologyStack extends TerraformStack {
     const token = new TerraformVariable(this, 'ferry_token', {
       type: 'string',
       sensitive: true,
-      description: 'A token of the primary (after activation the secondaries accept the primary\'s tokens).',
+      description: "A token of the primary (after activation the secondaries accept the primary's tokens).",
     });
     const auditDir = new TerraformVariable(this, 'audit_dir', {
       type: 'string',

@@ -193,8 +193,10 @@ export function parseCustomMetadata(raw: Record<string, unknown>): Record<string
   for (const [key, value] of entries) {
     if (typeof value !== 'string') throw invalidRequest('custom_metadata values must be strings');
     if (key === '') throw invalidRequest('custom_metadata keys must not be empty');
-    if (Buffer.byteLength(key) > MAX_CUSTOM_METADATA_KEY_BYTES) throw invalidRequest(`custom_metadata keys may be at most ${MAX_CUSTOM_METADATA_KEY_BYTES} bytes`);
-    if (Buffer.byteLength(value) > MAX_CUSTOM_METADATA_VALUE_BYTES) throw invalidRequest(`custom_metadata values may be at most ${MAX_CUSTOM_METADATA_VALUE_BYTES} bytes`);
+    if (Buffer.byteLength(key) > MAX_CUSTOM_METADATA_KEY_BYTES)
+      throw invalidRequest(`custom_metadata keys may be at most ${MAX_CUSTOM_METADATA_KEY_BYTES} bytes`);
+    if (Buffer.byteLength(value) > MAX_CUSTOM_METADATA_VALUE_BYTES)
+      throw invalidRequest(`custom_metadata values may be at most ${MAX_CUSTOM_METADATA_VALUE_BYTES} bytes`);
     out[key] = value;
   }
   return out;

@@ -66,7 +66,11 @@ export function kvV2Paths(store: KvV2Store): PathDefinition[] {
     return meta;
   };
 
-  const writeVersion = (path: string, ctx: PathContext, compute: (existing: KvV2KeyMetadata | undefined) => Promise<Record<string, unknown>>): Promise<LogicalResponse> =>
+  const writeVersion = (
+    path: string,
+    ctx: PathContext,
+    compute: (existing: KvV2KeyMetadata | undefined) => Promise<Record<string, unknown>>,
+  ): Promise<LogicalResponse> =>
     lock.run(path, async () => {
       const now = new Date();
       const config = await store.readConfig();
@@ -79,39 +83,43 @@ export function kvV2Paths(store: KvV2Store): PathDefinition[] {
       return { data: versionView(meta, version) };
     });
 
-  const versionsOp = (apply: (path: string, meta: KvV2KeyMetadata, versions: number[], now: Date) => Promise<void>) => async (ctx: PathContext): Promise<LogicalResponse | undefined> => {
-    const path = secretPath(ctx);
-    assertSecretPath(path);
-    const versions = parseVersionList(ctx.fields.list('versions'));
-    await lock.run(path, async () => {
-      const meta = await store.readMetadata(path);
-      if (meta !== undefined) await apply(path, meta, versions, new Date());
-    });
-    return undefined;
-  };
+  const versionsOp =
+    (apply: (path: string, meta: KvV2KeyMetadata, versions: number[], now: Date) => Promise<void>) =>
+    async (ctx: PathContext): Promise<LogicalResponse | undefined> => {
+      const path = secretPath(ctx);
+      assertSecretPath(path);
+      const versions = parseVersionList(ctx.fields.list('versions'));
+      await lock.run(path, async () => {
+        const meta = await store.readMetadata(path);
+        if (meta !== undefined) await apply(path, meta, versions, new Date());
+      });
+      return undefined;
+    };
 
-  const metadataUpdate = (isPatch: boolean) => async (ctx: PathContext): Promise<LogicalResponse | undefined> => {
-    const path = secretPath(ctx);
-    assertSecretPath(path);
-    const { fields } = ctx;
-    if (fields.has('max_versions') && fields.int('max_versions') < 0) throw invalidRequest('max_versions must not be negative');
-    const custom = fields.has('custom_metadata') ? fields.map('custom_metadata') : undefined;
-    await lock.run(path, async () => {
-      const now = new Date();
-      const meta = (await store.readMetadata(path)) ?? newKeyMetadata(now);
-      if (fields.has('max_versions')) meta.max_versions = fields.int('max_versions');
-      if (fields.has('cas_required')) meta.cas_required = fields.bool('cas_required');
-      if (fields.has('delete_version_after')) meta.delete_version_after_seconds = fields.seconds('delete_version_after');
-      if (custom !== undefined) {
-        const next = isPatch ? applyMergePatch(meta.custom_metadata ?? {}, custom) : custom;
-        const parsed = parseCustomMetadata(next as Record<string, unknown>);
-        meta.custom_metadata = Object.keys(parsed).length === 0 ? null : parsed;
-      }
-      meta.updated_time = now.toISOString();
-      await store.commit(path, meta);
-    });
-    return undefined;
-  };
+  const metadataUpdate =
+    (isPatch: boolean) =>
+    async (ctx: PathContext): Promise<LogicalResponse | undefined> => {
+      const path = secretPath(ctx);
+      assertSecretPath(path);
+      const { fields } = ctx;
+      if (fields.has('max_versions') && fields.int('max_versions') < 0) throw invalidRequest('max_versions must not be negative');
+      const custom = fields.has('custom_metadata') ? fields.map('custom_metadata') : undefined;
+      await lock.run(path, async () => {
+        const now = new Date();
+        const meta = (await store.readMetadata(path)) ?? newKeyMetadata(now);
+        if (fields.has('max_versions')) meta.max_versions = fields.int('max_versions');
+        if (fields.has('cas_required')) meta.cas_required = fields.bool('cas_required');
+        if (fields.has('delete_version_after')) meta.delete_version_after_seconds = fields.seconds('delete_version_after');
+        if (custom !== undefined) {
+          const next = isPatch ? applyMergePatch(meta.custom_metadata ?? {}, custom) : custom;
+          const parsed = parseCustomMetadata(next as Record<string, unknown>);
+          meta.custom_metadata = Object.keys(parsed).length === 0 ? null : parsed;
+        }
+        meta.updated_time = now.toISOString();
+        await store.commit(path, meta);
+      });
+      return undefined;
+    };
 
   const versionsField = { versions: { type: 'string-list' } } as const;
   const metadataFields = {

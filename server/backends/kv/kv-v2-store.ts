@@ -46,7 +46,11 @@ export class KvV2Store {
   }
 
   /** Writes metadata, optionally one version's data, and removes dropped versions, in one transaction. */
-  async commit(path: string, meta: KvV2KeyMetadata, change: { put?: { version: number; data: Record<string, unknown> }; remove?: readonly number[] } = {}): Promise<void> {
+  async commit(
+    path: string,
+    meta: KvV2KeyMetadata,
+    change: { put?: { version: number; data: Record<string, unknown> }; remove?: readonly number[] } = {},
+  ): Promise<void> {
     const ops: StorageOp[] = [{ op: 'put', key: METADATA_PREFIX + path, value: Buffer.from(JSON.stringify(meta)) }];
     if (change.put) ops.push({ op: 'put', key: versionKey(path, change.put.version), value: Buffer.from(JSON.stringify(change.put.data)) });
     for (const n of change.remove ?? []) ops.push({ op: 'delete', key: versionKey(path, n) });

@@ -35,7 +35,13 @@ export function auditPaths(broker: DeviceAuditBroker): PathDefinition[] {
         update: async ({ captures, fields }) => {
           const type = fields.string('type');
           if (type === '') throw invalidRequest('type is required');
-          await broker.enable({ path: captures.path as string, type, description: fields.string('description'), options: stringOptions(fields.map('options')), local: fields.bool('local') });
+          await broker.enable({
+            path: captures.path as string,
+            type,
+            description: fields.string('description'),
+            options: stringOptions(fields.map('options')),
+            local: fields.bool('local'),
+          });
           return {};
         },
         delete: async ({ captures }) => {
@@ -47,7 +53,9 @@ export function auditPaths(broker: DeviceAuditBroker): PathDefinition[] {
     {
       pattern: 'audit-hash/(?<path>.+)',
       fields: { input: { type: 'string' } },
-      operations: { update: async ({ captures, fields }) => ({ data: { hash: broker.hash(captures.path as string, fields.string('input')) }, injectDataAtTopLevel: true }) },
+      operations: {
+        update: async ({ captures, fields }) => ({ data: { hash: broker.hash(captures.path as string, fields.string('input')) }, injectDataAtTopLevel: true }),
+      },
     },
   ];
 }

@@ -10,14 +10,19 @@ export function generateRootPaths(generator: GenerateRoot): PathDefinition[] {
       fields: { otp: { type: 'string' }, pgp_key: { type: 'string' } },
       operations: {
         read: async () => ({ data: { ...(await generator.status()) }, injectDataAtTopLevel: true }),
-        update: async ({ fields }) => ({ data: { ...(await generator.start({ otp: fields.string('otp'), pgpKey: fields.string('pgp_key') })) }, injectDataAtTopLevel: true }),
+        update: async ({ fields }) => ({
+          data: { ...(await generator.start({ otp: fields.string('otp'), pgpKey: fields.string('pgp_key') })) },
+          injectDataAtTopLevel: true,
+        }),
         delete: async () => (generator.cancel(), {}),
       },
     },
     {
       pattern: 'generate-root/update',
       fields: { key: { type: 'string' }, nonce: { type: 'string' } },
-      operations: { update: async ({ fields }) => ({ data: { ...(await generator.update(fields.string('key'), fields.string('nonce'))) }, injectDataAtTopLevel: true }) },
+      operations: {
+        update: async ({ fields }) => ({ data: { ...(await generator.update(fields.string('key'), fields.string('nonce'))) }, injectDataAtTopLevel: true }),
+      },
     },
   ];
 }

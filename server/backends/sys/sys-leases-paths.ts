@@ -13,7 +13,9 @@ export function leasePaths(manager: ExpirationManager): PathDefinition[] {
   };
   const renew = async (ctx: PathContext) => manager.renew(leaseIdOf(ctx), ctx.fields.seconds('increment'));
   const revoke = async (ctx: PathContext) => (await manager.revoke(leaseIdOf(ctx)), {});
-  const revokePrefix = (force: boolean) => async ({ captures }: PathContext) => (await manager.revokePrefix(captures.prefix as string, { force }), {});
+  const revokePrefix =
+    (force: boolean) =>
+    async ({ captures }: PathContext) => (await manager.revokePrefix(captures.prefix as string, { force }), {});
   const list = async ({ captures }: PathContext) => {
     const keys = await manager.list(captures.prefix ?? '');
     if (keys.length === 0) throw notFound();

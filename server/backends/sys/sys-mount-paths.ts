@@ -10,7 +10,11 @@ const NON_LOCAL_ON_SECONDARY = 'cannot add a non-local mount to a replication se
 export function mountView(entry: MountEntry): Record<string, unknown> {
   return {
     accessor: entry.accessor,
-    config: { default_lease_ttl: entry.config.default_lease_ttl, max_lease_ttl: entry.config.max_lease_ttl, force_no_cache: entry.config.force_no_cache ?? false },
+    config: {
+      default_lease_ttl: entry.config.default_lease_ttl,
+      max_lease_ttl: entry.config.max_lease_ttl,
+      force_no_cache: entry.config.force_no_cache ?? false,
+    },
     description: entry.description,
     external_entropy_access: entry.external_entropy_access,
     local: entry.local,
@@ -42,7 +46,7 @@ function ttlFromConfig(config: Record<string, unknown>, name: string): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   if (typeof value === 'string') {
     const m = /^(\d+)(s|m|h|d)?$/.exec(value.trim());
-    if (m) return Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd']);
+    if (m) return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
   }
   throw invalidRequest(`invalid value for config.${name}`);
 }
@@ -103,12 +107,28 @@ function tableView(table: MountTable): Record<string, unknown> {
 export function mountPaths(core: Core): PathDefinition[] {
   const tunePaths = (kind: MountKind, base: string, table: () => MountTable): PathDefinition => ({
     pattern: `${base}/(?<path>.+?)/tune`,
-    fields: { default_lease_ttl: { type: 'raw' }, max_lease_ttl: { type: 'raw' }, description: { type: 'string' }, options: { type: 'map' }, local: { type: 'raw' }, listing_visibility: { type: 'string' } },
+    fields: {
+      default_lease_ttl: { type: 'raw' },
+      max_lease_ttl: { type: 'raw' },
+      description: { type: 'string' },
+      options: { type: 'map' },
+      local: { type: 'raw' },
+      listing_visibility: { type: 'string' },
+    },
     operations: {
       read: async ({ captures }) => {
         const entry = table().get(normalizeMountPath(captures.path as string, kind));
         if (entry === undefined) throw invalidRequest(`cannot fetch sysview for path "${captures.path}"`);
-        return { data: { default_lease_ttl: entry.config.default_lease_ttl || 2764800, max_lease_ttl: entry.config.max_lease_ttl || 2764800, description: entry.description, force_no_cache: false, options: entry.options }, injectDataAtTopLevel: true };
+        return {
+          data: {
+            default_lease_ttl: entry.config.default_lease_ttl || 2764800,
+            max_lease_ttl: entry.config.max_lease_ttl || 2764800,
+            description: entry.description,
+            force_no_cache: false,
+            options: entry.options,
+          },
+          injectDataAtTopLevel: true,
+        };
       },
       update: async ({ captures, fields }) => {
         const entry = table().get(normalizeMountPath(captures.path as string, kind));
@@ -122,7 +142,12 @@ export function mountPaths(core: Core): PathDefinition[] {
         if (fields.has('description')) updated.description = fields.string('description');
         if (fields.has('options')) {
           const opts = stringOptions(fields.map('options'));
-          if (entry.type === 'kv' && opts?.version !== undefined && opts.version !== (entry.options?.version ?? '1') && !(entry.options?.version === '1' && opts.version === '2')) {
+          if (
+            entry.type === 'kv' &&
+            opts?.version !== undefined &&
+            opts.version !== (entry.options?.version ?? '1') &&
+            !(entry.options?.version === '1' && opts.version === '2')
+          ) {
             throw invalidRequest('cannot downgrade the KV version of a mount');
           }
           updated.options = { ...(entry.options ?? {}), ...(opts ?? {}) };

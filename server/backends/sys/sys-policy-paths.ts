@@ -14,13 +14,15 @@ export function policyPaths(core: Core): PathDefinition[] {
     const keys = await core.policies.list();
     return { data: { keys, policies: keys }, injectDataAtTopLevel: true };
   };
-  const readPolicy = (legacy: boolean) => async ({ captures }: PathContext) => {
-    const name = (captures.name as string).toLowerCase();
-    if (name === 'root') return { data: { name, rules: '', policy: '' }, injectDataAtTopLevel: true };
-    const text = await core.policies.getText(name);
-    if (text === undefined) throw notFound();
-    return { data: legacy ? { name, rules: text } : { name, policy: text }, injectDataAtTopLevel: true };
-  };
+  const readPolicy =
+    (legacy: boolean) =>
+    async ({ captures }: PathContext) => {
+      const name = (captures.name as string).toLowerCase();
+      if (name === 'root') return { data: { name, rules: '', policy: '' }, injectDataAtTopLevel: true };
+      const text = await core.policies.getText(name);
+      if (text === undefined) throw notFound();
+      return { data: legacy ? { name, rules: text } : { name, policy: text }, injectDataAtTopLevel: true };
+    };
   const remove = async ({ captures }: PathContext) => {
     await core.policies.delete(captures.name as string);
     return {};

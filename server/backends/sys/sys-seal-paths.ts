@@ -67,7 +67,7 @@ export function sealPaths(core: Core): PathDefinition[] {
             core.seal.resetProgress();
           } else {
             const rawKey = fields.get('key');
-            if (rawKey !== undefined && typeof rawKey !== 'string') throw invalidRequest("invalid value for field \"key\": expected a string");
+            if (rawKey !== undefined && typeof rawKey !== 'string') throw invalidRequest('invalid value for field "key": expected a string');
             const key = rawKey ?? '';
             if (key === '') throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
             if (!(await core.barrier.isInitialized())) throw invalidRequest('Vault is not initialized');
@@ -141,7 +141,14 @@ export function sealPaths(core: Core): PathDefinition[] {
 const HEALTH_CODE_PARAMS = ['activecode', 'standbycode', 'sealedcode', 'uninitcode', 'drsecondarycode', 'performancestandbycode'] as const;
 
 async function healthResponse(core: Core, query: Readonly<Record<string, string>>) {
-  const codes: Record<string, number> = { activecode: 200, standbycode: 429, sealedcode: 503, uninitcode: 501, drsecondarycode: 472, performancestandbycode: 473 };
+  const codes: Record<string, number> = {
+    activecode: 200,
+    standbycode: 429,
+    sealedcode: 503,
+    uninitcode: 501,
+    drsecondarycode: 472,
+    performancestandbycode: 473,
+  };
   for (const name of HEALTH_CODE_PARAMS) {
     const value = query[name];
     if (value === undefined) continue;

@@ -56,7 +56,9 @@ export function wrappingPaths(wrapper: ResponseWrapper): PathDefinition[] {
     {
       pattern: 'wrapping/rewrap',
       fields: tokenField,
-      operations: { update: async ({ req, fields }) => ({ data: null, wrapInfo: await wrapper.rewrap(target(req, fields.string('token')), req.auth?.tokenHash) }) },
+      operations: {
+        update: async ({ req, fields }) => ({ data: null, wrapInfo: await wrapper.rewrap(target(req, fields.string('token')), req.auth?.tokenHash) }),
+      },
     },
   ];
 }

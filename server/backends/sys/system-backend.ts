@@ -43,4 +43,8 @@ export const SYS_SUDO = [
 
 /** The system backend mounted at `sys/`: every family of paths, composed from its own file. */
 export const systemBackend: BackendFactory = ({ core }) =>
-  new PathTable([...sealPaths(core), ...mountPaths(core), ...policyPaths(core), ...core.systemPathProviders.flatMap((provide) => provide(core))], SYS_UNAUTHENTICATED, SYS_SUDO);
+  new PathTable(
+    [...sealPaths(core), ...mountPaths(core), ...policyPaths(core), ...core.systemPathProviders.flatMap((provide) => provide(core))],
+    SYS_UNAUTHENTICATED,
+    SYS_SUDO,
+  );

@@ -129,73 +129,85 @@ export const tokenBackend: BackendFactory = ({ core }) => {
     return { auth: authResponse(id, updated) };
   };
   const tokenField = { token: { type: 'string' }, increment: { type: 'duration' }, accessor: { type: 'string' } } as const;
-  return new PathTable([
-    {
-      pattern: 'accessors/?',
-      operations: {
-        list: async () => ({ data: { keys: (await core.tokens.allEntries()).map((e) => e.accessor).sort() } }),
-      },
-    },
-    { pattern: 'create', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, false) } },
-    { pattern: 'create-orphan', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, true) } },
-    { pattern: 'lookup', fields: tokenField, operations: { update: async ({ fields }) => lookup(fields.string('token')), read: async ({ fields }) => lookup(fields.string('token')) } },
-    { pattern: 'lookup-self', operations: { read: async ({ req }) => lookup(req.clientToken), update: async ({ req }) => lookup(req.clientToken) } },
-    {
-      pattern: 'lookup-accessor',
-      fields: tokenField,
-      operations: { update: async ({ fields }) => ({ data: tokenLookupData(await byAccessor(fields.string('accessor'))) }) },
-    },
-    {
-      pattern: 'renew',
-      fields: tokenField,
-      operations: {
-        update: async ({ fields }) => {
-          const id = fields.string('token');
-          const entry = await core.tokens.lookupById(id);
-          if (entry === undefined) throw invalidRequest('invalid token');
-          return renew(entry, id, fields.seconds('increment'));
+  return new PathTable(
+    [
+      {
+        pattern: 'accessors/?',
+        operations: {
+          list: async () => ({ data: { keys: (await core.tokens.allEntries()).map((e) => e.accessor).sort() } }),
         },
       },
-    },
-    {
-      pattern: 'renew-self',
-      fields: tokenField,
-      operations: { update: async (ctx) => renew(await caller(core, ctx), ctx.req.clientToken, ctx.fields.seconds('increment')) },
-    },
-    {
-      pattern: 'renew-accessor',
-      fields: tokenField,
-      operations: { update: async ({ fields }) => ({ auth: { ...authResponse('', await core.tokens.renew(await byAccessor(fields.string('accessor')), fields.seconds('increment'))) } }) },
-    },
-    {
-      pattern: 'revoke',
-      fields: tokenField,
-      operations: {
-        update: async ({ fields }) => {
-          if (fields.string('token') === '') throw invalidRequest('missing token');
-          const entry = await core.tokens.lookupById(fields.string('token'));
-          if (entry) await core.tokens.revokeTree(entry);
-          return {};
+      { pattern: 'create', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, false) } },
+      { pattern: 'create-orphan', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, true) } },
+      {
+        pattern: 'lookup',
+        fields: tokenField,
+        operations: { update: async ({ fields }) => lookup(fields.string('token')), read: async ({ fields }) => lookup(fields.string('token')) },
+      },
+      { pattern: 'lookup-self', operations: { read: async ({ req }) => lookup(req.clientToken), update: async ({ req }) => lookup(req.clientToken) } },
+      {
+        pattern: 'lookup-accessor',
+        fields: tokenField,
+        operations: { update: async ({ fields }) => ({ data: tokenLookupData(await byAccessor(fields.string('accessor'))) }) },
+      },
+      {
+        pattern: 'renew',
+        fields: tokenField,
+        operations: {
+          update: async ({ fields }) => {
+            const id = fields.string('token');
+            const entry = await core.tokens.lookupById(id);
+            if (entry === undefined) throw invalidRequest('invalid token');
+            return renew(entry, id, fields.seconds('increment'));
+          },
         },
       },
-    },
-    { pattern: 'revoke-self', operations: { update: async (ctx) => (await core.tokens.revokeTree(await caller(core, ctx)), {}) } },
-    {
-      pattern: 'revoke-accessor',
-      fields: tokenField,
-      operations: { update: async ({ fields }) => (await core.tokens.revokeTree(await byAccessor(fields.string('accessor'))), {}) },
-    },
-    {
-      pattern: 'revoke-orphan',
-      fields: tokenField,
-      operations: {
-        update: async ({ fields }) => {
-          if (fields.string('token') === '') throw invalidRequest('missing token');
-          const entry = await core.tokens.lookupById(fields.string('token'));
-          if (entry) await core.tokens.revokeOrphan(entry);
-          return {};
+      {
+        pattern: 'renew-self',
+        fields: tokenField,
+        operations: { update: async (ctx) => renew(await caller(core, ctx), ctx.req.clientToken, ctx.fields.seconds('increment')) },
+      },
+      {
+        pattern: 'renew-accessor',
+        fields: tokenField,
+        operations: {
+          update: async ({ fields }) => ({
+            auth: { ...authResponse('', await core.tokens.renew(await byAccessor(fields.string('accessor')), fields.seconds('increment'))) },
+          }),
         },
       },
-    },
-  ], [], ['revoke-orphan', 'accessors/', 'accessors/*']);
+      {
+        pattern: 'revoke',
+        fields: tokenField,
+        operations: {
+          update: async ({ fields }) => {
+            if (fields.string('token') === '') throw invalidRequest('missing token');
+            const entry = await core.tokens.lookupById(fields.string('token'));
+            if (entry) await core.tokens.revokeTree(entry);
+            return {};
+          },
+        },
+      },
+      { pattern: 'revoke-self', operations: { update: async (ctx) => (await core.tokens.revokeTree(await caller(core, ctx)), {}) } },
+      {
+        pattern: 'revoke-accessor',
+        fields: tokenField,
+        operations: { update: async ({ fields }) => (await core.tokens.revokeTree(await byAccessor(fields.string('accessor'))), {}) },
+      },
+      {
+        pattern: 'revoke-orphan',
+        fields: tokenField,
+        operations: {
+          update: async ({ fields }) => {
+            if (fields.string('token') === '') throw invalidRequest('missing token');
+            const entry = await core.tokens.lookupById(fields.string('token'));
+            if (entry) await core.tokens.revokeOrphan(entry);
+            return {};
+          },
+        },
+      },
+    ],
+    [],
+    ['revoke-orphan', 'accessors/', 'accessors/*'],
+  );
 };

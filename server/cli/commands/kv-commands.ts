@@ -56,7 +56,11 @@ export const listCommand: Command = {
     if (!Array.isArray(keys)) throw new CommandError(`No entries found at ${path}`, EXIT_REMOTE_ERROR);
     // Like `vault list -format=json`, JSON output is the key list itself.
     if (printer.format === 'json') printer.json(keys);
-    else printer.table(keys.map((key) => [String(key), ''] as const), ['Keys', '']);
+    else
+      printer.table(
+        keys.map((key) => [String(key), ''] as const),
+        ['Keys', ''],
+      );
     printer.warnings(secret);
     return EXIT_OK;
   },

@@ -128,7 +128,13 @@ export const operatorRotateCommand: Command = {
     printer.out('Success! Rotated key');
     if (data.term !== undefined) {
       printer.out('');
-      printer.table([['Key Term', String(data.term)], ['Install Time', String(data.install_time ?? '')]], null);
+      printer.table(
+        [
+          ['Key Term', String(data.term)],
+          ['Install Time', String(data.install_time ?? '')],
+        ],
+        null,
+      );
     }
     return EXIT_OK;
   },

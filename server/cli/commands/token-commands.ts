@@ -30,7 +30,11 @@ export const tokenCreateCommand: Command = {
     const body: Record<string, unknown> = {};
     const policies = args.list('policy');
     if (policies.length > 0) body.policies = policies;
-    for (const [flag, field] of [['ttl', 'ttl'], ['explicit-max-ttl', 'explicit_max_ttl'], ['period', 'period']] as const) {
+    for (const [flag, field] of [
+      ['ttl', 'ttl'],
+      ['explicit-max-ttl', 'explicit_max_ttl'],
+      ['period', 'period'],
+    ] as const) {
       const text = args.string(flag);
       if (text !== undefined) body[field] = `${parseDurationSeconds(text, flag)}s`;
     }

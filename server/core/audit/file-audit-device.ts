@@ -5,7 +5,19 @@ import { formatAuditEntry, type AuditEvent } from './audit-entry.js';
 import { AuditHasher } from './audit-hasher.js';
 
 /** Options the file device understands; anything else is refused when enabling. */
-const FILE_OPTIONS = new Set(['file_path', 'path', 'log_raw', 'hmac_accessor', 'prefix', 'format', 'mode', 'elide_list_responses', 'fallback', 'filter', 'exclude']);
+const FILE_OPTIONS = new Set([
+  'file_path',
+  'path',
+  'log_raw',
+  'hmac_accessor',
+  'prefix',
+  'format',
+  'mode',
+  'elide_list_responses',
+  'fallback',
+  'filter',
+  'exclude',
+]);
 
 /** Parses Vault's string booleans; anything unrecognised is a 400. */
 function optionBool(options: Record<string, string>, name: string, fallback: boolean): boolean {
@@ -26,7 +38,8 @@ export function validateFileOptions(options: Record<string, string>): Record<str
   }
   const filePath = options.file_path ?? options.path ?? '';
   if (filePath === '') throw invalidRequest('file_path is required');
-  if (filePath !== 'stdout' && filePath !== 'discard' && !filePath.startsWith('/')) throw invalidRequest('file_path must be an absolute path, "stdout" or "discard"');
+  if (filePath !== 'stdout' && filePath !== 'discard' && !filePath.startsWith('/'))
+    throw invalidRequest('file_path must be an absolute path, "stdout" or "discard"');
   const format = options.format ?? 'json';
   if (format !== 'json') throw invalidRequest(`unsupported format "${format}": only "json" is supported`);
   const mode = options.mode ?? '0600';

@@ -85,7 +85,8 @@ export class ExpirationManager {
     if (NON_LEASING_MOUNT_TYPES.has(mount.type) || req.path.startsWith('sys/')) return { ...res, secret: { ...res.secret, renewable: false } };
     const now = nowSeconds();
     const maxTtl = Math.min(mount.config.max_lease_ttl > 0 ? mount.config.max_lease_ttl : SYSTEM_MAX_TTL_SECONDS, SYSTEM_MAX_TTL_SECONDS);
-    const requested = res.secret.ttlSeconds > 0 ? res.secret.ttlSeconds : mount.config.default_lease_ttl > 0 ? mount.config.default_lease_ttl : SYSTEM_MAX_TTL_SECONDS;
+    const requested =
+      res.secret.ttlSeconds > 0 ? res.secret.ttlSeconds : mount.config.default_lease_ttl > 0 ? mount.config.default_lease_ttl : SYSTEM_MAX_TTL_SECONDS;
     const ttl = Math.min(requested, maxTtl);
     const lease: LeaseEntry = {
       leaseId: `${req.path.replace(/\/+$/, '')}/${randomBase62(24)}`,
@@ -129,7 +130,7 @@ export class ExpirationManager {
     if (lease === undefined) throw invalidRequest('lease not found');
     if (!lease.renewable) throw invalidRequest('lease is not renewable');
     const now = nowSeconds();
-    const originalTtl = Math.max(1, (lease.lastRenewalTime > 0 ? lease.expireTime - lease.lastRenewalTime : lease.expireTime - lease.issueTime));
+    const originalTtl = Math.max(1, lease.lastRenewalTime > 0 ? lease.expireTime - lease.lastRenewalTime : lease.expireTime - lease.issueTime);
     const expireTime = Math.min(now + (incrementSeconds > 0 ? incrementSeconds : originalTtl), lease.maxExpireTime);
     const updated: LeaseEntry = { ...lease, expireTime, lastRenewalTime: now };
     await this.store.put(updated);

@@ -18,7 +18,10 @@ interface RunResult {
 
 /** PATH without any directory that holds a `terraform` executable: generation must not need it. */
 function pathWithoutTerraform(): string {
-  return (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && !existsSync(join(dir, 'terraform'))).join(delimiter);
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== '' && !existsSync(join(dir, 'terraform')))
+    .join(delimiter);
 }
 
 /** Runs the generator CLI (what `npm run gen:bindings` runs) with terraform off PATH. */

@@ -33,7 +33,16 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Pro
  */
 function typeCheckSnippets(snippets: Record<string, string>): Record<string, string[]> {
   const configFile = join(exampleDir, 'tsconfig.json');
-  const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configFile,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(String(d.messageText));
+      },
+    },
+  );
   if (parsed === undefined) throw new Error(`cannot parse ${configFile}`);
   const fileOf = (name: string) => join(exampleDir, 'replication-topology', `snippet-${name}.ts`);
   const sources = new Map(Object.entries(snippets).map(([name, source]) => [fileOf(name), source]));
@@ -49,8 +58,9 @@ function typeCheckSnippets(snippets: Record<string, string>): Record<string, str
   const result: Record<string, string[]> = {};
   for (const name of Object.keys(snippets)) {
     const file = program.getSourceFile(fileOf(name));
-    result[name] = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
-      .map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    result[name] = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map(
+      (d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+    );
   }
   return result;
 }
@@ -122,7 +132,10 @@ describe('CDKTF bindings and example: compile-time checks, and cdktf / cdktn', f
   it('compiles and synthesizes the same stack with cdktn 0.24 as with cdktf 0.21', async () => {
     // A scratch project: node_modules linked to this checkout's, cdktn bindings, the example with its imports renamed.
     symlinkSync(join(repoRoot, 'node_modules'), join(scratch, 'node_modules'), 'dir');
-    const generated = await run(['--import', 'tsx', join('provider', 'bindings-generator.ts'), '--library', 'cdktn', '--out', join(scratch, 'provider', 'bindings')], repoRoot);
+    const generated = await run(
+      ['--import', 'tsx', join('provider', 'bindings-generator.ts'), '--library', 'cdktn', '--out', join(scratch, 'provider', 'bindings')],
+      repoRoot,
+    );
     expect(generated.code, generated.output).to.equal(0);
     const copy = join(scratch, 'examples', 'cdktf');
     mkdirSync(dirname(copy), { recursive: true });

@@ -42,8 +42,12 @@ export async function makeClientIdentity(): Promise<ClientIdentity> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '4a', name: 'O=HashiCorp, CN=localhost', notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 3600_000), signingAlgorithm: alg, keys: keys as any,
+    serialNumber: '4a',
+    name: 'O=HashiCorp, CN=localhost',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3600_000),
+    signingAlgorithm: alg,
+    keys: keys as any,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth]),
@@ -64,9 +68,10 @@ function derToPem(der: Buffer): string {
 function promisify(client: grpc.Client, methods: string[]): Record<string, UnaryCall> {
   const out: Record<string, UnaryCall> = {};
   for (const m of methods) {
-    out[m] = (request) => new Promise((resolve, reject) => {
-      (client as any)[m](request, { deadline: Date.now() + 30_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
-    });
+    out[m] = (request) =>
+      new Promise((resolve, reject) => {
+        (client as any)[m](request, { deadline: Date.now() + 30_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
+      });
   }
   return out;
 }
@@ -76,9 +81,14 @@ export async function startProviderProcess(env: Record<string, string> = {}): Pr
   const identity = await makeClientIdentity();
   const proc = spawn(providerLauncherFile, [], {
     env: {
-      PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '',
-      TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: identity.certPem,
-      PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000', ...env,
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TF_PLUGIN_MAGIC_COOKIE: magicCookieValue,
+      PLUGIN_PROTOCOL_VERSIONS: '5,6',
+      PLUGIN_CLIENT_CERT: identity.certPem,
+      PLUGIN_MIN_PORT: '10000',
+      PLUGIN_MAX_PORT: '25000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,7 +110,9 @@ export async function startProviderProcess(env: Record<string, string> = {}): Pr
   if (handshake.serverCertDer === undefined) throw new Error('handshake carries no server certificate');
   const definitions = buildServiceDefinitions(protobuf, JSON.parse(readFileSync(protoDescriptorFile, 'utf8')));
   const clientCredentials = grpc.credentials.createSsl(
-    Buffer.from(derToPem(handshake.serverCertDer)), Buffer.from(identity.keyPem), Buffer.from(identity.certPem),
+    Buffer.from(derToPem(handshake.serverCertDer)),
+    Buffer.from(identity.keyPem),
+    Buffer.from(identity.certPem),
   );
   const clients: grpc.Client[] = [];
   const connect = (definition: grpc.ServiceDefinition, credentials: grpc.ChannelCredentials) => {

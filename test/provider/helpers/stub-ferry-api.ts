@@ -20,7 +20,11 @@ export interface StubFerryApi {
 
 export async function startStubFerryApi(): Promise<StubFerryApi> {
   const stub: Omit<StubFerryApi, 'address' | 'close'> = {
-    requests: [], policies: new Map(), isSecondary: false, validTokens: new Set(['ROOT']), userpassUsers: new Map(),
+    requests: [],
+    policies: new Map(),
+    isSecondary: false,
+    validTokens: new Set(['ROOT']),
+    userpassUsers: new Map(),
   };
   let logins = 0;
   const server: Server = createServer((req, res) => {
@@ -71,9 +75,10 @@ export async function startStubFerryApi(): Promise<StubFerryApi> {
   const { port } = server.address() as AddressInfo;
   return Object.assign(stub, {
     address: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   });
 }

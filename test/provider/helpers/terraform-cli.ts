@@ -20,7 +20,7 @@ export function requireTerraform(): string {
   if (res.error !== undefined || res.status !== 0) {
     throw new Error(
       'TERRAFORM CLI NOT FOUND: these tests drive the real `terraform` binary and must not be skipped. ' +
-      `Install Terraform >= 1.6 and put it on PATH (${res.error?.message ?? res.stderr}).`,
+        `Install Terraform >= 1.6 and put it on PATH (${res.error?.message ?? res.stderr}).`,
     );
   }
   return (JSON.parse(res.stdout) as { terraform_version: string }).terraform_version;
@@ -33,15 +33,18 @@ export class TerraformWorkdir {
   constructor(prefix = 'ferry-tf-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     this.cliConfigFile = join(this.dir, 'terraform.rc');
-    writeFileSync(this.cliConfigFile, [
-      'provider_installation {',
-      '  dev_overrides {',
-      `    ${JSON.stringify(providerSourceAddress)} = ${JSON.stringify(dirname(providerLauncherFile))}`,
-      '  }',
-      '  direct {}',
-      '}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      this.cliConfigFile,
+      [
+        'provider_installation {',
+        '  dev_overrides {',
+        `    ${JSON.stringify(providerSourceAddress)} = ${JSON.stringify(dirname(providerLauncherFile))}`,
+        '  }',
+        '  direct {}',
+        '}',
+        '',
+      ].join('\n'),
+    );
   }
 
   write(name: string, content: string): void {
@@ -53,8 +56,14 @@ export class TerraformWorkdir {
       const child = spawn('terraform', args, {
         cwd: this.dir,
         env: {
-          ...process.env, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: this.cliConfigFile, TF_IN_AUTOMATION: '1',
-          TF_INPUT: '0', TF_LOG: '', TF_LOG_PROVIDER: '', ...env,
+          ...process.env,
+          CHECKPOINT_DISABLE: '1',
+          TF_CLI_CONFIG_FILE: this.cliConfigFile,
+          TF_IN_AUTOMATION: '1',
+          TF_INPUT: '0',
+          TF_LOG: '',
+          TF_LOG_PROVIDER: '',
+          ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

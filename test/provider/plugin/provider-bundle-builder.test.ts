@@ -51,7 +51,7 @@ describe('provider/plugin/provider-bundle-builder', function () {
     expect(providerBundleDir).to.equal(join(repoRoot, 'dist', 'provider-bundle'));
   });
 
-  it('warms V8\'s code cache during the build, and launches use it without rewriting it', async () => {
+  it("warms V8's code cache during the build, and launches use it without rewriting it", async () => {
     const caches = cachesIn(dir);
     expect(caches).to.have.length(1);
     expect(caches[0]).to.include(process.version);

@@ -27,7 +27,9 @@ describe('provider/plugin/server-certificate', () => {
     const a = new X509Certificate(issueServerCertificate(vendor, keys).der);
     const b = new X509Certificate(issueServerCertificate(vendor, keys).der);
     const validFrom = new Date(a.validFrom).getTime();
-    expect(validFrom).to.be.at.most(before - 29_000).and.at.least(before - 32_000);
+    expect(validFrom)
+      .to.be.at.most(before - 29_000)
+      .and.at.least(before - 32_000);
     expect(new Date(a.validTo).getTime()).to.be.greaterThan(before + 29 * 24 * 3600_000);
     expect(a.serialNumber).to.not.equal(b.serialNumber);
     expect(Number.parseInt(a.serialNumber.slice(0, 2), 16) & 0x80).to.equal(0);

@@ -9,7 +9,14 @@ describe('provider/protocol/grpc-services', () => {
 
   it('defines every service method from the descriptor without building the protobuf tree until a message needs it', () => {
     let treesBuilt = 0;
-    const counting = { Root: { fromJSON: (json: protobuf.INamespace) => { treesBuilt++; return protobuf.Root.fromJSON(json); } } };
+    const counting = {
+      Root: {
+        fromJSON: (json: protobuf.INamespace) => {
+          treesBuilt++;
+          return protobuf.Root.fromJSON(json);
+        },
+      },
+    };
     const services = buildServiceDefinitions(counting as unknown as typeof protobuf, descriptor);
     expect(Object.keys(services.provider)).to.include.members(['GetProviderSchema', 'PlanResourceChange', 'ApplyResourceChange', 'ImportResourceState']);
     expect(services.provider['GetProviderSchema']?.path).to.equal('/tfplugin6.Provider/GetProviderSchema');

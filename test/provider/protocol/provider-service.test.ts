@@ -18,13 +18,29 @@ const providerType = engine.providerType();
 
 const dv = (value: Value, type: ValueType) => encodeDynamicValue(value, type);
 const obj = (entries: Record<string, Value>) => objectFromEntries(Object.entries(entries));
-const providerConfig = (address: string, token: string | null = 'ROOT') => dv(obj({
-  address, token, ca_cert_file: null, skip_tls_verify: null, auth_login_userpass: null,
-}), providerType);
-const mountConfig = (over: Record<string, Value> = {}) => obj({
-  path: 'kv-local', type: 'kv', description: null, local: null, options: null,
-  default_lease_ttl_seconds: null, max_lease_ttl_seconds: null, accessor: null, ...over,
-});
+const providerConfig = (address: string, token: string | null = 'ROOT') =>
+  dv(
+    obj({
+      address,
+      token,
+      ca_cert_file: null,
+      skip_tls_verify: null,
+      auth_login_userpass: null,
+    }),
+    providerType,
+  );
+const mountConfig = (over: Record<string, Value> = {}) =>
+  obj({
+    path: 'kv-local',
+    type: 'kv',
+    description: null,
+    local: null,
+    options: null,
+    default_lease_ttl_seconds: null,
+    max_lease_ttl_seconds: null,
+    accessor: null,
+    ...over,
+  });
 const errorsOf = (res: { diagnostics: any[] }): any[] => res.diagnostics.filter((d) => d.severity === 'ERROR');
 
 describe('provider/protocol/provider-service over gRPC with mTLS (no terraform needed)', function () {
@@ -50,7 +66,12 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
     expect(p.handshake.protocol).to.equal('grpc');
     const field = p.stdout().trim().split('|')[5] ?? '';
     expect(field).to.not.match(/=$/);
-    expect(p.stdout().split('\n').filter((l) => l !== '')).to.have.length(1);
+    expect(
+      p
+        .stdout()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ).to.have.length(1);
   });
 
   it('serves a certificate Go accepts: SAN localhost, CA, server auth', () => {
@@ -64,8 +85,11 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   it('refuses a client that does not present the certificate Terraform announced', async () => {
     const stranger = await makeClientIdentity();
     const creds = grpc.credentials.createSsl(
-      Buffer.from(`-----BEGIN CERTIFICATE-----\n${(p.handshake.serverCertDer as Buffer).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`),
-      Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem),
+      Buffer.from(
+        `-----BEGIN CERTIFICATE-----\n${(p.handshake.serverCertDer as Buffer).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`,
+      ),
+      Buffer.from(stranger.keyPem),
+      Buffer.from(stranger.certPem),
     );
     const client = p.connectWith(creds);
     let failed: unknown;
@@ -74,7 +98,7 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
     } catch (err) {
       failed = err;
     }
-    expect(failed, 'a stranger\'s certificate must not be accepted').to.be.instanceOf(Error);
+    expect(failed, "a stranger's certificate must not be accepted").to.be.instanceOf(Error);
   });
 
   it('reports SERVING for the "plugin" health service', async () => {
@@ -108,7 +132,10 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   it('plans a create with unknowns: computed values unknown, defaults filled, config unknowns kept', async () => {
     const config = mountConfig({ description: unknown });
     const res = await p.provider['PlanResourceChange']?.({
-      type_name: 'ferry_mount', prior_state: dv(null, mountType), proposed_new_state: dv(config, mountType), config: dv(config, mountType),
+      type_name: 'ferry_mount',
+      prior_state: dv(null, mountType),
+      proposed_new_state: dv(config, mountType),
+      config: dv(config, mountType),
     });
     expect(errorsOf(res)).to.deep.equal([]);
     const planned = decodeDynamicValue(res.planned_state, mountType) as Record<string, Value>;
@@ -120,11 +147,24 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   });
 
   it('asks for replacement when a mount changes type, and not when only its description changes', async () => {
-    const prior = obj({ ...mountConfig(), description: '', local: false, options: obj({}), default_lease_ttl_seconds: 0, max_lease_ttl_seconds: 0, accessor: 'kv_1' });
+    const prior = obj({
+      ...mountConfig(),
+      description: '',
+      local: false,
+      options: obj({}),
+      default_lease_ttl_seconds: 0,
+      max_lease_ttl_seconds: 0,
+      accessor: 'kv_1',
+    });
     const plan = async (change: Record<string, Value>) => {
       const config = mountConfig(change);
       const proposed = obj({ ...prior, ...change });
-      return await p.provider['PlanResourceChange']?.({ type_name: 'ferry_mount', prior_state: dv(prior, mountType), proposed_new_state: dv(proposed, mountType), config: dv(config, mountType) });
+      return await p.provider['PlanResourceChange']?.({
+        type_name: 'ferry_mount',
+        prior_state: dv(prior, mountType),
+        proposed_new_state: dv(proposed, mountType),
+        config: dv(config, mountType),
+      });
     };
     expect((await plan({ type: 'kv-v2' })).requires_replace).to.deep.equal([{ steps: [{ attribute_name: 'type', selector: 'attribute_name' }] }]);
     const tune = await plan({ description: 'tuned' });
@@ -137,7 +177,10 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
     expect(errorsOf(configured)).to.deep.equal([]);
     const config = obj({ name: 'ops', policy: 'path "secret/*" { capabilities = ["read"] }', cluster: null });
     const applied = await p.provider['ApplyResourceChange']?.({
-      type_name: 'ferry_policy', prior_state: dv(null, policyType), planned_state: dv(config, policyType), config: dv(config, policyType),
+      type_name: 'ferry_policy',
+      prior_state: dv(null, policyType),
+      planned_state: dv(config, policyType),
+      config: dv(config, policyType),
     });
     expect(errorsOf(applied)).to.deep.equal([]);
     expect(api.policies.get('ops')).to.equal('path "secret/*" { capabilities = ["read"] }');
@@ -157,14 +200,27 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   it('explains on the `local` attribute why a replicated mount cannot be created on a secondary', async () => {
     api.isSecondary = true;
     try {
-      const planned = obj({ ...mountConfig(), description: '', local: false, options: unknown, default_lease_ttl_seconds: unknown, max_lease_ttl_seconds: unknown, accessor: unknown });
+      const planned = obj({
+        ...mountConfig(),
+        description: '',
+        local: false,
+        options: unknown,
+        default_lease_ttl_seconds: unknown,
+        max_lease_ttl_seconds: unknown,
+        accessor: unknown,
+      });
       const res = await p.provider['ApplyResourceChange']?.({
-        type_name: 'ferry_mount', prior_state: dv(null, mountType), planned_state: dv(planned, mountType), config: dv(mountConfig(), mountType),
+        type_name: 'ferry_mount',
+        prior_state: dv(null, mountType),
+        planned_state: dv(planned, mountType),
+        config: dv(mountConfig(), mountType),
       });
       const errors = errorsOf(res);
       expect(errors).to.have.length(1);
       expect(errors[0].attribute.steps[0].attribute_name).to.equal('local');
-      expect(errors[0].detail).to.match(/replication secondary/).and.match(/local = true/);
+      expect(errors[0].detail)
+        .to.match(/replication secondary/)
+        .and.match(/local = true/);
       expect(decodeDynamicValue(res.new_state, mountType)).to.equal(null);
     } finally {
       api.isSecondary = false;
@@ -174,13 +230,17 @@ describe('provider/protocol/provider-service over gRPC with mTLS (no terraform n
   it('turns a refused token into a diagnostic that says so', async () => {
     await p.provider['ConfigureProvider']?.({ config: providerConfig(api.address, 'wrong-token') });
     const res = await p.provider['ReadResource']?.({ type_name: 'ferry_policy', current_state: dv(obj({ name: 'x', policy: 'y' }), policyType) });
-    expect(errorsOf(res)[0]?.detail).to.match(/permission denied/).and.match(/token was refused/);
+    expect(errorsOf(res)[0]?.detail)
+      .to.match(/permission denied/)
+      .and.match(/token was refused/);
   });
 
   it('turns an unreachable address into a diagnostic naming it, without hanging', async () => {
     await p.provider['ConfigureProvider']?.({ config: providerConfig('http://127.0.0.1:1') });
     const res = await p.provider['ReadResource']?.({ type_name: 'ferry_policy', current_state: dv(obj({ name: 'x', policy: 'y' }), policyType) });
-    expect(errorsOf(res)[0]?.detail).to.include('http://127.0.0.1:1').and.match(/ECONNREFUSED/);
+    expect(errorsOf(res)[0]?.detail)
+      .to.include('http://127.0.0.1:1')
+      .and.match(/ECONNREFUSED/);
   });
 
   it('answers an unknown resource type with a diagnostic, not a gRPC error', async () => {

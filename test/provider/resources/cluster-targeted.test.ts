@@ -21,9 +21,14 @@ const providerType = engine.providerType();
 
 const dv = (value: Value, type: ValueType) => encodeDynamicValue(value, type);
 const obj = (entries: Record<string, Value>) => objectFromEntries(Object.entries(entries));
-const cluster = (address: Value, token: Value = 'ROOT', userpass: Value = null) => obj({
-  address, token, ca_cert_file: null, skip_tls_verify: null, auth_login_userpass: userpass,
-});
+const cluster = (address: Value, token: Value = 'ROOT', userpass: Value = null) =>
+  obj({
+    address,
+    token,
+    ca_cert_file: null,
+    skip_tls_verify: null,
+    auth_login_userpass: userpass,
+  });
 const policy = (name: string, target: Value, text = 'path "apps/*" { capabilities = ["read"] }') => obj({ name, policy: text, cluster: target });
 const errorsOf = (res: { diagnostics: any[] }): any[] => res.diagnostics.filter((d) => d.severity === 'ERROR');
 const stepsOf = (paths: Array<{ steps: any[] }>) => paths.map((p) => p.steps.map((s) => s.attribute_name));
@@ -43,11 +48,17 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
   };
   const apply = async (type: string, valueType: ValueType, prior: Value, planned: Value) =>
     await p.provider['ApplyResourceChange']?.({
-      type_name: type, prior_state: dv(prior, valueType), planned_state: dv(planned, valueType), config: dv(planned, valueType),
+      type_name: type,
+      prior_state: dv(prior, valueType),
+      planned_state: dv(planned, valueType),
+      config: dv(planned, valueType),
     });
   const plan = async (type: string, valueType: ValueType, prior: Value, config: Value) =>
     await p.provider['PlanResourceChange']?.({
-      type_name: type, prior_state: dv(prior, valueType), proposed_new_state: dv(config, valueType), config: dv(config, valueType),
+      type_name: type,
+      prior_state: dv(prior, valueType),
+      proposed_new_state: dv(config, valueType),
+      config: dv(config, valueType),
     });
 
   before(async function () {
@@ -77,7 +88,7 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     }
   });
 
-  it('validates the block\'s address on its attribute path', async () => {
+  it("validates the block's address on its attribute path", async () => {
     const res = await p.provider['ValidateResourceConfig']?.({ type_name: 'ferry_policy', config: dv(policy('ops', cluster('127.0.0.1:8300')), policyType) });
     expect(errorsOf(res).map((d) => d.attribute.steps.map((s: any) => s.attribute_name))).to.deep.equal([['cluster', 'address']]);
   });
@@ -85,7 +96,13 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
   it('plans with a token that is unknown until apply, without contacting any cluster; the wipe warning names the target', async () => {
     const before = home.requests.length + other.requests.length;
     const config = obj({
-      token: 'activation', primary_api_addr: null, ca_file: null, allow_wipe: null, cluster_id: null, mode: null, state: null,
+      token: 'activation',
+      primary_api_addr: null,
+      ca_file: null,
+      allow_wipe: null,
+      cluster_id: null,
+      mode: null,
+      state: null,
       cluster: cluster(other.address, unknown),
     });
     const res = await plan('ferry_replication_secondary', secondaryType, null, config);
@@ -98,7 +115,7 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     expect(home.requests.length + other.requests.length, 'planning must not call the API').to.equal(before);
   });
 
-  it('applies, reads and deletes on the block\'s cluster with the block\'s token, never on the provider\'s', async () => {
+  it("applies, reads and deletes on the block's cluster with the block's token, never on the provider's", async () => {
     other.validTokens.add('OTHER');
     const state = policy('east-ops', cluster(other.address, 'OTHER'));
     const applied = await apply('ferry_policy', policyType, null, state);
@@ -135,7 +152,7 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     expect((decodeDynamicValue(applied.new_state, policyType) as any).cluster.token).to.equal('T2');
   });
 
-  it('replaces when a block is added that points away from the provider\'s cluster, not when it names the provider\'s own address', async () => {
+  it("replaces when a block is added that points away from the provider's cluster, not when it names the provider's own address", async () => {
     const prior = policy('ops', null);
     const away = await plan('ferry_policy', policyType, prior, policy('ops', cluster(other.address)));
     expect(stepsOf(away.requires_replace)).to.deep.equal([['cluster']]);
@@ -145,7 +162,7 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     expect(stepsOf(removed.requires_replace)).to.deep.equal([['cluster']]);
   });
 
-  it('logs in with the block\'s auth_login_userpass once a token is refused, retries once, and shares the login per (address, token)', async () => {
+  it("logs in with the block's auth_login_userpass once a token is refused, retries once, and shares the login per (address, token)", async () => {
     other.userpassUsers.set('terraform', 'pw');
     const login = obj({ mount: null, username: 'terraform', password: 'pw' });
     const target = cluster(other.address, 'stale-token', login);
@@ -154,12 +171,15 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
       expect(errorsOf(res)).to.deep.equal([]);
     }
     expect(other.policies.has('a') && other.policies.has('b')).to.equal(true);
-    expect(other.requests.filter((r) => r.path === 'auth/userpass/login/terraform'), 'one login for both resources').to.have.length(1);
+    expect(
+      other.requests.filter((r) => r.path === 'auth/userpass/login/terraform'),
+      'one login for both resources',
+    ).to.have.length(1);
     const writes = other.requests.filter((r) => r.path === 'sys/policies/acl/a' && r.method !== 'GET').map((r) => r.token);
     expect(writes).to.deep.equal(['stale-token', 'login-1']);
   });
 
-  it('imports `<id>@<address>` from that cluster with the provider\'s credentials', async () => {
+  it("imports `<id>@<address>` from that cluster with the provider's credentials", async () => {
     other.policies.set('imported', 'path "x" {}');
     const imported = await p.provider['ImportResourceState']?.({ type_name: 'ferry_policy', id: `imported@${other.address}` });
     expect(errorsOf(imported)).to.deep.equal([]);
@@ -168,11 +188,18 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     expect(decodeDynamicValue(read.new_state, policyType)).to.deep.equal(policy('imported', cluster(other.address, null), 'path "x" {}'));
   });
 
-  it('reads the data source from the block\'s cluster', async () => {
+  it("reads the data source from the block's cluster", async () => {
     const before = other.requests.filter((r) => r.path === 'sys/replication/status').length;
     const config = obj({
-      mode: null, state: null, cluster_id: null, known_secondaries: null, last_wal: null, last_remote_wal: null, merkle_root: null,
-      primary_cluster_addr: null, cluster: cluster(other.address),
+      mode: null,
+      state: null,
+      cluster_id: null,
+      known_secondaries: null,
+      last_wal: null,
+      last_remote_wal: null,
+      merkle_root: null,
+      primary_cluster_addr: null,
+      cluster: cluster(other.address),
     });
     const res = await p.provider['ReadDataSource']?.({ type_name: 'ferry_replication_status', config: dv(config, statusType) });
     expect(errorsOf(res)).to.deep.equal([]);
@@ -180,12 +207,15 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
     expect(other.requests.filter((r) => r.path === 'sys/replication/status').length).to.equal(before + 1);
   });
 
-  it('names the block\'s address in the diagnostic when that cluster is unreachable, without hanging', async () => {
+  it("names the block's address in the diagnostic when that cluster is unreachable, without hanging", async () => {
     const started = Date.now();
     const res = await apply('ferry_policy', policyType, null, policy('ops', cluster('http://127.0.0.1:1', 'T')));
     const errors = errorsOf(res);
     expect(errors).to.have.length(1);
-    expect(errors[0].detail).to.include('http://127.0.0.1:1').and.match(/ECONNREFUSED/).and.not.include(home.address);
+    expect(errors[0].detail)
+      .to.include('http://127.0.0.1:1')
+      .and.match(/ECONNREFUSED/)
+      .and.not.include(home.address);
     expect(Date.now() - started).to.be.lessThan(10_000);
   });
 });

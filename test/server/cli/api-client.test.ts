@@ -76,9 +76,7 @@ describe('cli api-client', () => {
     const apiError = err as ApiError;
     expect(apiError.status).to.equal(400);
     expect(apiError.messages).to.deep.equal(['first', 'second']);
-    expect(apiError.message).to.equal(
-      'Error making API request.\n\nURL: PUT http://127.0.0.1:8200/v1/sys/x\nCode: 400. Errors:\n\n* first\n* second',
-    );
+    expect(apiError.message).to.equal('Error making API request.\n\nURL: PUT http://127.0.0.1:8200/v1/sys/x\nCode: 400. Errors:\n\n* first\n* second');
     expect(apiError.message).to.not.include('hvs.secret-token');
   });
 

@@ -323,7 +323,9 @@ describe('ferry CLI against a spawned server', function () {
       });
       const result = await runFerry(['write', 'sys/mounts/cli-kv', 'type=kv'], env);
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.include(`Error writing sys/mounts/cli-kv: Error making API request.\n\nURL: PUT ${server.address}/v1/sys/mounts/cli-kv\nCode: 400. Errors:\n\n`);
+      expect(result.stderr).to.include(
+        `Error writing sys/mounts/cli-kv: Error making API request.\n\nURL: PUT ${server.address}/v1/sys/mounts/cli-kv\nCode: 400. Errors:\n\n`,
+      );
       for (const message of expected) expect(result.stderr).to.include(`* ${message}`);
       expect(result.stderr).to.not.include(ROOT_TOKEN);
     });

@@ -50,9 +50,12 @@ const TOKEN_CREATED = {
 
 describe('cli output', () => {
   it('aligns a Key/Value table with four spaces after the widest key', () => {
-    expect(formatTable([['a', '1'], ['longer_key', 'v']])).to.equal(
-      'Key           Value\n---           -----\na             1\nlonger_key    v\n',
-    );
+    expect(
+      formatTable([
+        ['a', '1'],
+        ['longer_key', 'v'],
+      ]),
+    ).to.equal('Key           Value\n---           -----\na             1\nlonger_key    v\n');
   });
 
   it('renders values like Go %v', () => {

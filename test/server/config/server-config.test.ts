@@ -96,7 +96,14 @@ replication {
       expect(config.listener.tlsDisable).to.equal(true);
     });
 
-    for (const [value, expected] of [['true', true], ['"true"', true], ['"1"', true], ['1', true], ['false', false], ['"0"', false]] as const) {
+    for (const [value, expected] of [
+      ['true', true],
+      ['"true"', true],
+      ['"1"', true],
+      ['1', true],
+      ['false', false],
+      ['"0"', false],
+    ] as const) {
       it(`reads tls_disable = ${value} as ${expected}`, async () => {
         const text = `storage "inmem" {}\nlistener "tcp" {\n tls_disable = ${value}\n tls_cert_file = "c"\n tls_key_file = "k"\n}`;
         expect((await parseServerConfig(text, 'c.hcl')).listener.tlsDisable).to.equal(expected);
@@ -115,28 +122,84 @@ replication {
       const cases: readonly (readonly [string, string, string])[] = [
         ['an unknown top-level setting', `${MINIMAL}foo = 1`, 'config.hcl: unknown setting "foo"'],
         ['an unknown block', `${MINIMAL}telemetry { statsd_address = "x" }`, 'config.hcl: unknown setting "telemetry"'],
-        ['an unknown listener setting', 'storage "inmem" {}\nlistener "tcp" {\n tls_disable = true\n tls_min_version = "tls12"\n}', 'config.hcl: listener "tcp": unknown setting "tls_min_version"'],
-        ['an unknown storage setting', 'storage "sqlite" {\n path = "/x"\n journal = "wal"\n}\nlistener "tcp" { tls_disable = true }', 'config.hcl: storage "sqlite": unknown setting "journal"'],
-        ['an unknown replication setting', `${MINIMAL}replication { resolver_discover_servers = true }`, 'config.hcl: replication: unknown setting "resolver_discover_servers"'],
-        ['TLS without a certificate', 'storage "inmem" {}\nlistener "tcp" { address = "127.0.0.1:8200" }', 'config.hcl: listener "tcp": tls_cert_file is required unless tls_disable = true'],
-        ['TLS without a key', 'storage "inmem" {}\nlistener "tcp" { tls_cert_file = "/c" }', 'config.hcl: listener "tcp": tls_key_file is required unless tls_disable = true'],
-        ['an unsupported storage type', 'storage "consul" { address = "x" }\nlistener "tcp" { tls_disable = true }', 'config.hcl: storage "consul": unsupported storage type (supported: "sqlite", "inmem")'],
+        [
+          'an unknown listener setting',
+          'storage "inmem" {}\nlistener "tcp" {\n tls_disable = true\n tls_min_version = "tls12"\n}',
+          'config.hcl: listener "tcp": unknown setting "tls_min_version"',
+        ],
+        [
+          'an unknown storage setting',
+          'storage "sqlite" {\n path = "/x"\n journal = "wal"\n}\nlistener "tcp" { tls_disable = true }',
+          'config.hcl: storage "sqlite": unknown setting "journal"',
+        ],
+        [
+          'an unknown replication setting',
+          `${MINIMAL}replication { resolver_discover_servers = true }`,
+          'config.hcl: replication: unknown setting "resolver_discover_servers"',
+        ],
+        [
+          'TLS without a certificate',
+          'storage "inmem" {}\nlistener "tcp" { address = "127.0.0.1:8200" }',
+          'config.hcl: listener "tcp": tls_cert_file is required unless tls_disable = true',
+        ],
+        [
+          'TLS without a key',
+          'storage "inmem" {}\nlistener "tcp" { tls_cert_file = "/c" }',
+          'config.hcl: listener "tcp": tls_key_file is required unless tls_disable = true',
+        ],
+        [
+          'an unsupported storage type',
+          'storage "consul" { address = "x" }\nlistener "tcp" { tls_disable = true }',
+          'config.hcl: storage "consul": unsupported storage type (supported: "sqlite", "inmem")',
+        ],
         ['sqlite without a path', 'storage "sqlite" {}\nlistener "tcp" { tls_disable = true }', 'config.hcl: storage "sqlite": path is required'],
-        ['a missing storage block', 'listener "tcp" { tls_disable = true }', 'config.hcl: a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})'],
+        [
+          'a missing storage block',
+          'listener "tcp" { tls_disable = true }',
+          'config.hcl: a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})',
+        ],
         ['two storage blocks', `${MINIMAL}backend "inmem" {}`, 'config.hcl: only one storage block is permitted'],
         ['a missing listener', 'storage "inmem" {}', 'config.hcl: a listener "tcp" block is required'],
         ['two listeners', `${MINIMAL}listener "tcp" { tls_disable = true }`, 'config.hcl: only one listener block is supported'],
-        ['a unix listener', 'storage "inmem" {}\nlistener "unix" { address = "/s" }', 'config.hcl: listener "unix": unsupported listener type (supported: "tcp")'],
-        ['a bad listener address', 'storage "inmem" {}\nlistener "tcp" {\n address = "localhost"\n tls_disable = true\n}', 'config.hcl: listener "tcp": address must be host:port, e.g. 127.0.0.1:8200'],
-        ['a port out of range', 'storage "inmem" {}\nlistener "tcp" {\n address = "127.0.0.1:70000"\n tls_disable = true\n}', 'config.hcl: listener "tcp": address must be host:port, e.g. 127.0.0.1:8200'],
+        [
+          'a unix listener',
+          'storage "inmem" {}\nlistener "unix" { address = "/s" }',
+          'config.hcl: listener "unix": unsupported listener type (supported: "tcp")',
+        ],
+        [
+          'a bad listener address',
+          'storage "inmem" {}\nlistener "tcp" {\n address = "localhost"\n tls_disable = true\n}',
+          'config.hcl: listener "tcp": address must be host:port, e.g. 127.0.0.1:8200',
+        ],
+        [
+          'a port out of range',
+          'storage "inmem" {}\nlistener "tcp" {\n address = "127.0.0.1:70000"\n tls_disable = true\n}',
+          'config.hcl: listener "tcp": address must be host:port, e.g. 127.0.0.1:8200',
+        ],
         ['a bad boolean', 'storage "inmem" {}\nlistener "tcp" { tls_disable = "yes please" }', 'config.hcl: listener "tcp": tls_disable must be true or false'],
         ['a bad log level', `${MINIMAL}log_level = "loud"`, 'config.hcl: log_level must be one of trace, debug, info, warn, error'],
         ['a bad api_addr', `${MINIMAL}api_addr = "127.0.0.1:8200"`, 'config.hcl: api_addr must be an http(s) URL such as https://127.0.0.1:8200'],
-        ['a bad cluster_addr', `${MINIMAL}cluster_addr = "tcp://127.0.0.1:8201"`, 'config.hcl: cluster_addr must be an http(s) URL such as https://127.0.0.1:8200'],
-        ['a non-positive buffer length', `${MINIMAL}replication { logshipper_buffer_length = 0 }`, 'config.hcl: replication: logshipper_buffer_length must be a positive integer'],
-        ['a fractional buffer length', `${MINIMAL}replication { logshipper_buffer_length = 1.5 }`, 'config.hcl: replication: logshipper_buffer_length must be a positive integer'],
+        [
+          'a bad cluster_addr',
+          `${MINIMAL}cluster_addr = "tcp://127.0.0.1:8201"`,
+          'config.hcl: cluster_addr must be an http(s) URL such as https://127.0.0.1:8200',
+        ],
+        [
+          'a non-positive buffer length',
+          `${MINIMAL}replication { logshipper_buffer_length = 0 }`,
+          'config.hcl: replication: logshipper_buffer_length must be a positive integer',
+        ],
+        [
+          'a fractional buffer length',
+          `${MINIMAL}replication { logshipper_buffer_length = 1.5 }`,
+          'config.hcl: replication: logshipper_buffer_length must be a positive integer',
+        ],
         ['a bad duration', `${MINIMAL}max_lease_ttl = "forever"`, 'config.hcl: max_lease_ttl must be a duration such as "768h" or a number of seconds'],
-        ['default TTL above max TTL', `${MINIMAL}default_lease_ttl = "2h"\nmax_lease_ttl = "1h"`, 'config.hcl: default_lease_ttl must not be greater than max_lease_ttl'],
+        [
+          'default TTL above max TTL',
+          `${MINIMAL}default_lease_ttl = "2h"\nmax_lease_ttl = "1h"`,
+          'config.hcl: default_lease_ttl must not be greater than max_lease_ttl',
+        ],
         ['a string setting given a number', `${MINIMAL}cluster_name = 5`, 'config.hcl: cluster_name must be a non-empty string'],
         ['a block where a value belongs', `${MINIMAL}api_addr { x = 1 }`, 'config.hcl: api_addr must be a value, not a block'],
         ['storage given as a value', 'storage = "inmem"\nlistener "tcp" { tls_disable = true }', 'config.hcl: storage must be a block'],

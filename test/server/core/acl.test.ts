@@ -1,13 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Acl, type AclOperation } from '../../../server/core/acl.js';
-import {
-  DEFAULT_POLICY_TEXT,
-  ROOT_POLICY,
-  parsePolicy,
-  type Capability,
-  type Policy,
-} from '../../../server/core/policy.js';
+import { DEFAULT_POLICY_TEXT, ROOT_POLICY, parsePolicy, type Capability, type Policy } from '../../../server/core/policy.js';
 
 const OPERATIONS: readonly AclOperation[] = ['create', 'read', 'update', 'delete', 'list', 'patch'];
 
@@ -34,7 +28,7 @@ describe('Acl', () => {
     expect(acl.capabilities('anything')).to.deep.equal(['root']);
   });
 
-  describe('matching (examples from Vault\'s policy documentation)', () => {
+  describe("matching (examples from Vault's policy documentation)", () => {
     it('matches an exact path only exactly', async () => {
       const acl = await aclOf('path "secret/foo" { capabilities = ["read"] }');
       expect(allowed(acl, 'secret/foo', 'read')).to.equal(true);
@@ -72,12 +66,14 @@ describe('Acl', () => {
     });
 
     it('lets an exact rule beat every glob', async () => {
-      const acl = await aclOf('path "secret/*" { capabilities = ["read", "update"] }\npath "secret/+" { capabilities = ["update"] }\npath "secret/foo" { capabilities = ["list"] }');
+      const acl = await aclOf(
+        'path "secret/*" { capabilities = ["read", "update"] }\npath "secret/+" { capabilities = ["update"] }\npath "secret/foo" { capabilities = ["list"] }',
+      );
       expect(acl.capabilities('secret/foo')).to.deep.equal(['list']);
       expect(allowed(acl, 'secret/foo', 'read')).to.equal(false);
     });
 
-    it('lets the longest prefix win, without inheriting the shorter prefix\'s grants', async () => {
+    it("lets the longest prefix win, without inheriting the shorter prefix's grants", async () => {
       const acl = await aclOf('path "secret/*" { capabilities = ["read", "update"] }\npath "secret/team/*" { capabilities = ["list"] }');
       expect(acl.capabilities('secret/team/x')).to.deep.equal(['list']);
       expect(allowed(acl, 'secret/team/x', 'read')).to.equal(false);
@@ -101,7 +97,10 @@ describe('Acl', () => {
       ];
       for (const [lower, higher, path] of pairs) {
         it(`prefers "${higher}" over "${lower}" for "${path}"`, async () => {
-          for (const order of [[lower, higher], [higher, lower]]) {
+          for (const order of [
+            [lower, higher],
+            [higher, lower],
+          ]) {
             const acl = await aclOf(
               `path "${order[0]}" { capabilities = ["${order[0] === higher ? 'update' : 'read'}"] }\n` +
                 `path "${order[1]}" { capabilities = ["${order[1] === higher ? 'update' : 'read'}"] }`,
@@ -113,7 +112,9 @@ describe('Acl', () => {
     });
 
     it('keeps KV v2 data/, metadata/ and delete/ apart under globs', async () => {
-      const acl = await aclOf('path "secret/data/team/*" { capabilities = ["create", "read", "update", "delete"] }\npath "secret/metadata/team/*" { capabilities = ["list"] }');
+      const acl = await aclOf(
+        'path "secret/data/team/*" { capabilities = ["create", "read", "update", "delete"] }\npath "secret/metadata/team/*" { capabilities = ["list"] }',
+      );
       expect(allowed(acl, 'secret/data/team/app', 'delete')).to.equal(true);
       expect(allowed(acl, 'secret/metadata/team/app', 'delete')).to.equal(false);
       expect(allowed(acl, 'secret/delete/team/app', 'update')).to.equal(false);
@@ -129,8 +130,10 @@ describe('Acl', () => {
   });
 
   describe('deny', () => {
-    it('denies one path under a broad grant (the documentation\'s super-secret example)', async () => {
-      const acl = await aclOf('path "secret/*" { capabilities = ["create", "read", "update", "patch", "delete", "list"] }\npath "secret/super-secret" { capabilities = ["deny"] }');
+    it("denies one path under a broad grant (the documentation's super-secret example)", async () => {
+      const acl = await aclOf(
+        'path "secret/*" { capabilities = ["create", "read", "update", "patch", "delete", "list"] }\npath "secret/super-secret" { capabilities = ["deny"] }',
+      );
       expect(acl.check('secret/super-secret', 'read')).to.deep.equal({ allowed: false, sudo: false });
       expect(acl.capabilities('secret/super-secret')).to.deep.equal(['deny']);
       expect(allowed(acl, 'secret/other', 'patch')).to.equal(true);

@@ -35,7 +35,10 @@ describe('GenerateRoot (through the core)', () => {
     const nonce = started?.data?.nonce as string;
     const otp = started?.data?.otp as string;
     expect((await update(env.unsealKeys[0] as Buffer, nonce))?.data?.progress).to.equal(1);
-    await env.fails('update', 'sys/generate-root/update', 'invalid_request', { token: '', data: { key: (env.unsealKeys[0] as Buffer).toString('hex'), nonce } });
+    await env.fails('update', 'sys/generate-root/update', 'invalid_request', {
+      token: '',
+      data: { key: (env.unsealKeys[0] as Buffer).toString('hex'), nonce },
+    });
     expect((await update(env.unsealKeys[3] as Buffer, nonce))?.data?.progress).to.equal(2);
     const done = await update(env.unsealKeys[4] as Buffer, nonce);
     expect(done?.data).to.include({ complete: true, progress: 3 });
@@ -55,19 +58,31 @@ describe('GenerateRoot (through the core)', () => {
     const before = (await env.core.tokens.allEntries()).length;
     await update(other.unsealKeys[0] as Buffer, nonce);
     await update(other.unsealKeys[1] as Buffer, nonce);
-    await env.fails('update', 'sys/generate-root/update', 'invalid_request', { token: '', data: { key: (other.unsealKeys[2] as Buffer).toString('base64'), nonce } });
+    await env.fails('update', 'sys/generate-root/update', 'invalid_request', {
+      token: '',
+      data: { key: (other.unsealKeys[2] as Buffer).toString('base64'), nonce },
+    });
     expect((await attempt('read'))?.data).to.include({ started: true, progress: 0 });
     expect((await env.core.tokens.allEntries()).length).to.equal(before);
     // Mixed shares (two of ours, one foreign) fail as well.
     await update(env.unsealKeys[0] as Buffer, nonce);
     await update(env.unsealKeys[1] as Buffer, nonce);
-    await env.fails('update', 'sys/generate-root/update', 'invalid_request', { token: '', data: { key: (other.unsealKeys[0] as Buffer).toString('base64'), nonce } });
+    await env.fails('update', 'sys/generate-root/update', 'invalid_request', {
+      token: '',
+      data: { key: (other.unsealKeys[0] as Buffer).toString('base64'), nonce },
+    });
   });
 
   it('refuses a wrong nonce and an update without an attempt; cancel drops the attempt', async () => {
-    await env.fails('update', 'sys/generate-root/update', 'invalid_request', { token: '', data: { key: (env.unsealKeys[0] as Buffer).toString('base64'), nonce: 'x' } });
+    await env.fails('update', 'sys/generate-root/update', 'invalid_request', {
+      token: '',
+      data: { key: (env.unsealKeys[0] as Buffer).toString('base64'), nonce: 'x' },
+    });
     await attempt('update');
-    await env.fails('update', 'sys/generate-root/update', 'invalid_request', { token: '', data: { key: (env.unsealKeys[0] as Buffer).toString('base64'), nonce: 'wrong' } });
+    await env.fails('update', 'sys/generate-root/update', 'invalid_request', {
+      token: '',
+      data: { key: (env.unsealKeys[0] as Buffer).toString('base64'), nonce: 'wrong' },
+    });
     await attempt('delete');
     expect((await attempt('read'))?.data?.started).to.equal(false);
   });

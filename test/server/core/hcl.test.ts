@@ -6,9 +6,7 @@ describe('hcl', () => {
     it('parses one-line blocks with several attributes, as Vault configs write them', () => {
       const doc = parseHcl('listener "tcp" { address = "127.0.0.1:8200" tls_disable = true }\napi_addr = "http://127.0.0.1:8200"');
       expect(doc['api_addr']).to.equal('http://127.0.0.1:8200');
-      expect(readBlocks(doc, 'listener', 1)).to.deep.equal([
-        { labels: ['tcp'], body: { address: '127.0.0.1:8200', tls_disable: true } },
-      ]);
+      expect(readBlocks(doc, 'listener', 1)).to.deep.equal([{ labels: ['tcp'], body: { address: '127.0.0.1:8200', tls_disable: true } }]);
     });
 
     it('reads JSON documents into the same shape as HCL', () => {
@@ -63,7 +61,10 @@ describe('hcl', () => {
     });
 
     it('does not echo a JSON document in its error', () => {
-      expect(() => parseHcl('{"token": "s.abcdefsecret" oops}')).to.throw(HclError).with.property('message').that.does.not.include('secret');
+      expect(() => parseHcl('{"token": "s.abcdefsecret" oops}'))
+        .to.throw(HclError)
+        .with.property('message')
+        .that.does.not.include('secret');
     });
   });
 

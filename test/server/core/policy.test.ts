@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  DEFAULT_POLICY_TEXT,
-  RESPONSE_WRAPPING_POLICY_TEXT,
-  parsePolicy,
-  validatePolicyName,
-  type PathRule,
-} from '../../../server/core/policy.js';
+import { DEFAULT_POLICY_TEXT, RESPONSE_WRAPPING_POLICY_TEXT, parsePolicy, validatePolicyName, type PathRule } from '../../../server/core/policy.js';
 import { VaultError } from '../../../server/core/vault-error.js';
 
 async function parseError(text: string, name = 'p'): Promise<VaultError> {
@@ -44,10 +38,7 @@ describe('policy', () => {
     });
 
     it('maps legacy policy values to capability sets as Vault does', async () => {
-      const policy = await parsePolicy(
-        'legacy',
-        ['deny', 'read', 'write', 'sudo'].map((p) => `path "${p}" { policy = "${p}" }`).join('\n'),
-      );
+      const policy = await parsePolicy('legacy', ['deny', 'read', 'write', 'sudo'].map((p) => `path "${p}" { policy = "${p}" }`).join('\n'));
       expect(byPattern(policy.rules)).to.deep.equal({
         deny: ['deny'],
         read: ['list', 'read'],
@@ -69,7 +60,9 @@ describe('policy', () => {
     it('classifies prefix, exact and segment-wildcard patterns', async () => {
       const policy = await parsePolicy(
         'p',
-        ['/secret/exact', 'secret/pre*', 'secret/+/teamb', 'secret/+/data/*', '+', '+/x', 'a+b'].map((p) => `path "${p}" { capabilities = ["read"] }`).join('\n'),
+        ['/secret/exact', 'secret/pre*', 'secret/+/teamb', 'secret/+/data/*', '+', '+/x', 'a+b']
+          .map((p) => `path "${p}" { capabilities = ["read"] }`)
+          .join('\n'),
       );
       const shape = policy.rules.map((r) => [r.pattern, r.path, r.isPrefix, r.hasSegmentWildcards]);
       expect(shape).to.deep.equal([
@@ -117,7 +110,11 @@ describe('policy', () => {
         ['an unknown legacy policy', 'path "a" { policy = "admin" }', /^failed to parse policy: path "a": invalid policy "admin"$/],
         ['an unknown key in a stanza', 'path "a" { capabilites = ["read"] }', /path "a": invalid key "capabilites"/],
         ['an unknown top-level key', 'paths "a" { capabilities = ["read"] }', /^failed to parse policy: invalid key "paths"$/],
-        ['parameter constraints Ferry does not enforce', 'path "a" {\n capabilities = ["update"]\n denied_parameters = { "ttl" = [] }\n}', /path "a": denied_parameters is not supported/],
+        [
+          'parameter constraints Ferry does not enforce',
+          'path "a" {\n capabilities = ["update"]\n denied_parameters = { "ttl" = [] }\n}',
+          /path "a": denied_parameters is not supported/,
+        ],
         ['wrapping TTL constraints', 'path "a" {\n capabilities = ["update"]\n max_wrapping_ttl = "1h"\n}', /max_wrapping_ttl is not supported/],
         ['"+*" in a pattern', 'path "secret/+*" { capabilities = ["read"] }', /invalid use of wildcards/],
         ['capabilities that are not strings', 'path "a" { capabilities = [1] }', /path "a": capabilities must be a list of strings/],
@@ -158,7 +155,9 @@ describe('policy', () => {
 
     for (const bad of ['', '   ', 'a,b', 'a b', 'a/b', '-lead', '../x', 'x'.repeat(129), 'tab\tname', 'nul\u0000']) {
       it(`refuses ${JSON.stringify(bad.length > 20 ? `${bad.slice(0, 20)}…` : bad)}`, () => {
-        expect(() => validatePolicyName(bad)).to.throw(VaultError).with.property('code', 'invalid_request');
+        expect(() => validatePolicyName(bad))
+          .to.throw(VaultError)
+          .with.property('code', 'invalid_request');
       });
     }
   });

@@ -194,6 +194,9 @@ describe('Seal (Shamir, over a SQLite file)', () => {
     expect(Buffer.compare(decodeUnsealKey(key.toString('hex')), key)).to.equal(0);
     expect(Buffer.compare(decodeUnsealKey(key.toString('base64')), key)).to.equal(0);
     const bad = 'not a key! s3cr3t-material';
-    expect(() => decodeUnsealKey(bad)).to.throw(VaultError).with.property('message').that.does.not.include('s3cr3t');
+    expect(() => decodeUnsealKey(bad))
+      .to.throw(VaultError)
+      .with.property('message')
+      .that.does.not.include('s3cr3t');
   });
 });

@@ -21,7 +21,6 @@ import { VaultError } from '../../../server/core/vault-error.js';
 import type { ResponseWrapper } from '../../../server/core/wrapping/response-wrapper.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 
-
 export interface CallOptions {
   /** Omitted: the root token. */
   readonly token?: string;
@@ -98,7 +97,14 @@ export interface ServiceTestCoreOptions {
 
 export async function startServiceTestCore(options: ServiceTestCoreOptions = {}): Promise<ServiceTestCore> {
   const physical = options.restart?.physical ?? new MemoryBackend();
-  const core = new Core({ physical, logger: pino({ level: 'silent' }), clusterName: 'test', apiAddr: 'http://127.0.0.1:8200', clusterAddr: 'https://127.0.0.1:8201', isDev: false });
+  const core = new Core({
+    physical,
+    logger: pino({ level: 'silent' }),
+    clusterName: 'test',
+    apiAddr: 'http://127.0.0.1:8200',
+    clusterAddr: 'https://127.0.0.1:8201',
+    isDev: false,
+  });
   const leasing: LeasingBackendState = { revoked: [], failRevocation: false };
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);

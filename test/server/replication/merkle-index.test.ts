@@ -18,7 +18,10 @@ describe('MerkleIndex', () => {
   });
 
   it('changes its root when one value changes, and returns to it when the change is undone', () => {
-    const index = build([['a', '1'], ['b', '2']]);
+    const index = build([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
     const before = index.root();
     index.put('a', Buffer.from('changed'));
     expect(index.root()).not.to.equal(before);
@@ -31,7 +34,11 @@ describe('MerkleIndex', () => {
   });
 
   it('removes a prefix and clears', () => {
-    const index = build([['logical/x/1', 'a'], ['logical/x/2', 'b'], ['core/mounts', 'c']]);
+    const index = build([
+      ['logical/x/1', 'a'],
+      ['logical/x/2', 'b'],
+      ['core/mounts', 'c'],
+    ]);
     index.removePrefix('logical/x/');
     expect(index.root()).to.equal(build([['core/mounts', 'c']]).root());
     index.clear();

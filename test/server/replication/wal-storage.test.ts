@@ -75,7 +75,10 @@ describe('WalStorage', () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
     wal.setRole('secondary', 1);
-    const err = await wal.put('core/policy/a', Buffer.from('x')).then(() => undefined, (e: { code?: string }) => e);
+    const err = await wal.put('core/policy/a', Buffer.from('x')).then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
     expect(err?.code).to.equal('read_only');
     await wal.put('local/core/mounts', Buffer.from('[]'));
     await wal.applyRemote([{ op: 'put', key: 'core/policy/a', value: Buffer.from('from primary') }]);

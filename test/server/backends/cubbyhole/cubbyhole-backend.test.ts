@@ -12,7 +12,7 @@ describe('cubbyhole backend', () => {
     bob = await tokenWithPolicies(env, ['default']);
   });
 
-  it('gives each token its own space: one token cannot see another one\'s secrets', async () => {
+  it("gives each token its own space: one token cannot see another one's secrets", async () => {
     await env.call('update', 'cubbyhole/note', { token: alice, data: { secret: 'alice-only' } });
     expect((await env.call('read', 'cubbyhole/note', { token: alice }))?.data).to.deep.equal({ secret: 'alice-only' });
     await env.fails('read', 'cubbyhole/note', 'not_found', { token: bob });
@@ -21,7 +21,7 @@ describe('cubbyhole backend', () => {
     expect((await env.call('read', 'cubbyhole/note', { token: alice }))?.data).to.deep.equal({ secret: 'alice-only' });
   });
 
-  it('reads, lists and deletes within the caller\'s cubbyhole', async () => {
+  it("reads, lists and deletes within the caller's cubbyhole", async () => {
     await env.call('update', 'cubbyhole/a', { token: alice, data: { v: 1 } });
     await env.call('update', 'cubbyhole/dir/b', { token: alice, data: { v: 2 } });
     expect((await env.call('list', 'cubbyhole/', { token: alice }))?.data).to.deep.equal({ keys: ['a', 'dir/'] });

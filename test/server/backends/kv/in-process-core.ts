@@ -35,7 +35,14 @@ export interface InProcessCore {
 
 export async function startInProcessCore(): Promise<InProcessCore> {
   const physical = new MemoryBackend();
-  const core = new Core({ physical, logger: pino({ level: 'silent' }), clusterName: 'test', apiAddr: 'http://127.0.0.1:1', clusterAddr: 'https://127.0.0.1:2', isDev: false });
+  const core = new Core({
+    physical,
+    logger: pino({ level: 'silent' }),
+    clusterName: 'test',
+    apiAddr: 'http://127.0.0.1:1',
+    clusterAddr: 'https://127.0.0.1:2',
+    isDev: false,
+  });
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);
   core.registerBuiltin('cubbyhole/', cubbyholeBackend);

@@ -39,8 +39,10 @@ describe('userpass backend', () => {
     expect((await login('DAVE', 'pw'))?.auth?.metadata).to.deep.equal({ username: 'dave' });
   });
 
-  it('logs in without a token and issues a token with the user\'s policies, TTL and path', async () => {
-    await env.call('update', 'auth/userpass/users/alice', { data: { password: 'pw', token_policies: 'app', token_ttl: 600, token_max_ttl: 1200, token_num_uses: 5 } });
+  it("logs in without a token and issues a token with the user's policies, TTL and path", async () => {
+    await env.call('update', 'auth/userpass/users/alice', {
+      data: { password: 'pw', token_policies: 'app', token_ttl: 600, token_max_ttl: 1200, token_num_uses: 5 },
+    });
     const auth = (await login('alice', 'pw'))?.auth;
     expect(auth).to.include({ renewable: true, orphan: true, numUses: 5 });
     expect(auth?.policies).to.deep.equal(['app', 'default']);
@@ -54,7 +56,7 @@ describe('userpass backend', () => {
     expect((await login('e', 'pw'))?.auth?.policies).to.deep.equal(['app']);
   });
 
-  it('caps the token TTL by the mount\'s max lease TTL', async () => {
+  it("caps the token TTL by the mount's max lease TTL", async () => {
     await env.call('update', 'sys/auth/short', { data: { type: 'userpass', config: { default_lease_ttl: '30s', max_lease_ttl: '60s' } } });
     await env.call('update', 'auth/short/users/f', { data: { password: 'pw' } });
     const defaulted = await env.call('update', 'auth/short/login/f', { token: '', data: { password: 'pw' } });

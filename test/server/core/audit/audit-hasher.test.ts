@@ -5,7 +5,7 @@ import { AuditHasher } from '../../../../server/core/audit/audit-hasher.js';
 describe('AuditHasher', () => {
   const salt = Buffer.alloc(32, 7);
 
-  it('HMAC-SHA256s a string with the device salt, in Vault\'s hmac-sha256: form', () => {
+  it("HMAC-SHA256s a string with the device salt, in Vault's hmac-sha256: form", () => {
     const expected = createHmac('sha256', salt).update('s3cret').digest('hex');
     expect(new AuditHasher(salt).hash('s3cret')).to.equal(`hmac-sha256:${expected}`);
   });

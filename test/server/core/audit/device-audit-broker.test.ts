@@ -22,13 +22,23 @@ describe('DeviceAuditBroker', () => {
 
   const enable = (path: string, options: Record<string, unknown>, local = false) =>
     env.call('update', `sys/audit/${path}`, { data: { type: 'file', description: `device ${path}`, options, local } });
-  const lines = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const lines = async (file: string) =>
+    (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
 
-  it('lists devices in Vault\'s shape without the salt, and stores local ones apart', async () => {
+  it("lists devices in Vault's shape without the salt, and stores local ones apart", async () => {
     await enable('file', { file_path: join(dir, 'a.log') });
     await enable('mine', { file_path: join(dir, 'b.log') }, true);
     const res = await env.call('read', 'sys/audit');
-    expect(res?.data?.['file/']).to.deep.equal({ type: 'file', description: 'device file', options: { file_path: join(dir, 'a.log'), format: 'json' }, local: false, path: 'file/' });
+    expect(res?.data?.['file/']).to.deep.equal({
+      type: 'file',
+      description: 'device file',
+      options: { file_path: join(dir, 'a.log'), format: 'json' },
+      local: false,
+      path: 'file/',
+    });
     expect((res?.data?.['mine/'] as { local: boolean }).local).to.equal(true);
     expect(JSON.stringify(res)).not.to.contain('salt');
     expect(await env.physical.get(layout.auditTable(false))).not.to.equal(undefined);
@@ -36,7 +46,7 @@ describe('DeviceAuditBroker', () => {
     expect(env.core.audit.deviceCount).to.equal(2);
   });
 
-  it('writes a request and a response entry per request, with data HMAC\'d and matching sys/audit-hash', async () => {
+  it("writes a request and a response entry per request, with data HMAC'd and matching sys/audit-hash", async () => {
     const file = join(dir, 'audit.log');
     await enable('file', { file_path: file });
     await env.call('update', 'leasing/values/app', { data: { password: SECRET } });
@@ -96,14 +106,19 @@ describe('DeviceAuditBroker', () => {
     expect(err.message).to.equal('failed to log response');
   });
 
-  it('never lets one device\'s options reach another device\'s entries', async () => {
+  it("never lets one device's options reach another device's entries", async () => {
     await enable('raw', { file_path: join(dir, 'raw.log'), log_raw: 'true' });
     await enable('hashed', { file_path: join(dir, 'hashed.log'), hmac_accessor: 'false', prefix: 'P:' });
     await env.call('update', 'leasing/values/app', { data: { password: SECRET } });
     expect(await readFile(join(dir, 'raw.log'), 'utf8')).to.contain(SECRET);
     const hashed = await readFile(join(dir, 'hashed.log'), 'utf8');
     expect(hashed).not.to.contain(SECRET);
-    expect(hashed.split('\n').filter((l) => l !== '').every((l) => l.startsWith('P:'))).to.equal(true);
+    expect(
+      hashed
+        .split('\n')
+        .filter((l) => l !== '')
+        .every((l) => l.startsWith('P:')),
+    ).to.equal(true);
     expect(await readFile(join(dir, 'raw.log'), 'utf8')).not.to.contain('P:{');
     const a = await env.call('update', 'sys/audit-hash/raw', { data: { input: 'x' } });
     const b = await env.call('update', 'sys/audit-hash/hashed', { data: { input: 'x' } });
@@ -155,7 +170,7 @@ describe('DeviceAuditBroker', () => {
     expect(env.core.audit.deviceCount).to.equal(1);
   });
 
-  it('logs a wrapped response\'s wrapping token HMAC\'d', async () => {
+  it("logs a wrapped response's wrapping token HMAC'd", async () => {
     const file = join(dir, 'a.log');
     await enable('file', { file_path: file });
     const res = await env.call('update', 'sys/wrapping/wrap', { data: { password: SECRET }, wrapTtlSeconds: 60 });

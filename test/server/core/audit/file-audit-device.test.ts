@@ -28,7 +28,10 @@ function event(): AuditEvent {
       remoteAddress: '127.0.0.1',
       auth: { tokenAccessor: 'accessor-1', tokenHash: 'h', policies: ['root'], displayName: 'root', isRoot: true, entityId: '' },
     },
-    res: { data: { echoed: 'plain-password' }, wrapInfo: { token: 'hvs.wraptoken', accessor: 'wrap-accessor', ttl: 60, creation_time: 't', creation_path: 'p' } },
+    res: {
+      data: { echoed: 'plain-password' },
+      wrapInfo: { token: 'hvs.wraptoken', accessor: 'wrap-accessor', ttl: 60, creation_time: 't', creation_path: 'p' },
+    },
   };
 }
 
@@ -50,7 +53,7 @@ describe('FileAuditDevice', () => {
     expect(validateFileOptions({ file_path: 'stdout' })).to.deep.equal({ file_path: 'stdout', format: 'json' });
   });
 
-  it('appends one prefixed JSON line per event with tokens, accessors and data HMAC\'d', async () => {
+  it("appends one prefixed JSON line per event with tokens, accessors and data HMAC'd", async () => {
     const file = join(dir, 'audit.log');
     const device = new FileAuditDevice(entry({ file_path: file, prefix: 'AUDIT:' }));
     await device.log(event());

@@ -44,7 +44,7 @@ describe('ExpirationManager (through the core)', () => {
     expect(env.expiration.leaseCount).to.equal(0);
   });
 
-  it('applies the mount\'s default and max lease TTLs', async () => {
+  it("applies the mount's default and max lease TTLs", async () => {
     await env.call('update', 'sys/mounts/short', { data: { type: 'leasing', config: { default_lease_ttl: 60, max_lease_ttl: 120 } } });
     expect((await env.call('read', 'short/creds/a'))?.secret?.ttlSeconds).to.equal(60);
     const capped = await env.call('read', 'short/creds/b', { data: { ttl: '1h' } });
@@ -115,7 +115,7 @@ describe('ExpirationManager (through the core)', () => {
     void res;
   });
 
-  it('revokes a token\'s leases together with the token', async () => {
+  it("revokes a token's leases together with the token", async () => {
     const child = (await env.call('update', 'auth/token/create', { data: { policies: ['root'] } }))?.auth?.clientToken as string;
     await issue('mine', '1h', child);
     await issue('rootish', '1h');

@@ -38,7 +38,7 @@ describe('ResponseWrapper (through the core)', () => {
     expect(JSON.stringify(res)).not.to.contain(SECRET);
   });
 
-  it('unwraps exactly once; the second unwrap is a 400 with Vault\'s message', async () => {
+  it("unwraps exactly once; the second unwrap is a 400 with Vault's message", async () => {
     const token = (await env.call('read', 'leasing/values/app', { wrapTtlSeconds: 120 }))?.wrapInfo?.token as string;
     expect((await unwrap(token))?.data).to.deep.equal({ password: SECRET });
     const err = await env.fails('update', 'sys/wrapping/unwrap', 'invalid_request', { data: { token } });
@@ -76,7 +76,11 @@ describe('ResponseWrapper (through the core)', () => {
   });
 
   it('exports wrapResponse for replication: a JWT whose jti is a live wrapping token', async () => {
-    const info = await wrapResponse(env.core, { data: { bundle: 'activation' } }, { ttlSeconds: 1800, creationPath: 'sys/replication/performance/primary/secondary-token', format: 'jwt' });
+    const info = await wrapResponse(
+      env.core,
+      { data: { bundle: 'activation' } },
+      { ttlSeconds: 1800, creationPath: 'sys/replication/performance/primary/secondary-token', format: 'jwt' },
+    );
     expect(info.ttl).to.equal(1800);
     expect(info.creation_path).to.equal('sys/replication/performance/primary/secondary-token');
     const claims = decodeJwt(info.token);

@@ -6,7 +6,14 @@ import { isJwtWrappingToken, WRAPPING_JWT_KEY_PATH, WrappingJwtSigner } from '..
 import { MemoryBackend } from '../../../../server/storage/memory-backend.js';
 
 async function unsealedCore(): Promise<Core> {
-  const core = new Core({ physical: new MemoryBackend(), logger: pino({ level: 'silent' }), clusterName: 't', apiAddr: 'http://127.0.0.1:8200', clusterAddr: 'https://127.0.0.1:8201', isDev: false });
+  const core = new Core({
+    physical: new MemoryBackend(),
+    logger: pino({ level: 'silent' }),
+    clusterName: 't',
+    apiAddr: 'http://127.0.0.1:8200',
+    clusterAddr: 'https://127.0.0.1:8201',
+    isDev: false,
+  });
   await core.initialize(1, 1, { stayUnsealed: true });
   return core;
 }
@@ -34,7 +41,7 @@ describe('WrappingJwtSigner', () => {
     expect(isJwtWrappingToken('eyJh.eyJi.sig.x')).to.equal(false);
   });
 
-  it('signs ES512 with Vault\'s claims and a raw 132-byte signature, and verifies its own tokens', async () => {
+  it("signs ES512 with Vault's claims and a raw 132-byte signature, and verifies its own tokens", async () => {
     const token = await signer.sign({ jti: 'hvs.abc', ttlSeconds: 1800, addr: 'http://127.0.0.1:8200', accessor: '' });
     expect(decodeProtectedHeader(token)).to.deep.equal({ alg: 'ES512', typ: 'JWT' });
     const claims = decodeJwt(token);
@@ -66,19 +73,50 @@ describe('WrappingJwtSigner', () => {
     const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${payload}.`;
     expect(await signer.verify(none)).to.equal(undefined);
     const now = Math.floor(Date.now() / 1000);
-    const hs = await new SignJWT({ type: 'wrapping' }).setProtectedHeader({ alg: 'HS256' }).setJti('hvs.abc').setIssuedAt().setExpirationTime(now + 60).sign(new Uint8Array(32));
+    const hs = await new SignJWT({ type: 'wrapping' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setJti('hvs.abc')
+      .setIssuedAt()
+      .setExpirationTime(now + 60)
+      .sign(new Uint8Array(32));
     expect(await signer.verify(hs)).to.equal(undefined);
     const other = await generateKeyPair('ES512');
-    const foreign = await new SignJWT({ type: 'wrapping' }).setProtectedHeader({ alg: 'ES512' }).setJti('hvs.abc').setIssuedAt().setExpirationTime(now + 60).sign(other.privateKey);
+    const foreign = await new SignJWT({ type: 'wrapping' })
+      .setProtectedHeader({ alg: 'ES512' })
+      .setJti('hvs.abc')
+      .setIssuedAt()
+      .setExpirationTime(now + 60)
+      .sign(other.privateKey);
     expect(await signer.verify(foreign)).to.equal(undefined);
     const key = await importOwnKey(core);
-    const wrongType = await new SignJWT({ type: 'other' }).setProtectedHeader({ alg: 'ES512' }).setJti('hvs.abc').setIssuedAt().setExpirationTime(now + 60).sign(key);
+    const wrongType = await new SignJWT({ type: 'other' })
+      .setProtectedHeader({ alg: 'ES512' })
+      .setJti('hvs.abc')
+      .setIssuedAt()
+      .setExpirationTime(now + 60)
+      .sign(key);
     expect(await signer.verify(wrongType)).to.equal(undefined);
-    const expired = await new SignJWT({ type: 'wrapping' }).setProtectedHeader({ alg: 'ES512' }).setJti('hvs.abc').setIssuedAt(now - 120).setExpirationTime(now - 60).sign(key);
+    const expired = await new SignJWT({ type: 'wrapping' })
+      .setProtectedHeader({ alg: 'ES512' })
+      .setJti('hvs.abc')
+      .setIssuedAt(now - 120)
+      .setExpirationTime(now - 60)
+      .sign(key);
     expect(await signer.verify(expired)).to.equal(undefined);
-    const future = await new SignJWT({ type: 'wrapping' }).setProtectedHeader({ alg: 'ES512' }).setJti('hvs.abc').setIssuedAt(now).setNotBefore(now + 60).setExpirationTime(now + 120).sign(key);
+    const future = await new SignJWT({ type: 'wrapping' })
+      .setProtectedHeader({ alg: 'ES512' })
+      .setJti('hvs.abc')
+      .setIssuedAt(now)
+      .setNotBefore(now + 60)
+      .setExpirationTime(now + 120)
+      .sign(key);
     expect(await signer.verify(future)).to.equal(undefined);
-    const control = await new SignJWT({ type: 'wrapping' }).setProtectedHeader({ alg: 'ES512' }).setJti('hvs.abc').setIssuedAt(now).setExpirationTime(now + 60).sign(key);
+    const control = await new SignJWT({ type: 'wrapping' })
+      .setProtectedHeader({ alg: 'ES512' })
+      .setJti('hvs.abc')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(key);
     expect(await signer.verify(control)).to.equal('hvs.abc');
   });
 });
