@@ -1,6 +1,5 @@
-import { ApiError } from '../client/api-error.js';
 import { trimSlashes } from '../client/ferry-client.js';
-import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace } from '../framework/plan-modifiers.js';
 import type { Resource } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
@@ -8,7 +7,7 @@ import { boolType, mapOf, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
 import { reportApiError } from './api-diagnostics.js';
 import { boolValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
-import { findMountEntry } from './mount.js';
+import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 import { mountPathValidator } from './path-validators.js';
 import { requireClient, type FerryProviderData } from './provider-data.js';
 
@@ -67,6 +66,8 @@ function configuredOptions(server: ObjectValue, prior: Record<string, string> | 
   return objectFromEntries(Object.entries(server).filter(([k, v]) => (prior !== null && k in prior) || serverDefaultOptions[k] !== v));
 }
 
+const AUDIT_DEVICES: TableKind = { table: 'sys/audit', noun: 'audit device' };
+
 interface AuditEntry {
   type?: string;
   description?: string;
@@ -88,17 +89,13 @@ export class AuditResource implements Resource<FerryProviderData> {
     const client = requireClient(provider, diagnostics, 'Cannot enable audit device');
     if (client === undefined) return null;
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
-    try {
-      await client.write(`sys/audit/${path}`, {
-        type: stringValue(plan, 'type'),
-        description: stringValue(plan, 'description') ?? '',
-        local: boolValue(plan, 'local') === true,
-        options: stringMapValue(plan, 'options') ?? {},
-      });
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot enable audit device', err, attributePath('path'));
-      return null;
-    }
+    const body = {
+      type: stringValue(plan, 'type'),
+      description: stringValue(plan, 'description') ?? '',
+      local: boolValue(plan, 'local') === true,
+      options: stringMapValue(plan, 'options') ?? {},
+    };
+    if (!(await enableTableEntry(client, AUDIT_DEVICES, path, body, diagnostics))) return null;
     return await this.read({ state: plan }, provider, diagnostics);
   }
 
@@ -129,12 +126,7 @@ export class AuditResource implements Resource<FerryProviderData> {
   async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
     const client = requireClient(provider, diagnostics, 'Cannot disable audit device');
     if (client === undefined) return;
-    try {
-      await client.delete(`sys/audit/${trimSlashes(stringValue(prior, 'path') ?? '')}`);
-    } catch (err) {
-      if (err instanceof ApiError && err.isNotFound) return;
-      reportApiError(diagnostics, 'Cannot disable audit device', err);
-    }
+    await disableTableEntry(client, AUDIT_DEVICES, stringValue(prior, 'path') ?? '', diagnostics);
   }
 
   async importState(id: string): Promise<ObjectValue | null> {

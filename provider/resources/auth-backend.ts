@@ -1,6 +1,5 @@
-import { ApiError } from '../client/api-error.js';
 import { trimSlashes } from '../client/ferry-client.js';
-import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
 import type { Resource } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
@@ -8,7 +7,7 @@ import { boolType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
 import { reportApiError } from './api-diagnostics.js';
 import { boolValue, stringValue } from './attribute-values.js';
-import { findMountEntry } from './mount.js';
+import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 import { mountPathValidator } from './path-validators.js';
 import { requireClient, type FerryProviderData } from './provider-data.js';
 
@@ -39,6 +38,8 @@ const schema: Schema = {
   },
 };
 
+const AUTH_METHODS: TableKind = { table: 'sys/auth', noun: 'auth method' };
+
 interface AuthEntry {
   type?: string;
   description?: string;
@@ -60,24 +61,8 @@ export class AuthBackendResource implements Resource<FerryProviderData> {
     const client = requireClient(provider, diagnostics, 'Cannot enable auth method');
     if (client === undefined) return null;
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
-    try {
-      await client.write(`sys/auth/${path}`, {
-        type: stringValue(plan, 'type'),
-        description: stringValue(plan, 'description') ?? '',
-        local: boolValue(plan, 'local') === true,
-      });
-    } catch (err) {
-      if (err instanceof ApiError && err.mentions('non-local') && err.mentions('secondary')) {
-        diagnostics.error(
-          'Replicated auth method on a replication secondary',
-          `Ferry at ${client.address} is a replication secondary: ${err.messages.join('; ')}. Set local = true or create it on the primary.`,
-          attributePath('local'),
-        );
-        return null;
-      }
-      reportApiError(diagnostics, 'Cannot enable auth method', err, attributePath('path'));
-      return null;
-    }
+    const body = { type: stringValue(plan, 'type'), description: stringValue(plan, 'description') ?? '', local: boolValue(plan, 'local') === true };
+    if (!(await enableTableEntry(client, AUTH_METHODS, path, body, diagnostics))) return null;
     return await this.read({ state: plan }, provider, diagnostics);
   }
 
@@ -116,12 +101,7 @@ export class AuthBackendResource implements Resource<FerryProviderData> {
   async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
     const client = requireClient(provider, diagnostics, 'Cannot disable auth method');
     if (client === undefined) return;
-    try {
-      await client.delete(`sys/auth/${trimSlashes(stringValue(prior, 'path') ?? '')}`);
-    } catch (err) {
-      if (err instanceof ApiError && err.isNotFound) return;
-      reportApiError(diagnostics, 'Cannot disable auth method', err);
-    }
+    await disableTableEntry(client, AUTH_METHODS, stringValue(prior, 'path') ?? '', diagnostics);
   }
 
   async importState(id: string): Promise<ObjectValue | null> {

@@ -1,6 +1,5 @@
-import { ApiError } from '../client/api-error.js';
 import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
-import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
+import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
 import type { Resource } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
@@ -10,6 +9,7 @@ import { reportApiError } from './api-diagnostics.js';
 import { boolValue, numberValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
 import { requireClient, type FerryProviderData } from './provider-data.js';
 import { mountPathValidator } from './path-validators.js';
+import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 
 const schema: Schema = {
   version: 0,
@@ -68,16 +68,7 @@ interface MountEntry {
   accessor?: string;
 }
 
-/** Finds a mount in a `sys/mounts`-style listing (keys end in `/`; Vault also nests them under `data`). */
-export async function findMountEntry<T>(client: FerryClient, listPath: string, path: string): Promise<T | null> {
-  const res = await client.read<Record<string, unknown>>(listPath);
-  if (res === null) return null;
-  const key = `${trimSlashes(path)}/`;
-  const data = res['data'];
-  const table = data !== null && typeof data === 'object' && key in data ? (data as Record<string, unknown>) : res;
-  const entry = table[key];
-  return entry !== null && typeof entry === 'object' ? (entry as T) : null;
-}
+const MOUNTS: TableKind = { table: 'sys/mounts', noun: 'mount' };
 
 function toState(path: string, entry: MountEntry): ObjectValue {
   return objectFromEntries([
@@ -111,28 +102,14 @@ export class MountResource implements Resource<FerryProviderData> {
     const maxTtl = numberValue(plan, 'max_lease_ttl_seconds');
     if (defaultTtl !== null) config['default_lease_ttl'] = defaultTtl;
     if (maxTtl !== null) config['max_lease_ttl'] = maxTtl;
-    try {
-      await client.write(`sys/mounts/${path}`, {
-        type: stringValue(plan, 'type'),
-        description: stringValue(plan, 'description') ?? '',
-        local: boolValue(plan, 'local') === true,
-        options: stringMapValue(plan, 'options') ?? {},
-        config,
-      });
-    } catch (err) {
-      if (err instanceof ApiError && err.mentions('non-local mount') && err.mentions('secondary')) {
-        diagnostics.error(
-          'Replicated mount on a replication secondary',
-          `Ferry at ${client.address} is a replication secondary, and it refused to create the replicated mount "${path}/": ` +
-            `${err.messages.join('; ')}. A secondary receives its replicated mounts from the primary, so a mount created ` +
-            "on a secondary must be local: set local = true, or create this mount with the primary's provider.",
-          attributePath('local'),
-        );
-        return null;
-      }
-      reportApiError(diagnostics, 'Cannot create mount', err, attributePath('path'));
-      return null;
-    }
+    const body = {
+      type: stringValue(plan, 'type'),
+      description: stringValue(plan, 'description') ?? '',
+      local: boolValue(plan, 'local') === true,
+      options: stringMapValue(plan, 'options') ?? {},
+      config,
+    };
+    if (!(await enableTableEntry(client, MOUNTS, path, body, diagnostics))) return null;
     return await this.readBack(client, stringValue(plan, 'path') ?? path, plan, diagnostics);
   }
 
@@ -165,12 +142,7 @@ export class MountResource implements Resource<FerryProviderData> {
   async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
     const client = requireClient(provider, diagnostics, 'Cannot unmount');
     if (client === undefined) return;
-    try {
-      await client.delete(`sys/mounts/${trimSlashes(stringValue(prior, 'path') ?? '')}`);
-    } catch (err) {
-      if (err instanceof ApiError && err.isNotFound) return;
-      reportApiError(diagnostics, 'Cannot unmount', err);
-    }
+    await disableTableEntry(client, MOUNTS, stringValue(prior, 'path') ?? '', diagnostics);
   }
 
   async importState(id: string): Promise<ObjectValue | null> {
