@@ -43,7 +43,7 @@ async function isPortFree(port: number): Promise<boolean> {
 }
 
 /** A loopback port P with P+1 also free. */
-async function freePortPair(): Promise<number> {
+export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, LOOPBACK, () => {

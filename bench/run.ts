@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { api, BenchServer, freePortPair, stopAllBenchServers } from './bench-cluster.js';
 
 /**
  * `npm run bench`: KV read and write requests/s through the full stack (HTTP, token, ACL, barrier,
@@ -13,23 +11,6 @@ import autocannon from 'autocannon';
 const DURATION_S = Number(process.env.FERRY_BENCH_SECONDS ?? '5');
 const CONNECTIONS = 10;
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const next = await new Promise<boolean>((resolve) => {
-      const s = createServer()
-        .once('error', () => resolve(false))
-        .listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (next) return port;
-  }
-}
 
 function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,17 +29,6 @@ function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
   });
 }
 
-async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
-}
-
 async function load(url: string, options: { method?: 'GET' | 'POST'; token?: string; body?: string } = {}): Promise<number> {
   const result = await autocannon({
     url,
@@ -73,19 +43,12 @@ async function load(url: string, options: { method?: 'GET' | 'POST'; token?: str
 }
 
 async function main(): Promise<void> {
-  const noopPort = await freePort();
+  const noopPort = await freePortPair();
   await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
-  writeFileSync(
-    join(dir, 'ferry.hcl'),
-    `storage "sqlite" { path = "${join(dir, 'ferry.db')}" }\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nlog_level = "warn"\n`,
-  );
-  await startProcess([join(import.meta.dirname, '..', '..', 'bin', 'ferry.js'), 'server', `-config=${join(dir, 'ferry.hcl')}`], /server started/);
-  const base = `http://127.0.0.1:${port}`;
-  const init = await api(base, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });
-  await api(base, 'PUT', 'sys/unseal', '', { key: init.keys_base64[0] });
-  const token: string = init.root_token;
+  const server = await BenchServer.start();
+  const base = server.addr;
+  const dir = server.dir;
+  const token = server.rootToken;
   await api(base, 'POST', 'sys/mounts/kv', token, { type: 'kv' });
   await api(base, 'POST', 'kv/bench', token, { value: 'bench-value' });
 
@@ -131,6 +94,7 @@ async function runAll(): Promise<void> {
   const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,replication,provider').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
+  await stopAllBenchServers();
   if (suites.has('replication')) {
     const { runReplicationBench } = await import('./replication-bench.js');
     process.stdout.write('\n' + (await runReplicationBench()).join('\n') + '\n');
