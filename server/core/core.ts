@@ -48,9 +48,6 @@ const SEALED_OK = [
   'sys/replication/dr/status',
 ];
 
-/** Paths where the client token may be a wrapping token rather than a regular token. */
-const WRAPPING_TOKEN_PATHS = ['sys/wrapping/unwrap', 'sys/wrapping/rewrap'];
-
 /** Hooks that run after unseal (in order) and before seal (in reverse). */
 export interface LifecycleHook {
   postUnseal?(): Promise<void>;
@@ -194,8 +191,19 @@ export class Core {
   /** Resolves the caller's token; undefined when missing or not valid on this cluster. */
   async resolveToken(clientToken: string): Promise<TokenEntry | undefined> {
     if (clientToken === '') return undefined;
+    for (const translate of this.tokenTranslators) {
+      const id = await translate(clientToken);
+      if (id !== undefined) return this.tokens.lookupById(id);
+    }
     return this.tokens.lookupById(clientToken);
   }
+
+  /**
+   * Other forms a client token can take, mapped to the token id they stand for (for example a
+   * signed JWT wrapping token, whose verified `jti` is the wrapping token). Installed by the
+   * services that issue them; a translator answers undefined for tokens that are not its own.
+   */
+  readonly tokenTranslators: ((clientToken: string) => Promise<string | undefined>)[] = [];
 
   /**
    * Handles one request end to end: seal check, routing, token, ACL (with sudo), audit
@@ -221,9 +229,7 @@ export class Core {
       if (!unauthenticated) await this.checkAcl(req, route, options.trustedAuth.policies);
     } else if (!unauthenticated || req.clientToken !== '') {
       token = await this.resolveToken(req.clientToken);
-      // A wrapping token is its own credential on the unwrap paths; the wrapping store validates it.
-      const isWrappingCall = token === undefined && req.clientToken !== '' && WRAPPING_TOKEN_PATHS.includes(req.path);
-      if (token === undefined && !unauthenticated && !isWrappingCall) {
+      if (token === undefined && !unauthenticated) {
         await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
         throw new VaultError('permission_denied', 'permission denied');
       }

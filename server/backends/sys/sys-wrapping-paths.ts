@@ -90,6 +90,8 @@ export function installWrapping(core: Core): ResponseWrapper {
     if (res.headers) out.headers = res.headers;
     return out;
   });
+  // A JWT-form wrapping token is usable as the client token: it stands for its verified `jti`.
+  core.tokenTranslators.push((token) => wrapper.signer.verify(token));
   core.tokens.onRevoke((entry) => wrapper.forget(entry));
   core.addLifecycleHook({ preSeal: async () => wrapper.signer.forget() });
   return wrapper;
