@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,11 +38,13 @@ describe('TLS listener and activation over https with ca_file', function () {
   this.timeout(90_000);
   let primary: ChildProcess | undefined;
   let secondary: ServerHandle | undefined;
+  let viaCaPath: ServerHandle | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'ferry-tls-'));
 
   after(async () => {
     primary?.kill('SIGKILL');
     await secondary?.stop();
+    await viaCaPath?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -114,5 +116,19 @@ describe('TLS listener and activation over https with ca_file', function () {
       },
       { timeoutMs: 10_000, description: 'the policy written over TLS replicated' },
     );
+
+    // ca_path: a directory of PEM files verifies the primary just as well.
+    mkdirSync(join(dir, 'cas'));
+    writeFileSync(join(dir, 'cas', 'primary-ca.pem'), ca.ca.certPem);
+    viaCaPath = await startDevServer({ rootTokenId: 'tls-ca-path-root' });
+    const missingDir = await viaCaPath.request('POST', 'sys/replication/secondary/enable', {
+      body: { token: await mint('bad-ca-path'), ca_path: join(dir, 'no-such-dir') },
+    });
+    expect(missingDir.status).to.equal(400);
+    expect(missingDir.body.errors[0]).to.match(/ca_file\/ca_path/);
+    const viaDir = await viaCaPath.request('POST', 'sys/replication/secondary/enable', {
+      body: { token: await mint('with-ca-path'), ca_path: join(dir, 'cas') },
+    });
+    expect(viaDir.status, JSON.stringify(viaDir.body)).to.equal(200);
   });
 });
