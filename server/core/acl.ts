@@ -1,19 +1,27 @@
 /**
  * The ACL of a token: its policies' path rules merged into one lookup, answering "may this token
- * do this operation on this path?" with Vault's semantics.
+ * do this operation on this path?" with Vault's semantics. Enforcement (`check`) and the
+ * capabilities endpoints (`capabilities`) both go through `check`, so they cannot disagree.
  *
  * - Default deny: a path no rule matches allows nothing.
  * - Rules for the same path (from one policy or several) merge: capabilities are united, except
  *   that `deny` anywhere for that path replaces everything.
  * - An exact rule beats every glob. Otherwise the most specific of the matching prefix (`*`) and
  *   segment-wildcard (`+`) rules wins, by Vault's priority order (see `isLowerPriority`). Only the
- *   winner counts: a broader rule's grants do not leak through a narrower one.
+ *   winner counts: a broader rule's grants do not leak through a narrower one, and a broader
+ *   rule's deny does not reach into a narrower grant.
+ * - Every operation needs the capability of its own name; `patch` is not `update`.
+ * - A LIST is checked on the path with a trailing `/` (`aclPathOf`), as Vault's request handling
+ *   does, so `LIST secret/hr` and `LIST secret/hr/` both fall under `secret/hr/*`.
  * - A policy named `root` allows everything.
  */
 import { ROOT_POLICY_NAME, type Capability, type Policy } from './policy.js';
 
-/** What a request does, as far as the ACL is concerned. */
+/** What a request does, as far as the ACL is concerned; each needs the capability of its name. */
 export type AclOperation = 'create' | 'read' | 'update' | 'delete' | 'list' | 'patch';
+
+/** Every operation the ACL decides, in a fixed order. */
+export const ACL_OPERATIONS: readonly AclOperation[] = Object.freeze(['create', 'read', 'update', 'delete', 'list', 'patch']);
 
 /** A capability reported for a path: a policy capability, or `root` for a root token. */
 export type PathCapability = Capability | 'root';
@@ -97,39 +105,55 @@ export class Acl {
 
   /**
    * The capabilities this ACL grants on `path`, sorted, as `sys/capabilities-self` reports them:
-   * `['root']` for a root ACL, `['deny']` when the path is denied or nothing matches. Like Vault,
-   * this looks the path up the way a LIST would (a trailing `/` may fall back to the rule without it).
+   * `['root']` for a root ACL, `['deny']` when nothing is granted. Each operation is reported
+   * exactly when `check` allows it on `path` (so `list` is decided on `path` with its trailing
+   * `/`, like a real LIST), and `sudo` when the rule governing any operation on `path` grants it.
    */
   capabilities(path: string): PathCapability[] {
     if (this.isRoot) return ['root'];
-    const bits = this.lookup(normalizePath(path), 'list');
-    if (bits === undefined || bits === 0 || (bits & DENY) !== 0) return ['deny'];
-    return (Object.keys(BIT) as Capability[]).filter((c) => (bits & BIT[c]) !== 0).sort();
+    const granted = new Set<Capability>();
+    for (const operation of ACL_OPERATIONS) {
+      const decision = this.check(path, operation);
+      if (decision.allowed) granted.add(operation);
+      if (decision.sudo) granted.add('sudo');
+    }
+    if (granted.size === 0) return ['deny'];
+    return [...granted].sort();
   }
 
-  /** Whether `operation` on `path` is allowed, and whether the winning rule grants sudo. */
+  /**
+   * Whether `operation` on `path` is allowed, and whether the rule governing it grants sudo.
+   * `path` is the request path as received: leading slashes are ignored and a LIST is checked
+   * on the path with a trailing `/`.
+   */
   check(path: string, operation: AclOperation): AclDecision {
     if (this.isRoot) return { allowed: true, sudo: true };
-    const bits = this.lookup(normalizePath(path), operation);
+    const bits = this.governingBits(aclPathOf(path, operation), operation);
     if (bits === undefined || (bits & DENY) !== 0) return { allowed: false, sudo: false };
     return { allowed: (bits & BIT[operation]) !== 0, sudo: (bits & BIT.sudo) !== 0 };
   }
 
-  /** The capability bits of the rule that governs `path`, or undefined when none matches. */
-  private lookup(path: string, operation: AclOperation): number | undefined {
+  /**
+   * The capability bits of the rule that governs `path`, or undefined when none matches. Order:
+   * the exact rule for `path`; for a LIST, the exact rule without the trailing `/` (a policy for
+   * `secret/foo` lets you list `secret/foo/`); the best glob for `path`; for a LIST, the best glob
+   * for the path without its trailing `/`, only when no glob matched the path itself. The
+   * last step comes after the globs for the full path on purpose: trying it first (as Vault did)
+   * lets `secret/*` answer for `secret/hr/` and so list the keys under a `secret/hr/*` deny
+   * (OpenBao GHSA-xp3c-3jw3-4vcr).
+   */
+  private governingBits(path: string, operation: AclOperation): number | undefined {
     const exact = this.exact.get(path);
     if (exact !== undefined) return exact;
-    if (operation === 'list') {
-      // A LIST of `foo/` is governed by a rule for `foo` first, as in Vault.
-      const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
+    const isList = operation === 'list';
+    const trimmed = isList && path.endsWith('/') ? path.slice(0, -1) : undefined;
+    if (trimmed !== undefined) {
       const exactTrimmed = this.exact.get(trimmed);
       if (exactTrimmed !== undefined) return exactTrimmed;
-      if (trimmed !== path) {
-        const bits = this.matchNonExact(trimmed);
-        if (bits !== undefined) return bits;
-      }
     }
-    return this.matchNonExact(path);
+    const bits = this.matchNonExact(path);
+    if (bits !== undefined || trimmed === undefined) return bits;
+    return this.matchNonExact(trimmed);
   }
 
   private matchNonExact(path: string): number | undefined {
@@ -205,9 +229,14 @@ function mergeBits(existing: number, added: number): number {
   return existing | added;
 }
 
-/** Request paths are matched without leading slashes, as in Vault. */
-function normalizePath(path: string): string {
+/**
+ * The path an operation is checked on: without leading slashes, and for a LIST with exactly one
+ * trailing `/` added when missing (Vault's HTTP layer does the same to every LIST request).
+ * Also what sudo (root-protected) path lists are matched against.
+ */
+export function aclPathOf(path: string, operation: AclOperation): string {
+  const withSlash = operation === 'list' && !path.endsWith('/') ? `${path}/` : path;
   let start = 0;
-  while (path.charCodeAt(start) === 47 /* '/' */) start++;
-  return path.slice(start);
+  while (withSlash.charCodeAt(start) === 47 /* '/' */) start++;
+  return withSlash.slice(start);
 }

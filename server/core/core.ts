@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
-import { Acl } from './acl.js';
+import { Acl, aclPathOf } from './acl.js';
 import { noAudit, type AuditBroker } from './audit-broker.js';
 import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
 import type { LogicalBackend } from './logical-backend.js';
@@ -266,8 +266,9 @@ export class Core {
 
   private async checkAcl(req: LogicalRequest, route: { relativePath: string; backend: LogicalBackend }, policies: readonly string[]): Promise<void> {
     const acl = await this.aclFor(policies);
-    const check = acl.check(req.path, req.operation === 'patch' ? 'update' : req.operation);
-    const needsSudo = matchesPathGlob(route.backend.sudoPaths, route.relativePath);
+    const check = acl.check(req.path, req.operation);
+    // Root-protected paths are matched on the path as the ACL sees it (a LIST with its trailing `/`).
+    const needsSudo = matchesPathGlob(route.backend.sudoPaths, aclPathOf(route.relativePath, req.operation));
     if (!check.allowed || (needsSudo && !check.sudo)) {
       await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
       throw new VaultError('permission_denied', 'permission denied');

@@ -28,14 +28,19 @@ export function policyPaths(core: Core): PathDefinition[] {
     return {};
   };
   const policyFields = { policy: { type: 'string' }, rules: { type: 'string' } } as const;
-  const capabilities = async (token: string, paths: string[]) => {
-    const entry = await core.resolveToken(token);
-    if (entry === undefined) throw invalidRequest('invalid token');
-    const acl = await core.aclFor(entry.policies);
+  // The one answer of all three capabilities endpoints: `Acl.capabilities`, which reports exactly
+  // what enforcement (`Acl.check`) allows, LIST normalisation included.
+  const capabilitiesOf = async (policies: readonly string[], paths: string[]) => {
+    const acl = await core.aclFor(policies);
     const data: Record<string, unknown> = {};
     for (const path of paths) data[path] = acl.capabilities(path);
     if (paths.length === 1) data.capabilities = data[paths[0] as string];
     return { data, injectDataAtTopLevel: true };
+  };
+  const capabilities = async (token: string, paths: string[]) => {
+    const entry = await core.resolveToken(token);
+    if (entry === undefined) throw invalidRequest('invalid token');
+    return capabilitiesOf(entry.policies, paths);
   };
   const pathsField = { path: { type: 'comma-list' }, paths: { type: 'comma-list' }, token: { type: 'string' }, accessor: { type: 'string' } } as const;
   const requestedPaths = (ctx: PathContext): string[] => {
@@ -65,10 +70,7 @@ export function policyPaths(core: Core): PathDefinition[] {
         update: async (ctx) => {
           const entry = await core.tokens.lookupByAccessor(ctx.fields.string('accessor'));
           if (entry === undefined) throw invalidRequest('invalid accessor');
-          const acl = await core.aclFor(entry.policies);
-          const data: Record<string, unknown> = {};
-          for (const path of requestedPaths(ctx)) data[path] = acl.capabilities(path);
-          return { data, injectDataAtTopLevel: true };
+          return capabilitiesOf(entry.policies, requestedPaths(ctx));
         },
       },
     },
