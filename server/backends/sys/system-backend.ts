@@ -19,26 +19,41 @@ export const SYS_UNAUTHENTICATED = [
   'replication/dr/status',
 ];
 
-/** Paths that need `sudo` on top of the capability for the operation (Vault's PathsSpecial.Root). */
+/**
+ * Paths that need `sudo` on top of the capability for the operation: Vault's system backend
+ * `PathsSpecial.Root`, plus `seal` and `step-down`, which Vault hard-codes as sudo. A trailing `*`
+ * is a prefix. Matched against the path as the ACL sees it, so a LIST of `leases/lookup` is
+ * `leases/lookup/` and needs sudo. `mounts/*` is deliberately absent (enabling a secrets engine is
+ * an ordinary grant in Vault); `auth/*` is present (enabling or tuning an auth method needs sudo),
+ * while reading `sys/auth` does not.
+ */
 export const SYS_SUDO = [
+  'auth/*',
+  'remount',
   'audit',
   'audit/*',
   'raw',
   'raw/*',
-  'rotate',
-  'seal',
-  'step-down',
-  'leases/lookup/*',
-  'leases/revoke-prefix/*',
-  'leases/revoke-force/*',
-  'revoke-prefix/*',
-  'revoke-force/*',
   'replication/primary/secondary-token',
   'replication/performance/primary/secondary-token',
   'replication/dr/primary/secondary-token',
   'replication/reindex',
-  'replication/performance/reindex',
   'replication/dr/reindex',
+  'replication/performance/reindex',
+  'rotate',
+  'config/cors',
+  'config/auditing/*',
+  'config/ui/headers/*',
+  'plugins/catalog/*',
+  'revoke-prefix/*',
+  'revoke-force/*',
+  'leases/revoke-prefix/*',
+  'leases/revoke-force/*',
+  'leases/lookup/*',
+  'leases',
+  'internal/inspect/*',
+  'seal',
+  'step-down',
 ];
 
 /** The system backend mounted at `sys/`: every family of paths, composed from its own file. */

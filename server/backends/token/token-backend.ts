@@ -45,6 +45,13 @@ export function authResponse(id: string, entry: TokenEntry): AuthResponse {
   };
 }
 
+/**
+ * Token-store paths that need `sudo`: Vault's `PathsSpecial.Root` (`revoke-orphan/*`,
+ * `accessors*`) plus `revoke-orphan` itself, whose handler Vault guards with a sudo check.
+ * `accessors*` is a prefix, so a LIST of `accessors` (checked as `accessors/`) needs sudo too.
+ */
+export const TOKEN_SUDO = ['revoke-orphan', 'revoke-orphan/*', 'accessors*'];
+
 const createFields = {
   id: { type: 'string' },
   policies: { type: 'comma-list' },
@@ -208,6 +215,6 @@ export const tokenBackend: BackendFactory = ({ core }) => {
       },
     ],
     [],
-    ['revoke-orphan', 'accessors/', 'accessors/*'],
+    TOKEN_SUDO,
   );
 };
