@@ -167,6 +167,16 @@ describe('ACL bypasses (issue #10, class 2)', () => {
       const response = await server.request('POST', 'sys/mounts/team-kv', { token, body: { type: 'kv' } });
       expect(response.status).to.equal(204);
     });
+    it('creates an orphan token through auth/token/create only with sudo on that path', async () => {
+      const plain = await tokenWith('create-no-sudo', 'path "auth/token/create" { capabilities = ["update"] }');
+      const refused = await server.request('POST', 'auth/token/create', { token: plain, body: { no_parent: true } });
+      expect(refused.status).to.equal(400);
+      expect(refused.body.errors[0]).to.include('root or sudo privileges required');
+      const sudo = await tokenWith('create-sudo', 'path "auth/token/create" { capabilities = ["update", "sudo"] }');
+      const created = await server.request('POST', 'auth/token/create', { token: sudo, body: { no_parent: true } });
+      expect(created.status).to.equal(200);
+      expect(created.body.auth.orphan).to.equal(true);
+    });
   });
 
   describe('PATCH', () => {

@@ -79,12 +79,14 @@ async function createToken(core: Core, ctx: PathContext, orphan: boolean): Promi
   const { fields } = ctx;
   const parent = await caller(core, ctx);
   const parentIsRoot = parent.policies.includes('root');
+  // As in Vault, choosing the id or creating an orphan through `create` needs root or sudo on this path.
+  const parentHasSudo = (await core.aclFor(parent.policies)).check(ctx.req.path, 'update').sudo;
   const type = fields.string('type');
   if (type !== '' && type !== 'service' && type !== 'default') throw invalidRequest('batch tokens are not supported');
   const numUses = fields.int('num_uses');
   if (numUses < 0) throw invalidRequest('number of uses cannot be negative');
   const requestedId = fields.string('id');
-  if (requestedId !== '' && !parentIsRoot) throw invalidRequest('root or sudo privileges required to specify token id');
+  if (requestedId !== '' && !parentHasSudo) throw invalidRequest('root or sudo privileges required to specify token id');
   let policies = fields.list('policies').map((p) => p.toLowerCase());
   if (policies.length === 0) policies = [...parent.policies];
   if (!parentIsRoot) {
@@ -95,7 +97,7 @@ async function createToken(core: Core, ctx: PathContext, orphan: boolean): Promi
   }
   if (!fields.bool('no_default_policy') && !policies.includes('root') && !policies.includes('default')) policies.push('default');
   const noParent = orphan || fields.bool('no_parent');
-  if (fields.bool('no_parent') && !orphan && !parentIsRoot) throw invalidRequest('root or sudo privileges required to create orphan token');
+  if (fields.bool('no_parent') && !orphan && !parentHasSudo) throw invalidRequest('root or sudo privileges required to create orphan token');
   const renewable = fields.has('renewable') ? fields.bool('renewable') : true;
   const meta = fields.map('meta');
   for (const v of Object.values(meta)) if (typeof v !== 'string') throw invalidRequest('metadata values must be strings');
