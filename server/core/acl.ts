@@ -15,6 +15,7 @@
  *   does, so `LIST secret/hr` and `LIST secret/hr/` both fall under `secret/hr/*`.
  * - A policy named `root` allows everything.
  */
+import { hasNoConstraints, mergeConstraints, parametersAllowed, type ParameterConstraints } from './acl-parameters.js';
 import { ROOT_POLICY_NAME, type Capability, type Policy } from './policy.js';
 
 /** What a request does, as far as the ACL is concerned; each needs the capability of its name. */
@@ -44,6 +45,15 @@ const BIT: Readonly<Record<Capability, number>> = Object.freeze({
 });
 const DENY = BIT.deny;
 
+/** What the rules for one path grant: capability bits and parameter constraints. */
+interface Permission {
+  readonly bits: number;
+  readonly parameters: ParameterConstraints;
+}
+
+/** Operations whose request parameters are checked against the constraints (as in Vault). */
+const PARAMETER_CHECKED: ReadonlySet<AclOperation> = new Set(['read', 'create', 'update', 'patch']);
+
 /** A rule with a `+` segment, pre-split for matching. */
 interface SegmentRule {
   readonly key: string;
@@ -55,7 +65,7 @@ interface SegmentRule {
   readonly wildcardCount: number;
   /** The pattern without its trailing `*`. */
   readonly text: string;
-  readonly bits: number;
+  readonly permission: Permission;
 }
 
 /** A rule that matched a path, with what ranks it against the other matches. */
@@ -64,22 +74,22 @@ interface Candidate {
   readonly isPrefix: boolean;
   readonly wildcardCount: number;
   readonly text: string;
-  readonly bits: number;
+  readonly permission: Permission;
 }
 
 export class Acl {
   /** True when the token holds the `root` policy: everything is allowed, with sudo. */
   readonly isRoot: boolean;
-  private readonly exact: ReadonlyMap<string, number>;
+  private readonly exact: ReadonlyMap<string, Permission>;
   /** Prefix rules, longest prefix first. */
-  private readonly prefixes: readonly (readonly [string, number])[];
+  private readonly prefixes: readonly (readonly [string, Permission])[];
   private readonly segments: readonly SegmentRule[];
 
-  private constructor(isRoot: boolean, exact: Map<string, number>, prefix: Map<string, number>, segment: Map<string, number>) {
+  private constructor(isRoot: boolean, exact: Map<string, Permission>, prefix: Map<string, Permission>, segment: Map<string, Permission>) {
     this.isRoot = isRoot;
     this.exact = exact;
     this.prefixes = [...prefix.entries()].sort((a, b) => b[0].length - a[0].length);
-    this.segments = [...segment.entries()].map(([key, bits]) => toSegmentRule(key, bits));
+    this.segments = [...segment.entries()].map(([key, permission]) => toSegmentRule(key, permission));
     Object.freeze(this);
   }
 
@@ -89,15 +99,15 @@ export class Acl {
    */
   static fromPolicies(policies: readonly Policy[]): Acl {
     const isRoot = policies.some((p) => p.name === ROOT_POLICY_NAME);
-    const exact = new Map<string, number>();
-    const prefix = new Map<string, number>();
-    const segment = new Map<string, number>();
+    const exact = new Map<string, Permission>();
+    const prefix = new Map<string, Permission>();
+    const segment = new Map<string, Permission>();
     for (const policy of policies) {
       for (const rule of policy.rules) {
         const table = rule.hasSegmentWildcards ? segment : rule.isPrefix ? prefix : exact;
-        const bits = toBits(rule.capabilities);
+        const permission = { bits: toBits(rule.capabilities), parameters: rule.parameters };
         const existing = table.get(rule.path);
-        table.set(rule.path, existing === undefined ? bits : mergeBits(existing, bits));
+        table.set(rule.path, existing === undefined ? permission : mergePermissions(existing, permission));
       }
     }
     return new Acl(isRoot, exact, prefix, segment);
@@ -126,15 +136,19 @@ export class Acl {
    * `path` is the request path as received: leading slashes are ignored and a LIST is checked
    * on the path with a trailing `/`.
    */
-  check(path: string, operation: AclOperation): AclDecision {
+  check(path: string, operation: AclOperation, data?: Readonly<Record<string, unknown>>): AclDecision {
     if (this.isRoot) return { allowed: true, sudo: true };
-    const bits = this.governingBits(aclPathOf(path, operation), operation);
-    if (bits === undefined || (bits & DENY) !== 0) return { allowed: false, sudo: false };
-    return { allowed: (bits & BIT[operation]) !== 0, sudo: (bits & BIT.sudo) !== 0 };
+    const permission = this.governingPermission(aclPathOf(path, operation), operation);
+    if (permission === undefined || (permission.bits & DENY) !== 0) return { allowed: false, sudo: false };
+    const { bits, parameters } = permission;
+    const sudo = (bits & BIT.sudo) !== 0;
+    if ((bits & BIT[operation]) === 0) return { allowed: false, sudo };
+    if (data !== undefined && PARAMETER_CHECKED.has(operation) && !parametersAllowed(parameters, data)) return { allowed: false, sudo };
+    return { allowed: true, sudo };
   }
 
   /**
-   * The capability bits of the rule that governs `path`, or undefined when none matches. Order:
+   * The permission of the rule that governs `path`, or undefined when none matches. Order:
    * the exact rule for `path`; for a LIST, the exact rule without the trailing `/` (a policy for
    * `secret/foo` lets you list `secret/foo/`); the best glob for `path`; for a LIST, the best glob
    * for the path without its trailing `/`, only when no glob matched the path itself. The
@@ -142,7 +156,7 @@ export class Acl {
    * lets `secret/*` answer for `secret/hr/` and so list the keys under a `secret/hr/*` deny
    * (OpenBao GHSA-xp3c-3jw3-4vcr).
    */
-  private governingBits(path: string, operation: AclOperation): number | undefined {
+  private governingPermission(path: string, operation: AclOperation): Permission | undefined {
     const exact = this.exact.get(path);
     if (exact !== undefined) return exact;
     const isList = operation === 'list';
@@ -151,23 +165,23 @@ export class Acl {
       const exactTrimmed = this.exact.get(trimmed);
       if (exactTrimmed !== undefined) return exactTrimmed;
     }
-    const bits = this.matchNonExact(path);
-    if (bits !== undefined || trimmed === undefined) return bits;
+    const permission = this.matchNonExact(path);
+    if (permission !== undefined || trimmed === undefined) return permission;
     return this.matchNonExact(trimmed);
   }
 
-  private matchNonExact(path: string): number | undefined {
+  private matchNonExact(path: string): Permission | undefined {
     const longest = this.prefixes.find(([prefix]) => path.startsWith(prefix));
     let best: Candidate | undefined =
-      longest === undefined ? undefined : { firstWildcard: longest[0].length, isPrefix: true, wildcardCount: 0, text: longest[0], bits: longest[1] };
-    if (this.segments.length === 0) return best?.bits;
+      longest === undefined ? undefined : { firstWildcard: longest[0].length, isPrefix: true, wildcardCount: 0, text: longest[0], permission: longest[1] };
+    if (this.segments.length === 0) return best?.permission;
 
     const pathParts = path.split('/');
     for (const rule of this.segments) {
       const candidate = matchSegmentRule(rule, pathParts);
       if (candidate !== undefined && (best === undefined || isLowerPriority(best, candidate))) best = candidate;
     }
-    return best?.bits;
+    return best?.permission;
   }
 }
 
@@ -202,7 +216,7 @@ function isLowerPriority(a: Candidate, b: Candidate): boolean {
   return a.text < b.text;
 }
 
-function toSegmentRule(key: string, bits: number): SegmentRule {
+function toSegmentRule(key: string, permission: Permission): SegmentRule {
   const isPrefix = key.endsWith('*');
   const text = isPrefix ? key.slice(0, -1) : key;
   const parts = text.split('/');
@@ -213,7 +227,7 @@ function toSegmentRule(key: string, bits: number): SegmentRule {
     firstWildcard: key.indexOf('+'),
     wildcardCount: parts.filter((p) => p === '+').length,
     text,
-    bits,
+    permission,
   };
 }
 
@@ -223,10 +237,14 @@ function toBits(capabilities: readonly Capability[]): number {
   return (bits & DENY) !== 0 ? DENY : bits;
 }
 
-/** Rules for the same path merge by union, and a deny on either side wins outright. */
-function mergeBits(existing: number, added: number): number {
-  if ((existing & DENY) !== 0 || (added & DENY) !== 0) return DENY;
-  return existing | added;
+/**
+ * Rules for the same path merge by union, and a deny on either side wins outright (dropping any
+ * parameter constraints, as Vault does); parameter constraints merge by `mergeConstraints`.
+ */
+function mergePermissions(existing: Permission, added: Permission): Permission {
+  if ((existing.bits & DENY) !== 0 || (added.bits & DENY) !== 0) return { bits: DENY, parameters: {} };
+  const parameters = hasNoConstraints(added.parameters) ? existing.parameters : mergeConstraints(existing.parameters, added.parameters);
+  return { bits: existing.bits | added.bits, parameters };
 }
 
 /**

@@ -266,7 +266,7 @@ export class Core {
 
   private async checkAcl(req: LogicalRequest, route: { relativePath: string; backend: LogicalBackend }, policies: readonly string[]): Promise<void> {
     const acl = await this.aclFor(policies);
-    const check = acl.check(req.path, req.operation);
+    const check = acl.check(req.path, req.operation, req.data);
     // Root-protected paths are matched on the path as the ACL sees it (a LIST with its trailing `/`).
     const needsSudo = matchesPathGlob(route.backend.sudoPaths, aclPathOf(route.relativePath, req.operation));
     if (!check.allowed || (needsSudo && !check.sudo)) {

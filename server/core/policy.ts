@@ -2,7 +2,8 @@
  * ACL policies: Vault's HCL/JSON policy documents parsed into path rules.
  * Matching rules against request paths is `acl.ts`'s job.
  */
-import { HclError, isHclBlockValue, parseHcl, readBlocks, type HclObject, type HclValue } from './hcl.js';
+import type { ParameterConstraints, ParameterValues } from './acl-parameters.js';
+import { HclError, isHclBlockValue, isHclObject, parseHcl, readBlocks, type HclObject, type HclValue } from './hcl.js';
 import { invalidRequest, VaultError } from './vault-error.js';
 
 export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny' | 'patch';
@@ -25,6 +26,8 @@ export interface PathRule {
   readonly hasSegmentWildcards: boolean;
   /** Sorted and without duplicates; exactly `['deny']` when the stanza denies. May be empty. */
   readonly capabilities: readonly Capability[];
+  /** `allowed_parameters`, `denied_parameters`, `required_parameters`; none on a deny stanza. */
+  readonly parameters: ParameterConstraints;
 }
 
 /** A named, parsed policy. `text` is the document as submitted (it is what reads return). */
@@ -134,16 +137,7 @@ export function validatePolicyName(name: string): string {
 }
 
 /** Keys Vault accepts in a path stanza that Ferry does not enforce; refused rather than ignored. */
-const UNSUPPORTED_RULE_KEYS: ReadonlySet<string> = new Set([
-  'allowed_parameters',
-  'denied_parameters',
-  'required_parameters',
-  'min_wrapping_ttl',
-  'max_wrapping_ttl',
-  'mfa_methods',
-  'control_group',
-  'subscribe_event_types',
-]);
+const UNSUPPORTED_RULE_KEYS: ReadonlySet<string> = new Set(['min_wrapping_ttl', 'max_wrapping_ttl', 'mfa_methods', 'control_group', 'subscribe_event_types']);
 
 const LEGACY_POLICY_CAPABILITIES: Readonly<Record<string, readonly Capability[]>> = Object.freeze({
   deny: ['deny'],
@@ -190,7 +184,7 @@ function parseRule(label: string, body: HclObject): PathRule {
   const where = `path ${quote(label)}`;
   for (const key of Object.keys(body)) {
     if (UNSUPPORTED_RULE_KEYS.has(key)) throw new HclError(`${where}: ${key} is not supported`);
-    if (key !== 'capabilities' && key !== 'policy' && key !== 'comment') {
+    if (!['capabilities', 'policy', 'comment', 'allowed_parameters', 'denied_parameters', 'required_parameters'].includes(key)) {
       throw new HclError(`${where}: invalid key ${quote(key)}`);
     }
   }
@@ -211,7 +205,36 @@ function parseRule(label: string, body: HclObject): PathRule {
   // deny stands alone: it overrides anything else in the stanza.
   const capabilities: Capability[] = granted.has('deny') ? ['deny'] : [...granted].sort();
 
-  return Object.freeze({ pattern, path, isPrefix, hasSegmentWildcards, capabilities: Object.freeze(capabilities) });
+  const parameters = capabilities.includes('deny') ? {} : readParameters(body, where);
+  return Object.freeze({ pattern, path, isPrefix, hasSegmentWildcards, capabilities: Object.freeze(capabilities), parameters });
+}
+
+/** The stanza's parameter constraints; names in the value tables are lower-cased, as in Vault. */
+function readParameters(body: HclObject, where: string): ParameterConstraints {
+  const allowed = readParameterValues(body, 'allowed_parameters', where);
+  const denied = readParameterValues(body, 'denied_parameters', where);
+  const required = readStrings(body, 'required_parameters', where);
+  return Object.freeze({
+    ...(allowed === undefined ? {} : { allowed }),
+    ...(denied === undefined ? {} : { denied }),
+    ...(required.length === 0 ? {} : { required: Object.freeze([...required]) }),
+  });
+}
+
+/** `{ name = [values…] }` (HCL1 hands an object attribute over as a list of objects). */
+function readParameterValues(body: HclObject, key: string, where: string): ParameterValues | undefined {
+  if (!Object.hasOwn(body, key)) return undefined;
+  const raw = body[key] as HclValue;
+  const objects = Array.isArray(raw) ? raw : [raw];
+  const out: Record<string, readonly unknown[]> = {};
+  for (const object of objects) {
+    if (!isHclObject(object)) throw new HclError(`${where}: ${key} must be an object of parameter names to lists of values`);
+    for (const [name, values] of Object.entries(object)) {
+      const list: readonly unknown[] = Array.isArray(values) ? values : [values];
+      out[name.toLowerCase()] = Object.freeze([...(out[name.toLowerCase()] ?? []), ...list]);
+    }
+  }
+  return Object.freeze(out);
 }
 
 function legacyCapabilities(body: HclObject, where: string): readonly Capability[] {

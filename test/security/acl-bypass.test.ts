@@ -167,6 +167,7 @@ describe('ACL bypasses (issue #10, class 2)', () => {
       const response = await server.request('POST', 'sys/mounts/team-kv', { token, body: { type: 'kv' } });
       expect(response.status).to.equal(204);
     });
+
     it('creates an orphan token through auth/token/create only with sudo on that path', async () => {
       const plain = await tokenWith('create-no-sudo', 'path "auth/token/create" { capabilities = ["update"] }');
       const refused = await server.request('POST', 'auth/token/create', { token: plain, body: { no_parent: true } });
@@ -206,6 +207,21 @@ describe('ACL bypasses (issue #10, class 2)', () => {
       expect(response.status).to.equal(200);
       const current = await server.request('GET', 'kv2/data/app/config');
       expect(current.body.data.data).to.deep.equal({ a: '1', b: '2' });
+    });
+  });
+
+  describe('parameter constraints', () => {
+    it('enforces allowed_parameters and required_parameters on writes, with no state change on refusal', async () => {
+      const token = await tokenWith(
+        'kv1-params',
+        'path "kv1/limited" {\n capabilities = ["create", "update", "read"]\n allowed_parameters = { "colour" = ["red", "blue"] "size" = [] }\n required_parameters = ["colour"]\n}',
+      );
+      expect((await server.request('POST', 'kv1/limited', { token, body: { colour: 'green' } })).status).to.equal(403);
+      expect((await server.request('POST', 'kv1/limited', { token, body: { colour: 'red', extra: 'x' } })).status).to.equal(403);
+      expect((await server.request('POST', 'kv1/limited', { token, body: { size: 'L' } })).status).to.equal(403);
+      expect((await server.request('GET', 'kv1/limited')).status).to.equal(404);
+      expect((await server.request('POST', 'kv1/limited', { token, body: { colour: 'blue', size: 'L' } })).status).to.equal(204);
+      expect((await server.request('GET', 'kv1/limited')).body.data).to.deep.equal({ colour: 'blue', size: 'L' });
     });
   });
 });

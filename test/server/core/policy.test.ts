@@ -22,8 +22,35 @@ describe('policy', () => {
       const policy = await parsePolicy('Readers', 'path "secret/*" {\n  capabilities = ["read", "list"]\n}\n');
       expect(policy.name).to.equal('readers');
       expect(policy.rules).to.deep.equal([
-        { pattern: 'secret/*', path: 'secret/', isPrefix: true, hasSegmentWildcards: false, capabilities: ['list', 'read'] },
+        { pattern: 'secret/*', path: 'secret/', isPrefix: true, hasSegmentWildcards: false, capabilities: ['list', 'read'], parameters: {} },
       ]);
+    });
+
+    it('parses parameter constraints, lower-casing names, the same in HCL and JSON', async () => {
+      const hcl = await parsePolicy(
+        'p',
+        'path "a" {\n capabilities = ["update"]\n allowed_parameters = { "TTL" = ["1h", "2h"] "name" = [] }\n denied_parameters = { "secret" = [] }\n required_parameters = ["name"]\n}',
+      );
+      expect(hcl.rules[0]?.parameters).to.deep.equal({ allowed: { ttl: ['1h', '2h'], name: [] }, denied: { secret: [] }, required: ['name'] });
+      const json = await parsePolicy(
+        'p',
+        JSON.stringify({
+          path: {
+            a: {
+              capabilities: ['update'],
+              allowed_parameters: { TTL: ['1h', '2h'], name: [] },
+              denied_parameters: { secret: [] },
+              required_parameters: ['name'],
+            },
+          },
+        }),
+      );
+      expect(json.rules).to.deep.equal(hcl.rules);
+    });
+
+    it('drops parameter constraints from a deny stanza', async () => {
+      const policy = await parsePolicy('p', 'path "a" {\n capabilities = ["deny"]\n required_parameters = ["x"]\n}');
+      expect(policy.rules[0]?.parameters).to.deep.equal({});
     });
 
     it('keeps the submitted text verbatim', async () => {
@@ -111,9 +138,9 @@ describe('policy', () => {
         ['an unknown key in a stanza', 'path "a" { capabilites = ["read"] }', /path "a": invalid key "capabilites"/],
         ['an unknown top-level key', 'paths "a" { capabilities = ["read"] }', /^failed to parse policy: invalid key "paths"$/],
         [
-          'parameter constraints Ferry does not enforce',
-          'path "a" {\n capabilities = ["update"]\n denied_parameters = { "ttl" = [] }\n}',
-          /path "a": denied_parameters is not supported/,
+          'parameter constraints that are not an object',
+          'path "a" {\n capabilities = ["update"]\n denied_parameters = "ttl"\n}',
+          /path "a": denied_parameters must be an object/,
         ],
         ['wrapping TTL constraints', 'path "a" {\n capabilities = ["update"]\n max_wrapping_ttl = "1h"\n}', /max_wrapping_ttl is not supported/],
         ['"+*" in a pattern', 'path "secret/+*" { capabilities = ["read"] }', /invalid use of wildcards/],
