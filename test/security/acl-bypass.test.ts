@@ -80,6 +80,19 @@ describe('ACL bypasses (issue #10, class 2)', () => {
       expect((await failureOf(client.list('kv2/metadata/hr'))).status).to.equal(403);
     });
 
+    it('lists no denied key names through path variants (empty segments, encoded slashes, double slash)', async () => {
+      const variants = ['kv1//hr/', 'kv1/hr//', 'kv1//hr', 'kv1/hr%2F', 'kv1%2Fhr', 'kv1/hr/%2E', 'kv2/metadata//hr', 'kv2/metadata/hr%2F', 'kv2//metadata/hr'];
+      for (const variant of variants) {
+        for (const response of [
+          await server.request('LIST', `/v1/${variant}`, { token }),
+          await server.request('GET', `/v1/${variant}?list=true`, { token }),
+        ]) {
+          expect(response.status, variant).to.be.within(400, 499);
+          expect(response.text, variant).to.not.include('alice');
+        }
+      }
+    });
+
     it('still lists what the policy grants: the mount roots and the public folder', async () => {
       const kv1 = await server.request('LIST', 'kv1/', { token });
       expect(kv1.status).to.equal(200);
