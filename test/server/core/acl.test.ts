@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Acl, type AclOperation } from '../../../server/core/acl.js';
+import { Acl, aclPathOf, type AclOperation } from '../../../server/core/acl.js';
 import { DEFAULT_POLICY_TEXT, ROOT_POLICY, parsePolicy, type Capability, type Policy } from '../../../server/core/policy.js';
 
 const OPERATIONS: readonly AclOperation[] = ['create', 'read', 'update', 'delete', 'list', 'patch'];
@@ -205,6 +205,22 @@ describe('Acl', () => {
       const acl = await aclOf('path "secret/*" { capabilities = ["list"] }\npath "secret/foo*" { capabilities = ["deny"] }');
       expect(allowed(acl, 'secret/foo/', 'list')).to.equal(false);
       expect(allowed(acl, 'secret/', 'list')).to.equal(true);
+    });
+  });
+
+  describe('aclPathOf', () => {
+    it('adds one trailing slash to a LIST path, and strips leading slashes', () => {
+      expect(aclPathOf('secret/foo', 'list')).to.equal('secret/foo/');
+      expect(aclPathOf('secret/foo/', 'list')).to.equal('secret/foo/');
+      expect(aclPathOf('//secret/foo', 'list')).to.equal('secret/foo/');
+      expect(aclPathOf('', 'list')).to.equal('');
+    });
+
+    it('leaves other operations on the path as sent, less leading slashes', () => {
+      for (const op of ['create', 'read', 'update', 'delete', 'patch'] as const) {
+        expect(aclPathOf('secret/foo', op)).to.equal('secret/foo');
+        expect(aclPathOf('/secret/foo/', op)).to.equal('secret/foo/');
+      }
     });
   });
 
