@@ -67,8 +67,13 @@ export class ClusterServer {
     this.log = options.logger.child({ module: 'replication-server' });
   }
 
-  async start(host: string, port: number): Promise<void> {
-    const state = this.options.state();
+  /**
+   * Binds the cluster port. `initial` supplies the TLS material of a role not committed yet (the
+   * listener is bound before the role is stored, so a port in use changes nothing); until then
+   * `state()` answers undefined and every peer is refused.
+   */
+  async start(host: string, port: number, initial?: PrimaryState): Promise<void> {
+    const state = initial ?? this.options.state();
     if (state === undefined) throw new Error('cluster server needs primary state');
     const server = http2.createSecureServer({
       key: state.server.keyPem,
