@@ -15,6 +15,7 @@ import { wrapResponse } from '../core/wrapping/response-wrapper.js';
 import type { StorageOp } from '../storage/backend.js';
 import { SerialQueue } from '../storage/serial-queue.js';
 import { isActivationBundle, type ActivationBundle, type BootstrapHeader } from './activation-bundle.js';
+import { BodyTooLargeError, MAX_API_ANSWER_BYTES, readBoundedBody } from './bounded-body.js';
 import { ClusterCa } from './cluster-ca.js';
 import { ClusterClient } from './cluster-client.js';
 import { ClusterServer, type ForwardedAnswer, type ForwardedRequest } from './cluster-server.js';
@@ -576,6 +577,11 @@ export class ReplicationManager implements ReplicationView {
       gauge('ferry_replication_known_secondaries', 'Secondaries with a token issued and not revoked', Object.keys(this.state.secondaries).length);
       gauge('ferry_replication_connected_secondaries', 'Secondaries streaming now', conns.filter((c) => c.connected).length);
       gauge(
+        'ferry_replication_open_streams',
+        'WAL stream loops running on this primary (each with its timers)',
+        conns.reduce((a, c) => a + c.openStreams, 0),
+      );
+      gauge(
         'ferry_replication_bytes_streamed_total',
         'Bytes of WAL stream sent to secondaries',
         conns.reduce((a, c) => a + c.bytesStreamed, 0),
@@ -737,7 +743,11 @@ function trustAnchors({ caFile, caPath }: TrustOptions): Buffer[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-/** Unwraps the activation token on the primary's API (TLS verified with ca_file when https). */
+/**
+ * Unwraps the activation token on the primary's API (TLS verified with ca_file when https). The
+ * answer is read up to MAX_API_ANSWER_BYTES and refused past it, never truncated; an answer
+ * that is not the expected JSON is a 400 that says so.
+ */
 async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
   const url = new URL('/v1/sys/wrapping/unwrap', apiAddr);
   const body = '{}';
@@ -753,16 +763,22 @@ async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptio
         ...(ca ? { ca } : {}),
       },
       (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c.length + text.length > 1 << 20 ? '' : c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > MAX_API_ANSWER_BYTES) {
+          res.destroy();
+          reject(new BodyTooLargeError(MAX_API_ANSWER_BYTES));
+          return;
+        }
+        readBoundedBody(res, MAX_API_ANSWER_BYTES).then((buf) => resolve({ status: res.statusCode ?? 0, text: buf.toString('utf8') }), reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);
   }).catch((err: Error) => {
+    if (err instanceof BodyTooLargeError) {
+      throw invalidRequest(`error unwrapping secondary token at ${url.origin}: the primary's answer exceeds the ${MAX_API_ANSWER_BYTES}-byte limit`);
+    }
     throw invalidRequest(`error unwrapping secondary token at ${url.origin}: ${err.message}`);
   });
   if (result.status !== 200) {
@@ -774,7 +790,12 @@ async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptio
     }
     throw invalidRequest(`error response unwrapping secondary token; status code is ${result.status}, message is "${messages.join('; ')}"`);
   }
-  const data = (JSON.parse(result.text) as { data?: unknown }).data;
+  let data: unknown;
+  try {
+    data = (JSON.parse(result.text) as { data?: unknown } | null)?.data;
+  } catch {
+    throw invalidRequest(`error unwrapping secondary token at ${url.origin}: the answer is not valid JSON`);
+  }
   if (!isActivationBundle(data)) throw invalidRequest('the unwrapped secondary token is not a replication activation bundle');
   return data;
 }
