@@ -1,13 +1,16 @@
+import { constants } from 'node:buffer';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import { BodyIncompleteError, BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { PemKeyPair } from './cluster-ca.js';
 
 /**
  * The most a secondary reads of one answer on the cluster port, and of one NDJSON line of a
- * stream: the primary's own request bound (64 MiB) grown by base64 and framing, with room.
- * Past it the request is cancelled and fails; nothing is ever truncated.
+ * stream: the longest string this runtime can build (~512 MiB), since every answer is decoded to
+ * text and parsed as JSON. A Merkle fetch batch of large values can legitimately be hundreds of
+ * MiB, so the bound is the runtime's, not a smaller guess. Past it the request is cancelled and
+ * fails with BodyTooLargeError; nothing is ever truncated.
  */
-export const MAX_CLUSTER_ANSWER_BYTES = 256 * 1024 * 1024;
+export const MAX_CLUSTER_ANSWER_BYTES = constants.MAX_STRING_LENGTH;
 
 export interface ClusterCredentials {
   readonly caCertPem: string;
@@ -85,13 +88,13 @@ export class ClusterClient {
       stream.on('response', (h) => onStatus(Number(h[':status'])));
       let chain = Promise.resolve();
       stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        if (buffered.length > MAX_CLUSTER_ANSWER_BYTES && !buffered.includes('\n')) {
-          // One line that never ends: refuse it rather than buffer without limit.
+        if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
+          // A line that never ends: refuse it (the concatenation itself would throw past this).
           stream.close(http2.constants.NGHTTP2_CANCEL);
           reject(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));
           return;
         }
+        buffered += chunk.toString('utf8');
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
         stream.pause();
