@@ -376,6 +376,8 @@ export class ReplicationManager implements ReplicationView {
         await core.seal.unsealWithRootKey(previousRootKey);
         await core.postUnseal();
         throw err;
+      } finally {
+        previousRootKey.fill(0);
       }
       await core.seal.unsealWithRootKey(rootKey);
       this.activating = false;
