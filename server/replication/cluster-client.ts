@@ -1,5 +1,16 @@
+import { constants } from 'node:buffer';
 import http2, { type ClientHttp2Session } from 'node:http2';
+import { BodyIncompleteError, BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { PemKeyPair } from './cluster-ca.js';
+
+/**
+ * The most a secondary reads of one answer on the cluster port, and of one NDJSON line of a
+ * stream: the longest string this runtime can build (~512 MiB), since every answer is decoded to
+ * text and parsed as JSON. A Merkle fetch batch of large values can legitimately be hundreds of
+ * MiB, so the bound is the runtime's, not a smaller guess. Past it the request is cancelled and
+ * fails with BodyTooLargeError; nothing is ever truncated.
+ */
+export const MAX_CLUSTER_ANSWER_BYTES = constants.MAX_STRING_LENGTH;
 
 export interface ClusterCredentials {
   readonly caCertPem: string;
@@ -48,23 +59,21 @@ export class ClusterClient {
     this.session = undefined;
   }
 
-  /** A request whose whole answer is read into memory. */
-  async request(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<ClusterResponse> {
+  /** A request whose whole answer is read into memory, up to `maxBytes` (refused past it). */
+  async request(method: string, path: string, body?: unknown, timeoutMs = 30_000, maxBytes = MAX_CLUSTER_ANSWER_BYTES): Promise<ClusterResponse> {
     const stream = this.connect().request({ ':method': method, ':path': path, 'content-type': 'application/json', ...this.headers() });
     stream.setTimeout(timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     if (body !== undefined) stream.end(JSON.stringify(body));
     else stream.end();
-    return new Promise((resolve, reject) => {
-      let status = 0;
-      const chunks: Buffer[] = [];
-      stream.on('response', (h) => (status = Number(h[':status'])));
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
-      stream.on('error', reject);
-      stream.on('close', () => {
-        if (status === 0) reject(new Error(`replication request to ${this.primaryClusterAddr} was closed`));
-      });
-    });
+    let status = 0;
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    try {
+      const answer = await readBoundedBody(stream, maxBytes);
+      return { status, body: answer };
+    } catch (err) {
+      if (err instanceof BodyIncompleteError && status === 0) throw new Error(`replication request to ${this.primaryClusterAddr} was closed`);
+      throw err;
+    }
   }
 
   /**
@@ -79,6 +88,12 @@ export class ClusterClient {
       stream.on('response', (h) => onStatus(Number(h[':status'])));
       let chain = Promise.resolve();
       stream.on('data', (chunk: Buffer) => {
+        if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
+          // A line that never ends: refuse it (the concatenation itself would throw past this).
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          reject(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));
+          return;
+        }
         buffered += chunk.toString('utf8');
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';

@@ -10,6 +10,7 @@ import { certificateSerial } from './cluster-ca.js';
 import { isReplicatedKey } from './replication-filter.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
+import { writeOrClose } from './write-or-close.js';
 
 /** A request forwarded by a secondary: already authenticated and authorized there. */
 export interface ForwardedRequest {
@@ -36,6 +37,8 @@ export interface SecondaryConnection {
   clusterAddress: string;
   lastAckedWal: number;
   bytesStreamed: number;
+  /** Stream loops running for this secondary now (each owns its timers); connected iff > 0. */
+  openStreams: number;
 }
 
 const HEARTBEAT_MS = 1000;
@@ -67,8 +70,13 @@ export class ClusterServer {
     this.log = options.logger.child({ module: 'replication-server' });
   }
 
-  async start(host: string, port: number): Promise<void> {
-    const state = this.options.state();
+  /**
+   * Binds the cluster port. `initial` supplies the TLS material of a role not committed yet (the
+   * listener is bound before the role is stored, so a port in use changes nothing); until then
+   * `state()` answers undefined and every peer is refused.
+   */
+  async start(host: string, port: number, initial?: PrimaryState): Promise<void> {
+    const state = initial ?? this.options.state();
     if (state === undefined) throw new Error('cluster server needs primary state');
     const server = http2.createSecureServer({
       key: state.server.keyPem,
@@ -188,14 +196,15 @@ export class ClusterServer {
       ...(this.options.devRootToken === undefined ? {} : { dev_root_token: this.options.devRootToken }),
     };
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    await write(res, JSON.stringify(header) + '\n');
+    // A secondary that goes away mid-transfer ends the scan (no writer left waiting for 'drain').
+    if (!(await writeOrClose(res, JSON.stringify(header) + '\n'))) return;
     let after: string | undefined;
     for (;;) {
       const batch = await this.options.wal.scan('', { ...(after === undefined ? {} : { after }), limit: 1000 });
       if (batch.length === 0) break;
       let chunk = '';
       for (const e of batch) if (isReplicatedKey(e.key)) chunk += JSON.stringify([e.key, e.value.toString('base64')]) + '\n';
-      if (chunk !== '') await write(res, chunk);
+      if (chunk !== '' && !(await writeOrClose(res, chunk))) return;
       after = batch[batch.length - 1]?.key;
     }
     res.end();
@@ -216,7 +225,9 @@ export class ClusterServer {
       clusterAddress: '',
       lastAckedWal: after,
       bytesStreamed: 0,
+      openStreams: 0,
     };
+    conn.openStreams += 1;
     conn.connected = true;
     conn.apiAddress = String(req.headers['x-ferry-api-addr'] ?? '');
     conn.clusterAddress = String(req.headers['x-ferry-cluster-addr'] ?? '');
@@ -243,7 +254,7 @@ export class ClusterServer {
         const entries = sent < wal.lastWal ? await wal.readWalSerialized(sent, STREAM_BATCH) : [];
         if (entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) {
           // The retained log moved past this secondary while it streamed: make it resync.
-          await write(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
+          await writeOrClose(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
           break;
         }
         let chunk = '';
@@ -257,11 +268,12 @@ export class ClusterServer {
             '\n';
           heartbeatDue = false;
         }
-        await write(res, chunk);
+        // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.
+        if (!(await writeOrClose(res, chunk))) break;
         conn.bytesStreamed += Buffer.byteLength(chunk);
         conn.lastHeartbeat = new Date().toISOString();
         conn.lastAckedWal = sent;
-        if (sent >= wal.lastWal) {
+        if (sent >= wal.lastWal && !closed) {
           await new Promise<void>((resolve) => (wake = resolve));
           // Let commits that land within a couple of milliseconds go out in one frame: far less
           // framing and encryption per write on the primary, at a small, bounded cost in lag.
@@ -273,7 +285,11 @@ export class ClusterServer {
       clearInterval(heartbeat);
       clearInterval(heartbeatTimer);
       wal.off('wal', onWal);
-      conn.connected = false;
+      res.off('close', finish);
+      req.off('aborted', finish);
+      // A newer stream of the same secondary may have started meanwhile: it keeps it connected.
+      conn.openStreams -= 1;
+      conn.connected = conn.openStreams > 0;
       if (!res.writableEnded) res.end();
     }
   }
@@ -313,13 +329,6 @@ export class ClusterServer {
 function json(res: Http2ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function write(res: Http2ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.write(chunk)) resolve();
-    else res.once('drain', () => resolve());
-  });
 }
 
 async function readJson(req: Http2ServerRequest): Promise<unknown> {

@@ -15,6 +15,7 @@ import { wrapResponse } from '../core/wrapping/response-wrapper.js';
 import type { StorageOp } from '../storage/backend.js';
 import { SerialQueue } from '../storage/serial-queue.js';
 import { isActivationBundle, type ActivationBundle, type BootstrapHeader } from './activation-bundle.js';
+import { BodyTooLargeError, MAX_API_ANSWER_BYTES, readBoundedBody } from './bounded-body.js';
 import { ClusterCa } from './cluster-ca.js';
 import { ClusterClient } from './cluster-client.js';
 import { ClusterServer, type ForwardedAnswer, type ForwardedRequest } from './cluster-server.js';
@@ -82,15 +83,36 @@ export class ReplicationManager implements ReplicationView {
 
   /** After unseal: load the stored role and start serving or streaming. */
   private async resume(): Promise<void> {
-    this.state = await loadReplicationState(this.options.core.barrier);
-    if (this.state.role === 'primary') {
-      this.options.wal.setRole('primary', this.state.epoch);
-      await this.startServer();
-    } else if (this.state.role === 'secondary') {
-      this.options.wal.setRole('secondary', this.state.epoch);
-      if (!isDetached(this.state)) this.startStream(this.state);
+    await this.run(await loadReplicationState(this.options.core.barrier));
+  }
+
+  /** Adopts `state` in memory and starts what it runs: the cluster listener or the stream. */
+  private async run(state: ReplicationState): Promise<void> {
+    this.state = state;
+    if (state.role === 'primary') {
+      this.options.wal.setRole('primary', state.epoch);
+      this.server = await this.bindClusterServer(state);
+    } else if (state.role === 'secondary') {
+      this.options.wal.setRole('secondary', state.epoch);
+      if (!isDetached(state)) this.startStream(state);
     } else {
       this.options.wal.setRole('off', 0);
+    }
+  }
+
+  /**
+   * Undoes a role change that failed part-way: stops whatever the new role had started (and a
+   * listener bound for it) and runs the previous state again. The state write is each change's
+   * commit point, so a change that failed before or at it left the previous state in storage.
+   */
+  private async restore(previous: ReplicationState, bound?: ClusterServer): Promise<void> {
+    await bound?.stop();
+    await this.pause();
+    try {
+      await this.run(previous);
+      this.log.warn({ role: previous.role }, 'role change failed; previous replication state restored');
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'role change failed and the previous replication state could not be restarted');
     }
   }
 
@@ -105,9 +127,13 @@ export class ReplicationManager implements ReplicationView {
     this.secondaryStream = undefined;
   }
 
-  private async startServer(): Promise<void> {
+  /**
+   * Binds the cluster listener with `state`'s TLS material. A port in use or an address that
+   * cannot be bound is the caller's mistake (a 400 naming the address), never a half-done role.
+   */
+  private async bindClusterServer(state: PrimaryState): Promise<ClusterServer> {
     const { host, port } = hostPort(this.options.clusterAddr);
-    this.server = new ClusterServer({
+    const server = new ClusterServer({
       core: this.options.core,
       wal: this.options.wal,
       logger: this.options.logger,
@@ -117,8 +143,17 @@ export class ReplicationManager implements ReplicationView {
       },
       ...(this.options.devRootToken === undefined ? {} : { devRootToken: this.options.devRootToken }),
     });
-    await this.server.start(host, port);
+    const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    try {
+      await server.start(host, port, state);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw invalidRequest(`cluster address ${shown} is already in use`);
+      if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw invalidRequest(`cannot listen on cluster address ${shown}: ${code}`);
+      throw err;
+    }
     this.log.info({ cluster_addr: this.options.clusterAddr }, 'replication cluster listener started');
+    return server;
   }
 
   private startStream(state: SecondaryState): void {
@@ -160,7 +195,6 @@ export class ReplicationManager implements ReplicationView {
     const { host } = hostPort(primaryClusterAddr || this.options.clusterAddr);
     const hosts = [...new Set([host, '127.0.0.1', 'localhost'])];
     const server = await ClusterCa.fromPem(ca.ca).issueServer(hosts);
-    await this.options.wal.resetWal();
     const next: PrimaryState = {
       role: 'primary',
       clusterId,
@@ -170,9 +204,18 @@ export class ReplicationManager implements ReplicationView {
       server: { certPem: server.certPem, keyPem: server.keyPem },
       secondaries: {},
     };
-    await this.saveState(next);
+    // The listener first: a cluster address in use refuses the change before anything is stored.
+    const listener = await this.bindClusterServer(next);
+    const previous = this.state;
+    try {
+      await this.options.wal.resetWal();
+      await this.saveState(next);
+    } catch (err) {
+      await this.restore(previous, listener);
+      throw err;
+    }
     this.options.wal.setRole('primary', next.epoch);
-    await this.startServer();
+    this.server = listener;
     this.log.info({ cluster_id: clusterId }, 'replication enabled as primary');
     return [WARNINGS.primaryEnable];
   }
@@ -234,9 +277,14 @@ export class ReplicationManager implements ReplicationView {
   }
 
   private async disablePrimaryNow(): Promise<string[]> {
-    this.requirePrimary();
+    const previous = this.requirePrimary();
     await this.pause();
-    await this.saveState({ role: 'disabled' });
+    try {
+      await this.saveState({ role: 'disabled' });
+    } catch (err) {
+      await this.restore(previous);
+      throw err;
+    }
     this.options.wal.setRole('off', 0);
     await this.options.wal.resetWal();
     return [WARNINGS.disable];
@@ -318,8 +366,19 @@ export class ReplicationManager implements ReplicationView {
       const stateValue = encryptWithStoredKeyring(keyring.value, rootKey, STATE_KEY, Buffer.from(JSON.stringify(next)));
       // Point of no return: the wipe, the primary's state and our new role commit together.
       const { core } = this.options;
+      const previousRootKey = Buffer.from(core.seal.currentRootKey());
       await core.sealCore();
-      await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }]);
+      try {
+        await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }]);
+      } catch (err) {
+        // The transaction did not commit: storage still holds this cluster as it was; unseal it again.
+        this.activating = false;
+        await core.seal.unsealWithRootKey(previousRootKey);
+        await core.postUnseal();
+        throw err;
+      } finally {
+        previousRootKey.fill(0);
+      }
       await core.seal.unsealWithRootKey(rootKey);
       this.activating = false;
       await core.postUnseal();
@@ -339,8 +398,14 @@ export class ReplicationManager implements ReplicationView {
 
   private async disableSecondaryNow(): Promise<string[]> {
     if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
+    const previous = this.state;
     await this.pause();
-    await this.saveState({ role: 'disabled' });
+    try {
+      await this.saveState({ role: 'disabled' });
+    } catch (err) {
+      await this.restore(previous);
+      throw err;
+    }
     this.options.wal.setRole('off', 0);
     return [WARNINGS.disable];
   }
@@ -355,7 +420,12 @@ export class ReplicationManager implements ReplicationView {
   private async demotePrimaryNow(): Promise<string[]> {
     const state = this.requirePrimary();
     await this.pause();
-    await this.saveState(detachedSecondary(state.clusterId, state.epoch, this.options.wal.lastWal));
+    try {
+      await this.saveState(detachedSecondary(state.clusterId, state.epoch, this.options.wal.lastWal));
+    } catch (err) {
+      await this.restore(state);
+      throw err;
+    }
     this.options.wal.setRole('secondary', state.epoch);
     this.log.info({ epoch: state.epoch }, 'replication primary demoted');
     return [WARNINGS.demote];
@@ -388,13 +458,10 @@ export class ReplicationManager implements ReplicationView {
         'this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)',
       );
     }
-    await this.pause();
     const epoch = old.epoch + 1;
     const ca = await ClusterCa.create(old.clusterId);
     const { host } = hostPort(primaryClusterAddr || this.options.clusterAddr);
     const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
-    await this.options.wal.resetWal();
-    this.options.wal.setLastWal(old.lastRemoteWal);
     const next: PrimaryState = {
       role: 'primary',
       clusterId: old.clusterId,
@@ -404,9 +471,19 @@ export class ReplicationManager implements ReplicationView {
       server: { certPem: server.certPem, keyPem: server.keyPem },
       secondaries: {},
     };
-    await this.saveState(next);
+    // The listener first, while the stream still runs: a cluster address in use changes nothing.
+    const listener = await this.bindClusterServer(next);
+    await this.pause();
+    try {
+      await this.options.wal.resetWal();
+      this.options.wal.setLastWal(old.lastRemoteWal);
+      await this.saveState(next);
+    } catch (err) {
+      await this.restore(old, listener);
+      throw err;
+    }
     this.options.wal.setRole('primary', epoch);
-    await this.startServer();
+    this.server = listener;
     if (!isDetached(old)) this.fenceNotifier = notifyOldPrimary(old, epoch, this.log);
     this.log.info({ epoch }, 'replication secondary promoted to primary');
     return [WARNINGS.promote, WARNINGS.otherSecondaries];
@@ -426,7 +503,12 @@ export class ReplicationManager implements ReplicationView {
     const current = this.state;
     if (token === '') {
       await this.pause();
-      await this.saveState(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal));
+      try {
+        await this.saveState(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal));
+      } catch (err) {
+        await this.restore(current);
+        throw err;
+      }
       return [];
     }
     const claims = checkActivationToken(token);
@@ -450,7 +532,12 @@ export class ReplicationManager implements ReplicationView {
       lastRemoteWal: current.lastRemoteWal,
       needsResync: true,
     };
-    await this.saveState(next);
+    try {
+      await this.saveState(next);
+    } catch (err) {
+      await this.restore(current);
+      throw err;
+    }
     this.options.wal.setRole('secondary', next.epoch);
     this.startStream(next);
     this.log.info({ secondary_id: bundle.id, epoch: bundle.epoch }, 'replication secondary now follows a new primary');
@@ -491,6 +578,11 @@ export class ReplicationManager implements ReplicationView {
       gauge('ferry_replication_oldest_retained_wal', 'Oldest WAL index still retained', wal.oldestRetainedWal);
       gauge('ferry_replication_known_secondaries', 'Secondaries with a token issued and not revoked', Object.keys(this.state.secondaries).length);
       gauge('ferry_replication_connected_secondaries', 'Secondaries streaming now', conns.filter((c) => c.connected).length);
+      gauge(
+        'ferry_replication_open_streams',
+        'WAL stream loops running on this primary (each with its timers)',
+        conns.reduce((a, c) => a + c.openStreams, 0),
+      );
       gauge(
         'ferry_replication_bytes_streamed_total',
         'Bytes of WAL stream sent to secondaries',
@@ -653,7 +745,11 @@ function trustAnchors({ caFile, caPath }: TrustOptions): Buffer[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-/** Unwraps the activation token on the primary's API (TLS verified with ca_file when https). */
+/**
+ * Unwraps the activation token on the primary's API (TLS verified with ca_file when https). The
+ * answer is read up to MAX_API_ANSWER_BYTES and refused past it, never truncated; an answer
+ * that is not the expected JSON is a 400 that says so.
+ */
 async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
   const url = new URL('/v1/sys/wrapping/unwrap', apiAddr);
   const body = '{}';
@@ -669,16 +765,22 @@ async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptio
         ...(ca ? { ca } : {}),
       },
       (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c.length + text.length > 1 << 20 ? '' : c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > MAX_API_ANSWER_BYTES) {
+          res.destroy();
+          reject(new BodyTooLargeError(MAX_API_ANSWER_BYTES));
+          return;
+        }
+        readBoundedBody(res, MAX_API_ANSWER_BYTES).then((buf) => resolve({ status: res.statusCode ?? 0, text: buf.toString('utf8') }), reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);
   }).catch((err: Error) => {
+    if (err instanceof BodyTooLargeError) {
+      throw invalidRequest(`error unwrapping secondary token at ${url.origin}: the primary's answer exceeds the ${MAX_API_ANSWER_BYTES}-byte limit`);
+    }
     throw invalidRequest(`error unwrapping secondary token at ${url.origin}: ${err.message}`);
   });
   if (result.status !== 200) {
@@ -690,7 +792,12 @@ async function unwrapAtPrimary(apiAddr: string, token: string, trust: TrustOptio
     }
     throw invalidRequest(`error response unwrapping secondary token; status code is ${result.status}, message is "${messages.join('; ')}"`);
   }
-  const data = (JSON.parse(result.text) as { data?: unknown }).data;
+  let data: unknown;
+  try {
+    data = (JSON.parse(result.text) as { data?: unknown } | null)?.data;
+  } catch {
+    throw invalidRequest(`error unwrapping secondary token at ${url.origin}: the answer is not valid JSON`);
+  }
   if (!isActivationBundle(data)) throw invalidRequest('the unwrapped secondary token is not a replication activation bundle');
   return data;
 }

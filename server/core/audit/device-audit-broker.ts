@@ -25,6 +25,16 @@ export async function reloadAuditDevices(core: Core): Promise<void> {
 /** Paths Vault never audits: the seal lifecycle and health probes. */
 const UNAUDITED_PATHS = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
 
+/**
+ * A root token disabling an audit device. Vault audits this request like any other, so a
+ * single device that stops taking entries refuses even its own removal (the operator must
+ * repair the target). Ferry lets exactly this request through when no device can log it, so a
+ * broken device can always be removed; every other request, root's included, still fails closed.
+ */
+function isRootAuditDisable(req: LogicalRequest): boolean {
+  return req.operation === 'delete' && req.auth?.isRoot === true && /^sys\/audit\/[^/]/.test(req.path);
+}
+
 export interface EnableAuditInput {
   readonly path: string;
   readonly type: string;
@@ -110,8 +120,9 @@ export class DeviceAuditBroker implements AuditBroker {
       local: input.local,
       salt: randomBytes(32).toString('base64'),
     };
-    const device = new FileAuditDevice(entry);
-    await device.checkWritable();
+    // The test write comes first: a device that cannot take an entry is never stored, so it can
+    // neither refuse later requests nor come back at the next unseal.
+    await new FileAuditDevice(entry).writeTestEntry();
     await this.table.add(entry);
     await this.reload();
     this.logger.info({ path, local: entry.local }, 'enabled audit device');
@@ -146,6 +157,11 @@ export class DeviceAuditBroker implements AuditBroker {
       else this.logger.error({ path: devices[i]?.entry.path, code: (result.reason as NodeJS.ErrnoException)?.code ?? 'error' }, 'audit device failed to log');
     });
     if (logged === 0) {
+      if (isRootAuditDisable(event.req)) {
+        // The one way out of a device that broke after it was enabled: root may always disable.
+        this.logger.error({ type: event.type, request_id: event.req.id }, 'no audit device could log the event; allowing root to disable an audit device');
+        return;
+      }
       this.logger.error({ type: event.type, request_id: event.req.id }, 'no audit device could log the event; refusing the request');
       throw new VaultError('internal', `failed to log ${event.type}`);
     }

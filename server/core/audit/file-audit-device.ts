@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { invalidRequest } from '../vault-error.js';
 import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
@@ -75,13 +76,25 @@ export class FileAuditDevice implements AuditDevice {
     this.hmacAccessor = optionBool(options, 'hmac_accessor', true);
   }
 
-  /** Opens the target once for append, so enabling a device whose file cannot be written is a 400. */
-  async checkWritable(): Promise<void> {
+  /**
+   * Appends one real test entry, as Vault does when a device is enabled, so a target that opens
+   * but cannot take data (`/dev/full`, a full disk, a missing directory) is refused before the
+   * device is stored. The entry is a formatted `request` event for `sys/audit/test` with no
+   * client token and no data: nothing secret is written. stdout and discard are not probed.
+   */
+  async writeTestEntry(): Promise<void> {
     if (this.filePath === 'stdout' || this.filePath === 'discard') return;
+    const probe: AuditEvent = {
+      type: 'request',
+      time: new Date().toISOString(),
+      req: { id: randomUUID(), operation: 'update', path: 'sys/audit/test', data: {}, clientToken: '', query: {}, headers: {}, remoteAddress: '' },
+    };
     try {
-      await appendFile(this.filePath, '', { mode: this.mode });
+      await this.log(probe);
     } catch (err) {
-      throw invalidRequest(`sanity check failed; unable to open "${this.filePath}" for writing: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw invalidRequest(
+        `audit device "${this.entry.path}" failed its test write to "${this.filePath}": ${(err as NodeJS.ErrnoException).code ?? 'write error'}; the device was not enabled`,
+      );
     }
   }
 

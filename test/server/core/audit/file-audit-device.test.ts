@@ -85,17 +85,39 @@ describe('FileAuditDevice', () => {
     expect(await readFile(raw, 'utf8')).to.contain('plain-password');
   });
 
-  it('rejects a write when the path is no longer a writable file, and the sanity check refuses it too', async () => {
+  it('rejects a write when the path is no longer a writable file, and the test write refuses it too', async () => {
     const file = join(dir, 'gone.log');
     const device = new FileAuditDevice(entry({ file_path: file }));
-    await device.checkWritable();
+    await device.writeTestEntry();
     await rm(file);
     await mkdir(file);
     let failed = false;
     await device.log(event()).catch(() => (failed = true));
     expect(failed).to.equal(true);
     let refused: unknown;
-    await device.checkWritable().catch((err: unknown) => (refused = err));
+    await device.writeTestEntry().catch((err: unknown) => (refused = err));
     expect(refused).to.be.instanceOf(VaultError).with.property('code', 'invalid_request');
+  });
+
+  it('refuses a target that opens but cannot take data (/dev/full), naming the device and not the salt', async () => {
+    const device = new FileAuditDevice(entry({ file_path: '/dev/full' }));
+    let refused: unknown;
+    await device.writeTestEntry().catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(VaultError).with.property('code', 'invalid_request');
+    const message = (refused as VaultError).message;
+    expect(message).to.contain(device.entry.path).and.contain('ENOSPC');
+    expect(message).not.to.contain(device.entry.salt);
+  });
+
+  it('writes one real test entry that carries no token and no data', async () => {
+    const file = join(dir, 'probe.log');
+    await new FileAuditDevice(entry({ file_path: file })).writeTestEntry();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).to.have.length(1);
+    const probe = JSON.parse(lines[0] as string) as { type: string; request: { path: string; data: unknown; client_token: string } };
+    expect(probe.type).to.equal('request');
+    expect(probe.request.path).to.equal('sys/audit/test');
+    expect(probe.request.client_token).to.equal('');
+    expect(probe.request.data).to.equal(null);
   });
 });
