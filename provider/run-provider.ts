@@ -1,14 +1,22 @@
-// Entry point of terraform-provider-ferry. Terraform reads exactly one stdout line from this process (the
-// go-plugin handshake), so nothing else may ever write there: console output is sent to stderr first.
-console.log = console.error;
-console.info = console.error;
-console.debug = console.error;
-
 import { appProtocolVersion, readPluginEnv, runByHandMessage } from './plugin/handshake.js';
 import { providerLogLevel } from './plugin/hclog-logger.js';
 import { serveProvider } from './plugin/serve.js';
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs terraform-provider-ferry: checks how it was launched and serves the plugin. Loaded by main.ts only
+ * after console output has been sent to stderr (stdout carries the handshake line alone). Never rejects:
+ * a failure to start is reported on stderr and ends the process.
+ */
+export async function runProvider(argv: string[]): Promise<void> {
+  try {
+    await serve(argv);
+  } catch (err: unknown) {
+    process.stderr.write(`[ERROR] terraform-provider-ferry failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+async function serve(argv: string[]): Promise<void> {
   const env = readPluginEnv(process.env);
   const debug = argv.includes('-debug') || argv.includes('--debug');
   if (!debug) {
@@ -40,8 +48,3 @@ async function main(argv: string[]): Promise<void> {
       }),
   });
 }
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`[ERROR] terraform-provider-ferry failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
