@@ -1,7 +1,9 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { Diagnostics, type AttributePath, type Diagnostic } from '../framework/diagnostics.js';
+import { Diagnostics } from '../framework/diagnostics.js';
 import { UnknownTypeError, type ProviderEngine } from '../framework/provider-engine.js';
+import { diagnosticToMessage } from './diagnostic-messages.js';
+import type { Handler, Request } from './rpc-handler.js';
 import { providerSchemaResponse, type ProviderSchemaFile } from './schema-messages.js';
 
 /** What the tfplugin6 handlers need; the engine is loaded on first use so the handshake stays fast. */
@@ -11,9 +13,6 @@ export interface ProviderServiceOptions {
   loadEngine: () => Promise<ProviderEngine<unknown>>;
   log: Logger;
 }
-
-export type Request = Record<string, unknown>;
-export type Handler = (request: Request, diagnostics: Diagnostics) => Promise<Record<string, unknown>>;
 
 /** The RPCs that carry DynamicValues; served by rpc-handlers.ts. */
 const valueMethods = [
@@ -85,25 +84,4 @@ export function createProviderService(options: ProviderServiceOptions): UntypedS
     };
   }
   return service;
-}
-
-export function diagnosticToMessage(d: Diagnostic): object {
-  return {
-    severity: d.severity === 'error' ? 'ERROR' : 'WARNING',
-    summary: d.summary,
-    detail: d.detail,
-    ...(d.path !== undefined && d.path.length > 0 ? { attribute: pathToMessage(d.path) } : {}),
-  };
-}
-
-export function pathToMessage(path: AttributePath): object {
-  return {
-    steps: path.map((step) =>
-      'attribute' in step
-        ? { attribute_name: step.attribute }
-        : 'elementKey' in step
-          ? { element_key_string: step.elementKey }
-          : { element_key_int: step.elementIndex },
-    ),
-  };
 }

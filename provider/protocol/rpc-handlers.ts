@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import type { Value } from '../framework/values.js';
-import { pathToMessage, type Handler, type Request } from './provider-service.js';
+import { pathToMessage } from './diagnostic-messages.js';
+import type { Handler, Request } from './rpc-handler.js';
 import { decodeDynamicValue, decodeJsonValue, encodeDynamicValue, type DynamicValueMessage } from './value-codec.js';
 
 const dv = (request: Request, field: string): DynamicValueMessage | null => (request[field] as DynamicValueMessage | null) ?? null;
