@@ -1,7 +1,8 @@
 import type { AttributePath, Diagnostic } from '../framework/diagnostics.js';
+import type * as tfplugin6 from './tfplugin6-messages.js';
 
 /** A framework diagnostic as a tfplugin6 `Diagnostic` message; the attribute path only when there is one. */
-export function diagnosticToMessage(d: Diagnostic): object {
+export function diagnosticToMessage(d: Diagnostic): tfplugin6.Diagnostic {
   return {
     severity: d.severity === 'error' ? 'ERROR' : 'WARNING',
     summary: d.summary,
@@ -11,7 +12,7 @@ export function diagnosticToMessage(d: Diagnostic): object {
 }
 
 /** An attribute path as a tfplugin6 `AttributePath` message. */
-export function pathToMessage(path: AttributePath): object {
+export function pathToMessage(path: AttributePath): tfplugin6.AttributePath {
   return {
     steps: path.map((step) =>
       'attribute' in step
