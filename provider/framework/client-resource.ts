@@ -101,6 +101,9 @@ async function withClient<P, C, T>(
 /** Serves a ClientResource as a framework Resource. */
 export function clientResource<P, C>(inner: ClientResource<C, P>, binding: ClientBinding<P, C>): Resource<P> {
   const { operations } = inner;
+  if (inner.recordUpdate === undefined && (inner.update === undefined || operations.update === undefined)) {
+    throw new Error(`${inner.metadata().typeName} needs recordUpdate, or update with operations.update`);
+  }
   return {
     metadata: () => inner.metadata(),
     schema: () => inner.schema(),

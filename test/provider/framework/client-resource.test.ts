@@ -20,7 +20,7 @@ const schema: Schema = { version: 0, block: { description: 'A note.', attributes
 const note = (text: string): ObjectValue => objectFromEntries([['text', text]]);
 
 class NoteResource implements ClientResource<Client, Data> {
-  readonly operations = {
+  readonly operations: ClientResource<Client, Data>['operations'] = {
     create: { summary: 'Cannot create note', path: attributePath('text') },
     read: { summary: 'Cannot read note' },
     update: { summary: 'Cannot update note' },
@@ -150,6 +150,13 @@ describe('provider/framework/client-resource', () => {
     const recorded = clientResource(new Recorded(), binding);
     expect(await recorded.update({ plan: note('y'), prior: note('x'), config: note('y') }, {}, diagnostics)).to.deep.equal(note('y'));
     expect(diagnostics.items).to.deep.equal([]);
+  });
+
+  it('refuses a resource that can neither update in place nor record an update', () => {
+    class Frozen extends NoteResource {
+      override readonly operations: ClientResource<Client, Data>['operations'] = { create: { summary: 'c' }, read: { summary: 'r' }, delete: { summary: 'd' } };
+    }
+    expect(() => clientResource(new Frozen(), binding)).to.throw(/test_note needs recordUpdate/);
   });
 
   it('a data source gets the same treatment', async () => {
