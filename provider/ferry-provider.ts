@@ -11,6 +11,7 @@ import { AuditResource } from './resources/audit.js';
 import { AuthBackendResource } from './resources/auth-backend.js';
 import { addressValidator, userpassLogin } from './resources/cluster-block.js';
 import { ClusterTargetedDataSource, ClusterTargetedResource } from './resources/cluster-targeted.js';
+import { ferryDataSource, ferryResource, type FerryResource } from './resources/ferry-client-binding.js';
 import { GenericSecretResource } from './resources/generic-secret.js';
 import { MountResource } from './resources/mount.js';
 import { PolicyResource } from './resources/policy.js';
@@ -125,7 +126,7 @@ export class FerryProvider implements Provider<FerryProviderData> {
   }
 
   resources(): ReadonlyArray<Resource<FerryProviderData>> {
-    const resources: Array<Resource<FerryProviderData>> = [
+    const resources: FerryResource[] = [
       new ReplicationPrimaryResource(),
       new ReplicationSecondaryTokenResource(),
       new ReplicationSecondaryResource(),
@@ -135,11 +136,11 @@ export class FerryProvider implements Provider<FerryProviderData> {
       new PolicyResource(),
       new GenericSecretResource(),
     ];
-    return resources.map((r) => new ClusterTargetedResource(r));
+    return resources.map((r) => new ClusterTargetedResource(ferryResource(r)));
   }
 
   dataSources(): ReadonlyArray<DataSource<FerryProviderData>> {
-    return [new ClusterTargetedDataSource(new ReplicationStatusDataSource())];
+    return [new ClusterTargetedDataSource(ferryDataSource(new ReplicationStatusDataSource()))];
   }
 }
 

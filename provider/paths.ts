@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -29,7 +29,3 @@ export const providerBundleLoaderFile = join(providerBundleDir, 'loader.cjs');
 /** The provider's source address, as written in `required_providers` and in schema output. */
 export const providerSourceAddress = 'registry.terraform.io/ferry-project/ferry';
 export const providerVersion = '0.1.0';
-
-export function resolveFromRepo(...segments: string[]): string {
-  return resolve(repoRoot, ...segments);
-}

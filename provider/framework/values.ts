@@ -35,10 +35,6 @@ export interface ObjectValue {
   [key: string]: Value;
 }
 
-export function isUnknown(value: unknown): value is UnknownValue {
-  return value === unknown;
-}
-
 export function isObjectValue(value: Value | undefined): value is ObjectValue {
   return (
     value !== null &&

@@ -1,8 +1,11 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { Diagnostics, type AttributePath, type Diagnostic } from '../framework/diagnostics.js';
+import { Diagnostics } from '../framework/diagnostics.js';
 import { UnknownTypeError, type ProviderEngine } from '../framework/provider-engine.js';
+import { diagnosticToMessage } from './diagnostic-messages.js';
+import { valueRpcNames, type RpcHandler, type RpcHandlers, type ValueRpcHandlers, type ValueRpcName } from './rpc-handler.js';
 import { providerSchemaResponse, type ProviderSchemaFile } from './schema-messages.js';
+import type { ProviderRpcName, ProviderRpcs } from './tfplugin6-messages.js';
 
 /** What the tfplugin6 handlers need; the engine is loaded on first use so the handshake stays fast. */
 export interface ProviderServiceOptions {
@@ -11,23 +14,6 @@ export interface ProviderServiceOptions {
   loadEngine: () => Promise<ProviderEngine<unknown>>;
   log: Logger;
 }
-
-export type Request = Record<string, unknown>;
-export type Handler = (request: Request, diagnostics: Diagnostics) => Promise<Record<string, unknown>>;
-
-/** The RPCs that carry DynamicValues; served by rpc-handlers.ts. */
-const valueMethods = [
-  'ValidateProviderConfig',
-  'ConfigureProvider',
-  'ValidateResourceConfig',
-  'ValidateDataResourceConfig',
-  'UpgradeResourceState',
-  'ReadResource',
-  'PlanResourceChange',
-  'ApplyResourceChange',
-  'ImportResourceState',
-  'ReadDataSource',
-] as const;
 
 /**
  * tfplugin6.Provider: one thin method per RPC. Each decodes values with the schema's implied type, calls
@@ -39,9 +25,13 @@ export function createProviderService(options: ProviderServiceOptions): UntypedS
 
   // Everything that touches values lives in rpc-handlers.ts, imported on first use: the schema call that
   // starts every launch needs neither the engine nor the msgpack codec.
-  let valueHandlers: Promise<Record<string, Handler>> | undefined;
+  let valueHandlers: Promise<ValueRpcHandlers> | undefined;
   const loadValueHandlers = () => (valueHandlers ??= import('./rpc-handlers.js').then((m) => m.createValueHandlers(engine, log)));
-  const handlers: Record<string, Handler> = {
+  const lazily =
+    <M extends ValueRpcName>(method: M): RpcHandler<M> =>
+    async (request, diagnostics) =>
+      await (await loadValueHandlers())[method](request, diagnostics);
+  const handlers: RpcHandlers = {
     GetMetadata: async () => {
       const schema = options.loadSchemaFile().provider_schemas[options.sourceAddress];
       return {
@@ -52,25 +42,19 @@ export function createProviderService(options: ProviderServiceOptions): UntypedS
     },
     GetProviderSchema: async () => providerSchemaResponse(options.loadSchemaFile(), options.sourceAddress),
     StopProvider: async () => ({ Error: '' }),
+    ...(Object.fromEntries(valueRpcNames.map((method) => [method, lazily(method)])) as ValueRpcHandlers),
   };
-  for (const method of valueMethods) {
-    handlers[method] = async (request, diagnostics) => {
-      const table = await loadValueHandlers();
-      const handler = table[method];
-      if (handler === undefined) throw new Error(`no handler for ${method}`);
-      return await handler(request, diagnostics);
-    };
-  }
 
-  const service: UntypedServiceImplementation = {};
-  for (const [method, handler] of Object.entries(handlers)) {
-    service[method] = (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) => {
+  const serve = <M extends ProviderRpcName>(method: M, handler: RpcHandler<M>) => {
+    type Response = ProviderRpcs[M]['response'];
+    return (call: ServerUnaryCall<ProviderRpcs[M]['request'], Response>, callback: sendUnaryData<Response>): void => {
       const diagnostics = new Diagnostics();
       const started = Date.now();
       handler(call.request, diagnostics).then(
         (response) => {
-          log.debug({ rpc: method, typeName: call.request['type_name'], ms: Date.now() - started }, 'rpc');
-          callback(null, { ...response, diagnostics: diagnostics.items.map(diagnosticToMessage) });
+          const typeName = (call.request as { type_name?: string }).type_name;
+          log.debug({ rpc: method, typeName, ms: Date.now() - started }, 'rpc');
+          callback(null, { ...response, diagnostics: diagnostics.items.map(diagnosticToMessage) } as Response);
         },
         (err: unknown) => {
           if (err instanceof UnknownTypeError) {
@@ -79,31 +63,15 @@ export function createProviderService(options: ProviderServiceOptions): UntypedS
             log.error({ rpc: method, err: err instanceof Error ? err.stack : String(err) }, 'rpc failed');
             diagnostics.error('Internal provider error', `${method} failed: ${err instanceof Error ? err.message : String(err)}`);
           }
-          callback(null, { diagnostics: diagnostics.items.map(diagnosticToMessage) });
+          callback(null, { diagnostics: diagnostics.items.map(diagnosticToMessage) } as Response);
         },
       );
     };
-  }
+  };
+  const service: UntypedServiceImplementation = {};
+  const add = <M extends ProviderRpcName>(method: M): void => {
+    service[method] = serve(method, handlers[method]) as UntypedServiceImplementation[string];
+  };
+  for (const method of Object.keys(handlers) as ProviderRpcName[]) add(method);
   return service;
-}
-
-export function diagnosticToMessage(d: Diagnostic): object {
-  return {
-    severity: d.severity === 'error' ? 'ERROR' : 'WARNING',
-    summary: d.summary,
-    detail: d.detail,
-    ...(d.path !== undefined && d.path.length > 0 ? { attribute: pathToMessage(d.path) } : {}),
-  };
-}
-
-export function pathToMessage(path: AttributePath): object {
-  return {
-    steps: path.map((step) =>
-      'attribute' in step
-        ? { attribute_name: step.attribute }
-        : 'elementKey' in step
-          ? { element_key_string: step.elementKey }
-          : { element_key_int: step.elementIndex },
-    ),
-  };
 }

@@ -1,4 +1,5 @@
 import type { AttributeJson, BlockJson, SchemaJson } from '../framework/schema.js';
+import type * as tfplugin6 from './tfplugin6-messages.js';
 
 /** The checked-in schema file: `terraform providers schema -json` output for this provider alone. */
 export interface ProviderSchemaFile {
@@ -13,14 +14,14 @@ export interface ProviderSchemaFile {
   >;
 }
 
-const nestingNames: Record<string, string> = { single: 'SINGLE', list: 'LIST', set: 'SET', map: 'MAP', group: 'GROUP' };
+const nestingNames: Record<string, tfplugin6.SchemaNestedBlockNestingMode> = { single: 'SINGLE', list: 'LIST', set: 'SET', map: 'MAP', group: 'GROUP' };
 
 /** Converts one schema from the JSON shape to a tfplugin6 `Schema` message object. */
-export function schemaJsonToMessage(schema: SchemaJson): object {
+export function schemaJsonToMessage(schema: SchemaJson): tfplugin6.Schema {
   return { version: schema.version, block: blockToMessage(schema.block) };
 }
 
-function blockToMessage(block: BlockJson): object {
+function blockToMessage(block: BlockJson): tfplugin6.SchemaBlock {
   const attributes = Object.entries(block.attributes ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, a]) => attributeToMessage(name, a));
@@ -42,7 +43,7 @@ function blockToMessage(block: BlockJson): object {
   };
 }
 
-function attributeToMessage(name: string, attribute: AttributeJson): object {
+function attributeToMessage(name: string, attribute: AttributeJson): tfplugin6.SchemaAttribute {
   return {
     name,
     type: Buffer.from(JSON.stringify(attribute.type)),
@@ -56,10 +57,10 @@ function attributeToMessage(name: string, attribute: AttributeJson): object {
 }
 
 /** Builds the GetProviderSchema response from the schema file (no resource code is loaded for this). */
-export function providerSchemaResponse(file: ProviderSchemaFile, sourceAddress: string): Record<string, unknown> {
+export function providerSchemaResponse(file: ProviderSchemaFile, sourceAddress: string): tfplugin6.GetProviderSchemaResponse {
   const entry = file.provider_schemas[sourceAddress];
   if (entry === undefined) throw new Error(`schema file has no provider ${sourceAddress}`);
-  const mapSchemas = (schemas: Record<string, SchemaJson> | undefined): Record<string, object> =>
+  const mapSchemas = (schemas: Record<string, SchemaJson> | undefined): Record<string, tfplugin6.Schema> =>
     Object.fromEntries(Object.entries(schemas ?? {}).map(([k, s]) => [k, schemaJsonToMessage(s)]));
   return {
     provider: schemaJsonToMessage(entry.provider),

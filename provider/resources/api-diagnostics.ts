@@ -24,6 +24,16 @@ export function reportApiError(diagnostics: Diagnostics, summary: string, err: u
   diagnostics.error(summary, err instanceof Error ? err.message : String(err), path);
 }
 
+/** Runs an API call whose 404 means the work is already done (deleting what is gone). */
+export async function ignoringNotFound(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof ApiError && err.isNotFound) return;
+    throw err;
+  }
+}
+
 /** Polls `probe` until it returns a value or the deadline passes; errors while polling count as "not yet". */
 export async function pollUntil<T>(
   probe: () => Promise<T | undefined>,

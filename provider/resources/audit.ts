@@ -1,15 +1,14 @@
-import { trimSlashes } from '../client/ferry-client.js';
+import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace } from '../framework/plan-modifiers.js';
-import type { Resource } from '../framework/resource.js';
+import { step } from '../framework/client-resource.js';
 import type { Schema } from '../framework/schema.js';
 import { boolType, mapOf, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
 import { boolValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
 import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 import { mountPathValidator } from './path-validators.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
 
 const schema: Schema = {
   version: 0,
@@ -76,7 +75,13 @@ interface AuditEntry {
 }
 
 /** `ferry_audit`: POST/DELETE sys/audit/<path>, read from GET sys/audit. */
-export class AuditResource implements Resource<FerryProviderData> {
+export class AuditResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot enable audit device' },
+    read: { summary: 'Cannot read audit device' },
+    delete: { summary: 'Cannot disable audit device' },
+  };
+
   metadata() {
     return { typeName: 'ferry_audit' };
   }
@@ -85,9 +90,7 @@ export class AuditResource implements Resource<FerryProviderData> {
     return schema;
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot enable audit device');
-    if (client === undefined) return null;
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
     const body = {
       type: stringValue(plan, 'type'),
@@ -96,37 +99,28 @@ export class AuditResource implements Resource<FerryProviderData> {
       options: stringMapValue(plan, 'options') ?? {},
     };
     if (!(await enableTableEntry(client, AUDIT_DEVICES, path, body, diagnostics))) return null;
-    return await this.read({ state: plan }, provider, diagnostics);
+    return await step(this.operations.read.summary, () => this.read({ state: plan }, client));
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read audit device');
-    if (client === undefined) return null;
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const path = stringValue(state, 'path') ?? '';
-    try {
-      const entry = await findMountEntry<AuditEntry>(client, 'sys/audit', path);
-      if (entry === null) return null;
-      return objectFromEntries([
-        ['path', path],
-        ['type', entry.type ?? ''],
-        ['description', entry.description ?? ''],
-        ['local', entry.local === true],
-        ['options', configuredOptions(toStringMap(entry.options ?? {}), stringMapValue(state, 'options'))],
-      ]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read audit device', err);
-      return null;
-    }
+    const entry = await findMountEntry<AuditEntry>(client, 'sys/audit', path);
+    if (entry === null) return null;
+    return objectFromEntries([
+      ['path', path],
+      ['type', entry.type ?? ''],
+      ['description', entry.description ?? ''],
+      ['local', entry.local === true],
+      ['options', configuredOptions(toStringMap(entry.options ?? {}), stringMapValue(state, 'options'))],
+    ]);
   }
 
-  async update({ plan }: { plan: ObjectValue }): Promise<ObjectValue | null> {
+  recordUpdate({ plan }: { plan: ObjectValue }): ObjectValue {
     return plan; // every attribute replaces; nothing to change in place
   }
 
-  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot disable audit device');
-    if (client === undefined) return;
-    await disableTableEntry(client, AUDIT_DEVICES, stringValue(prior, 'path') ?? '', diagnostics);
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    await disableTableEntry(client, AUDIT_DEVICES, stringValue(prior, 'path') ?? '');
   }
 
   async importState(id: string): Promise<ObjectValue | null> {

@@ -1,15 +1,14 @@
-import { trimSlashes } from '../client/ferry-client.js';
+import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
-import type { Resource } from '../framework/resource.js';
+import { step } from '../framework/client-resource.js';
 import type { Schema } from '../framework/schema.js';
 import { boolType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
 import { boolValue, stringValue } from './attribute-values.js';
 import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 import { mountPathValidator } from './path-validators.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
 
 const schema: Schema = {
   version: 0,
@@ -48,7 +47,14 @@ interface AuthEntry {
 }
 
 /** `ferry_auth_backend`: POST/DELETE sys/auth/<path>, read from GET sys/auth. */
-export class AuthBackendResource implements Resource<FerryProviderData> {
+export class AuthBackendResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot enable auth method' },
+    read: { summary: 'Cannot read auth method' },
+    update: { summary: 'Cannot tune auth method' },
+    delete: { summary: 'Cannot disable auth method' },
+  };
+
   metadata() {
     return { typeName: 'ferry_auth_backend' };
   }
@@ -57,51 +63,33 @@ export class AuthBackendResource implements Resource<FerryProviderData> {
     return schema;
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot enable auth method');
-    if (client === undefined) return null;
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
     const body = { type: stringValue(plan, 'type'), description: stringValue(plan, 'description') ?? '', local: boolValue(plan, 'local') === true };
     if (!(await enableTableEntry(client, AUTH_METHODS, path, body, diagnostics))) return null;
-    return await this.read({ state: plan }, provider, diagnostics);
+    return await step(this.operations.read.summary, () => this.read({ state: plan }, client));
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read auth method');
-    if (client === undefined) return null;
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const path = stringValue(state, 'path') ?? '';
-    try {
-      const entry = await findMountEntry<AuthEntry>(client, 'sys/auth', path);
-      if (entry === null) return null;
-      return objectFromEntries([
-        ['path', path],
-        ['type', entry.type ?? ''],
-        ['description', entry.description ?? ''],
-        ['local', entry.local === true],
-        ['accessor', entry.accessor ?? ''],
-      ]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read auth method', err);
-      return null;
-    }
+    const entry = await findMountEntry<AuthEntry>(client, 'sys/auth', path);
+    if (entry === null) return null;
+    return objectFromEntries([
+      ['path', path],
+      ['type', entry.type ?? ''],
+      ['description', entry.description ?? ''],
+      ['local', entry.local === true],
+      ['accessor', entry.accessor ?? ''],
+    ]);
   }
 
-  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot tune auth method');
-    if (client === undefined) return null;
-    try {
-      await client.write(`sys/auth/${trimSlashes(stringValue(prior, 'path') ?? '')}/tune`, { description: stringValue(plan, 'description') ?? '' });
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot tune auth method', err);
-      return null;
-    }
-    return await this.read({ state: prior }, provider, diagnostics);
+  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
+    await client.write(`sys/auth/${trimSlashes(stringValue(prior, 'path') ?? '')}/tune`, { description: stringValue(plan, 'description') ?? '' });
+    return await step(this.operations.read.summary, () => this.read({ state: prior }, client));
   }
 
-  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot disable auth method');
-    if (client === undefined) return;
-    await disableTableEntry(client, AUTH_METHODS, stringValue(prior, 'path') ?? '', diagnostics);
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    await disableTableEntry(client, AUTH_METHODS, stringValue(prior, 'path') ?? '');
   }
 
   async importState(id: string): Promise<ObjectValue | null> {

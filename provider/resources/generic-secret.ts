@@ -1,14 +1,12 @@
-import { ApiError } from '../client/api-error.js';
-import { trimSlashes } from '../client/ferry-client.js';
+import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import { attributePath, type AttributePath, type Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace } from '../framework/plan-modifiers.js';
-import type { Resource } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
 import { boolType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue, type Value } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
+import { ignoringNotFound } from './api-diagnostics.js';
 import { boolValue, stringValue } from './attribute-values.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
 
 function dataJsonValidator(value: Value, path: AttributePath, diagnostics: Diagnostics): void {
   if (typeof value !== 'string') return;
@@ -64,7 +62,14 @@ function sortedJson(value: unknown): string {
 }
 
 /** `ferry_generic_secret`: writes the JSON object to its path and reads it back (v1 `data`, v2 `data.data`). */
-export class GenericSecretResource implements Resource<FerryProviderData> {
+export class GenericSecretResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot write secret', path: attributePath('path') },
+    read: { summary: 'Cannot read secret' },
+    update: { summary: 'Cannot write secret', path: attributePath('path') },
+    delete: { summary: 'Cannot delete secret' },
+  };
+
   metadata() {
     return { typeName: 'ferry_generic_secret' };
   }
@@ -73,55 +78,45 @@ export class GenericSecretResource implements Resource<FerryProviderData> {
     return schema;
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    return await this.write(plan, provider, diagnostics);
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    return await this.write(plan, client, diagnostics);
   }
 
-  async update({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    return await this.write(plan, provider, diagnostics);
+  async update({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    return await this.write(plan, client, diagnostics);
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    if (boolValue(state, 'disable_read') === true) return state;
-    const client = requireClient(provider, diagnostics, 'Cannot read secret');
-    if (client === undefined) return null;
+  /** A write-only secret is never read back: its state is what was written. */
+  readWithoutClient(state: ObjectValue): ObjectValue | undefined {
+    return boolValue(state, 'disable_read') === true ? state : undefined;
+  }
+
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(state, 'path') ?? '');
+    const res = await client.read<{ data?: Record<string, unknown> & { data?: Record<string, unknown> | null } }>(path);
+    const data = isKvV2DataPath(path) ? res?.data?.data : res?.data;
+    if (data === null || data === undefined || typeof data !== 'object') return null;
+    const prior = stringValue(state, 'data_json');
+    let priorParsed: unknown;
     try {
-      const res = await client.read<{ data?: Record<string, unknown> & { data?: Record<string, unknown> | null } }>(path);
-      const data = isKvV2DataPath(path) ? res?.data?.data : res?.data;
-      if (data === null || data === undefined || typeof data !== 'object') return null;
-      const prior = stringValue(state, 'data_json');
-      let priorParsed: unknown;
-      try {
-        priorParsed = prior === null ? undefined : JSON.parse(prior);
-      } catch {
-        priorParsed = undefined;
-      }
-      // Keep the configured spelling (key order, spacing) when the content is the same.
-      const dataJson = prior !== null && priorParsed !== undefined && sortedJson(priorParsed) === sortedJson(data) ? prior : sortedJson(data);
-      return objectFromEntries([
-        ['path', stringValue(state, 'path') ?? path],
-        ['data_json', dataJson],
-        ['disable_read', boolValue(state, 'disable_read') ?? false],
-      ]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read secret', err);
-      return null;
+      priorParsed = prior === null ? undefined : JSON.parse(prior);
+    } catch {
+      priorParsed = undefined;
     }
+    // Keep the configured spelling (key order, spacing) when the content is the same.
+    const dataJson = prior !== null && priorParsed !== undefined && sortedJson(priorParsed) === sortedJson(data) ? prior : sortedJson(data);
+    return objectFromEntries([
+      ['path', stringValue(state, 'path') ?? path],
+      ['data_json', dataJson],
+      ['disable_read', boolValue(state, 'disable_read') ?? false],
+    ]);
   }
 
-  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot delete secret');
-    if (client === undefined) return;
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
     const path = trimSlashes(stringValue(prior, 'path') ?? '');
     // For KV v2, deleting metadata removes every version, which is what destroying the resource means.
     const target = isKvV2DataPath(path) ? path.replace(/\/data\//, '/metadata/') : path;
-    try {
-      await client.delete(target);
-    } catch (err) {
-      if (err instanceof ApiError && err.isNotFound) return;
-      reportApiError(diagnostics, 'Cannot delete secret', err);
-    }
+    await ignoringNotFound(() => client.delete(target));
   }
 
   async importState(id: string): Promise<ObjectValue | null> {
@@ -131,9 +126,7 @@ export class GenericSecretResource implements Resource<FerryProviderData> {
     ]);
   }
 
-  private async write(plan: ObjectValue, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot write secret');
-    if (client === undefined) return null;
+  private async write(plan: ObjectValue, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
     let data: unknown;
     try {
@@ -142,12 +135,7 @@ export class GenericSecretResource implements Resource<FerryProviderData> {
       diagnostics.error('Invalid data_json', 'data_json must be a JSON object.', attributePath('data_json'));
       return null;
     }
-    try {
-      await client.write(path, isKvV2DataPath(path) ? { data } : data);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot write secret', err, attributePath('path'));
-      return null;
-    }
+    await client.write(path, isKvV2DataPath(path) ? { data } : data);
     return plan;
   }
 }

@@ -1,13 +1,12 @@
 import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
-import type { Resource } from '../framework/resource.js';
+import { step } from '../framework/client-resource.js';
 import type { Schema } from '../framework/schema.js';
 import { boolType, mapOf, numberType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
 import { boolValue, numberValue, stringMapValue, stringValue, toStringMap } from './attribute-values.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
 import { mountPathValidator } from './path-validators.js';
 import { disableTableEntry, enableTableEntry, findMountEntry, type TableKind } from './table-entry.js';
 
@@ -84,7 +83,14 @@ function toState(path: string, entry: MountEntry): ObjectValue {
 }
 
 /** `ferry_mount`: POST/DELETE sys/mounts/<path>, tuned through sys/mounts/<path>/tune. */
-export class MountResource implements Resource<FerryProviderData> {
+export class MountResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot create mount' },
+    read: { summary: 'Cannot read mount' },
+    update: { summary: 'Cannot tune mount' },
+    delete: { summary: 'Cannot unmount' },
+  };
+
   metadata() {
     return { typeName: 'ferry_mount' };
   }
@@ -93,9 +99,7 @@ export class MountResource implements Resource<FerryProviderData> {
     return schema;
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot create mount');
-    if (client === undefined) return null;
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(plan, 'path') ?? '');
     const config: Record<string, number> = {};
     const defaultTtl = numberValue(plan, 'default_lease_ttl_seconds');
@@ -110,18 +114,16 @@ export class MountResource implements Resource<FerryProviderData> {
       config,
     };
     if (!(await enableTableEntry(client, MOUNTS, path, body, diagnostics))) return null;
-    return await this.readBack(client, stringValue(plan, 'path') ?? path, plan, diagnostics);
+    return await this.readBack(client, stringValue(plan, 'path') ?? path, diagnostics);
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read mount');
-    if (client === undefined) return null;
-    return await this.readBack(client, stringValue(state, 'path') ?? '', null, diagnostics);
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
+    const path = stringValue(state, 'path') ?? '';
+    const entry = await findMountEntry<MountEntry>(client, 'sys/mounts', path);
+    return entry === null ? null : toState(path, entry);
   }
 
-  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot tune mount');
-    if (client === undefined) return null;
+  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const path = trimSlashes(stringValue(prior, 'path') ?? '');
     const tune: Record<string, unknown> = { description: stringValue(plan, 'description') ?? '' };
     const defaultTtl = numberValue(plan, 'default_lease_ttl_seconds');
@@ -130,37 +132,22 @@ export class MountResource implements Resource<FerryProviderData> {
     if (maxTtl !== null) tune['max_lease_ttl'] = maxTtl;
     const options = stringMapValue(plan, 'options');
     if (options !== null) tune['options'] = options;
-    try {
-      await client.write(`sys/mounts/${path}/tune`, tune);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot tune mount', err);
-      return null;
-    }
-    return await this.readBack(client, stringValue(prior, 'path') ?? path, plan, diagnostics);
+    await client.write(`sys/mounts/${path}/tune`, tune);
+    return await this.readBack(client, stringValue(prior, 'path') ?? path, diagnostics);
   }
 
-  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot unmount');
-    if (client === undefined) return;
-    await disableTableEntry(client, MOUNTS, stringValue(prior, 'path') ?? '', diagnostics);
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    await disableTableEntry(client, MOUNTS, stringValue(prior, 'path') ?? '');
   }
 
   async importState(id: string): Promise<ObjectValue | null> {
     return objectFromEntries([['path', trimSlashes(id)]]);
   }
 
-  private async readBack(client: FerryClient, path: string, plan: ObjectValue | null, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    try {
-      const entry = await findMountEntry<MountEntry>(client, 'sys/mounts', path);
-      if (entry === null) {
-        if (plan !== null) diagnostics.error('Mount missing after write', `Ferry at ${client.address} does not list the mount "${path}/".`);
-        return null;
-      }
-      const state = toState(path, entry);
-      return state;
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read mount', err);
-      return null;
-    }
+  /** The mount as the server lists it right after a write; a missing one is an error then. */
+  private async readBack(client: FerryClient, path: string, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const state = await step(this.operations.read.summary, () => this.read({ state: objectFromEntries([['path', path]]) }, client));
+    if (state === null) diagnostics.error('Mount missing after write', `Ferry at ${client.address} does not list the mount "${path}/".`);
+    return state;
   }
 }

@@ -1,6 +1,5 @@
 import type { ClientCache } from '../client/client-cache.js';
 import type { FerryClient, UserpassLogin } from '../client/ferry-client.js';
-import type { Diagnostics } from '../framework/diagnostics.js';
 
 /** The provider block's credentials, which a `cluster` block without credentials of its own falls back to. */
 export interface ProviderCredentials {
@@ -23,9 +22,4 @@ export interface FerryProviderData {
   /** The provider block's credentials; undefined while its configuration is not wholly known. */
   credentials: ProviderCredentials | undefined;
   requestTimeoutMs: number;
-}
-
-export function requireClient(provider: FerryProviderData, diagnostics: Diagnostics, summary: string): FerryClient | undefined {
-  if (provider.client === undefined) diagnostics.error(summary, provider.unavailableReason);
-  return provider.client;
 }

@@ -1,13 +1,15 @@
-import type { ReplicationStatus } from '../client/ferry-client.js';
+import type { FerryClient, ReplicationStatus } from '../client/ferry-client.js';
+import { StepFailure } from '../framework/client-resource.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplace, useStateForUnknown } from '../framework/plan-modifiers.js';
-import type { ModifyPlanRequest, Resource } from '../framework/resource.js';
+import type { ModifyPlanRequest } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
 import { stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { pollUntil, reportApiError } from './api-diagnostics.js';
+import { pollUntil } from './api-diagnostics.js';
 import { stringValue } from './attribute-values.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
+import type { FerryProviderData } from './provider-data.js';
 
 /** How long a cluster may stay unavailable while it becomes a primary. */
 const enableTimeoutMs = 60_000;
@@ -39,7 +41,13 @@ function toState(status: ReplicationStatus): ObjectValue {
 }
 
 /** `ferry_replication_primary`: sys/replication/primary/enable and /disable, read from the status endpoint. */
-export class ReplicationPrimaryResource implements Resource<FerryProviderData> {
+export class ReplicationPrimaryResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot enable replication primary' },
+    read: { summary: 'Cannot read replication status' },
+    delete: { summary: 'Cannot disable replication primary' },
+  };
+
   metadata() {
     return { typeName: 'ferry_replication_primary' };
   }
@@ -59,62 +67,40 @@ export class ReplicationPrimaryResource implements Resource<FerryProviderData> {
     }
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot enable replication primary');
-    if (client === undefined) return null;
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const addr = stringValue(plan, 'primary_cluster_addr');
-    try {
-      await client.write('sys/replication/primary/enable', addr ? { primary_cluster_addr: addr } : {});
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot enable replication primary', err);
-      return null;
-    }
+    await client.write('sys/replication/primary/enable', addr ? { primary_cluster_addr: addr } : {});
     // The cluster is briefly unavailable while it switches mode.
     const result = await pollUntil(async () => {
       const status = await client.replicationStatus();
       return status.mode === 'primary' ? status : undefined;
     }, enableTimeoutMs);
     if ('timedOut' in result) {
-      reportApiError(
-        diagnostics,
+      throw new StepFailure(
         'Replication primary did not come up',
         result.lastError ?? new Error(`Ferry at ${client.address} did not report mode "primary" within ${enableTimeoutMs / 1000} s`),
       );
-      return null;
     }
     return toState(result.value);
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read replication status');
-    if (client === undefined) return null;
-    try {
-      const status = await client.replicationStatus();
-      if (status.mode !== 'primary') return null; // disabled out of band: plan to enable again
-      const next = toState(status);
-      const priorAddr = stringValue(state, 'primary_cluster_addr');
-      if (priorAddr !== null && priorAddr !== '' && (status.primary_cluster_addr ?? '') === '') next['primary_cluster_addr'] = priorAddr;
-      return next;
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read replication status', err);
-      return null;
-    }
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
+    const status = await client.replicationStatus();
+    if (status.mode !== 'primary') return null; // disabled out of band: plan to enable again
+    const next = toState(status);
+    const priorAddr = stringValue(state, 'primary_cluster_addr');
+    if (priorAddr !== null && priorAddr !== '' && (status.primary_cluster_addr ?? '') === '') next['primary_cluster_addr'] = priorAddr;
+    return next;
   }
 
-  async update({ plan }: { plan: ObjectValue }): Promise<ObjectValue | null> {
+  recordUpdate({ plan }: { plan: ObjectValue }): ObjectValue {
     return plan; // primary_cluster_addr replaces; the computed attributes never change in place
   }
 
-  async delete(_request: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot disable replication primary');
-    if (client === undefined) return;
-    try {
-      const status = await client.replicationStatus();
-      if (status.mode !== 'primary') return;
-      await client.write('sys/replication/primary/disable', {});
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot disable replication primary', err);
-    }
+  async delete(_request: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    const status = await client.replicationStatus();
+    if (status.mode !== 'primary') return;
+    await client.write('sys/replication/primary/disable', {});
   }
 
   async importState(): Promise<ObjectValue | null> {

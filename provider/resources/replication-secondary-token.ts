@@ -1,14 +1,15 @@
 import { ApiError } from '../client/api-error.js';
+import type { FerryClient } from '../client/ferry-client.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplaceIf, useStateForUnknown } from '../framework/plan-modifiers.js';
-import type { ModifyPlanRequest, Resource } from '../framework/resource.js';
+import type { ModifyPlanRequest } from '../framework/resource.js';
 import type { PlanModifierRequest, Schema } from '../framework/schema.js';
 import { stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
 import { stringValue } from './attribute-values.js';
 import { nameValidator } from './path-validators.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
+import type { FerryProviderData } from './provider-data.js';
 
 /** An imported token has no token value (the server cannot reveal it); its creation inputs are then moot. */
 const unlessImported = (request: PlanModifierRequest): boolean => stringValue(request.priorState, 'token') !== '';
@@ -46,7 +47,13 @@ const schema: Schema = {
 };
 
 /** `ferry_replication_secondary_token`: sys/replication/primary/secondary-token and /revoke-secondary. */
-export class ReplicationSecondaryTokenResource implements Resource<FerryProviderData> {
+export class ReplicationSecondaryTokenResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot create secondary token' },
+    read: { summary: 'Cannot read secondary token' },
+    delete: { summary: 'Cannot revoke secondary' },
+  };
+
   metadata() {
     return { typeName: 'ferry_replication_secondary_token' };
   }
@@ -59,69 +66,53 @@ export class ReplicationSecondaryTokenResource implements Resource<FerryProvider
     if (prior !== null && planned !== null && stringValue(prior, 'token') === '') planned['ttl'] = prior['ttl'] ?? null;
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot create secondary token');
-    if (client === undefined) return null;
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
     const id = stringValue(plan, 'secondary_id') ?? '';
-    try {
-      const res = await client.write<{ wrap_info?: { token?: string } }>('sys/replication/primary/secondary-token', {
-        id,
-        ttl: stringValue(plan, 'ttl') ?? '30m',
-      });
-      const token = res?.wrap_info?.token;
-      if (typeof token !== 'string' || token === '') {
-        diagnostics.error('Cannot create secondary token', `Ferry at ${client.address} answered without wrap_info.token.`);
-        return null;
-      }
-      return objectFromEntries([
-        ['secondary_id', id],
-        ['ttl', stringValue(plan, 'ttl') ?? '30m'],
-        ['token', token],
-      ]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot create secondary token', err);
+    const res = await client.write<{ wrap_info?: { token?: string } }>('sys/replication/primary/secondary-token', {
+      id,
+      ttl: stringValue(plan, 'ttl') ?? '30m',
+    });
+    const token = res?.wrap_info?.token;
+    if (typeof token !== 'string' || token === '') {
+      diagnostics.error('Cannot create secondary token', `Ferry at ${client.address} answered without wrap_info.token.`);
       return null;
     }
+    return objectFromEntries([
+      ['secondary_id', id],
+      ['ttl', stringValue(plan, 'ttl') ?? '30m'],
+      ['token', token],
+    ]);
   }
 
   /** Kept while the primary knows the secondary, or while the unused token is still valid. */
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read secondary token');
-    if (client === undefined) return null;
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const id = stringValue(state, 'secondary_id') ?? '';
     const token = stringValue(state, 'token') ?? '';
+    const status = await client.replicationStatus();
+    if (status.mode !== 'primary') return null;
+    if ((status.known_secondaries ?? []).includes(id)) return state;
+    if (token === '') return null;
     try {
-      const status = await client.replicationStatus();
-      if (status.mode !== 'primary') return null;
-      if ((status.known_secondaries ?? []).includes(id)) return state;
-      if (token === '') return null;
-      try {
-        await client.write('sys/wrapping/lookup', { token }, { authenticated: false });
-        return state;
-      } catch (err) {
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) return null; // used or expired
-        throw err;
-      }
+      await client.write('sys/wrapping/lookup', { token }, { authenticated: false });
+      return state;
     } catch (err) {
-      reportApiError(diagnostics, 'Cannot read secondary token', err);
-      return null;
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) return null; // used or expired
+      throw err;
     }
   }
 
-  async update({ plan }: { plan: ObjectValue }): Promise<ObjectValue | null> {
+  recordUpdate({ plan }: { plan: ObjectValue }): ObjectValue {
     return plan;
   }
 
-  async delete({ prior }: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot revoke secondary');
-    if (client === undefined) return;
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
     try {
       const status = await client.replicationStatus();
       if (status.mode !== 'primary') return; // nothing left to revoke
       await client.write('sys/replication/primary/revoke-secondary', { id: stringValue(prior, 'secondary_id') });
     } catch (err) {
       if (err instanceof ApiError && (err.isNotFound || err.mentions('not found') || err.mentions('unknown secondary'))) return;
-      reportApiError(diagnostics, 'Cannot revoke secondary', err);
+      throw err;
     }
   }
 

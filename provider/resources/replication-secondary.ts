@@ -1,14 +1,16 @@
 import { ApiError } from '../client/api-error.js';
 import type { FerryClient, ReplicationStatus } from '../client/ferry-client.js';
+import { StepFailure } from '../framework/client-resource.js';
 import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplaceIf, useStateForUnknown } from '../framework/plan-modifiers.js';
-import type { ModifyPlanRequest, Resource } from '../framework/resource.js';
+import type { ModifyPlanRequest } from '../framework/resource.js';
 import type { PlanModifierRequest, Schema } from '../framework/schema.js';
 import { boolType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { pollUntil, reportApiError } from './api-diagnostics.js';
+import { pollUntil } from './api-diagnostics.js';
 import { boolValue, stringValue } from './attribute-values.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryResource } from './ferry-client-binding.js';
+import type { FerryProviderData } from './provider-data.js';
 
 /** How long activation (wipe, bootstrap, first WAL stream) may take before apply gives up. */
 const activationTimeoutMs = 120_000;
@@ -101,7 +103,13 @@ function statusState(status: ReplicationStatus): Array<[string, string]> {
 }
 
 /** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the target cluster. */
-export class ReplicationSecondaryResource implements Resource<FerryProviderData> {
+export class ReplicationSecondaryResource implements FerryResource {
+  readonly operations = {
+    create: { summary: 'Cannot activate replication secondary', path: attributePath('token') },
+    read: { summary: 'Cannot read replication status' },
+    delete: { summary: 'Cannot disable replication secondary' },
+  };
+
   metadata() {
     return { typeName: 'ferry_replication_secondary' };
   }
@@ -127,85 +135,63 @@ export class ReplicationSecondaryResource implements Resource<FerryProviderData>
     }
   }
 
-  async create({ plan }: { plan: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot activate replication secondary');
-    if (client === undefined) return null;
-    try {
-      const status = await client.replicationStatus();
-      if (status.mode === 'secondary' || status.mode === 'primary') {
+  async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
+    const status = await client.replicationStatus();
+    if (status.mode === 'secondary' || status.mode === 'primary') {
+      diagnostics.error(
+        'Cluster is already in replication',
+        `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`,
+      );
+      return null;
+    }
+    if (boolValue(plan, 'allow_wipe') !== true) {
+      const found = await findDataActivationWouldWipe(client);
+      if (found.length > 0) {
         diagnostics.error(
-          'Cluster is already in replication',
-          `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`,
+          'Refusing to wipe a cluster that holds data',
+          `Activating Ferry at ${client.address} as a secondary would delete what it holds beyond a fresh cluster: ` +
+            `${found.slice(0, 10).join(', ')}${found.length > 10 ? `, and ${found.length - 10} more` : ''}. ` +
+            'Set allow_wipe = true to activate it anyway.',
+          attributePath('allow_wipe'),
         );
         return null;
       }
-      if (boolValue(plan, 'allow_wipe') !== true) {
-        const found = await findDataActivationWouldWipe(client);
-        if (found.length > 0) {
-          diagnostics.error(
-            'Refusing to wipe a cluster that holds data',
-            `Activating Ferry at ${client.address} as a secondary would delete what it holds beyond a fresh cluster: ` +
-              `${found.slice(0, 10).join(', ')}${found.length > 10 ? `, and ${found.length - 10} more` : ''}. ` +
-              'Set allow_wipe = true to activate it anyway.',
-            attributePath('allow_wipe'),
-          );
-          return null;
-        }
-      }
-      const body: Record<string, string> = { token: stringValue(plan, 'token') ?? '' };
-      const apiAddr = stringValue(plan, 'primary_api_addr');
-      const caFile = stringValue(plan, 'ca_file');
-      if (apiAddr) body['primary_api_addr'] = apiAddr;
-      if (caFile) body['ca_file'] = caFile;
-      await client.write('sys/replication/secondary/enable', body);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot activate replication secondary', err, attributePath('token'));
-      return null;
     }
+    const body: Record<string, string> = { token: stringValue(plan, 'token') ?? '' };
+    const apiAddr = stringValue(plan, 'primary_api_addr');
+    const caFile = stringValue(plan, 'ca_file');
+    if (apiAddr) body['primary_api_addr'] = apiAddr;
+    if (caFile) body['ca_file'] = caFile;
+    await client.write('sys/replication/secondary/enable', body);
     // The secondary is unavailable while it wipes and bootstraps; wait for the WAL stream.
     const result = await pollUntil(async () => {
       const status = await client.replicationStatus();
       return status.mode === 'secondary' && status.state === 'stream-wals' ? status : undefined;
     }, activationTimeoutMs);
     if ('timedOut' in result) {
-      reportApiError(
-        diagnostics,
+      throw new StepFailure(
         'Replication secondary did not start streaming',
         result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`),
       );
-      return null;
     }
     return objectFromEntries([...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]), ...statusState(result.value)]);
   }
 
-  async read({ state }: { state: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read replication status');
-    if (client === undefined) return null;
-    try {
-      const status = await client.replicationStatus();
-      if (status.mode !== 'secondary') return null; // no longer a secondary: the next plan activates it again
-      return objectFromEntries([...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]), ...statusState(status)]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read replication status', err);
-      return null;
-    }
+  async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
+    const status = await client.replicationStatus();
+    if (status.mode !== 'secondary') return null; // no longer a secondary: the next plan activates it again
+    return objectFromEntries([...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]), ...statusState(status)]);
   }
 
-  async update({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }): Promise<ObjectValue | null> {
+  recordUpdate({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }): ObjectValue {
     // Only activation inputs change in place; they are recorded, the running secondary is left alone.
     return objectFromEntries(Object.entries(plan).map(([k, v]) => [k, v === null && prior[k] !== undefined ? (prior[k] ?? null) : v]));
   }
 
-  async delete(_request: { prior: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<void> {
-    const client = requireClient(provider, diagnostics, 'Cannot disable replication secondary');
-    if (client === undefined) return;
-    try {
-      const status = await client.replicationStatus();
-      if (status.mode !== 'secondary') return;
-      await client.write('sys/replication/secondary/disable', {});
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot disable replication secondary', err);
-    }
+  async delete(_request: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    const status = await client.replicationStatus();
+    if (status.mode !== 'secondary') return;
+    await client.write('sys/replication/secondary/disable', {});
   }
 
   async importState(): Promise<ObjectValue | null> {

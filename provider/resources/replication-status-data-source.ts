@@ -1,11 +1,9 @@
-import type { Diagnostics } from '../framework/diagnostics.js';
-import type { DataSource } from '../framework/resource.js';
+import type { FerryClient } from '../client/ferry-client.js';
 import type { Schema } from '../framework/schema.js';
 import { listOf, numberType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
-import { reportApiError } from './api-diagnostics.js';
 import { toStringList } from './attribute-values.js';
-import { requireClient, type FerryProviderData } from './provider-data.js';
+import type { FerryDataSource } from './ferry-client-binding.js';
 
 const computedString = (description: string) => ({ type: stringType, computed: true as const, description });
 
@@ -27,7 +25,9 @@ const schema: Schema = {
 };
 
 /** `ferry_replication_status` data source. */
-export class ReplicationStatusDataSource implements DataSource<FerryProviderData> {
+export class ReplicationStatusDataSource implements FerryDataSource {
+  readonly operations = { read: { summary: 'Cannot read replication status' } };
+
   metadata() {
     return { typeName: 'ferry_replication_status' };
   }
@@ -36,24 +36,17 @@ export class ReplicationStatusDataSource implements DataSource<FerryProviderData
     return schema;
   }
 
-  async read(_request: { config: ObjectValue }, provider: FerryProviderData, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const client = requireClient(provider, diagnostics, 'Cannot read replication status');
-    if (client === undefined) return null;
-    try {
-      const s = await client.replicationStatus();
-      return objectFromEntries([
-        ['mode', s.mode],
-        ['state', s.state ?? ''],
-        ['cluster_id', s.cluster_id ?? ''],
-        ['known_secondaries', toStringList(s.known_secondaries)],
-        ['last_wal', typeof s.last_wal === 'number' ? s.last_wal : 0],
-        ['last_remote_wal', typeof s.last_remote_wal === 'number' ? s.last_remote_wal : 0],
-        ['merkle_root', s.merkle_root ?? ''],
-        ['primary_cluster_addr', s.primary_cluster_addr ?? ''],
-      ]);
-    } catch (err) {
-      reportApiError(diagnostics, 'Cannot read replication status', err);
-      return null;
-    }
+  async read(_request: { config: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
+    const s = await client.replicationStatus();
+    return objectFromEntries([
+      ['mode', s.mode],
+      ['state', s.state ?? ''],
+      ['cluster_id', s.cluster_id ?? ''],
+      ['known_secondaries', toStringList(s.known_secondaries)],
+      ['last_wal', typeof s.last_wal === 'number' ? s.last_wal : 0],
+      ['last_remote_wal', typeof s.last_remote_wal === 'number' ? s.last_remote_wal : 0],
+      ['merkle_root', s.merkle_root ?? ''],
+      ['primary_cluster_addr', s.primary_cluster_addr ?? ''],
+    ]);
   }
 }

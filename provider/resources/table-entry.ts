@@ -1,7 +1,8 @@
 import { ApiError } from '../client/api-error.js';
 import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
-import { reportApiError } from './api-diagnostics.js';
+import { step, StepFailure } from '../framework/client-resource.js';
+import { ignoringNotFound } from './api-diagnostics.js';
 
 /**
  * Entries of the server's mount-like tables — secrets engines (`sys/mounts`), auth methods
@@ -27,8 +28,8 @@ export async function findMountEntry<T>(client: FerryClient, listPath: string, p
 }
 
 /**
- * Enables an entry. A replication secondary refuses replicated entries; that becomes a
- * diagnostic on `local` that says why and what to do. Returns false when a diagnostic was added.
+ * Enables an entry. A replication secondary refuses replicated entries; that becomes a diagnostic on
+ * `local` that says why and what to do (returns false). Other failures throw, reported as "Cannot create".
  */
 export async function enableTableEntry(
   client: FerryClient,
@@ -52,17 +53,11 @@ export async function enableTableEntry(
       );
       return false;
     }
-    reportApiError(diagnostics, `Cannot create ${kind.noun}`, err, attributePath('path'));
-    return false;
+    throw new StepFailure(`Cannot create ${kind.noun}`, err, attributePath('path'));
   }
 }
 
 /** Disables an entry; one that is already gone is not an error. */
-export async function disableTableEntry(client: FerryClient, kind: TableKind, path: string, diagnostics: Diagnostics): Promise<void> {
-  try {
-    await client.delete(`${kind.table}/${trimSlashes(path)}`);
-  } catch (err) {
-    if (err instanceof ApiError && err.isNotFound) return;
-    reportApiError(diagnostics, `Cannot remove ${kind.noun}`, err);
-  }
+export async function disableTableEntry(client: FerryClient, kind: TableKind, path: string): Promise<void> {
+  await step(`Cannot remove ${kind.noun}`, () => ignoringNotFound(() => client.delete(`${kind.table}/${trimSlashes(path)}`)));
 }
