@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { REVOCATION_PENDING } from '../../../server/core/token-store.js';
+import { startServiceTestCore, type ServiceTestCore } from './service-test-core.js';
+
+describe('TokenStore use reservation', () => {
+  let env: ServiceTestCore;
+  beforeEach(async () => {
+    env = await startServiceTestCore();
+    await env.call('update', 'leasing/values/app', { data: { value: 'v' } });
+    await env.call('update', 'sys/policies/acl/app', {
+      data: { policy: 'path "leasing/values/*" { capabilities = ["read", "update", "create"] }\npath "auth/token/create" { capabilities = ["update"] }' },
+    });
+  });
+  afterEach(() => env.core.sealCore());
+
+  const limitedToken = async (numUses: number): Promise<string> => {
+    const res = await env.call('update', 'auth/token/create', { data: { policies: ['app'], num_uses: numUses } });
+    return res?.auth?.clientToken as string;
+  };
+  const hashOf = (id: string) => env.core.tokens.hashOf(id);
+
+  it('hands out exactly the remaining uses to concurrent reservations', async () => {
+    const id = await limitedToken(3);
+    const results = await Promise.all(Array.from({ length: 20 }, () => env.core.tokens.reserveUse(hashOf(id))));
+    const granted = results.filter((r) => r !== undefined);
+    expect(granted).to.have.length(3);
+    expect(granted.map((e) => e?.numUses).sort()).to.deep.equal([REVOCATION_PENDING, 1, 2].sort());
+  });
+
+  it('marks the last use as revocation pending: the token no longer authenticates, but its holder can still see it', async () => {
+    const id = await limitedToken(1);
+    const reserved = await env.core.tokens.reserveUse(hashOf(id));
+    expect(reserved?.numUses).to.equal(REVOCATION_PENDING);
+    expect(await env.core.tokens.lookupById(id)).to.equal(undefined);
+    expect((await env.core.tokens.lookupById(id, { includeRevocationPending: true }))?.numUses).to.equal(REVOCATION_PENDING);
+    expect(await env.core.tokens.reserveUse(hashOf(id))).to.equal(undefined);
+  });
+
+  it('leaves a token without a use limit unchanged', async () => {
+    const id = await limitedToken(0);
+    for (let i = 0; i < 3; i++) expect((await env.core.tokens.reserveUse(hashOf(id)))?.numUses).to.equal(0);
+    expect((await env.core.tokens.lookupById(id))?.numUses).to.equal(0);
+  });
+
+  it('does not give uses back when renewals run concurrently with reservations', async () => {
+    const id = await limitedToken(4);
+    const entry = await env.core.tokens.lookupById(id);
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i++) work.push(env.core.tokens.renew(entry!, 600), env.core.tokens.reserveUse(hashOf(id)));
+    await Promise.all(work);
+    expect(await env.core.tokens.lookupById(id)).to.equal(undefined);
+    expect(await env.core.tokens.reserveUse(hashOf(id))).to.equal(undefined);
+  });
+
+  it('never writes a revoked token back when a reservation races its revocation', async () => {
+    for (let round = 0; round < 10; round++) {
+      const id = await limitedToken(5);
+      const entry = await env.core.tokens.lookupById(id);
+      await Promise.all([env.core.tokens.reserveUse(hashOf(id)), env.core.tokens.revokeTree(entry!), env.core.tokens.reserveUse(hashOf(id))]);
+      expect(await env.core.tokens.lookupById(id, { includeRevocationPending: true })).to.equal(undefined);
+      expect((await env.core.tokens.allEntries()).some((e) => e.hash === entry!.hash)).to.equal(false);
+    }
+  });
+
+  describe('through the core', () => {
+    it('gives one of many simultaneous requests the single use; the others are denied', async () => {
+      const id = await limitedToken(1);
+      const calls = Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? env.call('read', 'leasing/values/app', { token: id })
+          : env.call('update', `leasing/values/w${i}`, { token: id, data: { value: String(i) } }),
+      );
+      const settled = await Promise.allSettled(calls);
+      expect(settled.filter((s) => s.status === 'fulfilled')).to.have.length(1);
+      for (const s of settled) if (s.status === 'rejected') expect((s.reason as { code: string }).code).to.equal('permission_denied');
+    });
+
+    it('consumes a use on a request that fails (a missing read)', async () => {
+      const id = await limitedToken(2);
+      expect(await env.call('read', 'leasing/values/missing', { token: id })).to.equal(undefined);
+      expect((await env.core.tokens.lookupById(id))?.numUses).to.equal(1);
+      await env.fails('read', 'leasing/nowhere', 'not_found', { token: id }).catch(() => undefined);
+      expect(await env.core.tokens.lookupById(id)).to.equal(undefined);
+    });
+
+    it('consumes a use on a request its policies deny', async () => {
+      const id = await limitedToken(2);
+      await env.fails('update', 'sys/policies/acl/other', 'permission_denied', { token: id, data: { policy: '' } });
+      expect((await env.core.tokens.lookupById(id))?.numUses).to.equal(1);
+    });
+
+    it('revokes the token after the request that took its last use, which itself still completes', async () => {
+      const id = await limitedToken(1);
+      const accessor = (await env.core.tokens.lookupById(id))?.accessor;
+      const res = await env.call('read', 'auth/token/lookup-self', { token: id });
+      expect(res?.data?.accessor).to.equal(accessor);
+      expect(await env.core.tokens.lookupById(id, { includeRevocationPending: true })).to.equal(undefined);
+      await env.fails('read', 'leasing/values/app', 'permission_denied', { token: id });
+    });
+
+    it('lets the last use create a child token, which is revoked with its parent', async () => {
+      const id = await limitedToken(1);
+      const child = (await env.call('update', 'auth/token/create', { token: id, data: { policies: ['app'] } }))?.auth?.clientToken as string;
+      expect(child).to.be.a('string');
+      expect(await env.core.tokens.lookupById(child)).to.equal(undefined);
+    });
+  });
+});
