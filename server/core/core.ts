@@ -7,6 +7,7 @@ import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
+import { builtinAuths, builtinMounts } from './builtin-mounts.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
@@ -378,32 +379,4 @@ export class Core {
   newRequestId(): string {
     return randomUUID();
   }
-}
-
-function builtin(path: string, type: string, description: string, local: boolean, accessor: string): MountEntry {
-  return {
-    path,
-    type,
-    description,
-    accessor,
-    uuid: `builtin-${type}`,
-    local,
-    seal_wrap: false,
-    external_entropy_access: false,
-    config: { default_lease_ttl: 0, max_lease_ttl: 0 },
-    options: null,
-    builtin: true,
-  };
-}
-
-function builtinMounts(): MountEntry[] {
-  return [
-    builtin('sys/', 'system', 'system endpoints used for control, policy and debugging', false, 'system_0000sys0'),
-    builtin('cubbyhole/', 'cubbyhole', 'per-token private secret storage', true, 'cubbyhole_00cubby'),
-    builtin('identity/', 'identity', 'identity store', false, 'identity_00ident'),
-  ];
-}
-
-function builtinAuths(): MountEntry[] {
-  return [builtin('token/', 'token', 'token based credentials', false, 'auth_token_00tok')];
 }
