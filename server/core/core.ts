@@ -269,7 +269,7 @@ export class Core {
       return await this.dispatch(req, route, unauthenticated ? undefined : policies);
     } finally {
       if (lastUseOf !== undefined) {
-        await this.tokens.revokeTree(lastUseOf).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'revoking a used-up token failed'));
+        await this.tokens.finishLastUse(lastUseOf).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'revoking a used-up token failed'));
       }
     }
   }

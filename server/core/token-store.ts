@@ -86,6 +86,8 @@ export class TokenStore {
   private generation = 0;
   private readonly storage: LogicalStorage;
   private readonly locks = new KeyedLock();
+  /** Hashes of tokens whose last use a request of this process holds right now. */
+  private readonly lastUsesHeld = new Set<string>();
 
   constructor(storage: LogicalStorage) {
     const dropCache = () => {
@@ -228,9 +230,33 @@ export class TokenStore {
       if (current === undefined || current.numUses < 0 || isExpired(current)) return undefined;
       if (current.numUses === 0) return current;
       const next: TokenEntry = { ...current, numUses: current.numUses === 1 ? REVOCATION_PENDING : current.numUses - 1 };
-      await this.storage.put(idKey(hash), encode(next));
+      // Known as held before anyone can read the pending entry (see isAbandoned).
+      if (next.numUses === REVOCATION_PENDING) this.lastUsesHeld.add(hash);
+      try {
+        await this.storage.put(idKey(hash), encode(next));
+      } catch (err) {
+        this.lastUsesHeld.delete(hash);
+        throw err;
+      }
       return next;
     });
+  }
+
+  /** Ends the request that held a token's last use: the token (and its descendants) is revoked. */
+  async finishLastUse(entry: TokenEntry): Promise<void> {
+    try {
+      await this.revokeTree(entry);
+    } finally {
+      this.lastUsesHeld.delete(entry.hash);
+    }
+  }
+
+  /**
+   * True for a token whose last use was taken by a request that never finished here (the process
+   * stopped in between): nothing will revoke it, so the expiration sweep does.
+   */
+  isAbandoned(entry: TokenEntry): boolean {
+    return entry.numUses < 0 && !this.lastUsesHeld.has(entry.hash);
   }
 
   /** Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not revived. */

@@ -62,6 +62,23 @@ describe('TokenStore use reservation', () => {
     }
   });
 
+  it('has the expiration sweep revoke a token whose last use was taken by a request that never finished (a restart)', async () => {
+    const id = await limitedToken(1);
+    const held = await limitedToken(1);
+    await env.core.tokens.reserveUse(hashOf(id));
+    await env.core.tokens.reserveUse(hashOf(held));
+    // While its request runs, a pending token is left alone by the sweep.
+    await env.expiration.sweep();
+    expect(await env.core.tokens.lookupById(id, { includeRevocationPending: true })).not.to.equal(undefined);
+    await env.core.sealCore();
+    // No timed sweep after the restart: the test runs the one it observes.
+    env = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken }, sweepIntervalMs: 3_600_000 });
+    const hash = env.core.tokens.hashOf(id);
+    expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(true);
+    await env.expiration.sweep();
+    expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(false);
+  });
+
   describe('through the core', () => {
     it('gives one of many simultaneous requests the single use; the others are denied', async () => {
       const id = await limitedToken(1);
