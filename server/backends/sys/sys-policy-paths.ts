@@ -1,5 +1,6 @@
 import type { Core } from '../../core/core.js';
 import type { PathDefinition, PathContext } from '../../core/path-table.js';
+import type { LookupOptions } from '../../core/token-store.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 
 /** `sys/policy` (legacy) and `sys/policies/acl`, plus `sys/capabilities*`. */
@@ -28,8 +29,8 @@ export function policyPaths(core: Core): PathDefinition[] {
     return {};
   };
   const policyFields = { policy: { type: 'string' }, rules: { type: 'string' } } as const;
-  const capabilities = async (token: string, paths: string[]) => {
-    const entry = await core.resolveToken(token);
+  const capabilities = async (token: string, paths: string[], lookup: LookupOptions = {}) => {
+    const entry = await core.resolveToken(token, lookup);
     if (entry === undefined) throw invalidRequest('invalid token');
     const acl = await core.aclFor(entry.policies);
     const data: Record<string, unknown> = {};
@@ -51,7 +52,8 @@ export function policyPaths(core: Core): PathDefinition[] {
     {
       pattern: 'capabilities-self',
       fields: pathsField,
-      operations: { update: async (ctx) => capabilities(ctx.req.clientToken, requestedPaths(ctx)) },
+      // The caller's own token resolves even when this request took its last use.
+      operations: { update: async (ctx) => capabilities(ctx.req.clientToken, requestedPaths(ctx), { includeRevocationPending: true }) },
     },
     {
       pattern: 'capabilities',

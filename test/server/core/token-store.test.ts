@@ -115,6 +115,12 @@ describe('TokenStore use reservation', () => {
       await env.fails('read', 'leasing/values/app', 'permission_denied', { token: id });
     });
 
+    it("answers capabilities-self on the request that takes the token's last use", async () => {
+      const id = await limitedToken(1);
+      const res = await env.call('update', 'sys/capabilities-self', { token: id, data: { paths: ['leasing/values/app'] } });
+      expect(res?.data?.capabilities).to.have.members(['create', 'read', 'update']);
+    });
+
     it('lets the last use create a child token, which is revoked with its parent', async () => {
       const id = await limitedToken(1);
       const child = (await env.call('update', 'auth/token/create', { token: id, data: { policies: ['app'] } }))?.auth?.clientToken as string;
