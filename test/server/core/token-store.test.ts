@@ -1,6 +1,51 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Core } from '../../../server/core/core.js';
 import { REVOCATION_PENDING } from '../../../server/core/token-store.js';
+import type { StorageBackend } from '../../../server/storage/backend.js';
+import { MemoryBackend } from '../../../server/storage/memory-backend.js';
+import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { startServiceTestCore, type ServiceTestCore } from './service-test-core.js';
+
+describe('TokenStore use reservation on every storage backend', () => {
+  let tempDir: string;
+  before(() => {
+    tempDir = mkdtempSync(join(tmpdir(), 'ferry-token-store-test-'));
+  });
+  after(() => rmSync(tempDir, { recursive: true, force: true }));
+
+  const backends: [string, () => Promise<StorageBackend>][] = [
+    ['memory', async () => new MemoryBackend()],
+    ['sqlite', () => SqliteBackend.open({ path: join(tempDir, 'tokens.db') })],
+  ];
+  for (const [kind, open] of backends) {
+    it(`hands out exactly the remaining uses to 40 concurrent reservations (${kind})`, async () => {
+      const physical = await open();
+      const core = new Core({
+        physical,
+        logger: pino({ level: 'silent' }),
+        clusterName: 't',
+        apiAddr: 'http://127.0.0.1:1',
+        clusterAddr: 'https://127.0.0.1:2',
+        isDev: false,
+      });
+      try {
+        await core.initialize(1, 1, { stayUnsealed: true });
+        const { id, entry } = await core.tokens.create({ policies: ['default'], path: 'auth/token/create', numUses: 5 });
+        const results = await Promise.all(Array.from({ length: 40 }, () => core.tokens.reserveUse(entry.hash)));
+        expect(results.filter((r) => r !== undefined)).to.have.length(5);
+        expect(await core.tokens.lookupById(id)).to.equal(undefined);
+        expect((await core.tokens.lookupById(id, { includeRevocationPending: true }))?.numUses).to.equal(REVOCATION_PENDING);
+      } finally {
+        await core.sealCore();
+        await physical.close();
+      }
+    });
+  }
+});
 
 describe('TokenStore use reservation', () => {
   let env: ServiceTestCore;
