@@ -241,6 +241,8 @@ export class Core {
     if (options.trustedAuth !== undefined) {
       req.auth = options.trustedAuth;
       policies = options.trustedAuth.policies;
+      // Create-vs-update is this cluster's decision, made below on its own state.
+      if (req.operation === 'create') req.operation = 'update';
     } else if (!unauthenticated || req.clientToken !== '') {
       let token = await this.resolveToken(req.clientToken);
       // A use is taken only where the token authorizes the call (not on unauthenticated paths such as wrapping lookup).
