@@ -7,6 +7,7 @@ import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
+import { builtinAuths, builtinMounts } from './builtin-mounts.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
@@ -14,7 +15,7 @@ import type { Policy } from './policy.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
 import { Seal } from './seal.js';
 import { layout } from './storage-layout.js';
-import { TokenStore, type TokenEntry } from './token-store.js';
+import { REVOCATION_PENDING, TokenStore, type LookupOptions, type TokenEntry } from './token-store.js';
 import { VaultError } from './vault-error.js';
 
 /** What a backend factory gets: its own storage view and the core's shared services. */
@@ -34,6 +35,14 @@ export interface CoreOptions {
   readonly apiAddr: string;
   readonly clusterAddr: string;
   readonly isDev: boolean;
+}
+
+/** Where a request path is served: the mount, the path below it and the backend. */
+export interface Route {
+  readonly entry: MountEntry;
+  readonly mountPath: string;
+  readonly relativePath: string;
+  readonly backend: LogicalBackend;
 }
 
 /** Paths below `sys/` that answer while sealed (and without a token). */
@@ -166,7 +175,7 @@ export class Core {
   }
 
   /** The mount (and its backend) serving a request path. */
-  route(path: string): { entry: MountEntry; mountPath: string; relativePath: string; backend: LogicalBackend } | undefined {
+  route(path: string): Route | undefined {
     const isAuth = path.startsWith('auth/');
     const table = isAuth ? this.auths : this.mounts;
     const inner = isAuth ? path.slice('auth/'.length) : path;
@@ -189,13 +198,13 @@ export class Core {
   }
 
   /** Resolves the caller's token; undefined when missing or not valid on this cluster. */
-  async resolveToken(clientToken: string): Promise<TokenEntry | undefined> {
+  async resolveToken(clientToken: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (clientToken === '') return undefined;
     for (const translate of this.tokenTranslators) {
       const id = await translate(clientToken);
-      if (id !== undefined) return this.tokens.lookupById(id);
+      if (id !== undefined) return this.tokens.lookupById(id, options);
     }
-    return this.tokens.lookupById(clientToken);
+    return this.tokens.lookupById(clientToken, options);
   }
 
   /**
@@ -206,8 +215,13 @@ export class Core {
   readonly tokenTranslators: ((clientToken: string) => Promise<string | undefined>)[] = [];
 
   /**
-   * Handles one request end to end: seal check, routing, token, ACL (with sudo), audit
-   * (fail closed), the backend, and limited-use accounting.
+   * Handles one request end to end: seal check, routing, token (one use of a limited-use token
+   * is taken here, before anything runs), existence check, ACL (with sudo), audit (fail closed),
+   * the backend; a token whose last use this request took is revoked when it is over.
+   *
+   * `trustedAuth` is the caller as a replication secondary resolved it (tokens are local to each
+   * cluster). Only the identity and policy names are taken from it: the operation is decided by
+   * this cluster's existence check and authorised against this cluster's policy definitions.
    */
   async handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
     if (!this.unsealed && !SEALED_OK.includes(req.path) && !req.path.startsWith('sys/generate-root/')) {
@@ -222,13 +236,20 @@ export class Core {
       throw new VaultError('not_found', `no handler for route "${req.path}". route entry not found.`);
     }
     const unauthenticated = matchesPathGlob(route.backend.unauthenticatedPaths, route.relativePath);
-    let token: TokenEntry | undefined;
+    let policies: readonly string[] | undefined;
+    let lastUseOf: TokenEntry | undefined;
     if (options.trustedAuth !== undefined) {
-      // Forwarded by an authenticated secondary, which already resolved its own local token.
       req.auth = options.trustedAuth;
-      if (!unauthenticated) await this.checkAcl(req, route, options.trustedAuth.policies);
+      policies = options.trustedAuth.policies;
+      // Create-vs-update is this cluster's decision, made below on its own state.
+      if (req.operation === 'create') req.operation = 'update';
     } else if (!unauthenticated || req.clientToken !== '') {
-      token = await this.resolveToken(req.clientToken);
+      let token = await this.resolveToken(req.clientToken);
+      // A use is taken only where the token authorizes the call (not on unauthenticated paths such as wrapping lookup).
+      if (token !== undefined && token.numUses > 0 && !unauthenticated) {
+        token = await this.tokens.reserveUse(token.hash);
+        if (token !== undefined && token.numUses === REVOCATION_PENDING) lastUseOf = token;
+      }
       if (token === undefined && !unauthenticated) {
         await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
         throw new VaultError('permission_denied', 'permission denied');
@@ -242,13 +263,27 @@ export class Core {
           isRoot: token.policies.includes('root'),
           entityId: token.entityId,
         };
+        policies = token.policies;
       }
     }
+    if (!unauthenticated && policies === undefined) throw new VaultError('permission_denied', 'permission denied');
+    try {
+      return await this.dispatch(req, route, unauthenticated ? undefined : policies);
+    } finally {
+      if (lastUseOf !== undefined) {
+        await this.tokens.finishLastUse(lastUseOf).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'revoking a used-up token failed'));
+      }
+    }
+  }
+
+  /** Existence check, ACL, audit, the backend and the response filters of an authenticated request. */
+  private async dispatch(req: LogicalRequest, route: Route, policies: readonly string[] | undefined): Promise<LogicalResponse | undefined> {
+    req.requestedOperation ??= req.operation;
     if (req.operation === 'update' && route.backend.existenceCheck) {
       const exists = await route.backend.existenceCheck(req, route.relativePath);
       if (exists === false) req.operation = 'create';
     }
-    if (!unauthenticated && token) await this.checkAcl(req, route, token.policies);
+    if (policies !== undefined) await this.checkAcl(req, route, policies);
     await this.audit.logRequest(req);
     let response: LogicalResponse | undefined;
     try {
@@ -257,8 +292,6 @@ export class Core {
       await this.audit.logResponse(req, undefined, err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
       throw err;
     }
-    // A use is counted only where the token authorized the call (not on unauthenticated paths such as wrapping lookup).
-    if (token && token.numUses > 0 && !unauthenticated) await this.tokens.use(token);
     response = await this.afterResponse(req, route.entry, response);
     await this.audit.logResponse(req, response);
     return response;
@@ -349,32 +382,4 @@ export class Core {
   newRequestId(): string {
     return randomUUID();
   }
-}
-
-function builtin(path: string, type: string, description: string, local: boolean, accessor: string): MountEntry {
-  return {
-    path,
-    type,
-    description,
-    accessor,
-    uuid: `builtin-${type}`,
-    local,
-    seal_wrap: false,
-    external_entropy_access: false,
-    config: { default_lease_ttl: 0, max_lease_ttl: 0 },
-    options: null,
-    builtin: true,
-  };
-}
-
-function builtinMounts(): MountEntry[] {
-  return [
-    builtin('sys/', 'system', 'system endpoints used for control, policy and debugging', false, 'system_0000sys0'),
-    builtin('cubbyhole/', 'cubbyhole', 'per-token private secret storage', true, 'cubbyhole_00cubby'),
-    builtin('identity/', 'identity', 'identity store', false, 'identity_00ident'),
-  ];
-}
-
-function builtinAuths(): MountEntry[] {
-  return [builtin('token/', 'token', 'token based credentials', false, 'auth_token_00tok')];
 }

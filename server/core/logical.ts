@@ -16,7 +16,13 @@ export interface RequestAuth {
 
 export interface LogicalRequest {
   readonly id: string;
+  /** The operation being performed: the core turns an update into a create when the target does not exist. */
   operation: Operation;
+  /**
+   * The operation the client asked for, before any existence check (set by the core). This, not
+   * `operation`, is what a secondary forwards: the primary decides create-vs-update on its own state.
+   */
+  requestedOperation?: Operation;
   /** Path below /v1/, no leading slash. */
   path: string;
   data: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { LogicalStorage } from './barrier.js';
+import { KeyedLock } from './keyed-lock.js';
 import { layout } from './storage-layout.js';
 import { newAccessor, newSalt, newTokenId, saltedHash } from './token-id.js';
 import { invalidRequest, VaultError } from './vault-error.js';
@@ -12,6 +13,7 @@ export interface TokenEntry {
   path: string;
   meta: Record<string, string> | null;
   displayName: string;
+  /** Uses left; 0 = unlimited; REVOCATION_PENDING once a running request holds the last one. */
   numUses: number;
   creationTime: number;
   ttlSeconds: number;
@@ -41,6 +43,20 @@ export interface CreateTokenInput {
   entityId?: string;
 }
 
+/**
+ * `numUses` of a token whose last use a request in flight holds (Vault's tokenRevocationPending):
+ * the token no longer authenticates anything, and that request revokes it when it is done.
+ */
+export const REVOCATION_PENDING = -1;
+
+export interface LookupOptions {
+  /**
+   * Also answer a token whose last use is held by a running request. Only for that request's own
+   * view of its caller (for example a token creating a child with its last use).
+   */
+  readonly includeRevocationPending?: boolean;
+}
+
 /** Default and ceiling TTL for tokens without their own: Vault's 32 days. */
 export const SYSTEM_MAX_TTL_SECONDS = 32 * 24 * 3600;
 
@@ -48,12 +64,17 @@ const idKey = (hash: string) => `${layout.tokens}id/${hash}`;
 const accessorKey = (hash: string) => `${layout.tokens}accessor/${hash}`;
 const parentKey = (parentHash: string, childHash: string) => `${layout.tokens}parent/${parentHash}/${childHash}`;
 const SALT_KEY = `${layout.clusterSecrets}token-salt`;
+const encode = (entry: TokenEntry): Buffer => Buffer.from(JSON.stringify(entry));
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /**
  * The token store: issues, looks up, renews and revokes tokens of this cluster. Tokens never
  * replicate (everything is under `local/`), and only salted hashes of ids and accessors are stored.
+ *
+ * Every read-modify-write of one token's entry (a use, a renewal, orphaning, revocation) runs
+ * under that token's lock, so concurrent requests see each other's changes and a revoked token
+ * is never written back. The lock is in this process and works over any storage backend.
  */
 export class TokenStore {
   private salt: Buffer | undefined;
@@ -64,6 +85,9 @@ export class TokenStore {
   private readonly cache = new Map<string, TokenEntry>();
   private generation = 0;
   private readonly storage: LogicalStorage;
+  private readonly locks = new KeyedLock();
+  /** Hashes of tokens whose last use a request of this process holds right now. */
+  private readonly lastUsesHeld = new Set<string>();
 
   constructor(storage: LogicalStorage) {
     const dropCache = () => {
@@ -160,12 +184,12 @@ export class TokenStore {
   }
 
   /** The live entry for a token id; expired or unknown tokens resolve to undefined. */
-  async lookupById(id: string): Promise<TokenEntry | undefined> {
+  async lookupById(id: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (id === '') return undefined;
-    return this.lookupByHash(this.hashOf(id));
+    return this.lookupByHash(this.hashOf(id), options);
   }
 
-  async lookupByHash(hash: string): Promise<TokenEntry | undefined> {
+  async lookupByHash(hash: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     let entry = this.cache.get(hash);
     if (entry === undefined) {
       const generation = this.generation;
@@ -179,42 +203,78 @@ export class TokenStore {
     }
     // Callers may adjust fields of what they get; the cached entry stays as stored.
     entry = { ...entry };
-    if (entry.expireTime > 0 && entry.expireTime <= nowSeconds()) {
+    if (isExpired(entry)) {
       await this.revokeTree(entry).catch(() => undefined);
       return undefined;
     }
+    if (entry.numUses < 0 && options.includeRevocationPending !== true) return undefined;
     return entry;
   }
 
-  async lookupByAccessor(accessor: string): Promise<TokenEntry | undefined> {
+  async lookupByAccessor(accessor: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     const raw = await this.storage.get(accessorKey(this.hashOf(accessor)));
-    return raw === undefined ? undefined : this.lookupByHash(raw.toString('utf8'));
+    return raw === undefined ? undefined : this.lookupByHash(raw.toString('utf8'), options);
   }
 
-  /** Counts one use of a limited-use token; the last use revokes it. */
-  async use(entry: TokenEntry): Promise<void> {
-    if (entry.numUses <= 0) return;
-    const current = await this.lookupByHash(entry.hash);
-    if (current === undefined) throw new VaultError('permission_denied', 'permission denied');
-    if (current.numUses === 1) {
-      await this.revokeTree(current);
-      return;
+  /**
+   * Takes one use of a token before its request is dispatched, atomically: the uses of one token
+   * are taken one at a time against the stored entry, so concurrent requests never get more uses
+   * than remain. Resolves to the entry after the use, or undefined when the token is gone,
+   * expired or used up. When this was the last use, `numUses` is REVOCATION_PENDING and the caller
+   * revokes the token once its request is over (whether it succeeded or failed). A token without
+   * a use limit is returned as stored.
+   */
+  reserveUse(hash: string): Promise<TokenEntry | undefined> {
+    return this.locks.run(hash, async () => {
+      const current = await this.readRaw(hash);
+      if (current === undefined || current.numUses < 0 || isExpired(current)) return undefined;
+      if (current.numUses === 0) return current;
+      const next: TokenEntry = { ...current, numUses: current.numUses === 1 ? REVOCATION_PENDING : current.numUses - 1 };
+      // Known as held before anyone can read the pending entry (see isAbandoned).
+      if (next.numUses === REVOCATION_PENDING) this.lastUsesHeld.add(hash);
+      try {
+        await this.storage.put(idKey(hash), encode(next));
+      } catch (err) {
+        this.lastUsesHeld.delete(hash);
+        throw err;
+      }
+      return next;
+    });
+  }
+
+  /** Ends the request that held a token's last use: the token (and its descendants) is revoked. */
+  async finishLastUse(entry: TokenEntry): Promise<void> {
+    try {
+      await this.revokeTree(entry);
+    } finally {
+      this.lastUsesHeld.delete(entry.hash);
     }
-    current.numUses -= 1;
-    await this.storage.put(idKey(current.hash), Buffer.from(JSON.stringify(current)));
   }
 
-  async renew(entry: TokenEntry, incrementSeconds: number): Promise<TokenEntry> {
-    if (!entry.renewable) throw invalidRequest('token is not renewable');
-    const now = nowSeconds();
-    let ttl = entry.periodSeconds > 0 ? entry.periodSeconds : incrementSeconds > 0 ? incrementSeconds : entry.ttlSeconds;
-    ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
-    let expire = now + ttl;
-    if (entry.explicitMaxTtlSeconds > 0) expire = Math.min(expire, entry.creationTime + entry.explicitMaxTtlSeconds);
-    expire = Math.min(expire, entry.creationTime + SYSTEM_MAX_TTL_SECONDS);
-    const updated: TokenEntry = { ...entry, ttlSeconds: Math.max(0, expire - now), expireTime: expire };
-    await this.storage.put(idKey(entry.hash), Buffer.from(JSON.stringify(updated)));
-    return updated;
+  /**
+   * True for a token whose last use was taken by a request that never finished here (the process
+   * stopped in between): nothing will revoke it, so the expiration sweep does.
+   */
+  isAbandoned(entry: TokenEntry): boolean {
+    return entry.numUses < 0 && !this.lastUsesHeld.has(entry.hash);
+  }
+
+  /** Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not revived. */
+  renew(entry: TokenEntry, incrementSeconds: number): Promise<TokenEntry> {
+    if (!entry.renewable) return Promise.reject(invalidRequest('token is not renewable'));
+    return this.locks.run(entry.hash, async () => {
+      const current = await this.readRaw(entry.hash);
+      if (current === undefined) throw new VaultError('permission_denied', 'permission denied');
+      const now = nowSeconds();
+      let ttl = current.periodSeconds > 0 ? current.periodSeconds : incrementSeconds > 0 ? incrementSeconds : current.ttlSeconds;
+      ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
+      let expire = now + ttl;
+      if (current.explicitMaxTtlSeconds > 0) expire = Math.min(expire, current.creationTime + current.explicitMaxTtlSeconds);
+      expire = Math.min(expire, current.creationTime + SYSTEM_MAX_TTL_SECONDS);
+      const updated: TokenEntry = { ...current, ttlSeconds: Math.max(0, expire - now), expireTime: expire };
+      await this.storage.put(idKey(current.hash), encode(updated));
+      return updated;
+    });
   }
 
   /** Revokes a token and every descendant. */
@@ -232,15 +292,14 @@ export class TokenStore {
   async revokeOrphan(entry: TokenEntry): Promise<void> {
     const children = await this.storage.list(`${layout.tokens}parent/${entry.hash}/`);
     for (const childHash of children) {
-      const child = await this.readRaw(childHash);
-      if (child) {
-        child.parentHash = '';
-        child.orphan = true;
+      await this.locks.run(childHash, async () => {
+        const child = await this.readRaw(childHash);
+        if (child === undefined) return;
         await this.storage.transaction([
-          { op: 'put', key: idKey(child.hash), value: Buffer.from(JSON.stringify(child)) },
+          { op: 'put', key: idKey(child.hash), value: encode({ ...child, parentHash: '', orphan: true }) },
           { op: 'delete', key: parentKey(entry.hash, childHash) },
         ]);
-      }
+      });
     }
     await this.revokeOne(entry);
   }
@@ -263,6 +322,11 @@ export class TokenStore {
       { op: 'delete', key: accessorKey(this.hashOf(entry.accessor)) },
     ];
     if (entry.parentHash !== '') ops.push({ op: 'delete', key: parentKey(entry.parentHash, entry.hash) });
-    await this.storage.transaction(ops);
+    // Under the token's lock: a use or renewal in progress finishes first and cannot write it back.
+    await this.locks.run(entry.hash, () => this.storage.transaction(ops));
   }
+}
+
+function isExpired(entry: TokenEntry): boolean {
+  return entry.expireTime > 0 && entry.expireTime <= nowSeconds();
 }

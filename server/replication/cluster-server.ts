@@ -2,32 +2,13 @@ import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2Serve
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
-import type { LogicalRequest, RequestAuth } from '../core/logical.js';
-import { envelopeOf } from '../core/response-envelope.js';
-import { isVaultError } from '../core/vault-error.js';
 import type { BootstrapHeader } from './activation-bundle.js';
 import { certificateSerial } from './cluster-ca.js';
+import { handleForwardedRequest } from './forwarded-request.js';
 import { isReplicatedKey } from './replication-filter.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 import { writeOrClose } from './write-or-close.js';
-
-/** A request forwarded by a secondary: already authenticated and authorized there. */
-export interface ForwardedRequest {
-  readonly operation: LogicalRequest['operation'];
-  readonly path: string;
-  readonly data: Record<string, unknown>;
-  readonly wrapTtlSeconds?: number;
-  readonly auth?: RequestAuth;
-  readonly clientToken: string;
-}
-
-export interface ForwardedAnswer {
-  readonly status: number;
-  readonly body: unknown;
-  /** The primary's last WAL index after the write; the secondary waits for it. */
-  readonly walIndex: number;
-}
 
 export interface SecondaryConnection {
   readonly id: string;
@@ -294,34 +275,20 @@ export class ClusterServer {
     }
   }
 
+  /** A write forwarded by a secondary: decided and authorised here, on the state it changes. */
   private async forward(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
-    const fwd = (await readJson(req)) as ForwardedRequest;
-    const { core } = this.options;
-    const logical: LogicalRequest = {
-      id: core.newRequestId(),
-      operation: fwd.operation,
-      path: fwd.path,
-      data: fwd.data ?? {},
-      clientToken: '',
-      query: {},
-      headers: {},
-      remoteAddress: 'replication-secondary',
-      isForwarded: true,
-      ...(fwd.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: fwd.wrapTtlSeconds }),
-    };
-    let answer: ForwardedAnswer;
+    let body: unknown;
     try {
-      const result = await core.handleRequest(logical, fwd.auth === undefined ? {} : { trustedAuth: fwd.auth });
-      const isEmpty =
-        result === undefined || (result.data == null && !result.auth && !result.wrapInfo && !result.secret && (result.warnings ?? []).length === 0);
-      answer = { status: isEmpty ? 204 : 200, body: isEmpty ? null : envelopeOf(logical.id, result, ''), walIndex: this.options.wal.lastWal };
-    } catch (err) {
-      if (isVaultError(err)) answer = { status: err.status, body: { errors: err.messages }, walIndex: this.options.wal.lastWal };
-      else {
-        this.log.error({ err: String(err) }, 'forwarded request failed');
-        answer = { status: 500, body: { errors: ['internal error'] }, walIndex: this.options.wal.lastWal };
-      }
+      body = await readJson(req);
+    } catch {
+      return json(res, 400, { errors: ['forwarded request: invalid JSON'] });
     }
+    const answer = await handleForwardedRequest(
+      this.options.core,
+      body,
+      () => this.options.wal.lastWal,
+      (err) => this.log.error({ err: String(err) }, 'forwarded request failed'),
+    );
     json(res, 200, answer);
   }
 }

@@ -18,7 +18,8 @@ import { isActivationBundle, type ActivationBundle, type BootstrapHeader } from 
 import { BodyTooLargeError, MAX_API_ANSWER_BYTES, readBoundedBody } from './bounded-body.js';
 import { ClusterCa } from './cluster-ca.js';
 import { ClusterClient } from './cluster-client.js';
-import { ClusterServer, type ForwardedAnswer, type ForwardedRequest } from './cluster-server.js';
+import { ClusterServer } from './cluster-server.js';
+import { forwardedRequestOf, type ForwardedAnswer } from './forwarded-request.js';
 import { isReplicatedKey } from './replication-filter.js';
 import { isDetached, loadReplicationState, STATE_KEY, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
 import { SecondaryStream } from './secondary-stream.js';
@@ -600,6 +601,7 @@ export class ReplicationManager implements ReplicationView {
       );
       gauge('ferry_replication_connected', '1 when streaming from the primary', s?.isConnected ? 1 : 0);
       gauge('ferry_replication_bytes_received_total', 'Bytes of WAL stream received', s?.bytesReceived ?? 0, 'counter');
+      gauge('ferry_replication_forwarded_requests_total', 'Requests forwarded to the primary', this.forwardedRequests, 'counter');
       gauge('ferry_replication_merkle_sync_total_keys', 'Keys to fetch in the running Merkle sync', s?.syncProgress?.sync_total_keys ?? 0);
       gauge('ferry_replication_merkle_sync_progress_keys', 'Keys fetched so far in the running Merkle sync', s?.syncProgress?.sync_progress ?? 0);
     }
@@ -608,7 +610,13 @@ export class ReplicationManager implements ReplicationView {
 
   // ---- forwarding ----
 
-  /** Forwards a write of replicated state to the primary and waits (bounded) until it streamed back. */
+  /** Requests this secondary forwarded to its primary (a counter, for metrics). */
+  private forwardedRequests = 0;
+
+  /**
+   * Forwards a write of replicated state to the primary and waits (bounded) until it streamed back.
+   * The caller's token use was already taken here, where the token lives.
+   */
   async forward(req: LogicalRequest): Promise<{ status: number; body: Buffer; warnings: string[] }> {
     const stream = this.secondaryStream;
     if (this.state.role === 'secondary' && isDetached(this.state)) {
@@ -620,14 +628,9 @@ export class ReplicationManager implements ReplicationView {
       );
     }
     if (this.state.role !== 'secondary' || stream === undefined) throw new VaultError('read_only', 'cannot write to readonly storage');
-    const fwd: ForwardedRequest = {
-      operation: req.operation,
-      path: req.path,
-      data: req.data,
-      clientToken: '',
-      ...(req.auth === undefined ? {} : { auth: req.auth }),
-      ...(req.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: req.wrapTtlSeconds }),
-    };
+    // Who the caller is and what it asked for; the primary decides create-vs-update and authorises.
+    const fwd = forwardedRequestOf(req);
+    this.forwardedRequests++;
     let answer: ForwardedAnswer;
     try {
       const res = await stream.client.request('POST', '/v1/replication/forward', fwd);

@@ -1,5 +1,6 @@
 import type { Core } from '../../core/core.js';
 import type { PathDefinition, PathContext } from '../../core/path-table.js';
+import type { LookupOptions } from '../../core/token-store.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 
 /** `sys/policy` (legacy) and `sys/policies/acl`, plus `sys/capabilities*`. */
@@ -37,8 +38,8 @@ export function policyPaths(core: Core): PathDefinition[] {
     if (paths.length === 1) data.capabilities = data[paths[0] as string];
     return { data, injectDataAtTopLevel: true };
   };
-  const capabilities = async (token: string, paths: string[]) => {
-    const entry = await core.resolveToken(token);
+  const capabilities = async (token: string, paths: string[], lookup: LookupOptions = {}) => {
+    const entry = await core.resolveToken(token, lookup);
     if (entry === undefined) throw invalidRequest('invalid token');
     return capabilitiesOf(entry.policies, paths);
   };
@@ -56,7 +57,8 @@ export function policyPaths(core: Core): PathDefinition[] {
     {
       pattern: 'capabilities-self',
       fields: pathsField,
-      operations: { update: async (ctx) => capabilities(ctx.req.clientToken, requestedPaths(ctx)) },
+      // The caller's own token resolves even when this request took its last use.
+      operations: { update: async (ctx) => capabilities(ctx.req.clientToken, requestedPaths(ctx), { includeRevocationPending: true }) },
     },
     {
       pattern: 'capabilities',

@@ -69,8 +69,9 @@ const createFields = {
   lease: { type: 'duration' },
 } as const;
 
-async function caller(core: Core, ctx: PathContext): Promise<TokenEntry> {
-  const entry = await core.resolveToken(ctx.req.clientToken);
+/** The caller's own token, even when this request holds its last use (it is revoked afterwards). */
+async function caller(core: Core, ctx: Pick<PathContext, 'req'>): Promise<TokenEntry> {
+  const entry = await core.resolveToken(ctx.req.clientToken, { includeRevocationPending: true });
   if (entry === undefined) throw new VaultError('permission_denied', 'permission denied');
   return entry;
 }
@@ -129,7 +130,8 @@ export const tokenBackend: BackendFactory = ({ core }) => {
   };
   const byAccessor = async (accessor: string) => {
     if (accessor === '') throw invalidRequest('missing accessor');
-    const entry = await core.tokens.lookupByAccessor(accessor);
+    // A token whose last use a running request holds can still be looked up and revoked.
+    const entry = await core.tokens.lookupByAccessor(accessor, { includeRevocationPending: true });
     if (entry === undefined) throw invalidRequest('invalid accessor');
     return entry;
   };
@@ -153,7 +155,13 @@ export const tokenBackend: BackendFactory = ({ core }) => {
         fields: tokenField,
         operations: { update: async ({ fields }) => lookup(fields.string('token')), read: async ({ fields }) => lookup(fields.string('token')) },
       },
-      { pattern: 'lookup-self', operations: { read: async ({ req }) => lookup(req.clientToken), update: async ({ req }) => lookup(req.clientToken) } },
+      {
+        pattern: 'lookup-self',
+        operations: {
+          read: async (ctx) => ({ data: tokenLookupData(await caller(core, ctx), ctx.req.clientToken) }),
+          update: async (ctx) => ({ data: tokenLookupData(await caller(core, ctx), ctx.req.clientToken) }),
+        },
+      },
       {
         pattern: 'lookup-accessor',
         fields: tokenField,
@@ -191,7 +199,7 @@ export const tokenBackend: BackendFactory = ({ core }) => {
         operations: {
           update: async ({ fields }) => {
             if (fields.string('token') === '') throw invalidRequest('missing token');
-            const entry = await core.tokens.lookupById(fields.string('token'));
+            const entry = await core.tokens.lookupById(fields.string('token'), { includeRevocationPending: true });
             if (entry) await core.tokens.revokeTree(entry);
             return {};
           },
@@ -209,7 +217,7 @@ export const tokenBackend: BackendFactory = ({ core }) => {
         operations: {
           update: async ({ fields }) => {
             if (fields.string('token') === '') throw invalidRequest('missing token');
-            const entry = await core.tokens.lookupById(fields.string('token'));
+            const entry = await core.tokens.lookupById(fields.string('token'), { includeRevocationPending: true });
             if (entry) await core.tokens.revokeOrphan(entry);
             return {};
           },

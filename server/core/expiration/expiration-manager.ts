@@ -170,7 +170,7 @@ export class ExpirationManager {
     }
   }
 
-  /** One pass: revoke expired leases, then expired tokens. Never overlaps with itself. */
+  /** One pass: revoke expired leases, then expired tokens and tokens whose last use was abandoned. Never overlaps with itself. */
   sweep(): Promise<void> {
     this.sweeping ??= this.sweepOnce().finally(() => {
       this.sweeping = undefined;
@@ -193,7 +193,8 @@ export class ExpirationManager {
     }
     try {
       for (const token of await this.core.tokens.allEntries()) {
-        if (token.expireTime > 0 && token.expireTime <= now) await this.core.tokens.revokeTree(token);
+        const isExpired = token.expireTime > 0 && token.expireTime <= now;
+        if (isExpired || this.core.tokens.isAbandoned(token)) await this.core.tokens.revokeTree(token);
       }
     } catch (err) {
       if (!this.core.isSealed) this.logger.warn({ err: errorText(err) }, 'token expiry sweep failed');

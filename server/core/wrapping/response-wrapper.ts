@@ -87,7 +87,7 @@ export class ResponseWrapper {
    * accounting revokes it after the response, so it is not revoked here.
    */
   async unwrap(token: string, clientTokenHash?: string): Promise<LogicalResponse> {
-    const entry = await this.resolve(token);
+    const entry = await this.resolve(token, clientTokenHash);
     const record = await this.consume(entry.hash);
     if (entry.hash !== clientTokenHash) await this.core.tokens.revokeTree(entry);
     return restore(record.response);
@@ -103,7 +103,7 @@ export class ResponseWrapper {
 
   /** Moves a wrapped response behind a new token with the same TTL, path and form. */
   async rewrap(token: string, clientTokenHash?: string): Promise<WrapInfo> {
-    const entry = await this.resolve(token);
+    const entry = await this.resolve(token, clientTokenHash);
     const record = await this.consume(entry.hash);
     if (entry.hash !== clientTokenHash) await this.core.tokens.revokeTree(entry);
     return this.wrap(restore(record.response), { ttlSeconds: record.creationTtl, creationPath: record.creationPath, format: record.format });
@@ -114,13 +114,17 @@ export class ResponseWrapper {
     if (entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME)) await this.core.barrier.delete(recordKey(entry.hash));
   }
 
-  /** The live wrapping token entry behind an opaque id or a JWT of this cluster. */
-  private async resolve(token: string): Promise<TokenEntry> {
+  /**
+   * The live wrapping token entry behind an opaque id or a JWT of this cluster. A token whose
+   * single use the current request took (it is the caller's own, `callerHash`) still resolves.
+   */
+  private async resolve(token: string, callerHash?: string): Promise<TokenEntry> {
     if (token === '') throw invalidRequest('token is required');
     let id: string | undefined = token;
     if (isJwtWrappingToken(token)) id = await this.signer.verify(token);
-    const entry = id === undefined ? undefined : await this.core.tokens.lookupById(id);
+    const entry = id === undefined ? undefined : await this.core.tokens.lookupById(id, { includeRevocationPending: true });
     if (entry === undefined || !entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME)) throw invalidRequest(INVALID_WRAPPING_TOKEN);
+    if (entry.numUses < 0 && entry.hash !== callerHash) throw invalidRequest(INVALID_WRAPPING_TOKEN);
     return entry;
   }
 
