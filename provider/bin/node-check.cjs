@@ -10,8 +10,13 @@ for (var i = 0; i < 3; i++) {
   if (a > b) break;
   if (a < b) {
     var message =
-      'terraform-provider-ferry: Node.js >= ' + process.env.FERRY_PROVIDER_NODE_MIN + ' is required, but ' +
-      process.execPath + ' is ' + process.version + '; put a newer node first on the PATH Terraform runs with';
+      'terraform-provider-ferry: Node.js >= ' +
+      process.env.FERRY_PROVIDER_NODE_MIN +
+      ' is required, but ' +
+      process.execPath +
+      ' is ' +
+      process.version +
+      '; put a newer node first on the PATH Terraform runs with';
     process.stdout.write(message + '\n');
     process.stderr.write(message + '\n');
     process.exit(1);
