@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { providerSchemaFile, providerSourceAddress, repoRoot } from '../paths.js';
+import { providerSchemaFile, providerSourceAddress, repoRoot, requiredNodeVersion } from '../paths.js';
 import { dataSourceExamples, providerExample, resourceDocs } from './docs-examples.js';
 
 /** Where `npm run provider:docs` writes the registry-format docs. */
@@ -131,8 +131,9 @@ export function renderDocs(schemaFile = providerSchemaFile): DocsFiles {
       '',
       providerDescription,
       '',
-      'The provider runs on Node.js (see the release notes for the version) and talks to Ferry over its',
-      'Vault-compatible HTTP API. Configuring it never contacts a server: plans work before clusters exist.',
+      `The provider is a Node.js program: it needs Node.js >= ${requiredNodeVersion} on the PATH Terraform runs with, and`,
+      'talks to Ferry over its Vault-compatible HTTP API. Configuring it never contacts a server: plans work',
+      'before the clusters exist. Packages are published for Linux and macOS on amd64 and arm64.',
       '',
       '## Example Usage',
       '',

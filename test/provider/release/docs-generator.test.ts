@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { providerSchemaFile, providerSourceAddress } from '../../../provider/paths.js';
 import { docsDrift, providerDocsDir, renderDocs } from '../../../provider/release/docs-generator.js';
+import { dataSourceExamples, providerExample, resourceDocs } from '../../../provider/release/docs-examples.js';
+import { requireTerraform } from '../helpers/terraform-cli.js';
 
 interface Block {
   description?: string;
@@ -76,5 +79,23 @@ describe('provider/docs (registry-format docs generated from the schema)', () =>
     rmSync(join(scratch, 'resources', 'policy.md'));
     writeFileSync(join(scratch, 'resources', 'gone.md'), 'a resource that no longer exists\n');
     expect(docsDrift(scratch)).to.deep.equal(['resources/gone.md', 'resources/mount.md', 'resources/policy.md']);
+  });
+});
+
+describe('provider/release/docs-examples: the examples are canonical HCL (terraform fmt)', function () {
+  this.timeout(60_000);
+
+  it('formats every example unchanged', () => {
+    requireTerraform();
+    const examples: Array<[string, string]> = [
+      ['provider', providerExample],
+      ...Object.entries(resourceDocs).map(([n, d]): [string, string] => [n, d.example]),
+      ...Object.entries(dataSourceExamples),
+    ];
+    for (const [name, example] of examples) {
+      const res = spawnSync('terraform', ['fmt', '-'], { input: `${example}\n`, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+      expect(res.status, `${name}: ${res.stderr}`).to.equal(0);
+      expect(res.stdout, name).to.equal(`${example}\n`);
+    }
   });
 });
