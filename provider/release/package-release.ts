@@ -81,12 +81,17 @@ export async function packageRelease(options: PackageReleaseOptions): Promise<Pa
 
   const stagingDir = `${finalDir}.${process.pid}.tmp`;
   rmSync(stagingDir, { recursive: true, force: true });
-  for (const file of files) {
-    const target = join(stagingDir, file.path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, file.content);
+  try {
+    for (const file of files) {
+      const target = join(stagingDir, file.path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+    }
+    renameSync(stagingDir, finalDir);
+  } catch (err) {
+    rmSync(stagingDir, { recursive: true, force: true });
+    throw err;
   }
-  renameSync(stagingDir, finalDir);
   return {
     version,
     dir: finalDir,
