@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { releaseManifestName } from '../plugin/bundle-loader.js';
+import { providerBundleName, releaseManifestName } from '../plugin/bundle-loader.js';
 import { providerBundleDir, providerLauncherFile, protoDescriptorFile, providerSchemaFile, repoRoot, requiredNodeVersion } from '../paths.js';
 import type { PackageFile } from './provider-hash.js';
 import { platformName, type ReleasePlatform } from './release-platforms.js';
@@ -34,7 +35,10 @@ export function collectPackageFiles(version: string, platform: ReleasePlatform):
     .filter((name) => name.endsWith('.cjs') || name.endsWith('.LEGAL.txt'))
     .filter((name) => name !== releaseManifestName)
     .sort();
-  const manifest = { name: 'terraform-provider-ferry', version, os: platform.os, arch: platform.arch, node: `>=${requiredNodeVersion}` };
+  const bundleSha256 = createHash('sha256')
+    .update(readFileSync(join(providerBundleDir, providerBundleName)))
+    .digest('hex');
+  const manifest = { name: 'terraform-provider-ferry', version, os: platform.os, arch: platform.arch, node: `>=${requiredNodeVersion}`, bundleSha256 };
   return [
     text(packageExecutableName(version), stamped, 0o755),
     text('node-check.cjs', readFileSync(join(repoRoot, 'provider', 'bin', 'node-check.cjs'))),

@@ -121,6 +121,7 @@ describe('provider release: packaged, installed from the packed filesystem mirro
     const rootToken = `root-${randomBytes(12).toString('hex')}`;
     let servers: ServerHandle[] = [];
     let hclDir: string;
+    const cacheHome = () => join(work.dir, 'xdg-cache');
 
     before(async () => {
       servers = await Promise.all([0, 1, 2].map(() => startDevServer({ rootTokenId: rootToken })));
@@ -143,7 +144,7 @@ describe('provider release: packaged, installed from the packed filesystem mirro
     it('applies: primary enabled, both secondaries streaming', async () => {
       copyFileSync(release.lockFile, join(hclDir, '.terraform.lock.hcl'));
       await tfIn(hclDir, ['init', '-no-color']);
-      const apply = await tfIn(hclDir, ['apply', '-auto-approve', '-no-color'], { TF_VAR_ferry_token: rootToken });
+      const apply = await tfIn(hclDir, ['apply', '-auto-approve', '-no-color'], { TF_VAR_ferry_token: rootToken, XDG_CACHE_HOME: cacheHome() });
       expect(apply.stdout).to.match(/"east" = "stream-wals"/);
       expect(apply.stdout).to.match(/"west" = "stream-wals"/);
       expect(apply.stdout + apply.stderr).to.not.contain(rootToken);
@@ -164,7 +165,14 @@ describe('provider release: packaged, installed from the packed filesystem mirro
       );
       expect(readdirSync(installed).filter((f) => f.endsWith('.v8cache'))).to.deep.equal([]);
       expect(existsSync(join(installed, 'release.json'))).to.equal(true);
-      await tfIn(hclDir, ['destroy', '-auto-approve', '-no-color'], { TF_VAR_ferry_token: rootToken });
+      // V8's code cache went to the user's cache folder instead, one file named for the bundle's content hash.
+      const { bundleSha256 } = JSON.parse(readFileSync(join(installed, 'release.json'), 'utf8')) as { bundleSha256: string };
+      expect(bundleSha256).to.match(/^[0-9a-f]{64}$/);
+      const cached = readdirSync(join(cacheHome(), 'terraform-provider-ferry'));
+      expect(cached).to.have.length(1);
+      expect(cached[0]).to.contain(bundleSha256.slice(0, 32));
+      await tfIn(hclDir, ['destroy', '-auto-approve', '-no-color'], { TF_VAR_ferry_token: rootToken, XDG_CACHE_HOME: cacheHome() });
+      expect(readdirSync(join(cacheHome(), 'terraform-provider-ferry'))).to.deep.equal(cached);
       expect((await tfIn(hclDir, ['state', 'list'])).stdout.trim()).to.equal('');
     });
   });
