@@ -122,6 +122,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   const app = createApp({
     core,
     logger,
+    ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
     forwarder: () =>
       replication.current.role === 'secondary'
         ? async (req) => {

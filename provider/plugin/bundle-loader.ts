@@ -7,8 +7,9 @@
  * rebuilt bundle or another node never picks up a stale cache (V8 itself only checks the source length).
  * This file may import node built-ins only: it is bundled alone.
  */
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { codeCacheHookKey } from './code-cache.js';
@@ -18,11 +19,44 @@ export const providerBundleName = 'terraform-provider-ferry.cjs';
 
 type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 
+/** Written into the bundle folder of a release package only (provider/release/). */
+export const releaseManifestName = 'release.json';
+
+/** What a release package's release.json says (written by provider/release/package-files.ts). */
+interface ReleaseManifest {
+  /** SHA-256 (hex) of the bundle file: names its code cache, since the unpacked files' times vary. */
+  bundleSha256?: string;
+}
+
+/**
+ * The code cache file for the bundle in `dir`. In a checkout: beside the bundle, named for its size and
+ * mtime. In an installed release package the folder must stay exactly as unpacked — Terraform checks its
+ * hash against `.terraform.lock.hcl` on every command — so the cache goes to the user's own cache folder
+ * (private to the user: V8 trusts a cache file), named for the bundle's content hash: every working
+ * directory that installs the same release shares one cache file.
+ */
+function codeCacheFile(dir: string, bundleFile: string): string {
+  const tag = `${providerBundleName}.${process.version}-${process.arch}`;
+  let manifest: ReleaseManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, releaseManifestName), 'utf8')) as ReleaseManifest;
+  } catch {
+    const stat = statSync(bundleFile);
+    return join(dir, `${tag}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`);
+  }
+  const cacheDir = join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'terraform-provider-ferry');
+  try {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  } catch {
+    // no writable home: reading and writing the cache below fail quietly, and every launch compiles
+  }
+  return join(cacheDir, `${tag}-${String(manifest.bundleSha256 ?? 'unknown').slice(0, 32)}.v8cache`);
+}
+
 /** Loads and runs the provider bundle in `dir`; returns whether V8 accepted an existing code cache. */
 export function runProviderBundle(dir: string): boolean {
   const bundleFile = join(dir, providerBundleName);
-  const stat = statSync(bundleFile);
-  const cacheFile = `${bundleFile}.${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`;
+  const cacheFile = codeCacheFile(dir, bundleFile);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);

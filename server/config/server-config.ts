@@ -19,6 +19,7 @@
  * default_lease_ttl = "768h"
  * max_lease_ttl     = "768h"
  * replication { logshipper_buffer_length = 16384 }
+ * provider_release_dir = "/srv/ferry/dist/release"        # optional: serve provider releases (read-only)
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -57,6 +58,8 @@ export interface ServerConfig {
   readonly uiEnabled: boolean;
   readonly defaultLeaseTtlSeconds: number;
   readonly maxLeaseTtlSeconds: number;
+  /** A folder of provider releases (`npm run provider:package` output) to serve under /terraform/providers/. */
+  readonly providerReleaseDir?: string;
 }
 
 /** A config file that cannot be read or does not validate. The message names the file and the setting. */
@@ -85,6 +88,7 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'disable_mlock',
   'default_lease_ttl',
   'max_lease_ttl',
+  'provider_release_dir',
 ]);
 const LISTENER_KEYS: ReadonlySet<string> = new Set(['address', 'tls_disable', 'tls_cert_file', 'tls_key_file']);
 const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length']);
@@ -156,11 +160,16 @@ function readConfig(document: HclObject): ServerConfig {
   const apiAddr = readUrl(document, 'api_addr');
   const clusterAddr = readUrl(document, 'cluster_addr');
   const clusterName = readString(document, 'cluster_name', '');
+  const providerReleaseDir = readString(document, 'provider_release_dir', '');
+  if (providerReleaseDir !== undefined && !providerReleaseDir.startsWith('/')) {
+    throw new ConfigError('provider_release_dir must be an absolute path');
+  }
   return {
     ...config,
     ...(apiAddr === undefined ? {} : { apiAddr }),
     ...(clusterAddr === undefined ? {} : { clusterAddr }),
     ...(clusterName === undefined ? {} : { clusterName }),
+    ...(providerReleaseDir === undefined ? {} : { providerReleaseDir }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Core } from '../core/core.js';
 import type { LogicalRequest } from '../core/logical.js';
 import { isVaultError, VaultError } from '../core/vault-error.js';
 import { logicalRequestFromHttp } from './logical-request-from-http.js';
+import { PROVIDER_RELEASE_PREFIX, providerReleaseHandler } from './provider-release-route.js';
 import { renderResponse } from './render-response.js';
 
 /** Default request body limit, as Vault's `max_request_size`. */
@@ -26,6 +27,8 @@ export interface AppOptions {
   readonly core: Core;
   readonly logger: Logger;
   readonly forwarder?: () => RequestForwarder | undefined;
+  /** Serve this folder of provider releases under /terraform/providers/ (`provider_release_dir`). */
+  readonly providerReleaseDir?: string;
 }
 
 function sendError(res: Response, err: VaultError): void {
@@ -71,6 +74,11 @@ export function createApp(options: AppOptions): express.Express {
       next(err);
     }
   });
+
+  if (options.providerReleaseDir !== undefined) {
+    const serveRelease = providerReleaseHandler(options.providerReleaseDir);
+    app.all(`${PROVIDER_RELEASE_PREFIX}{*path}`, (req, res, next) => void serveRelease(req, res).catch(next));
+  }
 
   app.all('/{*path}', (_req, res) => {
     res.status(404).json({ errors: [] });

@@ -260,3 +260,16 @@ replication {
     });
   });
 });
+
+describe('server-config: provider_release_dir', () => {
+  it('is optional, and read when it is an absolute path', async () => {
+    expect((await parseServerConfig(MINIMAL, 'config.hcl')).providerReleaseDir).to.equal(undefined);
+    expect((await parseServerConfig(`${MINIMAL}provider_release_dir = "/srv/ferry/release"\n`, 'config.hcl')).providerReleaseDir).to.equal(
+      '/srv/ferry/release',
+    );
+  });
+
+  it('refuses a relative path, naming the setting', async () => {
+    expect(await configError(`${MINIMAL}provider_release_dir = "dist/release"\n`)).to.equal('config.hcl: provider_release_dir must be an absolute path');
+  });
+});
