@@ -3,7 +3,8 @@ import pg, { type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
-import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, type TableSchema } from './postgresql-schema.js';
+import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
+import { SerialQueue } from './serial-queue.js';
 
 export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
 
@@ -32,30 +33,41 @@ export function kvTableSchema(table: string): TableSchema {
   };
 }
 
-/** SQLSTATEs after which a whole transaction may simply run again. */
+/** SQLSTATEs after which a whole transaction may simply run again (none expected: writers take turns). */
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-const MAX_ATTEMPTS = 100;
+const MAX_ATTEMPTS = 5;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Durable backend on PostgreSQL through a connection pool. Reads are single statements on any
- * pooled connection (each sees one committed snapshot). A transaction runs on one dedicated
- * connection at SERIALIZABLE with `synchronous_commit` on, so concurrent transactions — from this
- * process or another — behave as if run one after another and an acknowledged write is on disk;
- * one that loses a serialization conflict is rolled back and run again.
+ * pooled connection, in parallel; each sees one committed snapshot.
+ *
+ * Writers take turns, as on SQLite: in this process through a serial queue (so waiting writers do
+ * not hold pooled connections that reads need), and across processes sharing the table through a
+ * transaction-scoped advisory lock taken before the first statement. Each transaction's statements
+ * then see every earlier commit, so transactions of blind writes behave exactly as if run one after
+ * another — without serialization failures to retry, deadlocks to wait out, or a table lock that
+ * would stall behind autovacuum. `synchronous_commit` is on for every write transaction whatever the
+ * server's default: an acknowledged write has reached PostgreSQL's WAL on disk.
  */
 export class PostgresqlBackend implements StorageBackend {
   readonly kind = 'postgresql';
   private closed = false;
   private readonly sql: Sql;
+  private readonly writers = new SerialQueue();
+  private readonly begin: string;
 
   private constructor(
     /** The pool, shared with the HA lock when that is added. */
     readonly pool: pg.Pool,
     readonly table: string,
     private readonly maxIdleConnections: number | undefined,
+    private readonly log: Logger | undefined,
   ) {
     const t = quoteIdentifier(table);
+    const [namespace, id] = writerLockKeys(table);
+    // One round trip: open the transaction, make its commit wait for the WAL flush, take the turn.
+    this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(${namespace}, ${id})`;
     this.sql = {
       get: `SELECT value FROM ${t} WHERE key = $1`,
       // Each child once: the rest of the key after the prefix, cut after its first '/'.
@@ -85,7 +97,8 @@ export class PostgresqlBackend implements StorageBackend {
     // An idle connection that breaks (server restart, network) is dropped by the pool; without a
     // listener the pool's 'error' event would end the process.
     pool.on('error', (err) => log?.warn({ error: sanitize(err).message }, 'postgresql idle connection lost'));
-    const backend = new PostgresqlBackend(pool, table, options.maxIdleConnections);
+    // (pg-pool also listens on idle clients; while checked out, withClient does.)
+    const backend = new PostgresqlBackend(pool, table, options.maxIdleConnections, log);
     try {
       await backend.withClient(async (client) => {
         await checkServer(client, log);
@@ -133,23 +146,23 @@ export class PostgresqlBackend implements StorageBackend {
     this.assertOpen();
     if (ops.length === 0) return;
     const statements = planStatements(ops, this.sql);
-    await this.withClient(async (client) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          // One round trip: a serializable transaction whose commit waits for the WAL flush.
-          await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit TO on');
-          for (const statement of statements) await client.query(prepared(statement.text, statement.values));
-          await client.query('COMMIT');
-          return;
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          const code = (err as { code?: unknown }).code;
-          if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw sanitize(err);
-          // Back off a random, growing while: the winner of the conflict is committing meanwhile.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    await this.writers.run(() =>
+      this.withClient(async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(this.begin);
+            for (const statement of statements) await client.query(prepared(statement.text, statement.values));
+            await client.query('COMMIT');
+            return;
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            const code = (err as { code?: unknown }).code;
+            if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw sanitize(err);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          }
         }
-      }
-    });
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -178,13 +191,20 @@ export class PostgresqlBackend implements StorageBackend {
       throw sanitize(err);
     }
     let broken = false;
+    // A connection that breaks between two statements reports it as an event; unheard, it would end the process.
+    const onError = (err: Error): void => {
+      broken = true;
+      this.log?.warn({ error: sanitize(err).message }, 'postgresql connection lost');
+    };
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (err) {
       // A connection-level failure leaves the connection unusable; a SQL error does not.
-      broken = !(err instanceof StorageQueryError);
+      broken ||= !(err instanceof StorageQueryError);
       throw err;
     } finally {
+      client.off('error', onError);
       const tooManyIdle = this.maxIdleConnections !== undefined && this.pool.idleCount >= this.maxIdleConnections;
       client.release(broken || tooManyIdle);
     }

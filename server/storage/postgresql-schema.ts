@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 
 /**
@@ -19,6 +20,16 @@ export const MAX_IDENTIFIER_BYTES = 63;
 
 /** Serializes schema changes between Ferry processes starting together (any constant will do). */
 const SCHEMA_LOCK_ID = 0x46657272; // "Ferr"
+/** The first key of Ferry's two-key advisory locks (a key space apart from one-key locks). */
+const WRITER_LOCK_NAMESPACE = 0x46727279; // "Frry"
+
+/**
+ * The advisory lock writers of `table` take turns on, as `pg_advisory_xact_lock(namespace, id)`
+ * arguments: the same for every process using that table name.
+ */
+export function writerLockKeys(table: string): readonly [number, number] {
+  return [WRITER_LOCK_NAMESPACE, createHash('sha256').update(table, 'utf8').digest().readInt32BE(0)];
+}
 
 export interface ColumnLayout {
   readonly name: string;
