@@ -165,10 +165,11 @@ export class PostgresqlBackend implements StorageBackend {
     );
   }
 
+  /** Refuses new work, lets queued writes finish, then closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await this.writers.run(() => this.pool.end());
   }
 
   private async read<T extends QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
@@ -253,9 +254,16 @@ function planStatements(ops: readonly StorageOp[], sql: Sql): Statement[] {
   return out;
 }
 
+const statementNames = new Map<string, string>();
+
 /** A named (server-side prepared) statement: parsed once per connection. */
 function prepared(text: string, values: unknown[]): QueryConfig {
-  return { name: `ferry_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `ferry_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 /** A failure PostgreSQL reported for one statement; the connection itself is still fine. */

@@ -118,6 +118,7 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
 
 class ClusterHandle implements PostgresCluster {
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private databases = 0;
 
   constructor(
@@ -188,18 +189,23 @@ class ClusterHandle implements PostgresCluster {
     await run('pg_ctl', ['stop', '-w', '-m', 'immediate', '-D', this.dataDir], 60_000);
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    clusters.delete(this);
-    if (existsSync(join(this.dataDir, 'postmaster.pid'))) {
-      await run('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', this.dataDir], 60_000).catch(() => this.stopSync());
-    }
-    this.removeDir();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.stopped) return;
+      // Stays registered until its dir is gone: should the process exit meanwhile, the exit handler finishes the job.
+      if (existsSync(join(this.dataDir, 'postmaster.pid'))) {
+        await run('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', this.dataDir], 60_000).catch(() => this.stopSync());
+      }
+      this.removeDir();
+      this.stopped = true;
+      clusters.delete(this);
+    })();
+    return this.stopping;
   }
 
   /** For exit handlers: an immediate shutdown, synchronously. */
   stopSync(): void {
+    if (this.stopped) return;
     this.stopped = true;
     clusters.delete(this);
     if (existsSync(join(this.dataDir, 'postmaster.pid'))) {
