@@ -1,6 +1,11 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { StorageOp } from '../../../server/storage/backend.js';
 import { PostgresqlBackend } from '../../../server/storage/postgresql-backend.js';
+import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { sharedPostgresCluster, startPostgresCluster, type PostgresCluster, type PostgresDatabase } from '../../helpers/postgres-cluster.js';
 import { waitFor } from '../../helpers/test-cluster.js';
 import { describeStorageContract, INVALID_PUT } from './contract.js';
@@ -94,6 +99,52 @@ describe('PostgresqlBackend (real PostgreSQL)', function () {
     } finally {
       stopReading = true;
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('lists and scans exactly as the SQLite backend does, for random keys (folders, non-ASCII, prefixes of each other)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-pg-vs-sqlite-'));
+    const segment = fc.stringMatching(/^[ab\-z0é\u{1F600}\uffee]{1,3}$/u);
+    const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(key, { minLength: 1, maxLength: 30 }),
+          fc.array(fc.integer({ min: 0, max: 29 }), { maxLength: 5 }),
+          async (keys, deletes) => {
+            const pgBackend = await open();
+            const sqlite = await SqliteBackend.open({ path: join(dir, `s${tables}.db`) });
+            try {
+              const ops: StorageOp[] = keys.map((k) => ({ op: 'put', key: k, value: buf(k) }));
+              for (const i of deletes) if (keys[i] !== undefined) ops.push({ op: 'delete', key: keys[i] as string });
+              await Promise.all([pgBackend.transaction(ops), sqlite.transaction(ops)]);
+              // Every folder any key implies, and the root.
+              const prefixes = new Set(['']);
+              for (const k of keys) for (let i = k.indexOf('/'); i !== -1; i = k.indexOf('/', i + 1)) prefixes.add(k.slice(0, i + 1));
+              for (const prefix of prefixes) {
+                expect(await pgBackend.list(prefix), `list(${JSON.stringify(prefix)})`).to.deep.equal(await sqlite.list(prefix));
+                const [a, b] = await Promise.all([pgBackend.scan(prefix), sqlite.scan(prefix)]);
+                expect(
+                  a.map((e) => e.key),
+                  `scan(${JSON.stringify(prefix)})`,
+                ).to.deep.equal(b.map((e) => e.key));
+              }
+              for (const after of keys.slice(0, 5)) {
+                const [a, b] = await Promise.all([pgBackend.scan('', { after, limit: 7 }), sqlite.scan('', { after, limit: 7 })]);
+                expect(
+                  a.map((e) => e.key),
+                  `scan after ${JSON.stringify(after)}`,
+                ).to.deep.equal(b.map((e) => e.key));
+              }
+            } finally {
+              await Promise.all([pgBackend.close(), sqlite.close()]);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
