@@ -14,6 +14,7 @@ import { createRootLogger } from './log.js';
 import type { StorageBackend } from './storage/backend.js';
 import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
+import { PostgresqlBackend } from './storage/postgresql-backend.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
 import { installAudit } from './backends/sys/sys-audit-paths.js';
 import { installGenerateRoot } from './backends/sys/sys-generate-root-paths.js';
@@ -48,9 +49,22 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function openStorage(config: ServerConfig): Promise<StorageBackend> {
-  if (config.storage.type === 'sqlite') return SqliteBackend.open({ path: config.storage.path });
-  return new MemoryBackend();
+async function openStorage(config: ServerConfig, logger: Logger): Promise<StorageBackend> {
+  const storage = config.storage;
+  switch (storage.type) {
+    case 'sqlite':
+      return SqliteBackend.open({ path: storage.path });
+    case 'postgresql':
+      return PostgresqlBackend.open({
+        connectionUrl: storage.connectionUrl,
+        table: storage.table,
+        maxParallel: storage.maxParallel,
+        ...(storage.maxIdleConnections === undefined ? {} : { maxIdleConnections: storage.maxIdleConnections }),
+        logger,
+      });
+    case 'inmem':
+      return new MemoryBackend();
+  }
 }
 
 /**
@@ -60,7 +74,7 @@ async function openStorage(config: ServerConfig): Promise<StorageBackend> {
 export async function startServer(config: ServerConfig, dev?: DevOptions): Promise<RunningServer> {
   const logger = createRootLogger(config.logLevel);
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
   const physical = new WalStorage(new CachedBackend(storage), config.replication.walRetentionEntries);
   await physical.open();

@@ -5,6 +5,7 @@
  *
  * ```hcl
  * storage "sqlite" { path = "/var/lib/ferry/ferry.db" }   # or storage "inmem" {}; `backend` is an alias
+ * # or storage "postgresql" { connection_url = "postgres://…" }: see PostgresqlStorageConfig
  * listener "tcp" {
  *   address       = "127.0.0.1:8200"
  *   tls_cert_file = "/etc/ferry/tls.crt"
@@ -25,8 +26,34 @@
 import { readFile } from 'node:fs/promises';
 import { parseDurationSeconds } from '../core/duration.js';
 import { HclError, isHclBlockValue, parseHcl, readBlocks, type HclObject, type HclValue } from '../core/hcl.js';
+import { DEFAULT_POSTGRESQL_MAX_PARALLEL } from '../storage/postgresql-backend.js';
+import { isPostgresUrl } from '../storage/postgresql-connection-url.js';
+import { checkTableName, DEFAULT_HA_TABLE, DEFAULT_KV_TABLE } from '../storage/postgresql-schema.js';
 
-export type StorageConfig = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'inmem' };
+export type StorageConfig = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'inmem' } | PostgresqlStorageConfig;
+
+/**
+ * `storage "postgresql"`, with Vault's keys. `VAULT_PG_CONNECTION_URL`, when set and non-empty,
+ * replaces `connection_url` (as in Vault). Unlike Vault, missing tables are created.
+ */
+export interface PostgresqlStorageConfig {
+  readonly type: 'postgresql';
+  /** `connection_url`: a postgres:// URL; may hold a password, so it is never logged or echoed. */
+  readonly connectionUrl: string;
+  /** `table`, default `vault_kv_store`. */
+  readonly table: string;
+  /** `max_parallel`: the connection pool's size, default 128. */
+  readonly maxParallel: number;
+  /** `max_idle_connections`: idle connections kept open; unset, idle ones close after a while. */
+  readonly maxIdleConnections?: number;
+  /** `ha_enabled`. HA on PostgreSQL is not built yet: true is refused. */
+  readonly haEnabled: boolean;
+  /** `ha_table`, default `vault_ha_locks`. */
+  readonly haTable: string;
+}
+
+/** The environment variable that overrides `connection_url`, as in Vault. */
+export const PG_CONNECTION_URL_ENV = 'VAULT_PG_CONNECTION_URL';
 
 export interface ListenerConfig {
   /** host:port to listen on. */
@@ -95,6 +122,7 @@ const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length
 const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>> = {
   sqlite: new Set(['path']),
   inmem: new Set(),
+  postgresql: new Set(['connection_url', 'table', 'max_parallel', 'max_idle_connections', 'ha_enabled', 'ha_table']),
 };
 const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
   trace: 'trace',
@@ -108,9 +136,10 @@ const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
 
 /**
  * Parses and validates a config document, HCL or JSON (a document starting with `{` is JSON).
- * `sourceName` (usually the file path) prefixes every error message.
+ * `sourceName` (usually the file path) prefixes every error message. `env` is the only place
+ * settings come from besides the document (`VAULT_PG_CONNECTION_URL`).
  */
-export async function parseServerConfig(text: string, sourceName: string): Promise<Readonly<ServerConfig>> {
+export async function parseServerConfig(text: string, sourceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Readonly<ServerConfig>> {
   let document: HclObject;
   try {
     document = parseHcl(text);
@@ -119,7 +148,7 @@ export async function parseServerConfig(text: string, sourceName: string): Promi
     throw err;
   }
   try {
-    return deepFreeze(readConfig(document));
+    return deepFreeze(readConfig(document, env));
   } catch (err) {
     if (err instanceof HclError || err instanceof ConfigError) throw new ConfigError(`${sourceName}: ${err.message}`);
     throw err;
@@ -127,7 +156,7 @@ export async function parseServerConfig(text: string, sourceName: string): Promi
 }
 
 /** Reads and parses the config file at `path`; errors name the path. */
-export async function loadServerConfig(path: string): Promise<Readonly<ServerConfig>> {
+export async function loadServerConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Readonly<ServerConfig>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -135,10 +164,10 @@ export async function loadServerConfig(path: string): Promise<Readonly<ServerCon
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new ConfigError(`${path}: cannot read config file (${code})`);
   }
-  return parseServerConfig(text, path);
+  return parseServerConfig(text, path, env);
 }
 
-function readConfig(document: HclObject): ServerConfig {
+function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
   for (const key of Object.keys(document)) {
     if (!TOP_LEVEL_KEYS.has(key)) throw new ConfigError(`unknown setting ${JSON.stringify(key)}`);
   }
@@ -149,7 +178,7 @@ function readConfig(document: HclObject): ServerConfig {
   }
   readBool(document, 'disable_mlock', ''); // accepted for Vault compatibility; Node cannot mlock
   const config: ServerConfig = {
-    storage: readStorage(document),
+    storage: readStorage(document, env),
     listener: readListener(document),
     logLevel: readLogLevel(document),
     replication: readReplication(document),
@@ -173,21 +202,55 @@ function readConfig(document: HclObject): ServerConfig {
   };
 }
 
-function readStorage(document: HclObject): StorageConfig {
+function readStorage(document: HclObject, env: NodeJS.ProcessEnv): StorageConfig {
   const blocks = [...readBlocks(document, 'storage', 1), ...readBlocks(document, 'backend', 1)];
   if (blocks.length === 0) throw new ConfigError('a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})');
   if (blocks.length > 1) throw new ConfigError('only one storage block is permitted');
   const { labels, body } = blocks[0] as (typeof blocks)[number];
   const type = labels[0] as string;
-  if (type !== 'sqlite' && type !== 'inmem') {
-    throw new ConfigError(`storage ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "inmem")`);
+  if (type !== 'sqlite' && type !== 'inmem' && type !== 'postgresql') {
+    throw new ConfigError(`storage ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "postgresql", "inmem")`);
   }
   const where = `storage ${JSON.stringify(type)}: `;
   rejectUnknown(body, STORAGE_KEYS[type], where);
   if (type === 'inmem') return { type };
+  if (type === 'postgresql') return readPostgresqlStorage(body, env, where);
   const path = readString(body, 'path', where);
   if (path === undefined) throw new ConfigError(`${where}path is required`);
   return { type, path };
+}
+
+function readPostgresqlStorage(body: HclObject, env: NodeJS.ProcessEnv, where: string): PostgresqlStorageConfig {
+  const fromEnv = env[PG_CONNECTION_URL_ENV];
+  const connectionUrl = fromEnv !== undefined && fromEnv !== '' ? fromEnv : readString(body, 'connection_url', where);
+  const source = fromEnv !== undefined && fromEnv !== '' ? PG_CONNECTION_URL_ENV : `${where}connection_url`;
+  if (connectionUrl === undefined) throw new ConfigError(`${where}connection_url is required (or set ${PG_CONNECTION_URL_ENV})`);
+  // The URL may carry a password: say what is wrong without repeating it.
+  if (!isPostgresUrl(connectionUrl)) throw new ConfigError(`${source} must be a postgres:// or postgresql:// URL`);
+  const table = readTableName(body, 'table', where) ?? DEFAULT_KV_TABLE;
+  const haTable = readTableName(body, 'ha_table', where) ?? DEFAULT_HA_TABLE;
+  const haEnabled = readBool(body, 'ha_enabled', where) ?? false;
+  if (haEnabled) throw new ConfigError(`${where}ha_enabled = true is not supported yet (HA on PostgreSQL is not built); remove it or set it to false`);
+  if (haTable === table) throw new ConfigError(`${where}ha_table must differ from table`);
+  const maxParallel = readPositiveInteger(body, 'max_parallel', where) ?? DEFAULT_POSTGRESQL_MAX_PARALLEL;
+  const maxIdleConnections = readNonNegativeInteger(body, 'max_idle_connections', where);
+  return {
+    type: 'postgresql',
+    connectionUrl,
+    table,
+    maxParallel,
+    ...(maxIdleConnections === undefined ? {} : { maxIdleConnections }),
+    haEnabled,
+    haTable,
+  };
+}
+
+function readTableName(body: HclObject, key: string, where: string): string | undefined {
+  const name = readString(body, key, where);
+  if (name === undefined) return undefined;
+  const problem = checkTableName(name);
+  if (problem !== undefined) throw new ConfigError(`${where}${key} ${problem}`);
+  return name;
 }
 
 function readListener(document: HclObject): ListenerConfig {
@@ -272,6 +335,14 @@ function readPositiveInteger(body: HclObject, key: string, where: string): numbe
   if (value === undefined) return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${where}${key} must be a positive integer`);
+  return n;
+}
+
+function readNonNegativeInteger(body: HclObject, key: string, where: string): number | undefined {
+  const value = readValue(body, key, where);
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${where}${key} must be a non-negative integer`);
   return n;
 }
 

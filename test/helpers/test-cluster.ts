@@ -87,6 +87,10 @@ export interface SqliteServerOptions {
   /** Extra HCL appended to the generated config. */
   readonly extraConfig?: string;
   readonly extraArgs?: readonly string[];
+  /** An HCL storage block to use instead of SQLite's (e.g. `storage "postgresql" { … }`). */
+  readonly storage?: string;
+  /** Environment variables added to the server process's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const running = new Set<ChildProcess>();
@@ -221,10 +225,14 @@ async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> 
 }
 
 /** Spawns `node bin/ferry.js <args>` with stdout+stderr appended to logFile. */
-function spawnFerry(args: readonly string[], logFile: string): ChildProcess {
+function spawnFerry(args: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [FERRY_BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [FERRY_BIN, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', fd, fd],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     running.add(child);
     child.once('exit', () => running.delete(child));
     return child;
@@ -293,6 +301,7 @@ class ProcessHandle implements ServerHandle {
     readonly logFile: string,
     private readonly args: readonly string[],
     private readonly afterStart: (handle: ProcessHandle) => Promise<void>,
+    private readonly env?: Readonly<Record<string, string>>,
   ) {}
 
   get addr(): string {
@@ -305,7 +314,7 @@ class ProcessHandle implements ServerHandle {
 
   async start(): Promise<void> {
     this.logOffset = Buffer.byteLength(this.logs());
-    const child = spawnFerry(this.args, this.logFile);
+    const child = spawnFerry(this.args, this.logFile, this.env);
     this.process = child;
     await waitUntilServing(child, this.addr, this.logFile);
     await this.afterStart(this);
@@ -385,6 +394,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Se
  * A server on SQLite storage (`<dataDir>/ferry.db`) from a generated HCL config. On first start it is
  * initialized (3 shares, threshold 2) and unsealed, unless `initialize: false`. Given the `dataDir` of
  * an already initialized server it starts sealed: set `rootToken`/`unsealKeys`, then `unseal()`.
+ * `storage` replaces the SQLite block (the same life cycle on another backend).
  */
 export async function startSqliteServer(options: SqliteServerOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? makeTempDir();
@@ -395,7 +405,7 @@ export async function startSqliteServer(options: SqliteServerOptions = {}): Prom
     writeFileSync(
       configFile,
       [
-        `storage "sqlite" {\n  path = ${JSON.stringify(join(dataDir, 'ferry.db'))}\n}`,
+        options.storage ?? `storage "sqlite" {\n  path = ${JSON.stringify(join(dataDir, 'ferry.db'))}\n}`,
         `listener "tcp" {\n  address     = "${LOOPBACK}:${port}"\n  tls_disable = true\n}`,
         `api_addr     = "http://${LOOPBACK}:${port}"`,
         `cluster_addr = "https://${LOOPBACK}:${port + 1}"`,
@@ -404,7 +414,7 @@ export async function startSqliteServer(options: SqliteServerOptions = {}): Prom
       ].join('\n'),
     );
     const args = ['server', `-config=${configFile}`, ...(options.extraArgs ?? [])];
-    const candidate = new ProcessHandle(port, dataDir, logFile, args, async () => undefined);
+    const candidate = new ProcessHandle(port, dataDir, logFile, args, async () => undefined, options.env);
     await candidate.start();
     handle = candidate;
   });

@@ -150,7 +150,7 @@ replication {
         [
           'an unsupported storage type',
           'storage "consul" { address = "x" }\nlistener "tcp" { tls_disable = true }',
-          'config.hcl: storage "consul": unsupported storage type (supported: "sqlite", "inmem")',
+          'config.hcl: storage "consul": unsupported storage type (supported: "sqlite", "postgresql", "inmem")',
         ],
         ['sqlite without a path', 'storage "sqlite" {}\nlistener "tcp" { tls_disable = true }', 'config.hcl: storage "sqlite": path is required'],
         [
@@ -218,6 +218,109 @@ replication {
         expect(await configError('{"storage": {"inmem": {}}', 'ferry.json')).to.match(/^ferry\.json: invalid JSON/);
       });
     });
+  });
+
+  describe('storage "postgresql"', () => {
+    const URL = 'postgres://ferry:s3cret-pw@db.example:5433/vault?sslmode=disable';
+    const LISTENER = 'listener "tcp" { tls_disable = true }\n';
+    const pgConfig = (body: string): string => `storage "postgresql" {\n${body}\n}\n${LISTENER}`;
+    const NO_ENV = {};
+
+    async function pgError(text: string, env: NodeJS.ProcessEnv = NO_ENV): Promise<string> {
+      try {
+        await parseServerConfig(text, 'config.hcl', env);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected parseServerConfig to throw');
+    }
+
+    it("reads Vault's keys", async () => {
+      const config = await parseServerConfig(
+        pgConfig(
+          `connection_url = "${URL}"\ntable = "ferry_kv"\nmax_parallel = "16"\nmax_idle_connections = 4\nha_enabled = "false"\nha_table = "ferry_locks"`,
+        ),
+        'config.hcl',
+        NO_ENV,
+      );
+      expect(config.storage).to.deep.equal({
+        type: 'postgresql',
+        connectionUrl: URL,
+        table: 'ferry_kv',
+        maxParallel: 16,
+        maxIdleConnections: 4,
+        haEnabled: false,
+        haTable: 'ferry_locks',
+      });
+    });
+
+    it("fills in Vault's defaults", async () => {
+      const config = await parseServerConfig(pgConfig(`connection_url = "${URL}"`), 'config.hcl', NO_ENV);
+      expect(config.storage).to.deep.equal({
+        type: 'postgresql',
+        connectionUrl: URL,
+        table: 'vault_kv_store',
+        maxParallel: 128,
+        haEnabled: false,
+        haTable: 'vault_ha_locks',
+      });
+    });
+
+    it('reads the same settings written as JSON', async () => {
+      const json = await parseServerConfig(
+        JSON.stringify({ storage: { postgresql: { connection_url: URL, max_parallel: 8 } }, listener: { tcp: { tls_disable: true } } }),
+        'config.json',
+        NO_ENV,
+      );
+      const hcl = await parseServerConfig(pgConfig(`connection_url = "${URL}"\nmax_parallel = 8`), 'config.hcl', NO_ENV);
+      expect(json.storage).to.deep.equal(hcl.storage);
+    });
+
+    it('takes the connection URL from VAULT_PG_CONNECTION_URL, over connection_url', async () => {
+      const fromEnv = 'postgresql://other@127.0.0.1/db2';
+      const env = { VAULT_PG_CONNECTION_URL: fromEnv };
+      expect((await parseServerConfig(pgConfig(`connection_url = "${URL}"`), 'c.hcl', env)).storage).to.include({ connectionUrl: fromEnv });
+      expect((await parseServerConfig(pgConfig(''), 'c.hcl', env)).storage).to.include({ connectionUrl: fromEnv });
+    });
+
+    it('ignores an empty VAULT_PG_CONNECTION_URL', async () => {
+      const config = await parseServerConfig(pgConfig(`connection_url = "${URL}"`), 'c.hcl', { VAULT_PG_CONNECTION_URL: '' });
+      expect(config.storage).to.include({ connectionUrl: URL });
+    });
+
+    it('refuses a missing connection URL', async () => {
+      expect(await pgError(pgConfig('table = "t"'))).to.equal('config.hcl: storage "postgresql": connection_url is required (or set VAULT_PG_CONNECTION_URL)');
+    });
+
+    it('refuses a connection string that is not a postgres:// URL without repeating it (it may hold a password)', async () => {
+      const dsn = 'host=db user=ferry password=s3cret-pw dbname=vault';
+      const message = await pgError(pgConfig(`connection_url = "${dsn}"`));
+      expect(message).to.equal('config.hcl: storage "postgresql": connection_url must be a postgres:// or postgresql:// URL');
+      const fromEnv = await pgError(pgConfig(''), { VAULT_PG_CONNECTION_URL: `mysql://ferry:s3cret-pw@db/x` });
+      expect(fromEnv).to.equal('config.hcl: VAULT_PG_CONNECTION_URL must be a postgres:// or postgresql:// URL');
+      expect(message + fromEnv).to.not.include('s3cret-pw');
+    });
+
+    const refusals: readonly (readonly [string, string, string])[] = [
+      [
+        'ha_enabled = true (HA is not built yet)',
+        'ha_enabled = true',
+        'ha_enabled = true is not supported yet (HA on PostgreSQL is not built); remove it or set it to false',
+      ],
+      ['a zero max_parallel', 'max_parallel = 0', 'max_parallel must be a positive integer'],
+      ['a non-numeric max_parallel', 'max_parallel = "lots"', 'max_parallel must be a positive integer'],
+      ['a negative max_idle_connections', 'max_idle_connections = -1', 'max_idle_connections must be a non-negative integer'],
+      ['an empty table name', 'table = ""', 'table must be a non-empty string'],
+      ['a table name longer than PostgreSQL keeps', `table = "${'t'.repeat(64)}"`, 'table must be at most 63 bytes long'],
+      ['the same name for both tables', 'table = "x"\nha_table = "x"', 'ha_table must differ from table'],
+      ['an unknown setting', 'upsert_function = "f"', 'unknown setting "upsert_function"'],
+    ];
+    for (const [what, line, message] of refusals) {
+      it(`refuses ${what}`, async () => {
+        expect(await pgError(pgConfig(`connection_url = "${URL}"\n${line}`))).to.equal(`config.hcl: storage "postgresql": ${message}`);
+      });
+    }
   });
 
   describe('loadServerConfig', () => {

@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import pg, { type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import type { Logger } from 'pino';
+import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { describeConnectionUrl } from './postgresql-connection-url.js';
+import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
+import { SerialQueue } from './serial-queue.js';
+
+export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
+
+export interface PostgresqlOptions {
+  /** A `postgres://` or `postgresql://` URL. Never logged whole: it may carry a password. */
+  readonly connectionUrl: string;
+  /** Key/value table; created when missing. Default `vault_kv_store`. */
+  readonly table?: string;
+  /** Pool size: at most this many connections (`max_parallel`). Default 128. */
+  readonly maxParallel?: number;
+  /** Connections kept open while idle (`max_idle_connections`); unset: idle ones close after 10 s. */
+  readonly maxIdleConnections?: number;
+  readonly logger?: Logger;
+}
+
+/** The key/value table: keys in byte order (C collation), as SQLite's BINARY collation orders them. */
+export function kvTableSchema(table: string): TableSchema {
+  return {
+    table,
+    migrations: [(t) => `CREATE TABLE IF NOT EXISTS ${t} (key TEXT COLLATE "C" NOT NULL PRIMARY KEY, value BYTEA NOT NULL)`],
+    columns: [
+      { name: 'key', type: 'text', collation: 'C', notNull: true },
+      { name: 'value', type: 'bytea', notNull: true },
+    ],
+    primaryKey: 'key',
+  };
+}
+
+/** SQLSTATEs after which a whole transaction may simply run again (none expected: writers take turns). */
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const MAX_ATTEMPTS = 5;
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Durable backend on PostgreSQL through a connection pool. Reads are single statements on any
+ * pooled connection, in parallel; each sees one committed snapshot.
+ *
+ * Writers take turns, as on SQLite: in this process through a serial queue (so waiting writers do
+ * not hold pooled connections that reads need), and across processes sharing the table through a
+ * transaction-scoped advisory lock taken before the first statement. Each transaction's statements
+ * then see every earlier commit, so transactions of blind writes behave exactly as if run one after
+ * another — without serialization failures to retry, deadlocks to wait out, or a table lock that
+ * would stall behind autovacuum. `synchronous_commit` is on for every write transaction whatever the
+ * server's default: an acknowledged write has reached PostgreSQL's WAL on disk.
+ */
+export class PostgresqlBackend implements StorageBackend {
+  readonly kind = 'postgresql';
+  private closed = false;
+  private readonly sql: Sql;
+  private readonly writers = new SerialQueue();
+  private readonly begin: string;
+
+  private constructor(
+    /** The pool, shared with the HA lock when that is added. */
+    readonly pool: pg.Pool,
+    readonly table: string,
+    private readonly maxIdleConnections: number | undefined,
+    private readonly log: Logger | undefined,
+  ) {
+    const t = quoteIdentifier(table);
+    const [namespace, id] = writerLockKeys(table);
+    // One round trip: open the transaction, make its commit wait for the WAL flush, take the turn.
+    this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(${namespace}, ${id})`;
+    this.sql = {
+      get: `SELECT value FROM ${t} WHERE key = $1`,
+      // Each child once: the rest of the key after the prefix, cut after its first '/'.
+      list: `SELECT DISTINCT CASE WHEN strpos(rest, '/') > 0 THEN substr(rest, 1, strpos(rest, '/')) ELSE rest END AS child
+               FROM (SELECT substr(key, char_length($1::text) + 1) AS rest FROM ${t} WHERE key >= $1 AND key < $2) below`,
+      scanFrom: `SELECT key, value FROM ${t} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
+      scanAfter: `SELECT key, value FROM ${t} WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3`,
+      upsert: `INSERT INTO ${t} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      deleteKeys: `DELETE FROM ${t} WHERE key = ANY ($1::text[])`,
+      deletePrefix: `DELETE FROM ${t} WHERE key >= $1 AND key < $2`,
+    };
+  }
+
+  /** Connects, checks the server, and creates or migrates the table. */
+  static async open(options: PostgresqlOptions): Promise<PostgresqlBackend> {
+    const table = options.table ?? DEFAULT_KV_TABLE;
+    const maxParallel = options.maxParallel ?? DEFAULT_POSTGRESQL_MAX_PARALLEL;
+    const log = options.logger?.child({ module: 'postgresql' });
+    const where = describeConnectionUrl(options.connectionUrl);
+    const pool = new pg.Pool({
+      connectionString: options.connectionUrl,
+      max: maxParallel,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      application_name: 'ferry',
+    });
+    // An idle connection that breaks (server restart, network) is dropped by the pool; without a
+    // listener the pool's 'error' event would end the process.
+    pool.on('error', (err) => log?.warn({ error: sanitize(err).message }, 'postgresql idle connection lost'));
+    // (pg-pool also listens on idle clients; while checked out, withClient does.)
+    const backend = new PostgresqlBackend(pool, table, options.maxIdleConnections, log);
+    try {
+      await backend.withClient(async (client) => {
+        await checkServer(client, log);
+        const result = await ensureTable(client, kvTableSchema(table));
+        if (result.created) log?.info({ table, ...where }, 'storage table created');
+      });
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw sanitize(err);
+    }
+    log?.info({ ...where, table, max_parallel: maxParallel }, 'postgresql storage opened');
+    return backend;
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const rows = await this.read<{ value: Buffer }>(this.sql.get, [key]);
+    return rows[0]?.value;
+  }
+
+  put(key: string, value: Buffer): Promise<void> {
+    return this.transaction([{ op: 'put', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.transaction([{ op: 'delete', key }]);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const rows = await this.read<{ child: string }>(this.sql.list, [prefix, prefixUpperBound(prefix)]);
+    // The same folding and order as every other backend.
+    return childrenOf(
+      prefix,
+      rows.map((r) => prefix + r.child),
+    );
+  }
+
+  async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+    const after = options.after !== undefined && options.after >= prefix ? options.after : undefined;
+    // LIMIT NULL is no limit.
+    const values = [after ?? prefix, prefixUpperBound(prefix), options.limit ?? null];
+    return this.read<StorageEntry>(after === undefined ? this.sql.scanFrom : this.sql.scanAfter, values);
+  }
+
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
+    this.assertOpen();
+    if (ops.length === 0) return;
+    const statements = planStatements(ops, this.sql);
+    await this.writers.run(() =>
+      this.withClient(async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(this.begin);
+            for (const statement of statements) await client.query(prepared(statement.text, statement.values));
+            await client.query('COMMIT');
+            return;
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            const code = (err as { code?: unknown }).code;
+            if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw sanitize(err);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          }
+        }
+      }),
+    );
+  }
+
+  /** Refuses new work, lets queued writes finish, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writers.run(() => this.pool.end());
+  }
+
+  private async read<T extends QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    this.assertOpen();
+    return this.withClient(async (client) => {
+      try {
+        return (await client.query<T>(prepared(text, values))).rows;
+      } catch (err) {
+        throw sanitize(err);
+      }
+    });
+  }
+
+  /** A pooled connection for `fn`. Beyond `maxIdleConnections` idle ones, it is closed instead of kept. */
+  private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw sanitize(err);
+    }
+    let broken = false;
+    // A connection that breaks between two statements reports it as an event; unheard, it would end the process.
+    const onError = (err: Error): void => {
+      broken = true;
+      this.log?.warn({ error: sanitize(err).message }, 'postgresql connection lost');
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client);
+    } catch (err) {
+      // A connection-level failure leaves the connection unusable; a SQL error does not.
+      broken ||= !(err instanceof StorageQueryError);
+      throw err;
+    } finally {
+      client.off('error', onError);
+      const tooManyIdle = this.maxIdleConnections !== undefined && this.pool.idleCount >= this.maxIdleConnections;
+      client.release(broken || tooManyIdle);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('postgresql storage is closed');
+  }
+}
+
+type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
+
+interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/**
+ * The ops as few statements as keeps their order: a run of puts becomes one upsert (the last value
+ * of a key repeated in the run wins, as it would one at a time), a run of deletes one DELETE.
+ */
+function planStatements(ops: readonly StorageOp[], sql: Sql): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < ops.length;) {
+    const op = ops[i] as StorageOp;
+    if (op.op === 'delete-prefix') {
+      out.push({ text: sql.deletePrefix, values: [op.prefix, prefixUpperBound(op.prefix)] });
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < ops.length && (ops[end] as StorageOp).op === op.op) end++;
+    const run = ops.slice(i, end);
+    if (op.op === 'put') {
+      const values = new Map<string, Buffer>();
+      for (const put of run as Extract<StorageOp, { op: 'put' }>[]) {
+        values.delete(put.key);
+        values.set(put.key, put.value);
+      }
+      out.push({ text: sql.upsert, values: [[...values.keys()], [...values.values()]] });
+    } else {
+      out.push({ text: sql.deleteKeys, values: [(run as Extract<StorageOp, { op: 'delete' }>[]).map((d) => d.key)] });
+    }
+    i = end;
+  }
+  return out;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A named (server-side prepared) statement: parsed once per connection. */
+function prepared(text: string, values: unknown[]): QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `ferry_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
+/** A failure PostgreSQL reported for one statement; the connection itself is still fine. */
+export class StorageQueryError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'StorageQueryError';
+  }
+}
+
+/**
+ * Errors as they leave the backend: the server's message and SQLSTATE only. PostgreSQL's detail
+ * fields can quote row contents (keys, ciphertext), so they are dropped.
+ */
+function sanitize(err: unknown): Error {
+  if (err instanceof StorageQueryError) return err;
+  if (err instanceof pg.DatabaseError) return new StorageQueryError(`postgresql: ${err.message} (SQLSTATE ${err.code ?? 'unknown'})`, err.code ?? '');
+  if (err instanceof Error) return new Error(`postgresql: ${err.message}`);
+  return new Error('postgresql: unknown error');
+}
+
+async function checkServer(client: PoolClient, log: Logger | undefined): Promise<void> {
+  const settings = await client.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings WHERE name IN ('server_version_num', 'server_encoding', 'fsync')`,
+  );
+  const setting = (name: string): string | undefined => settings.rows.find((r) => r.name === name)?.setting;
+  if (Number(setting('server_version_num')) < 90500) throw new Error('PostgreSQL 9.5 or newer is required');
+  // Keys are compared as UTF-8 bytes; another encoding would order (or refuse) them differently.
+  if (setting('server_encoding') !== 'UTF8') throw new Error(`the database encoding must be UTF8, not ${setting('server_encoding')}`);
+  if (setting('fsync') !== 'on') log?.warn('postgresql runs with fsync off: acknowledged writes may be lost if its host crashes');
+}
