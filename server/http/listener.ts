@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
-import { attachListMethodRewrite, trackResponses } from './list-method-shim.js';
+import { attachListMethodRewrite } from './list-method-shim.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -20,7 +20,6 @@ export interface Listener {
 export async function listen(app: Express, options: ListenerOptions): Promise<Listener> {
   const http: Server = createHttpServer(app);
   http.keepAliveTimeout = 65_000;
-  trackResponses(http);
   // Requests the HTTP parser itself refuses (oversized headers or URL, garbage) still get
   // Vault's error envelope rather than an empty body.
   http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
