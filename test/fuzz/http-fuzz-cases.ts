@@ -1,0 +1,353 @@
+/**
+ * Mutated requests for the HTTP fuzzer: valid request templates of common endpoints, and
+ * mutations of their bodies (wrong types, malformed JSON, deep nesting, huge bodies, invalid
+ * UTF-8), headers (duplicate Content-Length, bad Transfer-Encoding, huge headers), paths (`..`,
+ * `%00`, `//`, very long) and methods (LIST with a body, lowercase, unknown).
+ */
+import type { FuzzRandom } from './fuzz-random.js';
+
+/** One request as bytes on the wire, with a short description that holds no secret. */
+export interface FuzzRequest {
+  readonly description: string;
+  readonly bytes: Buffer;
+  /** Whether it is large enough that a refused upload may cut the connection. */
+  readonly isHuge: boolean;
+}
+
+interface Template {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+const POLICY = 'path "secret/*" { capabilities = ["read", "list"] }';
+
+/** Endpoints worth fuzzing, with a valid body each. Self-destructive ones (seal, revoke-self, demote) are left out. */
+export const TEMPLATES: readonly Template[] = [
+  {
+    method: 'POST',
+    path: 'sys/mounts/fz-mount',
+    body: { type: 'kv', description: 'd', config: { default_lease_ttl: '1h', max_lease_ttl: '2h' }, options: { version: '2' }, local: false, seal_wrap: false },
+  },
+  { method: 'POST', path: 'sys/mounts/secret/tune', body: { default_lease_ttl: '1h', max_lease_ttl: '2h', description: 'tuned', options: { version: '2' } } },
+  { method: 'GET', path: 'sys/mounts' },
+  { method: 'POST', path: 'sys/remount', body: { from: 'fz-mount', to: 'fz-mount2' } },
+  { method: 'POST', path: 'sys/auth/fz-auth', body: { type: 'userpass', description: 'd', config: { default_lease_ttl: '1h' }, local: false } },
+  { method: 'GET', path: 'sys/auth' },
+  { method: 'PUT', path: 'sys/policy/fz-policy', body: { policy: POLICY } },
+  { method: 'PUT', path: 'sys/policies/acl/fz-policy', body: { policy: POLICY } },
+  { method: 'GET', path: 'sys/policies/acl/fz-policy' },
+  { method: 'PUT', path: 'kv/fz-key', body: { a: 'b', n: 1 } },
+  { method: 'GET', path: 'kv/fz-key' },
+  { method: 'POST', path: 'secret/data/fz-key', body: { data: { a: 'b' }, options: { cas: 0 } } },
+  { method: 'PATCH', path: 'secret/data/fz-key', body: { data: { a: 'c' }, options: {} }, headers: { 'Content-Type': 'application/merge-patch+json' } },
+  { method: 'GET', path: 'secret/data/fz-key?version=1' },
+  { method: 'POST', path: 'secret/metadata/fz-key', body: { max_versions: 3, cas_required: false, delete_version_after: '1h', custom_metadata: { a: 'b' } } },
+  { method: 'POST', path: 'secret/delete/fz-key', body: { versions: [1] } },
+  { method: 'POST', path: 'secret/undelete/fz-key', body: { versions: [1] } },
+  { method: 'POST', path: 'secret/destroy/fz-key', body: { versions: [1] } },
+  { method: 'POST', path: 'secret/config', body: { max_versions: 5, cas_required: false, delete_version_after: '0s' } },
+  { method: 'GET', path: 'secret/subkeys/fz-key?depth=1' },
+  {
+    method: 'POST',
+    path: 'auth/token/create',
+    body: {
+      policies: ['default'],
+      ttl: '1h',
+      num_uses: 0,
+      renewable: true,
+      meta: { a: 'b' },
+      display_name: 'x',
+      explicit_max_ttl: '2h',
+      period: '',
+      no_parent: false,
+    },
+  },
+  { method: 'POST', path: 'auth/token/create-orphan', body: { policies: ['default'], ttl: '1h' } },
+  { method: 'POST', path: 'auth/token/lookup', body: { token: 'hvs.fuzz-not-a-token' } },
+  { method: 'POST', path: 'auth/token/lookup-accessor', body: { accessor: 'fuzz-accessor' } },
+  { method: 'POST', path: 'auth/token/renew', body: { token: 'hvs.fuzz-not-a-token', increment: '1h' } },
+  { method: 'POST', path: 'auth/token/revoke', body: { token: 'hvs.fuzz-not-a-token' } },
+  { method: 'POST', path: 'auth/userpass/users/fz-user', body: { password: 'fuzz-pw', policies: ['default'], token_ttl: '1h', token_policies: 'default' } },
+  { method: 'POST', path: 'auth/userpass/users/fz-user/password', body: { password: 'fuzz-pw2' } },
+  { method: 'POST', path: 'auth/userpass/users/fz-user/policies', body: { policies: ['default'] } },
+  { method: 'POST', path: 'auth/userpass/login/fz-user', body: { password: 'fuzz-pw' } },
+  { method: 'GET', path: 'sys/replication/status' },
+  { method: 'POST', path: 'sys/replication/performance/primary/enable', body: { primary_cluster_addr: 'https://127.0.0.1:1' } },
+  { method: 'POST', path: 'sys/replication/performance/primary/secondary-token', body: { id: 'fz-secondary', ttl: '30m' } },
+  { method: 'POST', path: 'sys/replication/performance/primary/revoke-secondary', body: { id: 'fz-secondary' } },
+  { method: 'POST', path: 'sys/replication/performance/secondary/enable', body: { token: 'not-a-token', primary_api_addr: 'http://127.0.0.1:1', ca_file: '' } },
+  { method: 'POST', path: 'sys/replication/performance/secondary/update-primary', body: { token: 'not-a-token', update_primary_addrs: [] } },
+  { method: 'POST', path: 'sys/replication/performance/secondary/promote', body: { primary_cluster_addr: 'https://127.0.0.1:1', force: false } },
+  { method: 'POST', path: 'sys/replication/dr/secondary/enable', body: { token: 'not-a-token' } },
+  { method: 'POST', path: 'sys/wrapping/wrap', body: { a: 'b' }, headers: { 'X-Vault-Wrap-TTL': '60s' } },
+  { method: 'POST', path: 'sys/wrapping/lookup', body: { token: 'not-a-token' } },
+  { method: 'POST', path: 'sys/wrapping/unwrap', body: { token: 'not-a-token' } },
+  { method: 'POST', path: 'sys/wrapping/rewrap', body: { token: 'not-a-token' } },
+  { method: 'POST', path: 'sys/leases/lookup', body: { lease_id: 'fz/lease' } },
+  { method: 'POST', path: 'sys/leases/renew', body: { lease_id: 'fz/lease', increment: 60 } },
+  { method: 'POST', path: 'sys/leases/revoke', body: { lease_id: 'fz/lease' } },
+  { method: 'POST', path: 'sys/capabilities', body: { token: 'not-a-token', paths: ['secret/a'] } },
+  { method: 'POST', path: 'sys/capabilities-self', body: { paths: ['secret/a'] } },
+  { method: 'POST', path: 'sys/audit-hash/fz', body: { input: 'x' } },
+  { method: 'PUT', path: 'sys/unseal', body: { key: 'AAAA', reset: false } },
+  { method: 'PUT', path: 'sys/init', body: { secret_shares: 1, secret_threshold: 1 } },
+  { method: 'PUT', path: 'sys/generate-root/update', body: { key: 'AAAA', nonce: 'x' } },
+  { method: 'GET', path: 'sys/health?standbyok=true' },
+  { method: 'GET', path: 'sys/metrics?format=prometheus' },
+  { method: 'GET', path: 'sys/seal-status' },
+];
+
+const WRONG_VALUES: readonly unknown[] = [
+  123,
+  -1,
+  1.5,
+  1e308,
+  -0,
+  2 ** 63,
+  true,
+  false,
+  null,
+  [],
+  {},
+  [1, 'a', null],
+  { a: { b: [1] } },
+  '',
+  ' ',
+  'x'.repeat(10_000),
+  '-1h',
+  '1e309',
+  '99999999999999999999h',
+  'NaN',
+  '\u0000',
+  '../..',
+  '\ud800',
+  'true',
+  '0x10',
+];
+
+/** Mutates one value somewhere in `value` (recursing into objects and arrays). */
+function mutateValue(rnd: FuzzRandom, value: unknown, depth = 0): unknown {
+  if (value !== null && typeof value === 'object' && depth < 4 && rnd.chance(0.5)) {
+    if (Array.isArray(value)) {
+      if (value.length === 0) return [rnd.pick(WRONG_VALUES)];
+      const copy = [...value];
+      const i = rnd.int(copy.length);
+      copy[i] = mutateValue(rnd, copy[i], depth + 1);
+      return copy;
+    }
+    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    const keys = Object.keys(copy);
+    const roll = rnd.int(4);
+    if (keys.length === 0 || roll === 0) copy[rnd.pick(['unknown_field', '__proto__', 'constructor', ''])] = rnd.pick(WRONG_VALUES);
+    else if (roll === 1) delete copy[rnd.pick(keys)];
+    else {
+      const key = rnd.pick(keys);
+      copy[key] = mutateValue(rnd, copy[key], depth + 1);
+    }
+    return copy;
+  }
+  return rnd.pick(WRONG_VALUES);
+}
+
+function deepNesting(rnd: FuzzRandom): string {
+  const depth = rnd.pick([50, 299, 300, 301, 1000, 100_000]);
+  if (rnd.chance(0.5)) return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  return '{"data":' + '['.repeat(depth) + ']'.repeat(depth) + '}';
+}
+
+function malformedJson(rnd: FuzzRandom, valid: string): Buffer {
+  switch (rnd.int(10)) {
+    case 0:
+      return Buffer.from(valid.slice(0, rnd.int(valid.length)));
+    case 1:
+      return Buffer.from(`${valid}garbage`);
+    case 2:
+      return Buffer.from(valid.replace(/"/g, "'"));
+    case 3:
+      return Buffer.from(
+        rnd.pick(['NaN', '[1,2', '{"a":1,}', '{"a" 1}', '{"a":01}', '/* c */{}', '{"a":"\\x41"}', '{"a":"\\u12"}', '\ufeff{}', '{"a":1}{"b":2}']),
+      );
+    case 4:
+      return Buffer.from(rnd.pick(['[]', '"string"', '42', 'true', '[{"a":1}]', '{"a":1,"a":2}']));
+    case 5:
+      return Buffer.concat([
+        Buffer.from('{"data":{"a":"'),
+        Buffer.from(rnd.pick([[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]])),
+        Buffer.from('"}}'),
+      ]);
+    case 6:
+      return Buffer.from(deepNesting(rnd));
+    case 7:
+      return Buffer.concat([Buffer.from(valid), Buffer.from([0xff, 0x00, 0xc0])]);
+    case 8:
+      return Buffer.from('{"a":"' + '\\\\'.repeat(rnd.int(2000)) + '"}');
+    default:
+      return Buffer.from(JSON.stringify({ data: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])) }));
+  }
+}
+
+const ODD_PATHS: readonly string[] = [
+  '../sys/mounts',
+  'secret/../sys/seal',
+  '%2e%2e/sys/mounts',
+  'secret/data/%00',
+  'secret/data/a%00b',
+  'secret//data//a',
+  '//sys//mounts',
+  'secret/data/%zz',
+  'secret/data/%',
+  'secret/data/\u00e9',
+  'sys/mounts/%2f',
+  'secret/data/.',
+  'secret/data/./x',
+  'kv/' + 'a/'.repeat(3000),
+  'kv/' + 'x'.repeat(12_000),
+  'secret/data/fz-key?version=abc',
+  'secret/data/fz-key?version=-1',
+  'secret/data/fz-key?version=99999999999999999999',
+  'secret/metadata/?list=maybe',
+  'kv/?list=true&list=false',
+  'sys/health?standbycode=abc&sealedcode=999',
+  'sys/health?standbycode=99999',
+  'sys/metrics?format=%00',
+  'auth/token/lookup-self?x=%E0%A4%A',
+  'sys/internal/ui/mounts',
+  '',
+  '?',
+];
+
+const ODD_METHODS: readonly string[] = ['get', 'list', 'post', 'LIST', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'PATCH', 'FOO', 'CONNECT', 'DELETE'];
+
+type Header = [string, string];
+
+/** Serializes a request; `contentLength` false leaves the header out (the headers list may hold its own). */
+function serialize(method: string, target: string, headers: readonly Header[], body: Buffer | undefined, contentLength = true): Buffer {
+  const lines = [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', ...headers.map(([k, v]) => `${k}: ${v}`)];
+  if (body !== undefined && contentLength) lines.push(`Content-Length: ${body.length}`);
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body ?? Buffer.alloc(0)]);
+}
+
+function preview(bytes: Buffer): string {
+  const text = JSON.stringify(bytes.subarray(0, 160).toString('latin1'));
+  return bytes.length > 160 ? `${text}… (${bytes.length} bytes)` : text;
+}
+
+/** Generates one mutated request; `token` is sent in a header and never appears in the description. */
+export function generateFuzzRequest(rnd: FuzzRandom, token: string): FuzzRequest {
+  const template = rnd.pick(TEMPLATES);
+  let method = template.method;
+  let path = `/v1/${template.path}`;
+  const headers: Header[] = [['X-Vault-Token', token], ...Object.entries(template.headers ?? {})];
+  if (template.body !== undefined || rnd.chance(0.2)) headers.push(['Content-Type', 'application/json']);
+  const valid = JSON.stringify(template.body ?? {});
+  let body: Buffer | undefined = template.body === undefined ? undefined : Buffer.from(valid);
+  let contentLength = true;
+  let isHuge = false;
+  const notes: string[] = [];
+  const kind = rnd.int(100);
+  if (kind < 35) {
+    body = Buffer.from(JSON.stringify(mutateValue(rnd, template.body ?? {})) ?? 'null');
+    notes.push('wrong types');
+  } else if (kind < 55) {
+    body = malformedJson(rnd, valid);
+    notes.push('malformed JSON');
+  } else if (kind < 68) {
+    const odd = rnd.pick(ODD_PATHS);
+    path = odd.startsWith('?') || odd === '' ? `/v1/${template.path}${odd}` : `/v1/${odd}`;
+    if (rnd.chance(0.2)) path = `/${odd}`;
+    notes.push('odd path');
+  } else if (kind < 78) {
+    method = rnd.pick(ODD_METHODS);
+    if (method.toUpperCase() === 'LIST' && body === undefined) body = Buffer.from(valid);
+    notes.push('odd method');
+  } else if (kind < 95) {
+    notes.push('odd headers');
+    body ??= Buffer.from(valid);
+    switch (rnd.int(16)) {
+      case 0:
+        headers.push(['Content-Length', String(body.length)], ['Content-Length', String(body.length + 1)]);
+        contentLength = false;
+        break;
+      case 1:
+        headers.push(['Content-Length', String(body.length)], ['Content-Length', String(body.length)]);
+        contentLength = false;
+        break;
+      case 2:
+        headers.push(['Content-Length', String(body.length)], ['Transfer-Encoding', 'chunked']);
+        contentLength = false;
+        break;
+      case 3:
+        headers.push(['Transfer-Encoding', rnd.pick(['gzip', 'chunked, gzip', 'identity', 'xchunked', 'chunked'])]);
+        contentLength = false;
+        if (rnd.chance(0.5)) body = Buffer.from(`zz\r\n${valid}\r\n0\r\n\r\n`);
+        else body = Buffer.from(`${body.length.toString(16)}\r\n${valid}\r\n0\r\n\r\n`);
+        break;
+      case 4:
+        headers.push(['X-Big', 'a'.repeat(rnd.pick([8_000, 17_000, 100_000]))]);
+        break;
+      case 5:
+        for (let i = 0; i < rnd.pick([100, 2000]); i++) headers.push([`X-H${i}`, 'v']);
+        break;
+      case 6:
+        headers[0] = ['X-Vault-Token', rnd.pick(['', ' ', 'x'.repeat(20_000), '\u00ff\u00fe', 'hvs.', 'a b', 'root'])];
+        break;
+      case 7:
+        headers.push(['X-Vault-Wrap-TTL', rnd.pick(['abc', '-1', '0', '99999999999999h', '1e10', '5m5m', '\u00e9'])]);
+        break;
+      case 8:
+        headers.push(['Content-Encoding', rnd.pick(['gzip', 'deflate', 'br', 'identity', 'foo'])]);
+        break;
+      case 9:
+        headers.push([
+          'Content-Type',
+          rnd.pick([
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=latin1',
+            'application/json; charset=utf-16',
+          ]),
+        ]);
+        break;
+      case 10:
+        headers.push(['Expect', rnd.pick(['100-continue', 'garbage'])]);
+        break;
+      case 11:
+        headers.push(['Authorization', rnd.pick(['Bearer ', 'Bearer x', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'y'.repeat(5000)])]);
+        headers.shift();
+        break;
+      case 12:
+        headers.push(
+          ['X-Vault-Request', 'true'],
+          ['X-Vault-Namespace', rnd.pick(['ns1/', '../', '\u00e9'])],
+          ['X-Vault-Index', 'garbage'],
+          ['X-Vault-Forward', 'active-node'],
+        );
+        break;
+      case 13:
+        headers.push(['Content-Length', rnd.pick(['-1', 'abc', '1e3', '99999999999999999999', '+2', '2, 2', '0x2'])]);
+        contentLength = false;
+        break;
+      case 14:
+        headers.push(['Content-Length', String(40 * 1024 * 1024)]);
+        contentLength = false;
+        notes.push('declared huge body');
+        break;
+      default:
+        headers.push(['X-Odd\u00ff', 'v\u00e9'], ['Transfer-Encoding', '']);
+    }
+  } else {
+    isHuge = true;
+    notes.push('huge body');
+    body = Buffer.concat([Buffer.from('{"data":{"a":"'), Buffer.alloc(33 * 1024 * 1024, 0x61), Buffer.from('"}}')]);
+  }
+  const bytes = serialize(method, path, headers, body, contentLength);
+  const shownHeaders = headers.map(([k, v]) =>
+    /token|authorization/i.test(k) ? `${k}: <redacted>` : `${k}: ${v.length > 40 ? `${v.slice(0, 40)}…(${v.length})` : v}`,
+  );
+  const shownPath = path.length > 120 ? `${path.slice(0, 120)}…(${path.length})` : path;
+  const description = `[${notes.join(', ')}] ${method} ${shownPath} {${shownHeaders.join('; ')}} body=${body === undefined ? 'none' : preview(body)}`;
+  return { description, bytes, isHuge };
+}
