@@ -75,6 +75,30 @@ describe('request smuggling through the LIST translation (issue #10)', () => {
     expect(json(listed).data.keys).to.deep.equal(['a']);
   });
 
+  it('translates a LIST after a request sent with Expect: 100-continue or a chunked body, and a LIST over HTTP/1.0', async () => {
+    // Pipelined requests run concurrently, so the LISTs look at a key written beforehand.
+    expect((await server.request('PUT', 'kv/expect/a', { body: { v: 'a' } })).status).to.equal(204);
+    const c = await connection();
+    const token = `X-Vault-Token: ${server.rootToken}\r\n`;
+    const body = '{"v":"LIST /v1/kv HTTP/1.1"}';
+    await c.write(`PUT /v1/kv/expect/b HTTP/1.1\r\nHost: h\r\n${token}Expect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await c.write(`${body}LIST /v1/kv/expect HTTP/1.1\r\nHost: h\r\n${token}\r\n`);
+    expect((await c.nextResponse()).status).to.equal(204);
+    expect(json(await c.nextResponse()).data.keys).to.include('a');
+    // Chunks with an extension and a trailer; raw CRLFs between JSON tokens.
+    const chunks = ['{"v', '":\r\n"LIST"}'].map((piece) => `${piece.length.toString(16)};x=y\r\n${piece}\r\n`).join('');
+    await c.write(`PUT /v1/kv/expect/c HTTP/1.1\r\nHost: h\r\n${token}Transfer-Encoding: chunked\r\n\r\n${chunks}0\r\nX-T: 1\r\n\r\n`);
+    await c.write(`LIST /v1/kv/expect HTTP/1.1\r\nHost: h\r\n${token}\r\n`);
+    expect((await c.nextResponse()).status).to.equal(204);
+    expect(json(await c.nextResponse()).data.keys).to.include('a');
+    expect(await c.drain(50)).to.deep.equal([]);
+    expect((await server.request('GET', 'kv/expect/b')).body.data).to.deep.equal({ v: 'LIST /v1/kv HTTP/1.1' });
+    expect((await server.request('GET', 'kv/expect/c')).body.data).to.deep.equal({ v: 'LIST' });
+    const old = await connection();
+    await old.write(`LIST /v1/kv/expect HTTP/1.0\r\n${token}\r\n`);
+    expect(json(await old.nextResponse()).data.keys).to.deep.equal(['a', 'b', 'c']);
+  });
+
   it('refuses ambiguous framing (Content-Length with Transfer-Encoding) without running the hidden request', async () => {
     await server.request('PUT', 'kv/ambiguous/keep', { body: { v: 'x' } });
     const c = await connection();
