@@ -127,6 +127,100 @@ const WRONG_VALUES: readonly unknown[] = [
   '0x10',
 ];
 
+/** Names swapped in for the templates' own (`fz-mount`, `fz-key`, ...): reserved mounts, nesting, odd bytes. */
+const NAMES: readonly string[] = [
+  'sys',
+  'auth',
+  'cubbyhole',
+  'identity',
+  'secret',
+  'kv',
+  'token',
+  'a/b',
+  'sys/x',
+  'auth/token',
+  'root',
+  'default',
+  'x'.repeat(300),
+  '%2e%2e',
+  '%C3%BC',
+  'a%2Fb',
+  'fz-mount',
+];
+
+/** Values that make sense for a field's domain but probe its edges (by field name). */
+const DOMAIN: Readonly<Record<string, readonly unknown[]>> = {
+  type: ['kv', 'userpass', 'system', 'token', 'cubbyhole', 'identity', 'kv-v2', 'KV', 'file', 'approle', ''],
+  version: ['1', '2', '3', 1, 2, '0', ''],
+  policy: [
+    '',
+    'path {',
+    'path "x" { capabilities = ["deny", "sudo"] }',
+    'path "*" { capabilities = 5 }',
+    'name = "x"',
+    '{"path":{"a":{"capabilities":["read"]}}}',
+    'path "a" { capabilities = ["read"] allowed_parameters = { "x" = [] } }',
+    'path "a" { capabilities = ["read"] min_wrapping_ttl = "-1s" }',
+  ],
+  policies: ['root', ['root'], 'default,root', [''], ['a,b'], [1], ['x'.repeat(2000)]],
+  token_policies: ['root', ['root'], '', [null]],
+  from: NAMES,
+  to: NAMES,
+  ttl: ['0', '1s', '-1s', '999999h', 0, -5, '5d', '1.5h', '1m1m', '2562047h'],
+  increment: ['0', '-1s', 0, -5, '2562047h', 1e9],
+  explicit_max_ttl: ['1s', '-1', '2562047h'],
+  period: ['1s', '-1', '2562047h', 'x'],
+  token_ttl: ['1s', '-1', '2562047h'],
+  delete_version_after: ['-1s', '1ns', '2562047h', '0s', -1],
+  default_lease_ttl: ['-1', '2562047h', 'system', 0],
+  max_lease_ttl: ['1s', '2562047h', 'system'],
+  versions: [[0], [-1], [999], ['1'], [1.5], [], [1, 1], '1,2', 'x', [2 ** 53]],
+  max_versions: [-1, 0, 1e9, '3', 1.5],
+  cas: [-1, 1e9, '0', 1.5],
+  num_uses: [-1, 1e15, 1.5],
+  primary_cluster_addr: ['', 'https://127.0.0.1:0', 'not a url', 'http://[::1', 'https://127.0.0.1:99999', 'file:///etc/passwd', 'https://user:pw@127.0.0.1:1'],
+  primary_api_addr: ['', 'http://127.0.0.1:0', 'not a url', 'http://[::1', 'https://127.0.0.1:99999', 'ftp://127.0.0.1'],
+  token: ['', 'eyJhbGciOiJub25lIn0.e30.', 'a.b.c', 'hvs.x', 'x'.repeat(5000), 's.abc'],
+  ca_file: ['/nonexistent', '/etc', '/dev/null', '../../etc/passwd'],
+  ca_path: ['/nonexistent', '/etc/hostname', '/dev/null'],
+  paths: [[], ['sys/*'], [''], 'secret/a', ['+/x'], 'a,b'],
+  key: ['', 'AAAA', '!!!', 'a'.repeat(1000), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='],
+  secret_shares: [0, 1, 255, 256, -1, 2.5],
+  secret_threshold: [0, 1, 255, 256, -1, 2.5],
+  id: ['', 'a/b', 'x'.repeat(1000), '..'],
+  lease_id: ['', 'sys/../', 'auth/token/create/x', 'x'.repeat(1000), 'secret/data/fz-key'],
+  accessor: ['', 'x'.repeat(1000)],
+  config: [
+    { default_lease_ttl: '-1' },
+    { max_lease_ttl: '1' },
+    { default_lease_ttl: '2h', max_lease_ttl: '1h' },
+    { listing_visibility: 'x' },
+    { audit_non_hmac_request_keys: 'a' },
+    { default_lease_ttl: 1e308 },
+  ],
+  options: [{ version: '3' }, { version: 2 }, { version: {} }, {}, null, { cas: -1 }, { version: '1', extra: [1] }],
+  custom_metadata: [{ a: 1 }, { '': 'x' }, { a: 'x'.repeat(10_000) }, Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v']))],
+  data: [{}, null, [], 'x', { a: { b: { c: 1 } } }, { '': '' }],
+  meta: [{ a: 1 }, { a: null }, 'x'],
+  password: ['', 'x'.repeat(100_000)],
+  input: ['', 'x'.repeat(100_000)],
+  reset: ['true', 1, null],
+  force: ['true', 1, null],
+  update_primary_addrs: [['127.0.0.1:1'], 'x'],
+};
+
+/** Swaps one or two fields of `body` for edge values of their domain. */
+function mutateSemantics(rnd: FuzzRandom, body: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...body };
+  const keys = Object.keys(copy);
+  for (let n = 1 + rnd.int(2); n > 0 && keys.length > 0; n--) {
+    const key = rnd.pick(keys);
+    const domain = DOMAIN[key];
+    copy[key] = domain !== undefined ? rnd.pick(domain) : rnd.pick(WRONG_VALUES);
+  }
+  return copy;
+}
+
 /** Mutates one value somewhere in `value` (recursing into objects and arrays). */
 function mutateValue(rnd: FuzzRandom, value: unknown, depth = 0): unknown {
   if (value !== null && typeof value === 'object' && depth < 4 && rnd.chance(0.5)) {
@@ -234,11 +328,21 @@ function preview(bytes: Buffer): string {
   return bytes.length > 160 ? `${text}… (${bytes.length} bytes)` : text;
 }
 
-/** Generates one mutated request; `token` is sent in a header and never appears in the description. */
-export function generateFuzzRequest(rnd: FuzzRandom, token: string): FuzzRequest {
+/** Tokens the fuzzer sends (in headers only; never shown in a description). */
+export interface FuzzTokens {
+  readonly root: string;
+  /** A token with only the default policy. */
+  readonly limited: string;
+}
+
+/** Generates one mutated request. */
+export function generateFuzzRequest(rnd: FuzzRandom, tokens: FuzzTokens): FuzzRequest {
   const template = rnd.pick(TEMPLATES);
   let method = template.method;
   let path = `/v1/${template.path}`;
+  // Mostly root, so requests reach the handlers; sometimes a default-policy token or none, for the ACL paths.
+  const roll = rnd.int(10);
+  const token = roll < 8 ? tokens.root : roll < 9 ? tokens.limited : '';
   const headers: Header[] = [['X-Vault-Token', token], ...Object.entries(template.headers ?? {})];
   if (template.body !== undefined || rnd.chance(0.2)) headers.push(['Content-Type', 'application/json']);
   const valid = JSON.stringify(template.body ?? {});
@@ -247,9 +351,13 @@ export function generateFuzzRequest(rnd: FuzzRandom, token: string): FuzzRequest
   let isHuge = false;
   const notes: string[] = [];
   const kind = rnd.int(100);
-  if (kind < 35) {
+  if (kind < 20) {
     body = Buffer.from(JSON.stringify(mutateValue(rnd, template.body ?? {})) ?? 'null');
     notes.push('wrong types');
+  } else if (kind < 35) {
+    body = Buffer.from(JSON.stringify(mutateSemantics(rnd, template.body ?? {})));
+    if (rnd.chance(0.4)) path = path.replace(/fz-(mount|auth|policy|key|user)\b/, () => rnd.pick(NAMES));
+    notes.push('edge values');
   } else if (kind < 55) {
     body = malformedJson(rnd, valid);
     notes.push('malformed JSON');

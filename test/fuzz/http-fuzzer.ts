@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { startDevServer, type ServerHandle } from '../helpers/test-cluster.js';
 import { FuzzRandom } from './fuzz-random.js';
-import { generateFuzzRequest, type FuzzRequest } from './http-fuzz-cases.js';
+import { generateFuzzRequest, type FuzzRequest, type FuzzTokens } from './http-fuzz-cases.js';
 
 export interface FuzzOptions {
   readonly durationMs: number;
@@ -81,7 +81,7 @@ function send(port: number, request: FuzzRequest, timeoutMs: number): Promise<Ou
 }
 
 /** State the templates refer to: a KV v1 mount, a key, a userpass user. */
-async function seedFixtures(server: ServerHandle): Promise<void> {
+async function seedFixtures(server: ServerHandle): Promise<FuzzTokens> {
   const steps: Array<[string, string, unknown]> = [
     ['POST', 'sys/mounts/kv', { type: 'kv', options: { version: '1' } }],
     ['POST', 'sys/auth/userpass', { type: 'userpass' }],
@@ -93,6 +93,9 @@ async function seedFixtures(server: ServerHandle): Promise<void> {
     const answer = await server.request(method, path, { body });
     if (answer.status >= 300) throw new Error(`fuzz fixture ${method} ${path} failed: ${answer.status}`);
   }
+  const limited = await server.request('POST', 'auth/token/create', { body: { policies: ['default'], ttl: '24h' } });
+  if (limited.status !== 200) throw new Error(`fuzz fixture token failed: ${limited.status}`);
+  return { root: server.rootToken, limited: limited.body.auth.client_token as string };
 }
 
 function isRunning(server: ServerHandle): boolean {
@@ -115,12 +118,12 @@ export async function runHttpFuzzer(options: FuzzOptions): Promise<FuzzReport> {
   let hangs = 0;
   let restarting: Promise<void> | undefined;
   try {
-    await seedFixtures(server);
+    let tokens = await seedFixtures(server);
     const deadline = started + options.durationMs;
     const worker = async () => {
       while (Date.now() < deadline && sent < options.maxRequests) {
         if (restarting !== undefined) await restarting;
-        const request = generateFuzzRequest(rnd, server.rootToken);
+        const request = generateFuzzRequest(rnd, tokens);
         sent++;
         const outcome = await send(server.port, request, timeoutMs);
         const label = outcome.kind === 'status' ? `${Math.floor(outcome.status / 100)}xx` : outcome.kind === 'none' ? 'none' : 'timeout';
@@ -139,7 +142,7 @@ export async function runHttpFuzzer(options: FuzzOptions): Promise<FuzzReport> {
           offence = `server exited (code ${server.process?.exitCode ?? 'none'}, signal ${server.process?.signalCode ?? 'none'})`;
           restarting = (async () => {
             await server.restart();
-            await seedFixtures(server);
+            tokens = await seedFixtures(server);
           })().finally(() => (restarting = undefined));
         }
         if (offence !== undefined) {
