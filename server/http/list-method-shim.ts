@@ -29,7 +29,15 @@ export function attachListMethodRewrite(socket: Socket): void {
   const emit = socket.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean;
   socket.emit = function patchedEmit(this: Socket, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'data') {
-      const out = tracker.push(args[0] as Buffer);
+      let out: Buffer;
+      try {
+        out = tracker.push(args[0] as Buffer);
+      } catch {
+        // Never expected (the tracker is total over bytes); a fault there must cost this
+        // connection only, not the process, and never let unexamined bytes reach the parser.
+        this.destroy();
+        return false;
+      }
       return out.length === 0 ? true : emit.call(this, 'data', out);
     }
     return emit.apply(this, [event, ...args]);

@@ -112,6 +112,17 @@ describe('HttpFramingTracker', () => {
     );
   });
 
+  it('never throws on arbitrary bytes, and only ever changes LIST request lines', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), trickyText, cuts, (noise, text, at) => {
+        const input = Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(noise), Buffer.from('LIST /v1/a HTTP/1.1\r\n\r\n')]);
+        const { output, tracker } = feed(input, at);
+        if (tracker.requestCount === 0 || output.length === input.length) expect(output.equals(input)).to.equal(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('leaves a request body byte-identical even when it is made of LIST request lines', () => {
     const body = 'x\r\nLIST /v1/a HTTP/1.1\r\n\r\nLIST /v1/b HTTP/1.1\r\nHost: h\r\n\r\n';
     const input = Buffer.from(`POST /v1/secret/data/p HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n${body}LIST /v1/c HTTP/1.1\r\n\r\n`);
