@@ -314,6 +314,31 @@ const ODD_PATHS: readonly string[] = [
 
 const ODD_METHODS: readonly string[] = ['get', 'list', 'post', 'LIST', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'PATCH', 'FOO', 'CONNECT', 'DELETE'];
 
+/**
+ * A chunked body with mutations that never ask the server to wait for bytes that will not come
+ * (sizes only shrink or turn invalid): odd sizes and extensions, trailers, then pipelined bytes.
+ */
+function chunkedFraming(rnd: FuzzRandom, payload: Buffer): Buffer {
+  let out = '';
+  for (let pos = 0; pos < payload.length;) {
+    const chunk = payload.subarray(pos, pos + 1 + rnd.int(8));
+    pos += chunk.length;
+    const size = rnd.chance(0.1) ? rnd.pick(['zz', '-1', ' 1', '', '0x1', 'f'.repeat(20)]) : (chunk.length - (rnd.chance(0.1) ? 1 : 0)).toString(16);
+    const extension = rnd.pick(['', '', ';a=b', ';q="x\\"y"', `;${'e'.repeat(100)}`, ';\r', ';a=b;c']);
+    out += `${size}${extension}\r\n${chunk.toString('latin1')}\r\n`;
+  }
+  out += `0\r\n${rnd.pick(['', 'X-T: v\r\n', 'bad trailer\r\n', 'Content-Length: 5\r\n', ' folded\r\n'])}\r\n`;
+  out += rnd.pick([
+    '',
+    'LIST /v1/kv HTTP/1.1\r\nHost: h\r\n\r\n',
+    'LIST',
+    '\r\n\r\n',
+    'GET /v1/sys/health HTTP/1.0\r\n\r\n',
+    'LIST /v1/sys/policies/acl HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  ]);
+  return Buffer.from(out, 'latin1');
+}
+
 type Header = [string, string];
 
 /** Serializes a request; `contentLength` false leaves the header out (the headers list may hold its own). */
@@ -446,6 +471,11 @@ export function generateFuzzRequest(rnd: FuzzRandom, tokens: FuzzTokens): FuzzRe
       default:
         headers.push(['X-Odd\u00ff', 'v\u00e9'], ['Transfer-Encoding', '']);
     }
+  } else if (kind < 98) {
+    notes.push('chunk framing');
+    body = chunkedFraming(rnd, Buffer.from(valid));
+    headers.push(['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']);
+    contentLength = false;
   } else {
     isHuge = true;
     notes.push('huge body');
