@@ -5,209 +5,13 @@
  * `%00`, `//`, very long) and methods (LIST with a body, lowercase, unknown).
  */
 import type { FuzzRandom } from './fuzz-random.js';
+import { DOMAIN, NAMES, ODD_METHODS, ODD_PATHS, TEMPLATES, WRONG_VALUES } from './fuzz-vocabulary.js';
 
 /** One request as bytes on the wire, with a short description that holds no secret. */
 export interface FuzzRequest {
   readonly description: string;
   readonly bytes: Buffer;
-  /** Whether it is large enough that a refused upload may cut the connection. */
-  readonly isHuge: boolean;
 }
-
-interface Template {
-  readonly method: string;
-  readonly path: string;
-  readonly body?: Record<string, unknown>;
-  readonly headers?: Record<string, string>;
-}
-
-const POLICY = 'path "secret/*" { capabilities = ["read", "list"] }';
-
-/** Endpoints worth fuzzing, with a valid body each. Self-destructive ones (seal, revoke-self, demote) are left out. */
-export const TEMPLATES: readonly Template[] = [
-  {
-    method: 'POST',
-    path: 'sys/mounts/fz-mount',
-    body: { type: 'kv', description: 'd', config: { default_lease_ttl: '1h', max_lease_ttl: '2h' }, options: { version: '2' }, local: false, seal_wrap: false },
-  },
-  { method: 'POST', path: 'sys/mounts/secret/tune', body: { default_lease_ttl: '1h', max_lease_ttl: '2h', description: 'tuned', options: { version: '2' } } },
-  { method: 'GET', path: 'sys/mounts' },
-  { method: 'POST', path: 'sys/remount', body: { from: 'fz-mount', to: 'fz-mount2' } },
-  { method: 'POST', path: 'sys/auth/fz-auth', body: { type: 'userpass', description: 'd', config: { default_lease_ttl: '1h' }, local: false } },
-  { method: 'GET', path: 'sys/auth' },
-  { method: 'PUT', path: 'sys/policy/fz-policy', body: { policy: POLICY } },
-  { method: 'PUT', path: 'sys/policies/acl/fz-policy', body: { policy: POLICY } },
-  { method: 'GET', path: 'sys/policies/acl/fz-policy' },
-  { method: 'PUT', path: 'kv/fz-key', body: { a: 'b', n: 1 } },
-  { method: 'GET', path: 'kv/fz-key' },
-  { method: 'POST', path: 'secret/data/fz-key', body: { data: { a: 'b' }, options: { cas: 0 } } },
-  { method: 'PATCH', path: 'secret/data/fz-key', body: { data: { a: 'c' }, options: {} }, headers: { 'Content-Type': 'application/merge-patch+json' } },
-  { method: 'GET', path: 'secret/data/fz-key?version=1' },
-  { method: 'POST', path: 'secret/metadata/fz-key', body: { max_versions: 3, cas_required: false, delete_version_after: '1h', custom_metadata: { a: 'b' } } },
-  { method: 'POST', path: 'secret/delete/fz-key', body: { versions: [1] } },
-  { method: 'POST', path: 'secret/undelete/fz-key', body: { versions: [1] } },
-  { method: 'POST', path: 'secret/destroy/fz-key', body: { versions: [1] } },
-  { method: 'POST', path: 'secret/config', body: { max_versions: 5, cas_required: false, delete_version_after: '0s' } },
-  { method: 'GET', path: 'secret/subkeys/fz-key?depth=1' },
-  {
-    method: 'POST',
-    path: 'auth/token/create',
-    body: {
-      policies: ['default'],
-      ttl: '1h',
-      num_uses: 0,
-      renewable: true,
-      meta: { a: 'b' },
-      display_name: 'x',
-      explicit_max_ttl: '2h',
-      period: '',
-      no_parent: false,
-    },
-  },
-  { method: 'POST', path: 'auth/token/create-orphan', body: { policies: ['default'], ttl: '1h' } },
-  { method: 'POST', path: 'auth/token/lookup', body: { token: 'hvs.fuzz-not-a-token' } },
-  { method: 'POST', path: 'auth/token/lookup-accessor', body: { accessor: 'fuzz-accessor' } },
-  { method: 'POST', path: 'auth/token/renew', body: { token: 'hvs.fuzz-not-a-token', increment: '1h' } },
-  { method: 'POST', path: 'auth/token/revoke', body: { token: 'hvs.fuzz-not-a-token' } },
-  { method: 'POST', path: 'auth/userpass/users/fz-user', body: { password: 'fuzz-pw', policies: ['default'], token_ttl: '1h', token_policies: 'default' } },
-  { method: 'POST', path: 'auth/userpass/users/fz-user/password', body: { password: 'fuzz-pw2' } },
-  { method: 'POST', path: 'auth/userpass/users/fz-user/policies', body: { policies: ['default'] } },
-  { method: 'POST', path: 'auth/userpass/login/fz-user', body: { password: 'fuzz-pw' } },
-  { method: 'GET', path: 'sys/replication/status' },
-  { method: 'POST', path: 'sys/replication/performance/primary/enable', body: { primary_cluster_addr: 'https://127.0.0.1:1' } },
-  { method: 'POST', path: 'sys/replication/performance/primary/secondary-token', body: { id: 'fz-secondary', ttl: '30m' } },
-  { method: 'POST', path: 'sys/replication/performance/primary/revoke-secondary', body: { id: 'fz-secondary' } },
-  { method: 'POST', path: 'sys/replication/performance/secondary/enable', body: { token: 'not-a-token', primary_api_addr: 'http://127.0.0.1:1', ca_file: '' } },
-  { method: 'POST', path: 'sys/replication/performance/secondary/update-primary', body: { token: 'not-a-token', update_primary_addrs: [] } },
-  { method: 'POST', path: 'sys/replication/performance/secondary/promote', body: { primary_cluster_addr: 'https://127.0.0.1:1', force: false } },
-  { method: 'POST', path: 'sys/replication/dr/secondary/enable', body: { token: 'not-a-token' } },
-  { method: 'POST', path: 'sys/wrapping/wrap', body: { a: 'b' }, headers: { 'X-Vault-Wrap-TTL': '60s' } },
-  { method: 'POST', path: 'sys/wrapping/lookup', body: { token: 'not-a-token' } },
-  { method: 'POST', path: 'sys/wrapping/unwrap', body: { token: 'not-a-token' } },
-  { method: 'POST', path: 'sys/wrapping/rewrap', body: { token: 'not-a-token' } },
-  { method: 'POST', path: 'sys/leases/lookup', body: { lease_id: 'fz/lease' } },
-  { method: 'POST', path: 'sys/leases/renew', body: { lease_id: 'fz/lease', increment: 60 } },
-  { method: 'POST', path: 'sys/leases/revoke', body: { lease_id: 'fz/lease' } },
-  { method: 'POST', path: 'sys/capabilities', body: { token: 'not-a-token', paths: ['secret/a'] } },
-  { method: 'POST', path: 'sys/capabilities-self', body: { paths: ['secret/a'] } },
-  { method: 'POST', path: 'sys/audit-hash/fz', body: { input: 'x' } },
-  { method: 'PUT', path: 'sys/unseal', body: { key: 'AAAA', reset: false } },
-  { method: 'PUT', path: 'sys/init', body: { secret_shares: 1, secret_threshold: 1 } },
-  { method: 'PUT', path: 'sys/generate-root/update', body: { key: 'AAAA', nonce: 'x' } },
-  { method: 'GET', path: 'sys/health?standbyok=true' },
-  { method: 'GET', path: 'sys/metrics?format=prometheus' },
-  { method: 'GET', path: 'sys/seal-status' },
-];
-
-const WRONG_VALUES: readonly unknown[] = [
-  123,
-  -1,
-  1.5,
-  1e308,
-  -0,
-  2 ** 63,
-  true,
-  false,
-  null,
-  [],
-  {},
-  [1, 'a', null],
-  { a: { b: [1] } },
-  '',
-  ' ',
-  'x'.repeat(10_000),
-  '-1h',
-  '1e309',
-  '99999999999999999999h',
-  'NaN',
-  '\u0000',
-  '../..',
-  '\ud800',
-  'true',
-  '0x10',
-];
-
-/** Names swapped in for the templates' own (`fz-mount`, `fz-key`, ...): reserved mounts, nesting, odd bytes. */
-const NAMES: readonly string[] = [
-  'sys',
-  'auth',
-  'cubbyhole',
-  'identity',
-  'secret',
-  'kv',
-  'token',
-  'a/b',
-  'sys/x',
-  'auth/token',
-  'root',
-  'default',
-  'x'.repeat(300),
-  '%2e%2e',
-  '%C3%BC',
-  'a%2Fb',
-  'fz-mount',
-];
-
-/** Values that make sense for a field's domain but probe its edges (by field name). */
-const DOMAIN: Readonly<Record<string, readonly unknown[]>> = {
-  type: ['kv', 'userpass', 'system', 'token', 'cubbyhole', 'identity', 'kv-v2', 'KV', 'file', 'approle', ''],
-  version: ['1', '2', '3', 1, 2, '0', ''],
-  policy: [
-    '',
-    'path {',
-    'path "x" { capabilities = ["deny", "sudo"] }',
-    'path "*" { capabilities = 5 }',
-    'name = "x"',
-    '{"path":{"a":{"capabilities":["read"]}}}',
-    'path "a" { capabilities = ["read"] allowed_parameters = { "x" = [] } }',
-    'path "a" { capabilities = ["read"] min_wrapping_ttl = "-1s" }',
-  ],
-  policies: ['root', ['root'], 'default,root', [''], ['a,b'], [1], ['x'.repeat(2000)]],
-  token_policies: ['root', ['root'], '', [null]],
-  from: NAMES,
-  to: NAMES,
-  ttl: ['0', '1s', '-1s', '999999h', 0, -5, '5d', '1.5h', '1m1m', '2562047h'],
-  increment: ['0', '-1s', 0, -5, '2562047h', 1e9],
-  explicit_max_ttl: ['1s', '-1', '2562047h'],
-  period: ['1s', '-1', '2562047h', 'x'],
-  token_ttl: ['1s', '-1', '2562047h'],
-  delete_version_after: ['-1s', '1ns', '2562047h', '0s', -1],
-  default_lease_ttl: ['-1', '2562047h', 'system', 0],
-  max_lease_ttl: ['1s', '2562047h', 'system'],
-  versions: [[0], [-1], [999], ['1'], [1.5], [], [1, 1], '1,2', 'x', [2 ** 53]],
-  max_versions: [-1, 0, 1e9, '3', 1.5],
-  cas: [-1, 1e9, '0', 1.5],
-  num_uses: [-1, 1e15, 1.5],
-  primary_cluster_addr: ['', 'https://127.0.0.1:0', 'not a url', 'http://[::1', 'https://127.0.0.1:99999', 'file:///etc/passwd', 'https://user:pw@127.0.0.1:1'],
-  primary_api_addr: ['', 'http://127.0.0.1:0', 'not a url', 'http://[::1', 'https://127.0.0.1:99999', 'ftp://127.0.0.1'],
-  token: ['', 'eyJhbGciOiJub25lIn0.e30.', 'a.b.c', 'hvs.x', 'x'.repeat(5000), 's.abc'],
-  ca_file: ['/nonexistent', '/etc', '/dev/null', '../../etc/passwd'],
-  ca_path: ['/nonexistent', '/etc/hostname', '/dev/null'],
-  paths: [[], ['sys/*'], [''], 'secret/a', ['+/x'], 'a,b'],
-  key: ['', 'AAAA', '!!!', 'a'.repeat(1000), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='],
-  secret_shares: [0, 1, 255, 256, -1, 2.5],
-  secret_threshold: [0, 1, 255, 256, -1, 2.5],
-  id: ['', 'a/b', 'x'.repeat(1000), '..'],
-  lease_id: ['', 'sys/../', 'auth/token/create/x', 'x'.repeat(1000), 'secret/data/fz-key'],
-  accessor: ['', 'x'.repeat(1000)],
-  config: [
-    { default_lease_ttl: '-1' },
-    { max_lease_ttl: '1' },
-    { default_lease_ttl: '2h', max_lease_ttl: '1h' },
-    { listing_visibility: 'x' },
-    { audit_non_hmac_request_keys: 'a' },
-    { default_lease_ttl: 1e308 },
-  ],
-  options: [{ version: '3' }, { version: 2 }, { version: {} }, {}, null, { cas: -1 }, { version: '1', extra: [1] }],
-  custom_metadata: [{ a: 1 }, { '': 'x' }, { a: 'x'.repeat(10_000) }, Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v']))],
-  data: [{}, null, [], 'x', { a: { b: { c: 1 } } }, { '': '' }],
-  meta: [{ a: 1 }, { a: null }, 'x'],
-  password: ['', 'x'.repeat(100_000)],
-  input: ['', 'x'.repeat(100_000)],
-  reset: ['true', 1, null],
-  force: ['true', 1, null],
-  update_primary_addrs: [['127.0.0.1:1'], 'x'],
-};
 
 /** Swaps one or two fields of `body` for edge values of their domain. */
 function mutateSemantics(rnd: FuzzRandom, body: Record<string, unknown>): Record<string, unknown> {
@@ -282,38 +86,6 @@ function malformedJson(rnd: FuzzRandom, valid: string): Buffer {
   }
 }
 
-const ODD_PATHS: readonly string[] = [
-  '../sys/mounts',
-  'secret/../sys/seal',
-  '%2e%2e/sys/mounts',
-  'secret/data/%00',
-  'secret/data/a%00b',
-  'secret//data//a',
-  '//sys//mounts',
-  'secret/data/%zz',
-  'secret/data/%',
-  'secret/data/\u00e9',
-  'sys/mounts/%2f',
-  'secret/data/.',
-  'secret/data/./x',
-  'kv/' + 'a/'.repeat(3000),
-  'kv/' + 'x'.repeat(12_000),
-  'secret/data/fz-key?version=abc',
-  'secret/data/fz-key?version=-1',
-  'secret/data/fz-key?version=99999999999999999999',
-  'secret/metadata/?list=maybe',
-  'kv/?list=true&list=false',
-  'sys/health?standbycode=abc&sealedcode=999',
-  'sys/health?standbycode=99999',
-  'sys/metrics?format=%00',
-  'auth/token/lookup-self?x=%E0%A4%A',
-  'sys/internal/ui/mounts',
-  '',
-  '?',
-];
-
-const ODD_METHODS: readonly string[] = ['get', 'list', 'post', 'LIST', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'PATCH', 'FOO', 'CONNECT', 'DELETE'];
-
 /**
  * A chunked body with mutations that never ask the server to wait for bytes that will not come
  * (sizes only shrink or turn invalid): odd sizes and extensions, trailers, then pipelined bytes.
@@ -373,7 +145,6 @@ export function generateFuzzRequest(rnd: FuzzRandom, tokens: FuzzTokens): FuzzRe
   const valid = JSON.stringify(template.body ?? {});
   let body: Buffer | undefined = template.body === undefined ? undefined : Buffer.from(valid);
   let contentLength = true;
-  let isHuge = false;
   const notes: string[] = [];
   const kind = rnd.int(100);
   if (kind < 20) {
@@ -477,7 +248,6 @@ export function generateFuzzRequest(rnd: FuzzRandom, tokens: FuzzTokens): FuzzRe
     headers.push(['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']);
     contentLength = false;
   } else {
-    isHuge = true;
     notes.push('huge body');
     body = Buffer.concat([Buffer.from('{"data":{"a":"'), Buffer.alloc(33 * 1024 * 1024, 0x61), Buffer.from('"}}')]);
   }
@@ -487,5 +257,5 @@ export function generateFuzzRequest(rnd: FuzzRandom, tokens: FuzzTokens): FuzzRe
   );
   const shownPath = path.length > 120 ? `${path.slice(0, 120)}…(${path.length})` : path;
   const description = `[${notes.join(', ')}] ${method} ${shownPath} {${shownHeaders.join('; ')}} body=${body === undefined ? 'none' : preview(body)}`;
-  return { description, bytes, isHuge };
+  return { description, bytes };
 }
