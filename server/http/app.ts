@@ -42,6 +42,17 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // A body declared larger than the limit is refused at once, as Vault does: the body parser alone
+  // answers only after every declared byte arrived, so a client that declares more than it sends
+  // would wait for nothing. Node discards the unread body afterwards (no reset racing the answer).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {
+      sendError(res, new VaultError('payload_too_large', 'http: request body too large'));
+      return;
+    }
+    next();
+  });
   app.use(express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }));
 
   app.all('/v1/{*path}', async (req: Request, res: Response, next: NextFunction) => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
-import { attachListMethodRewrite, trackResponses } from './list-method-shim.js';
+import { attachListMethodRewrite } from './list-method-shim.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -20,7 +21,6 @@ export interface Listener {
 export async function listen(app: Express, options: ListenerOptions): Promise<Listener> {
   const http: Server = createHttpServer(app);
   http.keepAliveTimeout = 65_000;
-  trackResponses(http);
   // Requests the HTTP parser itself refuses (oversized headers or URL, garbage) still get
   // Vault's error envelope rather than an empty body.
   http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -29,6 +29,13 @@ export async function listen(app: Express, options: ListenerOptions): Promise<Li
     const body = JSON.stringify({ errors: [tooLarge ? 'request header fields or URL too large' : 'malformed HTTP request'] });
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  // CONNECT is no part of Vault's API; without a listener Node would drop the connection unanswered.
+  http.on('connect', (_req, socket: Duplex) => {
+    const body = JSON.stringify({ errors: ['unsupported operation'] });
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   const onSocket = (socket: Socket) => {
     attachListMethodRewrite(socket);
