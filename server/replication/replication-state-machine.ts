@@ -352,7 +352,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     return this.ports.bindListener(state, {
       current: () => (this.state.role === 'primary' ? this.state : undefined),
       onNewerEpoch: (epoch) => {
-        this.fence(epoch).catch((err: unknown) => this.log.error({ err: String(err) }, 'fencing failed'));
+        void this.fence(epoch).catch((err: unknown) => this.log.error({ err: String(err) }, 'fencing failed'));
       },
     });
   }
