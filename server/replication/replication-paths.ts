@@ -3,7 +3,8 @@ import type { LogicalResponse } from '../core/logical.js';
 import type { FieldData } from '../core/field-data.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
-import type { ReplicationManager, TrustOptions } from './replication-manager.js';
+import type { TrustOptions } from './activation-client.js';
+import type { ReplicationManager } from './replication-manager.js';
 
 /**
  * `sys/replication/*`: the 2017 generic paths and their `performance/` aliases. DR replication

@@ -1,6 +1,7 @@
 import type { Barrier } from '../core/barrier.js';
 import { layout } from '../core/storage-layout.js';
 import type { PemKeyPair } from './cluster-ca.js';
+import type { WalStorage } from './wal-storage.js';
 
 export const STATE_KEY = `${layout.replication}state`;
 
@@ -50,11 +51,32 @@ export type SecondaryState = Extract<ReplicationState, { role: 'secondary' }>;
 /** A secondary that is not connected to any primary (demoted, fenced, or told to forget it). */
 export const isDetached = (state: SecondaryState): boolean => state.primaryClusterAddr === '';
 
+/** A secondary that follows nobody (demoted or fenced); it resyncs by Merkle sync when it next follows a primary. */
+export function detachedSecondary(clusterId: string, epoch: number, lastWal: number): SecondaryState {
+  return {
+    role: 'secondary',
+    clusterId,
+    epoch,
+    secondaryId: '',
+    primaryClusterAddr: '',
+    primaryApiAddr: '',
+    caCertPem: '',
+    client: { certPem: '', keyPem: '' },
+    lastRemoteWal: lastWal,
+    needsResync: true,
+  };
+}
+
 export async function loadReplicationState(barrier: Barrier): Promise<ReplicationState> {
   const raw = await barrier.get(STATE_KEY);
   return raw === undefined ? { role: 'disabled' } : (JSON.parse(raw.toString('utf8')) as ReplicationState);
 }
 
-export async function saveReplicationState(barrier: Barrier, state: ReplicationState): Promise<void> {
-  await barrier.put(STATE_KEY, Buffer.from(JSON.stringify(state)));
+/**
+ * Stores `state` encrypted by the barrier, through the WAL storage's transaction (the state key
+ * is local: it is written but never streamed). A failed write leaves the previous state stored.
+ */
+export async function saveReplicationState(barrier: Barrier, wal: Pick<WalStorage, 'applyRemote'>, state: ReplicationState): Promise<void> {
+  const value = barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(state)));
+  await wal.applyRemote([{ op: 'put', key: STATE_KEY, value }]);
 }

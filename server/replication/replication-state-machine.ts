@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ReplicationMode } from '../core/replication-role.js';
+import { invalidRequest } from '../core/vault-error.js';
+import { SerialQueue } from '../storage/serial-queue.js';
+import type { TrustOptions } from './activation-client.js';
+import { parseClusterAddress } from './cluster-address.js';
+import { ClusterCa } from './cluster-ca.js';
+import type { FenceNotifier } from './fence-notifier.js';
+import { detachedSecondary, isDetached, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
+import { WARNINGS } from './replication-warnings.js';
+import type { ClusterListener, ReplicationStream, RolePorts } from './role-ports.js';
+
+export interface ReplicationStateMachineOptions<L extends ClusterListener, S extends ReplicationStream> {
+  readonly ports: RolePorts<L, S>;
+  readonly logger: Logger;
+  /** This cluster's own cluster address (the listener's, and the default in certificates). */
+  readonly clusterAddr: string;
+}
+
+/**
+ * A cluster's replication role and the transitions between disabled, primary and secondary.
+ * Role changes run one at a time; each stores the new role as its commit point, and one that
+ * fails before or at it restores the previous role (listener or stream included). A primary that
+ * learns of a newer fencing epoch steps down to a detached secondary.
+ */
+export class ReplicationStateMachine<L extends ClusterListener = ClusterListener, S extends ReplicationStream = ReplicationStream> {
+  private state: ReplicationState = { role: 'disabled' };
+  private server: L | undefined;
+  private secondaryStream: S | undefined;
+  private fenceNotifier: FenceNotifier | undefined;
+  private activating = false;
+  /** Role changes and secondary bookkeeping are read-modify-write of one state: one at a time. */
+  private readonly changes = new SerialQueue();
+  private readonly ports: RolePorts<L, S>;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ReplicationStateMachineOptions<L, S>) {
+    this.ports = options.ports;
+    this.log = options.logger.child({ module: 'replication' });
+  }
+
+  mode(): ReplicationMode {
+    if (this.activating) return 'bootstrapping';
+    return this.state.role;
+  }
+
+  get current(): ReplicationState {
+    return this.state;
+  }
+
+  /** True while a secondary activation downloads and installs the primary's state. */
+  get isActivating(): boolean {
+    return this.activating;
+  }
+
+  /** The cluster listener while primary. */
+  get listener(): L | undefined {
+    return this.server;
+  }
+
+  /** The stream while a secondary follows a primary. */
+  get stream(): S | undefined {
+    return this.secondaryStream;
+  }
+
+  /** After unseal: load the stored role and start serving or streaming. */
+  async resume(): Promise<void> {
+    await this.run(await this.ports.store.load());
+  }
+
+  /** Before seal: stop the listener, the stream and any fence notification. */
+  async pause(): Promise<void> {
+    this.fenceNotifier?.stop();
+    this.fenceNotifier = undefined;
+    await this.server?.stop();
+    this.server = undefined;
+    await this.secondaryStream?.stop();
+    this.secondaryStream = undefined;
+  }
+
+  // ---- primary ----
+
+  enablePrimary(primaryClusterAddr: string): Promise<string[]> {
+    return this.changes.run(async () => {
+      if (this.state.role === 'secondary')
+        throw invalidRequest(
+          'cannot enable replication as a primary on a replication secondary; a cluster has exactly one role, and there is never more than one primary',
+        );
+      if (this.state.role === 'primary') throw invalidRequest('replication is already enabled as a primary on this cluster');
+      const next = await this.becomePrimary({ clusterId: randomUUID(), epoch: 1, primaryClusterAddr });
+      this.log.info({ cluster_id: next.clusterId }, 'replication enabled as primary');
+      return [WARNINGS.primaryEnable];
+    });
+  }
+
+  /**
+   * A read-modify-write of the primary's state (its known secondaries), in turn with role changes.
+   * `change` returns the state to store and the caller's result; nothing is stored if it throws.
+   */
+  changePrimary<T>(change: (state: PrimaryState) => Promise<{ next: PrimaryState; result: T }>): Promise<T> {
+    return this.changes.run(async () => {
+      const { next, result } = await change(this.requirePrimary());
+      await this.save(next);
+      return result;
+    });
+  }
+
+  revokeSecondary(id: string): Promise<void> {
+    return this.changes.run(async () => {
+      const state = this.requirePrimary();
+      if (state.secondaries[id] === undefined) throw invalidRequest(`no secondary with id "${id}"`);
+      const secondaries = { ...state.secondaries };
+      delete secondaries[id];
+      await this.save({ ...state, secondaries });
+      this.server?.disconnect(id);
+      this.server?.connections.delete(id);
+    });
+  }
+
+  disablePrimary(): Promise<string[]> {
+    return this.changes.run(async () => {
+      const previous = this.requirePrimary();
+      await this.pause();
+      await this.commitOrRestore({ role: 'disabled' }, previous);
+      this.ports.wal.setRole('off', 0);
+      await this.ports.wal.resetWal();
+      return [WARNINGS.disable];
+    });
+  }
+
+  /** The primary becomes a secondary that follows nobody; it keeps its cluster id and epoch. */
+  demotePrimary(): Promise<string[]> {
+    return this.changes.run(async () => {
+      const state = this.requirePrimary();
+      await this.pause();
+      await this.commitOrRestore(detachedSecondary(state.clusterId, state.epoch, this.ports.wal.lastWal), state);
+      this.ports.wal.setRole('secondary', state.epoch);
+      this.log.info({ epoch: state.epoch }, 'replication primary demoted');
+      return [WARNINGS.demote];
+    });
+  }
+
+  /** A primary that learns of a newer epoch stops acting as primary at once (never two primaries). */
+  fence(epoch: number): Promise<void> {
+    return this.changes.run(async () => {
+      if (this.state.role !== 'primary' || epoch <= this.state.epoch) return;
+      const clusterId = this.state.clusterId;
+      await this.pause();
+      await this.save({ ...detachedSecondary(clusterId, epoch, this.ports.wal.lastWal), fencedByEpoch: epoch });
+      this.ports.wal.setRole('secondary', epoch);
+      this.log.warn({ epoch }, 'a newer replication primary exists; this cluster stopped acting as primary');
+    });
+  }
+
+  // ---- secondary ----
+
+  /**
+   * Activates this cluster as a secondary. Everything is validated first (token shape, type,
+   * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
+   * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
+   */
+  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
+    return this.changes.run(async () => {
+      if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
+      if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
+      if (this.activating) throw invalidRequest('an activation is already in progress');
+      const { activator } = this.ports;
+      const apiAddr = activator.check(token, primaryApiAddr);
+      this.activating = true;
+      try {
+        const bundle = await activator.unwrap(apiAddr, token, trust);
+        await activator.install(bundle, apiAddr, () => (this.activating = false));
+        this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
+        return [WARNINGS.secondaryEnable];
+      } finally {
+        this.activating = false;
+      }
+    });
+  }
+
+  disableSecondary(): Promise<string[]> {
+    return this.changes.run(async () => {
+      const previous = this.requireSecondary();
+      await this.pause();
+      await this.commitOrRestore({ role: 'disabled' }, previous);
+      this.ports.wal.setRole('off', 0);
+      return [WARNINGS.disable];
+    });
+  }
+
+  /**
+   * The secondary becomes the primary of the same replication set under a new epoch. Without
+   * `force` it refuses while it is still connected to a live primary: demote that one first.
+   * The old primary is told of the new epoch (now, and again until it answers) and steps down.
+   */
+  promoteSecondary(primaryClusterAddr: string, force: boolean): Promise<string[]> {
+    return this.changes.run(async () => {
+      const old = this.requireSecondary();
+      if (!force && this.secondaryStream?.isConnected) {
+        throw invalidRequest(
+          'this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)',
+        );
+      }
+      const next = await this.becomePrimary({ clusterId: old.clusterId, epoch: old.epoch + 1, primaryClusterAddr }, old.lastRemoteWal);
+      if (!isDetached(old)) this.fenceNotifier = this.ports.notifyOldPrimary(old, next.epoch);
+      this.log.info({ epoch: next.epoch }, 'replication secondary promoted to primary');
+      return [WARNINGS.promote, WARNINGS.otherSecondaries];
+    });
+  }
+
+  /**
+   * Points a secondary (or a demoted or fenced primary) at a primary of the same replication set,
+   * without a wipe: the stream restarts with a Merkle sync, since WAL indexes of different
+   * primaries do not line up. An empty token forgets the current primary.
+   */
+  updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
+    return this.changes.run(async () => {
+      const current = this.requireSecondary();
+      if (token === '') {
+        await this.pause();
+        await this.commitOrRestore(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal), current);
+        return [];
+      }
+      const { activator } = this.ports;
+      const apiAddr = activator.check(token, primaryApiAddr);
+      const bundle = await activator.unwrap(apiAddr, token, trust);
+      if (bundle.cluster_id !== current.clusterId) {
+        throw invalidRequest('the token belongs to a different replication set (cluster id differs); use secondary/enable, which wipes this cluster');
+      }
+      if (bundle.epoch < current.epoch)
+        throw invalidRequest(`the token comes from a primary of an older replication epoch (${bundle.epoch} < ${current.epoch})`);
+      await this.pause();
+      const next: SecondaryState = {
+        role: 'secondary',
+        clusterId: current.clusterId,
+        epoch: bundle.epoch,
+        secondaryId: bundle.id,
+        primaryClusterAddr: bundle.primary_cluster_addr,
+        primaryApiAddr: apiAddr,
+        caCertPem: bundle.ca_cert,
+        client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
+        lastRemoteWal: current.lastRemoteWal,
+        needsResync: true,
+      };
+      await this.commitOrRestore(next, current);
+      this.ports.wal.setRole('secondary', next.epoch);
+      this.startStream(next);
+      this.log.info({ secondary_id: bundle.id, epoch: bundle.epoch }, 'replication secondary now follows a new primary');
+      return [];
+    });
+  }
+
+  /** Rebuilds the Merkle index from storage. */
+  reindex(): Promise<string[]> {
+    return this.changes.run(async () => {
+      await this.ports.wal.open();
+      return ['Merkle index rebuilt from storage'];
+    });
+  }
+
+  /** Restarts a secondary's stream (after a stuck or failed sync). */
+  recover(): Promise<string[]> {
+    return this.changes.run(async () => {
+      if (this.state.role !== 'secondary' || isDetached(this.state)) return ['nothing to recover: this cluster is not streaming from a primary'];
+      await this.pause();
+      this.startStream(this.state);
+      return ['replication stream restarted'];
+    });
+  }
+
+  // ---- the steps transitions share ----
+
+  /**
+   * Enable-primary and promote: fresh cluster CA and server certificate, the listener bound
+   * before anything stops or is stored (a cluster address in use changes nothing), then the WAL
+   * restarted (continuing after `lastWal` when promoted) and the role stored.
+   */
+  private async becomePrimary(identity: { clusterId: string; epoch: number; primaryClusterAddr: string }, lastWal?: number): Promise<PrimaryState> {
+    const previous = this.state;
+    const ca = await ClusterCa.create(identity.clusterId);
+    const { host } = parseClusterAddress(identity.primaryClusterAddr || this.options.clusterAddr);
+    const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
+    const next: PrimaryState = {
+      role: 'primary',
+      ...identity,
+      ca: ca.ca,
+      server: { certPem: server.certPem, keyPem: server.keyPem },
+      secondaries: {},
+    };
+    const listener = await this.bindListener(next);
+    await this.pause();
+    try {
+      await this.ports.wal.resetWal();
+      if (lastWal !== undefined) this.ports.wal.setLastWal(lastWal);
+      await this.save(next);
+    } catch (err) {
+      await this.restore(previous, listener);
+      throw err;
+    }
+    this.ports.wal.setRole('primary', next.epoch);
+    this.server = listener;
+    return next;
+  }
+
+  /** Stores `next`; if that fails, runs `previous` again (the caller already paused it) and rethrows. */
+  private async commitOrRestore(next: ReplicationState, previous: ReplicationState): Promise<void> {
+    try {
+      await this.save(next);
+    } catch (err) {
+      await this.restore(previous);
+      throw err;
+    }
+  }
+
+  private async save(next: ReplicationState): Promise<void> {
+    await this.ports.store.save(next);
+    this.state = next;
+  }
+
+  /** Adopts `state` in memory and starts what it runs: the cluster listener or the stream. */
+  private async run(state: ReplicationState): Promise<void> {
+    this.state = state;
+    if (state.role === 'primary') {
+      this.ports.wal.setRole('primary', state.epoch);
+      this.server = await this.bindListener(state);
+    } else if (state.role === 'secondary') {
+      this.ports.wal.setRole('secondary', state.epoch);
+      if (!isDetached(state)) this.startStream(state);
+    } else {
+      this.ports.wal.setRole('off', 0);
+    }
+  }
+
+  /**
+   * Undoes a role change that failed part-way: stops whatever the new role had started (and a
+   * listener bound for it) and runs the previous state again. The state write is each change's
+   * commit point, so a change that failed before or at it left the previous state in storage.
+   */
+  private async restore(previous: ReplicationState, bound?: L): Promise<void> {
+    await bound?.stop();
+    await this.pause();
+    try {
+      await this.run(previous);
+      this.log.warn({ role: previous.role }, 'role change failed; previous replication state restored');
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'role change failed and the previous replication state could not be restarted');
+    }
+  }
+
+  private bindListener(state: PrimaryState): Promise<L> {
+    return this.ports.bindListener(state, {
+      current: () => (this.state.role === 'primary' ? this.state : undefined),
+      onNewerEpoch: (epoch) => {
+        void this.fence(epoch).catch((err: unknown) => this.log.error({ err: String(err) }, 'fencing failed'));
+      },
+    });
+  }
+
+  private startStream(state: SecondaryState): void {
+    this.secondaryStream = this.ports.startStream(state, (next) => {
+      this.state = next;
+    });
+  }
+
+  private requirePrimary(): PrimaryState {
+    if (this.state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return this.state;
+  }
+
+  private requireSecondary(): SecondaryState {
+    if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
+    return this.state;
+  }
+}

@@ -1,0 +1,36 @@
+import type { ListenerHooks } from './cluster-listener.js';
+import type { FenceNotifier } from './fence-notifier.js';
+import type { PrimaryState, ReplicationState, SecondaryState } from './replication-state.js';
+import type { Activator } from './secondary-activator.js';
+import type { WalStorage } from './wal-storage.js';
+
+/** The cluster listener a primary runs, as the state machine uses it. */
+export interface ClusterListener {
+  readonly connections: Map<string, unknown>;
+  disconnect(secondaryId: string): void;
+  stop(): Promise<void>;
+}
+
+/** The WAL stream a secondary runs, as the state machine uses it. */
+export interface ReplicationStream {
+  readonly isConnected: boolean;
+  stop(): Promise<void>;
+}
+
+/** Where the role is stored; a failed `save` leaves the previous role stored. */
+export interface RoleStore {
+  load(): Promise<ReplicationState>;
+  save(next: ReplicationState): Promise<void>;
+}
+
+/** Everything the state machine drives; a running server passes the real ones, unit tests fakes. */
+export interface RolePorts<L extends ClusterListener, S extends ReplicationStream> {
+  readonly store: RoleStore;
+  readonly wal: Pick<WalStorage, 'setRole' | 'resetWal' | 'setLastWal' | 'lastWal' | 'open'>;
+  /** Binds the cluster listener for `state` (before the role is stored); refuses with a VaultError. */
+  readonly bindListener: (state: PrimaryState, hooks: ListenerHooks) => Promise<L>;
+  /** Starts streaming from the primary `state` names; `onState` receives each state the stream commits. */
+  readonly startStream: (state: SecondaryState, onState: (next: SecondaryState) => void) => S;
+  readonly notifyOldPrimary: (old: SecondaryState, epoch: number) => FenceNotifier;
+  readonly activator: Activator;
+}

@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import { encryptWithStoredKeyring, KEYRING_PATH } from '../core/barrier.js';
+import type { Core } from '../core/core.js';
+import { VaultError } from '../core/vault-error.js';
+import type { StorageOp } from '../storage/backend.js';
+import type { ActivationBundle, BootstrapHeader } from './activation-bundle.js';
+import { unwrapActivationToken, type TrustOptions } from './activation-client.js';
+import { activationApiAddr } from './activation-token.js';
+import { ClusterClient } from './cluster-client.js';
+import { isReplicatedKey } from './replication-filter.js';
+import { STATE_KEY, type SecondaryState } from './replication-state.js';
+import type { WalStorage } from './wal-storage.js';
+
+/**
+ * What activating a secondary needs from outside the role state machine: checking and unwrapping
+ * the activation token, and installing the primary's bootstrap package as this cluster's storage.
+ */
+export interface Activator {
+  /** Checks the token locally (no network) and returns the primary API address to use. */
+  check(token: string, primaryApiAddr: string): string;
+  /** Unwraps the token at the primary's API; changes nothing here. */
+  unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle>;
+  /**
+   * Downloads the bootstrap package, then wipes this cluster and commits the primary's state with
+   * the secondary role in one transaction, and unseals with the primary's root key. `settle` is
+   * called once the commit succeeded or was undone, just before the core unseals again.
+   */
+  install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<void>;
+}
+
+interface BootstrapPackage {
+  readonly header: BootstrapHeader;
+  readonly entries: StorageOp[];
+}
+
+export interface SecondaryActivatorOptions {
+  readonly core: Core;
+  readonly wal: WalStorage;
+  readonly isDev: boolean;
+  readonly logger: Logger;
+}
+
+/** The activator of a running server: the primary's API over http(s), its cluster port over mTLS. */
+export class SecondaryActivator implements Activator {
+  constructor(private readonly options: SecondaryActivatorOptions) {}
+
+  check(token: string, primaryApiAddr: string): string {
+    return activationApiAddr(token, primaryApiAddr);
+  }
+
+  unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
+    return unwrapActivationToken(apiAddr, token, trust);
+  }
+
+  async install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<void> {
+    const { header, entries } = await downloadBootstrap(bundle);
+    const rootKey = Buffer.from(header.root_key, 'base64');
+    const keyring = entries.find((e) => e.op === 'put' && e.key === KEYRING_PATH);
+    if (keyring === undefined || keyring.op !== 'put') throw new VaultError('invalid_request', 'bootstrap package has no keyring');
+    const next: SecondaryState = {
+      role: 'secondary',
+      clusterId: bundle.cluster_id,
+      epoch: header.epoch,
+      secondaryId: bundle.id,
+      primaryClusterAddr: bundle.primary_cluster_addr,
+      primaryApiAddr: apiAddr,
+      caCertPem: bundle.ca_cert,
+      client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
+      lastRemoteWal: header.last_wal,
+    };
+    const stateValue = encryptWithStoredKeyring(keyring.value, rootKey, STATE_KEY, Buffer.from(JSON.stringify(next)));
+    // Point of no return: the wipe, the primary's state and our new role commit together.
+    const { core } = this.options;
+    const previousRootKey = Buffer.from(core.seal.currentRootKey());
+    await core.sealCore();
+    try {
+      await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }]);
+    } catch (err) {
+      // The transaction did not commit: storage still holds this cluster as it was; unseal it again.
+      settle();
+      await core.seal.unsealWithRootKey(previousRootKey);
+      await core.postUnseal();
+      throw err;
+    } finally {
+      previousRootKey.fill(0);
+    }
+    await core.seal.unsealWithRootKey(rootKey);
+    settle();
+    await core.postUnseal();
+    if (this.options.isDev && header.dev_root_token !== undefined) {
+      await core.tokens.create({ id: header.dev_root_token, policies: ['root'], path: 'auth/token/root', displayName: 'root' });
+    }
+  }
+}
+
+/** Fetches the primary's bootstrap package (its root key, then every replicated key) over the cluster port. */
+async function downloadBootstrap(bundle: ActivationBundle): Promise<BootstrapPackage> {
+  const client = new ClusterClient(
+    bundle.primary_cluster_addr,
+    { caCertPem: bundle.ca_cert, client: { certPem: bundle.client_cert, keyPem: bundle.client_key } },
+    () => ({ 'x-ferry-epoch': String(bundle.epoch) }),
+  );
+  let header: BootstrapHeader | undefined;
+  const entries: StorageOp[] = [];
+  try {
+    let status = 0;
+    const transfer = client.stream(
+      '/v1/replication/bootstrap',
+      (s) => (status = s),
+      async (lines) => {
+        for (const line of lines) {
+          if (header === undefined) {
+            header = JSON.parse(line) as BootstrapHeader;
+            continue;
+          }
+          const [key, value] = JSON.parse(line) as [string, string];
+          if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
+        }
+      },
+    );
+    await transfer.done;
+    if (status !== 200 || header === undefined)
+      throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: status ${status}`);
+  } catch (err) {
+    if (err instanceof VaultError) throw err;
+    throw new VaultError('invalid_request', `error fetching secondary bootstrap package from ${bundle.primary_cluster_addr}: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+  return { header, entries };
+}
