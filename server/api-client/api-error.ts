@@ -4,7 +4,7 @@ export interface RequestTarget {
   readonly method: string;
   /** The full URL as sent, e.g. `http://127.0.0.1:8200/v1/secret/?list=true`. */
   readonly url: string;
-  /** The server address the client was given, without a trailing slash. */
+  /** The server address as the client was given it. */
   readonly address: string;
   /** The API path after `/v1/`, as the caller gave it (plus `?list=true` for a LIST sent as a query). */
   readonly path: string;

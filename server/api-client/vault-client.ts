@@ -61,13 +61,16 @@ export interface VaultHttpResponse {
  * unreadable TLS files are a TlsTrustError at construction.
  */
 export class VaultClient {
+  /** The address as given (errors name it so); requests go to it without its trailing slashes. */
   readonly address: string;
+  readonly #base: string;
   readonly #options: VaultClientOptions;
   readonly #tls: TlsOptions;
   readonly #token: string | undefined;
 
   constructor(options: VaultClientOptions, tls?: TlsOptions) {
-    this.address = options.address.replace(/\/+$/, '');
+    this.address = options.address;
+    this.#base = options.address.replace(/\/+$/, '');
     this.#options = options;
     this.#tls = tls ?? loadTlsTrust(options.tls);
     this.#token = options.token === '' ? undefined : options.token;
@@ -163,12 +166,12 @@ export class VaultClient {
     const shownPath = isListQuery ? `${apiPath}${apiPath.includes('?') ? '&' : '?'}list=true` : apiPath;
     let url: URL | undefined;
     try {
-      url = new URL(`${this.address}/v1/${apiPath}`);
+      url = new URL(`${this.#base}/v1/${apiPath}`);
       if (isListQuery) url.searchParams.set('list', 'true');
     } catch {
       url = undefined;
     }
-    return { url, target: { method: sentMethod, url: url?.toString() ?? `${this.address}/v1/${shownPath}`, address: this.address, path: shownPath } };
+    return { url, target: { method: sentMethod, url: url?.toString() ?? `${this.#base}/v1/${shownPath}`, address: this.address, path: shownPath } };
   }
 }
 
