@@ -55,7 +55,7 @@ export interface VaultHttpResponse {
  * certificate, skip-verify) only through an undici Agent, which Node's bundled undici does not export (it would
  * mean adding the `undici` package), while node:https takes them per request; reading the body ourselves lets
  * the client refuse an over-long answer (by Content-Length, or as bytes arrive) instead of buffering it; and it
- * bundles with esbuild as is. Both could send a LIST verb, but LIST goes out as `GET ?list=true` (see #target).
+ * bundles with esbuild as is. Both can send a LIST verb; `request` sends LIST as `GET ?list=true`.
  *
  * Errors: a non-2xx answer is an ApiError (Vault's `{"errors":[...]}` parsed); no answer is a TransportError;
  * unreadable TLS files are a TlsTrustError at construction.
@@ -85,7 +85,10 @@ export class VaultClient {
     return new VaultClient({ ...this.#options, token }, this.#tls);
   }
 
-  /** Sends one request to `/v1/<path>` and answers whatever came back; throws only TransportError. */
+  /**
+   * Sends one request to `/v1/<path>` with the method exactly as given (a `LIST` verb stays `LIST`) and answers
+   * whatever came back; throws only TransportError.
+   */
   async send(method: string, path: string, options: SendOptions = {}): Promise<VaultHttpResponse> {
     const { url, target } = this.#target(method, path);
     const headers: Record<string, string> = { accept: 'application/json', 'x-vault-request': 'true' };
@@ -120,11 +123,16 @@ export class VaultClient {
    * `allowNotFound`). Throws ApiError for any other non-2xx answer and TransportError when none came.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<JsonObject | null> {
-    const res = await this.send(method, path, options);
+    // LIST goes out as `GET …?list=true`, as Vault's Go client sends it: proxies and Node's HTTP parser refuse
+    // the LIST verb (Ferry's listener has a shim for it; `send` can still send the verb itself).
+    const isList = method === 'LIST';
+    const sentMethod = isList ? 'GET' : method;
+    const sentPath = isList ? `${path}${path.includes('?') ? '&' : '?'}list=true` : path;
+    const res = await this.send(sentMethod, sentPath, options);
     if (res.status === 404 && options.allowNotFound === true) return null;
     if (res.status < 200 || res.status > 299) {
       const errors = parseVaultErrors(res.text);
-      throw new ApiError(res.status, errors ?? [], this.#target(method, path).target, errors === undefined ? res.text : undefined);
+      throw new ApiError(res.status, errors ?? [], this.#target(sentMethod, sentPath).target, errors === undefined ? res.text : undefined);
     }
     return parseJsonObject(res.text);
   }
@@ -159,19 +167,13 @@ export class VaultClient {
   /** The URL and error target of a request; `url` is undefined when the address is not a URL. */
   #target(method: string, path: string): { url: URL | undefined; target: RequestTarget } {
     const apiPath = path.startsWith('/v1/') ? path.slice('/v1/'.length) : path.replace(/^\/+/, '');
-    // LIST goes out as `GET …?list=true`, as Vault's Go client sends it: Node's HTTP parser (llhttp), and so
-    // Ferry's own server, answers 400 to the LIST verb before any handler sees it.
-    const isListQuery = method === 'LIST';
-    const sentMethod = isListQuery ? 'GET' : method;
-    const shownPath = isListQuery ? `${apiPath}${apiPath.includes('?') ? '&' : '?'}list=true` : apiPath;
     let url: URL | undefined;
     try {
       url = new URL(`${this.#base}/v1/${apiPath}`);
-      if (isListQuery) url.searchParams.set('list', 'true');
     } catch {
       url = undefined;
     }
-    return { url, target: { method: sentMethod, url: url?.toString() ?? `${this.#base}/v1/${shownPath}`, address: this.address, path: shownPath } };
+    return { url, target: { method, url: url?.toString() ?? `${this.#base}/v1/${apiPath}`, address: this.address, path: apiPath } };
   }
 }
 

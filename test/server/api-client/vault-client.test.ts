@@ -56,6 +56,26 @@ describe('server/api-client/vault-client', () => {
     expect(server.seen.map((s) => `${s.method} ${s.url}`)).to.deep.equal(['GET /v1/secret/?list=true', 'GET /v1/sys/x?after=a&list=true']);
   });
 
+  it('send keeps the LIST verb as given (for servers that take it, as Vault and Ferry do)', async () => {
+    // Node's HTTP parser refuses LIST, so this server reads the request line off the socket itself.
+    const requestLines: string[] = [];
+    const raw = net.createServer((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        requestLines.push(chunk.toString('latin1').split('\r\n')[0] ?? '');
+        socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 25\r\nconnection: close\r\n\r\n{"data":{"keys":["one"]}}');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = raw.address() as net.AddressInfo;
+      const res = await new VaultClient({ address: `http://127.0.0.1:${port}` }).send('LIST', 'secret/');
+      expect(res.json).to.deep.equal({ data: { keys: ['one'] } });
+      expect(requestLines).to.deep.equal(['LIST /v1/secret/ HTTP/1.1']);
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
   it('answers null for an empty body (204)', async () => {
     const server = await serve((_req, res) => answer(res, 204));
     expect(await new VaultClient({ address: server.address }).request('DELETE', 'secret/a')).to.equal(null);
