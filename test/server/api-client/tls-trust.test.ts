@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTlsTrust, TlsTrustError } from '../../../server/api-client/tls-trust.js';
-import { TransportError } from '../../../server/api-client/transport-error.js';
+import { ResponseTooLargeError, TransportError } from '../../../server/api-client/transport-error.js';
 import { VaultClient } from '../../../server/api-client/vault-client.js';
 import { ClusterCa } from '../../../server/replication/cluster-ca.js';
 import { answer, rejectionOf, startLoopbackServer, type LoopbackServer } from '../../helpers/loopback-server.js';
@@ -72,6 +72,22 @@ describe('server/api-client/tls-trust', () => {
     writeFileSync(join(dir, 'client-key.pem'), client.keyPem);
     const fromFiles = { caFile: join(dir, 'ca.pem'), clientCertFile: join(dir, 'client.pem'), clientKeyFile: join(dir, 'client-key.pem') };
     expect(await health(new VaultClient({ address: server.address, tls: fromFiles }))).to.deep.equal({ data: { client_authorized: true } });
+  });
+
+  it('does the activation unwrap: POST sys/wrapping/unwrap over https trusting ca_path, refusing an answer over the limit', async () => {
+    const cert = await ca.issueServer(['127.0.0.1']);
+    const bundle = { data: { primary_cluster_addr: 'https://127.0.0.1:1', ca_cert: 'x'.repeat(2048) } };
+    const primary = await startLoopbackServer((_req, res) => answer(res, 200, bundle), { cert: cert.certPem, key: cert.keyPem });
+    try {
+      const options = { address: primary.address, tls: { caPath: join(dir, 'capath') } };
+      expect(await new VaultClient(options).unwrap('s.wrapping')).to.deep.equal(bundle);
+      expect(primary.seen[0]!.headers['x-vault-token']).to.equal('s.wrapping');
+      const err = await rejectionOf(new VaultClient({ ...options, maxResponseBytes: 1024 }).unwrap('s.wrapping'));
+      expect(err).to.be.instanceOf(ResponseTooLargeError);
+      expect((err as Error).message).to.not.include('s.wrapping');
+    } finally {
+      await primary.close();
+    }
   });
 
   it('reports an unreadable CA file or directory by path and code, and half a client certificate', () => {
