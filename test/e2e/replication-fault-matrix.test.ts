@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { TransportError } from '../../server/api-client/transport-error.js';
 import { VaultClient } from '../../server/api-client/vault-client.js';
 import { startDevServer, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -167,7 +168,7 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
       else op.outcome = 'unknown';
       op.detail = String(res.status);
     } catch (err) {
-      const code = ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name) || 'error';
+      const code = err instanceof TransportError ? (err.code ?? err.failure) : (err as Error).name || 'error';
       // Refused: the request never left this process. Anything else may have reached the server.
       op.outcome = code === 'ECONNREFUSED' ? 'fail' : 'unknown';
       op.detail = code;
