@@ -6,9 +6,9 @@ import { TransportError } from './transport-error.js';
 import { envelopeKeys, parseJsonObject, type JsonObject } from './vault-envelope.js';
 
 /** Vault's client default (`VAULT_CLIENT_TIMEOUT`). */
-export const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
 /** The most of one answer a client reads unless told otherwise; past it the call fails, it never truncates. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface VaultClientOptions {
   /** Server address, e.g. `https://127.0.0.1:8200` (no `/v1`). */
@@ -18,7 +18,9 @@ export interface VaultClientOptions {
   /** Sent as `X-Vault-Wrap-TTL` on every request unless a request says otherwise: the server answers with a wrapping token. */
   readonly wrapTtl?: string | undefined;
   readonly tls?: TlsTrust | undefined;
+  /** Deadline of one whole exchange, from sending to the last byte of the answer; default 60 s. */
   readonly timeoutMs?: number | undefined;
+  /** The most bytes of one answer's body; past it the call fails with ResponseTooLargeError. Default 32 MiB. */
   readonly maxResponseBytes?: number | undefined;
 }
 
@@ -68,21 +70,12 @@ export class VaultClient {
   readonly #tls: TlsOptions;
   readonly #token: string | undefined;
 
-  constructor(options: VaultClientOptions, tls?: TlsOptions) {
+  constructor(options: VaultClientOptions) {
     this.address = options.address;
     this.#base = options.address.replace(/\/+$/, '');
     this.#options = options;
-    this.#tls = tls ?? loadTlsTrust(options.tls);
+    this.#tls = loadTlsTrust(options.tls);
     this.#token = options.token === '' ? undefined : options.token;
-  }
-
-  get hasToken(): boolean {
-    return this.#token !== undefined;
-  }
-
-  /** The same client (same TLS trust, files not read again) with another token. */
-  withToken(token: string | undefined): VaultClient {
-    return new VaultClient({ ...this.#options, token }, this.#tls);
   }
 
   /**

@@ -21,7 +21,7 @@ export function parseJsonObject(text: string): JsonObject | null {
   }
 }
 
-export function isJsonObject(value: unknown): value is JsonObject {
+function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
