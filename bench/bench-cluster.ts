@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VaultClient } from '../server/api-client/vault-client.js';
 
 /**
  * Real `ferry server` processes for benchmarks: SQLite storage in a temp dir, loopback ports
@@ -22,16 +23,9 @@ export interface BenchServerOptions {
   readonly extraConfig?: string;
 }
 
-/** A JSON answer of the server's API; throws on 4xx/5xx. */
+/** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
 export async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
+  return (await new VaultClient({ address: base, token }).request(method, path, { body })) ?? undefined;
 }
 
 async function isPortFree(port: number): Promise<boolean> {
@@ -117,11 +111,8 @@ export class BenchServer {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ferry server exited early; see ${join(this.dir, 'server.log')}`);
-      const res = await fetch(`${this.addr}/v1/sys/health?sealedcode=200&uninitcode=200`).catch(() => undefined);
-      if (res !== undefined) {
-        await res.arrayBuffer();
-        if (res.status === 200) return;
-      }
+      const res = await new VaultClient({ address: this.addr }).send('GET', 'sys/health?sealedcode=200&uninitcode=200').catch(() => undefined);
+      if (res?.status === 200) return;
       if (Date.now() > deadline) throw new Error(`ferry server at ${this.addr} did not answer within ${START_TIMEOUT_MS}ms`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as x509 from '@peculiar/x509';
+import { VaultClient } from '../server/api-client/vault-client.js';
 import { magicCookieValue } from '../provider/plugin/handshake.js';
 import { providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, repoRoot } from '../provider/paths.js';
 
@@ -116,7 +117,7 @@ async function startDevServer(): Promise<{ addr: string; stop: () => void }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      const res = await fetch(`${addr}/v1/sys/health`);
+      const res = await new VaultClient({ address: addr }).send('GET', 'sys/health');
       if (res.status === 200) break;
     } catch {
       // not listening yet

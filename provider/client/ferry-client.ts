@@ -1,6 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { ApiError, TransportError } from './api-error.js';
+import { ApiError } from '../../server/api-client/api-error.js';
+import { VaultClient } from '../../server/api-client/vault-client.js';
+import { envelopeClientToken } from '../../server/api-client/vault-envelope.js';
 
 /** Login settings for a userpass auth mount: used when no token is set or the token is refused. */
 export interface UserpassLogin {
@@ -40,15 +40,22 @@ export interface ReplicationStatus {
 }
 
 /**
- * A typed HTTP client for Ferry's Vault-compatible API. Paths are given without `/v1/`. Error bodies
- * (`{"errors":[...]}`) become ApiError; network failures become TransportError naming the address.
+ * The provider's session with one Ferry cluster: the shared Vault API client (server/api-client) plus the
+ * provider's credentials, logging in with userpass when it has no token or its token is refused. Paths are
+ * given without `/v1/`. Error bodies become ApiError; network failures become TransportError.
  */
 export class FerryClient {
   private token: string | undefined;
   private login: Promise<string> | undefined;
+  private readonly api: VaultClient;
 
   constructor(readonly settings: ClientSettings) {
     this.token = settings.token;
+    this.api = new VaultClient({
+      address: settings.address,
+      tls: { caCertPem: settings.caCertPem, skipVerify: settings.skipTlsVerify },
+      timeoutMs: settings.requestTimeoutMs,
+    });
   }
 
   get address(): string {
@@ -75,8 +82,13 @@ export class FerryClient {
 
   /** LIST (as `GET ?list=true`); a 404 is an empty list. */
   async list(path: string): Promise<string[]> {
-    const res = await this.read<{ data?: { keys?: string[] } }>(`${path}?list=true`);
-    return res?.data?.keys ?? [];
+    try {
+      const res = await this.request<{ data?: { keys?: string[] } }>('LIST', path);
+      return res?.data?.keys ?? [];
+    } catch (err) {
+      if (err instanceof ApiError && err.isNotFound) return [];
+      throw err;
+    }
   }
 
   async replicationStatus(): Promise<ReplicationStatus> {
@@ -108,15 +120,15 @@ export class FerryClient {
     if (userpass === undefined) throw new Error('no auth_login_userpass configured');
     if (this.login === undefined || force) {
       const attempt = (async () => {
-        const res = await this.send<{ auth?: { client_token?: string } }>(
-          'POST',
-          `auth/${trimSlashes(userpass.mount)}/login/${encodeURIComponent(userpass.username)}`,
-          { password: userpass.password },
-          undefined,
-        );
-        const token = res?.auth?.client_token;
-        if (typeof token !== 'string' || token === '') {
-          throw new ApiError(500, ['login answered without auth.client_token'], 'POST', `auth/${userpass.mount}/login`, this.address);
+        const loginPath = `auth/${trimSlashes(userpass.mount)}/login/${encodeURIComponent(userpass.username)}`;
+        const token = envelopeClientToken(await this.api.request('POST', loginPath, { body: { password: userpass.password }, token: null }));
+        if (token === undefined) {
+          throw new ApiError(500, ['login answered without auth.client_token'], {
+            method: 'POST',
+            url: `${this.address.replace(/\/+$/, '')}/v1/${loginPath}`,
+            address: this.address,
+            path: `auth/${userpass.mount}/login`,
+          });
         }
         this.token = token;
         return token;
@@ -129,63 +141,8 @@ export class FerryClient {
     return await this.login;
   }
 
-  private send<T>(method: string, path: string, body: unknown, token: string | undefined): Promise<T | null> {
-    const base = this.settings.address.replace(/\/+$/, '');
-    let url: URL;
-    try {
-      url = new URL(`${base}/v1/${path.replace(/^\/+/, '')}`);
-    } catch {
-      return Promise.reject(new TransportError(this.address, 'the address is not a valid URL'));
-    }
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(payload.length);
-    }
-    if (token !== undefined && token !== '') headers['x-vault-token'] = token;
-    const isHttps = url.protocol === 'https:';
-    if (!isHttps && url.protocol !== 'http:') {
-      return Promise.reject(new TransportError(this.address, `unsupported scheme ${url.protocol}`));
-    }
-    return new Promise<T | null>((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(
-        url,
-        {
-          method,
-          headers,
-          timeout: this.settings.requestTimeoutMs,
-          ...(isHttps ? { ca: this.settings.caCertPem, rejectUnauthorized: !this.settings.skipTlsVerify } : {}),
-        },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => reject(new TransportError(this.address, err.message)));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = null;
-            if (text.trim() !== '') {
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                parsed = null;
-              }
-            }
-            if (status >= 200 && status < 300) {
-              resolve(parsed as T | null);
-              return;
-            }
-            const errors = (parsed as { errors?: unknown } | null)?.errors;
-            const messages = Array.isArray(errors) ? errors.map(String) : text.trim() !== '' && parsed === null ? [text.trim().slice(0, 200)] : [];
-            reject(new ApiError(status, messages, method, path, this.address));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.settings.requestTimeoutMs} ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) => reject(new TransportError(this.address, err.code ? `${err.code} (${err.message})` : err.message)));
-      req.end(payload);
-    });
+  private async send<T>(method: string, path: string, body: unknown, token: string | undefined): Promise<T | null> {
+    return (await this.api.request(method, path, { body, token: token ?? null })) as T | null;
   }
 }
 

@@ -1,4 +1,5 @@
-import { ApiError, TransportError } from '../client/api-error.js';
+import { ApiError } from '../../server/api-client/api-error.js';
+import { TransportError } from '../../server/api-client/transport-error.js';
 import type { AttributePath, Diagnostics } from '../framework/diagnostics.js';
 
 /**
@@ -7,11 +8,17 @@ import type { AttributePath, Diagnostics } from '../framework/diagnostics.js';
  */
 export function reportApiError(diagnostics: Diagnostics, summary: string, err: unknown, path?: AttributePath): void {
   if (err instanceof TransportError) {
-    diagnostics.error(summary, `${err.message}. Check the provider's address (or FERRY_ADDR) and that the server is running.`, path);
+    const reason = err.code === undefined ? err.reason : `${err.code} (${err.reason})`;
+    diagnostics.error(
+      summary,
+      `cannot reach Ferry at ${err.address}: ${reason}. Check the provider's address (or FERRY_ADDR) and that the server is running.`,
+      path,
+    );
     return;
   }
   if (err instanceof ApiError) {
-    const said = err.messages.length > 0 ? err.messages.join('; ') : `status ${err.status}`;
+    const messages = serverMessages(err);
+    const said = messages.length > 0 ? messages.join('; ') : `status ${err.status}`;
     let detail = `Ferry at ${err.address} refused ${err.method} /v1/${err.path}: ${said}.`;
     if (err.isPermissionDenied) {
       detail +=
@@ -22,6 +29,22 @@ export function reportApiError(diagnostics: Diagnostics, summary: string, err: u
     return;
   }
   diagnostics.error(summary, err instanceof Error ? err.message : String(err), path);
+}
+
+/**
+ * What the server said: its `{"errors":[...]}`, or the start of a body that is not JSON (a proxy's error page);
+ * nothing for a JSON body without errors.
+ */
+export function serverMessages(err: ApiError): string[] {
+  if (err.rawBody === undefined) return [...err.errors];
+  const text = err.rawBody.trim();
+  if (text === '') return [];
+  try {
+    JSON.parse(text);
+    return [];
+  } catch {
+    return [text.slice(0, 200)];
+  }
 }
 
 /** Runs an API call whose 404 means the work is already done (deleting what is gone). */

@@ -1,4 +1,4 @@
-import { ApiError } from '../client/api-error.js';
+import { ApiError } from '../../server/api-client/api-error.js';
 import type { FerryClient } from '../client/ferry-client.js';
 import type { Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplaceIf, useStateForUnknown } from '../framework/plan-modifiers.js';

@@ -1,4 +1,4 @@
-import { ApiError } from '../client/api-error.js';
+import { ApiError } from '../../server/api-client/api-error.js';
 import type { FerryClient, ReplicationStatus } from '../client/ferry-client.js';
 import { StepFailure } from '../framework/client-resource.js';
 import { attributePath, type Diagnostics } from '../framework/diagnostics.js';

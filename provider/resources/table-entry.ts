@@ -1,8 +1,8 @@
-import { ApiError } from '../client/api-error.js';
+import { ApiError } from '../../server/api-client/api-error.js';
 import { trimSlashes, type FerryClient } from '../client/ferry-client.js';
 import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
 import { step, StepFailure } from '../framework/client-resource.js';
-import { ignoringNotFound } from './api-diagnostics.js';
+import { ignoringNotFound, serverMessages } from './api-diagnostics.js';
 
 /**
  * Entries of the server's mount-like tables — secrets engines (`sys/mounts`), auth methods
@@ -47,7 +47,7 @@ export async function enableTableEntry(
       diagnostics.error(
         `Replicated ${kind.noun} on a replication secondary`,
         `Ferry at ${client.address} is a replication secondary, and it refused to create the replicated ${kind.noun} "${at}/": ` +
-          `${err.messages.join('; ')}. A secondary receives its replicated ${kind.noun}s from the primary, so one created ` +
+          `${serverMessages(err).join('; ')}. A secondary receives its replicated ${kind.noun}s from the primary, so one created ` +
           "on a secondary must be local: set local = true, or create it with the primary's provider.",
         attributePath('local'),
       );

@@ -1,4 +1,6 @@
-import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
+import { ApiError } from '../api-client/api-error.js';
+import { TransportError } from '../api-client/transport-error.js';
+import type { VaultClient } from '../api-client/vault-client.js';
 import type { ParsedArgs, FlagSpec } from './args.js';
 import type { CliConfig } from './cli-config.js';
 import type { CliIo } from './cli-io.js';
@@ -13,7 +15,7 @@ export const EXIT_REMOTE_ERROR = 2;
 /** Everything a command needs; built once per invocation by `main`. */
 export interface CommandContext {
   readonly args: ParsedArgs;
-  readonly client: ApiClient;
+  readonly client: VaultClient;
   readonly printer: Printer;
   readonly io: CliIo;
   readonly config: CliConfig;
@@ -47,7 +49,7 @@ export async function callApi<T>(action: string, call: () => Promise<T>): Promis
   try {
     return await call();
   } catch (err) {
-    if (err instanceof ApiError || err instanceof ConnectionError) {
+    if (err instanceof ApiError || err instanceof TransportError) {
       throw new CommandError(`${action}: ${err.message}`, EXIT_REMOTE_ERROR);
     }
     throw err;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ApiClient } from './api-client.js';
+import { VaultClient } from '../api-client/vault-client.js';
 import { parseArgs } from './args.js';
 import { loadCliConfig } from './cli-config.js';
 import { createProcessIo, type CliIo } from './cli-io.js';
@@ -104,7 +104,7 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
     const config = await loadCliConfig(runtime.env, runtime.homeDir);
     const wrapTtl = args.string('wrap-ttl');
     if (wrapTtl !== undefined) parseDurationSeconds(wrapTtl, 'wrap-ttl');
-    const client = new ApiClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl });
+    const client = new VaultClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl });
     const printer = new Printer(io, parseOutputFormat(args.string('format')), args.string('field'));
     return await command.run({ args, client, printer, io, config });
   } catch (err) {

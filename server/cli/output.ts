@@ -1,4 +1,4 @@
-import type { JsonObject } from './api-client.js';
+import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { CliIo } from './cli-io.js';
 import { formatDurationSeconds } from './duration.js';
 import { UsageError } from './usage-error.js';

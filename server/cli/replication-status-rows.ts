@@ -1,4 +1,4 @@
-import type { JsonObject } from './api-client.js';
+import type { JsonObject } from '../api-client/vault-envelope.js';
 import { formatValue, type TableRow } from './output.js';
 
 const BAR_WIDTH = 30;

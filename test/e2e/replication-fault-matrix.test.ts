@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { TransportError } from '../../server/api-client/transport-error.js';
+import { VaultClient } from '../../server/api-client/vault-client.js';
 import { startDevServer, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -138,31 +140,17 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
     readonly text: string;
   }
 
-  /** One HTTP request with a hard deadline (the fetch is aborted, not just abandoned). */
+  /** One HTTP request with a hard deadline (the client gives up and closes the connection, not just abandons it). */
   async function call(
     server: ServerHandle,
     method: string,
     path: string,
     options: { token?: string | null; body?: unknown; timeoutMs?: number } = {},
   ): Promise<Answer> {
-    const headers: Record<string, string> = {};
     const token = options.token === undefined ? server.rootToken : options.token;
-    if (token) headers['X-Vault-Token'] = token;
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${server.addr}/v1/${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? READ_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body, text };
+    const client = new VaultClient({ address: server.addr, timeoutMs: options.timeoutMs ?? READ_TIMEOUT_MS });
+    const res = await client.send(method, path, { token: token || null, body: options.body });
+    return { status: res.status, body: res.text === '' ? undefined : res.json !== undefined ? res.json : res.text, text: res.text };
   }
 
   async function replicationStatus(server: ServerHandle): Promise<Record<string, any>> {
@@ -180,7 +168,7 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
       else op.outcome = 'unknown';
       op.detail = String(res.status);
     } catch (err) {
-      const code = ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name) || 'error';
+      const code = err instanceof TransportError ? (err.code ?? err.failure) : (err as Error).name || 'error';
       // Refused: the request never left this process. Anything else may have reached the server.
       op.outcome = code === 'ECONNREFUSED' ? 'fail' : 'unknown';
       op.detail = code;

@@ -184,9 +184,9 @@ describe('replication lifecycle: revoke, failover and fencing', function () {
 
   it('exposes replication metrics in Prometheus format', async () => {
     const primary = servers[servers.length - 1] as ServerHandle;
-    const res = await fetch(`${primary.addr}/v1/sys/metrics?format=prometheus`, { headers: { 'x-vault-token': root } });
+    const res = await primary.request('GET', 'sys/metrics?format=prometheus', { token: root });
     expect(res.status).to.equal(200);
-    const text = await res.text();
+    const text = res.text;
     expect(text).to.match(/^ferry_replication_mode \d$/m);
     expect(text).to.match(/^ferry_replication_merkle_keys \d+$/m);
   });

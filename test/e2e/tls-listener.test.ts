@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { VaultClient } from '../../server/api-client/vault-client.js';
 import { ClusterCa } from '../../server/replication/cluster-ca.js';
 import { freePort, startDevServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 
@@ -12,22 +12,12 @@ interface HttpsAnswer {
   body: any;
 }
 
-function httpsCall(url: string, method: string, ca: string, token: string, body?: unknown): Promise<HttpsAnswer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpsRequest(
-      url,
-      { method, ca, headers: { 'x-vault-token': token, ...(payload ? { 'content-type': 'application/json' } : {}) }, timeout: 10_000 },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end(payload);
-  });
+/** One call to the TLS listener at `url` through the project's API client, trusting only `ca`. */
+async function httpsCall(url: string, method: string, ca: string, token: string, body?: unknown): Promise<HttpsAnswer> {
+  const { origin, pathname, search } = new URL(url);
+  const client = new VaultClient({ address: origin, tls: { caCertPem: ca }, timeoutMs: 10_000 });
+  const res = await client.send(method, `${pathname}${search}`, { token: token === '' ? null : token, body });
+  return { status: res.status, body: res.json };
 }
 
 /**
@@ -76,7 +66,7 @@ describe('TLS listener and activation over https with ca_file', function () {
     expect((await httpsCall(`${base}/v1/sys/unseal`, 'PUT', caPem, '', { key: init.body.keys_base64[0] })).body.sealed).to.equal(false);
     const root = init.body.root_token as string;
     // The listener does not speak plain HTTP.
-    const plain = await fetch(`http://127.0.0.1:${port}/v1/sys/health`).then(
+    const plain = await new VaultClient({ address: `http://127.0.0.1:${port}`, timeoutMs: 10_000 }).send('GET', 'sys/health').then(
       () => 'answered',
       () => 'refused',
     );

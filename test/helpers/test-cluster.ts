@@ -9,10 +9,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VaultClient } from '../../server/api-client/vault-client.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FERRY_BIN = join(REPO_ROOT, 'bin', 'ferry.js');
@@ -178,26 +180,29 @@ export async function freePort(): Promise<number> {
   throw new Error('no free loopback port pair found');
 }
 
-/** A fetch to `baseUrl` + `/v1/...`, parsed. */
+/**
+ * One request to `baseUrl` + `/v1/...` through the project's API client, answered whatever its status and
+ * parsed. The method goes out exactly as given (`LIST` stays the verb). A string body without a content type
+ * is labelled `text/plain;charset=UTF-8`, as fetch labels it.
+ */
 export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const url = `${baseUrl}${path.startsWith('/v1/') ? path : `/v1/${path.replace(/^\/+/, '')}`}`;
   const headers: Record<string, string> = { ...options.headers };
-  if (typeof options.token === 'string') headers['X-Vault-Token'] = options.token;
-  let body: string | Buffer | undefined;
-  if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) body = options.body;
-  else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['Content-Type'] ??= 'application/json';
+  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (typeof options.body === 'string' && !hasContentType) headers['content-type'] = 'text/plain;charset=UTF-8';
+  const client = new VaultClient({ address: baseUrl });
+  const response = await client.send(method, path, { token: options.token ?? null, body: options.body, headers });
+  const text = response.text;
+  const parsed: unknown = text === '' ? undefined : response.json !== undefined ? response.json : text;
+  return { status: response.status, body: parsed as T, text, headers: toHeaders(response.headers) };
+}
+
+function toHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  const response = await fetch(url, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body: parsed as T, text, headers: response.headers };
+  return headers;
 }
 
 function makeTempDir(): string {
@@ -250,9 +255,8 @@ async function waitUntilServing(child: ChildProcess, addr: string, logFile: stri
     await waitFor(
       async () => {
         if (hasExited()) return true; // stop polling; reported below
-        const res = await fetch(`${addr}/v1/sys/health?sealedcode=200&uninitcode=200&standbycode=200`).catch(() => undefined);
+        const res = await request(addr, 'GET', 'sys/health?sealedcode=200&uninitcode=200&standbycode=200').catch(() => undefined);
         if (res === undefined) return false;
-        await res.arrayBuffer();
         lastStatus = `status ${res.status}`;
         return res.status === 200;
       },

@@ -17,8 +17,8 @@ describe('security: forwarded writes are decided by the primary (issue #10, clas
 
   const succeeded = (r: ApiResponse) => r.status >= 200 && r.status < 300;
   const forwardedCount = async (): Promise<number> => {
-    const res = await fetch(`${secondary.addr}/v1/sys/metrics?format=prometheus`, { headers: { 'x-vault-token': root } });
-    const match = /^ferry_replication_forwarded_requests_total (\d+)$/m.exec(await res.text());
+    const res = await secondary.request('GET', 'sys/metrics?format=prometheus', { token: root });
+    const match = /^ferry_replication_forwarded_requests_total (\d+)$/m.exec(res.text);
     if (match === null) throw new Error('no forwarded-requests counter in the secondary metrics');
     return Number(match[1]);
   };

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../api-client.js';
+import type { JsonObject } from '../../api-client/vault-envelope.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { writeTokenFile } from '../token-file.js';
 import { UsageError } from '../usage-error.js';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../api-client.js';
+import type { JsonObject } from '../../api-client/vault-envelope.js';
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { sealStatusRows } from '../seal-status-rows.js';
 import { UsageError } from '../usage-error.js';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../api-client.js';
+import type { JsonObject } from '../../api-client/vault-envelope.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, type Command } from '../command.js';
 import { replicationStatusRows } from '../replication-status-rows.js';
 import { sealStatusRows } from '../seal-status-rows.js';

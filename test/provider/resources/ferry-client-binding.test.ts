@@ -109,6 +109,9 @@ describe('provider/resources/ferry-client-binding', () => {
     ).to.not.equal(null);
     const [d] = summarize(diagnostics);
     expect(d?.summary).to.equal('Cannot read replication status');
-    expect(d?.detail).to.match(/Check the provider's address \(or FERRY_ADDR\) and that the server is running\.$/);
+    const hostPort = closed.address.replace(/^http:\/\//, '').replace(/\/$/, '');
+    expect(d?.detail).to.equal(
+      `cannot reach Ferry at ${closed.address}: ECONNREFUSED (connect ECONNREFUSED ${hostPort}). Check the provider's address (or FERRY_ADDR) and that the server is running.`,
+    );
   });
 });

@@ -10,6 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiError } from '../../../server/api-client/api-error.js';
+import { VaultClient } from '../../../server/api-client/vault-client.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FERRY_BIN = path.join(REPO_ROOT, 'bin', 'ferry.js');
@@ -83,8 +85,7 @@ async function startServer(args: string[], listenAddress: string, home: string):
   for (;;) {
     if (exited) throw new Error(`ferry server exited before it was ready:\n${output.slice(-2000)}`);
     try {
-      const response = await fetch(`${address}/v1/sys/seal-status`);
-      await response.text();
+      await new VaultClient({ address }).send('GET', 'sys/seal-status');
       return { address, stop };
     } catch {
       // Not listening yet.
@@ -98,12 +99,15 @@ async function startServer(args: string[], listenAddress: string, home: string):
 }
 
 /** The error messages the server itself returns for a request, to check the CLI shows them verbatim. */
-async function serverErrors(url: string, init: RequestInit): Promise<string[]> {
-  const response = await fetch(url, init);
-  const body = (await response.json()) as { errors?: string[] };
-  expect(response.ok, 'the request should fail on the server').to.equal(false);
-  expect(body.errors, 'the server should return {"errors":[...]}').to.be.an('array').that.is.not.empty;
-  return body.errors ?? [];
+async function serverErrors(client: VaultClient, method: string, path: string, body: unknown): Promise<string[]> {
+  try {
+    await client.request(method, path, { body });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    expect(err.errors, 'the server should return {"errors":[...]}').to.not.be.empty;
+    return [...err.errors];
+  }
+  throw new Error('the request should fail on the server');
 }
 
 describe('ferry CLI against a spawned server', function () {
@@ -180,11 +184,7 @@ describe('ferry CLI against a spawned server', function () {
     });
 
     it('exits non-zero with the server message when init is repeated', async () => {
-      const expected = await serverErrors(`${env.FERRY_ADDR}/v1/sys/init`, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ secret_shares: 1, secret_threshold: 1 }),
-      });
+      const expected = await serverErrors(new VaultClient({ address: env.FERRY_ADDR! }), 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
       const result = await runFerry(['operator', 'init'], env);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include(`Error initializing: Error making API request.\n\nURL: PUT ${env.FERRY_ADDR}/v1/sys/init\nCode: 400. Errors:\n\n`);
@@ -316,11 +316,7 @@ describe('ferry CLI against a spawned server', function () {
     });
 
     it('exits 2 with the server messages for a failed write', async () => {
-      const expected = await serverErrors(`${server.address}/v1/sys/mounts/cli-kv`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Vault-Token': ROOT_TOKEN },
-        body: JSON.stringify({ type: 'kv' }),
-      });
+      const expected = await serverErrors(new VaultClient({ address: server.address, token: ROOT_TOKEN }), 'POST', 'sys/mounts/cli-kv', { type: 'kv' });
       const result = await runFerry(['write', 'sys/mounts/cli-kv', 'type=kv'], env);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include(
