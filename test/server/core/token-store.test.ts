@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Core } from '../../../server/core/core.js';
+import { createCore } from '../../../server/core/create-core.js';
 import { REVOCATION_PENDING } from '../../../server/core/token-store.js';
 import type { StorageBackend } from '../../../server/storage/backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
-import { startServiceTestCore, type ServiceTestCore } from './service-test-core.js';
+import { startInProcessCore, type InProcessCore } from '../../helpers/in-process-core.js';
 
 describe('TokenStore use reservation on every storage backend', () => {
   let tempDir: string;
@@ -24,7 +24,7 @@ describe('TokenStore use reservation on every storage backend', () => {
   for (const [kind, open] of backends) {
     it(`hands out exactly the remaining uses to 40 concurrent reservations (${kind})`, async () => {
       const physical = await open();
-      const core = new Core({
+      const core = createCore({
         physical,
         logger: pino({ level: 'silent' }),
         clusterName: 't',
@@ -48,9 +48,9 @@ describe('TokenStore use reservation on every storage backend', () => {
 });
 
 describe('TokenStore use reservation', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   beforeEach(async () => {
-    env = await startServiceTestCore();
+    env = await startInProcessCore();
     await env.call('update', 'leasing/values/app', { data: { value: 'v' } });
     await env.call('update', 'sys/policies/acl/app', {
       data: { policy: 'path "leasing/values/*" { capabilities = ["read", "update", "create"] }\npath "auth/token/create" { capabilities = ["update"] }' },
@@ -113,14 +113,14 @@ describe('TokenStore use reservation', () => {
     await env.core.tokens.reserveUse(hashOf(id));
     await env.core.tokens.reserveUse(hashOf(held));
     // While its request runs, a pending token is left alone by the sweep.
-    await env.expiration.sweep();
+    await env.core.expiration.sweep();
     expect(await env.core.tokens.lookupById(id, { includeRevocationPending: true })).not.to.equal(undefined);
     await env.core.sealCore();
     // No timed sweep after the restart: the test runs the one it observes.
-    env = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken }, sweepIntervalMs: 3_600_000 });
+    env = await startInProcessCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken }, sweepIntervalMs: 3_600_000 });
     const hash = env.core.tokens.hashOf(id);
     expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(true);
-    await env.expiration.sweep();
+    await env.core.expiration.sweep();
     expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(false);
   });
 
