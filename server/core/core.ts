@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
-import { Acl, aclPathOf } from './acl.js';
+import { type Acl, aclPathOf } from './acl.js';
 import { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { Barrier, StorageView } from './barrier.js';
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
@@ -15,10 +15,10 @@ import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
 import { postResponseSteps, type PostResponseStep } from './post-response-steps.js';
-import type { Policy } from './policy.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
 import { Router, type Route } from './router.js';
 import { Seal } from './seal.js';
+import { answersWhileSealed } from './sealed-paths.js';
 import { layout } from './storage-layout.js';
 import { REVOCATION_PENDING, TokenStore, type LookupOptions, type TokenEntry } from './token-store.js';
 import { VaultError } from './vault-error.js';
@@ -46,18 +46,6 @@ export interface CoreOptions {
 }
 
 export type { Route } from './router.js';
-
-/** Paths below `sys/` that answer while sealed (and without a token). */
-const SEALED_OK = [
-  'sys/seal-status',
-  'sys/health',
-  'sys/init',
-  'sys/unseal',
-  'sys/leader',
-  'sys/replication/status',
-  'sys/replication/performance/status',
-  'sys/replication/dr/status',
-];
 
 /**
  * A hook of a layer above the core (replication) that runs after the core's own unseal steps
@@ -136,7 +124,7 @@ export class Core {
           await this.auths.load();
           await this.reconcileBackends();
         },
-        policies: async () => this.policies.invalidate(),
+        policies: async (keys) => this.policies.invalidateKeys(keys),
         'audit-devices': () => this.audit.reload(),
         backends: (keys) => this.router.invalidate(keys),
       },
@@ -257,14 +245,9 @@ export class Core {
     return this.router.route(path);
   }
 
-  async aclFor(policyNames: readonly string[]): Promise<Acl> {
-    const policies: Policy[] = [];
-    for (const name of policyNames) {
-      if (name === 'root') return Acl.fromPolicies([{ name: 'root', text: '', rules: [] }]);
-      const policy = await this.policies.get(name);
-      if (policy) policies.push(policy);
-    }
-    return Acl.fromPolicies(policies);
+  /** The ACL of a set of policy names (`root` grants everything). */
+  aclFor(policyNames: readonly string[]): Promise<Acl> {
+    return this.policies.aclFor(policyNames);
   }
 
   /** Resolves the caller's token; undefined when missing or not valid on this cluster. */
@@ -285,7 +268,7 @@ export class Core {
    * this cluster's existence check and authorised against this cluster's policy definitions.
    */
   async handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
-    if (!this.unsealed && !SEALED_OK.includes(req.path) && !req.path.startsWith('sys/generate-root/')) {
+    if (!this.unsealed && !answersWhileSealed(req.path)) {
       throw new VaultError('sealed', 'Vault is sealed');
     }
     if (!this.unsealed) {
