@@ -6,7 +6,7 @@ import { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { Barrier, StorageView } from './barrier.js';
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
 import { GenerateRoot } from './generate-root.js';
-import { InvalidationDispatcher } from './invalidation.js';
+import { InvalidationDispatcher, invalidationOwners } from './invalidation.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
@@ -16,7 +16,7 @@ import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
 import { postResponseSteps, type PostResponseStep } from './post-response-steps.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
-import { Router, type Route } from './router.js';
+import { Router, type MountedBackend, type Route } from './router.js';
 import { Seal } from './seal.js';
 import { answersWhileSealed } from './sealed-paths.js';
 import { layout } from './storage-layout.js';
@@ -113,24 +113,7 @@ export class Core {
     this.tokens.onRevoke((entry) => this.wrapper.forget(entry));
     this.tokens.onRevoke((entry) => this.expiration.revokeLeasesOfToken(entry.hash));
     this.postResponseSteps = postResponseSteps(this);
-    this.invalidation = new InvalidationDispatcher(
-      {
-        keyring: () => this.barrier.reloadKeyring(this.seal.currentRootKey()),
-        'mount-table': async () => {
-          await this.mounts.load();
-          await this.reconcileBackends();
-        },
-        'auth-table': async () => {
-          await this.auths.load();
-          await this.reconcileBackends();
-        },
-        policies: async (keys) => this.policies.invalidateKeys(keys),
-        'audit-devices': () => this.audit.reload(),
-        backends: (keys) => this.router.invalidate(keys),
-      },
-      () => this.unsealed,
-      this.logger,
-    );
+    this.invalidation = new InvalidationDispatcher(invalidationOwners(this), () => this.unsealed, this.logger);
   }
 
   get physical(): StorageBackend {
@@ -230,14 +213,18 @@ export class Core {
     await this.reconcileBackends();
   }
 
-  private async reconcileBackends(): Promise<void> {
-    await this.router.reconcile((entry, table, prefix) => {
-      const factory = entry.builtin ? this.builtinFactories.get(prefix + entry.path) : this.factories.get(entry.type);
-      if (factory === undefined) return undefined;
-      const storagePrefix = entry.builtin ? `${layout.clusterSecrets}builtin/${entry.type}/` : table.dataPrefix(entry);
-      const storage = new StorageView(this.barrier, storagePrefix);
-      return { backend: factory({ core: this, mount: entry, storage, logger: this.logger.child({ mount: prefix + entry.path }) }), storagePrefix };
-    });
+  /** Creates backends for new entries of the loaded mount tables and cleans up removed ones. */
+  async reconcileBackends(): Promise<void> {
+    await this.router.reconcile((entry, table, routePrefix) => this.newBackend(entry, table, routePrefix));
+  }
+
+  /** The backend of a mount entry over its storage view (built-ins live under this cluster's own prefix). */
+  private newBackend(entry: MountEntry, table: MountTable, routePrefix: string): MountedBackend | undefined {
+    const factory = entry.builtin ? this.builtinFactories.get(routePrefix + entry.path) : this.factories.get(entry.type);
+    if (factory === undefined) return undefined;
+    const storagePrefix = entry.builtin ? `${layout.clusterSecrets}builtin/${entry.type}/` : table.dataPrefix(entry);
+    const storage = new StorageView(this.barrier, storagePrefix);
+    return { backend: factory({ core: this, mount: entry, storage, logger: this.logger.child({ mount: routePrefix + entry.path }) }), storagePrefix };
   }
 
   /** The mount (and its backend) serving a request path. */
@@ -351,23 +338,18 @@ export class Core {
     }
   }
 
+  /** A built-in mount's backend; while sealed (no tables loaded) a fresh one, so `sys/` can answer. */
   builtinBackend(path: string): LogicalBackend {
-    const entry = path.startsWith('auth/') ? this.auths.get(path.slice(5)) : this.mounts.get(path);
+    const isAuth = path.startsWith('auth/');
+    const table = isAuth ? this.auths : this.mounts;
+    const inner = isAuth ? path.slice('auth/'.length) : path;
+    const entry = table.get(inner);
     const existing = entry && this.router.backendOf(entry.uuid);
     if (existing) return existing;
-    // Sealed: the system backend still serves seal-status, init, unseal and health.
-    const factory = this.builtinFactories.get(path);
-    if (factory === undefined) throw new VaultError('internal', 'built-in backend missing');
-    const mount = (path.startsWith('auth/') ? builtinAuths() : builtinMounts()).find(
-      (m) => (path.startsWith('auth/') ? 'auth/' : '') + m.path === path,
-    ) as MountEntry;
-    const backend = factory({
-      core: this,
-      mount,
-      storage: new StorageView(this.barrier, `${layout.clusterSecrets}builtin/${mount.type}/`),
-      logger: this.logger,
-    });
-    return backend;
+    const builtin = (isAuth ? builtinAuths() : builtinMounts()).find((m) => m.path === inner);
+    const created = builtin && this.newBackend(builtin, table, isAuth ? 'auth/' : '');
+    if (created === undefined) throw new VaultError('internal', 'built-in backend missing');
+    return created.backend;
   }
 
   /**

@@ -1,4 +1,10 @@
 import type { Logger } from 'pino';
+import type { DeviceAuditBroker } from './audit/device-audit-broker.js';
+import type { Barrier } from './barrier.js';
+import type { MountTable } from './mount-table.js';
+import type { PolicyStore } from './policy-store.js';
+import type { Router } from './router.js';
+import type { Seal } from './seal.js';
 import { LOCAL_PREFIX, layout } from './storage-layout.js';
 
 /** The key that stands for "everything may have changed" (a full resync). */
@@ -30,6 +36,36 @@ export const INVALIDATION_TABLE: readonly OwnedKeys[] = [
 
 /** What each owner does with the changed keys it owns (`EVERYTHING` included on a full resync). */
 export type InvalidationHandlers = Readonly<Record<InvalidationOwner, (keys: readonly string[]) => Promise<void>>>;
+
+/** The core's services that own stored state (the core passes itself). */
+export interface InvalidationTargets {
+  readonly barrier: Barrier;
+  readonly seal: Seal;
+  readonly mounts: MountTable;
+  readonly auths: MountTable;
+  readonly policies: PolicyStore;
+  readonly audit: DeviceAuditBroker;
+  readonly router: Router;
+  reconcileBackends(): Promise<void>;
+}
+
+/** How each owner reloads itself: the second column of the owner table. */
+export function invalidationOwners(core: InvalidationTargets): InvalidationHandlers {
+  return {
+    keyring: () => core.barrier.reloadKeyring(core.seal.currentRootKey()),
+    'mount-table': async () => {
+      await core.mounts.load();
+      await core.reconcileBackends();
+    },
+    'auth-table': async () => {
+      await core.auths.load();
+      await core.reconcileBackends();
+    },
+    policies: async (keys) => core.policies.invalidateKeys(keys),
+    'audit-devices': () => core.audit.reload(),
+    backends: (keys) => core.router.invalidate(keys),
+  };
+}
 
 /**
  * Whether `key` falls to `row`. A changed key ending in `/` is a removed prefix (a delete-prefix
