@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createCore } from '../../../server/core/create-core.js';
 import { REVOCATION_PENDING } from '../../../server/core/token-store.js';
+import { layout } from '../../../server/core/storage-layout.js';
 import type { StorageBackend } from '../../../server/storage/backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
@@ -172,5 +173,47 @@ describe('TokenStore use reservation', () => {
       expect(child).to.be.a('string');
       expect(await env.core.tokens.lookupById(child)).to.equal(undefined);
     });
+  });
+});
+
+describe('TokenStore revocation and resolution, as the core wires them', () => {
+  let env: InProcessCore;
+  beforeEach(async () => {
+    env = await startInProcessCore();
+    await env.call('update', 'sys/policies/acl/creds', { data: { policy: 'path "leasing/creds/*" { capabilities = ["read"] }' } });
+  });
+  afterEach(() => env.core.sealCore());
+
+  it("revokes a token's leases with the token (the expiration manager's revocation hook)", async () => {
+    const id = (await env.call('update', 'auth/token/create', { data: { policies: ['creds'] } }))?.auth?.clientToken as string;
+    const lease = await env.call('read', 'leasing/creds/app', { token: id, data: { ttl: '1h' } });
+    expect(lease?.leaseId).to.be.a('string');
+    expect(env.core.expiration.leaseCount).to.equal(1);
+    await env.call('update', 'auth/token/revoke-self', { token: id });
+    expect(await env.core.tokens.lookupById(id)).to.equal(undefined);
+    expect(env.core.expiration.leaseCount).to.equal(0);
+    expect(env.leasing.revoked).to.deep.equal([{ username: 'user-app' }]);
+  });
+
+  it("drops a wrapping token's stored response when the token is revoked (the response wrapper's hook)", async () => {
+    const wrapped = await env.call('update', 'sys/wrapping/wrap', { data: { payload: 'wrapped-value' } });
+    const entry = await env.core.tokens.lookupById(wrapped?.wrapInfo?.token as string);
+    expect(entry).to.not.equal(undefined);
+    const stored = `${layout.wrapping}response/${entry?.hash}`;
+    expect(await env.core.barrier.get(stored)).to.not.equal(undefined);
+    await env.core.tokens.revokeTree(entry as NonNullable<typeof entry>);
+    expect(await env.core.barrier.get(stored)).to.equal(undefined);
+  });
+
+  it('resolves a JWT-form wrapping token to the wrapping token it signs, and nothing else', async () => {
+    const wrapped = await env.call('update', 'sys/wrapping/wrap', { data: { payload: 'x' }, headers: { 'X-Vault-Wrap-Format': 'jwt' } });
+    const jwt = wrapped?.wrapInfo?.token as string;
+    expect(jwt.split('.')).to.have.length(3);
+    const resolved = await env.core.resolveToken(jwt);
+    expect(resolved?.policies).to.deep.equal(['response-wrapping']);
+    expect(resolved?.accessor).to.equal(wrapped?.wrapInfo?.accessor);
+    expect(await env.core.resolveToken('')).to.equal(undefined);
+    expect(await env.core.resolveToken('hvs.not-a-token')).to.equal(undefined);
+    expect((await env.core.resolveToken(env.rootToken))?.policies).to.deep.equal(['root']);
   });
 });
