@@ -141,7 +141,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     ...(devInfo ? { dev: devInfo } : {}),
     stop: async () => {
       await listener.close();
-      await core.sealCore().catch(() => undefined);
+      await core.sealCore().catch((err: unknown) => logger.warn({ err: String(err) }, 'sealing on stop failed'));
       await physical.close();
     },
   };

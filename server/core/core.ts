@@ -320,7 +320,10 @@ export class Core {
     try {
       response = await route.backend.handleRequest(req, route.relativePath);
     } catch (err) {
-      await this.audit.logResponse(req, undefined, err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+      // The backend's error is what the client gets; a device that cannot log it is reported here.
+      await this.audit
+        .logResponse(req, undefined, err instanceof Error ? err : new Error(String(err)))
+        .catch((auditErr: unknown) => this.logger.error({ request_id: req.id, err: String(auditErr) }, 'audit of a failed request failed'));
       throw err;
     }
     for (const step of this.postResponseSteps) response = await step.run(req, route.entry, response);
