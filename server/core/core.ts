@@ -45,8 +45,6 @@ export interface CoreOptions {
   readonly expiration?: ExpirationOptions;
 }
 
-export type { Route } from './router.js';
-
 /**
  * A hook of a layer above the core (replication) that runs after the core's own unseal steps
  * and, in reverse order, before its own seal steps.

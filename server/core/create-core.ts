@@ -7,7 +7,7 @@ import { userpassBackend } from '../backends/userpass/userpass-backend.js';
 import { Core, type BackendFactory, type CoreOptions } from './core.js';
 
 /** The built-in mounts, bound by path: always present, never enabled or disabled by a client. */
-export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = {
+const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = {
   'sys/': systemBackend,
   'auth/token/': tokenBackend,
   'cubbyhole/': cubbyholeBackend,

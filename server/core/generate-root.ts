@@ -6,7 +6,7 @@ import type { TokenStore } from './token-store.js';
 import { invalidRequest, VaultError } from './vault-error.js';
 
 /** The parts of the core root token generation works with (the core passes itself). */
-export interface GenerateRootCore {
+interface GenerateRootCore {
   readonly seal: Seal;
   readonly tokens: TokenStore;
   readonly logger: Logger;

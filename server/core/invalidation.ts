@@ -14,7 +14,7 @@ export const EVERYTHING = '';
 export type InvalidationOwner = 'keyring' | 'mount-table' | 'auth-table' | 'policies' | 'audit-devices' | 'backends';
 
 /** One row of the owner table: the exact keys and key prefixes one owner answers for. */
-export interface OwnedKeys {
+interface OwnedKeys {
   readonly owner: InvalidationOwner;
   readonly keys?: readonly string[];
   readonly prefixes?: readonly string[];
@@ -25,7 +25,7 @@ export interface OwnedKeys {
  * decrypted with it), then the mount and auth tables (so a new mount's backend exists), the
  * policies and the audit devices, and last the backends' own caches.
  */
-export const INVALIDATION_TABLE: readonly OwnedKeys[] = [
+const INVALIDATION_TABLE: readonly OwnedKeys[] = [
   { owner: 'keyring', keys: [layout.keyring] },
   { owner: 'mount-table', keys: [layout.mountTable(false), layout.mountTable(true)] },
   { owner: 'auth-table', keys: [layout.authTable(false), layout.authTable(true)] },
@@ -38,7 +38,7 @@ export const INVALIDATION_TABLE: readonly OwnedKeys[] = [
 export type InvalidationHandlers = Readonly<Record<InvalidationOwner, (keys: readonly string[]) => Promise<void>>>;
 
 /** The core's services that own stored state (the core passes itself). */
-export interface InvalidationTargets {
+interface InvalidationTargets {
   readonly barrier: Barrier;
   readonly seal: Seal;
   readonly mounts: MountTable;

@@ -5,7 +5,7 @@ import type { MountEntry } from './mount-table.js';
 import type { ResponseWrapper } from './wrapping/response-wrapper.js';
 import { wrapRequestedResponse } from './wrapping/wrap-requested-response.js';
 
-export type PostResponseStepName = 'leases' | 'wrapping' | 'audit';
+type PostResponseStepName = 'leases' | 'wrapping' | 'audit';
 
 /** One step applied to a backend's response before it goes back to the client. */
 export interface PostResponseStep {
@@ -13,7 +13,7 @@ export interface PostResponseStep {
   run(req: LogicalRequest, mount: MountEntry, res: LogicalResponse | undefined): Promise<LogicalResponse | undefined>;
 }
 
-export interface PostResponseServices {
+interface PostResponseServices {
   readonly expiration: ExpirationManager;
   readonly wrapper: ResponseWrapper;
   readonly audit: DeviceAuditBroker;

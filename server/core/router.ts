@@ -17,7 +17,7 @@ export interface MountedBackend {
 }
 
 /** Creates the backend of a mount entry (`routePrefix` is `''` or `'auth/'`); undefined when no factory serves it. */
-export type MountBackendCreator = (entry: MountEntry, table: MountTable, routePrefix: string) => MountedBackend | undefined;
+type MountBackendCreator = (entry: MountEntry, table: MountTable, routePrefix: string) => MountedBackend | undefined;
 
 /**
  * The live backends of both mount tables, by mount uuid: routes a request path to its mount and

@@ -14,7 +14,7 @@ import { FileAuditDevice, validateFileOptions } from './file-audit-device.js';
 import { assertJsonDepthWithin } from './json-depth.js';
 
 /** The parts of the core the audit broker works with (the core passes itself). */
-export interface AuditCore {
+interface AuditCore {
   readonly barrier: Barrier;
   readonly logger: Logger;
   readonly replication: ReplicationView;

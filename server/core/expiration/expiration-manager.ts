@@ -10,7 +10,7 @@ import { invalidRequest, VaultError } from '../vault-error.js';
 import { LeaseStore, type LeaseEntry } from './lease-store.js';
 
 /** The parts of the core the expiration manager works with (the core passes itself). */
-export interface ExpirationCore {
+interface ExpirationCore {
   readonly barrier: Barrier;
   readonly logger: Logger;
   readonly tokens: TokenStore;

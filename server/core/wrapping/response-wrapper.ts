@@ -43,7 +43,7 @@ interface StoredResponse {
 }
 
 /** The parts of the core response wrapping works with (the core passes itself). */
-export interface WrappingCore {
+interface WrappingCore {
   readonly barrier: Barrier;
   readonly tokens: TokenStore;
   readonly options: { readonly apiAddr: string };
