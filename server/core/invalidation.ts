@@ -62,7 +62,7 @@ export function invalidationOwners(core: InvalidationTargets): InvalidationHandl
       await core.reconcileBackends();
     },
     policies: async (keys) => core.policies.invalidateKeys(keys),
-    'audit-devices': () => core.audit.reload(),
+    'audit-devices': () => core.audit.refresh(),
     backends: (keys) => core.router.invalidate(keys),
   };
 }

@@ -88,6 +88,14 @@ export class DeviceAuditBroker implements AuditBroker {
     this.devices = entries.map((entry) => new FileAuditDevice(entry));
   }
 
+  /**
+   * Re-reads the table after it changed underneath this core (invalidation), in turn with local
+   * enables and disables, so an older read never replaces a newer one.
+   */
+  async refresh(): Promise<void> {
+    await this.edits.run(() => this.reload());
+  }
+
   /** Drops the devices (on seal); the core keeps no audit state while sealed. */
   clear(): void {
     this.devices = [];
