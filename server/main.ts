@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { cubbyholeBackend } from './backends/cubbyhole/cubbyhole-backend.js';
-import { identityBackend } from './backends/identity/identity-backend.js';
-import { kvBackend } from './backends/kv/kv-backend.js';
-import { systemBackend } from './backends/sys/system-backend.js';
-import { tokenBackend } from './backends/token/token-backend.js';
-import { userpassBackend } from './backends/userpass/userpass-backend.js';
 import type { ServerConfig } from './config/server-config.js';
-import { Core } from './core/core.js';
+import type { Core } from './core/core.js';
+import { createCore } from './core/create-core.js';
 import { createApp } from './http/app.js';
 import { listen, type Listener } from './http/listener.js';
 import { createRootLogger } from './log.js';
@@ -16,10 +11,6 @@ import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
-import { installAudit } from './backends/sys/sys-audit-paths.js';
-import { installGenerateRoot } from './backends/sys/sys-generate-root-paths.js';
-import { installExpiration } from './backends/sys/sys-leases-paths.js';
-import { installWrapping } from './backends/sys/sys-wrapping-paths.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
@@ -68,8 +59,8 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
 }
 
 /**
- * Composition root: config → log → storage → core (+ backends and services) → replication →
- * HTTP. Returns once the API listener is up.
+ * Composition root: config → log → storage → core (`createCore`: services and backends) →
+ * replication (attached to the core) → HTTP. Returns once the API listener is up.
  */
 export async function startServer(config: ServerConfig, dev?: DevOptions): Promise<RunningServer> {
   const logger = createRootLogger(config.logLevel);
@@ -82,7 +73,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   // The API port is known only after listening when 0 is requested; tests always pass a port.
   const apiAddr = config.apiAddr ?? `${scheme}://${hostForUrl(host)}:${requestedPort}`;
   const clusterAddr = config.clusterAddr ?? `https://${hostForUrl(host)}:${requestedPort + 1}`;
-  const core = new Core({
+  const core = createCore({
     physical,
     logger,
     clusterName: config.clusterName ?? `ferry-cluster-${randomBytes(4).toString('hex')}`,
@@ -90,19 +81,6 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     clusterAddr,
     isDev: dev !== undefined,
   });
-
-  // --- registration block: backends and services (one line each) ---
-  core.registerBuiltin('sys/', systemBackend);
-  core.registerBuiltin('auth/token/', tokenBackend);
-  core.registerBuiltin('cubbyhole/', cubbyholeBackend);
-  core.registerBuiltin('identity/', identityBackend);
-  core.registerBackend('kv', kvBackend);
-  core.registerBackend('userpass', userpassBackend);
-  installAudit(core);
-  installWrapping(core);
-  installExpiration(core);
-  installGenerateRoot(core);
-  // --- end of registration block ---
 
   const replication = new ReplicationManager({
     core,
@@ -113,7 +91,8 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     isDev: dev !== undefined,
     ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
   });
-  core.systemPathProviders.push(replicationPaths(replication));
+  // Replication needs the core, so it is built after it and attached here, explicitly.
+  core.attachReplication(replication, replicationPaths(replication));
 
   let devInfo: RunningServer['dev'];
   if (dev !== undefined) {
@@ -162,7 +141,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     ...(devInfo ? { dev: devInfo } : {}),
     stop: async () => {
       await listener.close();
-      await core.sealCore().catch(() => undefined);
+      await core.sealCore().catch((err: unknown) => logger.warn({ err: String(err) }, 'sealing on stop failed'));
       await physical.close();
     },
   };

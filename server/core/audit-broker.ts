@@ -10,10 +10,3 @@ export interface AuditBroker {
   logRequest(req: LogicalRequest, error?: Error): Promise<void>;
   logResponse(req: LogicalRequest, res: LogicalResponse | undefined, error?: Error): Promise<void>;
 }
-
-/** The broker with no devices: logs nothing and never refuses. */
-export const noAudit: AuditBroker = {
-  deviceCount: 0,
-  async logRequest() {},
-  async logResponse() {},
-};

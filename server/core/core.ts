@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
-import { Acl, aclPathOf } from './acl.js';
-import { noAudit, type AuditBroker } from './audit-broker.js';
-import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
+import { type Acl, aclPathOf } from './acl.js';
+import { DeviceAuditBroker } from './audit/device-audit-broker.js';
+import { Barrier, StorageView } from './barrier.js';
+import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
+import { GenerateRoot } from './generate-root.js';
+import { InvalidationDispatcher, invalidationOwners } from './invalidation.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
@@ -11,12 +14,15 @@ import { builtinAuths, builtinMounts } from './builtin-mounts.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
-import type { Policy } from './policy.js';
+import { postResponseSteps, type PostResponseStep } from './post-response-steps.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
+import { Router, type MountedBackend, type Route } from './router.js';
 import { Seal } from './seal.js';
+import { answersWhileSealed } from './sealed-paths.js';
 import { layout } from './storage-layout.js';
 import { REVOCATION_PENDING, TokenStore, type LookupOptions, type TokenEntry } from './token-store.js';
 import { VaultError } from './vault-error.js';
+import { ResponseWrapper } from './wrapping/response-wrapper.js';
 
 /** What a backend factory gets: its own storage view and the core's shared services. */
 export interface BackendContext {
@@ -35,56 +41,56 @@ export interface CoreOptions {
   readonly apiAddr: string;
   readonly clusterAddr: string;
   readonly isDev: boolean;
+  /** The expiration manager's sweep interval (tests shorten it). */
+  readonly expiration?: ExpirationOptions;
 }
 
-/** Where a request path is served: the mount, the path below it and the backend. */
-export interface Route {
-  readonly entry: MountEntry;
-  readonly mountPath: string;
-  readonly relativePath: string;
-  readonly backend: LogicalBackend;
-}
-
-/** Paths below `sys/` that answer while sealed (and without a token). */
-const SEALED_OK = [
-  'sys/seal-status',
-  'sys/health',
-  'sys/init',
-  'sys/unseal',
-  'sys/leader',
-  'sys/replication/status',
-  'sys/replication/performance/status',
-  'sys/replication/dr/status',
-];
-
-/** Hooks that run after unseal (in order) and before seal (in reverse). */
+/**
+ * A hook of a layer above the core (replication) that runs after the core's own unseal steps
+ * and, in reverse order, before its own seal steps.
+ */
 export interface LifecycleHook {
   postUnseal?(): Promise<void>;
   preSeal?(): Promise<void>;
 }
 
+/** The `sys/` paths a layer above the core contributes (replication's `sys/replication/*`). */
+export type SystemPathProvider = (core: Core) => PathDefinition[];
+
 /**
- * The core: barrier, seal, mount tables, router, tokens, policies and audit, with no transport.
+ * The core: barrier, seal, mount tables, router, tokens, policies, leases, audit and wrapping,
+ * with no transport. Build one with `createCore` (server/core/create-core.ts). The services are
+ * typed fields, created here in Vault's unseal order — setupMounts → setupPolicyStore →
+ * setupCredentials → setupExpiration → setupAudits — and loaded in that order by `postUnseal`.
  * `handleRequest` is the one entry point the HTTP layer (and forwarded replication requests) use.
  */
 export class Core {
+  readonly logger: Logger;
   readonly barrier: Barrier;
   readonly seal: Seal;
-  readonly tokens: TokenStore;
-  readonly policies: PolicyStore;
+  // setupMounts
   readonly mounts: MountTable;
   readonly auths: MountTable;
-  readonly logger: Logger;
-  audit: AuditBroker = noAudit;
-  replication: ReplicationView = replicationDisabled;
-  /**
-   * Further families of `sys/` paths (audit, leases, wrapping, generate-root, replication),
-   * registered at composition time so each lives in its own file and layer.
-   */
-  readonly systemPathProviders: ((core: Core) => PathDefinition[])[] = [];
+  readonly router: Router;
+  // setupPolicyStore
+  readonly policies: PolicyStore;
+  // setupCredentials
+  readonly tokens: TokenStore;
+  // setupExpiration
+  readonly expiration: ExpirationManager;
+  // setupAudits
+  readonly audit: DeviceAuditBroker;
+  // services the sys backend serves
+  readonly wrapper: ResponseWrapper;
+  readonly generateRoot: GenerateRoot;
+  /** Leases, then wrapping, then audit: see `postResponseSteps`. */
+  readonly postResponseSteps: readonly PostResponseStep[];
+  /** Routes storage changes made underneath this core (replication, HA) to their owners. */
+  readonly invalidation: InvalidationDispatcher;
+  private replicationView: ReplicationView = replicationDisabled;
+  private replicationPaths: SystemPathProvider | undefined;
   private readonly factories = new Map<string, BackendFactory>();
   private readonly builtinFactories = new Map<string, BackendFactory>();
-  private readonly backends = new Map<string, LogicalBackend>();
   private readonly hooks: LifecycleHook[] = [];
   private unsealed = false;
 
@@ -92,10 +98,20 @@ export class Core {
     this.logger = options.logger.child({ module: 'core' });
     this.barrier = new Barrier(options.physical);
     this.seal = new Seal(options.physical, this.barrier);
-    this.tokens = new TokenStore(this.barrier);
-    this.policies = new PolicyStore(this.barrier);
     this.mounts = new MountTable('mounts', this.barrier, builtinMounts());
     this.auths = new MountTable('auth', this.barrier, builtinAuths());
+    this.router = new Router(this.mounts, this.auths, this.logger);
+    this.policies = new PolicyStore(this.barrier);
+    this.tokens = new TokenStore(this.barrier);
+    this.expiration = new ExpirationManager(this, options.expiration);
+    this.audit = new DeviceAuditBroker(this);
+    this.wrapper = new ResponseWrapper(this);
+    this.generateRoot = new GenerateRoot(this);
+    // A revoked token takes its wrapped response and its leases with it.
+    this.tokens.onRevoke((entry) => this.wrapper.forget(entry));
+    this.tokens.onRevoke((entry) => this.expiration.revokeLeasesOfToken(entry.hash));
+    this.postResponseSteps = postResponseSteps(this);
+    this.invalidation = new InvalidationDispatcher(invalidationOwners(this), () => this.unsealed, this.logger);
   }
 
   get physical(): StorageBackend {
@@ -104,6 +120,34 @@ export class Core {
 
   get isSealed(): boolean {
     return !this.unsealed;
+  }
+
+  /** This cluster's replication role, as the replication layer reports it (disabled until attached). */
+  get replication(): ReplicationView {
+    return this.replicationView;
+  }
+
+  /**
+   * @deprecated Use `attachReplication`; kept only while the replication manager still assigns
+   * itself here from its constructor.
+   */
+  set replication(view: ReplicationView) {
+    this.replicationView = view;
+  }
+
+  /**
+   * Attaches the replication layer, which is built after the core (it needs the core): its role
+   * view and its `sys/replication/*` paths. Called once, by the composition root.
+   */
+  attachReplication(view: ReplicationView, paths: SystemPathProvider): void {
+    if (this.replicationPaths !== undefined) throw new Error('replication is already attached');
+    this.replicationView = view;
+    this.replicationPaths = paths;
+  }
+
+  /** The `sys/` paths contributed by layers above the core. */
+  extraSystemPaths(): PathDefinition[] {
+    return this.replicationPaths?.(this) ?? [];
   }
 
   registerBackend(type: string, factory: BackendFactory): void {
@@ -119,100 +163,85 @@ export class Core {
     return this.factories.has(type);
   }
 
+  /** For layers above the core (replication): run after unseal, and before seal in reverse. */
   addLifecycleHook(hook: LifecycleHook): void {
     this.hooks.push(hook);
   }
 
-  /** Runs after the barrier opened: loads tables and starts per-cluster services. */
+  /** Runs after the barrier opened: loads every service in Vault's unseal order, then the hooks. */
   async postUnseal(): Promise<void> {
-    await this.tokens.load();
-    await this.policies.ensureDefaults();
-    await this.reloadMounts();
+    await this.reloadMounts(); // setupMounts
+    await this.policies.ensureDefaults(); // setupPolicyStore
+    await this.tokens.load(); // setupCredentials
+    await this.expiration.start(); // setupExpiration
+    await this.audit.reload(); // setupAudits
     this.unsealed = true;
     for (const hook of this.hooks) await hook.postUnseal?.();
     this.logger.info('post-unseal setup complete');
   }
 
+  /** Seals: the hooks in reverse, then the core's services in the reverse of their unseal order. */
   async sealCore(): Promise<void> {
     if (!this.unsealed) return;
     this.unsealed = false;
     for (const hook of [...this.hooks].reverse()) await hook.preSeal?.().catch((err) => this.logger.warn({ err: String(err) }, 'pre-seal hook failed'));
-    for (const backend of this.backends.values()) await backend.cleanup?.().catch(() => undefined);
-    this.backends.clear();
+    this.generateRoot.cancel();
+    await this.expiration.stop();
+    this.wrapper.signer.forget();
+    this.audit.clear();
+    await this.router.clear();
     this.tokens.unload();
     this.policies.invalidate();
     this.seal.seal();
     this.logger.info('vault is sealed');
   }
 
+  /**
+   * Called by the replication layer after it applied changes from the primary (WAL entries or a
+   * Merkle sync); `''` means everything may have changed. Each key goes to its owner.
+   */
+  async onReplicatedChange(keys: readonly string[]): Promise<void> {
+    await this.invalidation.invalidate(keys);
+  }
+
   /** Re-reads both mount tables and (re)creates backends whose entries changed. */
   async reloadMounts(): Promise<void> {
     await this.mounts.load();
     await this.auths.load();
-    const live = new Set<string>();
-    for (const [table, prefix] of [
-      [this.mounts, ''],
-      [this.auths, 'auth/'],
-    ] as const) {
-      for (const entry of table.all()) {
-        live.add(entry.uuid);
-        if (this.backends.has(entry.uuid)) continue;
-        const factory = entry.builtin ? this.builtinFactories.get(prefix + entry.path) : this.factories.get(entry.type);
-        if (factory === undefined) {
-          this.logger.warn({ path: prefix + entry.path, type: entry.type }, 'no backend for mount type');
-          continue;
-        }
-        const storage = new StorageView(this.barrier, entry.builtin ? `${layout.clusterSecrets}builtin/${entry.type}/` : table.dataPrefix(entry));
-        this.backends.set(entry.uuid, factory({ core: this, mount: entry, storage, logger: this.logger.child({ mount: prefix + entry.path }) }));
-      }
-    }
-    for (const [uuid, backend] of this.backends) {
-      if (!live.has(uuid)) {
-        await backend.cleanup?.().catch(() => undefined);
-        this.backends.delete(uuid);
-      }
-    }
+    await this.reconcileBackends();
+  }
+
+  /** Creates backends for new entries of the loaded mount tables and cleans up removed ones. */
+  async reconcileBackends(): Promise<void> {
+    await this.router.reconcile((entry, table, routePrefix) => this.newBackend(entry, table, routePrefix));
+  }
+
+  /** The backend of a mount entry over its storage view (built-ins live under this cluster's own prefix). */
+  private newBackend(entry: MountEntry, table: MountTable, routePrefix: string): MountedBackend | undefined {
+    const factory = entry.builtin ? this.builtinFactories.get(routePrefix + entry.path) : this.factories.get(entry.type);
+    if (factory === undefined) return undefined;
+    const storagePrefix = entry.builtin ? `${layout.clusterSecrets}builtin/${entry.type}/` : table.dataPrefix(entry);
+    const storage = new StorageView(this.barrier, storagePrefix);
+    return { backend: factory({ core: this, mount: entry, storage, logger: this.logger.child({ mount: routePrefix + entry.path }) }), storagePrefix };
   }
 
   /** The mount (and its backend) serving a request path. */
   route(path: string): Route | undefined {
-    const isAuth = path.startsWith('auth/');
-    const table = isAuth ? this.auths : this.mounts;
-    const inner = isAuth ? path.slice('auth/'.length) : path;
-    const entry = table.match(inner);
-    if (entry === undefined) return undefined;
-    const backend = this.backends.get(entry.uuid);
-    if (backend === undefined) return undefined;
-    const relativePath = inner === entry.path.slice(0, -1) ? '' : inner.slice(entry.path.length);
-    return { entry, mountPath: (isAuth ? 'auth/' : '') + entry.path, relativePath, backend };
+    return this.router.route(path);
   }
 
-  async aclFor(policyNames: readonly string[]): Promise<Acl> {
-    const policies: Policy[] = [];
-    for (const name of policyNames) {
-      if (name === 'root') return Acl.fromPolicies([{ name: 'root', text: '', rules: [] }]);
-      const policy = await this.policies.get(name);
-      if (policy) policies.push(policy);
-    }
-    return Acl.fromPolicies(policies);
+  /** The ACL of a set of policy names (`root` grants everything). */
+  aclFor(policyNames: readonly string[]): Promise<Acl> {
+    return this.policies.aclFor(policyNames);
   }
 
   /** Resolves the caller's token; undefined when missing or not valid on this cluster. */
   async resolveToken(clientToken: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (clientToken === '') return undefined;
-    for (const translate of this.tokenTranslators) {
-      const id = await translate(clientToken);
-      if (id !== undefined) return this.tokens.lookupById(id, options);
-    }
-    return this.tokens.lookupById(clientToken, options);
+    // A JWT-form wrapping token stands for its verified `jti` (undefined for any other token).
+    const wrappingTokenId = await this.wrapper.signer.verify(clientToken);
+    return this.tokens.lookupById(wrappingTokenId ?? clientToken, options);
   }
-
-  /**
-   * Other forms a client token can take, mapped to the token id they stand for (for example a
-   * signed JWT wrapping token, whose verified `jti` is the wrapping token). Installed by the
-   * services that issue them; a translator answers undefined for tokens that are not its own.
-   */
-  readonly tokenTranslators: ((clientToken: string) => Promise<string | undefined>)[] = [];
 
   /**
    * Handles one request end to end: seal check, routing, token (one use of a limited-use token
@@ -224,7 +253,7 @@ export class Core {
    * this cluster's existence check and authorised against this cluster's policy definitions.
    */
   async handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
-    if (!this.unsealed && !SEALED_OK.includes(req.path) && !req.path.startsWith('sys/generate-root/')) {
+    if (!this.unsealed && !answersWhileSealed(req.path)) {
       throw new VaultError('sealed', 'Vault is sealed');
     }
     if (!this.unsealed) {
@@ -276,7 +305,7 @@ export class Core {
     }
   }
 
-  /** Existence check, ACL, audit, the backend and the response filters of an authenticated request. */
+  /** Existence check, ACL, audit, the backend and the post-response steps of an authenticated request. */
   private async dispatch(req: LogicalRequest, route: Route, policies: readonly string[] | undefined): Promise<LogicalResponse | undefined> {
     req.requestedOperation ??= req.operation;
     if (req.operation === 'update' && route.backend.existenceCheck) {
@@ -289,11 +318,13 @@ export class Core {
     try {
       response = await route.backend.handleRequest(req, route.relativePath);
     } catch (err) {
-      await this.audit.logResponse(req, undefined, err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+      // The backend's error is what the client gets; a device that cannot log it is reported here.
+      await this.audit
+        .logResponse(req, undefined, err instanceof Error ? err : new Error(String(err)))
+        .catch((auditErr: unknown) => this.logger.error({ request_id: req.id, err: String(auditErr) }, 'audit of a failed request failed'));
       throw err;
     }
-    response = await this.afterResponse(req, route.entry, response);
-    await this.audit.logResponse(req, response);
+    for (const step of this.postResponseSteps) response = await step.run(req, route.entry, response);
     return response;
   }
 
@@ -308,44 +339,18 @@ export class Core {
     }
   }
 
-  /** Listeners told which replicated keys a replication apply changed (to drop caches). */
-  readonly replicatedChangeListeners: ((keys: readonly string[]) => Promise<void>)[] = [];
-
-  /** Called by the replication layer after it applied changes from the primary. */
-  async onReplicatedChange(keys: readonly string[]): Promise<void> {
-    if (!this.unsealed) return;
-    if (keys.some((k) => k === KEYRING_PATH)) await this.barrier.reloadKeyring(this.seal.currentRootKey());
-    if (keys.some((k) => k === 'core/mounts' || k === 'core/auth' || k === '')) await this.reloadMounts();
-    if (keys.some((k) => k.startsWith(layout.policies) || k === '')) this.policies.invalidate();
-    for (const listener of this.replicatedChangeListeners) await listener(keys);
-  }
-
-  /** Post-processing hooks (lease registration, response wrapping), installed by their owners. */
-  readonly responseFilters: ((req: LogicalRequest, mount: MountEntry, res: LogicalResponse | undefined) => Promise<LogicalResponse | undefined>)[] = [];
-
-  private async afterResponse(req: LogicalRequest, mount: MountEntry, res: LogicalResponse | undefined): Promise<LogicalResponse | undefined> {
-    let out = res;
-    for (const filter of this.responseFilters) out = await filter(req, mount, out);
-    return out;
-  }
-
+  /** A built-in mount's backend; while sealed (no tables loaded) a fresh one, so `sys/` can answer. */
   builtinBackend(path: string): LogicalBackend {
-    const entry = path.startsWith('auth/') ? this.auths.get(path.slice(5)) : this.mounts.get(path);
-    const existing = entry && this.backends.get(entry.uuid);
+    const isAuth = path.startsWith('auth/');
+    const table = isAuth ? this.auths : this.mounts;
+    const inner = isAuth ? path.slice('auth/'.length) : path;
+    const entry = table.get(inner);
+    const existing = entry && this.router.backendOf(entry.uuid);
     if (existing) return existing;
-    // Sealed: the system backend still serves seal-status, init, unseal and health.
-    const factory = this.builtinFactories.get(path);
-    if (factory === undefined) throw new VaultError('internal', 'built-in backend missing');
-    const mount = (path.startsWith('auth/') ? builtinAuths() : builtinMounts()).find(
-      (m) => (path.startsWith('auth/') ? 'auth/' : '') + m.path === path,
-    ) as MountEntry;
-    const backend = factory({
-      core: this,
-      mount,
-      storage: new StorageView(this.barrier, `${layout.clusterSecrets}builtin/${mount.type}/`),
-      logger: this.logger,
-    });
-    return backend;
+    const builtin = (isAuth ? builtinAuths() : builtinMounts()).find((m) => m.path === inner);
+    const created = builtin && this.newBackend(builtin, table, isAuth ? 'auth/' : '');
+    if (created === undefined) throw new VaultError('internal', 'built-in backend missing');
+    return created.backend;
   }
 
   /**

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Core } from './core.js';
-import { decodeUnsealKey } from './seal.js';
+import type { Logger } from 'pino';
+import { decodeUnsealKey, type Seal } from './seal.js';
 import { randomBase62, secretsEqual } from './token-id.js';
+import type { TokenStore } from './token-store.js';
 import { invalidRequest, VaultError } from './vault-error.js';
+
+/** The parts of the core root token generation works with (the core passes itself). */
+interface GenerateRootCore {
+  readonly seal: Seal;
+  readonly tokens: TokenStore;
+  readonly logger: Logger;
+  readonly isSealed: boolean;
+}
 
 /** Length of this cluster's root tokens (`hvs.` + 24 base62) and so of the OTP. */
 export const ROOT_TOKEN_LENGTH = 28;
@@ -53,7 +62,7 @@ export function decodeRootToken(encoded: string, otp: string): string {
 export class GenerateRoot {
   private attempt: Attempt | undefined;
 
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: GenerateRootCore) {}
 
   async status(): Promise<GenerateRootStatus> {
     return this.view(this.attempt, { encoded: '', complete: false });

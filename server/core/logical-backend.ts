@@ -14,6 +14,12 @@ export interface LogicalBackend {
   readonly sudoPaths?: readonly string[];
   /** Revokes a lease this backend issued (internal data as returned in SecretResponse.internal). */
   revokeLease?(internal: Record<string, unknown>): Promise<void>;
+  /**
+   * Storage under this backend's view changed underneath it (a replicated change, later an HA
+   * standby's view): drop whatever is cached for `key` (relative to the view; `''` means
+   * everything). Called by the core's invalidation dispatcher.
+   */
+  invalidate?(key: string): Promise<void>;
   /** Called when the mount is removed or the core seals. */
   cleanup?(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { Acl } from './acl.js';
 import type { LogicalStorage } from './barrier.js';
 import {
   DEFAULT_POLICY_TEXT,
@@ -35,6 +36,28 @@ export class PolicyStore {
   invalidate(name?: string): void {
     if (name === undefined) this.cache.clear();
     else this.cache.delete(name);
+  }
+
+  /**
+   * Drops the cached policies of changed storage keys (`core/policy/<name>`); a removed prefix or
+   * `''` (everything) drops the whole cache.
+   */
+  invalidateKeys(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (key.startsWith(layout.policies) && !key.endsWith('/')) this.invalidate(key.slice(layout.policies.length));
+      else this.invalidate();
+    }
+  }
+
+  /** The ACL of a set of policy names (`root` grants everything; unknown names grant nothing). */
+  async aclFor(policyNames: readonly string[]): Promise<Acl> {
+    const policies: Policy[] = [];
+    for (const name of policyNames) {
+      if (name === ROOT_POLICY_NAME) return Acl.fromPolicies([{ name: ROOT_POLICY_NAME, text: '', rules: [] }]);
+      const policy = await this.get(name);
+      if (policy) policies.push(policy);
+    }
+    return Acl.fromPolicies(policies);
   }
 
   async list(): Promise<string[]> {

@@ -1,7 +1,5 @@
-import type { Core } from '../../core/core.js';
-import { noAudit } from '../../core/audit-broker.js';
 import type { AuditDeviceEntry } from '../../core/audit/audit-device.js';
-import { DeviceAuditBroker } from '../../core/audit/device-audit-broker.js';
+import type { DeviceAuditBroker } from '../../core/audit/device-audit-broker.js';
 import type { PathDefinition } from '../../core/path-table.js';
 import { invalidRequest } from '../../core/vault-error.js';
 
@@ -58,25 +56,4 @@ export function auditPaths(broker: DeviceAuditBroker): PathDefinition[] {
       },
     },
   ];
-}
-
-/**
- * Wires audit devices into the core: the `sys/audit*` paths, and the broker as `core.audit`
- * from unseal to seal. Returns the broker; replication calls `reload()` after applying a change
- * to `core/audit`.
- */
-export function installAudit(core: Core): DeviceAuditBroker {
-  const broker = new DeviceAuditBroker(core);
-  core.systemPathProviders.push(() => auditPaths(broker));
-  core.addLifecycleHook({
-    postUnseal: async () => {
-      await broker.reload();
-      core.audit = broker;
-    },
-    preSeal: async () => {
-      core.audit = noAudit;
-      broker.clear();
-    },
-  });
-  return broker;
 }

@@ -1,5 +1,4 @@
-import type { Core } from '../../core/core.js';
-import { GenerateRoot } from '../../core/generate-root.js';
+import type { GenerateRoot } from '../../core/generate-root.js';
 import type { PathDefinition } from '../../core/path-table.js';
 
 /** `sys/generate-root/attempt` (GET, POST/PUT, DELETE) and `sys/generate-root/update`; unauthenticated. */
@@ -25,12 +24,4 @@ export function generateRootPaths(generator: GenerateRoot): PathDefinition[] {
       },
     },
   ];
-}
-
-/** Wires root token generation into the core: the paths, and the attempt dropped on seal. */
-export function installGenerateRoot(core: Core): GenerateRoot {
-  const generator = new GenerateRoot(core);
-  core.systemPathProviders.push(() => generateRootPaths(generator));
-  core.addLifecycleHook({ preSeal: async () => generator.cancel() });
-  return generator;
 }

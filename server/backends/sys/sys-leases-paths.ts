@@ -1,5 +1,4 @@
-import type { Core } from '../../core/core.js';
-import { ExpirationManager, type ExpirationOptions } from '../../core/expiration/expiration-manager.js';
+import type { ExpirationManager } from '../../core/expiration/expiration-manager.js';
 import type { PathContext, PathDefinition } from '../../core/path-table.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 
@@ -31,18 +30,4 @@ export function leasePaths(manager: ExpirationManager): PathDefinition[] {
     { pattern: '(?:leases/)?revoke-prefix/(?<prefix>.+)', fields: { sync: { type: 'bool' } }, operations: { update: revokePrefix(false) } },
     { pattern: '(?:leases/)?revoke-force/(?<prefix>.+)', operations: { update: revokePrefix(true) } },
   ];
-}
-
-/**
- * Wires the expiration manager into the core: lease registration as the first response filter
- * (so a wrapped response keeps its lease id), revocation of a token's leases with the token,
- * the `sys/leases/*` paths, and the sweep from unseal to seal.
- */
-export function installExpiration(core: Core, options: ExpirationOptions = {}): ExpirationManager {
-  const manager = new ExpirationManager(core, options);
-  core.systemPathProviders.push(() => leasePaths(manager));
-  core.responseFilters.unshift((req, mount, res) => manager.registerResponse(req, mount, res));
-  core.tokens.onRevoke((entry) => manager.revokeLeasesOfToken(entry.hash));
-  core.addLifecycleHook({ postUnseal: () => manager.start(), preSeal: () => manager.stop() });
-  return manager;
 }

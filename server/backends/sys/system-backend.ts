@@ -1,8 +1,12 @@
 import type { BackendFactory } from '../../core/core.js';
 import { PathTable } from '../../core/path-table.js';
+import { auditPaths } from './sys-audit-paths.js';
+import { generateRootPaths } from './sys-generate-root-paths.js';
+import { leasePaths } from './sys-leases-paths.js';
 import { mountPaths } from './sys-mount-paths.js';
 import { policyPaths } from './sys-policy-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
+import { wrappingPaths } from './sys-wrapping-paths.js';
 
 /** Unauthenticated system paths (relative to `sys/`), as Vault lists them. */
 export const SYS_UNAUTHENTICATED = [
@@ -56,10 +60,22 @@ export const SYS_SUDO = [
   'step-down',
 ];
 
-/** The system backend mounted at `sys/`: every family of paths, composed from its own file. */
+/**
+ * The system backend mounted at `sys/`: every family of paths, each from its own file and given
+ * the core service it serves, plus the paths of the layers above the core (replication).
+ */
 export const systemBackend: BackendFactory = ({ core }) =>
   new PathTable(
-    [...sealPaths(core), ...mountPaths(core), ...policyPaths(core), ...core.systemPathProviders.flatMap((provide) => provide(core))],
+    [
+      ...sealPaths(core),
+      ...mountPaths(core),
+      ...policyPaths(core),
+      ...auditPaths(core.audit),
+      ...wrappingPaths(core.wrapper),
+      ...leasePaths(core.expiration),
+      ...generateRootPaths(core.generateRoot),
+      ...core.extraSystemPaths(),
+    ],
     SYS_UNAUTHENTICATED,
     SYS_SUDO,
   );

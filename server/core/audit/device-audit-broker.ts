@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SerialQueue } from '../../storage/serial-queue.js';
 import type { AuditBroker } from '../audit-broker.js';
-import type { Core } from '../core.js';
+import type { Barrier } from '../barrier.js';
 import type { LogicalRequest, LogicalResponse } from '../logical.js';
+import type { ReplicationView } from '../replication-role.js';
+import type { Route } from '../router.js';
 import { invalidRequest, VaultError } from '../vault-error.js';
 import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
 import { AuditDeviceTable } from './audit-device-table.js';
@@ -11,15 +13,12 @@ import type { AuditEvent } from './audit-entry.js';
 import { FileAuditDevice, validateFileOptions } from './file-audit-device.js';
 import { assertJsonDepthWithin } from './json-depth.js';
 
-const brokers = new WeakMap<Core, DeviceAuditBroker>();
-
-/**
- * Re-reads the audit device table of `core` (a no-op when no broker is installed or the core is
- * sealed). Replication calls this after applying a change to `core/audit` or `local/core/audit`.
- */
-export async function reloadAuditDevices(core: Core): Promise<void> {
-  const broker = brokers.get(core);
-  if (broker !== undefined && !core.isSealed) await broker.reload();
+/** The parts of the core the audit broker works with (the core passes itself). */
+interface AuditCore {
+  readonly barrier: Barrier;
+  readonly logger: Logger;
+  readonly replication: ReplicationView;
+  route(path: string): Route | undefined;
 }
 
 /** Paths Vault never audits: the seal lifecycle and health probes. */
@@ -59,8 +58,9 @@ export function normalizeAuditPath(raw: string): string {
 /**
  * The audit broker over the device table: fans each event out to every enabled device in
  * parallel and refuses the request (fails closed) when devices exist and none recorded it.
- * Installed as `core.audit` after unseal; `reload()` re-reads the table (after a local change,
- * or when replication applied a change to `core/audit`).
+ * The core's `audit` field: it holds no devices while sealed, `reload()` re-reads the table at
+ * unseal, after a local change, and when the invalidation dispatcher routes a change of
+ * `core/audit` or `local/core/audit` to it (a replicated or HA-standby view of storage).
  */
 export class DeviceAuditBroker implements AuditBroker {
   private devices: AuditDevice[] = [];
@@ -69,10 +69,9 @@ export class DeviceAuditBroker implements AuditBroker {
   /** Table edits are read-modify-write: one at a time. */
   private readonly edits = new SerialQueue();
 
-  constructor(private readonly core: Core) {
+  constructor(private readonly core: AuditCore) {
     this.table = new AuditDeviceTable(core.barrier);
     this.logger = core.logger.child({ module: 'audit' });
-    brokers.set(core, this);
   }
 
   get deviceCount(): number {
@@ -87,6 +86,14 @@ export class DeviceAuditBroker implements AuditBroker {
   async reload(): Promise<void> {
     const entries = await this.table.load();
     this.devices = entries.map((entry) => new FileAuditDevice(entry));
+  }
+
+  /**
+   * Re-reads the table after it changed underneath this core (invalidation), in turn with local
+   * enables and disables, so an older read never replaces a newer one.
+   */
+  async refresh(): Promise<void> {
+    await this.edits.run(() => this.reload());
   }
 
   /** Drops the devices (on seal); the core keeps no audit state while sealed. */

@@ -1,11 +1,22 @@
 import type { Logger } from 'pino';
-import type { Core } from '../core.js';
+import type { Barrier } from '../barrier.js';
+import type { Route } from '../router.js';
+import type { TokenStore } from '../token-store.js';
 import type { LogicalRequest, LogicalResponse } from '../logical.js';
 import type { MountEntry } from '../mount-table.js';
 import { randomBase62 } from '../token-id.js';
 import { nowSeconds, SYSTEM_MAX_TTL_SECONDS } from '../token-store.js';
 import { invalidRequest, VaultError } from '../vault-error.js';
 import { LeaseStore, type LeaseEntry } from './lease-store.js';
+
+/** The parts of the core the expiration manager works with (the core passes itself). */
+interface ExpirationCore {
+  readonly barrier: Barrier;
+  readonly logger: Logger;
+  readonly tokens: TokenStore;
+  readonly isSealed: boolean;
+  route(path: string): Route | undefined;
+}
 
 /** Mount types whose responses carry a TTL but never a lease (Vault's rule for kv). */
 const NON_LEASING_MOUNT_TYPES = new Set(['kv', 'generic', 'system', 'cubbyhole', 'identity', 'token']);
@@ -47,7 +58,7 @@ export class ExpirationManager {
   private readonly sweepIntervalMs: number;
 
   constructor(
-    private readonly core: Core,
+    private readonly core: ExpirationCore,
     options: ExpirationOptions = {},
   ) {
     this.store = new LeaseStore(core.barrier);

@@ -1,8 +1,8 @@
-import type { Core } from '../core.js';
+import type { Barrier } from '../barrier.js';
 import type { LogicalResponse, SecretResponse, WrapInfo } from '../logical.js';
 import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy.js';
 import { layout } from '../storage-layout.js';
-import type { TokenEntry } from '../token-store.js';
+import type { TokenEntry, TokenStore } from '../token-store.js';
 import { invalidRequest } from '../vault-error.js';
 import { isJwtWrappingToken, WrappingJwtSigner } from './wrapping-jwt-signer.js';
 
@@ -42,6 +42,13 @@ interface StoredResponse {
   warnings?: string[];
 }
 
+/** The parts of the core response wrapping works with (the core passes itself). */
+interface WrappingCore {
+  readonly barrier: Barrier;
+  readonly tokens: TokenStore;
+  readonly options: { readonly apiAddr: string };
+}
+
 const recordKey = (tokenHash: string) => `${layout.wrapping}response/${tokenHash}`;
 
 /**
@@ -55,7 +62,7 @@ export class ResponseWrapper {
   /** Token hashes being consumed right now: a second concurrent unwrap loses. */
   private readonly consuming = new Set<string>();
 
-  constructor(private readonly core: Core) {
+  constructor(private readonly core: WrappingCore) {
     this.signer = new WrappingJwtSigner(core.barrier);
   }
 
@@ -167,22 +174,10 @@ function restore(stored: StoredResponse): LogicalResponse {
   return out;
 }
 
-const wrappers = new WeakMap<Core, ResponseWrapper>();
-
-/** The core's response wrapper (one per core, created on first use). */
-export function responseWrapperFor(core: Core): ResponseWrapper {
-  let wrapper = wrappers.get(core);
-  if (wrapper === undefined) {
-    wrapper = new ResponseWrapper(core);
-    wrappers.set(core, wrapper);
-  }
-  return wrapper;
-}
-
 /**
- * Wraps `response` behind a new single-use wrapping token of this cluster and returns the
- * `wrap_info`. The replication layer calls it with `format: 'jwt'` for secondary activation tokens.
+ * Wraps `response` behind a new single-use wrapping token of `core` and returns the `wrap_info`.
+ * The replication layer calls it with `format: 'jwt'` for secondary activation tokens.
  */
-export function wrapResponse(core: Core, response: LogicalResponse, options: WrapOptions): Promise<WrapInfo> {
-  return responseWrapperFor(core).wrap(response, options);
+export function wrapResponse(core: { readonly wrapper: ResponseWrapper }, response: LogicalResponse, options: WrapOptions): Promise<WrapInfo> {
+  return core.wrapper.wrap(response, options);
 }

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { decodeRootToken, encodeRootToken, ROOT_TOKEN_LENGTH } from '../../../server/core/generate-root.js';
-import { startServiceTestCore, type ServiceTestCore } from './service-test-core.js';
+import { startInProcessCore, type InProcessCore } from '../../helpers/in-process-core.js';
 
 describe('GenerateRoot (through the core)', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   beforeEach(async () => {
-    env = await startServiceTestCore({ shares: 5, threshold: 3 });
+    env = await startInProcessCore({ shares: 5, threshold: 3 });
   });
   afterEach(() => env.core.sealCore());
 
@@ -51,7 +51,7 @@ describe('GenerateRoot (through the core)', () => {
   });
 
   it('refuses shares of another cluster with a 400 and resets progress, minting nothing', async () => {
-    const other = await startServiceTestCore({ shares: 5, threshold: 3 });
+    const other = await startInProcessCore({ shares: 5, threshold: 3 });
     await other.core.sealCore();
     const started = await attempt('update');
     const nonce = started?.data?.nonce as string;

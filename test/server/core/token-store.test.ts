@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Core } from '../../../server/core/core.js';
+import { createCore } from '../../../server/core/create-core.js';
 import { REVOCATION_PENDING } from '../../../server/core/token-store.js';
+import { layout } from '../../../server/core/storage-layout.js';
 import type { StorageBackend } from '../../../server/storage/backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
-import { startServiceTestCore, type ServiceTestCore } from './service-test-core.js';
+import { startInProcessCore, type InProcessCore } from '../../helpers/in-process-core.js';
 
 describe('TokenStore use reservation on every storage backend', () => {
   let tempDir: string;
@@ -24,7 +25,7 @@ describe('TokenStore use reservation on every storage backend', () => {
   for (const [kind, open] of backends) {
     it(`hands out exactly the remaining uses to 40 concurrent reservations (${kind})`, async () => {
       const physical = await open();
-      const core = new Core({
+      const core = createCore({
         physical,
         logger: pino({ level: 'silent' }),
         clusterName: 't',
@@ -48,9 +49,9 @@ describe('TokenStore use reservation on every storage backend', () => {
 });
 
 describe('TokenStore use reservation', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   beforeEach(async () => {
-    env = await startServiceTestCore();
+    env = await startInProcessCore();
     await env.call('update', 'leasing/values/app', { data: { value: 'v' } });
     await env.call('update', 'sys/policies/acl/app', {
       data: { policy: 'path "leasing/values/*" { capabilities = ["read", "update", "create"] }\npath "auth/token/create" { capabilities = ["update"] }' },
@@ -113,14 +114,14 @@ describe('TokenStore use reservation', () => {
     await env.core.tokens.reserveUse(hashOf(id));
     await env.core.tokens.reserveUse(hashOf(held));
     // While its request runs, a pending token is left alone by the sweep.
-    await env.expiration.sweep();
+    await env.core.expiration.sweep();
     expect(await env.core.tokens.lookupById(id, { includeRevocationPending: true })).not.to.equal(undefined);
     await env.core.sealCore();
     // No timed sweep after the restart: the test runs the one it observes.
-    env = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken }, sweepIntervalMs: 3_600_000 });
+    env = await startInProcessCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken }, sweepIntervalMs: 3_600_000 });
     const hash = env.core.tokens.hashOf(id);
     expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(true);
-    await env.expiration.sweep();
+    await env.core.expiration.sweep();
     expect((await env.core.tokens.allEntries()).some((e) => e.hash === hash)).to.equal(false);
   });
 
@@ -172,5 +173,47 @@ describe('TokenStore use reservation', () => {
       expect(child).to.be.a('string');
       expect(await env.core.tokens.lookupById(child)).to.equal(undefined);
     });
+  });
+});
+
+describe('TokenStore revocation and resolution, as the core wires them', () => {
+  let env: InProcessCore;
+  beforeEach(async () => {
+    env = await startInProcessCore();
+    await env.call('update', 'sys/policies/acl/creds', { data: { policy: 'path "leasing/creds/*" { capabilities = ["read"] }' } });
+  });
+  afterEach(() => env.core.sealCore());
+
+  it("revokes a token's leases with the token (the expiration manager's revocation hook)", async () => {
+    const id = (await env.call('update', 'auth/token/create', { data: { policies: ['creds'] } }))?.auth?.clientToken as string;
+    const lease = await env.call('read', 'leasing/creds/app', { token: id, data: { ttl: '1h' } });
+    expect(lease?.leaseId).to.be.a('string');
+    expect(env.core.expiration.leaseCount).to.equal(1);
+    await env.call('update', 'auth/token/revoke-self', { token: id });
+    expect(await env.core.tokens.lookupById(id)).to.equal(undefined);
+    expect(env.core.expiration.leaseCount).to.equal(0);
+    expect(env.leasing.revoked).to.deep.equal([{ username: 'user-app' }]);
+  });
+
+  it("drops a wrapping token's stored response when the token is revoked (the response wrapper's hook)", async () => {
+    const wrapped = await env.call('update', 'sys/wrapping/wrap', { data: { payload: 'wrapped-value' } });
+    const entry = await env.core.tokens.lookupById(wrapped?.wrapInfo?.token as string);
+    expect(entry).to.not.equal(undefined);
+    const stored = `${layout.wrapping}response/${entry?.hash}`;
+    expect(await env.core.barrier.get(stored)).to.not.equal(undefined);
+    await env.core.tokens.revokeTree(entry as NonNullable<typeof entry>);
+    expect(await env.core.barrier.get(stored)).to.equal(undefined);
+  });
+
+  it('resolves a JWT-form wrapping token to the wrapping token it signs, and nothing else', async () => {
+    const wrapped = await env.call('update', 'sys/wrapping/wrap', { data: { payload: 'x' }, headers: { 'X-Vault-Wrap-Format': 'jwt' } });
+    const jwt = wrapped?.wrapInfo?.token as string;
+    expect(jwt.split('.')).to.have.length(3);
+    const resolved = await env.core.resolveToken(jwt);
+    expect(resolved?.policies).to.deep.equal(['response-wrapping']);
+    expect(resolved?.accessor).to.equal(wrapped?.wrapInfo?.accessor);
+    expect(await env.core.resolveToken('')).to.equal(undefined);
+    expect(await env.core.resolveToken('hvs.not-a-token')).to.equal(undefined);
+    expect((await env.core.resolveToken(env.rootToken))?.policies).to.deep.equal(['root']);
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { LogicalRequest } from '../../../server/core/logical.js';
 import { VaultError } from '../../../server/core/vault-error.js';
 import { forwardedRequestOf, handleForwardedRequest, parseForwardedRequest } from '../../../server/replication/forwarded-request.js';
-import { startInProcessCore, writePolicy, type InProcessCore } from '../backends/kv/in-process-core.js';
+import { startInProcessCore, writePolicy, type InProcessCore } from '../../helpers/in-process-core.js';
 
 const auth = (policies: string[]) => ({ tokenAccessor: 'acc', tokenHash: 'hash', policies, displayName: 'token', entityId: '' });
 

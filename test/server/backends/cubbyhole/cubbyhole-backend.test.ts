@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { layout } from '../../../../server/core/storage-layout.js';
-import { startInProcessCore, tokenWithPolicies, type InProcessCore } from '../kv/in-process-core.js';
+import { startInProcessCore, tokenWithPolicies, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 describe('cubbyhole backend', () => {
   let env: InProcessCore;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startInProcessCore, tokenWithPolicies, writePolicy, type InProcessCore } from './in-process-core.js';
+import { startInProcessCore, tokenWithPolicies, writePolicy, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 describe('KV version 1 (PassthroughBackend)', () => {
   let env: InProcessCore;

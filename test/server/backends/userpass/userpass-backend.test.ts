@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startInProcessCore, writePolicy, type InProcessCore } from '../kv/in-process-core.js';
+import { startInProcessCore, writePolicy, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 describe('userpass backend', () => {
   let env: InProcessCore;

@@ -2,17 +2,16 @@ import { expect } from 'chai';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reloadAuditDevices } from '../../../../server/core/audit/device-audit-broker.js';
 import { layout } from '../../../../server/core/storage-layout.js';
-import { startServiceTestCore, type ServiceTestCore } from '../service-test-core.js';
+import { startInProcessCore, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 const SECRET = 'audit-plaintext-7f3c';
 
 describe('DeviceAuditBroker', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   let dir: string;
   beforeEach(async () => {
-    env = await startServiceTestCore();
+    env = await startInProcessCore();
     dir = await mkdtemp(join(tmpdir(), 'ferry-audit-'));
   });
   afterEach(async () => {
@@ -92,10 +91,10 @@ describe('DeviceAuditBroker', () => {
     const file = join(dir, 'only.log');
     await enable('file', { file_path: file });
     await env.call('update', 'leasing/values/app', { data: { password: SECRET } });
-    const logRequest = env.audit.logRequest.bind(env.audit);
+    const logRequest = env.core.audit.logRequest.bind(env.core.audit);
     let calls = 0;
     // Break the file between the request and the response entry.
-    env.audit.logRequest = async (req, error) => {
+    env.core.audit.logRequest = async (req, error) => {
       await logRequest(req, error);
       if (req.path === 'leasing/values/app' && calls++ === 0) {
         await rm(file);
@@ -160,13 +159,13 @@ describe('DeviceAuditBroker', () => {
     await env.call('read', 'sys/health');
   });
 
-  it('reloadAuditDevices() picks up a table changed underneath (as replication applies it)', async () => {
+  it('reloads when the invalidation dispatcher routes a changed core/audit to it (as replication applies it)', async () => {
     await enable('file', { file_path: join(dir, 'a.log') });
     const stored = await env.core.barrier.get(layout.auditTable(false));
     await env.call('delete', 'sys/audit/file');
     await env.core.barrier.put(layout.auditTable(false), stored as Buffer);
     expect(env.core.audit.deviceCount).to.equal(0);
-    await reloadAuditDevices(env.core);
+    await env.core.onReplicatedChange([layout.auditTable(false)]);
     expect(env.core.audit.deviceCount).to.equal(1);
   });
 

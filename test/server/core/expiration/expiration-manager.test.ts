@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { layout } from '../../../../server/core/storage-layout.js';
-import { startServiceTestCore, type ServiceTestCore } from '../service-test-core.js';
+import { leasingBackend, startInProcessCore, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,9 +13,10 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000):
 }
 
 describe('ExpirationManager (through the core)', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   beforeEach(async () => {
-    env = await startServiceTestCore();
+    // kv-typed mounts run the leasing backend too: they prove that kv responses never get a lease.
+    env = await startInProcessCore({ backendsFor: (leasing) => ({ kv: leasingBackend(leasing) }) });
   });
   afterEach(() => env.core.sealCore());
 
@@ -41,7 +42,7 @@ describe('ExpirationManager (through the core)', () => {
     const res = await env.call('read', 'kvish/creds/app', { data: { ttl: '1h' } });
     expect(res?.leaseId).to.equal(undefined);
     expect(res?.secret?.renewable).to.equal(false);
-    expect(env.expiration.leaseCount).to.equal(0);
+    expect(env.core.expiration.leaseCount).to.equal(0);
   });
 
   it("applies the mount's default and max lease TTLs", async () => {
@@ -90,12 +91,12 @@ describe('ExpirationManager (through the core)', () => {
     const other = await env.call('update', 'sys/mounts/other', { data: { type: 'leasing' } }).then(() => env.call('read', 'other/creds/z'));
     env.leasing.failRevocation = true;
     await env.fails('update', 'sys/leases/revoke-prefix/leasing/creds', 'internal');
-    expect(env.expiration.leaseCount).to.equal(3);
+    expect(env.core.expiration.leaseCount).to.equal(3);
     await env.call('update', 'sys/leases/revoke-force/leasing/creds');
-    expect(env.expiration.leaseCount).to.equal(1);
+    expect(env.core.expiration.leaseCount).to.equal(1);
     env.leasing.failRevocation = false;
     await env.call('update', 'sys/revoke-prefix/other/');
-    expect(env.expiration.leaseCount).to.equal(0);
+    expect(env.core.expiration.leaseCount).to.equal(0);
     expect(env.leasing.revoked).to.deep.equal([{ username: 'user-z' }]);
     void other;
   });
@@ -110,7 +111,7 @@ describe('ExpirationManager (through the core)', () => {
   it('revokes an expired lease on time through the backend', async () => {
     const res = await issue('app', '1s');
     await until(() => env.leasing.revoked.length === 1, 4000);
-    expect(env.expiration.leaseCount).to.equal(0);
+    expect(env.core.expiration.leaseCount).to.equal(0);
     expect(await env.physical.list(`${layout.leases}id/leasing/creds/app/`)).to.deep.equal([]);
     void res;
   });
@@ -121,7 +122,7 @@ describe('ExpirationManager (through the core)', () => {
     await issue('rootish', '1h');
     await env.call('update', 'auth/token/revoke', { data: { token: child } });
     expect(env.leasing.revoked).to.deep.equal([{ username: 'user-mine' }]);
-    expect(env.expiration.leaseCount).to.equal(1);
+    expect(env.core.expiration.leaseCount).to.equal(1);
   });
 
   it('sweeps expired tokens (and their leases) without anyone looking them up', async () => {
@@ -136,19 +137,19 @@ describe('ExpirationManager (through the core)', () => {
     await issue('persist', '2s');
     await issue('long', '1h');
     await env.core.sealCore();
-    const restarted = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
+    const restarted = await startInProcessCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
     env = restarted;
-    expect(restarted.expiration.leaseCount).to.equal(2);
+    expect(restarted.core.expiration.leaseCount).to.equal(2);
     await until(() => restarted.leasing.revoked.length === 1, 5000);
     expect(restarted.leasing.revoked).to.deep.equal([{ username: 'user-persist' }]);
-    expect(restarted.expiration.leaseCount).to.equal(1);
+    expect(restarted.core.expiration.leaseCount).to.equal(1);
   });
 
   it('expires a 2s token across a restart in between', async () => {
     const child = (await env.call('update', 'auth/token/create', { data: { policies: ['default'], ttl: '2s' } }))?.auth?.clientToken as string;
     await env.call('read', 'auth/token/lookup-self', { token: child });
     await env.core.sealCore();
-    env = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
+    env = await startInProcessCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
     await env.call('read', 'auth/token/lookup-self', { token: child });
     await sleep(2200);
     await env.fails('read', 'auth/token/lookup-self', 'permission_denied', { token: child });
@@ -159,7 +160,7 @@ describe('ExpirationManager (through the core)', () => {
     await env.core.sealCore();
     await sleep(1500);
     expect(env.leasing.revoked).to.deep.equal([]);
-    env = await startServiceTestCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
+    env = await startInProcessCore({ restart: { physical: env.physical, unsealKeys: env.unsealKeys, rootToken: env.rootToken } });
     await until(() => env.leasing.revoked.length === 1, 3000);
   });
 });

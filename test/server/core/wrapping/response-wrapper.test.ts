@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { base64url, decodeJwt } from 'jose';
 import { layout } from '../../../../server/core/storage-layout.js';
 import { INVALID_WRAPPING_TOKEN, wrapResponse } from '../../../../server/core/wrapping/response-wrapper.js';
-import { startServiceTestCore, type ServiceTestCore } from '../service-test-core.js';
+import { startInProcessCore, type InProcessCore } from '../../../helpers/in-process-core.js';
 
 const SECRET = 'wrapped-plaintext-91ab';
 
@@ -13,14 +13,14 @@ function flipSignatureByte(token: string): string {
   return `${h}.${p}.${base64url.encode(sig)}`;
 }
 
-async function wrappedKeys(env: ServiceTestCore): Promise<number> {
+async function wrappedKeys(env: InProcessCore): Promise<number> {
   return (await env.physical.list(`${layout.wrapping}response/`)).length;
 }
 
 describe('ResponseWrapper (through the core)', () => {
-  let env: ServiceTestCore;
+  let env: InProcessCore;
   beforeEach(async () => {
-    env = await startServiceTestCore();
+    env = await startInProcessCore();
     await env.call('update', 'leasing/values/app', { data: { password: SECRET } });
   });
   afterEach(() => env.core.sealCore());
@@ -66,7 +66,7 @@ describe('ResponseWrapper (through the core)', () => {
     const res = await env.call('read', 'leasing/values/app', { wrapTtlSeconds: 60, headers: { 'x-vault-wrap-format': 'jwt' } });
     const jwt = res?.wrapInfo?.token as string;
     expect(jwt.split('.')).to.have.length(3);
-    expect(decodeJwt(jwt)).to.include({ type: 'wrapping', addr: 'http://127.0.0.1:8200', accessor: '' });
+    expect(decodeJwt(jwt)).to.include({ type: 'wrapping', addr: env.core.options.apiAddr, accessor: '' });
     const tampered = flipSignatureByte(jwt);
     expect((await env.fails('update', 'sys/wrapping/unwrap', 'invalid_request', { data: { token: tampered } })).message).to.equal(INVALID_WRAPPING_TOKEN);
     await env.fails('update', 'sys/wrapping/lookup', 'invalid_request', { data: { token: tampered }, token: '' });
@@ -120,7 +120,7 @@ describe('ResponseWrapper (through the core)', () => {
     const res = await env.call('read', 'leasing/creds/app', { wrapTtlSeconds: 60 });
     const inner = await unwrap(res?.wrapInfo?.token as string);
     expect(inner?.leaseId).to.match(/^leasing\/creds\/app\//);
-    expect(env.expiration.leaseCount).to.equal(1);
+    expect(env.core.expiration.leaseCount).to.equal(1);
     expect((await env.call('update', 'sys/leases/lookup', { data: { lease_id: inner?.leaseId } }))?.data?.id).to.equal(inner?.leaseId);
   });
 

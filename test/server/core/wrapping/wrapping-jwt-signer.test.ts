@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { pino } from 'pino';
-import { Core } from '../../../../server/core/core.js';
+import type { Core } from '../../../../server/core/core.js';
+import { createCore } from '../../../../server/core/create-core.js';
 import { isJwtWrappingToken, WRAPPING_JWT_KEY_PATH, WrappingJwtSigner } from '../../../../server/core/wrapping/wrapping-jwt-signer.js';
 import { MemoryBackend } from '../../../../server/storage/memory-backend.js';
 
 async function unsealedCore(): Promise<Core> {
-  const core = new Core({
+  const core = createCore({
     physical: new MemoryBackend(),
     logger: pino({ level: 'silent' }),
     clusterName: 't',

@@ -1,30 +1,24 @@
 /**
- * An in-process Core over a MemoryBackend with the audit, wrapping, expiration and generate-root
- * services installed, plus a small `leasing` backend that issues leases and records revocations.
- * Used by the unit tests of those services; end-to-end behaviour is covered in test/e2e/.
+ * An in-process core built by `createCore` over a MemoryBackend, initialized and unsealed, for
+ * unit tests of the core, its services and the backends. Besides the standard backends it
+ * registers a small `leasing` backend (mounted at `leasing/`) that issues leases and records
+ * revocations. End-to-end behaviour through HTTP and between processes is covered in test/e2e/.
  */
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { installGenerateRoot } from '../../../server/backends/sys/sys-generate-root-paths.js';
-import { installAudit } from '../../../server/backends/sys/sys-audit-paths.js';
-import { installExpiration } from '../../../server/backends/sys/sys-leases-paths.js';
-import { installWrapping } from '../../../server/backends/sys/sys-wrapping-paths.js';
-import { systemBackend } from '../../../server/backends/sys/system-backend.js';
-import { tokenBackend } from '../../../server/backends/token/token-backend.js';
-import type { DeviceAuditBroker } from '../../../server/core/audit/device-audit-broker.js';
-import { Core, type BackendFactory } from '../../../server/core/core.js';
-import type { ExpirationManager } from '../../../server/core/expiration/expiration-manager.js';
-import type { GenerateRoot } from '../../../server/core/generate-root.js';
-import type { LogicalResponse, Operation } from '../../../server/core/logical.js';
-import { PathTable } from '../../../server/core/path-table.js';
-import { VaultError } from '../../../server/core/vault-error.js';
-import type { ResponseWrapper } from '../../../server/core/wrapping/response-wrapper.js';
-import { MemoryBackend } from '../../../server/storage/memory-backend.js';
+import type { BackendFactory, Core } from '../../server/core/core.js';
+import { createCore, STANDARD_BACKENDS } from '../../server/core/create-core.js';
+import type { LogicalResponse, Operation } from '../../server/core/logical.js';
+import { PathTable } from '../../server/core/path-table.js';
+import { VaultError } from '../../server/core/vault-error.js';
+import { MemoryBackend } from '../../server/storage/memory-backend.js';
 
 export interface CallOptions {
   /** Omitted: the root token. */
   readonly token?: string;
   readonly data?: Record<string, unknown>;
+  readonly query?: Record<string, string>;
+  readonly remoteAddress?: string;
   readonly wrapTtlSeconds?: number;
   readonly headers?: Record<string, string>;
 }
@@ -35,22 +29,32 @@ export interface LeasingBackendState {
   failRevocation: boolean;
 }
 
-export interface ServiceTestCore {
+export interface InProcessCore {
   readonly core: Core;
   readonly physical: MemoryBackend;
   readonly rootToken: string;
   readonly unsealKeys: Buffer[];
-  readonly audit: DeviceAuditBroker;
-  readonly wrapper: ResponseWrapper;
-  readonly expiration: ExpirationManager;
-  readonly generateRoot: GenerateRoot;
   readonly leasing: LeasingBackendState;
   call(operation: Operation, path: string, options?: CallOptions): Promise<LogicalResponse | undefined>;
+  /** Expects the call to fail with a VaultError of this code; returns it. */
   fails(operation: Operation, path: string, code: VaultError['code'], options?: CallOptions): Promise<VaultError>;
+  /** Seals the core and unseals it again with the init keys (backends are re-created). */
+  sealAndUnseal(): Promise<void>;
+}
+
+export interface InProcessCoreOptions {
+  readonly shares?: number;
+  readonly threshold?: number;
+  /** The expiration sweep interval; default 100 ms. */
+  readonly sweepIntervalMs?: number;
+  /** Extra or replacing backend types, given the leasing backend's state. */
+  readonly backendsFor?: (leasing: LeasingBackendState) => Record<string, BackendFactory>;
+  /** Reopen existing storage (a restart): unseal with these keys instead of initializing. */
+  readonly restart?: { physical: MemoryBackend; unsealKeys: Buffer[]; rootToken: string };
 }
 
 /** A backend that stores values at any path and issues a lease on `creds/<name>`. */
-function leasingBackend(state: LeasingBackendState): BackendFactory {
+export function leasingBackend(state: LeasingBackendState): BackendFactory {
   return ({ storage }) => {
     const table = new PathTable([
       {
@@ -87,34 +91,19 @@ function leasingBackend(state: LeasingBackendState): BackendFactory {
   };
 }
 
-export interface ServiceTestCoreOptions {
-  readonly shares?: number;
-  readonly threshold?: number;
-  readonly sweepIntervalMs?: number;
-  /** Reopen existing storage (a restart): unseal with these keys instead of initializing. */
-  readonly restart?: { physical: MemoryBackend; unsealKeys: Buffer[]; rootToken: string };
-}
-
-export async function startServiceTestCore(options: ServiceTestCoreOptions = {}): Promise<ServiceTestCore> {
+export async function startInProcessCore(options: InProcessCoreOptions = {}): Promise<InProcessCore> {
   const physical = options.restart?.physical ?? new MemoryBackend();
-  const core = new Core({
+  const leasing: LeasingBackendState = { revoked: [], failRevocation: false };
+  const core = createCore({
     physical,
     logger: pino({ level: 'silent' }),
     clusterName: 'test',
-    apiAddr: 'http://127.0.0.1:8200',
-    clusterAddr: 'https://127.0.0.1:8201',
+    apiAddr: 'http://127.0.0.1:1',
+    clusterAddr: 'https://127.0.0.1:2',
     isDev: false,
+    expiration: { sweepIntervalMs: options.sweepIntervalMs ?? 100 },
+    backends: { ...STANDARD_BACKENDS, leasing: leasingBackend(leasing), ...options.backendsFor?.(leasing) },
   });
-  const leasing: LeasingBackendState = { revoked: [], failRevocation: false };
-  core.registerBuiltin('sys/', systemBackend);
-  core.registerBuiltin('auth/token/', tokenBackend);
-  core.registerBackend('leasing', leasingBackend(leasing));
-  // A kv-typed mount of the same backend: kv responses keep their TTL but never get a lease.
-  core.registerBackend('kv', leasingBackend(leasing));
-  const expiration = installExpiration(core, { sweepIntervalMs: options.sweepIntervalMs ?? 100 });
-  const wrapper = installWrapping(core);
-  const audit = installAudit(core);
-  const generateRoot = installGenerateRoot(core);
   let rootToken: string;
   let keys: Buffer[];
   if (options.restart) {
@@ -125,18 +114,21 @@ export async function startServiceTestCore(options: ServiceTestCoreOptions = {})
     ({ rootToken, keys } = await core.initialize(options.shares ?? 1, options.threshold ?? 1, { stayUnsealed: true }));
   }
   let counter = 0;
-  const call = (operation: Operation, path: string, callOptions: CallOptions = {}) =>
-    core.handleRequest({
+  const call = (operation: Operation, path: string, callOptions: CallOptions = {}) => {
+    const query = callOptions.query ?? {};
+    return core.handleRequest({
       id: `req-${++counter}`,
       operation,
       path,
-      data: callOptions.data ?? {},
+      // As the HTTP layer does: query parameters are the data of reads and lists.
+      data: callOptions.data ?? (operation === 'read' || operation === 'list' ? { ...query } : {}),
       clientToken: callOptions.token ?? rootToken,
-      query: {},
+      query,
       headers: callOptions.headers ?? {},
-      remoteAddress: '127.0.0.1',
+      remoteAddress: callOptions.remoteAddress ?? '127.0.0.1',
       ...(callOptions.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: callOptions.wrapTtlSeconds }),
     });
+  };
   const fails = async (operation: Operation, path: string, code: VaultError['code'], callOptions?: CallOptions) => {
     try {
       await call(operation, path, callOptions);
@@ -147,6 +139,23 @@ export async function startServiceTestCore(options: ServiceTestCoreOptions = {})
     }
     return expect.fail(`${operation} ${path} succeeded, expected ${code}`);
   };
+  const sealAndUnseal = async () => {
+    await core.sealCore();
+    let sealed = true;
+    for (const key of keys.slice(0, options.threshold ?? 1)) sealed = (await core.seal.submitShare(key)).sealed;
+    expect(sealed).to.equal(false);
+    await core.postUnseal();
+  };
   if (!options.restart) await call('update', 'sys/mounts/leasing', { data: { type: 'leasing' } });
-  return { core, physical, rootToken, unsealKeys: keys, audit, wrapper, expiration, generateRoot, leasing, call, fails };
+  return { core, physical, rootToken, unsealKeys: keys, leasing, call, fails, sealAndUnseal };
+}
+
+/** Creates a token with the given policies (root-issued, so no parent limits). */
+export async function tokenWithPolicies(env: InProcessCore, policies: string[]): Promise<string> {
+  const res = await env.call('update', 'auth/token/create', { data: { policies } });
+  return res?.auth?.clientToken as string;
+}
+
+export async function writePolicy(env: InProcessCore, name: string, text: string): Promise<void> {
+  await env.call('update', `sys/policies/acl/${name}`, { data: { policy: text } });
 }
