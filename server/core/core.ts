@@ -128,14 +128,6 @@ export class Core {
   }
 
   /**
-   * @deprecated Use `attachReplication`; kept only while the replication manager still assigns
-   * itself here from its constructor.
-   */
-  set replication(view: ReplicationView) {
-    this.replicationView = view;
-  }
-
-  /**
    * Attaches the replication layer, which is built after the core (it needs the core): its role
    * view and its `sys/replication/*` paths. Called once, by the composition root.
    */

@@ -62,7 +62,6 @@ export class ReplicationManager implements ReplicationView {
       },
     });
     this.forwarder = new PrimaryForwarder(() => ({ state: this.machine.current, stream: this.machine.stream }));
-    core.replication = this;
     core.addLifecycleHook({ postUnseal: () => this.machine.resume(), preSeal: () => this.machine.pause() });
   }
 

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { connect, createServer } from 'node:net';
 import { pino } from 'pino';
-import { systemBackend } from '../../../server/backends/sys/system-backend.js';
-import { tokenBackend } from '../../../server/backends/token/token-backend.js';
-import { Core } from '../../../server/core/core.js';
+import type { Core } from '../../../server/core/core.js';
+import { createCore } from '../../../server/core/create-core.js';
 import { VaultError } from '../../../server/core/vault-error.js';
 import { ReplicationManager } from '../../../server/replication/replication-manager.js';
+import { replicationPaths } from '../../../server/replication/replication-paths.js';
 import { loadReplicationState, STATE_KEY } from '../../../server/replication/replication-state.js';
 import { WalStorage } from '../../../server/replication/wal-storage.js';
 import type { StorageOp } from '../../../server/storage/backend.js';
@@ -55,7 +55,7 @@ describe('ReplicationManager role changes', () => {
     await wal.open();
     const logger = pino({ level: 'silent' });
     clusterPort = await freePort();
-    core = new Core({
+    core = createCore({
       physical: wal,
       logger,
       clusterName: 'test',
@@ -63,9 +63,8 @@ describe('ReplicationManager role changes', () => {
       clusterAddr: `https://127.0.0.1:${clusterPort}`,
       isDev: false,
     });
-    core.registerBuiltin('sys/', systemBackend);
-    core.registerBuiltin('auth/token/', tokenBackend);
     manager = new ReplicationManager({ core, wal, logger, apiAddr: 'http://127.0.0.1:1', clusterAddr: `https://127.0.0.1:${clusterPort}`, isDev: false });
+    core.attachReplication(manager, replicationPaths(manager));
     await core.initialize(1, 1, { stayUnsealed: true });
   });
   afterEach(async () => {
