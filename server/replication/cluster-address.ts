@@ -1,6 +1,17 @@
-/** Host and port of a cluster address (`host:port`, `[v6]:port` or a URL); the port defaults to 8201. */
+import { invalidRequest } from '../core/vault-error.js';
+
+/**
+ * Host and port of a cluster address (`host:port`, `[v6]:port` or a URL); the port defaults to 8201.
+ * An address that is none of these is a 400 naming the parameter (fuzzer finding: `new URL` threw a 500).
+ */
 export function parseClusterAddress(addr: string): { host: string; port: number } {
-  const url = new URL(/^[a-z]+:\/\//.test(addr) ? addr : `https://${addr}`);
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(addr) ? addr : `https://${addr}`);
+  } catch {
+    throw invalidRequest('invalid cluster address: expected host:port or an https URL');
+  }
+  if (url.hostname === '') throw invalidRequest('invalid cluster address: expected host:port or an https URL');
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 8201) };
 }
 
