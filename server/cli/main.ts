@@ -11,7 +11,7 @@ import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteC
 import { statusCommand } from './commands/status-command.js';
 import { tokenCreateCommand, tokenLookupCommand, tokenRevokeCommand } from './commands/token-commands.js';
 import { Printer, parseOutputFormat } from './output.js';
-import { parseDurationSeconds } from './duration.js';
+import { parseDurationFlag } from './duration-flag.js';
 import { UsageError } from './usage-error.js';
 
 /** Every client subcommand; `server` is dispatched separately to keep server code out of client runs. */
@@ -103,7 +103,7 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
     }
     const config = await loadCliConfig(runtime.env, runtime.homeDir);
     const wrapTtl = args.string('wrap-ttl');
-    if (wrapTtl !== undefined) parseDurationSeconds(wrapTtl, 'wrap-ttl');
+    if (wrapTtl !== undefined) parseDurationFlag(wrapTtl, 'wrap-ttl');
     const client = new VaultClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl });
     const printer = new Printer(io, parseOutputFormat(args.string('format')), args.string('field'));
     return await command.run({ args, client, printer, io, config });

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { CliIo } from './cli-io.js';
-import { formatDurationSeconds } from './duration.js';
+import { formatHumanDuration } from '../core/duration.js';
 import { UsageError } from './usage-error.js';
 
 /** `-format=`: `table` (default, Vault's `Key  Value` columns) or `json` (the envelope as the server sent it). */
@@ -65,7 +65,7 @@ function wrapFields(wrapInfo: JsonObject): [string, unknown][] {
   const fields: [string, unknown][] = [
     ['wrapping_token', wrapInfo.token],
     ['wrapping_accessor', wrapInfo.accessor],
-    ['wrapping_token_ttl', formatDurationSeconds(asNumber(wrapInfo.ttl))],
+    ['wrapping_token_ttl', formatHumanDuration(asNumber(wrapInfo.ttl))],
     ['wrapping_token_creation_time', wrapInfo.creation_time],
     ['wrapping_token_creation_path', wrapInfo.creation_path],
   ];
@@ -82,7 +82,7 @@ function authFields(auth: JsonObject): [string, unknown][] {
     ['token', auth.client_token],
     ['token_accessor', auth.accessor],
     // A zero lease on a token means it never expires (root), which Vault shows as ∞.
-    ['token_duration', duration === 0 ? '∞' : formatDurationSeconds(duration)],
+    ['token_duration', duration === 0 ? '∞' : formatHumanDuration(duration)],
     ['token_renewable', auth.renewable ?? false],
     ['token_policies', auth.token_policies ?? auth.policies ?? []],
     ['identity_policies', auth.identity_policies ?? []],
@@ -105,10 +105,10 @@ export function secretRows(secret: JsonObject): TableRow[] {
   if (leaseDuration > 0) {
     if (typeof secret.lease_id === 'string' && secret.lease_id !== '') {
       rows.push(['lease_id', secret.lease_id]);
-      rows.push(['lease_duration', formatDurationSeconds(leaseDuration)]);
+      rows.push(['lease_duration', formatHumanDuration(leaseDuration)]);
       rows.push(['lease_renewable', String(secret.renewable ?? false)]);
     } else {
-      rows.push(['refresh_interval', formatDurationSeconds(leaseDuration)]);
+      rows.push(['refresh_interval', formatHumanDuration(leaseDuration)]);
     }
   }
   const auth = asObject(secret.auth);

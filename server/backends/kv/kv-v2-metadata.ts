@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../core/vault-error.js';
-import { formatGoDuration } from './go-duration.js';
+import { formatGoDuration } from '../../core/duration.js';
 
 /**
  * Version bookkeeping of KV version 2, as pure functions over one key's metadata. Storage and

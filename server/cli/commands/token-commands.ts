@@ -1,5 +1,5 @@
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
-import { parseDurationSeconds } from '../duration.js';
+import { parseDurationFlag } from '../duration-flag.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -36,7 +36,7 @@ export const tokenCreateCommand: Command = {
       ['period', 'period'],
     ] as const) {
       const text = args.string(flag);
-      if (text !== undefined) body[field] = `${parseDurationSeconds(text, flag)}s`;
+      if (text !== undefined) body[field] = `${parseDurationFlag(text, flag)}s`;
     }
     const displayName = args.string('display-name');
     if (displayName !== undefined) body.display_name = displayName;
