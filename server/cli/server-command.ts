@@ -111,7 +111,10 @@ export async function runServerCommand(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.logger.info({ signal }, 'shutting down');
-    server.stop().finally(() => process.exit(0));
+    server
+      .stop()
+      .catch((err: unknown) => server.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed'))
+      .finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -87,6 +87,3 @@ export interface LogicalResponse {
   headers?: Record<string, string>;
 }
 
-export const emptyResponse = (): LogicalResponse => ({});
-export const dataResponse = (data: Record<string, unknown>, warnings?: string[]): LogicalResponse =>
-  warnings && warnings.length > 0 ? { data, warnings } : { data };

@@ -38,7 +38,6 @@ export interface Policy {
 }
 
 export const ROOT_POLICY_NAME = 'root';
-export const DEFAULT_POLICY_NAME = 'default';
 export const RESPONSE_WRAPPING_POLICY_NAME = 'response-wrapping';
 
 /** The built-in `root` policy: no rules, and an ACL that contains it allows everything. */

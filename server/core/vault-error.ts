@@ -8,11 +8,8 @@ export type VaultErrorCode =
   | 'permission_denied'
   | 'not_found'
   | 'unsupported_operation'
-  | 'precondition_failed'
   | 'payload_too_large'
-  | 'rate_limited'
   | 'internal'
-  | 'not_initialized'
   | 'upstream'
   | 'sealed'
   | 'read_only';
@@ -22,11 +19,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   permission_denied: 403,
   not_found: 404,
   unsupported_operation: 405,
-  precondition_failed: 412,
   payload_too_large: 413,
-  rate_limited: 429,
   internal: 500,
-  not_initialized: 501,
   upstream: 502,
   sealed: 503,
   // A write of replicated state reached a secondary. The HTTP layer forwards it to the primary;

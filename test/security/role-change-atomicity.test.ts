@@ -27,7 +27,7 @@ describe('security: a failed role change leaves the previous role', function () 
   const release = (blocker: Server) => new Promise<void>((resolve) => blocker.close(() => resolve()));
 
   after(async () => {
-    await Promise.all(blockers.map((b) => (b.listening ? release(b) : undefined)));
+    await Promise.all(blockers.map((b) => (b.listening ? release(b) : Promise.resolve())));
     await Promise.all(servers.map((s) => s.stop()));
   });
 

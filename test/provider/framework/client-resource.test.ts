@@ -32,7 +32,7 @@ class NoteResource implements ClientResource<Client, Data> {
   schema() {
     return schema;
   }
-  async create({ plan }: { plan: ObjectValue }, client: Client) {
+  async create(_request: { plan: ObjectValue }, client: Client) {
     client('create');
     // Reading back after the write is a step with its own summary.
     return await step('Cannot read note back', async () => note(client('read')));

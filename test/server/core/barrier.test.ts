@@ -81,7 +81,7 @@ describe('Barrier (AES-256-GCM over a SQLite file)', () => {
   });
 
   for (const [where, offsetOf] of [
-    ['the ciphertext body', (len: number) => 20],
+    ['the ciphertext body', (_len: number) => 20],
     ['the authentication tag', (len: number) => len - 1],
     ['the nonce', (_len: number) => 6],
   ] as const) {
