@@ -86,4 +86,3 @@ export interface LogicalResponse {
   /** Response headers (for example X-Vault-Index). */
   headers?: Record<string, string>;
 }
-

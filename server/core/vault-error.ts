@@ -4,15 +4,7 @@
  * Messages must never contain secret values, tokens or unseal keys.
  */
 export type VaultErrorCode =
-  | 'invalid_request'
-  | 'permission_denied'
-  | 'not_found'
-  | 'unsupported_operation'
-  | 'payload_too_large'
-  | 'internal'
-  | 'upstream'
-  | 'sealed'
-  | 'read_only';
+  'invalid_request' | 'permission_denied' | 'not_found' | 'unsupported_operation' | 'payload_too_large' | 'internal' | 'upstream' | 'sealed' | 'read_only';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
   invalid_request: 400,
