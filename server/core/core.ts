@@ -251,6 +251,12 @@ export class Core {
         if (token !== undefined && token.numUses === REVOCATION_PENDING) lastUseOf = token;
       }
       if (token === undefined && !unauthenticated) {
+        if (isUnwrapBySelf(req)) {
+          // Vault checks a wrapping token presented as the caller's token as a wrapping token first.
+          const invalid = new VaultError('invalid_request', 'wrapping token is not valid or does not exist');
+          await this.audit.logRequest(req, invalid);
+          throw invalid;
+        }
         await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
         throw new VaultError('permission_denied', 'permission denied');
       }
@@ -382,4 +388,10 @@ export class Core {
   newRequestId(): string {
     return randomUUID();
   }
+}
+
+/** An unwrap whose wrapping token is the caller's own token (no `token` in the body). */
+function isUnwrapBySelf(req: LogicalRequest): boolean {
+  const bodyToken = req.data.token;
+  return req.path === 'sys/wrapping/unwrap' && req.operation === 'update' && (bodyToken === undefined || bodyToken === null || bodyToken === '');
 }
