@@ -25,6 +25,8 @@ export interface TokenEntry {
   /** Unix seconds; 0 = never expires. */
   expireTime: number;
   entityId: string;
+  /** The token store role it was created against (`auth/token/create/:role`); absent otherwise. */
+  role?: string;
 }
 
 export interface CreateTokenInput {
@@ -41,6 +43,7 @@ export interface CreateTokenInput {
   renewable?: boolean;
   noParent?: boolean;
   entityId?: string;
+  role?: string;
 }
 
 /**
@@ -147,7 +150,11 @@ export class TokenStore {
     let ttl = input.ttlSeconds ?? 0;
     const explicitMax = input.explicitMaxTtlSeconds ?? 0;
     const isRootToken = input.policies.includes('root');
-    if (!isRootToken || ttl > 0) {
+    const periodSeconds = input.periodSeconds ?? 0;
+    if (periodSeconds > 0) {
+      // A periodic token lives one period at a time, with no max TTL unless an explicit one is set.
+      ttl = explicitMax > 0 ? Math.min(periodSeconds, explicitMax) : periodSeconds;
+    } else if (!isRootToken || ttl > 0) {
       if (ttl === 0) ttl = SYSTEM_MAX_TTL_SECONDS;
       ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
       if (explicitMax > 0) ttl = Math.min(ttl, explicitMax);
@@ -167,12 +174,13 @@ export class TokenStore {
       creationTime: now,
       ttlSeconds: ttl,
       explicitMaxTtlSeconds: explicitMax,
-      periodSeconds: input.periodSeconds ?? 0,
+      periodSeconds,
       renewable: input.renewable ?? !isRootToken,
       orphan: input.noParent === true || input.parent === undefined,
       type: 'service',
       expireTime: ttl > 0 ? now + ttl : 0,
       entityId: input.entityId ?? '',
+      ...(input.role === undefined ? {} : { role: input.role }),
     };
     const ops = [
       { op: 'put' as const, key: idKey(entry.hash), value: Buffer.from(JSON.stringify(entry)) },
@@ -259,18 +267,26 @@ export class TokenStore {
     return entry.numUses < 0 && !this.lastUsesHeld.has(entry.hash);
   }
 
-  /** Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not revived. */
-  renew(entry: TokenEntry, incrementSeconds: number): Promise<TokenEntry> {
+  /**
+   * Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not
+   * revived. A periodic token is reset to its period (`periodSeconds` overrides the stored one: the
+   * current period of the role it was created against) and has no max TTL but an explicit one.
+   */
+  renew(entry: TokenEntry, incrementSeconds: number, options: { periodSeconds?: number } = {}): Promise<TokenEntry> {
     if (!entry.renewable) return Promise.reject(invalidRequest('token is not renewable'));
     return this.locks.run(entry.hash, async () => {
       const current = await this.readRaw(entry.hash);
       if (current === undefined) throw new VaultError('permission_denied', 'permission denied');
       const now = nowSeconds();
-      let ttl = current.periodSeconds > 0 ? current.periodSeconds : incrementSeconds > 0 ? incrementSeconds : current.ttlSeconds;
-      ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
-      let expire = now + ttl;
+      const period = options.periodSeconds !== undefined && options.periodSeconds > 0 ? options.periodSeconds : current.periodSeconds;
+      let expire: number;
+      if (period > 0) {
+        expire = now + period;
+      } else {
+        const ttl = Math.min(incrementSeconds > 0 ? incrementSeconds : current.ttlSeconds, SYSTEM_MAX_TTL_SECONDS);
+        expire = Math.min(now + ttl, current.creationTime + SYSTEM_MAX_TTL_SECONDS);
+      }
       if (current.explicitMaxTtlSeconds > 0) expire = Math.min(expire, current.creationTime + current.explicitMaxTtlSeconds);
-      expire = Math.min(expire, current.creationTime + SYSTEM_MAX_TTL_SECONDS);
       const updated: TokenEntry = { ...current, ttlSeconds: Math.max(0, expire - now), expireTime: expire };
       await this.storage.put(idKey(current.hash), encode(updated));
       return updated;
