@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
 import { Acl, aclPathOf } from './acl.js';
 import { noAudit, type AuditBroker } from './audit-broker.js';
-import { Barrier, KEYRING_PATH, StorageView } from './barrier.js';
+import { Barrier, KEYRING_PATH, ROOT_KEY_PATH, StorageView } from './barrier.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
@@ -320,7 +320,10 @@ export class Core {
   /** Called by the replication layer after it applied changes from the primary. */
   async onReplicatedChange(keys: readonly string[]): Promise<void> {
     if (!this.unsealed) return;
-    if (keys.some((k) => k === KEYRING_PATH)) await this.barrier.reloadKeyring(this.seal.currentRootKey());
+    if (keys.some((k) => k === KEYRING_PATH || k === ROOT_KEY_PATH)) {
+      // A rekey on the primary re-sealed the keyring with a new root key, which it stored under the keyring.
+      if (!(await this.seal.followRekey())) await this.barrier.reloadKeyring(this.seal.currentRootKey());
+    }
     if (keys.some((k) => k === 'core/mounts' || k === 'core/auth' || k === '')) await this.reloadMounts();
     if (keys.some((k) => k.startsWith(layout.policies) || k === '')) this.policies.invalidate();
     for (const listener of this.replicatedChangeListeners) await listener(keys);

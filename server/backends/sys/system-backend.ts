@@ -1,7 +1,9 @@
 import type { BackendFactory } from '../../core/core.js';
 import { PathTable } from '../../core/path-table.js';
+import { Rekey } from '../../core/rekey.js';
 import { mountPaths } from './sys-mount-paths.js';
 import { policyPaths } from './sys-policy-paths.js';
+import { rekeyPaths } from './sys-rekey-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
 
 /** Unauthenticated system paths (relative to `sys/`), as Vault lists them. */
@@ -13,6 +15,9 @@ export const SYS_UNAUTHENTICATED = [
   'leader',
   'generate-root/attempt',
   'generate-root/update',
+  'rekey/init',
+  'rekey/update',
+  'rekey/verify',
   'wrapping/lookup',
   'replication/status',
   'replication/performance/status',
@@ -54,12 +59,17 @@ export const SYS_SUDO = [
   'internal/inspect/*',
   'seal',
   'step-down',
+  'rekey/backup',
 ];
 
 /** The system backend mounted at `sys/`: every family of paths, composed from its own file. */
-export const systemBackend: BackendFactory = ({ core }) =>
-  new PathTable(
-    [...sealPaths(core), ...mountPaths(core), ...policyPaths(core), ...core.systemPathProviders.flatMap((provide) => provide(core))],
+export const systemBackend: BackendFactory = ({ core }) => {
+  // A rekey attempt lives as long as this backend: until the next seal, which wipes it.
+  const rekey = new Rekey(core);
+  const table = new PathTable(
+    [...sealPaths(core), ...rekeyPaths(rekey), ...mountPaths(core), ...policyPaths(core), ...core.systemPathProviders.flatMap((provide) => provide(core))],
     SYS_UNAUTHENTICATED,
     SYS_SUDO,
   );
+  return Object.assign(table, { cleanup: async () => rekey.wipe() });
+};
