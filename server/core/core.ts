@@ -4,6 +4,7 @@ import type { StorageBackend } from '../storage/backend.js';
 import { Acl, aclPathOf } from './acl.js';
 import { noAudit, type AuditBroker } from './audit-broker.js';
 import { Barrier, KEYRING_PATH, ROOT_KEY_PATH, StorageView } from './barrier.js';
+import { isAddressAllowed } from './bound-cidrs.js';
 import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
@@ -245,6 +246,8 @@ export class Core {
       if (req.operation === 'create') req.operation = 'update';
     } else if (!unauthenticated || req.clientToken !== '') {
       let token = await this.resolveToken(req.clientToken);
+      // A token bound to CIDR blocks is no token at all from elsewhere (no use is taken).
+      if (token?.boundCidrs !== undefined && !isAddressAllowed(token.boundCidrs, req.remoteAddress)) token = undefined;
       // A use is taken only where the token authorizes the call (not on unauthenticated paths such as wrapping lookup).
       if (token !== undefined && token.numUses > 0 && !unauthenticated) {
         token = await this.tokens.reserveUse(token.hash);

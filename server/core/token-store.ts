@@ -27,6 +27,8 @@ export interface TokenEntry {
   entityId: string;
   /** The token store role it was created against (`auth/token/create/:role`); absent otherwise. */
   role?: string;
+  /** CIDR blocks the token may be used from (Vault's `bound_cidrs`); absent or empty: anywhere. */
+  boundCidrs?: string[];
 }
 
 export interface CreateTokenInput {
@@ -44,6 +46,7 @@ export interface CreateTokenInput {
   noParent?: boolean;
   entityId?: string;
   role?: string;
+  boundCidrs?: string[];
 }
 
 /**
@@ -181,6 +184,7 @@ export class TokenStore {
       expireTime: ttl > 0 ? now + ttl : 0,
       entityId: input.entityId ?? '',
       ...(input.role === undefined ? {} : { role: input.role }),
+      ...(input.boundCidrs === undefined || input.boundCidrs.length === 0 ? {} : { boundCidrs: [...input.boundCidrs] }),
     };
     const ops = [
       { op: 'put' as const, key: idKey(entry.hash), value: Buffer.from(JSON.stringify(entry)) },

@@ -134,7 +134,7 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
     periodSeconds: period,
     renewable,
     noParent,
-    ...(role === undefined ? {} : { role: role.name }),
+    ...(role === undefined ? {} : { role: role.name, boundCidrs: role.token_bound_cidrs }),
   });
   return warnings.length > 0 ? { auth: authResponse(id, entry), warnings } : { auth: authResponse(id, entry) };
 }

@@ -1,4 +1,5 @@
 import type { LogicalStorage } from '../../core/barrier.js';
+import { parseCidrs } from '../../core/bound-cidrs.js';
 import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import { layout } from '../../core/storage-layout.js';
 import { invalidRequest } from '../../core/vault-error.js';
@@ -112,9 +113,7 @@ export function roleFromRequest(name: string, fields: FieldData, existing: Token
   if (fields.has('token_explicit_max_ttl')) role.token_explicit_max_ttl = fields.seconds('token_explicit_max_ttl');
   else if (fields.has('explicit_max_ttl')) role.token_explicit_max_ttl = fields.seconds('explicit_max_ttl');
   if (fields.has('token_bound_cidrs') || fields.has('bound_cidrs')) {
-    const cidrs = fields.has('token_bound_cidrs') ? fields.list('token_bound_cidrs') : fields.list('bound_cidrs');
-    if (cidrs.length > 0) throw invalidRequest('token_bound_cidrs is not supported by this server');
-    role.token_bound_cidrs = [];
+    role.token_bound_cidrs = parseCidrs(fields.has('token_bound_cidrs') ? fields.list('token_bound_cidrs') : fields.list('bound_cidrs'));
   }
 
   if (fields.has('token_type') || existing === undefined) {
@@ -143,6 +142,7 @@ export function roleView(role: TokenRole): Record<string, unknown> {
     renewable: role.renewable,
     path_suffix: role.path_suffix,
     token_bound_cidrs: role.token_bound_cidrs,
+    bound_cidrs: role.token_bound_cidrs,
     token_explicit_max_ttl: role.token_explicit_max_ttl,
     explicit_max_ttl: role.token_explicit_max_ttl,
     token_no_default_policy: role.token_no_default_policy,

@@ -109,6 +109,18 @@ describe('token store roles', () => {
     expect(entry).to.include({ periodSeconds: 600, explicitMaxTtlSeconds: 3600 });
   });
 
+  it("binds the role's tokens to its CIDR blocks: from elsewhere they are refused and lose no use", async () => {
+    await env.call('update', 'auth/token/roles/net', { data: { token_bound_cidrs: '10.0.0.0/8, 192.168.1.7' } });
+    expect((await env.call('read', 'auth/token/roles/net'))?.data?.token_bound_cidrs).to.deep.equal(['10.0.0.0/8', '192.168.1.7/32']);
+    const auth = (await createWith('net', { num_uses: 2 }))?.auth;
+    const token = auth?.clientToken as string;
+    await env.fails('read', 'auth/token/lookup-self', 'permission_denied', { token, remoteAddress: '127.0.0.1' });
+    await env.fails('read', 'auth/token/lookup-self', 'permission_denied', { token, remoteAddress: '::ffff:192.168.1.8' });
+    const inside = await env.call('read', 'auth/token/lookup-self', { token, remoteAddress: '::ffff:10.1.2.3' });
+    expect(inside?.data?.num_uses).to.equal(1);
+    await env.fails('update', 'auth/token/roles/bad', 'invalid_request', { data: { token_bound_cidrs: 'not-a-cidr' } });
+  });
+
   it("resets a role token to the role's current period at renewal", async () => {
     await env.call('update', 'auth/token/roles/p', { data: { token_period: '10m' } });
     const token = (await createWith('p'))?.auth?.clientToken as string;
