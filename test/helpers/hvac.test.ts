@@ -36,12 +36,13 @@ describe('hvac helper', function () {
     expect(result).to.deep.equal({ status_code: 204, json: null });
   });
 
-  it('rejects with the Python exception class and message', async () => {
+  it('rejects with the Python exception class, message and Vault’s errors', async () => {
     const failure = await runHvac(server.addr, 'not-a-token', 'result = client.secrets.kv.v2.read_secret_version(path="x")').catch((err: unknown) => err);
     expect(failure).to.be.instanceOf(HvacError);
     const error = failure as HvacError;
     expect(error.pythonClass).to.equal('hvac.exceptions.Forbidden');
-    expect(error.message).to.match(/^hvac\.exceptions\.Forbidden: .*permission denied/);
+    expect(error.message).to.match(/^hvac\.exceptions\.Forbidden: permission denied/);
+    expect(error.errors).to.deep.equal(['permission denied']);
   });
 
   it('rejects on a plain Python exception too', async () => {
