@@ -161,6 +161,11 @@ export class Barrier implements LogicalStorage {
     return encryptEntry(active.key, active.term, path, plaintext);
   }
 
+  /** Decrypts what `encryptFor(path, …)` produced (for values kept outside storage, such as batch tokens). */
+  decryptFor(path: string, ciphertext: Buffer): Buffer {
+    return this.decrypt(path, ciphertext);
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     // The stored root key is for `storedRootKey` only: nothing above the barrier reads it.
     if (key === ROOT_KEY_PATH) return undefined;

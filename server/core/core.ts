@@ -93,7 +93,7 @@ export class Core {
     this.logger = options.logger.child({ module: 'core' });
     this.barrier = new Barrier(options.physical);
     this.seal = new Seal(options.physical, this.barrier);
-    this.tokens = new TokenStore(this.barrier);
+    this.tokens = new TokenStore(this.barrier, this.barrier);
     this.policies = new PolicyStore(this.barrier);
     this.mounts = new MountTable('mounts', this.barrier, builtinMounts());
     this.auths = new MountTable('auth', this.barrier, builtinAuths());

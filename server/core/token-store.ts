@@ -1,4 +1,5 @@
 import type { LogicalStorage } from './barrier.js';
+import { decodeBatchToken, encodeBatchToken, isBatchTokenId, type BatchTokenPayload, type BatchTokenSealer } from './batch-token.js';
 import { KeyedLock } from './keyed-lock.js';
 import { layout } from './storage-layout.js';
 import { newAccessor, newSalt, newTokenId, saltedHash } from './token-id.js';
@@ -21,7 +22,8 @@ export interface TokenEntry {
   periodSeconds: number;
   renewable: boolean;
   orphan: boolean;
-  type: 'service';
+  /** Batch tokens are never stored: the id carries the entry, sealed by the barrier (see batch-token.ts). */
+  type: 'service' | 'batch';
   /** Unix seconds; 0 = never expires. */
   expireTime: number;
   entityId: string;
@@ -47,6 +49,7 @@ export interface CreateTokenInput {
   entityId?: string;
   role?: string;
   boundCidrs?: string[];
+  type?: 'service' | 'batch';
 }
 
 /**
@@ -95,7 +98,10 @@ export class TokenStore {
   /** Hashes of tokens whose last use a request of this process holds right now. */
   private readonly lastUsesHeld = new Set<string>();
 
-  constructor(storage: LogicalStorage) {
+  constructor(
+    storage: LogicalStorage,
+    private readonly batchSealer?: BatchTokenSealer,
+  ) {
     const dropCache = () => {
       this.generation++;
       this.cache.clear();
@@ -165,6 +171,7 @@ export class TokenStore {
         ttl = Math.min(ttl, Math.max(0, input.parent.expireTime - now));
       }
     }
+    if (input.type === 'batch') return this.createBatch(input, ttl, now);
     const entry: TokenEntry = {
       hash: this.hashOf(id),
       accessor: newAccessor(),
@@ -195,9 +202,65 @@ export class TokenStore {
     return { id, entry };
   }
 
+  /**
+   * A batch token: nothing is stored; the id carries the entry sealed by the barrier. It has no
+   * accessor, no use limit and no renewal; with a parent it lives only while the parent does.
+   */
+  private createBatch(input: CreateTokenInput, ttl: number, now: number): { id: string; entry: TokenEntry } {
+    if (this.batchSealer === undefined) throw invalidRequest('batch tokens are not supported');
+    if (input.id !== undefined) throw invalidRequest('batch tokens cannot have a custom id');
+    if (input.policies.includes('root')) throw invalidRequest('batch tokens cannot be root tokens');
+    if ((input.numUses ?? 0) > 0) throw invalidRequest('batch tokens cannot have a use limit');
+    if ((input.periodSeconds ?? 0) > 0) throw invalidRequest('batch tokens cannot be periodic');
+    const payload: BatchTokenPayload = {
+      policies: [...new Set(input.policies)].sort(),
+      path: input.path,
+      meta: input.meta ?? null,
+      displayName: input.displayName ?? 'token',
+      creationTime: now,
+      ttlSeconds: ttl,
+      expireTime: now + ttl,
+      parentHash: input.noParent || input.parent === undefined ? '' : input.parent.hash,
+      entityId: input.entityId ?? '',
+      ...(input.role === undefined ? {} : { role: input.role }),
+    };
+    const id = encodeBatchToken(this.batchSealer, payload);
+    return { id, entry: this.batchEntry(id, payload) };
+  }
+
+  private batchEntry(id: string, payload: BatchTokenPayload): TokenEntry {
+    return {
+      hash: this.hashOf(id),
+      accessor: '',
+      parentHash: payload.parentHash,
+      policies: payload.policies,
+      path: payload.path,
+      meta: payload.meta,
+      displayName: payload.displayName,
+      numUses: 0,
+      creationTime: payload.creationTime,
+      ttlSeconds: payload.ttlSeconds,
+      explicitMaxTtlSeconds: 0,
+      periodSeconds: 0,
+      renewable: false,
+      orphan: payload.parentHash === '',
+      type: 'batch',
+      expireTime: payload.expireTime,
+      entityId: payload.entityId,
+      ...(payload.role === undefined ? {} : { role: payload.role }),
+    };
+  }
+
   /** The live entry for a token id; expired or unknown tokens resolve to undefined. */
   async lookupById(id: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (id === '') return undefined;
+    if (isBatchTokenId(id)) {
+      const payload = this.batchSealer === undefined ? undefined : decodeBatchToken(this.batchSealer, id);
+      if (payload === undefined || payload.expireTime <= nowSeconds()) return undefined;
+      // A batch token with a parent lives only as long as its parent (local to this cluster).
+      if (payload.parentHash !== '' && (await this.lookupByHash(payload.parentHash)) === undefined) return undefined;
+      return this.batchEntry(id, payload);
+    }
     return this.lookupByHash(this.hashOf(id), options);
   }
 

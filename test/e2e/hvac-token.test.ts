@@ -153,6 +153,23 @@ result = {"from_role": from_role, "direct": direct, "renewed": renewed, "lookup"
     expect(result.lookup).to.include({ period: 1800 });
   });
 
+  it('issues batch tokens (type="batch") that authorize but are neither stored, renewed nor revoked', async () => {
+    const result = await hvac(`
+made = client.auth.token.create(type="batch", policies=["app"], ttl="5m")["auth"]
+as_batch = hvac.Client(url=client.url, token=made["client_token"])
+result = {"made": made, "self": as_batch.auth.token.lookup_self()["data"]}
+try:
+    as_batch.auth.token.renew_self()
+except hvac.exceptions.InvalidRequest as exc:
+    result["renew"] = exc.errors
+`);
+    expect(result.made.client_token).to.match(/^hvb\./);
+    expect(result.made).to.include({ token_type: 'batch', accessor: '', renewable: false });
+    expect(result.made.lease_duration).to.equal(300);
+    expect(result.self).to.include({ type: 'batch', id: result.made.client_token });
+    expect(result.renew).to.deep.equal(['batch tokens cannot be renewed']);
+  });
+
   it('refuses a periodic token to a caller without sudo', async () => {
     const token = (await hvac(`
 client.sys.create_or_update_policy(name="creator", policy='path "auth/token/create" { capabilities = ["update"] }')

@@ -13,7 +13,8 @@ path "secret/data/*" { capabilities = ["read"] }
 
 /**
  * Token roles and rekey across a primary and a secondary (real SQLite servers on loopback), driven
- * with hvac: roles replicate (tokens made from them stay local), and a rekey on the primary changes
+ * with hvac: roles replicate (tokens made from them stay local; orphan batch tokens travel as they
+ * are sealed with the replicated keyring), and a rekey on the primary changes
  * the cluster's unseal keys, which the secondary follows while running and needs after a restart.
  */
 describe('replication: token roles and rekey', function () {
@@ -85,6 +86,24 @@ client.auth.token.create_or_update_role("from-secondary", allowed_policies=["ope
     // The token itself is local to the secondary.
     const lookup = await primary.request('POST', 'auth/token/lookup', { body: { token: made.made.client_token } });
     expect(lookup.status).to.equal(403);
+  });
+
+  it('an orphan batch token made on the primary works on the secondary (they share the keyring); a non-orphan one does not', async () => {
+    const made = (await runHvac(
+      primary.addr,
+      primary.rootToken,
+      `
+orphan = client.auth.token.create(type="batch", policies=["operator"], no_parent=True, ttl="10m")["auth"]["client_token"]
+child = client.auth.token.create(type="batch", policies=["operator"], ttl="10m")["auth"]["client_token"]
+result = {"orphan": orphan, "child": child}
+`,
+    )) as { orphan: string; child: string };
+    expect(made.orphan).to.match(/^hvb\./);
+    const self = (await runHvac(secondary.addr, made.orphan, 'result = client.auth.token.lookup_self()["data"]')) as any;
+    expect(self).to.include({ type: 'batch', orphan: true });
+    // Its parent (the primary's root token) is local to the primary.
+    const failure = await runHvac(secondary.addr, made.child, 'result = client.auth.token.lookup_self()').catch((err: unknown) => err);
+    expect((failure as HvacError).pythonClass).to.equal('hvac.exceptions.Forbidden');
   });
 
   it("refuses a rekey on the secondary: the primary's keys are the cluster's", async () => {

@@ -37,7 +37,7 @@ export function authResponse(id: string, entry: TokenEntry): AuthResponse {
     leaseDurationSeconds: entry.expireTime > 0 ? Math.max(0, entry.expireTime - nowSeconds()) : 0,
     renewable: entry.renewable,
     entityId: entry.entityId,
-    tokenType: 'service',
+    tokenType: entry.type,
     orphan: entry.orphan,
     numUses: entry.numUses,
   };

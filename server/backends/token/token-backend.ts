@@ -35,8 +35,14 @@ export const tokenBackend: BackendFactory = ({ core }) => {
     if (entry === undefined) throw invalidRequest('invalid accessor');
     return entry;
   };
+  /** Batch tokens live their TTL: neither renewed nor revoked (Vault's rule). */
+  const refuseBatch = (entry: TokenEntry, action: 'renewed' | 'revoked'): TokenEntry => {
+    if (entry.type === 'batch') throw invalidRequest(`batch tokens cannot be ${action}`);
+    return entry;
+  };
   /** A token made from a role takes the role's current period at each renewal. */
   const renewToken = async (entry: TokenEntry, increment: number): Promise<TokenEntry> => {
+    refuseBatch(entry, 'renewed');
     const role = entry.role === undefined ? undefined : await roles.get(entry.role);
     return core.tokens.renew(entry, increment, role !== undefined && role.token_period > 0 ? { periodSeconds: role.token_period } : {});
   };
@@ -117,12 +123,12 @@ export const tokenBackend: BackendFactory = ({ core }) => {
           update: async ({ fields }) => {
             if (fields.string('token') === '') throw invalidRequest('missing token');
             const entry = await core.tokens.lookupById(fields.string('token'), { includeRevocationPending: true });
-            if (entry) await core.tokens.revokeTree(entry);
+            if (entry) await core.tokens.revokeTree(refuseBatch(entry, 'revoked'));
             return {};
           },
         },
       },
-      { pattern: 'revoke-self', operations: { update: async (ctx) => (await core.tokens.revokeTree(await caller(ctx)), {}) } },
+      { pattern: 'revoke-self', operations: { update: async (ctx) => (await core.tokens.revokeTree(refuseBatch(await caller(ctx), 'revoked')), {}) } },
       {
         pattern: 'revoke-accessor',
         fields: tokenField,
@@ -135,7 +141,7 @@ export const tokenBackend: BackendFactory = ({ core }) => {
           update: async ({ fields }) => {
             if (fields.string('token') === '') throw invalidRequest('missing token');
             const entry = await core.tokens.lookupById(fields.string('token'), { includeRevocationPending: true });
-            if (entry) await core.tokens.revokeOrphan(entry);
+            if (entry) await core.tokens.revokeOrphan(refuseBatch(entry, 'revoked'));
             return {};
           },
         },

@@ -75,6 +75,18 @@ function tokenPolicies(parent: TokenEntry, requested: string[], role: TokenRole 
 }
 
 /**
+ * The type of a new token: the request's `type` (`service`, `batch`, or `default`), unless the
+ * role fixes it (`service`, `batch`) or only sets the default (`default-service`, `default-batch`).
+ */
+function tokenTypeOf(requested: string, role: TokenRole | undefined): 'service' | 'batch' {
+  if (!['', 'default', 'service', 'batch'].includes(requested)) throw invalidRequest(`invalid 'type' value "${requested}"`);
+  const roleType = role?.token_type ?? 'default-service';
+  if (roleType === 'service' || roleType === 'batch') return roleType;
+  if (requested === 'service' || requested === 'batch') return requested;
+  return roleType === 'default-batch' ? 'batch' : 'service';
+}
+
+/**
  * Creates a token for `auth/token/create`, `create-orphan` or `create/:role_name`. A role's settings
  * win over the request's (orphan without sudo, renewable only if the role allows, the smaller of two
  * periods, explicit max TTLs and use limits); periodic tokens need a role, root or sudo.
@@ -85,8 +97,8 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
   const parent = await callerToken(core, ctx);
   // As in Vault, choosing the id, or an orphan or periodic token without a role, needs root or sudo on this path.
   const parentHasSudo = (await core.aclFor(parent.policies)).check(ctx.req.path, 'update').sudo;
-  const type = fields.string('type');
-  if (type !== '' && type !== 'service' && type !== 'default') throw invalidRequest('batch tokens are not supported');
+  if (parent.type === 'batch') throw invalidRequest('batch tokens cannot create more tokens');
+  const type = tokenTypeOf(fields.string('type'), role);
   let numUses = fields.int('num_uses');
   if (numUses < 0) throw invalidRequest('number of uses cannot be negative');
   const requestedId = fields.string('id');
@@ -100,7 +112,7 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
     noParent = true;
   }
   let renewable = fields.has('renewable') ? fields.bool('renewable') : true;
-  if (role !== undefined && !role.renewable) renewable = false;
+  if ((role !== undefined && !role.renewable) || type === 'batch') renewable = false;
 
   const warnings: string[] = [];
   let period = role?.token_period ?? 0;
@@ -135,6 +147,7 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
     renewable,
     noParent,
     ...(role === undefined ? {} : { role: role.name, boundCidrs: role.token_bound_cidrs }),
+    type,
   });
   return warnings.length > 0 ? { auth: authResponse(id, entry), warnings } : { auth: authResponse(id, entry) };
 }

@@ -23,7 +23,7 @@ export interface TokenRole {
   token_no_default_policy: boolean;
   token_num_uses: number;
   token_period: number;
-  token_type: 'service' | 'default-service';
+  token_type: 'service' | 'batch' | 'default-service' | 'default-batch';
 }
 
 /** The fields of `auth/token/roles/:role_name`, including Vault's deprecated aliases. */
@@ -118,13 +118,13 @@ export function roleFromRequest(name: string, fields: FieldData, existing: Token
 
   if (fields.has('token_type') || existing === undefined) {
     const type = fields.string('token_type') === '' ? 'default-service' : fields.string('token_type');
-    if (type === 'batch' || type === 'default-batch') {
-      if (role.token_period > 0) throw invalidRequest("'token_type' cannot be 'batch' when role is set to generate periodic tokens");
-      throw invalidRequest('batch tokens are not supported by this server');
-    }
-    if (type === 'service') role.token_type = 'service';
+    if (type === 'service' || type === 'batch' || type === 'default-batch') role.token_type = type;
     else if (type === 'default' || type === 'default-service') role.token_type = 'default-service';
     else throw invalidRequest(`invalid 'token_type' value "${type}"`);
+  }
+  if (role.token_type === 'batch') {
+    if (role.token_period > 0) throw invalidRequest("'token_type' cannot be 'batch' when role is set to generate periodic tokens");
+    if (role.token_num_uses > 0) throw invalidRequest("'token_type' cannot be 'batch' when role is set to generate tokens with a use limit");
   }
   return role;
 }
