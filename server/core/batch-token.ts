@@ -1,3 +1,6 @@
+import type { CreateTokenInput, TokenEntry } from './token-entry.js';
+import { invalidRequest } from './vault-error.js';
+
 /** What seals batch tokens: the barrier's encryption of values kept outside storage. */
 export interface BatchTokenSealer {
   encryptFor(path: string, plaintext: Buffer): Buffer;
@@ -46,4 +49,59 @@ export function decodeBatchToken(barrier: BatchTokenSealer, id: string): BatchTo
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Issues a batch token: nothing is stored; the id carries the entry sealed by the barrier. It has
+ * no accessor, no use limit and no renewal; with a parent it lives only while the parent does.
+ */
+export function createBatchToken(
+  sealer: BatchTokenSealer,
+  hashOf: (id: string) => string,
+  input: CreateTokenInput,
+  ttlSeconds: number,
+  now: number,
+): { id: string; entry: TokenEntry } {
+  if (input.id !== undefined) throw invalidRequest('batch tokens cannot have a custom id');
+  if (input.policies.includes('root')) throw invalidRequest('batch tokens cannot be root tokens');
+  if ((input.numUses ?? 0) > 0) throw invalidRequest('batch tokens cannot have a use limit');
+  if ((input.periodSeconds ?? 0) > 0) throw invalidRequest('batch tokens cannot be periodic');
+  const payload: BatchTokenPayload = {
+    policies: [...new Set(input.policies)].sort(),
+    path: input.path,
+    meta: input.meta ?? null,
+    displayName: input.displayName ?? 'token',
+    creationTime: now,
+    ttlSeconds,
+    expireTime: now + ttlSeconds,
+    parentHash: input.noParent || input.parent === undefined ? '' : input.parent.hash,
+    entityId: input.entityId ?? '',
+    ...(input.role === undefined ? {} : { role: input.role }),
+  };
+  const id = encodeBatchToken(sealer, payload);
+  return { id, entry: batchTokenEntry(payload, hashOf(id)) };
+}
+
+/** The token entry a batch token stands for (`hash` is the salted hash of its id). */
+export function batchTokenEntry(payload: BatchTokenPayload, hash: string): TokenEntry {
+  return {
+    hash,
+    accessor: '',
+    parentHash: payload.parentHash,
+    policies: payload.policies,
+    path: payload.path,
+    meta: payload.meta,
+    displayName: payload.displayName,
+    numUses: 0,
+    creationTime: payload.creationTime,
+    ttlSeconds: payload.ttlSeconds,
+    explicitMaxTtlSeconds: 0,
+    periodSeconds: 0,
+    renewable: false,
+    orphan: payload.parentHash === '',
+    type: 'batch',
+    expireTime: payload.expireTime,
+    entityId: payload.entityId,
+    ...(payload.role === undefined ? {} : { role: payload.role }),
+  };
 }

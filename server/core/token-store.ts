@@ -1,56 +1,12 @@
 import type { LogicalStorage } from './barrier.js';
-import { decodeBatchToken, encodeBatchToken, isBatchTokenId, type BatchTokenPayload, type BatchTokenSealer } from './batch-token.js';
+import { batchTokenEntry, createBatchToken, decodeBatchToken, isBatchTokenId, type BatchTokenSealer } from './batch-token.js';
 import { KeyedLock } from './keyed-lock.js';
 import { layout } from './storage-layout.js';
+import type { CreateTokenInput, TokenEntry } from './token-entry.js';
 import { newAccessor, newSalt, newTokenId, saltedHash } from './token-id.js';
 import { invalidRequest, VaultError } from './vault-error.js';
 
-/** A token as stored: keyed by the salted hash of its id; the id itself is never stored. */
-export interface TokenEntry {
-  hash: string;
-  accessor: string;
-  parentHash: string;
-  policies: string[];
-  path: string;
-  meta: Record<string, string> | null;
-  displayName: string;
-  /** Uses left; 0 = unlimited; REVOCATION_PENDING once a running request holds the last one. */
-  numUses: number;
-  creationTime: number;
-  ttlSeconds: number;
-  explicitMaxTtlSeconds: number;
-  periodSeconds: number;
-  renewable: boolean;
-  orphan: boolean;
-  /** Batch tokens are never stored: the id carries the entry, sealed by the barrier (see batch-token.ts). */
-  type: 'service' | 'batch';
-  /** Unix seconds; 0 = never expires. */
-  expireTime: number;
-  entityId: string;
-  /** The token store role it was created against (`auth/token/create/:role`); absent otherwise. */
-  role?: string;
-  /** CIDR blocks the token may be used from (Vault's `bound_cidrs`); absent or empty: anywhere. */
-  boundCidrs?: string[];
-}
-
-export interface CreateTokenInput {
-  id?: string;
-  parent?: TokenEntry;
-  policies: string[];
-  path: string;
-  meta?: Record<string, string> | null;
-  displayName?: string;
-  numUses?: number;
-  ttlSeconds?: number;
-  explicitMaxTtlSeconds?: number;
-  periodSeconds?: number;
-  renewable?: boolean;
-  noParent?: boolean;
-  entityId?: string;
-  role?: string;
-  boundCidrs?: string[];
-  type?: 'service' | 'batch';
-}
+export type { CreateTokenInput, TokenEntry } from './token-entry.js';
 
 /**
  * `numUses` of a token whose last use a request in flight holds (Vault's tokenRevocationPending):
@@ -171,7 +127,10 @@ export class TokenStore {
         ttl = Math.min(ttl, Math.max(0, input.parent.expireTime - now));
       }
     }
-    if (input.type === 'batch') return this.createBatch(input, ttl, now);
+    if (input.type === 'batch') {
+      if (this.batchSealer === undefined) throw invalidRequest('batch tokens are not supported');
+      return createBatchToken(this.batchSealer, (batchId) => this.hashOf(batchId), input, ttl, now);
+    }
     const entry: TokenEntry = {
       hash: this.hashOf(id),
       accessor: newAccessor(),
@@ -202,55 +161,6 @@ export class TokenStore {
     return { id, entry };
   }
 
-  /**
-   * A batch token: nothing is stored; the id carries the entry sealed by the barrier. It has no
-   * accessor, no use limit and no renewal; with a parent it lives only while the parent does.
-   */
-  private createBatch(input: CreateTokenInput, ttl: number, now: number): { id: string; entry: TokenEntry } {
-    if (this.batchSealer === undefined) throw invalidRequest('batch tokens are not supported');
-    if (input.id !== undefined) throw invalidRequest('batch tokens cannot have a custom id');
-    if (input.policies.includes('root')) throw invalidRequest('batch tokens cannot be root tokens');
-    if ((input.numUses ?? 0) > 0) throw invalidRequest('batch tokens cannot have a use limit');
-    if ((input.periodSeconds ?? 0) > 0) throw invalidRequest('batch tokens cannot be periodic');
-    const payload: BatchTokenPayload = {
-      policies: [...new Set(input.policies)].sort(),
-      path: input.path,
-      meta: input.meta ?? null,
-      displayName: input.displayName ?? 'token',
-      creationTime: now,
-      ttlSeconds: ttl,
-      expireTime: now + ttl,
-      parentHash: input.noParent || input.parent === undefined ? '' : input.parent.hash,
-      entityId: input.entityId ?? '',
-      ...(input.role === undefined ? {} : { role: input.role }),
-    };
-    const id = encodeBatchToken(this.batchSealer, payload);
-    return { id, entry: this.batchEntry(id, payload) };
-  }
-
-  private batchEntry(id: string, payload: BatchTokenPayload): TokenEntry {
-    return {
-      hash: this.hashOf(id),
-      accessor: '',
-      parentHash: payload.parentHash,
-      policies: payload.policies,
-      path: payload.path,
-      meta: payload.meta,
-      displayName: payload.displayName,
-      numUses: 0,
-      creationTime: payload.creationTime,
-      ttlSeconds: payload.ttlSeconds,
-      explicitMaxTtlSeconds: 0,
-      periodSeconds: 0,
-      renewable: false,
-      orphan: payload.parentHash === '',
-      type: 'batch',
-      expireTime: payload.expireTime,
-      entityId: payload.entityId,
-      ...(payload.role === undefined ? {} : { role: payload.role }),
-    };
-  }
-
   /** The live entry for a token id; expired or unknown tokens resolve to undefined. */
   async lookupById(id: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (id === '') return undefined;
@@ -259,7 +169,7 @@ export class TokenStore {
       if (payload === undefined || payload.expireTime <= nowSeconds()) return undefined;
       // A batch token with a parent lives only as long as its parent (local to this cluster).
       if (payload.parentHash !== '' && (await this.lookupByHash(payload.parentHash)) === undefined) return undefined;
-      return this.batchEntry(id, payload);
+      return batchTokenEntry(payload, this.hashOf(id));
     }
     return this.lookupByHash(this.hashOf(id), options);
   }
