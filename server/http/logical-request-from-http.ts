@@ -75,7 +75,9 @@ function operationOf(req: Request): Operation {
     case 'GET':
     case 'HEAD': {
       if (list === undefined) return 'read';
-      const isList = typeof list === 'string' ? parseGoBool(list) : undefined;
+      // Go's `Query().Get` reads the first of repeated parameters.
+      const first = Array.isArray(list) ? list[0] : list;
+      const isList = typeof first === 'string' ? parseGoBool(first) : undefined;
       // Vault answers an unparsable `list` with a 400 and no message.
       if (isList === undefined) throw new VaultError('invalid_request', '');
       return isList ? 'list' : 'read';
