@@ -163,6 +163,8 @@ result["type"] = client.sys.list_mounted_secrets_engines()["data"]["old/"]["type
       expect(res.status, spelling).to.equal(200);
       expect(res.body.data.keys, spelling).to.deep.equal(['a', 'b']);
     }
+    const repeated = await server.request('GET', 'old/app?list=True&list=nope', { token: root });
+    expect(repeated.body.data.keys).to.deep.equal(['a', 'b']);
     const plain = await server.request('GET', 'old/app/a?list=False', { token: root });
     expect(plain.body.data).to.deep.equal({ foo: 'bar' });
     const bad = await server.request('GET', 'old/app?list=yes', { token: root });
