@@ -5,6 +5,11 @@ import { VaultError } from './vault-error.js';
 
 /** Where the keyring lives, encrypted under the root key. */
 export const KEYRING_PATH = 'core/keyring';
+/**
+ * The root key as of the last rekey, encrypted under the keyring (Vault's `core/master`): a node
+ * that holds the keyring but not the new root key (a replication secondary) follows a rekey with it.
+ */
+export const ROOT_KEY_PATH = 'core/root-key';
 const VERSION = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -123,6 +128,26 @@ export class Barrier implements LogicalStorage {
     this.keyring = undefined;
   }
 
+  /**
+   * The physical writes of a rekey: the keyring sealed with `newRootKey`, and `newRootKey` itself
+   * under the active keyring term. The caller commits them with the new seal config in one
+   * transaction (see `Seal.rekey`).
+   */
+  rekeyOps(newRootKey: Buffer): StorageOp[] {
+    const keyring = this.requireKeyring();
+    const active = keyring.active;
+    return [
+      { op: 'put', key: KEYRING_PATH, value: encryptEntry(newRootKey, ROOT_KEY_TERM, KEYRING_PATH, keyring.serialize()) },
+      { op: 'put', key: ROOT_KEY_PATH, value: encryptEntry(active.key, active.term, ROOT_KEY_PATH, newRootKey) },
+    ];
+  }
+
+  /** The root key stored by the last rekey, if any (readable with the keyring in memory). */
+  async storedRootKey(): Promise<Buffer | undefined> {
+    const stored = await this.physical.get(ROOT_KEY_PATH);
+    return stored === undefined ? undefined : this.decrypt(ROOT_KEY_PATH, stored);
+  }
+
   async rotate(rootKey: Buffer): Promise<number> {
     const next = this.requireKeyring().rotate();
     await this.physical.put(KEYRING_PATH, encryptEntry(rootKey, ROOT_KEY_TERM, KEYRING_PATH, next.serialize()));
@@ -136,7 +161,14 @@ export class Barrier implements LogicalStorage {
     return encryptEntry(active.key, active.term, path, plaintext);
   }
 
+  /** Decrypts what `encryptFor(path, …)` produced (for values kept outside storage, such as batch tokens). */
+  decryptFor(path: string, ciphertext: Buffer): Buffer {
+    return this.decrypt(path, ciphertext);
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
+    // The stored root key is for `storedRootKey` only: nothing above the barrier reads it.
+    if (key === ROOT_KEY_PATH) return undefined;
     const stored = await this.physical.get(key);
     return stored === undefined ? undefined : this.decrypt(key, stored);
   }
@@ -164,7 +196,10 @@ export class Barrier implements LogicalStorage {
     const active = keyring.active;
     const encrypted = ops.map((op): StorageOp => {
       // The keyring is written only by initialize/rotate; nothing above the barrier may touch it.
-      const touchesKeyring = op.op === 'delete-prefix' ? KEYRING_PATH.startsWith(op.prefix) : op.key === KEYRING_PATH;
+      const touchesKeyring =
+        op.op === 'delete-prefix'
+          ? KEYRING_PATH.startsWith(op.prefix) || ROOT_KEY_PATH.startsWith(op.prefix)
+          : op.key === KEYRING_PATH || op.key === ROOT_KEY_PATH;
       if (touchesKeyring) throw new VaultError('invalid_request', 'the keyring path is reserved');
       if (op.op !== 'put') return op;
       return { op: 'put', key: op.key, value: encryptEntry(active.key, active.term, op.key, op.value) };

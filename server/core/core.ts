@@ -4,6 +4,7 @@ import type { StorageBackend } from '../storage/backend.js';
 import { type Acl, aclPathOf } from './acl.js';
 import { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { Barrier, StorageView } from './barrier.js';
+import { isAddressAllowed } from './bound-cidrs.js';
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
 import { GenerateRoot } from './generate-root.js';
 import { InvalidationDispatcher, invalidationOwners } from './invalidation.js';
@@ -102,7 +103,8 @@ export class Core {
     this.auths = new MountTable('auth', this.barrier, builtinAuths());
     this.router = new Router(this.mounts, this.auths, this.logger);
     this.policies = new PolicyStore(this.barrier);
-    this.tokens = new TokenStore(this.barrier);
+    // The barrier also seals batch tokens: their id carries their data, encrypted under the keyring.
+    this.tokens = new TokenStore(this.barrier, this.barrier);
     this.expiration = new ExpirationManager(this, options.expiration);
     this.audit = new DeviceAuditBroker(this);
     this.wrapper = new ResponseWrapper(this);
@@ -266,12 +268,20 @@ export class Core {
       if (req.operation === 'create') req.operation = 'update';
     } else if (!unauthenticated || req.clientToken !== '') {
       let token = await this.resolveToken(req.clientToken);
+      // A token bound to CIDR blocks is no token at all from elsewhere (no use is taken).
+      if (token?.boundCidrs !== undefined && !isAddressAllowed(token.boundCidrs, req.remoteAddress)) token = undefined;
       // A use is taken only where the token authorizes the call (not on unauthenticated paths such as wrapping lookup).
       if (token !== undefined && token.numUses > 0 && !unauthenticated) {
         token = await this.tokens.reserveUse(token.hash);
         if (token !== undefined && token.numUses === REVOCATION_PENDING) lastUseOf = token;
       }
       if (token === undefined && !unauthenticated) {
+        if (isUnwrapBySelf(req)) {
+          // Vault checks a wrapping token presented as the caller's token as a wrapping token first.
+          const invalid = new VaultError('invalid_request', 'wrapping token is not valid or does not exist');
+          await this.audit.logRequest(req, invalid);
+          throw invalid;
+        }
         await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
         throw new VaultError('permission_denied', 'permission denied');
       }
@@ -379,4 +389,10 @@ export class Core {
   newRequestId(): string {
     return randomUUID();
   }
+}
+
+/** An unwrap whose wrapping token is the caller's own token (no `token` in the body). */
+function isUnwrapBySelf(req: LogicalRequest): boolean {
+  const bodyToken = req.data.token;
+  return req.path === 'sys/wrapping/unwrap' && req.operation === 'update' && (bodyToken === undefined || bodyToken === null || bodyToken === '');
 }

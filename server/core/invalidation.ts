@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeviceAuditBroker } from './audit/device-audit-broker.js';
-import type { Barrier } from './barrier.js';
+import { ROOT_KEY_PATH, type Barrier } from './barrier.js';
 import type { MountTable } from './mount-table.js';
 import type { PolicyStore } from './policy-store.js';
 import type { Router } from './router.js';
@@ -26,7 +26,8 @@ interface OwnedKeys {
  * policies and the audit devices, and last the backends' own caches.
  */
 const INVALIDATION_TABLE: readonly OwnedKeys[] = [
-  { owner: 'keyring', keys: [layout.keyring] },
+  // A rekey on the primary re-seals the keyring under a new root key, stored encrypted under the keyring.
+  { owner: 'keyring', keys: [layout.keyring, ROOT_KEY_PATH] },
   { owner: 'mount-table', keys: [layout.mountTable(false), layout.mountTable(true)] },
   { owner: 'auth-table', keys: [layout.authTable(false), layout.authTable(true)] },
   { owner: 'policies', prefixes: [layout.policies] },
@@ -52,7 +53,9 @@ interface InvalidationTargets {
 /** How each owner reloads itself: the second column of the owner table. */
 export function invalidationOwners(core: InvalidationTargets): InvalidationHandlers {
   return {
-    keyring: () => core.barrier.reloadKeyring(core.seal.currentRootKey()),
+    keyring: async () => {
+      if (!(await core.seal.followRekey())) await core.barrier.reloadKeyring(core.seal.currentRootKey());
+    },
     'mount-table': async () => {
       await core.mounts.load();
       await core.reconcileBackends();

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
-import type { StorageBackend } from '../storage/backend.js';
+import type { StorageBackend, StorageOp } from '../storage/backend.js';
 import type { Barrier } from './barrier.js';
 import { layout } from './storage-layout.js';
 import { secretsEqual } from './token-id.js';
@@ -121,6 +121,37 @@ export class Seal {
     }
     this.rootKey = rootKey;
     return this.progress;
+  }
+
+  /**
+   * Replaces the root key and the unseal key configuration in one transaction: the keyring
+   * re-sealed with `newRootKey`, the stored root key, the new seal config, and `extraOps` (the
+   * rekey backup). The barrier's data keys do not change. The caller split `newRootKey` into the
+   * `shares` it handed out.
+   */
+  async rekey(newRootKey: Buffer, shares: number, threshold: number, extraOps: readonly StorageOp[] = []): Promise<void> {
+    validateSealConfig(shares, threshold);
+    this.currentRootKey();
+    const config: SealConfig = { type: 'shamir', secret_shares: shares, secret_threshold: threshold };
+    await this.physical.transaction([
+      ...this.barrier.rekeyOps(newRootKey),
+      { op: 'put', key: layout.sealConfig, value: Buffer.from(JSON.stringify(config)) },
+      ...extraOps,
+    ]);
+    this.rootKey = Buffer.from(newRootKey);
+  }
+
+  /**
+   * Follows a rekey made elsewhere (the replicated keyring is now sealed with another root key):
+   * takes the stored root key and re-opens the keyring with it. False when there is nothing to follow.
+   */
+  async followRekey(): Promise<boolean> {
+    if (this.rootKey === undefined) return false;
+    const stored = await this.barrier.storedRootKey();
+    if (stored === undefined || secretsEqual(stored, this.rootKey)) return false;
+    await this.barrier.reloadKeyring(stored);
+    this.rootKey = stored;
+    return true;
   }
 
   /** Unseals directly with a root key (dev mode, and a secondary adopting its primary's key). */

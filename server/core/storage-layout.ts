@@ -9,6 +9,8 @@ export const layout = {
   sealConfig: 'core/seal-config',
   keyring: 'core/keyring',
   policies: 'core/policy/',
+  /** Token store roles: replicated, unlike the tokens made from them. */
+  tokenRoles: 'core/token-roles/',
   mountTable: (local: boolean) => (local ? 'local/core/mounts' : 'core/mounts'),
   authTable: (local: boolean) => (local ? 'local/core/auth' : 'core/auth'),
   auditTable: (local: boolean) => (local ? 'local/core/audit' : 'core/audit'),

@@ -1,47 +1,12 @@
 import type { LogicalStorage } from './barrier.js';
+import { batchTokenEntry, createBatchToken, decodeBatchToken, isBatchTokenId, type BatchTokenSealer } from './batch-token.js';
 import { KeyedLock } from './keyed-lock.js';
 import { layout } from './storage-layout.js';
+import type { CreateTokenInput, TokenEntry } from './token-entry.js';
 import { newAccessor, newSalt, newTokenId, saltedHash } from './token-id.js';
 import { invalidRequest, VaultError } from './vault-error.js';
 
-/** A token as stored: keyed by the salted hash of its id; the id itself is never stored. */
-export interface TokenEntry {
-  hash: string;
-  accessor: string;
-  parentHash: string;
-  policies: string[];
-  path: string;
-  meta: Record<string, string> | null;
-  displayName: string;
-  /** Uses left; 0 = unlimited; REVOCATION_PENDING once a running request holds the last one. */
-  numUses: number;
-  creationTime: number;
-  ttlSeconds: number;
-  explicitMaxTtlSeconds: number;
-  periodSeconds: number;
-  renewable: boolean;
-  orphan: boolean;
-  type: 'service';
-  /** Unix seconds; 0 = never expires. */
-  expireTime: number;
-  entityId: string;
-}
-
-export interface CreateTokenInput {
-  id?: string;
-  parent?: TokenEntry;
-  policies: string[];
-  path: string;
-  meta?: Record<string, string> | null;
-  displayName?: string;
-  numUses?: number;
-  ttlSeconds?: number;
-  explicitMaxTtlSeconds?: number;
-  periodSeconds?: number;
-  renewable?: boolean;
-  noParent?: boolean;
-  entityId?: string;
-}
+export type { CreateTokenInput, TokenEntry } from './token-entry.js';
 
 /**
  * `numUses` of a token whose last use a request in flight holds (Vault's tokenRevocationPending):
@@ -89,7 +54,10 @@ export class TokenStore {
   /** Hashes of tokens whose last use a request of this process holds right now. */
   private readonly lastUsesHeld = new Set<string>();
 
-  constructor(storage: LogicalStorage) {
+  constructor(
+    storage: LogicalStorage,
+    private readonly batchSealer?: BatchTokenSealer,
+  ) {
     const dropCache = () => {
       this.generation++;
       this.cache.clear();
@@ -147,13 +115,21 @@ export class TokenStore {
     let ttl = input.ttlSeconds ?? 0;
     const explicitMax = input.explicitMaxTtlSeconds ?? 0;
     const isRootToken = input.policies.includes('root');
-    if (!isRootToken || ttl > 0) {
+    const periodSeconds = input.periodSeconds ?? 0;
+    if (periodSeconds > 0) {
+      // A periodic token lives one period at a time, with no max TTL unless an explicit one is set.
+      ttl = explicitMax > 0 ? Math.min(periodSeconds, explicitMax) : periodSeconds;
+    } else if (!isRootToken || ttl > 0) {
       if (ttl === 0) ttl = SYSTEM_MAX_TTL_SECONDS;
       ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
       if (explicitMax > 0) ttl = Math.min(ttl, explicitMax);
       if (input.parent && input.parent.expireTime > 0 && !input.noParent) {
         ttl = Math.min(ttl, Math.max(0, input.parent.expireTime - now));
       }
+    }
+    if (input.type === 'batch') {
+      if (this.batchSealer === undefined) throw invalidRequest('batch tokens are not supported');
+      return createBatchToken(this.batchSealer, (batchId) => this.hashOf(batchId), input, ttl, now);
     }
     const entry: TokenEntry = {
       hash: this.hashOf(id),
@@ -167,12 +143,14 @@ export class TokenStore {
       creationTime: now,
       ttlSeconds: ttl,
       explicitMaxTtlSeconds: explicitMax,
-      periodSeconds: input.periodSeconds ?? 0,
+      periodSeconds,
       renewable: input.renewable ?? !isRootToken,
       orphan: input.noParent === true || input.parent === undefined,
       type: 'service',
       expireTime: ttl > 0 ? now + ttl : 0,
       entityId: input.entityId ?? '',
+      ...(input.role === undefined ? {} : { role: input.role }),
+      ...(input.boundCidrs === undefined || input.boundCidrs.length === 0 ? {} : { boundCidrs: [...input.boundCidrs] }),
     };
     const ops = [
       { op: 'put' as const, key: idKey(entry.hash), value: Buffer.from(JSON.stringify(entry)) },
@@ -186,6 +164,13 @@ export class TokenStore {
   /** The live entry for a token id; expired or unknown tokens resolve to undefined. */
   async lookupById(id: string, options: LookupOptions = {}): Promise<TokenEntry | undefined> {
     if (id === '') return undefined;
+    if (isBatchTokenId(id)) {
+      const payload = this.batchSealer === undefined ? undefined : decodeBatchToken(this.batchSealer, id);
+      if (payload === undefined || payload.expireTime <= nowSeconds()) return undefined;
+      // A batch token with a parent lives only as long as its parent (local to this cluster).
+      if (payload.parentHash !== '' && (await this.lookupByHash(payload.parentHash)) === undefined) return undefined;
+      return batchTokenEntry(payload, this.hashOf(id));
+    }
     return this.lookupByHash(this.hashOf(id), options);
   }
 
@@ -259,18 +244,26 @@ export class TokenStore {
     return entry.numUses < 0 && !this.lastUsesHeld.has(entry.hash);
   }
 
-  /** Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not revived. */
-  renew(entry: TokenEntry, incrementSeconds: number): Promise<TokenEntry> {
+  /**
+   * Extends a token's TTL (within its limits), on the stored entry; a token revoked meanwhile is not
+   * revived. A periodic token is reset to its period (`periodSeconds` overrides the stored one: the
+   * current period of the role it was created against) and has no max TTL but an explicit one.
+   */
+  renew(entry: TokenEntry, incrementSeconds: number, options: { periodSeconds?: number } = {}): Promise<TokenEntry> {
     if (!entry.renewable) return Promise.reject(invalidRequest('token is not renewable'));
     return this.locks.run(entry.hash, async () => {
       const current = await this.readRaw(entry.hash);
       if (current === undefined) throw new VaultError('permission_denied', 'permission denied');
       const now = nowSeconds();
-      let ttl = current.periodSeconds > 0 ? current.periodSeconds : incrementSeconds > 0 ? incrementSeconds : current.ttlSeconds;
-      ttl = Math.min(ttl, SYSTEM_MAX_TTL_SECONDS);
-      let expire = now + ttl;
+      const period = options.periodSeconds !== undefined && options.periodSeconds > 0 ? options.periodSeconds : current.periodSeconds;
+      let expire: number;
+      if (period > 0) {
+        expire = now + period;
+      } else {
+        const ttl = Math.min(incrementSeconds > 0 ? incrementSeconds : current.ttlSeconds, SYSTEM_MAX_TTL_SECONDS);
+        expire = Math.min(now + ttl, current.creationTime + SYSTEM_MAX_TTL_SECONDS);
+      }
       if (current.explicitMaxTtlSeconds > 0) expire = Math.min(expire, current.creationTime + current.explicitMaxTtlSeconds);
-      expire = Math.min(expire, current.creationTime + SYSTEM_MAX_TTL_SECONDS);
       const updated: TokenEntry = { ...current, ttlSeconds: Math.max(0, expire - now), expireTime: expire };
       await this.storage.put(idKey(current.hash), encode(updated));
       return updated;

@@ -31,8 +31,13 @@ export interface AppOptions {
   readonly providerReleaseDir?: string;
 }
 
+/**
+ * Vault's error envelope. The Content-Type is exactly `application/json`, as Vault sends it: some
+ * clients (hvac) read `errors` only when the header matches that string.
+ */
 function sendError(res: Response, err: VaultError): void {
-  res.status(err.status).json({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
+  const body = JSON.stringify({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
+  res.status(err.status).setHeader('Content-Type', 'application/json').setHeader('Content-Length', Buffer.byteLength(body)).end(body);
 }
 
 /** The Express app serving Vault's HTTP API under `/v1/`. The only module that knows Express. */
@@ -92,7 +97,7 @@ export function createApp(options: AppOptions): express.Express {
   }
 
   app.all('/{*path}', (_req, res) => {
-    res.status(404).json({ errors: [] });
+    sendError(res, new VaultError('not_found', ''));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

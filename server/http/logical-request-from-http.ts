@@ -62,12 +62,26 @@ export function apiPathOf(req: Request): string {
   return path;
 }
 
+/** Go's `strconv.ParseBool`, which Vault applies to `?list=`: exactly these spellings, else undefined. */
+export function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  return undefined;
+}
+
 function operationOf(req: Request): Operation {
   const list = req.query.list;
   switch (req.method) {
     case 'GET':
-    case 'HEAD':
-      return list === 'true' || list === '1' ? 'list' : 'read';
+    case 'HEAD': {
+      if (list === undefined) return 'read';
+      // Go's `Query().Get` reads the first of repeated parameters.
+      const first = Array.isArray(list) ? list[0] : list;
+      const isList = typeof first === 'string' ? parseGoBool(first) : undefined;
+      // Vault answers an unparsable `list` with a 400 and no message.
+      if (isList === undefined) throw new VaultError('invalid_request', '');
+      return isList ? 'list' : 'read';
+    }
     case 'POST':
     case 'PUT':
       return 'update';

@@ -36,14 +36,19 @@ function requestedVersion(ctx: PathContext, name = 'version'): number {
   return Number(text);
 }
 
-/** `options.cas`, when given. */
+/**
+ * `options.cas`, when given, decoded as Vault's kv plugin does (a weak decode into an int: numbers,
+ * numeric strings and bools). A value that does not decode gets Vault's own message; a negative
+ * one decodes but can never match a version.
+ */
 function casOption(ctx: PathContext): number | undefined {
   const options = ctx.fields.map('options');
   const cas = options.cas;
   if (cas === undefined || cas === null) return undefined;
-  if (typeof cas === 'number' && Number.isInteger(cas) && cas >= 0) return cas;
-  if (typeof cas === 'string' && /^\d+$/.test(cas.trim())) return Number(cas.trim());
-  throw invalidRequest('invalid value for options.cas: expected a non-negative integer');
+  if (typeof cas === 'number' && Number.isFinite(cas)) return Math.trunc(cas);
+  if (typeof cas === 'boolean') return cas ? 1 : 0;
+  if (typeof cas === 'string' && /^[+-]?\d{1,15}$/.test(cas)) return Number(cas);
+  throw invalidRequest('error parsing check-and-set parameter');
 }
 
 function dataField(ctx: PathContext): Record<string, unknown> {

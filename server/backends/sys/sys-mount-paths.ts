@@ -68,7 +68,8 @@ async function enableMount(core: Core, kind: MountKind, table: MountTable, rawPa
   const config = fields.map('config');
   let options = stringOptions(fields.map('options'));
   if (type === 'kv-v2') options = { ...(options ?? {}), version: '2' };
-  const mountType = type === 'kv-v2' ? 'kv' : type;
+  // `generic` is Vault's old name for KV (its mount aliases): the mount is a kv mount.
+  const mountType = type === 'kv-v2' || (type === 'generic' && kind === 'mounts') ? 'kv' : type;
   if (!core.hasBackendType(mountType)) throw invalidRequest(`plugin not found in the catalog: ${type}`);
   const mode = core.replication.mode();
   if (!local && mode === 'secondary') throw invalidRequest(NON_LOCAL_ON_SECONDARY);

@@ -1,8 +1,17 @@
 import type { Core } from '../../core/core.js';
+import type { LogicalResponse } from '../../core/logical.js';
 import type { PathDefinition } from '../../core/path-table.js';
 import { decodeUnsealKey } from '../../core/seal.js';
 import { invalidRequest, VaultError } from '../../core/vault-error.js';
 import { FERRY_VERSION } from '../../core/version.js';
+
+/**
+ * A flat JSON answer without Vault's envelope: Vault serves `sys/init`, `sys/seal-status`,
+ * `sys/unseal`, `sys/leader` and `sys/health` from raw HTTP handlers, so their fields are the body.
+ */
+export function flatResponse(data: Record<string, unknown>, status = 200): LogicalResponse {
+  return { raw: { contentType: 'application/json', body: JSON.stringify(data), status } };
+}
 
 /** Vault's unauthenticated seal lifecycle: init, unseal, seal-status, health, leader; and seal, rotate, key-status. */
 export function sealPaths(core: Core): PathDefinition[] {
@@ -41,20 +50,17 @@ export function sealPaths(core: Core): PathDefinition[] {
         recovery_pgp_keys: { type: 'string-list' },
       },
       operations: {
-        read: async () => ({ data: { initialized: await core.barrier.isInitialized() }, injectDataAtTopLevel: true }),
+        read: async () => flatResponse({ initialized: await core.barrier.isInitialized() }),
         update: async ({ fields }) => {
           if (fields.list('pgp_keys').length > 0 || fields.string('root_token_pgp_key') !== '') {
             throw invalidRequest('PGP-encrypted unseal keys are not supported');
           }
           const result = await core.initialize(fields.int('secret_shares'), fields.int('secret_threshold'));
-          return {
-            data: {
-              keys: result.keys.map((k) => k.toString('hex')),
-              keys_base64: result.keys.map((k) => k.toString('base64')),
-              root_token: result.rootToken,
-            },
-            injectDataAtTopLevel: true,
-          };
+          return flatResponse({
+            keys: result.keys.map((k) => k.toString('hex')),
+            keys_base64: result.keys.map((k) => k.toString('base64')),
+            root_token: result.rootToken,
+          });
         },
       },
     },
@@ -75,13 +81,13 @@ export function sealPaths(core: Core): PathDefinition[] {
             const progress = await core.seal.submitShare(decodeUnsealKey(key));
             if (wasSealed && !progress.sealed) await core.postUnseal();
           }
-          return { data: await sealStatus(), injectDataAtTopLevel: true };
+          return flatResponse(await sealStatus());
         },
       },
     },
     {
       pattern: 'seal-status',
-      operations: { read: async () => ({ data: await sealStatus(), injectDataAtTopLevel: true }) },
+      operations: { read: async () => flatResponse(await sealStatus()) },
     },
     {
       pattern: 'seal',
@@ -95,8 +101,8 @@ export function sealPaths(core: Core): PathDefinition[] {
     {
       pattern: 'leader',
       operations: {
-        read: async () => ({
-          data: {
+        read: async () =>
+          flatResponse({
             ha_enabled: false,
             is_self: true,
             active_time: '0001-01-01T00:00:00Z',
@@ -104,9 +110,7 @@ export function sealPaths(core: Core): PathDefinition[] {
             leader_cluster_address: core.options.clusterAddr,
             performance_standby: false,
             performance_standby_last_remote_wal: 0,
-          },
-          injectDataAtTopLevel: true,
-        }),
+          }),
       },
     },
     {
@@ -173,5 +177,5 @@ async function healthResponse(core: Core, query: Readonly<Record<string, string>
     cluster_name: core.options.clusterName,
   };
   if (!sealed && initialized) data.cluster_id = await core.clusterId();
-  return { raw: { contentType: 'application/json', body: JSON.stringify(data), status } };
+  return flatResponse(data, status);
 }

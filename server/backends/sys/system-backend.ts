@@ -1,10 +1,12 @@
 import type { BackendFactory } from '../../core/core.js';
 import { PathTable } from '../../core/path-table.js';
+import { Rekey } from '../../core/rekey.js';
 import { auditPaths } from './sys-audit-paths.js';
 import { generateRootPaths } from './sys-generate-root-paths.js';
 import { leasePaths } from './sys-leases-paths.js';
 import { mountPaths } from './sys-mount-paths.js';
 import { policyPaths } from './sys-policy-paths.js';
+import { rekeyPaths } from './sys-rekey-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
 import { wrappingPaths } from './sys-wrapping-paths.js';
 
@@ -17,6 +19,9 @@ export const SYS_UNAUTHENTICATED = [
   'leader',
   'generate-root/attempt',
   'generate-root/update',
+  'rekey/init',
+  'rekey/update',
+  'rekey/verify',
   'wrapping/lookup',
   'replication/status',
   'replication/performance/status',
@@ -58,16 +63,20 @@ export const SYS_SUDO = [
   'internal/inspect/*',
   'seal',
   'step-down',
+  'rekey/backup',
 ];
 
 /**
  * The system backend mounted at `sys/`: every family of paths, each from its own file and given
  * the core service it serves, plus the paths of the layers above the core (replication).
  */
-export const systemBackend: BackendFactory = ({ core }) =>
-  new PathTable(
+export const systemBackend: BackendFactory = ({ core }) => {
+  // A rekey attempt lives as long as this backend: until the next seal, which wipes it.
+  const rekey = new Rekey(core);
+  const table = new PathTable(
     [
       ...sealPaths(core),
+      ...rekeyPaths(rekey),
       ...mountPaths(core),
       ...policyPaths(core),
       ...auditPaths(core.audit),
@@ -79,3 +88,5 @@ export const systemBackend: BackendFactory = ({ core }) =>
     SYS_UNAUTHENTICATED,
     SYS_SUDO,
   );
+  return Object.assign(table, { cleanup: async () => rekey.wipe() });
+};

@@ -5,7 +5,7 @@ import type { TokenStore } from '../token-store.js';
 import type { LogicalRequest, LogicalResponse } from '../logical.js';
 import type { MountEntry } from '../mount-table.js';
 import { randomBase62 } from '../token-id.js';
-import { nowSeconds, SYSTEM_MAX_TTL_SECONDS } from '../token-store.js';
+import { nowSeconds, SYSTEM_MAX_TTL_SECONDS, type TokenEntry } from '../token-store.js';
 import { invalidRequest, VaultError } from '../vault-error.js';
 import { LeaseStore, type LeaseEntry } from './lease-store.js';
 
@@ -117,6 +117,17 @@ export class ExpirationManager {
   }
 
   async lookup(leaseId: string): Promise<LeaseLookup> {
+    const token = await this.tokenOfLease(leaseId);
+    if (token !== undefined) {
+      return {
+        id: leaseId,
+        issue_time: iso(token.creationTime),
+        expire_time: iso(token.expireTime),
+        last_renewal: null,
+        renewable: token.renewable,
+        ttl: Math.max(0, token.expireTime - nowSeconds()),
+      };
+    }
     const lease = await this.live(leaseId);
     if (lease === undefined) throw invalidRequest('invalid lease');
     return {
@@ -129,14 +140,43 @@ export class ExpirationManager {
     };
   }
 
-  /** Lease ids (and sub-prefixes) directly below `prefix`. */
+  /**
+   * Lease ids (and sub-prefixes) directly below `prefix`: secret leases, and, as in Vault, one
+   * lease per token with a TTL at `<token path>/<salted token id>` (the auth leases that
+   * `revoke-prefix` of an `auth/` path revokes).
+   */
   async list(prefix: string): Promise<string[]> {
     const normalized = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    return this.store.list(normalized);
+    const keys = new Set(await this.store.list(normalized));
+    if (normalized === '' || normalized.startsWith('auth/')) {
+      for (const token of await this.core.tokens.allEntries()) {
+        if (token.expireTime <= 0 || token.numUses < 0) continue;
+        const id = authLeaseIdOf(token);
+        if (!id.startsWith(normalized)) continue;
+        const rest = id.slice(normalized.length);
+        const slash = rest.indexOf('/');
+        keys.add(slash < 0 ? rest : rest.slice(0, slash + 1));
+      }
+    }
+    return [...keys].sort();
+  }
+
+  /** The live token behind an auth lease id (`<token path>/<salted token id>`), if it is one. */
+  private async tokenOfLease(leaseId: string): Promise<TokenEntry | undefined> {
+    if (!leaseId.startsWith('auth/')) return undefined;
+    const hash = leaseId.slice(leaseId.lastIndexOf('/') + 1);
+    if (hash === '' || !/^[A-Za-z0-9_-]+$/.test(hash)) return undefined;
+    const token = await this.core.tokens.lookupByHash(hash);
+    return token !== undefined && token.expireTime > 0 && authLeaseIdOf(token) === leaseId ? token : undefined;
   }
 
   /** Extends a renewable lease by `incrementSeconds` (or its original TTL), never past its max. */
   async renew(leaseId: string, incrementSeconds: number): Promise<LogicalResponse> {
+    const token = await this.tokenOfLease(leaseId);
+    if (token !== undefined) {
+      const renewed = await this.core.tokens.renew(token, incrementSeconds);
+      return { leaseId, secret: { ttlSeconds: Math.max(0, renewed.expireTime - nowSeconds()), renewable: renewed.renewable, internal: {} } };
+    }
     const lease = await this.live(leaseId);
     if (lease === undefined) throw invalidRequest('lease not found');
     if (!lease.renewable) throw invalidRequest('lease is not renewable');
@@ -151,6 +191,8 @@ export class ExpirationManager {
 
   /** Revokes one lease through its backend; an unknown lease is a no-op, as in Vault. */
   async revoke(leaseId: string, options: { force?: boolean } = {}): Promise<void> {
+    const token = await this.tokenOfLease(leaseId);
+    if (token !== undefined) return this.core.tokens.revokeTree(token);
     const lease = await this.store.get(leaseId);
     if (lease !== undefined) await this.revokeLease(lease, options.force === true);
   }
@@ -243,6 +285,11 @@ export class ExpirationManager {
       this.inFlight.delete(lease.leaseId);
     }
   }
+}
+
+/** Vault's lease id of a token: its creation path and its salted id. */
+function authLeaseIdOf(token: TokenEntry): string {
+  return `${token.path.replace(/\/+$/, '')}/${token.hash}`;
 }
 
 function errorText(err: unknown): string {
