@@ -5,6 +5,7 @@ import { identityBackend } from './backends/identity/identity-backend.js';
 import { kvBackend } from './backends/kv/kv-backend.js';
 import { systemBackend } from './backends/sys/system-backend.js';
 import { tokenBackend } from './backends/token/token-backend.js';
+import { transitBackend } from './backends/transit/transit-backend.js';
 import { userpassBackend } from './backends/userpass/userpass-backend.js';
 import type { ServerConfig } from './config/server-config.js';
 import { Core } from './core/core.js';
@@ -98,6 +99,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   core.registerBuiltin('identity/', identityBackend);
   core.registerBackend('kv', kvBackend);
   core.registerBackend('userpass', userpassBackend);
+  core.registerBackend('transit', transitBackend);
   installAudit(core);
   installWrapping(core);
   installExpiration(core);
