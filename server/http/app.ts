@@ -31,8 +31,17 @@ export interface AppOptions {
   readonly providerReleaseDir?: string;
 }
 
+/**
+ * Vault answers errors as `Content-Type: application/json` exactly (no charset); hvac reads the
+ * `errors` list only when the header is that string, so Express's `res.json` (which appends
+ * `; charset=utf-8`) is not used here.
+ */
 function sendError(res: Response, err: VaultError): void {
-  res.status(err.status).json({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
+  const body = JSON.stringify({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
+  res.statusCode = err.status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /** The Express app serving Vault's HTTP API under `/v1/`. The only module that knows Express. */
@@ -92,7 +101,7 @@ export function createApp(options: AppOptions): express.Express {
   }
 
   app.all('/{*path}', (_req, res) => {
-    res.status(404).json({ errors: [] });
+    sendError(res, new VaultError('not_found', ''));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
