@@ -88,7 +88,7 @@ const schema: Schema = {
         optional: true,
         computed: true,
         default: 0,
-        description: 'Rotation period in seconds (0 = never; at least 3600), recorded on the key.',
+        description: 'Rotation period in seconds (0 = never; at least 3600): the primary rotates the key once its latest version is this old.',
       },
       latest_version: computed(numberType, 'The latest key version.'),
       min_available_version: computed(numberType, 'The oldest version still held (after trims).'),

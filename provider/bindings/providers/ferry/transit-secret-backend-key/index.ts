@@ -15,7 +15,7 @@ export interface TransitSecretBackendKeyConfig extends cdktf.TerraformMetaArgume
   */
   readonly allowPlaintextBackup?: boolean | cdktf.IResolvable;
   /**
-  * Rotation period in seconds (0 = never; at least 3600), recorded on the key.
+  * Rotation period in seconds (0 = never; at least 3600): the primary rotates the key once its latest version is this old.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/transit_secret_backend_key#auto_rotate_period TransitSecretBackendKey#auto_rotate_period}
   */
