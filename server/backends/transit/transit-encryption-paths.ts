@@ -27,6 +27,9 @@ function cipherInput(fields: FieldData): CipherInput {
 }
 
 function encryptPlaintext(key: TransitKey, plaintext: Buffer, fields: FieldData): Record<string, unknown> {
+  // Every nonce here is random or (convergent) derived; a caller-chosen one would be silently ignored
+  // or, worse, reused, so it is refused as Vault does since 1.15.
+  if ((fields.optionalString('nonce') ?? '') !== '') throw invalidRequest('provided nonce not allowed for this key');
   const { version, material } = encryptionVersion(key, fields.int('key_version'));
   const body = encryptWithVersion(key, material, plaintext, cipherInput(fields));
   return { ciphertext: formatVersioned(version, body), key_version: version };

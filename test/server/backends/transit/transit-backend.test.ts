@@ -130,6 +130,8 @@ describe('transit backend', function () {
       expect(err.message).to.equal(message);
     }
     await env.fails('update', 'transit/encrypt/m', 'invalid_request', { data: { plaintext: 'not base64!' } });
+    const nonce = await env.fails('update', 'transit/encrypt/m', 'invalid_request', { data: { plaintext: b64('x'), nonce: b64('123456789012') } });
+    expect(nonce.message).to.equal('provided nonce not allowed for this key');
     await env.fails('update', 'transit/keys/bad', 'invalid_request', { data: { type: 'aes512' } });
     await env.fails('update', 'transit/decrypt/missing', 'invalid_request', { data: { ciphertext: 'vault:v1:AAAA' } });
     await env.fails('update', 'transit/encrypt/m', 'invalid_request', { data: { batch_input: 'x' } });
