@@ -32,16 +32,12 @@ export interface AppOptions {
 }
 
 /**
- * Vault answers errors as `Content-Type: application/json` exactly (no charset); hvac reads the
- * `errors` list only when the header is that string, so Express's `res.json` (which appends
- * `; charset=utf-8`) is not used here.
+ * Vault's error envelope. The Content-Type is exactly `application/json`, as Vault sends it: some
+ * clients (hvac) read `errors` only when the header matches that string.
  */
 function sendError(res: Response, err: VaultError): void {
   const body = JSON.stringify({ errors: err.code === 'not_found' && err.message === '' ? [] : err.messages });
-  res.statusCode = err.status;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
+  res.status(err.status).setHeader('Content-Type', 'application/json').setHeader('Content-Length', Buffer.byteLength(body)).end(body);
 }
 
 /** The Express app serving Vault's HTTP API under `/v1/`. The only module that knows Express. */
