@@ -20,6 +20,7 @@ import { ReplicationPrimaryResource } from './resources/replication-primary.js';
 import { ReplicationSecondaryTokenResource } from './resources/replication-secondary-token.js';
 import { ReplicationSecondaryResource } from './resources/replication-secondary.js';
 import { ReplicationStatusDataSource } from './resources/replication-status-data-source.js';
+import { TransitSecretBackendKeyResource } from './resources/transit-secret-backend-key.js';
 import { stringValue, boolValue } from './resources/attribute-values.js';
 
 const schema: Schema = {
@@ -135,6 +136,7 @@ export class FerryProvider implements Provider<FerryProviderData> {
       new AuthBackendResource(),
       new PolicyResource(),
       new GenericSecretResource(),
+      new TransitSecretBackendKeyResource(),
     ];
     return resources.map((r) => new ClusterTargetedResource(ferryResource(r)));
   }

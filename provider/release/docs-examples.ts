@@ -118,6 +118,23 @@ resource "ferry_mount" "east_local" {
     importId: 'The secret path, mount included.',
     importCommand: 'terraform import ferry_generic_secret.app kv-shared/app',
   },
+  ferry_transit_secret_backend_key: {
+    example: `resource "ferry_mount" "transit" {
+  path = "transit"
+  type = "transit"
+}
+
+# Keys replicate: a ciphertext made on the primary decrypts on every secondary.
+resource "ferry_transit_secret_backend_key" "orders" {
+  backend                = ferry_mount.transit.path
+  name                   = "orders"
+  type                   = "aes256-gcm96"
+  min_decryption_version = 1
+  deletion_allowed       = true
+}`,
+    importId: '`<backend>/keys/<name>`: the transit mount path, `/keys/`, and the key name.',
+    importCommand: 'terraform import ferry_transit_secret_backend_key.orders transit/keys/orders',
+  },
 };
 
 export const dataSourceExamples: Record<string, string> = {

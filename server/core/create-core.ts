@@ -3,6 +3,7 @@ import { identityBackend } from '../backends/identity/identity-backend.js';
 import { kvBackend } from '../backends/kv/kv-backend.js';
 import { systemBackend } from '../backends/sys/system-backend.js';
 import { tokenBackend } from '../backends/token/token-backend.js';
+import { transitBackend } from '../backends/transit/transit-backend.js';
 import { userpassBackend } from '../backends/userpass/userpass-backend.js';
 import { Core, type BackendFactory, type CoreOptions } from './core.js';
 
@@ -18,6 +19,7 @@ const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = {
 export const STANDARD_BACKENDS: Readonly<Record<string, BackendFactory>> = {
   kv: kvBackend,
   userpass: userpassBackend,
+  transit: transitBackend,
 };
 
 export interface CreateCoreOptions extends CoreOptions {

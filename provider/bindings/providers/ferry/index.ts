@@ -8,6 +8,7 @@ export * as policy from './policy';
 export * as replicationPrimary from './replication-primary';
 export * as replicationSecondary from './replication-secondary';
 export * as replicationSecondaryToken from './replication-secondary-token';
+export * as transitSecretBackendKey from './transit-secret-backend-key';
 export * as dataFerryReplicationStatus from './data-ferry-replication-status';
 export * as provider from './provider';
 
