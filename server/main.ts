@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { approleBackend } from './backends/approle/approle-backend.js';
 import { cubbyholeBackend } from './backends/cubbyhole/cubbyhole-backend.js';
 import { identityBackend } from './backends/identity/identity-backend.js';
 import { kvBackend } from './backends/kv/kv-backend.js';
@@ -98,6 +99,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   core.registerBuiltin('identity/', identityBackend);
   core.registerBackend('kv', kvBackend);
   core.registerBackend('userpass', userpassBackend);
+  core.registerBackend('approle', approleBackend);
   installAudit(core);
   installWrapping(core);
   installExpiration(core);

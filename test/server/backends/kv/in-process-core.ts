@@ -4,7 +4,9 @@
  */
 import { pino } from 'pino';
 import { expect } from 'chai';
+import { approleBackend } from '../../../../server/backends/approle/approle-backend.js';
 import { cubbyholeBackend } from '../../../../server/backends/cubbyhole/cubbyhole-backend.js';
+import { identityBackend } from '../../../../server/backends/identity/identity-backend.js';
 import { kvBackend } from '../../../../server/backends/kv/kv-backend.js';
 import { systemBackend } from '../../../../server/backends/sys/system-backend.js';
 import { tokenBackend } from '../../../../server/backends/token/token-backend.js';
@@ -46,8 +48,10 @@ export async function startInProcessCore(): Promise<InProcessCore> {
   core.registerBuiltin('sys/', systemBackend);
   core.registerBuiltin('auth/token/', tokenBackend);
   core.registerBuiltin('cubbyhole/', cubbyholeBackend);
+  core.registerBuiltin('identity/', identityBackend);
   core.registerBackend('kv', kvBackend);
   core.registerBackend('userpass', userpassBackend);
+  core.registerBackend('approle', approleBackend);
   const { rootToken, keys } = await core.initialize(1, 1, { stayUnsealed: true });
   let counter = 0;
   const call = (operation: Operation, path: string, options: CallOptions = {}) => {
