@@ -8,6 +8,7 @@ import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
 import { builtinAuths, builtinMounts } from './builtin-mounts.js';
+import { IdentityStore } from './identity-store.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
@@ -74,6 +75,7 @@ export class Core {
   readonly policies: PolicyStore;
   readonly mounts: MountTable;
   readonly auths: MountTable;
+  readonly identity: IdentityStore;
   readonly logger: Logger;
   audit: AuditBroker = noAudit;
   replication: ReplicationView = replicationDisabled;
@@ -96,6 +98,7 @@ export class Core {
     this.policies = new PolicyStore(this.barrier);
     this.mounts = new MountTable('mounts', this.barrier, builtinMounts());
     this.auths = new MountTable('auth', this.barrier, builtinAuths());
+    this.identity = new IdentityStore(new StorageView(this.barrier, layout.identity), (accessor) => this.auths.all().find((e) => e.accessor === accessor));
   }
 
   get physical(): StorageBackend {
@@ -255,15 +258,19 @@ export class Core {
         throw new VaultError('permission_denied', 'permission denied');
       }
       if (token) {
+        // The token's entity adds its own and its groups' policies (never root); a disabled entity's tokens are refused.
+        const identity = token.entityId === '' ? undefined : await this.identity.policiesOf(token.entityId);
+        if (identity?.disabled === true && !unauthenticated) throw new VaultError('permission_denied', 'permission denied');
+        const effective = [...new Set([...token.policies, ...(identity?.policies ?? []).filter((p) => p !== 'root')])];
         req.auth = {
           tokenAccessor: token.accessor,
           tokenHash: token.hash,
-          policies: token.policies,
+          policies: effective,
           displayName: token.displayName,
           isRoot: token.policies.includes('root'),
           entityId: token.entityId,
         };
-        policies = token.policies;
+        policies = effective;
       }
     }
     if (!unauthenticated && policies === undefined) throw new VaultError('permission_denied', 'permission denied');

@@ -9,6 +9,8 @@ export const layout = {
   sealConfig: 'core/seal-config',
   keyring: 'core/keyring',
   policies: 'core/policy/',
+  /** Entities, groups and their aliases: replicated, as in Vault. */
+  identity: 'identity/',
   mountTable: (local: boolean) => (local ? 'local/core/mounts' : 'core/mounts'),
   authTable: (local: boolean) => (local ? 'local/core/auth' : 'core/auth'),
   auditTable: (local: boolean) => (local ? 'local/core/audit' : 'core/audit'),

@@ -105,7 +105,10 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
     if (!isAddressAllowed(user.token_bound_cidrs, ctx.req.remoteAddress)) {
       throw new VaultError('permission_denied', 'login request originated from invalid CIDR');
     }
-    const { config } = liveMount();
+    const live = liveMount();
+    const { config } = live;
+    // The entity of alias (this mount, user name), created on the first login.
+    const entity = await core.identity.entityForLogin(live.accessor, name, {});
     const maxTtl = user.token_max_ttl || config.max_lease_ttl;
     let ttl = user.token_ttl || config.default_lease_ttl;
     if (maxTtl > 0 && ttl > maxTtl) ttl = maxTtl;
@@ -123,6 +126,7 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
       explicitMaxTtlSeconds: ceilings.length === 0 ? 0 : Math.min(...ceilings),
       periodSeconds: user.token_period,
       renewable: true,
+      ...(entity === undefined ? {} : { entityId: entity.id }),
     });
     return { auth: authResponse(id, entry) };
   };
