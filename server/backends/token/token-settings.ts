@@ -106,6 +106,11 @@ export function loginTtls(settings: TokenSettings, mountConfig: { default_lease_
   const maxTtl = settings.token_max_ttl || mountConfig.max_lease_ttl;
   let ttl = settings.token_ttl || mountConfig.default_lease_ttl;
   if (maxTtl > 0 && ttl > maxTtl) ttl = maxTtl;
+  // A periodic token lives one period at a time, with no max TTL unless an explicit one is set.
+  if (settings.token_period > 0) {
+    const explicit = settings.token_explicit_max_ttl;
+    return { ttl: explicit > 0 ? Math.min(settings.token_period, explicit) : settings.token_period, ceiling: explicit };
+  }
   const ceilings = [settings.token_explicit_max_ttl, maxTtl].filter((s) => s > 0);
   return { ttl, ceiling: ceilings.length === 0 ? 0 : Math.min(...ceilings) };
 }
