@@ -1,7 +1,7 @@
 import type { FieldData, FieldSchema } from '../../core/field-data.js';
 import type { PathDefinition } from '../../core/path-table.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
-import type { RoleStore } from './approle-backend.js';
+import { roleNameOf, type RoleStore } from './role-store.js';
 import { checkRoleConstraints, ROLE_NAME, type AppRoleRole } from './approle-role.js';
 import { normalizePolicies, parseCidrs } from '../userpass/userpass-user.js';
 
@@ -117,7 +117,7 @@ export function roleFieldPaths(roles: RoleStore): PathDefinition[] {
       fields: { [def.field]: def.schema, ...aliases },
       operations: {
         read: async (ctx) => {
-          const role = await roles.read((ctx.captures.role_name ?? '').toLowerCase());
+          const role = await roles.read(roleNameOf(ctx));
           if (role === undefined) throw notFound();
           return { data: def.view(role) };
         },

@@ -3,7 +3,7 @@ import type { PathContext, PathDefinition } from '../../core/path-table.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 import { parseCidrs } from '../userpass/userpass-user.js';
-import type { RoleStore } from './approle-backend.js';
+import { roleNameOf, type RoleStore } from './role-store.js';
 import { ROLE_NAME, type AppRoleRole } from './approle-role.js';
 import { secretIdView, type SecretIdStore } from './secret-id-store.js';
 
@@ -111,9 +111,9 @@ export function secretIdPaths(roles: RoleStore, secretIds: SecretIdStore): PathD
       operations: {
         update: (ctx) => issue(ctx, false),
         list: async (ctx) => {
-          const role = await roles.read((ctx.captures.role_name ?? '').toLowerCase());
+          const role = await roles.read(roleNameOf(ctx));
           if (role === undefined) throw notFound();
-          const keys = await secretIds.listAccessors(role, (ctx.captures.role_name ?? '').toLowerCase());
+          const keys = await secretIds.listAccessors(role, roleNameOf(ctx));
           if (keys.length === 0) throw notFound();
           return { data: { keys } };
         },
