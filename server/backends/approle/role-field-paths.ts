@@ -3,7 +3,8 @@ import type { PathDefinition } from '../../core/path-table.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 import { roleNameOf, type RoleStore } from './role-store.js';
 import { checkRoleConstraints, ROLE_NAME, type AppRoleRole } from './approle-role.js';
-import { normalizePolicies, parseCidrs } from '../userpass/userpass-user.js';
+import { parseCidrs } from '../token/bound-cidrs.js';
+import { normalizePolicies } from '../token/token-settings.js';
 
 interface RoleField {
   /** Path segment below `role/:name/`. */
@@ -94,7 +95,7 @@ const ROLE_FIELDS: readonly RoleField[] = [
     field: 'secret_id_bound_cidrs',
     schema: { type: 'comma-list' },
     view: (r) => ({ secret_id_bound_cidrs: r.secret_id_bound_cidrs }),
-    set: (r, f, n) => (r.secret_id_bound_cidrs = parseCidrs(f.list(n))),
+    set: (r, f, n) => (r.secret_id_bound_cidrs = parseCidrs(f.list(n), n)),
     reset: (r) => (r.secret_id_bound_cidrs = []),
   },
   {

@@ -1,8 +1,7 @@
-import { BlockList, isIP } from 'node:net';
 import type { PathContext, PathDefinition } from '../../core/path-table.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
-import { parseCidrs } from '../userpass/userpass-user.js';
+import { isSubsetOfCidrs, parseCidrs } from '../token/bound-cidrs.js';
 import { roleNameOf, type RoleStore } from './role-store.js';
 import { ROLE_NAME, type AppRoleRole } from './approle-role.js';
 import { secretIdView, type SecretIdStore } from './secret-id-store.js';
@@ -33,22 +32,6 @@ function parseMetadata(raw: unknown): Record<string, string> {
   return value as Record<string, string>;
 }
 
-/** True when every block of `inner` lies inside one of `outer` (no restriction when `outer` is empty). */
-function isSubsetOfCidrs(inner: readonly string[], outer: readonly string[]): boolean {
-  if (outer.length === 0) return true;
-  return inner.every((cidr) => {
-    const [net = '', prefix = ''] = cidr.split('/');
-    return outer.some((o) => {
-      const [onet = '', oprefix = ''] = o.split('/');
-      if (isIP(net) !== isIP(onet) || Number(prefix) < Number(oprefix)) return false;
-      const list = new BlockList();
-      const family = isIP(onet) === 4 ? 'ipv4' : 'ipv6';
-      list.addSubnet(onet, Number(oprefix), family);
-      return list.check(net, family);
-    });
-  });
-}
-
 /**
  * `role/:name/secret-id*` and `role/:name/custom-secret-id`: issue, list, look up and destroy
  * secret IDs, by value or by accessor. A secret ID's uses and TTL default to the role's and
@@ -68,7 +51,7 @@ export function secretIdPaths(roles: RoleStore, secretIds: SecretIdStore): PathD
     }
     const ttl = fields.has('ttl') ? fields.seconds('ttl') : role.secret_id_ttl;
     if (role.secret_id_ttl > 0 && (ttl === 0 || ttl > role.secret_id_ttl)) throw invalidRequest("ttl cannot be longer than the role's secret_id_ttl");
-    const cidrList = parseCidrs(fields.list('cidr_list'));
+    const cidrList = parseCidrs(fields.list('cidr_list'), 'cidr_list');
     if (!isSubsetOfCidrs(cidrList, role.secret_id_bound_cidrs))
       throw invalidRequest("failed to verify the CIDR restrictions set on the secret ID: CIDRs are not a subset of the role's");
     const tokenBoundCidrs = parseCidrs(fields.list('token_bound_cidrs'));

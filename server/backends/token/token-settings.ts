@@ -1,6 +1,6 @@
 import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import { invalidRequest } from '../../core/vault-error.js';
-import { normalizePolicies, parseCidrs } from '../userpass/userpass-user.js';
+import { parseCidrs } from './bound-cidrs.js';
 
 /**
  * The token settings an auth method stores with a role or user (Vault's `tokenutil` fields):
@@ -46,6 +46,11 @@ export const tokenSettingsFields: FieldSchemas = {
   token_type: { type: 'string' },
 };
 
+/** Normalizes policy names the way Vault does: trimmed, lower-case, de-duplicated. */
+export function normalizePolicies(names: readonly string[]): string[] {
+  return [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))];
+}
+
 /** Token types a login can issue here (this token store issues service tokens). */
 const SERVICE_TOKEN_TYPES = ['', 'default', 'service', 'default-service'];
 
@@ -78,6 +83,10 @@ export function applyTokenSettings(settings: TokenSettings, fields: FieldData): 
     if (!SERVICE_TOKEN_TYPES.includes(type)) throw invalidRequest('only service tokens are supported');
     settings.token_type = type === '' ? 'default' : type;
   }
+  checkTokenTtls(settings);
+}
+
+export function checkTokenTtls(settings: TokenSettings): void {
   if (settings.token_max_ttl > 0 && settings.token_ttl > settings.token_max_ttl) {
     throw invalidRequest('token_ttl cannot be greater than token_max_ttl');
   }

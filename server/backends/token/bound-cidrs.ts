@@ -1,0 +1,45 @@
+import { BlockList, isIP } from 'node:net';
+import { invalidRequest } from '../../core/vault-error.js';
+
+/** Validates CIDR blocks (a bare address counts as /32 or /128); `field` names the request field in the 400. */
+export function parseCidrs(raw: readonly string[], field = 'token_bound_cidrs'): string[] {
+  return raw.map((text) => {
+    const [address = '', prefix] = text.trim().split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > max))) {
+      throw invalidRequest(`invalid value for ${field}: expected CIDR blocks`);
+    }
+    return `${address}/${prefix ?? max}`;
+  });
+}
+
+/** True when there are no bound CIDRs or the address is inside one of them. */
+export function isAddressAllowed(cidrs: readonly string[], address: string): boolean {
+  if (cidrs.length === 0) return true;
+  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const family = isIP(plain);
+  if (family === 0) return false;
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [net = '', prefix = ''] = cidr.split('/');
+    list.addSubnet(net, Number(prefix), isIP(net) === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** True when every block of `inner` lies inside one of `outer` (no restriction when `outer` is empty). */
+export function isSubsetOfCidrs(inner: readonly string[], outer: readonly string[]): boolean {
+  if (outer.length === 0) return true;
+  return inner.every((cidr) => {
+    const [net = '', prefix = ''] = cidr.split('/');
+    return outer.some((o) => {
+      const [onet = '', oprefix = ''] = o.split('/');
+      if (isIP(net) !== isIP(onet) || Number(prefix) < Number(oprefix)) return false;
+      const family = isIP(onet) === 4 ? 'ipv4' : 'ipv6';
+      const list = new BlockList();
+      list.addSubnet(onet, Number(oprefix), family);
+      return list.check(net, family);
+    });
+  });
+}
