@@ -10,6 +10,8 @@ export interface Entity {
   disabled: boolean;
   creation_time: string;
   last_update_time: string;
+  /** Entities merged into this one (`entity/merge`). */
+  merged_entity_ids?: string[];
 }
 
 export interface Alias {
@@ -105,4 +107,17 @@ export function aliasView(alias: Alias, mount: AuthMountInfo | undefined): Recor
 /** Policy names as Vault stores them on identity objects: trimmed, de-duplicated, order kept. */
 export function normalizeIdentityPolicies(names: readonly string[]): string[] {
   return [...new Set(names.map((n) => n.trim()).filter((n) => n !== ''))];
+}
+
+/** The given groups and every group that contains them, transitively. */
+export function ancestorsOf(start: readonly string[], groups: readonly Group[]): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...start];
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const g of groups) if (g.member_group_ids.includes(id)) queue.push(g.id);
+  }
+  return seen;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LogicalStorage } from './barrier.js';
 import {
   aliasView,
+  ancestorsOf,
   nameKey,
   normalizeIdentityPolicies,
   nowIso,
@@ -15,6 +16,7 @@ import {
   type IdentityKind,
   type LookupCriteria,
 } from './identity-model.js';
+import { planEntityMerge } from './identity-merge.js';
 import { KeyedLock } from './keyed-lock.js';
 import { invalidRequest, VaultError } from './vault-error.js';
 
@@ -144,10 +146,30 @@ export class IdentityStore {
       direct_group_ids: direct.sort(),
       group_ids: [...all].sort(),
       inherited_group_ids: [...all].filter((g) => !direct.includes(g)).sort(),
-      merged_entity_ids: null,
+      merged_entity_ids: entity.merged_entity_ids ?? null,
       namespace_id: 'root',
       bucket_key: '',
     };
+  }
+
+  /** Merges entities into `toId` (Vault's `entity/merge`, see identity-merge.ts); the sources are deleted. */
+  mergeEntities(fromIds: readonly string[], toId: string): Promise<void> {
+    return this.serialized(async () => {
+      const target = await this.get<Entity>('entity', toId);
+      if (target === undefined) throw invalidRequest('entity id to merge to is invalid');
+      const sources: Entity[] = [];
+      for (const id of new Set(fromIds)) {
+        if (id === toId) throw invalidRequest('to_entity_id should not be present in from_entity_ids');
+        const source = await this.get<Entity>('entity', id);
+        if (source === undefined) throw invalidRequest(`entity id to merge from is invalid: ${id}`);
+        sources.push(source);
+      }
+      const plan = planEntityMerge(target, sources, await this.all<Alias>('entity-alias'), await this.all<Group>('group'), nowIso());
+      const ops: StorageOp[] = [put(idKey('entity', toId), plan.entity), ...sources.flatMap((e) => this.removeOps('entity', e))];
+      for (const alias of plan.aliases) ops.push(put(idKey('entity-alias', alias.id), alias));
+      for (const group of plan.groups) ops.push(put(idKey('group', group.id), group));
+      await this.storage.transaction(ops);
+    });
   }
 
   // ---- aliases (entity aliases and group aliases) ----
@@ -365,17 +387,4 @@ export class IdentityStore {
     for (const id of ancestorsOf(direct, groups)) policies.push(...(groups.find((g) => g.id === id)?.policies ?? []));
     return { policies: [...new Set(policies)], disabled: entity.disabled };
   }
-}
-
-/** The given groups and every group that contains them, transitively. */
-function ancestorsOf(start: readonly string[], groups: readonly Group[]): Set<string> {
-  const seen = new Set<string>();
-  const queue = [...start];
-  while (queue.length > 0) {
-    const id = queue.pop() as string;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const g of groups) if (g.member_group_ids.includes(id)) queue.push(g.id);
-  }
-  return seen;
 }

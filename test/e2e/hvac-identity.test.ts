@@ -135,6 +135,23 @@ result = {"up": up, "ar": ar, "before": before, "after_user": after_user, "after
     expect(result.entity.aliases[0]).to.include({ name: 'carol', mount_type: 'userpass' });
   });
 
+  it('merges entities with merge_entities and batch-deletes with entity/batch-delete', async () => {
+    const result = (await hvac(`
+to = client.secrets.identity.create_or_update_entity(name="merge-to", policies=["a"])["data"]["id"]
+src = client.secrets.identity.create_or_update_entity(name="merge-from", policies=["b"])["data"]["id"]
+client.secrets.identity.merge_entities(from_entity_ids=[src], to_entity_id=to)
+merged = client.secrets.identity.read_entity(entity_id=to)["data"]
+gone = client.secrets.identity.lookup_entity(entity_id=src)
+client.adapter.post("/v1/identity/entity/batch-delete", json={"entity_ids": [to]})
+after = client.secrets.identity.lookup_entity(name="merge-to")
+result = {"merged": merged, "src": src, "gone": gone, "after": after}
+`)) as Record<string, any>;
+    expect(result.merged.policies).to.deep.equal(['a', 'b']);
+    expect(result.merged.merged_entity_ids).to.deep.equal([result.src]);
+    expect(result.gone).to.deep.equal({ status_code: 204, json: null });
+    expect(result.after).to.deep.equal({ status_code: 204, json: null });
+  });
+
   it('answers bad identity input with InvalidRequest and changes nothing', async () => {
     const listAliases = `result = client.secrets.identity.list_entity_aliases()["data"]["keys"]`;
     const before = await hvac(listAliases);

@@ -70,6 +70,16 @@ export function entityPaths(store: IdentityStore): PathDefinition[] {
       operations: { update: async ({ fields }) => (await store.deleteEntities(fields.list('entity_ids')), undefined) },
     },
     {
+      pattern: 'entity/merge',
+      fields: {
+        from_entity_ids: { type: 'comma-list', required: true },
+        to_entity_id: { type: 'string', required: true },
+        force: { type: 'bool' },
+        conflicting_alias_ids_to_keep: { type: 'comma-list' },
+      },
+      operations: { update: async ({ fields }) => (await store.mergeEntities(fields.list('from_entity_ids'), fields.string('to_entity_id')), undefined) },
+    },
+    {
       pattern: 'entity-alias',
       fields: aliasFields,
       operations: {

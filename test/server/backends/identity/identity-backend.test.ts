@@ -143,4 +143,27 @@ describe('identity backend', () => {
     await env.fails('list', 'identity/entity/id', 'not_found');
     expect((await read(`group/id/${g.id}`)).member_entity_ids).to.deep.equal([]);
   });
+
+  it('merges entities: aliases, policies and group memberships move to the target, the sources go', async () => {
+    await env.call('update', 'sys/auth/userpass2', { data: { type: 'userpass' } });
+    const otherAccessor = ((await env.call('read', 'sys/auth'))?.data?.['userpass2/'] as { accessor: string }).accessor;
+    const to = await write('entity', { name: 'to', policies: ['a'] });
+    const from = await write('entity', { name: 'from', policies: ['b'] });
+    const alias = await write('entity-alias', { name: 'from-login', canonical_id: from.id, mount_accessor: otherAccessor });
+    const group = await write('group', { name: 'g', member_entity_ids: [from.id] });
+    await env.call('update', 'identity/entity/merge', { data: { from_entity_ids: [from.id], to_entity_id: to.id } });
+    const merged = await read(`entity/id/${to.id}`);
+    expect(merged.policies).to.deep.equal(['a', 'b']);
+    expect(merged.merged_entity_ids).to.deep.equal([from.id]);
+    expect(merged.aliases.map((a: { id: string }) => a.id)).to.deep.equal([alias.id]);
+    expect((await read(`group/id/${group.id}`)).member_entity_ids).to.deep.equal([to.id]);
+    await env.fails('read', `identity/entity/id/${from.id}`, 'not_found');
+    // Two aliases on one mount cannot end up on one entity; nothing changes then.
+    const third = await write('entity', { name: 'third' });
+    await write('entity-alias', { name: 'third-login', canonical_id: third.id, mount_accessor: otherAccessor });
+    const conflict = await env.fails('update', 'identity/entity/merge', 'invalid_request', { data: { from_entity_ids: [third.id], to_entity_id: to.id } });
+    expect(conflict.message).to.match(/^conflicting mount accessors/);
+    expect((await read(`entity/id/${third.id}`)).name).to.equal('third');
+    await env.fails('update', 'identity/entity/merge', 'invalid_request', { data: { from_entity_ids: [to.id], to_entity_id: to.id } });
+  });
 });
