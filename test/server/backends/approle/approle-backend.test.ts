@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { VaultError } from '../../../../server/core/vault-error.js';
 import { startInProcessCore, writePolicy, type InProcessCore } from '../kv/in-process-core.js';
 
 describe('approle backend', () => {
@@ -199,5 +200,38 @@ describe('approle backend', () => {
     // Deleting a role deletes its secret IDs.
     await env.call('delete', 'auth/approle/role/here');
     expect((await env.physical.scan('')).map((e) => e.key).filter((k) => k.startsWith('local/auth/'))).to.have.length(0);
+  });
+
+  it('answers every malformed field with a 400 VaultError and writes nothing', async () => {
+    await env.call('update', 'auth/approle/role/web', { data: {} });
+    const before = (await env.physical.scan('')).filter((e) => !e.key.startsWith('local/')).length;
+    const bad: unknown[] = [{ nested: true }, [1, [2]], 'not-a-duration-or-number', -5, true];
+    const cases: [string, string][] = [
+      ['auth/approle/role/web', 'token_ttl'],
+      ['auth/approle/role/web', 'secret_id_num_uses'],
+      ['auth/approle/role/web', 'token_bound_cidrs'],
+      ['auth/approle/role/web', 'bind_secret_id'],
+      ['auth/approle/role/web', 'token_type'],
+      ['auth/approle/role/web/secret-id', 'metadata'],
+      ['auth/approle/role/web/secret-id', 'cidr_list'],
+      ['auth/approle/role/web/secret-id', 'ttl'],
+      ['auth/approle/role/web/secret-id-ttl', 'secret_id_ttl'],
+      ['auth/approle/role/web/policies', 'token_policies'],
+      ['auth/approle/role/web/role-id', 'role_id'],
+    ];
+    for (const [path, field] of cases) {
+      for (const value of bad) {
+        try {
+          await env.call('update', path, { data: { [field]: value } });
+        } catch (err) {
+          expect(err, `${path} ${field}=${JSON.stringify(value)}`).to.be.instanceOf(VaultError);
+          expect((err as VaultError).status, `${path} ${field}=${JSON.stringify(value)}: ${(err as Error).message}`).to.be.within(400, 499);
+        }
+      }
+    }
+    // Only the values that are valid for a field may have changed something: the role still reads, and no secret ID was made.
+    expect((await env.call('read', 'auth/approle/role/web'))?.data).to.have.property('bind_secret_id');
+    const secretKeys = (await env.physical.scan('')).filter((e) => e.key.includes('/secret_id/'));
+    expect(secretKeys, `${before} replicated keys before`).to.have.length(0);
   });
 });

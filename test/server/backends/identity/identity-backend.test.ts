@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { VaultError } from '../../../../server/core/vault-error.js';
 import { startInProcessCore, writePolicy, type InProcessCore } from '../kv/in-process-core.js';
 
 describe('identity backend', () => {
@@ -165,5 +166,35 @@ describe('identity backend', () => {
     expect(conflict.message).to.match(/^conflicting mount accessors/);
     expect((await read(`entity/id/${third.id}`)).name).to.equal('third');
     await env.fails('update', 'identity/entity/merge', 'invalid_request', { data: { from_entity_ids: [to.id], to_entity_id: to.id } });
+  });
+
+  it('answers every malformed field with a 400 VaultError', async () => {
+    const entity = await write('entity', { name: 'fuzz' });
+    const bad: unknown[] = [{ nested: { deeper: 1 } }, [1, [2]], 42, true, 'x'];
+    const cases: [string, string[]][] = [
+      ['identity/entity', ['metadata', 'policies', 'disabled', 'id']],
+      [`identity/entity/id/${entity.id}`, ['metadata', 'policies', 'disabled', 'name']],
+      ['identity/entity/name/fuzz2', ['metadata', 'policies']],
+      ['identity/entity-alias', ['canonical_id', 'mount_accessor', 'custom_metadata', 'name']],
+      ['identity/group', ['type', 'member_entity_ids', 'member_group_ids', 'metadata', 'policies']],
+      ['identity/group-alias', ['canonical_id', 'mount_accessor', 'name']],
+      ['identity/lookup/entity', ['id', 'name', 'alias_id', 'alias_name']],
+      ['identity/entity/merge', ['from_entity_ids', 'to_entity_id']],
+      ['identity/entity/batch-delete', ['entity_ids']],
+    ];
+    for (const [path, fields] of cases) {
+      for (const field of fields) {
+        for (const value of bad) {
+          try {
+            await env.call('update', path, { data: { [field]: value } });
+          } catch (err) {
+            const label = `${path} ${field}=${JSON.stringify(value)}: ${(err as Error).message}`;
+            expect(err, label).to.be.instanceOf(VaultError);
+            expect((err as VaultError).status, label).to.be.within(400, 499);
+          }
+        }
+      }
+    }
+    expect((await read(`entity/id/${entity.id}`)).id).to.equal(entity.id);
   });
 });
