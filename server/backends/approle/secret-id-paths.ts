@@ -44,12 +44,13 @@ export function secretIdPaths(roles: RoleStore, secretIds: SecretIdStore): PathD
     const { fields } = ctx;
     const secretId = custom ? fields.string('secret_id') : undefined;
     if (custom && secretId === '') throw invalidRequest('missing secret_id');
-    const numUses = fields.has('num_uses') ? fields.int('num_uses') : role.secret_id_num_uses;
+    // An absent or zero value takes the role's.
+    const numUses = fields.int('num_uses') || role.secret_id_num_uses;
     if (numUses < 0) throw invalidRequest('num_uses cannot be negative');
     if (role.secret_id_num_uses > 0 && (numUses === 0 || numUses > role.secret_id_num_uses)) {
       throw invalidRequest("num_uses cannot be higher than the role's secret_id_num_uses");
     }
-    const ttl = fields.has('ttl') ? fields.seconds('ttl') : role.secret_id_ttl;
+    const ttl = fields.seconds('ttl') || role.secret_id_ttl;
     if (role.secret_id_ttl > 0 && (ttl === 0 || ttl > role.secret_id_ttl)) throw invalidRequest("ttl cannot be longer than the role's secret_id_ttl");
     const cidrList = parseCidrs(fields.list('cidr_list'), 'cidr_list');
     if (!isSubsetOfCidrs(cidrList, role.secret_id_bound_cidrs))
