@@ -260,7 +260,10 @@ export class Core {
       if (token) {
         // The token's entity adds its own and its groups' policies (never root); a disabled entity's tokens are refused.
         const identity = token.entityId === '' ? undefined : await this.identity.policiesOf(token.entityId);
-        if (identity?.disabled === true && !unauthenticated) throw new VaultError('permission_denied', 'permission denied');
+        if (identity?.disabled === true && !unauthenticated) {
+          await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
+          throw new VaultError('permission_denied', 'permission denied');
+        }
         const effective = [...new Set([...token.policies, ...(identity?.policies ?? []).filter((p) => p !== 'root')])];
         req.auth = {
           tokenAccessor: token.accessor,
