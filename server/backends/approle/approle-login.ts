@@ -5,7 +5,7 @@ import type { PathContext } from '../../core/path-table.js';
 import { invalidRequest } from '../../core/vault-error.js';
 import { authResponse } from '../token/token-backend.js';
 import { loginPolicies, loginTtls } from '../token/token-settings.js';
-import { isAddressAllowed } from '../token/bound-cidrs.js';
+import { isAddressAllowed } from '../../core/bound-cidrs.js';
 import type { AppRoleRole } from './approle-role.js';
 import type { SecretIdStore } from './secret-id-store.js';
 

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import { invalidRequest } from '../../core/vault-error.js';
 import { applyTokenSettings, emptyTokenSettings, tokenSettingsFields, tokenSettingsView, type TokenSettings } from '../token/token-settings.js';
-import { parseCidrs } from '../token/bound-cidrs.js';
+import { parseCidrField } from './approle-cidrs.js';
 
 /** One AppRole role as stored in the mount's storage (replicated unless the mount is local). */
 export interface AppRoleRole extends TokenSettings {
@@ -48,7 +48,7 @@ export function applyRoleFields(role: AppRoleRole, fields: FieldData, isCreate: 
   applyTokenSettings(role, fields);
   if (fields.has('bind_secret_id')) role.bind_secret_id = fields.bool('bind_secret_id');
   const cidrField = fields.has('secret_id_bound_cidrs') ? 'secret_id_bound_cidrs' : fields.has('bound_cidr_list') ? 'bound_cidr_list' : undefined;
-  if (cidrField) role.secret_id_bound_cidrs = parseCidrs(fields.list(cidrField), cidrField);
+  if (cidrField) role.secret_id_bound_cidrs = parseCidrField(fields, cidrField);
   if (fields.has('secret_id_num_uses')) {
     const uses = fields.int('secret_id_num_uses');
     if (uses < 0) throw invalidRequest('secret_id_num_uses cannot be negative');

@@ -3,7 +3,7 @@ import type { PathDefinition } from '../../core/path-table.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
 import { roleNameOf, type RoleStore } from './role-store.js';
 import { checkRoleConstraints, ROLE_NAME, type AppRoleRole } from './approle-role.js';
-import { parseCidrs } from '../token/bound-cidrs.js';
+import { parseCidrField } from './approle-cidrs.js';
 import { normalizePolicies } from '../token/token-settings.js';
 
 interface RoleField {
@@ -95,7 +95,7 @@ const ROLE_FIELDS: readonly RoleField[] = [
     field: 'secret_id_bound_cidrs',
     schema: { type: 'comma-list' },
     view: (r) => ({ secret_id_bound_cidrs: r.secret_id_bound_cidrs }),
-    set: (r, f, n) => (r.secret_id_bound_cidrs = parseCidrs(f.list(n), n)),
+    set: (r, f, n) => (r.secret_id_bound_cidrs = parseCidrField(f, n)),
     reset: (r) => (r.secret_id_bound_cidrs = []),
   },
   {
@@ -103,7 +103,7 @@ const ROLE_FIELDS: readonly RoleField[] = [
     field: 'token_bound_cidrs',
     schema: { type: 'comma-list' },
     view: (r) => ({ token_bound_cidrs: r.token_bound_cidrs }),
-    set: (r, f, n) => (r.token_bound_cidrs = parseCidrs(f.list(n))),
+    set: (r, f, n) => (r.token_bound_cidrs = parseCidrField(f, n)),
     reset: (r) => (r.token_bound_cidrs = []),
   },
   { segment: 'local-secret-ids', field: 'local_secret_ids', schema: { type: 'bool' }, view: (r) => ({ local_secret_ids: r.local_secret_ids }) },

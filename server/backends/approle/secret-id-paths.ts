@@ -1,7 +1,7 @@
 import type { PathContext, PathDefinition } from '../../core/path-table.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { invalidRequest, notFound } from '../../core/vault-error.js';
-import { isSubsetOfCidrs, parseCidrs } from '../token/bound-cidrs.js';
+import { isSubsetOfCidrs, parseCidrField } from './approle-cidrs.js';
 import { roleNameOf, type RoleStore } from './role-store.js';
 import { ROLE_NAME, type AppRoleRole } from './approle-role.js';
 import { secretIdView, type SecretIdStore } from './secret-id-store.js';
@@ -52,10 +52,10 @@ export function secretIdPaths(roles: RoleStore, secretIds: SecretIdStore): PathD
     }
     const ttl = fields.seconds('ttl') || role.secret_id_ttl;
     if (role.secret_id_ttl > 0 && (ttl === 0 || ttl > role.secret_id_ttl)) throw invalidRequest("ttl cannot be longer than the role's secret_id_ttl");
-    const cidrList = parseCidrs(fields.list('cidr_list'), 'cidr_list');
+    const cidrList = parseCidrField(fields, 'cidr_list');
     if (!isSubsetOfCidrs(cidrList, role.secret_id_bound_cidrs))
       throw invalidRequest("failed to verify the CIDR restrictions set on the secret ID: CIDRs are not a subset of the role's");
-    const tokenBoundCidrs = parseCidrs(fields.list('token_bound_cidrs'));
+    const tokenBoundCidrs = parseCidrField(fields, 'token_bound_cidrs');
     if (!isSubsetOfCidrs(tokenBoundCidrs, role.token_bound_cidrs))
       throw invalidRequest("failed to verify the token CIDR restrictions set on the secret ID: CIDRs are not a subset of the role's");
     const result = await secretIds.create(role, name, {

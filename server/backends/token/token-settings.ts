@@ -1,6 +1,6 @@
 import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import { invalidRequest } from '../../core/vault-error.js';
-import { parseCidrs } from './bound-cidrs.js';
+import { parseCidrs } from '../../core/bound-cidrs.js';
 
 /**
  * The token settings an auth method stores with a role or user (Vault's `tokenutil` fields):

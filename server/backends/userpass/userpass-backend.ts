@@ -5,7 +5,7 @@ import { PathTable, type PathContext } from '../../core/path-table.js';
 import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js';
 import { authResponse } from '../token/token-backend.js';
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
-import { isAddressAllowed } from '../token/bound-cidrs.js';
+import { isAddressAllowed } from '../../core/bound-cidrs.js';
 import {
   applyTokenSettings,
   checkTokenTtls,
