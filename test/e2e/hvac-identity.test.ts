@@ -32,9 +32,10 @@ by_name = client.secrets.identity.read_entity_by_name(name="alice")["data"]
 bob = client.secrets.identity.create_or_update_entity_by_name(name="bob", policies=["x"])["data"]
 ids = client.secrets.identity.list_entities()["data"]["keys"]
 names = client.secrets.identity.list_entities_by_name()["data"]["keys"]
+names_get = client.secrets.identity.list_entities_by_name(method="GET")["data"]["keys"]
 client.secrets.identity.delete_entity_by_name(name="bob")
 names_after = client.secrets.identity.list_entities_by_name()["data"]["keys"]
-result = {"created": created, "by_id": by_id, "by_name": by_name, "bob": bob, "ids": ids, "names": names, "names_after": names_after}
+result = {"created": created, "by_id": by_id, "by_name": by_name, "bob": bob, "ids": ids, "names": names, "names_get": names_get, "names_after": names_after}
 `)) as Record<string, any>;
     expect(result.created.name).to.equal('alice');
     expect(result.by_id).to.include({ id: result.created.id, name: 'alice', disabled: false });
@@ -42,6 +43,7 @@ result = {"created": created, "by_id": by_id, "by_name": by_name, "bob": bob, "i
     expect(result.by_name.policies).to.deep.equal(['p1', 'p2']);
     expect(result.ids).to.have.members([result.created.id, result.bob.id]);
     expect(result.names).to.deep.equal(['alice', 'bob']);
+    expect(result.names_get).to.deep.equal(['alice', 'bob']);
     expect(result.names_after).to.deep.equal(['alice']);
   });
 
