@@ -7,6 +7,7 @@ import type { Schema } from './framework/schema.js';
 import { boolType, stringType } from './framework/value-type.js';
 import { isWhollyKnown, type ObjectValue } from './framework/values.js';
 import { providerVersion } from './paths.js';
+import { AppRoleAuthBackendRoleResource } from './resources/approle-auth-backend-role.js';
 import { AuditResource } from './resources/audit.js';
 import { AuthBackendResource } from './resources/auth-backend.js';
 import { addressValidator, userpassLogin } from './resources/cluster-block.js';
@@ -137,6 +138,7 @@ export class FerryProvider implements Provider<FerryProviderData> {
       new PolicyResource(),
       new GenericSecretResource(),
       new TransitSecretBackendKeyResource(),
+      new AppRoleAuthBackendRoleResource(),
     ];
     return resources.map((r) => new ClusterTargetedResource(ferryResource(r)));
   }

@@ -135,6 +135,24 @@ resource "ferry_transit_secret_backend_key" "orders" {
     importId: '`<backend>/keys/<name>`: the transit mount path, `/keys/`, and the key name.',
     importCommand: 'terraform import ferry_transit_secret_backend_key.orders transit/keys/orders',
   },
+  ferry_approle_auth_backend_role: {
+    example: `resource "ferry_auth_backend" "approle" {
+  path = "approle"
+  type = "approle"
+}
+
+resource "ferry_approle_auth_backend_role" "web" {
+  backend            = ferry_auth_backend.approle.path
+  role_name          = "web"
+  token_policies     = ["apps-reader"]
+  token_ttl          = 1200
+  token_max_ttl      = 3600
+  secret_id_ttl      = 600
+  secret_id_num_uses = 0
+}`,
+    importId: '`auth/<backend>/role/<role_name>`, as terraform-provider-vault imports `vault_approle_auth_backend_role`.',
+    importCommand: 'terraform import ferry_approle_auth_backend_role.web auth/approle/role/web',
+  },
 };
 
 export const dataSourceExamples: Record<string, string> = {

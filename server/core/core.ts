@@ -12,6 +12,7 @@ import type { LogicalBackend } from './logical-backend.js';
 import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
 import { builtinAuths, builtinMounts } from './builtin-mounts.js';
+import { IdentityStore } from './identity-store.js';
 import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
@@ -77,6 +78,8 @@ export class Core {
   readonly policies: PolicyStore;
   // setupCredentials
   readonly tokens: TokenStore;
+  // setupIdentityStore: entities and groups, whose policies add to their tokens'
+  readonly identity: IdentityStore;
   // setupExpiration
   readonly expiration: ExpirationManager;
   // setupAudits
@@ -105,6 +108,7 @@ export class Core {
     this.policies = new PolicyStore(this.barrier);
     // The barrier also seals batch tokens: their id carries their data, encrypted under the keyring.
     this.tokens = new TokenStore(this.barrier, this.barrier);
+    this.identity = new IdentityStore(new StorageView(this.barrier, layout.identity), (accessor) => this.auths.all().find((e) => e.accessor === accessor));
     this.expiration = new ExpirationManager(this, options.expiration);
     this.audit = new DeviceAuditBroker(this);
     this.wrapper = new ResponseWrapper(this);
@@ -286,15 +290,22 @@ export class Core {
         throw new VaultError('permission_denied', 'permission denied');
       }
       if (token) {
+        // The token's entity adds its own and its groups' policies (never root); a disabled entity's tokens are refused.
+        const identity = token.entityId === '' ? undefined : await this.identity.policiesOf(token.entityId);
+        if (identity?.disabled === true && !unauthenticated) {
+          await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
+          throw new VaultError('permission_denied', 'permission denied');
+        }
+        const effective = [...new Set([...token.policies, ...(identity?.policies ?? []).filter((p) => p !== 'root')])];
         req.auth = {
           tokenAccessor: token.accessor,
           tokenHash: token.hash,
-          policies: token.policies,
+          policies: effective,
           displayName: token.displayName,
           isRoot: token.policies.includes('root'),
           entityId: token.entityId,
         };
-        policies = token.policies;
+        policies = effective;
       }
     }
     if (!unauthenticated && policies === undefined) throw new VaultError('permission_denied', 'permission denied');

@@ -1,3 +1,4 @@
+import { approleBackend } from '../backends/approle/approle-backend.js';
 import { cubbyholeBackend } from '../backends/cubbyhole/cubbyhole-backend.js';
 import { identityBackend } from '../backends/identity/identity-backend.js';
 import { kvBackend } from '../backends/kv/kv-backend.js';
@@ -20,6 +21,7 @@ export const STANDARD_BACKENDS: Readonly<Record<string, BackendFactory>> = {
   kv: kvBackend,
   userpass: userpassBackend,
   transit: transitBackend,
+  approle: approleBackend,
 };
 
 export interface CreateCoreOptions extends CoreOptions {

@@ -11,6 +11,8 @@ export const layout = {
   policies: 'core/policy/',
   /** Token store roles: replicated, unlike the tokens made from them. */
   tokenRoles: 'core/token-roles/',
+  /** Entities, groups and their aliases: replicated, as in Vault. */
+  identity: 'identity/',
   mountTable: (local: boolean) => (local ? 'local/core/mounts' : 'core/mounts'),
   authTable: (local: boolean) => (local ? 'local/core/auth' : 'core/auth'),
   auditTable: (local: boolean) => (local ? 'local/core/audit' : 'core/audit'),

@@ -80,12 +80,14 @@ function send(port: number, request: FuzzRequest, timeoutMs: number): Promise<Ou
   });
 }
 
-/** State the templates refer to: a KV v1 mount, a key, a userpass user. */
+/** State the templates refer to: a KV v1 mount, a key, a userpass user, an AppRole role. */
 async function seedFixtures(server: ServerHandle): Promise<FuzzTokens> {
   const steps: Array<[string, string, unknown]> = [
     ['POST', 'sys/mounts/kv', { type: 'kv', options: { version: '1' } }],
     ['POST', 'sys/auth/userpass', { type: 'userpass' }],
     ['POST', 'auth/userpass/users/fz-user', { password: 'fuzz-pw', policies: ['default'] }],
+    ['POST', 'sys/auth/approle', { type: 'approle' }],
+    ['POST', 'auth/approle/role/fz-role', { role_id: 'fz-role-id' }],
     ['POST', 'secret/data/fz-key', { data: { a: 'b' } }],
     ['PUT', 'kv/fz-key', { a: 'b' }],
   ];

@@ -1,61 +1,41 @@
 import type { BackendFactory } from '../../core/core.js';
-import type { FieldData } from '../../core/field-data.js';
+import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { PathTable, type PathContext } from '../../core/path-table.js';
 import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js';
 import { authResponse } from '../token/token-backend.js';
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
-import { emptyUserSettings, isAddressAllowed, normalizePolicies, parseCidrs, userView, type UserpassUser } from './userpass-user.js';
+import { isAddressAllowed } from '../../core/bound-cidrs.js';
+import {
+  applyTokenSettings,
+  checkTokenTtls,
+  emptyTokenSettings,
+  loginPolicies,
+  loginTtls,
+  normalizePolicies,
+  tokenSettingsFields,
+  type TokenSettings,
+} from '../token/token-settings.js';
+import { userFromStorage, userView, type UserpassUser } from './userpass-user.js';
 
 /** Vault's user name rule (word characters, with '.', '-', '@' inside); names are stored lower-case. */
 const USERNAME = '(?<username>\\w(?:[\\w.@-]*\\w)?)';
 const USER_PREFIX = 'user/';
 const INVALID_CREDENTIALS = 'invalid username or password';
 
-const userFields = {
+const userFields: FieldSchemas = {
+  ...tokenSettingsFields,
   password: { type: 'string' },
-  policies: { type: 'comma-list' },
-  token_policies: { type: 'comma-list' },
   ttl: { type: 'duration' },
-  token_ttl: { type: 'duration' },
   max_ttl: { type: 'duration' },
-  token_max_ttl: { type: 'duration' },
-  token_explicit_max_ttl: { type: 'duration' },
-  token_period: { type: 'duration' },
-  token_num_uses: { type: 'int' },
-  token_no_default_policy: { type: 'bool' },
-  token_bound_cidrs: { type: 'comma-list' },
-  bound_cidrs: { type: 'comma-list' },
-  token_type: { type: 'string' },
-} as const;
+};
 
-/** `token_x` wins over its deprecated alias `x`, as in Vault. */
-function firstPresent(fields: FieldData, names: readonly string[]): string | undefined {
-  return names.find((n) => fields.has(n));
-}
-
-/** Applies the token settings present in the request to a user (absent fields keep their value). */
-function applyTokenSettings(user: Omit<UserpassUser, 'password'>, fields: FieldData): void {
-  const policies = firstPresent(fields, ['token_policies', 'policies']);
-  if (policies) user.token_policies = normalizePolicies(fields.list(policies));
-  const ttl = firstPresent(fields, ['token_ttl', 'ttl']);
-  if (ttl) user.token_ttl = fields.seconds(ttl);
-  const maxTtl = firstPresent(fields, ['token_max_ttl', 'max_ttl']);
-  if (maxTtl) user.token_max_ttl = fields.seconds(maxTtl);
-  if (fields.has('token_explicit_max_ttl')) user.token_explicit_max_ttl = fields.seconds('token_explicit_max_ttl');
-  if (fields.has('token_period')) user.token_period = fields.seconds('token_period');
-  if (fields.has('token_num_uses')) {
-    const uses = fields.int('token_num_uses');
-    if (uses < 0) throw invalidRequest('token_num_uses cannot be negative');
-    user.token_num_uses = uses;
-  }
-  if (fields.has('token_no_default_policy')) user.token_no_default_policy = fields.bool('token_no_default_policy');
-  const cidrs = firstPresent(fields, ['token_bound_cidrs', 'bound_cidrs']);
-  if (cidrs) user.token_bound_cidrs = parseCidrs(fields.list(cidrs));
-  if (fields.has('token_type') && !['', 'default', 'service'].includes(fields.string('token_type'))) {
-    throw invalidRequest('only service tokens are supported');
-  }
-  if (user.token_max_ttl > 0 && user.token_ttl > user.token_max_ttl) throw invalidRequest('token_ttl cannot be greater than token_max_ttl');
+/** The shared token settings, plus userpass's deprecated `ttl` and `max_ttl` (`token_x` wins, as in Vault). */
+function applyUserSettings(user: TokenSettings, fields: FieldData): void {
+  applyTokenSettings(user, fields);
+  if (!fields.has('token_ttl') && fields.has('ttl')) user.token_ttl = fields.seconds('ttl');
+  if (!fields.has('token_max_ttl') && fields.has('max_ttl')) user.token_max_ttl = fields.seconds('max_ttl');
+  checkTokenTtls(user);
 }
 
 function requirePassword(fields: FieldData): string {
@@ -76,7 +56,7 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
   const userKey = (name: string) => USER_PREFIX + name;
   const readUser = async (name: string): Promise<UserpassUser | undefined> => {
     const raw = await storage.get(userKey(name));
-    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as UserpassUser);
+    return raw === undefined ? undefined : userFromStorage(raw);
   };
   const writeUser = (name: string, user: UserpassUser) => storage.put(userKey(name), Buffer.from(JSON.stringify(user)));
   const nameOf = (ctx: PathContext): string => (ctx.captures.username ?? '').toLowerCase();
@@ -105,24 +85,22 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
     if (!isAddressAllowed(user.token_bound_cidrs, ctx.req.remoteAddress)) {
       throw new VaultError('permission_denied', 'login request originated from invalid CIDR');
     }
-    const { config } = liveMount();
-    const maxTtl = user.token_max_ttl || config.max_lease_ttl;
-    let ttl = user.token_ttl || config.default_lease_ttl;
-    if (maxTtl > 0 && ttl > maxTtl) ttl = maxTtl;
-    const ceilings = [user.token_explicit_max_ttl, maxTtl].filter((s) => s > 0);
-    const policies = [...user.token_policies];
-    if (!user.token_no_default_policy && !policies.includes('default')) policies.push('default');
+    const live = liveMount();
+    const { ttl, ceiling } = loginTtls(user, live.config);
+    // The entity of alias (this mount, user name), created on the first login.
+    const entity = await core.identity.entityForLogin(live.accessor, name, {});
     const { id, entry } = await core.tokens.create({
-      policies,
+      policies: loginPolicies(user),
       path: `auth/${mount.path}login/${name}`,
       meta: { username: name },
       displayName: `${mount.type}-${name}`,
       numUses: user.token_num_uses,
       ttlSeconds: ttl,
       // The token store enforces one ceiling on renewal; the user's max TTL is that ceiling.
-      explicitMaxTtlSeconds: ceilings.length === 0 ? 0 : Math.min(...ceilings),
+      explicitMaxTtlSeconds: ceiling,
       periodSeconds: user.token_period,
       renewable: true,
+      ...(entity === undefined ? {} : { entityId: entity.id }),
     });
     return { auth: authResponse(id, entry) };
   };
@@ -153,8 +131,8 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
             const name = nameOf(ctx);
             const existing = await readUser(name);
             if (existing === undefined && !ctx.fields.has('password')) throw invalidRequest('missing password');
-            const settings: Omit<UserpassUser, 'password'> = existing ?? emptyUserSettings();
-            applyTokenSettings(settings, ctx.fields);
+            const settings: TokenSettings = existing ?? emptyTokenSettings();
+            applyUserSettings(settings, ctx.fields);
             const password = ctx.fields.has('password') ? await hashPassword(requirePassword(ctx.fields)) : (existing as UserpassUser).password;
             await writeUser(name, { ...settings, password });
             return undefined;
@@ -185,7 +163,7 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
           update: async (ctx) => {
             const name = nameOf(ctx);
             const user = await requireUser(name);
-            const field = firstPresent(ctx.fields, ['token_policies', 'policies']);
+            const field = ['token_policies', 'policies'].find((n) => ctx.fields.has(n));
             user.token_policies = field === undefined ? [] : normalizePolicies(ctx.fields.list(field));
             await writeUser(name, user);
             return undefined;

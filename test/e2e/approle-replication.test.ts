@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { startDevServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+
+/**
+ * AppRole and identity across a primary and a secondary (real processes on loopback): roles,
+ * role IDs and secret IDs replicate and log in on the secondary with a token of the secondary;
+ * `local_secret_ids` keeps a role's secret IDs on the cluster that issued them; entities replicate.
+ */
+describe('AppRole and identity under replication', function () {
+  this.timeout(180_000);
+  const root = 'approle-replication-root';
+  let primary: ServerHandle;
+  let secondary: ServerHandle;
+
+  const status = async (s: ServerHandle) => (await s.request('GET', 'sys/replication/status', { token: null })).body.data;
+  const ok = async (s: ServerHandle, method: string, path: string, body?: unknown, token?: string | null) => {
+    const res = await s.request(method, path, { ...(body === undefined ? {} : { body }), ...(token === undefined ? {} : { token }) });
+    expect(res.status, `${method} ${path}: ${res.text}`).to.be.within(200, 299);
+    return res.body;
+  };
+  const converged = () =>
+    waitFor(
+      async () => {
+        const [a, b] = await Promise.all([status(primary), status(secondary)]);
+        return a.merkle_root === b.merkle_root && b.state === 'stream-wals' ? true : undefined;
+      },
+      { timeoutMs: 30_000, description: 'equal Merkle roots' },
+    );
+
+  before(async () => {
+    [primary, secondary] = await Promise.all([startDevServer({ rootTokenId: root }), startDevServer({ rootTokenId: root })]);
+    await ok(primary, 'POST', 'sys/replication/primary/enable');
+    const token = (await ok(primary, 'POST', 'sys/replication/primary/secondary-token', { id: 'dr1' })).wrap_info.token as string;
+    await ok(secondary, 'POST', 'sys/replication/secondary/enable', { token });
+    await waitFor(async () => ((await status(secondary)).connection_state === 'ready' ? true : undefined), {
+      timeoutMs: 30_000,
+      description: 'secondary ready',
+    });
+    await ok(primary, 'POST', 'sys/auth/approle', { type: 'approle' });
+    await ok(primary, 'POST', 'sys/policies/acl/app', { policy: 'path "secret/data/app/*" { capabilities = ["read"] }' });
+    await ok(primary, 'POST', 'secret/data/app/config', { data: { v: 'CANARY-approle-repl-5b7a' } });
+  });
+  after(async () => {
+    await Promise.all([primary?.stop(), secondary?.stop()]);
+  });
+
+  it('an AppRole role created on the primary logs in on the secondary, with a token of the secondary only', async () => {
+    await ok(primary, 'POST', 'auth/approle/role/web', { token_policies: 'app', token_ttl: '15m' });
+    const roleId = (await ok(primary, 'GET', 'auth/approle/role/web/role-id')).data.role_id as string;
+    const secretId = (await ok(primary, 'POST', 'auth/approle/role/web/secret-id')).data.secret_id as string;
+    await converged();
+    expect((await ok(secondary, 'GET', 'auth/approle/role/web')).data.token_policies).to.deep.equal(['app']);
+    const login = await ok(secondary, 'POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, null);
+    const token = login.auth.client_token as string;
+    expect(login.auth.policies).to.deep.equal(['app', 'default']);
+    expect(login.auth.lease_duration).to.be.within(890, 900);
+    const read = await secondary.request('GET', 'secret/data/app/config', { token });
+    expect(read.status, read.text).to.equal(200);
+    expect(read.body.data.data).to.deep.equal({ v: 'CANARY-approle-repl-5b7a' });
+    // Tokens stay on the cluster that issued them.
+    expect((await primary.request('GET', 'auth/token/lookup-self', { token })).status).to.equal(403);
+  });
+
+  it('a secret ID generated through the secondary is made on the primary and works on both', async () => {
+    const roleId = (await ok(secondary, 'GET', 'auth/approle/role/web/role-id')).data.role_id as string;
+    const secretId = (await ok(secondary, 'POST', 'auth/approle/role/web/secret-id')).data.secret_id as string;
+    await converged();
+    await ok(primary, 'POST', 'auth/approle/role/web/secret-id/lookup', { secret_id: secretId });
+    expect((await ok(primary, 'POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, null)).auth.client_token).to.be.a('string');
+    expect((await ok(secondary, 'POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, null)).auth.client_token).to.be.a('string');
+  });
+
+  it('secret IDs of a role with local_secret_ids stay on the cluster that issued them', async () => {
+    await ok(primary, 'POST', 'auth/approle/role/edge', { local_secret_ids: true });
+    await converged();
+    const roleId = (await ok(secondary, 'GET', 'auth/approle/role/edge/role-id')).data.role_id as string;
+    const onPrimary = (await ok(primary, 'POST', 'auth/approle/role/edge/secret-id')).data.secret_id as string;
+    const onSecondary = (await ok(secondary, 'POST', 'auth/approle/role/edge/secret-id')).data.secret_id as string;
+    await converged();
+    expect((await ok(secondary, 'POST', 'auth/approle/login', { role_id: roleId, secret_id: onSecondary }, null)).auth.client_token).to.be.a('string');
+    const foreign = await secondary.request('POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: onPrimary }, token: null });
+    expect(foreign.status).to.equal(400);
+    expect(foreign.body).to.deep.equal({ errors: ['invalid role or secret ID'] });
+    expect((await primary.request('POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: onSecondary }, token: null })).status).to.equal(400);
+  });
+
+  it('entities and groups replicate: a login on the secondary carries the entity made on the primary', async () => {
+    await ok(primary, 'POST', 'sys/auth/userpass', { type: 'userpass' });
+    await ok(primary, 'POST', 'auth/userpass/users/ops', { password: 'CANARY-ops-pw-19' });
+    const first = await ok(primary, 'POST', 'auth/userpass/login/ops', { password: 'CANARY-ops-pw-19' }, null);
+    const entityId = first.auth.entity_id as string;
+    expect(entityId).to.match(/^[0-9a-f-]{36}$/);
+    const group = (await ok(primary, 'POST', 'identity/group', { name: 'ops-team', member_entity_ids: [entityId], policies: 'app' })).data.id as string;
+    await converged();
+    expect((await ok(secondary, 'GET', `identity/group/id/${group}`)).data.member_entity_ids).to.deep.equal([entityId]);
+    const onSecondary = await ok(secondary, 'POST', 'auth/userpass/login/ops', { password: 'CANARY-ops-pw-19' }, null);
+    expect(onSecondary.auth.entity_id).to.equal(entityId);
+    // The group's policy applies on the secondary too.
+    const read = await secondary.request('GET', 'secret/data/app/config', { token: onSecondary.auth.client_token });
+    expect(read.status, read.text).to.equal(200);
+    // An identity edit through the secondary is forwarded to the primary.
+    await ok(secondary, 'POST', `identity/entity/id/${entityId}`, { metadata: { site: 'dc2' } });
+    await converged();
+    expect((await ok(primary, 'GET', `identity/entity/id/${entityId}`)).data.metadata).to.deep.equal({ site: 'dc2' });
+  });
+});
