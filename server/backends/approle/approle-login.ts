@@ -3,7 +3,7 @@ import type { LogicalResponse } from '../../core/logical.js';
 import type { MountEntry } from '../../core/mount-table.js';
 import type { PathContext } from '../../core/path-table.js';
 import { invalidRequest } from '../../core/vault-error.js';
-import { authResponse } from '../token/token-backend.js';
+import { authResponse } from '../token/token-auth-response.js';
 import { loginPolicies, loginTtls } from '../token/token-settings.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
 import type { AppRoleRole } from './approle-role.js';

@@ -8,9 +8,6 @@ import { callerToken, CREATE_FIELDS, createToken } from './token-create.js';
 import { TokenRoleStore } from './token-role.js';
 import { tokenRolePaths } from './token-role-paths.js';
 
-// Kept importable from here for the auth methods that issue tokens.
-export { authResponse, tokenLookupData } from './token-auth-response.js';
-
 /**
  * Token-store paths that need `sudo`: Vault's `PathsSpecial.Root` (`revoke-orphan/*`,
  * `accessors*`) plus `revoke-orphan` itself, whose handler Vault guards with a sudo check.

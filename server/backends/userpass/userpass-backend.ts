@@ -3,7 +3,7 @@ import type { FieldData, FieldSchemas } from '../../core/field-data.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { PathTable, type PathContext } from '../../core/path-table.js';
 import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js';
-import { authResponse } from '../token/token-backend.js';
+import { authResponse } from '../token/token-auth-response.js';
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
 import {
