@@ -107,7 +107,7 @@ export class Core {
     this.router = new Router(this.mounts, this.auths, this.logger);
     this.policies = new PolicyStore(this.barrier);
     // The barrier also seals batch tokens: their id carries their data, encrypted under the keyring.
-    this.tokens = new TokenStore(this.barrier, this.barrier);
+    this.tokens = new TokenStore(this.barrier, this.barrier, this.logger.child({ module: 'token-store' }));
     this.identity = new IdentityStore(new StorageView(this.barrier, layout.identity), (accessor) => this.auths.all().find((e) => e.accessor === accessor));
     this.expiration = new ExpirationManager(this, options.expiration);
     this.audit = new DeviceAuditBroker(this);

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LogicalStorage } from './barrier.js';
 import { batchTokenEntry, createBatchToken, decodeBatchToken, isBatchTokenId, type BatchTokenSealer } from './batch-token.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -57,6 +58,7 @@ export class TokenStore {
   constructor(
     storage: LogicalStorage,
     private readonly batchSealer?: BatchTokenSealer,
+    private readonly logger?: Logger,
   ) {
     const dropCache = () => {
       this.generation++;
@@ -189,7 +191,10 @@ export class TokenStore {
     // Callers may adjust fields of what they get; the cached entry stays as stored.
     entry = { ...entry };
     if (isExpired(entry)) {
-      await this.revokeTree(entry).catch(() => undefined);
+      // The lookup answers "no such token" either way; the expiry sweep retries a failed revocation.
+      await this.revokeTree(entry).catch((err: unknown) =>
+        this.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'revoking an expired token failed'),
+      );
       return undefined;
     }
     if (entry.numUses < 0 && options.includeRevocationPending !== true) return undefined;

@@ -259,7 +259,10 @@ export class ExpirationManager {
     const lease = await this.store.get(leaseId);
     if (lease === undefined) return undefined;
     if (lease.expireTime <= nowSeconds()) {
-      await this.revokeLease(lease, false).catch(() => undefined);
+      // The caller sees "no such lease" either way; the sweep retries a failed revocation.
+      await this.revokeLease(lease, false).catch((err: unknown) =>
+        this.logger.warn({ lease_id: lease.leaseId, err: errorText(err) }, 'failed to revoke expired lease; retrying later'),
+      );
       return undefined;
     }
     return lease;
