@@ -63,7 +63,8 @@ describe('createCore', () => {
     expect(core.replication.mode()).to.equal('disabled');
     // Sealed: the system backend answers seal-status; everything else is refused as sealed.
     const status = await core.handleRequest(request(core, 'read', 'sys/seal-status', ''));
-    expect(status?.data).to.include({ sealed: true, initialized: false });
+    // seal-status is one of Vault's flat answers: its fields are the body, with no envelope.
+    expect(JSON.parse(status?.raw?.body ?? '{}')).to.include({ sealed: true, initialized: false });
     expect((await failure(core.handleRequest(request(core, 'read', 'secret/x', '')))).code).to.equal('sealed');
   });
 
