@@ -9,9 +9,9 @@ ROOT="${FERRY_DEMO_ROOT_TOKEN:-demo-root}"
 LOG_DIR="$(mktemp -d)"
 [ -f dist/server/cli/main.js ] || npm run build >/dev/null
 
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="${P#http://}" >"$LOG_DIR/primary.log" 2>&1 &
+node bin/ferry.js server -dev -dev-no-store-token -dev-root-token-id="$ROOT" -dev-listen-address="${P#http://}" >"$LOG_DIR/primary.log" 2>&1 &
 P_PID=$!
-node bin/ferry.js server -dev -dev-root-token-id="$ROOT" -dev-listen-address="${S#http://}" >"$LOG_DIR/secondary.log" 2>&1 &
+node bin/ferry.js server -dev -dev-no-store-token -dev-root-token-id="$ROOT" -dev-listen-address="${S#http://}" >"$LOG_DIR/secondary.log" 2>&1 &
 S_PID=$!
 trap 'kill $P_PID $S_PID 2>/dev/null || true' EXIT
 
