@@ -110,7 +110,7 @@ async function startDevServer(): Promise<{ addr: string; stop: () => void }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'bin', 'ferry.js'), 'server', '-dev', '-dev-root-token-id=ROOT', `-dev-listen-address=127.0.0.1:${port}`],
+    [join(repoRoot, 'bin', 'ferry.js'), 'server', '-dev', '-dev-no-store-token', '-dev-root-token-id=ROOT', `-dev-listen-address=127.0.0.1:${port}`],
     { stdio: 'ignore' },
   );
   const addr = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { ServerConfig } from './config/server-config.js';
 import type { Core } from './core/core.js';
 import { createCore } from './core/create-core.js';
@@ -11,12 +11,18 @@ import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
+import { resolveSqlitePath } from './storage/sqlite-path.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
 
 export interface DevOptions {
   readonly rootTokenId?: string;
+}
+
+export interface StartOptions {
+  /** Where log lines go (the server command passes a LogGate); stderr by default. */
+  readonly logDestination?: DestinationStream;
 }
 
 export interface RunningServer {
@@ -44,7 +50,7 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
   const storage = config.storage;
   switch (storage.type) {
     case 'sqlite':
-      return SqliteBackend.open({ path: storage.path });
+      return SqliteBackend.open({ path: await resolveSqlitePath(storage.path) });
     case 'postgresql':
       return PostgresqlBackend.open({
         connectionUrl: storage.connectionUrl,
@@ -62,8 +68,11 @@ async function openStorage(config: ServerConfig, logger: Logger): Promise<Storag
  * Composition root: config → log → storage → core (`createCore`: services and backends) →
  * replication (attached to the core) → HTTP. Returns once the API listener is up.
  */
-export async function startServer(config: ServerConfig, dev?: DevOptions): Promise<RunningServer> {
-  const logger = createRootLogger(config.logLevel);
+export async function startServer(config: ServerConfig, dev?: DevOptions, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = createRootLogger(config.logLevel, {
+    format: config.logFormat,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.

@@ -36,6 +36,7 @@ module "secondary" {
   cluster_token        = var.ferry_token
   cluster_ca_cert_file = each.value.ca_cert_file
   local_mounts         = each.value.local_mounts
+  allow_wipe           = each.value.allow_wipe
   audit_file_path      = "${var.audit_dir}/${each.key}-audit.log"
   depends_on           = [ferry_replication_primary.this]
 }

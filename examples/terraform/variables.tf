@@ -10,10 +10,11 @@ variable "primary_address" {
 }
 
 variable "secondaries" {
-  description = "The secondaries by name (the name is the secondary ID on the primary): API address, optional CA file, and the local mounts each keeps for itself. Add an entry to add a secondary."
+  description = "The secondaries by name (the name is the secondary ID on the primary): API address, optional CA file, whether activation may wipe data the cluster already holds (allow_wipe, default false), and the local mounts each keeps for itself. Add an entry to add a secondary."
   type = map(object({
     address      = string
     ca_cert_file = optional(string)
+    allow_wipe   = optional(bool, false)
     local_mounts = optional(map(object({
       type        = optional(string, "kv")
       description = optional(string, "")

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { readTokenFile } from './token-file.js';
+import { readTokenFile, tokenFilePath as resolveTokenFilePath } from './token-file.js';
 
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:8200';
 
@@ -14,10 +13,10 @@ export interface CliConfig {
 
 /**
  * Resolves the address (`FERRY_ADDR`, then `VAULT_ADDR`, then the default) and the token
- * (`FERRY_TOKEN`, then `VAULT_TOKEN`, then the token file at `FERRY_TOKEN_FILE` or `~/.ferry-token`).
+ * (`FERRY_TOKEN`, then `VAULT_TOKEN`, then the token file at `FERRY_TOKEN_FILE` or Vault's `~/.vault-token`).
  */
 export async function loadCliConfig(env: Readonly<Record<string, string | undefined>>, homeDir: string): Promise<CliConfig> {
-  const tokenFilePath = nonEmpty(env.FERRY_TOKEN_FILE) ?? path.join(homeDir, '.ferry-token');
+  const tokenFilePath = resolveTokenFilePath(env, homeDir);
   const token = nonEmpty(env.FERRY_TOKEN) ?? nonEmpty(env.VAULT_TOKEN) ?? (await readTokenFile(tokenFilePath));
   const address = nonEmpty(env.FERRY_ADDR) ?? nonEmpty(env.VAULT_ADDR) ?? DEFAULT_ADDRESS;
   return Object.freeze({ address, token, tokenFilePath });

@@ -42,7 +42,7 @@ const GLOBAL_OPTIONS_HELP = [
   '  -field=NAME        Print only this field, raw',
   '  -wrap-ttl=DURATION Ask the server to wrap the response (X-Vault-Wrap-TTL)',
   'Token: env FERRY_TOKEN, then VAULT_TOKEN, then the file written by "ferry login"',
-  '(~/.ferry-token, or FERRY_TOKEN_FILE).',
+  '(~/.vault-token as Vault, or FERRY_TOKEN_FILE).',
 ].join('\n');
 
 function overviewHelp(): string {

@@ -1,111 +1,60 @@
-import { DEFAULT_WAL_RETENTION_ENTRIES, loadServerConfig, type ServerConfig } from '../config/server-config.js';
-import { startServer } from '../main.js';
+import os from 'node:os';
+import { devServerConfig } from '../config/dev-server-config.js';
+import { loadServerConfig } from '../config/load-server-config.js';
+import { applyLogFlags } from '../config/log-settings.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { LogGate } from '../log-gate.js';
+import { startServer, type RunningServer } from '../main.js';
+import { parseServerFlags, serverHelp, type ServerFlags } from './server-flags.js';
+import { tokenFilePath, writeTokenFile } from './token-file.js';
+import { UsageError } from './usage-error.js';
 
-interface ServerFlags {
-  dev: boolean;
-  devRootTokenId?: string;
-  devListenAddress: string;
-  configPath?: string;
-  logLevel?: string;
-}
-
-function parseFlags(args: string[]): ServerFlags {
-  const flags: ServerFlags = { dev: false, devListenAddress: '127.0.0.1:8200' };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const match = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (match === null) throw new Error(`unexpected argument "${arg}"`);
-    const name = match[1] as string;
-    const takeValue = (): string => {
-      if (match[2] !== undefined) return match[2];
-      const next = args[++i];
-      if (next === undefined) throw new Error(`flag -${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case 'dev':
-        flags.dev = match[2] === undefined || match[2] === 'true';
-        break;
-      case 'dev-root-token-id':
-        flags.devRootTokenId = takeValue();
-        break;
-      case 'dev-listen-address':
-        flags.devListenAddress = takeValue();
-        break;
-      case 'config':
-        flags.configPath = takeValue();
-        break;
-      case 'log-level':
-        flags.logLevel = takeValue();
-        break;
-      default:
-        throw new Error(`unknown flag -${name} for "ferry server"`);
-    }
-  }
-  if (!flags.dev && flags.configPath === undefined) throw new Error('ferry server needs -config=FILE, or -dev for a development server');
-  return flags;
-}
-
-function devConfig(flags: ServerFlags): ServerConfig {
-  return {
-    storage: { type: 'inmem' },
-    listener: { address: flags.devListenAddress, tlsDisable: true },
-    logLevel: (flags.logLevel ?? 'info') as ServerConfig['logLevel'],
-    replication: { walRetentionEntries: DEFAULT_WAL_RETENTION_ENTRIES },
-    uiEnabled: false,
-    defaultLeaseTtlSeconds: 768 * 3600,
-    maxLeaseTtlSeconds: 768 * 3600,
-  } as ServerConfig;
-}
-
-/** `ferry server -dev [...]` or `ferry server -config=FILE`: runs until SIGINT/SIGTERM. */
+/**
+ * `ferry server -dev [...]` or `ferry server -config=PATH [...]`: runs until SIGINT/SIGTERM.
+ * The banner goes to stdout; log lines go to stderr and are held back until the banner is printed
+ * whole (as Vault's server command does), so the two never interleave.
+ */
 export async function runServerCommand(args: string[]): Promise<void> {
   let flags: ServerFlags;
   try {
-    flags = parseFlags(args);
+    flags = parseServerFlags(args);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\nRun "ferry server -h" for the list of flags.\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (flags.help) {
+    process.stdout.write(serverHelp());
     return;
   }
   let config: ServerConfig;
   try {
-    config = flags.dev ? devConfig(flags) : await loadServerConfig(flags.configPath as string);
-    if (flags.logLevel !== undefined && !flags.dev) config = { ...config, logLevel: flags.logLevel as ServerConfig['logLevel'] };
+    const base = flags.dev ? devServerConfig(flags.devListenAddress, process.env) : await loadServerConfig(flags.configPaths, process.env);
+    config = applyLogFlags(base, {
+      ...(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
+      ...(flags.logFormat === undefined ? {} : { format: flags.logFormat }),
+    });
   } catch (err) {
     process.stderr.write(`Error loading configuration: ${(err as Error).message}\n`);
     process.exitCode = 1;
     return;
   }
-  const server = await startServer(config, flags.dev ? (flags.devRootTokenId === undefined ? {} : { rootTokenId: flags.devRootTokenId }) : undefined);
-  const lines = [
-    '==> Ferry server configuration:',
-    '',
-    `             Api Address: ${server.apiAddr}`,
-    `         Cluster Address: ${server.clusterAddr}`,
-    `                 Storage: ${server.core.physical.kind}`,
-    '',
-  ];
-  if (server.dev) {
-    lines.push(
-      'WARNING! dev mode is enabled! In this mode, Ferry runs entirely in-memory',
-      'and starts unsealed with a single unseal key. The root token is already',
-      'authenticated to the CLI, so you can immediately begin using Ferry.',
-      '',
-      `    $ export VAULT_ADDR='${server.apiAddr}'`,
-      '',
-      'The unseal key and root token are displayed below in case you want to',
-      'seal/unseal the Vault or re-authenticate.',
-      '',
-      `Unseal Key: ${server.dev.unsealKey}`,
-      `Root Token: ${server.dev.rootToken}`,
-      '',
-      'Development mode should NOT be used in production installations!',
-      '',
-    );
+  const gate = new LogGate((line) => void process.stderr.write(line));
+  let server: RunningServer;
+  try {
+    server = await startServer(config, flags.dev ? (flags.devRootTokenId === undefined ? {} : { rootTokenId: flags.devRootTokenId }) : undefined, {
+      logDestination: gate,
+    });
+  } catch (err) {
+    gate.open();
+    process.stderr.write(`Error starting the server: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
   }
-  lines.push('==> Ferry server started! Log data will stream in below:', '');
-  process.stdout.write(lines.join('\n') + '\n');
+  const tokenNote = flags.dev && !flags.devNoStoreToken ? await storeDevRootToken(server) : undefined;
+  process.stdout.write(banner(server, config, tokenNote));
+  gate.open();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -119,4 +68,53 @@ export async function runServerCommand(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * Writes the dev root token to Vault's token file, as `vault server -dev` does, so the CLI is
+ * already authenticated. Returns the line the banner prints about it.
+ */
+async function storeDevRootToken(server: RunningServer): Promise<string> {
+  const file = tokenFilePath(process.env, os.homedir());
+  try {
+    await writeTokenFile(file, server.dev?.rootToken ?? '');
+    return `The root token is stored in ${file}, so the CLI is already authenticated.`;
+  } catch (err) {
+    return `WARNING: the root token could not be stored in ${file} (${(err as NodeJS.ErrnoException).code ?? 'write failed'}); set VAULT_TOKEN.`;
+  }
+}
+
+function banner(server: RunningServer, config: ServerConfig, tokenNote: string | undefined): string {
+  const lines = [
+    '==> Ferry server configuration:',
+    '',
+    `             Api Address: ${server.apiAddr}`,
+    `         Cluster Address: ${server.clusterAddr}`,
+    `               Log Level: ${config.logLevel}`,
+    `              Log Format: ${config.logFormat}`,
+    `                 Storage: ${server.core.physical.kind}`,
+    '',
+  ];
+  if (server.dev) {
+    lines.push(
+      'WARNING! dev mode is enabled! In this mode, Ferry runs entirely in-memory',
+      'and starts unsealed with a single unseal key.',
+      ...(tokenNote === undefined ? ['The root token is not stored (-dev-no-store-token).'] : [tokenNote]),
+      '',
+      'You may need to set the following environment variable:',
+      '',
+      `    $ export VAULT_ADDR='${server.apiAddr}'`,
+      '',
+      'The unseal key and root token are displayed below in case you want to',
+      'seal/unseal the server or re-authenticate.',
+      '',
+      `Unseal Key: ${server.dev.unsealKey}`,
+      `Root Token: ${server.dev.rootToken}`,
+      '',
+      'Development mode should NOT be used in production installations!',
+      '',
+    );
+  }
+  lines.push('==> Ferry server started! Log data will stream in below:', '');
+  return `${lines.join('\n')}\n`;
 }

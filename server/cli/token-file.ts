@@ -1,6 +1,16 @@
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
-/** Reads the token saved by `ferry login`; `undefined` when the file is absent or empty. */
+/** Vault's token helper file: the `vault` CLI and `ferry` read and write the same one. */
+const TOKEN_FILE_NAME = '.vault-token';
+
+/** Where the token is kept: `FERRY_TOKEN_FILE` when set, else `~/.vault-token` as Vault does. */
+export function tokenFilePath(env: Readonly<Record<string, string | undefined>>, homeDir: string): string {
+  const override = env.FERRY_TOKEN_FILE?.trim();
+  return override === undefined || override === '' ? path.join(homeDir, TOKEN_FILE_NAME) : override;
+}
+
+/** Reads the token saved by `ferry login` (or `vault login`); `undefined` when the file is absent or empty. */
 export async function readTokenFile(filePath: string): Promise<string | undefined> {
   try {
     const token = (await readFile(filePath, 'utf8')).trim();

@@ -14,7 +14,8 @@
  * api_addr     = "https://127.0.0.1:8200"
  * cluster_addr = "https://127.0.0.1:8201"
  * cluster_name = "east"
- * log_level    = "info"
+ * log_level    = "info"                                  # or VAULT_LOG_LEVEL, or -log-level
+ * log_format   = "standard"                              # or "json"; VAULT_LOG_FORMAT, -log-format
  * ui           = false
  * disable_mlock = true                                    # accepted and ignored
  * default_lease_ttl = "768h"
@@ -23,12 +24,13 @@
  * provider_release_dir = "/srv/ferry/dist/release"        # optional: serve provider releases (read-only)
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { parseDurationSeconds } from '../core/duration.js';
 import { HclError, isHclBlockValue, parseHcl, readBlocks, type HclObject, type HclValue } from '../core/hcl.js';
+import type { LogFormat } from '../log.js';
 import { DEFAULT_POSTGRESQL_MAX_PARALLEL } from '../storage/postgresql-backend.js';
 import { isPostgresUrl } from '../storage/postgresql-connection-url.js';
 import { checkTableName, DEFAULT_HA_TABLE, DEFAULT_KV_TABLE } from '../storage/postgresql-schema.js';
+import { LogSettingError, resolveLogSettings, type LogLevel } from './log-settings.js';
 
 export type StorageConfig = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'inmem' } | PostgresqlStorageConfig;
 
@@ -64,8 +66,6 @@ export interface ListenerConfig {
   readonly tlsKeyFile?: string;
 }
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
-
 export interface ReplicationConfig {
   /** How many WAL entries the primary keeps for secondaries to catch up from (`logshipper_buffer_length`). */
   readonly walRetentionEntries: number;
@@ -81,6 +81,8 @@ export interface ServerConfig {
   readonly clusterAddr?: string;
   readonly clusterName?: string;
   readonly logLevel: LogLevel;
+  /** `log_format`: "standard" (hclog-like text, the default) or "json". */
+  readonly logFormat: LogFormat;
   readonly replication: ReplicationConfig;
   readonly uiEnabled: boolean;
   readonly defaultLeaseTtlSeconds: number;
@@ -110,6 +112,7 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'cluster_addr',
   'cluster_name',
   'log_level',
+  'log_format',
   'replication',
   'ui',
   'disable_mlock',
@@ -123,15 +126,6 @@ const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>>
   sqlite: new Set(['path']),
   inmem: new Set(),
   postgresql: new Set(['connection_url', 'table', 'max_parallel', 'max_idle_connections', 'ha_enabled', 'ha_table']),
-};
-const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
-  trace: 'trace',
-  debug: 'debug',
-  info: 'info',
-  warn: 'warn',
-  warning: 'warn',
-  error: 'error',
-  err: 'error',
 };
 
 /**
@@ -147,24 +141,17 @@ export async function parseServerConfig(text: string, sourceName: string, env: N
     if (err instanceof HclError) throw new ConfigError(`${sourceName}: ${err.message}`);
     throw err;
   }
+  return configFromDocument(document, sourceName, env);
+}
+
+/** Validates an already parsed document (see `loadServerConfig`); errors start with `sourceName`. */
+export function configFromDocument(document: HclObject, sourceName: string, env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   try {
     return deepFreeze(readConfig(document, env));
   } catch (err) {
     if (err instanceof HclError || err instanceof ConfigError) throw new ConfigError(`${sourceName}: ${err.message}`);
     throw err;
   }
-}
-
-/** Reads and parses the config file at `path`; errors name the path. */
-export async function loadServerConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Readonly<ServerConfig>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ConfigError(`${path}: cannot read config file (${code})`);
-  }
-  return parseServerConfig(text, path, env);
 }
 
 function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
@@ -180,7 +167,7 @@ function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
   const config: ServerConfig = {
     storage: readStorage(document, env),
     listener: readListener(document),
-    logLevel: readLogLevel(document),
+    ...readLogSettings(document, env),
     replication: readReplication(document),
     uiEnabled: readBool(document, 'ui', '') ?? false,
     defaultLeaseTtlSeconds,
@@ -290,12 +277,16 @@ function readReplication(document: HclObject): ReplicationConfig {
   return { walRetentionEntries };
 }
 
-function readLogLevel(document: HclObject): LogLevel {
-  const text = readString(document, 'log_level', '');
-  if (text === undefined) return 'info';
-  const level = LOG_LEVELS[text.trim().toLowerCase()];
-  if (level === undefined) throw new ConfigError('log_level must be one of trace, debug, info, warn, error');
-  return level;
+/** `log_level` and `log_format`; `VAULT_LOG_LEVEL` / `VAULT_LOG_FORMAT` override the file. */
+function readLogSettings(document: HclObject, env: NodeJS.ProcessEnv): Pick<ServerConfig, 'logLevel' | 'logFormat'> {
+  const level = readString(document, 'log_level', '');
+  const format = readString(document, 'log_format', '');
+  try {
+    return resolveLogSettings({ ...(level === undefined ? {} : { level }), ...(format === undefined ? {} : { format }) }, env);
+  } catch (err) {
+    if (err instanceof LogSettingError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 function rejectUnknown(body: HclObject, known: ReadonlySet<string>, where: string): void {

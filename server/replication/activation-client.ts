@@ -44,9 +44,14 @@ export async function unwrapActivationToken(apiAddr: string, token: string, trus
     if (err instanceof TransportError) throw invalidRequest(`error unwrapping secondary token at ${origin}: ${err.reason}`);
     throw err;
   }
+  if (answer.status === 400 || answer.status === 403) {
+    // The primary refuses a wrapping token it no longer knows: used once already, or past its TTL.
+    // Its own wording ("permission denied", "wrapping token is not valid or does not exist") would mislead.
+    throw invalidRequest(`the activation token was already used or has expired: generate a new one on the primary (${origin})`);
+  }
   if (answer.status !== 200) {
     const messages = parseVaultErrors(answer.text) ?? [];
-    throw invalidRequest(`error response unwrapping secondary token; status code is ${answer.status}, message is "${messages.join('; ')}"`);
+    throw invalidRequest(`error response unwrapping secondary token at ${origin}; status code is ${answer.status}, message is "${messages.join('; ')}"`);
   }
   if (answer.json === undefined) throw invalidRequest(`error unwrapping secondary token at ${origin}: the answer is not valid JSON`);
   const data = (answer.json as { data?: unknown } | null)?.data;

@@ -59,6 +59,11 @@ describe('examples/terraform: HCL with modules/secondary instantiated by for_eac
     for (const s of [primary, east, west]) expect(tfvars, 'tfvars example rewritten').to.contain(s.addr);
     expect(tfvars).to.contain(work.dir);
     writeFileSync(join(hclDir, 'terraform.tfvars'), tfvars);
+    // West already holds data of its own; the example's tfvars sets allow_wipe = true for west only,
+    // without which the provider refuses to activate it.
+    expect(tfvars).to.match(/west = \{[^}]*allow_wipe\s*=\s*true/);
+    const own = await west.request('POST', 'sys/mounts/west-old', { body: { type: 'kv' } });
+    expect(own.status, own.text).to.be.lessThan(300);
     env = { TF_CLI_CONFIG_FILE: mirror.cliConfigFile, TF_VAR_ferry_token: rootToken };
   });
 
@@ -120,6 +125,7 @@ describe('examples/terraform: HCL with modules/secondary instantiated by for_eac
     expect(localOf(e)).to.deep.equal([...builtIn, 'east-local/'].sort());
     expect(localOf(w)).to.deep.equal([...builtIn, 'west-cache/', 'west-local/'].sort());
     expect(p).to.not.have.any.keys('east-local/', 'west-local/', 'west-cache/');
+    expect(w, "activation with allow_wipe deleted west's own mount").to.not.have.property('west-old/');
     for (const m of [p, e, w]) expect(m).to.have.property('apps/');
     expect(await auditPaths(east)).to.deep.equal(['east-audit/']);
     expect(await auditPaths(west)).to.deep.equal(['west-audit/']);

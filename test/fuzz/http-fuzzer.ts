@@ -161,7 +161,7 @@ export async function runHttpFuzzer(options: FuzzOptions): Promise<FuzzReport> {
   const internalErrorLogs = server
     .logs()
     .split('\n')
-    .filter((line) => line.includes('internal error') || line.includes('"level":50') || line.includes('"level":60'))
+    .filter((line) => line.includes('internal error') || line.includes('"level":50') || line.includes('"level":60') || line.includes(' [ERROR] '))
     .slice(0, 5)
     .map((line) => line.slice(0, 600));
   return { seed: options.seed, elapsedMs: Date.now() - started, sent, byClass, serverErrors, crashes, hangs, offenders, internalErrorLogs };

@@ -378,7 +378,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Se
   const rootTokenId = options.rootTokenId ?? `root-${randomBytes(12).toString('hex')}`;
   let handle: ProcessHandle | undefined;
   await startOnFreePorts(async (port) => {
-    const args = ['server', '-dev', `-dev-root-token-id=${rootTokenId}`, `-dev-listen-address=${LOOPBACK}:${port}`, ...(options.extraArgs ?? [])];
+    const args = [
+      'server',
+      '-dev',
+      '-dev-no-store-token',
+      `-dev-root-token-id=${rootTokenId}`,
+      `-dev-listen-address=${LOOPBACK}:${port}`,
+      ...(options.extraArgs ?? []),
+    ];
     const candidate = new ProcessHandle(port, dataDir, logFile, args, async (h) => {
       const key = await waitFor(() => /Unseal Key: (\S+)/.exec(h.logsSinceStart())?.[1], {
         timeoutMs: 5_000,

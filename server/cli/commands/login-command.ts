@@ -54,7 +54,9 @@ export const loginCommand: Command = {
     let secret: JsonObject;
     let token: string;
     if (method === 'token') {
-      const [given] = args.expectPositional(0, 1);
+      const [positional] = args.expectPositional(0, 1);
+      // Vault's token method takes the token bare or as `token=X` (its only key).
+      const given = positional?.startsWith('token=') === true ? positional.slice('token='.length) : positional;
       token = given === undefined || given === '-' ? await io.readLine('Token (will be hidden): ') : given;
       if (token === '') throw new UsageError('Missing token: pass it as an argument or on stdin');
       const lookup = await callApi('Error authenticating', () => client.request('GET', 'auth/token/lookup-self', { token }));

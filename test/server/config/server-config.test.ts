@@ -2,13 +2,8 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  DEFAULT_LEASE_TTL_SECONDS,
-  DEFAULT_WAL_RETENTION_ENTRIES,
-  loadServerConfig,
-  parseServerConfig,
-} from '../../../server/config/server-config.js';
+import { ConfigError, DEFAULT_LEASE_TTL_SECONDS, DEFAULT_WAL_RETENTION_ENTRIES, parseServerConfig } from '../../../server/config/server-config.js';
+import { loadServerConfig } from '../../../server/config/load-server-config.js';
 
 const MINIMAL = 'storage "inmem" {}\nlistener "tcp" { tls_disable = true }\n';
 
@@ -52,6 +47,7 @@ replication {
         clusterAddr: 'https://127.0.0.1:8301',
         clusterName: 'east',
         logLevel: 'debug',
+        logFormat: 'standard',
         uiEnabled: true,
         defaultLeaseTtlSeconds: 3600,
         maxLeaseTtlSeconds: 86400,
@@ -65,6 +61,7 @@ replication {
         storage: { type: 'inmem' },
         listener: { address: '127.0.0.1:8200', tlsDisable: true },
         logLevel: 'info',
+        logFormat: 'standard',
         uiEnabled: false,
         defaultLeaseTtlSeconds: DEFAULT_LEASE_TTL_SECONDS,
         maxLeaseTtlSeconds: DEFAULT_LEASE_TTL_SECONDS,
