@@ -146,6 +146,8 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
     periodSeconds: period,
     renewable,
     noParent,
+    // As in Vault, a token created by a token with an entity belongs to that entity too.
+    ...(parent.entityId === '' ? {} : { entityId: parent.entityId }),
     ...(role === undefined ? {} : { role: role.name, boundCidrs: role.token_bound_cidrs }),
     type,
   });
