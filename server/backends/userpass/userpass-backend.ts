@@ -11,6 +11,7 @@ import {
   checkTokenTtls,
   emptyTokenSettings,
   loginPolicies,
+  loginTokenType,
   loginTtls,
   normalizePolicies,
   tokenSettingsFields,
@@ -46,7 +47,7 @@ function requirePassword(fields: FieldData): string {
 
 /**
  * The userpass auth method (mount type `userpass`): users with scrypt-hashed passwords and token
- * settings, and `login/:username`, which issues a service token on this cluster only. Users live
+ * settings, and `login/:username`, which issues a token (service or batch, as `token_type` says) on this cluster only. Users live
  * in the mount's storage, so they replicate with a non-local mount; the tokens never do.
  *
  * A wrong password and an unknown user both cost one full scrypt and answer the same
@@ -100,6 +101,8 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
       explicitMaxTtlSeconds: ceiling,
       periodSeconds: user.token_period,
       renewable: true,
+      boundCidrs: user.token_bound_cidrs,
+      type: loginTokenType(user),
       ...(entity === undefined ? {} : { entityId: entity.id }),
     });
     return { auth: authResponse(id, entry) };
