@@ -6,6 +6,7 @@ import { invalidRequest } from '../../core/vault-error.js';
 import { authResponse } from '../token/token-auth-response.js';
 import { loginPolicies, loginTokenType, loginTtls } from '../token/token-settings.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
+import { entityForLogin } from '../../core/login-entity.js';
 import type { AppRoleRole } from './approle-role.js';
 import type { SecretIdStore } from './secret-id-store.js';
 
@@ -55,7 +56,7 @@ export async function appRoleLogin(deps: LoginDeps, ctx: PathContext): Promise<L
   if (!isAddressAllowed(tokenCidrs, address)) throw invalidRequest(`source address "${plainAddress(address)}" unauthorized by CIDR restrictions on the token`);
   const live = core.auths.all().find((e) => e.uuid === mount.uuid) ?? mount;
   const { ttl, ceiling } = loginTtls(role, live.config);
-  const entity = await core.identity.entityForLogin(live.accessor, roleId, { role_name: name });
+  const entity = await entityForLogin(core, live, roleId, { role_name: name });
   const { id, entry } = await core.tokens.create({
     policies: loginPolicies(role),
     path: `auth/${mount.path}login`,

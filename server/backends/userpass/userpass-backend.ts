@@ -6,6 +6,7 @@ import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js'
 import { authResponse } from '../token/token-auth-response.js';
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
+import { entityForLogin } from '../../core/login-entity.js';
 import {
   applyTokenSettings,
   checkTokenTtls,
@@ -89,7 +90,7 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
     const live = liveMount();
     const { ttl, ceiling } = loginTtls(user, live.config);
     // The entity of alias (this mount, user name), created on the first login.
-    const entity = await core.identity.entityForLogin(live.accessor, name, {});
+    const entity = await entityForLogin(core, live, name, {});
     const { id, entry } = await core.tokens.create({
       policies: loginPolicies(user),
       path: `auth/${mount.path}login/${name}`,
