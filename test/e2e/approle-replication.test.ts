@@ -127,4 +127,19 @@ describe('AppRole and identity under replication', function () {
     await converged();
     expect((await ok(primary, 'GET', `identity/entity/id/${entityId}`)).data.metadata).to.deep.equal({ site: 'dc2' });
   });
+
+  // Last: it stops the primary.
+  it('without a reachable primary, a first login on the secondary still succeeds, without an entity, and logs a warning', async () => {
+    await ok(primary, 'POST', 'auth/upass2/users/olaf', { password: 'CANARY-olaf-pw-88' });
+    await converged();
+    await primary.stop();
+    const started = Date.now();
+    const login = await ok(secondary, 'POST', 'auth/upass2/login/olaf', { password: 'CANARY-olaf-pw-88' }, null);
+    expect(Date.now() - started).to.be.below(35_000);
+    expect(login.auth.client_token).to.be.a('string');
+    expect(login.auth.entity_id).to.equal('');
+    const logs = secondary.logs();
+    expect(logs).to.match(/creating a login entity on the primary failed|the primary did not provide one in time/);
+    expect(logs).to.not.include('CANARY-olaf-pw-88');
+  });
 });
