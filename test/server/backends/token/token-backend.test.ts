@@ -65,4 +65,27 @@ describe('token backend and identity', () => {
     expect(after?.capabilities).to.deep.equal(['deny']);
     await env.fails('read', 'secret/team', 'permission_denied', { token: childToken });
   });
+
+  it("creates a token against a role with an allowed entity_alias: the alias's entity, made on first use", async () => {
+    await env.call('update', 'auth/token/roles/svc', { data: { allowed_entity_aliases: 'svc-*,Exact', orphan: true } });
+    const make = (alias: string) => env.call('update', 'auth/token/create/svc', { data: { entity_alias: alias, policies: 'default' } });
+    const first = (await make('svc-a'))?.auth;
+    expect(first?.entityId).to.match(/^[0-9a-f-]{36}$/);
+    expect((await make('svc-a'))?.auth?.entityId).to.equal(first?.entityId);
+    expect((await make('exact'))?.auth?.entityId).to.not.equal(first?.entityId);
+    const entity = (await env.call('read', `identity/entity/id/${first?.entityId as string}`))?.data as { aliases: { name: string; mount_type: string }[] };
+    expect(entity.aliases.map((a) => [a.name, a.mount_type])).to.deep.equal([['svc-a', 'token']]);
+    // The alias's entity replaces the parent's.
+    await writePolicy(env, 'svc-creator', 'path "auth/token/create/svc" { capabilities = ["update"] }');
+    await env.call('update', 'auth/userpass/users/ann', { data: { token_policies: 'creator,svc-creator' } });
+    const ann = (await env.call('update', 'auth/userpass/login/ann', { token: '', data: { password: 'pw-ann' } }))?.auth?.clientToken as string;
+    const viaUser = (await env.call('update', 'auth/token/create/svc', { token: ann, data: { entity_alias: 'svc-a', policies: 'default' } }))?.auth;
+    expect(viaUser?.entityId).to.equal(first?.entityId);
+    const refused = await env.fails('update', 'auth/token/create/svc', 'invalid_request', { data: { entity_alias: 'other' } });
+    expect(refused.message).to.equal("invalid 'entity_alias' value");
+    const noRole = await env.fails('update', 'auth/token/create', 'invalid_request', { data: { entity_alias: 'svc-a' } });
+    expect(noRole.message).to.equal("'entity_alias' is only allowed in combination with token role");
+    await env.call('update', `identity/entity/id/${first?.entityId as string}`, { data: { disabled: true } });
+    await env.fails('update', 'auth/token/create/svc', 'permission_denied', { data: { entity_alias: 'svc-a' } });
+  });
 });
