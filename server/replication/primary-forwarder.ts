@@ -7,6 +7,8 @@ import { isDetached, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 
 const READ_AFTER_WRITE_WAIT_MS = 2000;
+/** How long a login waits for the primary to answer for its entity before going on without one. */
+const LOGIN_ENTITY_TIMEOUT_MS = 5000;
 
 /** What a secondary forwards through: its role and the stream to its primary (absent when none). */
 export interface ForwardingRoute {
@@ -68,7 +70,7 @@ export class PrimaryForwarder {
     const { state, stream } = this.route();
     if (state.role !== 'secondary' || isDetached(state) || stream === undefined) return undefined;
     this.forwardedRequests++;
-    const res = await stream.client.request('POST', LOGIN_ENTITY_PATH, loginEntityRequestOf(alias));
+    const res = await stream.client.request('POST', LOGIN_ENTITY_PATH, loginEntityRequestOf(alias), LOGIN_ENTITY_TIMEOUT_MS);
     if (res.status !== 200) throw new Error(`primary answered ${res.status}`);
     const answer = parseLoginEntityAnswer(JSON.parse(res.body.toString('utf8')));
     await stream.waitForWal(answer.wal_index, READ_AFTER_WRITE_WAIT_MS);
