@@ -24,6 +24,8 @@ export interface BatchTokenPayload {
   parentHash: string;
   entityId: string;
   role?: string;
+  /** Sealed into the id like the rest, so a batch token is bound to its CIDR blocks too. */
+  boundCidrs?: string[];
 }
 
 export function isBatchTokenId(id: string): boolean {
@@ -77,6 +79,7 @@ export function createBatchToken(
     parentHash: input.noParent || input.parent === undefined ? '' : input.parent.hash,
     entityId: input.entityId ?? '',
     ...(input.role === undefined ? {} : { role: input.role }),
+    ...(input.boundCidrs === undefined || input.boundCidrs.length === 0 ? {} : { boundCidrs: [...input.boundCidrs] }),
   };
   const id = encodeBatchToken(sealer, payload);
   return { id, entry: batchTokenEntry(payload, hashOf(id)) };
@@ -103,5 +106,6 @@ export function batchTokenEntry(payload: BatchTokenPayload, hash: string): Token
     expireTime: payload.expireTime,
     entityId: payload.entityId,
     ...(payload.role === undefined ? {} : { role: payload.role }),
+    ...(payload.boundCidrs === undefined ? {} : { boundCidrs: payload.boundCidrs }),
   };
 }

@@ -242,6 +242,17 @@ export class Core {
   }
 
   /**
+   * The policies a token acts with: its own plus its entity's and that entity's groups' (never
+   * root). Enforcement and `sys/capabilities*` both use this one set. A disabled entity's tokens
+   * are refused by the caller.
+   */
+  async effectivePoliciesOf(token: TokenEntry): Promise<{ policies: string[]; identityPolicies: string[]; isEntityDisabled: boolean }> {
+    const identity = token.entityId === '' ? undefined : await this.identity.policiesOf(token.entityId);
+    const identityPolicies = (identity?.policies ?? []).filter((p) => p !== 'root');
+    return { policies: [...new Set([...token.policies, ...identityPolicies])], identityPolicies, isEntityDisabled: identity?.disabled === true };
+  }
+
+  /**
    * Handles one request end to end: seal check, routing, token (one use of a limited-use token
    * is taken here, before anything runs), existence check, ACL (with sudo), audit (fail closed),
    * the backend; a token whose last use this request took is revoked when it is over.
@@ -290,13 +301,11 @@ export class Core {
         throw new VaultError('permission_denied', 'permission denied');
       }
       if (token) {
-        // The token's entity adds its own and its groups' policies (never root); a disabled entity's tokens are refused.
-        const identity = token.entityId === '' ? undefined : await this.identity.policiesOf(token.entityId);
-        if (identity?.disabled === true && !unauthenticated) {
+        const { policies: effective, isEntityDisabled } = await this.effectivePoliciesOf(token);
+        if (isEntityDisabled && !unauthenticated) {
           await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
           throw new VaultError('permission_denied', 'permission denied');
         }
-        const effective = [...new Set([...token.policies, ...(identity?.policies ?? []).filter((p) => p !== 'root')])];
         req.auth = {
           tokenAccessor: token.accessor,
           tokenHash: token.hash,

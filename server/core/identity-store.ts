@@ -338,7 +338,8 @@ export class IdentityStore {
   /**
    * The entity a login through `mountAccessor` as `aliasName` belongs to, created with its alias
    * on first login (as Vault's logins do). On a replication secondary the first login of a name
-   * cannot write replicated state: the token is then issued without an entity (see README).
+   * cannot write replicated state: this answers undefined, and `login-entity.ts` has the primary
+   * create it.
    */
   async entityForLogin(mountAccessor: string, aliasName: string, metadata: Record<string, string>): Promise<Entity | undefined> {
     const existing = await this.aliasByName('entity-alias', mountAccessor, aliasName);

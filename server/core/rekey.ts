@@ -53,6 +53,8 @@ export interface RekeyStartOptions {
 
 interface Attempt {
   readonly nonce: string;
+  /** When it started (ms since the epoch): a young attempt is cancelled only with its nonce. */
+  readonly startedAtMs: number;
   readonly shares: number;
   readonly threshold: number;
   readonly pgpKeys: string[];
@@ -71,6 +73,9 @@ interface Verification {
   readonly backup: RekeyBackup | undefined;
   given: Buffer[];
 }
+
+/** Age after which an attempt may be cancelled without its nonce (Vault's 10 minutes). */
+const CANCEL_WITHOUT_NONCE_AFTER_MS = 10 * 60 * 1000;
 
 /**
  * Rekeying (`sys/rekey/*`): a threshold of the current unseal key shares authorizes a new root key
@@ -118,6 +123,7 @@ export class Rekey {
       const fingerprints = options.pgpKeys.length > 0 ? await pgpFingerprints(options.pgpKeys) : null;
       this.attempt = {
         nonce: randomUUID(),
+        startedAtMs: Date.now(),
         shares: options.secretShares,
         threshold: options.secretThreshold,
         pgpKeys: [...options.pgpKeys],
@@ -131,9 +137,21 @@ export class Rekey {
     });
   }
 
-  /** Cancels the attempt (also during verification: the current keys stay valid). */
-  cancel(nonce: string): void {
-    if (this.attempt !== undefined && nonce !== '' && !secretsEqual(nonce, this.attempt.nonce)) throw invalidRequest('incorrect nonce');
+  /**
+   * Cancels the attempt (also during verification: the current keys stay valid). As in Vault since
+   * HCSEC-2025-11, an attempt younger than 10 minutes is cancelled only with its nonce, so an
+   * unauthenticated caller cannot end an operator's rekey; a given nonce must always match. Unlike
+   * Vault, a caller whose token has `sudo` on `sys/rekey/init` may cancel without it (older clients,
+   * such as hvac 0.11, send no nonce); that request is authenticated and audited.
+   */
+  cancel(nonce: string, options: { isOperator: boolean }): void {
+    const attempt = this.attempt;
+    if (attempt === undefined) return;
+    if (nonce !== '') {
+      if (!secretsEqual(nonce, attempt.nonce)) throw invalidRequest('incorrect nonce');
+    } else if (!options.isOperator && Date.now() - attempt.startedAtMs < CANCEL_WITHOUT_NONCE_AFTER_MS) {
+      throw invalidRequest("'nonce' must be specified to cancel a rekey started less than 10 minutes ago");
+    }
     this.wipe();
   }
 

@@ -5,8 +5,22 @@
  */
 export type ReplicationMode = 'disabled' | 'primary' | 'secondary' | 'bootstrapping';
 
+/** The alias a first login needs an entity for: (auth mount accessor, alias name) and the alias metadata. */
+export interface LoginAlias {
+  readonly mountAccessor: string;
+  readonly aliasName: string;
+  readonly metadata: Record<string, string>;
+}
+
 export interface ReplicationView {
   mode(): ReplicationMode;
+  /**
+   * On a secondary: has the primary find or create the entity of a login alias (identity is
+   * replicated state) and waits, bounded, until it has replicated here. Resolves to the entity id
+   * once it is readable on this cluster, or undefined when the primary cannot be asked or the
+   * entity did not arrive in time.
+   */
+  createLoginEntity?(alias: LoginAlias): Promise<string | undefined>;
 }
 
 export const replicationDisabled: ReplicationView = { mode: () => 'disabled' };

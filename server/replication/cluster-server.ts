@@ -5,6 +5,7 @@ import type { Core } from '../core/core.js';
 import type { BootstrapHeader } from './activation-bundle.js';
 import { certificateSerial } from './cluster-ca.js';
 import { handleForwardedRequest } from './forwarded-request.js';
+import { handleLoginEntityRequest, LOGIN_ENTITY_PATH } from './login-entity-request.js';
 import { isReplicatedKey } from './replication-filter.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
@@ -141,6 +142,8 @@ export class ClusterServer {
         return this.bootstrap(res);
       case 'POST /v1/replication/forward':
         return this.forward(req, res);
+      case `POST ${LOGIN_ENTITY_PATH}`:
+        return this.loginEntity(req, res);
       case 'GET /v1/replication/merkle/buckets':
         return json(res, 200, {
           buckets: this.options.wal.merkle.bucketDigest().toString('base64'),
@@ -290,6 +293,23 @@ export class ClusterServer {
       (err) => this.log.error({ err: String(err) }, 'forwarded request failed'),
     );
     json(res, 200, answer);
+  }
+
+  /** A secondary's first login of a name: the entity is made here, where identity is written. */
+  private async loginEntity(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch {
+      return json(res, 400, { errors: ['login entity request: invalid JSON'] });
+    }
+    try {
+      const answer = await handleLoginEntityRequest(this.options.core, body, () => this.options.wal.lastWal);
+      json(res, answer.status, answer.body);
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'login entity request failed');
+      json(res, 500, { errors: ['internal error'] });
+    }
   }
 }
 

@@ -1,10 +1,14 @@
 import type { LogicalRequest } from '../core/logical.js';
+import type { LoginAlias } from '../core/replication-role.js';
 import { VaultError } from '../core/vault-error.js';
 import { forwardedRequestOf, type ForwardedAnswer } from './forwarded-request.js';
+import { LOGIN_ENTITY_PATH, loginEntityRequestOf, parseLoginEntityAnswer } from './login-entity-request.js';
 import { isDetached, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 
 const READ_AFTER_WRITE_WAIT_MS = 2000;
+/** How long a login waits for the primary to answer for its entity before going on without one. */
+const LOGIN_ENTITY_TIMEOUT_MS = 5000;
 
 /** What a secondary forwards through: its role and the stream to its primary (absent when none). */
 export interface ForwardingRoute {
@@ -55,5 +59,21 @@ export class PrimaryForwarder {
     const caughtUp = await stream.waitForWal(answer.walIndex, READ_AFTER_WRITE_WAIT_MS);
     const warnings = caughtUp ? [] : ['the write was accepted by the primary but has not replicated to this secondary yet'];
     return { status: answer.status, body: answer.body === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body)), warnings };
+  }
+
+  /**
+   * Has the primary find or create the entity of a first login here, and waits (bounded) until it
+   * replicated back. Resolves to its id (readable here when it arrived in time), or undefined when
+   * this cluster has no primary to ask; a failure to reach the primary is thrown.
+   */
+  async createLoginEntity(alias: LoginAlias): Promise<string | undefined> {
+    const { state, stream } = this.route();
+    if (state.role !== 'secondary' || isDetached(state) || stream === undefined) return undefined;
+    this.forwardedRequests++;
+    const res = await stream.client.request('POST', LOGIN_ENTITY_PATH, loginEntityRequestOf(alias), LOGIN_ENTITY_TIMEOUT_MS);
+    if (res.status !== 200) throw new Error(`primary answered ${res.status}`);
+    const answer = parseLoginEntityAnswer(JSON.parse(res.body.toString('utf8')));
+    await stream.waitForWal(answer.wal_index, READ_AFTER_WRITE_WAIT_MS);
+    return answer.entity_id;
   }
 }

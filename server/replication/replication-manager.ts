@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { LogicalRequest, WrapInfo } from '../core/logical.js';
-import type { ReplicationMode, ReplicationView } from '../core/replication-role.js';
+import type { LoginAlias, ReplicationMode, ReplicationView } from '../core/replication-role.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
 import type { ClusterServer } from './cluster-server.js';
@@ -116,6 +116,11 @@ export class ReplicationManager implements ReplicationView {
 
   recover(): Promise<string[]> {
     return this.machine.recover();
+  }
+
+  /** A first login's entity, made by the primary (see PrimaryForwarder.createLoginEntity). */
+  createLoginEntity(alias: LoginAlias): Promise<string | undefined> {
+    return this.forwarder.createLoginEntity(alias);
   }
 
   /** Forwards a secondary's write of replicated state to its primary (see PrimaryForwarder). */

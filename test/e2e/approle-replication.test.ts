@@ -59,6 +59,30 @@ describe('AppRole and identity under replication', function () {
     expect(read.body.data.data).to.deep.equal({ v: 'CANARY-approle-repl-5b7a' });
     // Tokens stay on the cluster that issued them.
     expect((await primary.request('GET', 'auth/token/lookup-self', { token })).status).to.equal(403);
+    // The first login of this role ID anywhere: the secondary had the primary create its entity.
+    const accessor = (await ok(primary, 'GET', 'sys/auth')).data['approle/'].accessor as string;
+    const onPrimary = (await ok(primary, 'POST', 'identity/lookup/entity', { alias_name: roleId, alias_mount_accessor: accessor })).data;
+    expect(login.auth.entity_id).to.match(/^[0-9a-f-]{36}$/);
+    expect(login.auth.entity_id).to.equal(onPrimary.id);
+    expect(onPrimary.aliases[0].metadata).to.deep.equal({ role_name: 'web' });
+    expect((await ok(secondary, 'GET', 'auth/token/lookup-self', undefined, token)).data.entity_id).to.equal(onPrimary.id);
+  });
+
+  it("a user's first login on the secondary gets the entity the primary stores, and later logins everywhere share it", async () => {
+    await ok(primary, 'POST', 'sys/auth/upass2', { type: 'userpass' });
+    await ok(primary, 'POST', 'auth/upass2/users/nina', { password: 'CANARY-nina-pw-73' });
+    await converged();
+    const first = await ok(secondary, 'POST', 'auth/upass2/login/nina', { password: 'CANARY-nina-pw-73' }, null);
+    const entityId = first.auth.entity_id as string;
+    expect(entityId).to.match(/^[0-9a-f-]{36}$/);
+    const accessor = (await ok(primary, 'GET', 'sys/auth')).data['upass2/'].accessor as string;
+    const stored = (await ok(primary, 'POST', 'identity/lookup/entity', { alias_name: 'nina', alias_mount_accessor: accessor })).data;
+    expect(stored.id).to.equal(entityId);
+    expect((await ok(secondary, 'GET', `identity/entity/id/${entityId}`)).data.aliases).to.have.length(1);
+    expect((await ok(primary, 'POST', 'auth/upass2/login/nina', { password: 'CANARY-nina-pw-73' }, null)).auth.entity_id).to.equal(entityId);
+    expect((await ok(secondary, 'POST', 'auth/upass2/login/nina', { password: 'CANARY-nina-pw-73' }, null)).auth.entity_id).to.equal(entityId);
+    // Secrets never travel in the request: the primary log has the alias, never the password.
+    expect(primary.logs()).to.not.include('CANARY-nina-pw-73');
   });
 
   it('a secret ID generated through the secondary is made on the primary and works on both', async () => {
@@ -102,5 +126,20 @@ describe('AppRole and identity under replication', function () {
     await ok(secondary, 'POST', `identity/entity/id/${entityId}`, { metadata: { site: 'dc2' } });
     await converged();
     expect((await ok(primary, 'GET', `identity/entity/id/${entityId}`)).data.metadata).to.deep.equal({ site: 'dc2' });
+  });
+
+  // Last: it stops the primary.
+  it('without a reachable primary, a first login on the secondary still succeeds, without an entity, and logs a warning', async () => {
+    await ok(primary, 'POST', 'auth/upass2/users/olaf', { password: 'CANARY-olaf-pw-88' });
+    await converged();
+    await primary.stop();
+    const started = Date.now();
+    const login = await ok(secondary, 'POST', 'auth/upass2/login/olaf', { password: 'CANARY-olaf-pw-88' }, null);
+    expect(Date.now() - started).to.be.below(35_000);
+    expect(login.auth.client_token).to.be.a('string');
+    expect(login.auth.entity_id).to.equal('');
+    const logs = secondary.logs();
+    expect(logs).to.match(/creating a login entity on the primary failed|the primary did not provide one in time/);
+    expect(logs).to.not.include('CANARY-olaf-pw-88');
   });
 });

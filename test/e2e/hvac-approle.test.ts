@@ -111,6 +111,39 @@ result = client.auth.approle.generate_secret_id(role_name="once")["data"]["secre
     expect(noConstraint.message).to.include('at least one constraint should be enabled on the role');
   });
 
+  it('issues batch tokens for token_type="batch", bound to the role\'s token_bound_cidrs; a periodic batch role is refused', async () => {
+    const result = (await hvac(`
+client.auth.approle.create_or_update_approle(role_name="batchy", token_type="batch", token_policies=["app-read"], token_bound_cidrs=["127.0.0.0/8"], token_ttl="10m")
+role = client.auth.approle.read_role(role_name="batchy")["data"]
+role_id = client.auth.approle.read_role_id(role_name="batchy")["data"]["role_id"]
+secret_id = client.auth.approle.generate_secret_id(role_name="batchy")["data"]["secret_id"]
+machine = hvac.Client(url=client.url)
+auth = machine.auth.approle.login(role_id=role_id, secret_id=secret_id)["auth"]
+secret = machine.secrets.kv.v2.read_secret_version(mount_point="apps", path="web/config")["data"]["data"]
+looked = machine.auth.token.lookup_self()["data"]
+try:
+    machine.auth.token.renew_self()
+    renewed = "renewed"
+except hvac.exceptions.InvalidRequest as err:
+    renewed = str(err)
+try:
+    client.auth.approle.create_or_update_approle(role_name="batchy", token_period="1h")
+    periodic = "accepted"
+except hvac.exceptions.InvalidRequest as err:
+    periodic = str(err)
+result = {"role": role, "auth": auth, "secret": secret, "looked": looked, "renewed": renewed, "periodic": periodic}
+`)) as Record<string, any>;
+    expect(result.role).to.include({ token_type: 'batch' });
+    expect(result.auth).to.include({ token_type: 'batch', accessor: '', renewable: false, orphan: true });
+    expect(result.auth.client_token).to.match(/^hvb\./);
+    expect(result.auth.lease_duration).to.be.within(590, 600);
+    expect(result.secret).to.deep.equal({ api_key: 'CANARY-hvac-approle-4d1c' });
+    expect(result.looked).to.include({ type: 'batch' });
+    expect(result.looked.bound_cidrs).to.deep.equal(['127.0.0.0/8']);
+    expect(result.renewed).to.match(/batch tokens cannot be renewed/);
+    expect(result.periodic).to.match(/'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens/);
+  });
+
   it('logs in with the role ID alone on a CIDR-bound role, then tidies and deletes roles', async () => {
     const result = (await hvac(`
 role_id = client.auth.approle.read_role_id(role_name="ci")["data"]["role_id"]
@@ -123,6 +156,6 @@ result = {"login": login, "tidy": tidy, "roles": client.auth.approle.list_roles(
     expect(result.login.lease_duration).to.equal(1800);
     expect(result.tidy.status_code).to.equal(202);
     expect(result.tidy.json.warnings[0]).to.match(/^Tidy operation successfully started/);
-    expect(result.roles).to.deep.equal(['once', 'web']);
+    expect(result.roles).to.deep.equal(['batchy', 'once', 'web']);
   });
 });

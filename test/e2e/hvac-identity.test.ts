@@ -137,6 +137,32 @@ result = {"up": up, "ar": ar, "before": before, "after_user": after_user, "after
     expect(result.entity.aliases[0]).to.include({ name: 'carol', mount_type: 'userpass' });
   });
 
+  it("gives a child token its parent's entity: lookup shows identity_policies, get_capabilities counts them", async () => {
+    const result = (await hvac(`
+client.sys.create_or_update_policy(name="creator", policy='path "auth/token/create" { capabilities = ["update"] }')
+client.auth.userpass.create_or_update_user(username="dave", password="CANARY-pw-dave-52", policies=["creator"])
+user = hvac.Client(url=client.url)
+up = user.auth.userpass.login(username="dave", password="CANARY-pw-dave-52")["auth"]
+client.secrets.identity.create_or_update_group(name="dave-team", member_entity_ids=[up["entity_id"]], policies=["team-read"])
+made = user.auth.token.create(policies=["default"])["auth"]
+child = hvac.Client(url=client.url, token=made["client_token"])
+looked = child.auth.token.lookup_self()["data"]
+by_accessor = client.auth.token.lookup_accessor(made["accessor"])["data"]
+own = child.sys.get_capabilities(paths=["team/doc"])
+other = client.sys.get_capabilities(paths=["team/doc"], token=made["client_token"])
+acc = client.sys.get_capabilities(paths=["team/doc"], accessor=made["accessor"])
+doc = child.secrets.kv.v1.read_secret(mount_point="team", path="doc")["data"]
+result = {"up": up, "made": made, "looked": looked, "by_accessor": by_accessor, "own": own, "other": other, "acc": acc, "doc": doc}
+`)) as Record<string, any>;
+    expect(result.made.entity_id).to.equal(result.up.entity_id);
+    expect(result.made.policies).to.deep.equal(['default']);
+    expect(result.looked).to.include({ entity_id: result.up.entity_id });
+    expect(result.looked.identity_policies).to.deep.equal(['team-read']);
+    expect(result.by_accessor.identity_policies).to.deep.equal(['team-read']);
+    for (const answer of [result.own, result.other, result.acc]) expect(answer.capabilities).to.deep.equal(['read']);
+    expect(result.doc).to.deep.equal({ v: 'CANARY-hvac-identity-77e0' });
+  });
+
   it('merges entities with merge_entities and batch-deletes with entity/batch-delete', async () => {
     const result = (await hvac(`
 to = client.secrets.identity.create_or_update_entity(name="merge-to", policies=["a"])["data"]["id"]

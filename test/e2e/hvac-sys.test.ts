@@ -134,6 +134,26 @@ result = {"done": done, "before": before, "progress": progress, "verified": veri
     expect(await hvac('result = client.sys.is_sealed()')).to.equal(false);
   });
 
+  it('cancels a young rekey without the nonce only for an authenticated operator, as hvac does (Vault: nonce required)', async () => {
+    const result = await hvac(`
+import os
+start = client.sys.start_rekey(secret_shares=1, secret_threshold=1)
+anonymous = hvac.Client(url=os.environ["FERRY_HVAC_ADDR"])
+try:
+    anonymous.sys.cancel_rekey()
+    refused = None
+except hvac.exceptions.InvalidRequest as err:
+    refused = str(err)
+still = client.sys.read_rekey_progress()
+anonymous.adapter.delete("/v1/sys/rekey/init", json={"nonce": start["nonce"]})
+after_nonce = client.sys.read_rekey_progress()
+result = {"refused": refused, "still": still, "after_nonce": after_nonce}
+`);
+    expect(result.refused).to.match(/'nonce' must be specified to cancel a rekey started less than 10 minutes ago/);
+    expect(result.still).to.include({ started: true });
+    expect(result.after_nonce).to.include({ started: false });
+  });
+
   it('refuses a wrong rekey nonce with hvac.exceptions.InvalidRequest', async () => {
     const failure = await hvac(`
 start = client.sys.start_rekey(secret_shares=1, secret_threshold=1)

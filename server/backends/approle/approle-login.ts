@@ -4,8 +4,9 @@ import type { MountEntry } from '../../core/mount-table.js';
 import type { PathContext } from '../../core/path-table.js';
 import { invalidRequest } from '../../core/vault-error.js';
 import { authResponse } from '../token/token-auth-response.js';
-import { loginPolicies, loginTtls } from '../token/token-settings.js';
+import { loginPolicies, loginTokenType, loginTtls } from '../token/token-settings.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
+import { entityForLogin } from '../../core/login-entity.js';
 import type { AppRoleRole } from './approle-role.js';
 import type { SecretIdStore } from './secret-id-store.js';
 
@@ -19,8 +20,9 @@ export interface LoginDeps {
 }
 
 /**
- * `auth/<mount>/login`: role ID (always) and secret ID (when the role binds one) → a service
- * token on this cluster, with the role's token settings and the entity of alias `role_id`.
+ * `auth/<mount>/login`: role ID (always) and secret ID (when the role binds one) → a token on
+ * this cluster (service or batch, as the role's `token_type` says), with the role's token
+ * settings, bound to its token CIDR blocks, and the entity of alias `role_id`.
  * Unknown role, wrong, expired or used-up secret ID all answer the same 400.
  */
 export async function appRoleLogin(deps: LoginDeps, ctx: PathContext): Promise<LogicalResponse> {
@@ -54,7 +56,7 @@ export async function appRoleLogin(deps: LoginDeps, ctx: PathContext): Promise<L
   if (!isAddressAllowed(tokenCidrs, address)) throw invalidRequest(`source address "${plainAddress(address)}" unauthorized by CIDR restrictions on the token`);
   const live = core.auths.all().find((e) => e.uuid === mount.uuid) ?? mount;
   const { ttl, ceiling } = loginTtls(role, live.config);
-  const entity = await core.identity.entityForLogin(live.accessor, roleId, { role_name: name });
+  const entity = await entityForLogin(core, live, roleId, { role_name: name });
   const { id, entry } = await core.tokens.create({
     policies: loginPolicies(role),
     path: `auth/${mount.path}login`,
@@ -65,6 +67,8 @@ export async function appRoleLogin(deps: LoginDeps, ctx: PathContext): Promise<L
     explicitMaxTtlSeconds: ceiling,
     periodSeconds: role.token_period,
     renewable: true,
+    boundCidrs: tokenCidrs,
+    type: loginTokenType(role),
     ...(entity === undefined ? {} : { entityId: entity.id }),
   });
   return { auth: authResponse(id, entry) };

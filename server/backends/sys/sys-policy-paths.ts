@@ -29,8 +29,9 @@ export function policyPaths(core: Core): PathDefinition[] {
     return {};
   };
   const policyFields = { policy: { type: 'string' }, rules: { type: 'string' } } as const;
-  // The one answer of all three capabilities endpoints: `Acl.capabilities`, which reports exactly
-  // what enforcement (`Acl.check`) allows, LIST normalisation included.
+  // The one answer of all three capabilities endpoints: `Acl.capabilities` over the token's
+  // effective policies (its own and its entity's), which reports exactly what enforcement
+  // (`Acl.check`) allows, LIST normalisation included.
   const capabilitiesOf = async (policies: readonly string[], paths: string[]) => {
     const acl = await core.aclFor(policies);
     const data: Record<string, unknown> = {};
@@ -41,7 +42,7 @@ export function policyPaths(core: Core): PathDefinition[] {
   const capabilities = async (token: string, paths: string[], lookup: LookupOptions = {}) => {
     const entry = await core.resolveToken(token, lookup);
     if (entry === undefined) throw invalidRequest('invalid token');
-    return capabilitiesOf(entry.policies, paths);
+    return capabilitiesOf((await core.effectivePoliciesOf(entry)).policies, paths);
   };
   const pathsField = { path: { type: 'comma-list' }, paths: { type: 'comma-list' }, token: { type: 'string' }, accessor: { type: 'string' } } as const;
   const requestedPaths = (ctx: PathContext): string[] => {
@@ -72,7 +73,7 @@ export function policyPaths(core: Core): PathDefinition[] {
         update: async (ctx) => {
           const entry = await core.tokens.lookupByAccessor(ctx.fields.string('accessor'));
           if (entry === undefined) throw invalidRequest('invalid accessor');
-          return capabilitiesOf(entry.policies, requestedPaths(ctx));
+          return capabilitiesOf((await core.effectivePoliciesOf(entry)).policies, requestedPaths(ctx));
         },
       },
     },

@@ -1,3 +1,4 @@
+import type { Core } from '../../core/core.js';
 import type { PathDefinition } from '../../core/path-table.js';
 import type { Rekey } from '../../core/rekey.js';
 import { flatResponse } from './sys-seal-paths.js';
@@ -7,7 +8,7 @@ import { flatResponse } from './sys-seal-paths.js';
  * (GET, PUT, DELETE) — unauthenticated and flat, as Vault serves them — and `sys/rekey/backup`
  * (GET, DELETE; sudo, in the usual envelope).
  */
-export function rekeyPaths(rekey: Rekey): PathDefinition[] {
+export function rekeyPaths(core: Core, rekey: Rekey): PathDefinition[] {
   const keyFields = { key: { type: 'string' }, nonce: { type: 'string' } } as const;
   return [
     {
@@ -33,7 +34,12 @@ export function rekeyPaths(rekey: Rekey): PathDefinition[] {
               requireVerification: fields.bool('require_verification'),
             })),
           }),
-        delete: async ({ fields }) => (rekey.cancel(fields.string('nonce')), {}),
+        delete: async ({ fields, req }) => {
+          // The path is unauthenticated; a valid token, when sent, has been resolved into req.auth.
+          const isOperator = req.auth !== undefined && (req.auth.isRoot || (await core.aclFor(req.auth.policies)).check('sys/rekey/init', 'delete').sudo);
+          rekey.cancel(fields.string('nonce'), { isOperator });
+          return {};
+        },
       },
     },
     {

@@ -76,7 +76,7 @@ export const systemBackend: BackendFactory = ({ core }) => {
   const table = new PathTable(
     [
       ...sealPaths(core),
-      ...rekeyPaths(rekey),
+      ...rekeyPaths(core, rekey),
       ...mountPaths(core),
       ...policyPaths(core),
       ...auditPaths(core.audit),

@@ -24,6 +24,7 @@ export function tokenLookupData(entry: TokenEntry, id?: string): Record<string, 
     type: entry.type,
     ...(entry.periodSeconds > 0 ? { period: entry.periodSeconds } : {}),
     ...(entry.role === undefined ? {} : { role: entry.role }),
+    ...(entry.boundCidrs === undefined ? {} : { bound_cidrs: entry.boundCidrs }),
   };
 }
 

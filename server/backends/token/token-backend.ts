@@ -19,11 +19,16 @@ export const TOKEN_SUDO = ['revoke-orphan', 'revoke-orphan/*', 'accessors*'];
 export const tokenBackend: BackendFactory = ({ core }) => {
   const roles = new TokenRoleStore(core.barrier);
   const caller = (ctx: Parameters<typeof callerToken>[1]) => callerToken(core, ctx);
+  /** Vault's lookup view, with `identity_policies` (the entity's and its groups') when there are any. */
+  const lookupView = async (entry: TokenEntry, id?: string): Promise<LogicalResponse> => {
+    const { identityPolicies } = await core.effectivePoliciesOf(entry);
+    return { data: { ...tokenLookupData(entry, id), ...(identityPolicies.length > 0 ? { identity_policies: identityPolicies } : {}) } };
+  };
   const lookup = async (id: string) => {
     if (id === '') throw invalidRequest('missing token');
     const entry = await core.tokens.lookupById(id);
     if (entry === undefined) throw new VaultError('permission_denied', 'bad token');
-    return { data: tokenLookupData(entry, id) };
+    return lookupView(entry, id);
   };
   const byAccessor = async (accessor: string) => {
     if (accessor === '') throw invalidRequest('missing accessor');
@@ -78,14 +83,14 @@ export const tokenBackend: BackendFactory = ({ core }) => {
       {
         pattern: 'lookup-self',
         operations: {
-          read: async (ctx) => ({ data: tokenLookupData(await caller(ctx), ctx.req.clientToken) }),
-          update: async (ctx) => ({ data: tokenLookupData(await caller(ctx), ctx.req.clientToken) }),
+          read: async (ctx) => lookupView(await caller(ctx), ctx.req.clientToken),
+          update: async (ctx) => lookupView(await caller(ctx), ctx.req.clientToken),
         },
       },
       {
         pattern: 'lookup-accessor',
         fields: tokenField,
-        operations: { update: async ({ fields }) => ({ data: tokenLookupData(await byAccessor(fields.string('accessor'))) }) },
+        operations: { update: async ({ fields }) => lookupView(await byAccessor(fields.string('accessor'))) },
       },
       {
         pattern: 'renew',

@@ -1,6 +1,7 @@
 import type { Core } from '../../core/core.js';
 import type { FieldSchemas } from '../../core/field-data.js';
 import type { LogicalResponse } from '../../core/logical.js';
+import { entityForLogin } from '../../core/login-entity.js';
 import type { PathContext } from '../../core/path-table.js';
 import type { TokenEntry } from '../../core/token-store.js';
 import { invalidRequest, VaultError } from '../../core/vault-error.js';
@@ -87,6 +88,24 @@ function tokenTypeOf(requested: string, role: TokenRole | undefined): 'service' 
 }
 
 /**
+ * The entity of a new token: as in Vault, the parent's, unless `entity_alias` names an alias of the
+ * token auth method that the role allows (exactly or by glob, case-insensitively): then the entity
+ * of that alias, created on first use (on a secondary, by the primary).
+ */
+async function tokenEntityId(core: Core, parent: TokenEntry, role: TokenRole | undefined, entityAlias: string): Promise<string> {
+  if (entityAlias === '') return parent.entityId;
+  if (role === undefined) throw invalidRequest("'entity_alias' is only allowed in combination with token role");
+  const wanted = entityAlias.toLowerCase();
+  const allowed = role.allowed_entity_aliases.map((a) => a.toLowerCase());
+  if (!allowed.includes(wanted) && !allowed.some((g) => matchesGlob(g, wanted))) throw invalidRequest("invalid 'entity_alias' value");
+  const mount = core.auths.get('token/');
+  if (mount === undefined) throw new VaultError('internal', 'token auth method missing from the auth table');
+  const entity = await entityForLogin(core, mount, entityAlias, {});
+  if (entity?.disabled === true) throw new VaultError('permission_denied', 'entity from alias is disabled');
+  return entity?.id ?? '';
+}
+
+/**
  * Creates a token for `auth/token/create`, `create-orphan` or `create/:role_name`. A role's settings
  * win over the request's (orphan without sudo, renewable only if the role allows, the smaller of two
  * periods, explicit max TTLs and use limits); periodic tokens need a role, root or sudo.
@@ -125,6 +144,8 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
   const explicitMaxTtl = smallerLimit(fields.seconds('explicit_max_ttl'), role?.token_explicit_max_ttl ?? 0);
   if (role !== undefined && role.token_num_uses > 0) numUses = smallerLimit(numUses, role.token_num_uses);
 
+  const entityId = await tokenEntityId(core, parent, role, fields.string('entity_alias'));
+
   const meta = fields.map('meta');
   for (const v of Object.values(meta)) if (typeof v !== 'string') throw invalidRequest('metadata values must be strings');
   const path =
@@ -146,6 +167,7 @@ export async function createToken(core: Core, ctx: PathContext, options: { orpha
     periodSeconds: period,
     renewable,
     noParent,
+    ...(entityId === '' ? {} : { entityId }),
     ...(role === undefined ? {} : { role: role.name, boundCidrs: role.token_bound_cidrs }),
     type,
   });

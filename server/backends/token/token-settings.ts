@@ -51,8 +51,8 @@ export function normalizePolicies(names: readonly string[]): string[] {
   return [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))];
 }
 
-/** Token types a login can issue here (this token store issues service tokens). */
-const SERVICE_TOKEN_TYPES = ['', 'default', 'service', 'default-service'];
+/** Vault's `token_type` values for a role or user (`''` is `default`). */
+const TOKEN_TYPES = ['', 'default', 'service', 'batch', 'default-service', 'default-batch'];
 
 function firstPresent(fields: FieldData, names: readonly string[]): string | undefined {
   return names.find((n) => fields.has(n));
@@ -80,10 +80,28 @@ export function applyTokenSettings(settings: TokenSettings, fields: FieldData): 
   if (cidrs) settings.token_bound_cidrs = parseCidrs(fields.list(cidrs));
   if (fields.has('token_type')) {
     const type = fields.string('token_type');
-    if (!SERVICE_TOKEN_TYPES.includes(type)) throw invalidRequest('only service tokens are supported');
+    if (!TOKEN_TYPES.includes(type)) throw invalidRequest(`invalid 'token_type' value ${JSON.stringify(type)}`);
     settings.token_type = type === '' ? 'default' : type;
   }
   checkTokenTtls(settings);
+  checkBatchSettings(settings);
+}
+
+/** Vault's rule: batch tokens are never periodic and have no use limit, so such settings cannot coexist. */
+function checkBatchSettings(settings: TokenSettings): void {
+  if (settings.token_type !== 'batch' && settings.token_type !== 'default-batch') return;
+  if (settings.token_period > 0) throw invalidRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+  if (settings.token_num_uses > 0) {
+    throw invalidRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count");
+  }
+}
+
+/**
+ * The type of token a login issues: the settings' type, where `default` and `default-service` are
+ * service tokens and `default-batch` a batch token (a login has no request type to choose with).
+ */
+export function loginTokenType(settings: TokenSettings): 'service' | 'batch' {
+  return settings.token_type === 'batch' || settings.token_type === 'default-batch' ? 'batch' : 'service';
 }
 
 export function checkTokenTtls(settings: TokenSettings): void {

@@ -6,11 +6,13 @@ import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js'
 import { authResponse } from '../token/token-auth-response.js';
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
 import { isAddressAllowed } from '../../core/bound-cidrs.js';
+import { entityForLogin } from '../../core/login-entity.js';
 import {
   applyTokenSettings,
   checkTokenTtls,
   emptyTokenSettings,
   loginPolicies,
+  loginTokenType,
   loginTtls,
   normalizePolicies,
   tokenSettingsFields,
@@ -46,7 +48,7 @@ function requirePassword(fields: FieldData): string {
 
 /**
  * The userpass auth method (mount type `userpass`): users with scrypt-hashed passwords and token
- * settings, and `login/:username`, which issues a service token on this cluster only. Users live
+ * settings, and `login/:username`, which issues a token (service or batch, as `token_type` says) on this cluster only. Users live
  * in the mount's storage, so they replicate with a non-local mount; the tokens never do.
  *
  * A wrong password and an unknown user both cost one full scrypt and answer the same
@@ -88,7 +90,7 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
     const live = liveMount();
     const { ttl, ceiling } = loginTtls(user, live.config);
     // The entity of alias (this mount, user name), created on the first login.
-    const entity = await core.identity.entityForLogin(live.accessor, name, {});
+    const entity = await entityForLogin(core, live, name, {});
     const { id, entry } = await core.tokens.create({
       policies: loginPolicies(user),
       path: `auth/${mount.path}login/${name}`,
@@ -100,6 +102,8 @@ export const userpassBackend: BackendFactory = ({ core, mount, storage, logger }
       explicitMaxTtlSeconds: ceiling,
       periodSeconds: user.token_period,
       renewable: true,
+      boundCidrs: user.token_bound_cidrs,
+      type: loginTokenType(user),
       ...(entity === undefined ? {} : { entityId: entity.id }),
     });
     return { auth: authResponse(id, entry) };

@@ -58,7 +58,7 @@ describe('rekey (sys/rekey/*)', function () {
     expect(started).to.include({ started: true, t: 2, n: 3, progress: 0, required: 1, backup: false, verification_required: false });
     expect(started.nonce).to.match(/^[0-9a-f-]{36}$/);
     await env.fails('update', 'sys/rekey/init', 'invalid_request', { token: '', data: { secret_shares: 3, secret_threshold: 2 } });
-    await sys('delete', 'rekey/init');
+    await sys('delete', 'rekey/init', { nonce: started.nonce });
     expect(flat(await sys('read', 'rekey/init'))).to.include({ started: false });
   });
 
@@ -137,9 +137,28 @@ describe('rekey (sys/rekey/*)', function () {
   });
 
   it('cancelling during verification keeps the old keys', async () => {
-    await rekeyTo(3, 2, { require_verification: true });
-    await sys('delete', 'rekey/init');
+    const done = await rekeyTo(3, 2, { require_verification: true });
+    await sys('delete', 'rekey/init', { nonce: done.nonce });
     await sealAndUnsealWith(currentKeys);
+  });
+
+  it('cancels a young rekey only with its nonce, or for a caller with sudo (hvac sends none)', async () => {
+    const started = flat(await sys('update', 'rekey/init', { secret_shares: 3, secret_threshold: 2 }));
+    const missing = await env.fails('delete', 'sys/rekey/init', 'invalid_request', { token: '' });
+    expect(missing.message).to.equal("'nonce' must be specified to cancel a rekey started less than 10 minutes ago");
+    await env.fails('delete', 'sys/rekey/init', 'invalid_request', { token: '', data: { nonce: 'not-the-nonce' } });
+    // A token without sudo on sys/rekey/init is no operator.
+    const plain = (await env.call('update', 'auth/token/create', { data: { policies: 'default' } }))?.auth?.clientToken as string;
+    await env.fails('delete', 'sys/rekey/init', 'invalid_request', { token: plain });
+    expect(flat(await sys('read', 'rekey/init'))).to.include({ started: true, nonce: started.nonce });
+    await sys('delete', 'rekey/init', { nonce: started.nonce });
+    expect(flat(await sys('read', 'rekey/init'))).to.include({ started: false });
+    // The root token (as hvac's cancel_rekey sends it) cancels without the nonce.
+    flat(await sys('update', 'rekey/init', { secret_shares: 3, secret_threshold: 2 }));
+    await env.call('delete', 'sys/rekey/init');
+    expect(flat(await sys('read', 'rekey/init'))).to.include({ started: false });
+    // Cancelling when nothing is in progress is a no-op, as in Vault.
+    await sys('delete', 'rekey/init');
   });
 
   it('lets a node that shares the keyring (a secondary) follow the rekey through the stored root key', async () => {

@@ -202,6 +202,55 @@ describe('approle backend', () => {
     expect((await env.physical.scan('')).map((e) => e.key).filter((k) => k.startsWith('local/auth/'))).to.have.length(0);
   });
 
+  it('issues batch tokens for token_type batch and default-batch: no accessor, not renewable, unrevocable', async () => {
+    await env.call('update', 'auth/approle/role/b', { data: { token_type: 'batch', token_ttl: '10m' } });
+    await env.call('update', 'auth/approle/role/db', { data: { token_type: 'default-batch' } });
+    await env.call('update', 'auth/approle/role/ds', { data: { token_type: 'default-service' } });
+    for (const role of ['b', 'db']) {
+      const auth = (await login({ role_id: await roleId(role), secret_id: (await newSecret(role)).secret_id }))?.auth;
+      expect(auth, role).to.include({ tokenType: 'batch', accessor: '', renewable: false, orphan: true });
+      expect(auth?.clientToken).to.match(/^hvb\./);
+      expect(auth?.entityId).to.match(/^[0-9a-f-]{36}$/);
+      const token = auth?.clientToken as string;
+      expect((await env.call('read', 'auth/token/lookup-self', { token }))?.data).to.include({ type: 'batch', entity_id: auth?.entityId });
+      await env.fails('update', 'auth/token/renew-self', 'invalid_request', { token });
+      await env.fails('update', 'auth/token/revoke-self', 'invalid_request', { token });
+    }
+    const service = (await login({ role_id: await roleId('ds'), secret_id: (await newSecret('ds')).secret_id }))?.auth;
+    expect(service).to.include({ tokenType: 'service', renewable: true });
+    expect(service?.accessor).to.not.equal('');
+    expect((await env.call('read', 'auth/approle/role/db'))?.data).to.include({ token_type: 'default-batch' });
+  });
+
+  it('refuses batch token types with a period or a use limit, and unknown types, keeping the role as it was', async () => {
+    await env.call('update', 'auth/approle/role/p', { data: { token_period: '1h' } });
+    const periodic = await env.fails('update', 'auth/approle/role/p', 'invalid_request', { data: { token_type: 'batch' } });
+    expect(periodic.message).to.equal("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+    const uses = await env.fails('update', 'auth/approle/role/u', 'invalid_request', { data: { token_type: 'default-batch', token_num_uses: 2 } });
+    expect(uses.message).to.equal("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count");
+    const unknown = await env.fails('update', 'auth/approle/role/p', 'invalid_request', { data: { token_type: 'weird' } });
+    expect(unknown.message).to.equal(`invalid 'token_type' value "weird"`);
+    expect((await env.call('read', 'auth/approle/role/p'))?.data).to.include({ token_type: 'default', token_period: 3600 });
+    await env.fails('read', 'auth/approle/role/u', 'not_found');
+  });
+
+  it("binds the issued token (service or batch) to the role's token_bound_cidrs", async () => {
+    await env.call('update', 'sys/mounts/secret', { data: { type: 'kv' } });
+    await env.call('update', 'secret/x', { data: { v: '1' } });
+    await writePolicy(env, 'app', 'path "secret/x" { capabilities = ["read"] }');
+    for (const type of ['service', 'batch']) {
+      await env.call('update', `auth/approle/role/${type}`, { data: { token_type: type, token_policies: 'app', token_bound_cidrs: '10.0.0.0/8' } });
+      const secret = await newSecret(type);
+      const auth = (await login({ role_id: await roleId(type), secret_id: secret.secret_id }, '10.1.2.3'))?.auth;
+      const token = auth?.clientToken as string;
+      expect(auth?.tokenType).to.equal(type);
+      expect((await env.call('read', 'secret/x', { token, remoteAddress: '10.1.2.3' }))?.data, type).to.deep.equal({ v: '1' });
+      await env.fails('read', 'secret/x', 'permission_denied', { token, remoteAddress: '127.0.0.1' });
+      const lookup = (await env.call('read', 'auth/token/lookup-self', { token, remoteAddress: '10.1.2.3' }))?.data;
+      expect(lookup?.bound_cidrs, type).to.deep.equal(['10.0.0.0/8']);
+    }
+  });
+
   it('answers every malformed field with a 400 VaultError and writes nothing', async () => {
     await env.call('update', 'auth/approle/role/web', { data: {} });
     const before = (await env.physical.scan('')).filter((e) => !e.key.startsWith('local/')).length;

@@ -111,6 +111,30 @@ describe('userpass backend', () => {
     await env.fails('update', 'auth/userpass/users/h', 'invalid_request', { data: { token_bound_cidrs: 'not-a-cidr' } });
   });
 
+  it('issues a batch token for token_type batch or default-batch, and refuses a periodic batch user', async () => {
+    await env.call('update', 'auth/userpass/users/b', { data: { password: 'pw', token_type: 'default-batch', token_ttl: '5m' } });
+    const auth = (await login('b', 'pw'))?.auth;
+    expect(auth).to.include({ tokenType: 'batch', accessor: '', renewable: false });
+    expect(auth?.leaseDurationSeconds).to.be.within(290, 300);
+    expect(auth?.entityId).to.match(/^[0-9a-f-]{36}$/);
+    const token = auth?.clientToken as string;
+    expect((await env.call('read', 'auth/token/lookup-self', { token }))?.data).to.include({ type: 'batch', path: 'auth/userpass/login/b' });
+    await env.fails('update', 'auth/token/renew-self', 'invalid_request', { token });
+    const err = await env.fails('update', 'auth/userpass/users/b', 'invalid_request', { data: { token_period: '1h' } });
+    expect(err.message).to.equal("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+    expect((await env.call('read', 'auth/userpass/users/b'))?.data).to.include({ token_type: 'default-batch', token_period: 0 });
+  });
+
+  it("binds the token to the user's token_bound_cidrs after login", async () => {
+    await env.call('update', 'sys/mounts/secret', { data: { type: 'kv' } });
+    await env.call('update', 'secret/x', { data: { v: '1' } });
+    await writePolicy(env, 'app', 'path "secret/x" { capabilities = ["read"] }');
+    await env.call('update', 'auth/userpass/users/c', { data: { password: 'pw', token_policies: 'app', token_bound_cidrs: '10.0.0.0/8' } });
+    const token = (await login('c', 'pw', '10.9.9.9'))?.auth?.clientToken as string;
+    expect((await env.call('read', 'secret/x', { token, remoteAddress: '10.9.9.9' }))?.data).to.deep.equal({ v: '1' });
+    await env.fails('read', 'secret/x', 'permission_denied', { token, remoteAddress: '127.0.0.1' });
+  });
+
   it('issues tokens that work within their policies and are denied outside them', async () => {
     await env.call('update', 'sys/mounts/kv', { data: { type: 'kv' } });
     await env.call('update', 'kv/app/config', { data: { v: 1 } });
