@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../api-client/vault-envelope.js';
+import { flag } from '../args.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { writeTokenFile } from '../token-file.js';
 import { UsageError } from '../usage-error.js';
@@ -48,7 +49,13 @@ export const loginCommand: Command = {
   path: ['login'],
   usage: 'login [options] [TOKEN | K=V...]',
   synopsis: 'Authenticate locally',
-  flags: { method: 'string', path: 'string', 'no-store': 'boolean', 'no-print': 'boolean', 'token-only': 'boolean' },
+  flags: {
+    method: flag('string', 'Type of authentication to use: "token" or "userpass".', 'token'),
+    path: flag('string', 'Mount path of the auth method; defaults to the method name.'),
+    'no-store': flag('boolean', 'Do not save the token to the token helper file.', 'false'),
+    'no-print': flag('boolean', 'Do not print the token or its details, only whether login succeeded.', 'false'),
+    'token-only': flag('boolean', 'Print only the token, implies -no-store.', 'false'),
+  },
   async run({ args, client, printer, io, config }) {
     const method = args.string('method') ?? 'token';
     let secret: JsonObject;
@@ -88,7 +95,7 @@ export const loginCommand: Command = {
       printer.rawField(token);
       return EXIT_OK;
     }
-    if (printer.field !== undefined || printer.format === 'json') return printer.secret(secret);
+    if (printer.field !== undefined || printer.isStructured) return printer.secret(secret);
     printer.out(`${SUCCESS_BANNER}\n\n`);
     return printer.secret(secret);
   },
