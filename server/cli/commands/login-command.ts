@@ -61,7 +61,9 @@ export const loginCommand: Command = {
     let secret: JsonObject;
     let token: string;
     if (method === 'token') {
-      const [given] = args.expectPositional(0, 1);
+      const [raw] = args.expectPositional(0, 1);
+      // `login -method=token token=X` names the token as Vault's token auth handler accepts it.
+      const given = raw?.startsWith('token=') === true ? raw.slice('token='.length) : raw;
       token = given === undefined || given === '-' ? await io.readLine('Token (will be hidden): ') : given;
       if (token === '') throw new UsageError('Missing token: pass it as an argument or on stdin');
       const lookup = await callApi('Error authenticating', () => client.request('GET', 'auth/token/lookup-self', { token }));
