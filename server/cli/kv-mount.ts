@@ -62,5 +62,5 @@ export function printSection(printer: Printer, title: string, object: JsonObject
 
 /** `== Secret Path ==` and the API path, the first block of `vault kv get/put` on v2. */
 export function printPathHeader(printer: Printer, title: string, apiPath: string): void {
-  printer.out(`${sectionTitle(title, title.length + 6)}\n${apiPath}\n`);
+  printer.out(`${sectionTitle(title, title.length + 6)}\n${apiPath}\n\n`);
 }
