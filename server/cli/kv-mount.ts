@@ -1,3 +1,4 @@
+import { ApiError } from '../api-client/api-error.js';
 import type { VaultClient } from '../api-client/vault-client.js';
 import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { ParsedArgs } from './args.js';
@@ -20,7 +21,14 @@ export interface KvTarget {
 export async function resolveKvTarget(client: VaultClient, args: ParsedArgs, given: string): Promise<KvTarget> {
   const explicitMount = args.string('mount');
   const full = (explicitMount === undefined ? given : `${explicitMount.replace(/\/+$/, '')}/${given}`).replace(/^\/+/, '');
-  const response = await callApi('Error determining the secrets engine of the path', () => client.request('GET', 'sys/mounts'));
+  let response: JsonObject | null;
+  try {
+    response = await client.request('GET', 'sys/mounts');
+  } catch (err) {
+    // A token allowed only on the secret itself may not read the mount table: probe the v2 layout.
+    if (err instanceof ApiError && err.status === 403) return probeKvTarget(client, full);
+    return callApi('Error determining the secrets engine of the path', () => Promise.reject(err));
+  }
   const mounts = (response?.data ?? response ?? {}) as Record<string, JsonObject>;
   let mount = '';
   for (const candidate of Object.keys(mounts)) {
@@ -29,13 +37,29 @@ export async function resolveKvTarget(client: VaultClient, args: ParsedArgs, giv
   if (mount === '') mount = `${full.split('/')[0] ?? ''}/`;
   const options = (mounts[mount]?.options ?? {}) as JsonObject;
   const version = String(options.version ?? '1') === '2' ? 2 : 1;
-  const secretPath = full.slice(mount.length).replace(/\/+$/, full.endsWith('/') ? '/' : '');
-  return {
-    mount,
-    secretPath,
-    version,
-    apiPath: (segment) => (version === 2 ? `${mount}${segment}/${secretPath}` : `${mount}${secretPath}`),
-  };
+  return kvTarget(mount, full.slice(mount.length), version);
+}
+
+function kvTarget(mount: string, secretPath: string, version: 1 | 2): KvTarget {
+  return { mount, secretPath, version, apiPath: (segment) => (version === 2 ? `${mount}${segment}/${secretPath}` : `${mount}${secretPath}`) };
+}
+
+/**
+ * Without access to `sys/mounts`: the first segment is the mount, and it is KV v2 when reading the
+ * path through `data/` answers a v2 body (`data.metadata`); otherwise v1 is assumed.
+ */
+async function probeKvTarget(client: VaultClient, full: string): Promise<KvTarget> {
+  const slash = full.indexOf('/');
+  const mount = slash === -1 ? `${full}/` : full.slice(0, slash + 1);
+  const secretPath = slash === -1 ? '' : full.slice(slash + 1);
+  try {
+    const probe = await client.request('GET', `${mount}data/${secretPath}`, { allowNotFound: true });
+    const data = probe?.data as JsonObject | null | undefined;
+    if (data !== null && data !== undefined && typeof data.metadata === 'object') return kvTarget(mount, secretPath, 2);
+  } catch {
+    // Not readable through data/: fall back to v1.
+  }
+  return kvTarget(mount, secretPath, 1);
 }
 
 /** Vault's section title: the text between runs of `=` as wide as the table under it. */
