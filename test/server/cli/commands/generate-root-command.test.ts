@@ -86,4 +86,25 @@ describe('ferry operator generate-root and operator rekey against a SQLite serve
     const cancel = await runFerry(['operator', 'rekey', '-cancel'], target);
     expect(cancel.code, cancel.stderr).to.equal(0);
   });
+
+  it('rekeys with -verify: the new keys count only after -verify accepts a threshold of them', async () => {
+    const init = await runFerry(['operator', 'rekey', '-init', '-verify', '-key-shares=3', '-key-threshold=2'], target);
+    expect(init.code, init.stderr).to.equal(0);
+    expect(rows(init.stdout).get('Verification Required')).to.equal('true');
+    let last = '';
+    for (const key of server.unsealKeys.slice(0, server.unsealThreshold)) last = (await runFerry(['operator', 'rekey', key], target)).stdout;
+    const keys = [...last.matchAll(/^Key \d+: (\S+)$/gm)].map((m) => m[1] as string);
+    expect(keys).to.have.length(3);
+    expect(last).to.include('ferry operator rekey -verify');
+    const status = JSON.parse((await runFerry(['operator', 'rekey', '-verify', '-status', '-format=json'], target)).stdout) as { nonce: string };
+    expect(status.nonce).to.be.a('string').that.is.not.empty;
+    const first = await runFerry(['operator', 'rekey', '-verify', keys[0] as string], target);
+    expect(first.code, first.stderr).to.equal(0);
+    const second = await runFerry(['operator', 'rekey', '-verify', keys[1] as string], target);
+    expect(second.code, second.stderr).to.equal(0);
+    expect(second.stdout).to.match(/^Success! Successfully verified new keys/);
+    server.unsealKeys = keys;
+    await server.restart();
+    expect((await runFerry(['status'], target)).code).to.equal(0);
+  });
 });
