@@ -52,6 +52,7 @@ export function overviewHelp(commands: readonly Command[], groups: Readonly<Reco
     'Run "ferry <command> -h" for a command\'s options. Every command accepts -address, -format',
     '(table, json, yaml), -field and -wrap-ttl. The token comes from FERRY_TOKEN, then VAULT_TOKEN,',
     'then the token helper file written by "ferry login".',
+    'Shell completion: "ferry -autocomplete-install", or "source <(ferry completion bash)".',
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import { loadCliConfig } from './cli-config.js';
 import { createProcessIo, type CliIo } from './cli-io.js';
 import { COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS } from './command-table.js';
 import { CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_UNKNOWN_COMMAND, EXIT_USAGE, type Command } from './command.js';
+import { installCompletion, uninstallCompletion } from './completion-install.js';
 import { commandHelp, groupHelp, overviewHelp } from './help-text.js';
 import { Printer, parseOutputFormat } from './output.js';
 import { parseDurationFlag } from './duration-flag.js';
@@ -71,6 +72,17 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
   }
   if (HELP_WORDS.has(first) || first === 'help') {
     io.writeOut(overviewHelp(COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS));
+    return EXIT_OK;
+  }
+  if (first === '-autocomplete-install' || first === '-autocomplete-uninstall') {
+    const isInstall = first === '-autocomplete-install';
+    const changed = await (isInstall ? installCompletion : uninstallCompletion)(runtime.homeDir);
+    const verb = isInstall ? 'installed in' : 'removed from';
+    io.writeOut(
+      changed.length === 0
+        ? `Nothing to do: autocompletion is already ${isInstall ? 'installed' : 'absent'}.\n`
+        : `Autocompletion ${verb}: ${changed.join(', ')}\n`,
+    );
     return EXIT_OK;
   }
   const found = VERSION_WORDS.has(first) ? findCommand(['version']) : findCommand(argv);
