@@ -55,6 +55,9 @@ describe('e2e: a Vault CLI runbook run with ferry on a primary and a secondary',
       },
       { timeoutMs: 30_000, description: 'the secondary to stream WALs' },
     );
+    const status = JSON.parse(await ok('vault read -format=json sys/replication/status', secondary)) as Record<string, unknown>;
+    expect(Object.keys(status)).to.include('data').and.not.include('state');
+    expect(await ok('vault status -format=yaml', secondary)).to.match(/^sealed: false$/m);
   });
 
   it('day 2 on the primary: KV v2, userpass login, a file audit device and a token with a policy', async () => {
