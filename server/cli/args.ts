@@ -3,17 +3,32 @@ import { UsageError } from './usage-error.js';
 /** How a flag takes its value: `string` (`-x=v` or `-x v`), `boolean` (`-x`, `-x=false`), `list` (repeatable, comma-separated). */
 export type FlagKind = 'string' | 'boolean' | 'list';
 
-/** The flags one command accepts, by name without the leading dash. */
-export type FlagSpec = Readonly<Record<string, FlagKind>>;
+/** One flag in the command table: how it parses, what help says about it, and its default as help shows it. */
+export interface FlagDef {
+  readonly kind: FlagKind;
+  readonly description: string;
+  readonly defaultText?: string;
+}
+
+/** The flags one command accepts, by name without the leading dash; parsing, help and completion read it. */
+export type FlagSpec = Readonly<Record<string, FlagDef>>;
+
+/** What `parseArgs` needs: a full definition, or just the kind (unit tests). */
+type ParseSpec = Readonly<Record<string, FlagDef | FlagKind>>;
+
+/** Builds a FlagDef; `defaultText` is what help prints as the default. */
+export function flag(kind: FlagKind, description: string, defaultText?: string): FlagDef {
+  return defaultText === undefined ? { kind, description } : { kind, description, defaultText };
+}
 
 /** Flags every command accepts, like Vault's HTTP options on each subcommand. */
 export const GLOBAL_FLAGS: FlagSpec = Object.freeze({
-  address: 'string',
-  format: 'string',
-  field: 'string',
-  'wrap-ttl': 'string',
-  help: 'boolean',
-  h: 'boolean',
+  address: flag('string', 'Address of the Ferry server (env FERRY_ADDR, then VAULT_ADDR).', 'http://127.0.0.1:8200'),
+  format: flag('string', 'Print the output in the given format: "table", "json" or "yaml".', 'table'),
+  field: flag('string', 'Print only the field with the given name, raw, without a trailing newline when piped.'),
+  'wrap-ttl': flag('string', 'Wraps the response in a cubbyhole token with the requested TTL (e.g. "5m").'),
+  help: flag('boolean', 'Print this help and exit.'),
+  h: flag('boolean', 'Print this help and exit.'),
 });
 
 const TRUE_WORDS = new Set(['true', '1', 't', 'yes']);
@@ -65,8 +80,9 @@ export class ParsedArgs {
  * Flags may also follow positional arguments (Vault only warns about that). Unknown flags and missing
  * values throw UsageError. The command's own spec is merged with GLOBAL_FLAGS.
  */
-export function parseArgs(args: readonly string[], spec: FlagSpec): ParsedArgs {
-  const kinds: Record<string, FlagKind> = { ...GLOBAL_FLAGS, ...spec };
+export function parseArgs(args: readonly string[], spec: ParseSpec): ParsedArgs {
+  const kinds: Record<string, FlagKind> = {};
+  for (const [name, def] of Object.entries({ ...GLOBAL_FLAGS, ...spec })) kinds[name] = typeof def === 'string' ? def : def.kind;
   const values = new Map<string, string | boolean | string[]>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {

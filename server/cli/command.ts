@@ -6,11 +6,13 @@ import type { CliConfig } from './cli-config.js';
 import type { CliIo } from './cli-io.js';
 import type { Printer } from './output.js';
 
-/** Exit codes, as Vault documents them: 0 success, 1 local failure, 2 remote failure or bad usage. */
+/** Exit codes, as Vault's CLI uses them: 0 success, 1 local failure or bad usage (flags, argument count), 2 remote failure. */
 export const EXIT_OK = 0;
 export const EXIT_LOCAL_ERROR = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_USAGE = 1;
 export const EXIT_REMOTE_ERROR = 2;
+/** `ferry nosuchcommand`: usage on stderr and 127, like Vault's CLI framework. */
+export const EXIT_UNKNOWN_COMMAND = 127;
 
 /** Everything a command needs; built once per invocation by `main`. */
 export interface CommandContext {
@@ -19,6 +21,8 @@ export interface CommandContext {
   readonly printer: Printer;
   readonly io: CliIo;
   readonly config: CliConfig;
+  /** The whole command table, for commands generated from it (`completion`). */
+  readonly commands: readonly Command[];
 }
 
 /** One subcommand: its words (`['token', 'create']`), its flags and its behaviour. Returns the exit code. */

@@ -3,60 +3,16 @@ import { VaultClient } from '../api-client/vault-client.js';
 import { parseArgs } from './args.js';
 import { loadCliConfig } from './cli-config.js';
 import { createProcessIo, type CliIo } from './cli-io.js';
-import { CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
-import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/kv-commands.js';
-import { loginCommand } from './commands/login-command.js';
-import { operatorInitCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from './commands/operator-commands.js';
-import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from './commands/policy-commands.js';
-import { statusCommand } from './commands/status-command.js';
-import { tokenCreateCommand, tokenLookupCommand, tokenRevokeCommand } from './commands/token-commands.js';
+import { COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS } from './command-table.js';
+import { CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_UNKNOWN_COMMAND, EXIT_USAGE, type Command } from './command.js';
+import { installCompletion, uninstallCompletion } from './completion-install.js';
+import { commandHelp, groupHelp, overviewHelp } from './help-text.js';
 import { Printer, parseOutputFormat } from './output.js';
 import { parseDurationFlag } from './duration-flag.js';
 import { UsageError } from './usage-error.js';
 
-/** Every client subcommand; `server` is dispatched separately to keep server code out of client runs. */
-export const COMMANDS: readonly Command[] = [
-  readCommand,
-  writeCommand,
-  listCommand,
-  deleteCommand,
-  loginCommand,
-  statusCommand,
-  operatorInitCommand,
-  operatorUnsealCommand,
-  operatorSealCommand,
-  operatorRotateCommand,
-  tokenCreateCommand,
-  tokenLookupCommand,
-  tokenRevokeCommand,
-  policyWriteCommand,
-  policyReadCommand,
-  policyListCommand,
-  policyDeleteCommand,
-];
-
-const GLOBAL_OPTIONS_HELP = [
-  'Options for every command (before or after the positional arguments):',
-  '  -address=ADDR      Server address (env FERRY_ADDR, then VAULT_ADDR; default http://127.0.0.1:8200)',
-  '  -format=FORMAT     table (default) or json',
-  '  -field=NAME        Print only this field, raw',
-  '  -wrap-ttl=DURATION Ask the server to wrap the response (X-Vault-Wrap-TTL)',
-  'Token: env FERRY_TOKEN, then VAULT_TOKEN, then the file written by "ferry login"',
-  '(~/.vault-token as Vault, or FERRY_TOKEN_FILE).',
-].join('\n');
-
-function overviewHelp(): string {
-  const lines = ['Usage: ferry <command> [options] [args]', '', 'Commands:'];
-  lines.push('  server             Start a Ferry server');
-  for (const command of COMMANDS) lines.push(`  ${command.path.join(' ').padEnd(18)} ${command.synopsis}`);
-  return `${lines.join('\n')}\n\n${GLOBAL_OPTIONS_HELP}\n`;
-}
-
-function commandHelp(command: Command): string {
-  const own = Object.keys(command.flags);
-  const flags = own.length > 0 ? `\nCommand options: ${own.map((f) => `-${f}`).join(' ')}\n` : '';
-  return `Usage: ferry ${command.usage}\n\n  ${command.synopsis}\n${flags}\n${GLOBAL_OPTIONS_HELP}\n`;
-}
+const HELP_WORDS = new Set(['-h', '-help', '--help']);
+const VERSION_WORDS = new Set(['-v', '-version', '--version']);
 
 /** Finds the command whose words are the longest prefix of `argv`; the rest are its arguments. */
 export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
@@ -68,6 +24,37 @@ export function findCommand(argv: readonly string[]): { command: Command; rest: 
   return best === undefined ? undefined : { command: best, rest: argv.slice(best.path.length) };
 }
 
+/** The longest command group (`kv metadata`, `operator`) that `argv` starts with. */
+function findGroup(argv: readonly string[]): string[] | undefined {
+  let best: string[] | undefined;
+  for (const name of Object.keys(GROUP_SYNOPSES)) {
+    const words = name.split(' ');
+    if (words.every((word, i) => argv[i] === word) && (best === undefined || words.length > best.length)) best = words;
+  }
+  return best;
+}
+
+/**
+ * Answers argv that names no command, as Vault's CLI framework does: a group with `-h` prints its
+ * help (exit 0), a bare group prints it on stderr (exit 1), anything else is an unknown command (127).
+ */
+function runWithoutCommand(argv: readonly string[], io: CliIo): number {
+  const group = findGroup(argv);
+  const overview = overviewHelp(COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS);
+  if (group === undefined) {
+    io.writeErr(overview);
+    return EXIT_UNKNOWN_COMMAND;
+  }
+  const help = groupHelp(group, GROUP_SYNOPSES[group.join(' ')] ?? '', COMMANDS);
+  const next = argv[group.length];
+  if (next !== undefined && HELP_WORDS.has(next)) {
+    io.writeOut(help);
+    return EXIT_OK;
+  }
+  io.writeErr(help);
+  return next === undefined || next.startsWith('-') ? EXIT_USAGE : EXIT_UNKNOWN_COMMAND;
+}
+
 /** What the CLI reads from its surroundings; tests pass their own. */
 export interface CliRuntime {
   readonly io: CliIo;
@@ -75,25 +62,31 @@ export interface CliRuntime {
   readonly homeDir: string;
 }
 
-/** Runs one client command and returns its exit code (0 ok, 1 local failure, 2 usage or server error). */
+/** Runs one client command and returns its exit code (0 ok, 1 local failure or bad usage, 2 server error, 127 unknown command). */
 export async function runCli(argv: readonly string[], runtime: CliRuntime): Promise<number> {
   const { io } = runtime;
   const first = argv[0];
-  if (first === undefined || first === '-h' || first === '-help' || first === '--help' || first === 'help') {
-    if (first === undefined) {
-      io.writeErr(overviewHelp());
-      return EXIT_USAGE;
-    }
-    io.writeOut(overviewHelp());
+  if (first === undefined) {
+    io.writeErr(overviewHelp(COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS));
+    return EXIT_UNKNOWN_COMMAND;
+  }
+  if (HELP_WORDS.has(first) || first === 'help') {
+    io.writeOut(overviewHelp(COMMANDS, GROUP_SYNOPSES, SERVER_SYNOPSIS));
     return EXIT_OK;
   }
-  const found = findCommand(argv);
-  if (found === undefined) {
-    const family = COMMANDS.filter((command) => command.path[0] === first && command.path.length > 1);
-    const hint = family.length > 0 ? family.map((c) => `  ferry ${c.usage}`).join('\n') : overviewHelp();
-    io.writeErr(`Unknown command: ${argv.slice(0, 2).join(' ')}\n\n${hint}\n`);
-    return EXIT_USAGE;
+  if (first === '-autocomplete-install' || first === '-autocomplete-uninstall') {
+    const isInstall = first === '-autocomplete-install';
+    const changed = await (isInstall ? installCompletion : uninstallCompletion)(runtime.homeDir);
+    const verb = isInstall ? 'installed in' : 'removed from';
+    io.writeOut(
+      changed.length === 0
+        ? `Nothing to do: autocompletion is already ${isInstall ? 'installed' : 'absent'}.\n`
+        : `Autocompletion ${verb}: ${changed.join(', ')}\n`,
+    );
+    return EXIT_OK;
   }
+  const found = VERSION_WORDS.has(first) ? findCommand(['version']) : findCommand(argv);
+  if (found === undefined) return runWithoutCommand(argv, io);
   const { command, rest } = found;
   try {
     const args = parseArgs(rest, command.flags);
@@ -106,7 +99,7 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
     if (wrapTtl !== undefined) parseDurationFlag(wrapTtl, 'wrap-ttl');
     const client = new VaultClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl });
     const printer = new Printer(io, parseOutputFormat(args.string('format')), args.string('field'));
-    return await command.run({ args, client, printer, io, config });
+    return await command.run({ args, client, printer, io, config, commands: COMMANDS });
   } catch (err) {
     if (err instanceof UsageError) {
       io.writeErr(`${err.message}\n\nUsage: ferry ${command.usage}\n`);

@@ -1,10 +1,11 @@
 import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { CliIo } from './cli-io.js';
 import { formatHumanDuration } from '../core/duration.js';
+import { stringify as stringifyYaml } from 'yaml';
 import { UsageError } from './usage-error.js';
 
-/** `-format=`: `table` (default, Vault's `Key  Value` columns) or `json` (the envelope as the server sent it). */
-export type OutputFormat = 'table' | 'json';
+/** `-format=`: `table` (default, Vault's `Key  Value` columns), `json` or `yaml` (the value as the server sent it). */
+export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export type TableRow = readonly [string, string];
 
@@ -12,12 +13,18 @@ export type TableRow = readonly [string, string];
 export function parseOutputFormat(text: string | undefined): OutputFormat {
   if (text === undefined || text === '' || text === 'table') return 'table';
   if (text === 'json') return 'json';
+  if (text === 'yaml' || text === 'yml') return 'yaml';
   throw new UsageError(`Invalid output format: ${text}`);
 }
 
 /** Pretty JSON with two-space indentation, as `vault -format=json` prints it. */
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** YAML as `vault -format=yaml` prints it (block style, two-space indent). */
+export function formatYaml(value: unknown): string {
+  return stringifyYaml(value, { indent: 2, lineWidth: 0 });
 }
 
 /** Renders a value like Go's `%v`: `[a b]` for arrays, `map[k:v]` for objects, `<nil>` for null. */
@@ -150,6 +157,26 @@ export function extractField(secret: JsonObject, field: string): { found: true; 
   return { found: false };
 }
 
+const SECRET_FIELDS = ['request_id', 'lease_id', 'lease_duration', 'renewable', 'data', 'warnings', 'wrap_info', 'auth', 'mount_type'] as const;
+
+/**
+ * The response as Vault's CLI prints it with `-format=json`: the fields of its `Secret` type only. Some
+ * `sys/` endpoints also repeat their data at the top level of the body; those copies are dropped. A body
+ * that is not an envelope at all (no `data`, `auth` or `wrap_info`) is printed as it is.
+ */
+export function vaultSecretShape(secret: JsonObject): JsonObject {
+  if (secret.data === undefined && secret.auth === undefined && secret.wrap_info === undefined) return secret;
+  const shaped: JsonObject = {};
+  for (const key of SECRET_FIELDS) {
+    if (secret[key] !== undefined) shaped[key] = secret[key];
+  }
+  shaped.lease_id ??= '';
+  shaped.lease_duration ??= 0;
+  shaped.renewable ??= false;
+  shaped.warnings ??= null;
+  return shaped;
+}
+
 /** Writes command results in the chosen format; commands never touch the streams directly. */
 export class Printer {
   constructor(
@@ -166,8 +193,14 @@ export class Printer {
     this.io.writeErr(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  json(value: unknown): void {
-    this.io.writeOut(formatJson(value));
+  /** True for `-format=json` and `-format=yaml`: commands print data, not tables or messages. */
+  get isStructured(): boolean {
+    return this.format !== 'table';
+  }
+
+  /** Prints a value as JSON or YAML, per `-format`. */
+  structured(value: unknown): void {
+    this.io.writeOut(this.format === 'yaml' ? formatYaml(value) : formatJson(value));
   }
 
   table(rows: readonly TableRow[], header?: TableRow | null): void {
@@ -180,7 +213,7 @@ export class Printer {
    * gets exactly the value.
    */
   rawField(value: unknown): void {
-    const text = this.format === 'json' ? JSON.stringify(value, null, 2) : formatValue(value);
+    const text = this.format === 'json' ? JSON.stringify(value, null, 2) : this.format === 'yaml' ? formatYaml(value).trimEnd() : formatValue(value);
     this.io.writeOut(this.io.isStdoutTerminal ? `${text}\n` : text);
   }
 
@@ -195,8 +228,8 @@ export class Printer {
       this.rawField(hit.value);
       return 0;
     }
-    if (this.format === 'json') {
-      this.json(secret);
+    if (this.isStructured) {
+      this.structured(vaultSecretShape(secret));
       return 0;
     }
     const rows = secretRows(secret);
@@ -209,6 +242,6 @@ export class Printer {
   warnings(secret: JsonObject): void {
     const warnings = secret.warnings;
     if (!Array.isArray(warnings) || warnings.length === 0) return;
-    this.out(`\nWARNING! The following warnings were returned from Vault:\n\n${warnings.map((w) => `  * ${String(w)}`).join('\n\n')}\n`);
+    this.out(`\nWARNING! The following warnings were returned from Ferry:\n\n${warnings.map((w) => `  * ${String(w)}`).join('\n\n')}\n`);
   }
 }

@@ -1,4 +1,5 @@
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
+import { flag } from '../args.js';
 import { parseKeyValuePairs } from '../kv-pairs.js';
 import { UsageError } from '../usage-error.js';
 
@@ -21,7 +22,10 @@ export const writeCommand: Command = {
   path: ['write'],
   usage: 'write [options] PATH [DATA K=V...]',
   synopsis: 'Write data, configuration, and secrets',
-  flags: { force: 'boolean', f: 'boolean' },
+  flags: {
+    force: flag('boolean', 'Allow the operation to continue with no key=value pairs.', 'false'),
+    f: flag('boolean', 'Alias for -force.', 'false'),
+  },
   async run({ args, client, printer, io }) {
     const [path, ...pairs] = args.expectPositional(1, Number.MAX_SAFE_INTEGER) as [string, ...string[]];
     const body = await parseKeyValuePairs(pairs, io);
@@ -55,7 +59,7 @@ export const listCommand: Command = {
     const keys = data.keys;
     if (!Array.isArray(keys)) throw new CommandError(`No entries found at ${path}`, EXIT_REMOTE_ERROR);
     // Like `vault list -format=json`, JSON output is the key list itself.
-    if (printer.format === 'json') printer.json(keys);
+    if (printer.isStructured) printer.structured(keys);
     else
       printer.table(
         keys.map((key) => [String(key), ''] as const),
@@ -75,7 +79,7 @@ export const deleteCommand: Command = {
   async run({ args, client, printer }) {
     const [path] = args.expectPositional(1) as [string];
     const secret = await callApi(`Error deleting ${path}`, () => client.request('DELETE', path));
-    if (secret !== null && printer.format === 'json') return printer.secret(secret);
+    if (secret !== null && printer.isStructured) return printer.secret(secret);
     printer.out(`Success! Data deleted (if it existed) at: ${path}`);
     return EXIT_OK;
   },

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../api-client/vault-envelope.js';
+import { flag } from '../args.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { writeTokenFile } from '../token-file.js';
 import { UsageError } from '../usage-error.js';
@@ -48,15 +49,21 @@ export const loginCommand: Command = {
   path: ['login'],
   usage: 'login [options] [TOKEN | K=V...]',
   synopsis: 'Authenticate locally',
-  flags: { method: 'string', path: 'string', 'no-store': 'boolean', 'no-print': 'boolean', 'token-only': 'boolean' },
+  flags: {
+    method: flag('string', 'Type of authentication to use: "token" or "userpass".', 'token'),
+    path: flag('string', 'Mount path of the auth method; defaults to the method name.'),
+    'no-store': flag('boolean', 'Do not save the token to the token helper file.', 'false'),
+    'no-print': flag('boolean', 'Do not print the token or its details, only whether login succeeded.', 'false'),
+    'token-only': flag('boolean', 'Print only the token, implies -no-store.', 'false'),
+  },
   async run({ args, client, printer, io, config }) {
     const method = args.string('method') ?? 'token';
     let secret: JsonObject;
     let token: string;
     if (method === 'token') {
-      const [positional] = args.expectPositional(0, 1);
-      // Vault's token method takes the token bare or as `token=X` (its only key).
-      const given = positional?.startsWith('token=') === true ? positional.slice('token='.length) : positional;
+      const [raw] = args.expectPositional(0, 1);
+      // `login -method=token token=X` names the token as Vault's token auth handler accepts it.
+      const given = raw?.startsWith('token=') === true ? raw.slice('token='.length) : raw;
       token = given === undefined || given === '-' ? await io.readLine('Token (will be hidden): ') : given;
       if (token === '') throw new UsageError('Missing token: pass it as an argument or on stdin');
       const lookup = await callApi('Error authenticating', () => client.request('GET', 'auth/token/lookup-self', { token }));
@@ -90,7 +97,7 @@ export const loginCommand: Command = {
       printer.rawField(token);
       return EXIT_OK;
     }
-    if (printer.field !== undefined || printer.format === 'json') return printer.secret(secret);
+    if (printer.field !== undefined || printer.isStructured) return printer.secret(secret);
     printer.out(`${SUCCESS_BANNER}\n\n`);
     return printer.secret(secret);
   },

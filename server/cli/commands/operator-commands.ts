@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../api-client/vault-envelope.js';
+import { flag } from '../args.js';
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { sealStatusRows } from '../seal-status-rows.js';
 import { UsageError } from '../usage-error.js';
@@ -21,7 +22,12 @@ export const operatorInitCommand: Command = {
   path: ['operator', 'init'],
   usage: 'operator init [options]',
   synopsis: 'Initializes a server',
-  flags: { 'key-shares': 'string', 'key-threshold': 'string', n: 'string', t: 'string' },
+  flags: {
+    'key-shares': flag('string', 'Number of key shares to split the generated root key into.', '5'),
+    'key-threshold': flag('string', 'Number of key shares required to reconstruct the root key.', '3'),
+    n: flag('string', 'Alias for -key-shares.', '5'),
+    t: flag('string', 'Alias for -key-threshold.', '3'),
+  },
   async run({ args, client, printer }) {
     args.expectPositional(0);
     const shares = parseCount(args.string('key-shares') ?? args.string('n'), 'key-shares', 5);
@@ -32,8 +38,8 @@ export const operatorInitCommand: Command = {
     const keysB64 = stringList(response.keys_base64);
     const keysHex = stringList(response.keys);
     const rootToken = typeof response.root_token === 'string' ? response.root_token : '';
-    if (printer.format === 'json') {
-      printer.json({
+    if (printer.isStructured) {
+      printer.structured({
         unseal_keys_b64: keysB64,
         unseal_keys_hex: keysHex,
         unseal_shares: shares,
@@ -72,7 +78,7 @@ export const operatorUnsealCommand: Command = {
   path: ['operator', 'unseal'],
   usage: 'operator unseal [options] [KEY]',
   synopsis: 'Unseals the server',
-  flags: { reset: 'boolean' },
+  flags: { reset: flag('boolean', 'Discard any previously entered unseal keys for this attempt.', 'false') },
   async run({ args, client, printer, io }) {
     const [given] = args.expectPositional(0, 1);
     let body: JsonObject;
@@ -85,7 +91,7 @@ export const operatorUnsealCommand: Command = {
     }
     const status = await callApi('Error unsealing', () => client.request('PUT', 'sys/unseal', { body }));
     if (status === null) return EXIT_OK;
-    if (printer.format === 'json') printer.json(status);
+    if (printer.isStructured) printer.structured(status);
     else printer.table(sealStatusRows(status));
     return EXIT_OK;
   },
@@ -120,8 +126,8 @@ export const operatorRotateCommand: Command = {
     } catch {
       // The rotation succeeded; key-status is informational only.
     }
-    if (printer.format === 'json') {
-      printer.json(keyStatus ?? {});
+    if (printer.isStructured) {
+      printer.structured(keyStatus ?? {});
       return EXIT_OK;
     }
     const data = (keyStatus?.data ?? keyStatus ?? {}) as JsonObject;

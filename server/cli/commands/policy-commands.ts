@@ -41,7 +41,7 @@ export const policyReadCommand: Command = {
     const [name] = args.expectPositional(1) as [string];
     const secret = await callApi('Error reading policy', () => client.request('GET', policyPath(name), { allowNotFound: true }));
     if (secret === null) throw new CommandError(`No policy named: ${name}`, EXIT_REMOTE_ERROR);
-    if (printer.format === 'json' || printer.field !== undefined) return printer.secret(secret);
+    if (printer.isStructured || printer.field !== undefined) return printer.secret(secret);
     const data = (secret.data ?? secret) as Record<string, unknown>;
     const text = data.policy ?? data.rules;
     printer.out(typeof text === 'string' ? text.trim() : '');
@@ -60,7 +60,7 @@ export const policyListCommand: Command = {
     const secret = await callApi('Error listing policies', () => client.request('LIST', 'sys/policies/acl'));
     const data = (secret?.data ?? {}) as Record<string, unknown>;
     const keys = Array.isArray(data.keys) ? data.keys.map(String) : [];
-    if (printer.format === 'json') printer.json(keys);
+    if (printer.isStructured) printer.structured(keys);
     else if (keys.length > 0) printer.out(keys.join('\n'));
     return EXIT_OK;
   },

@@ -32,9 +32,9 @@ export const statusCommand: Command = {
     } catch {
       // Replication status is optional: sealed servers and builds without replication do not serve it.
     }
-    if (printer.format === 'json') {
+    if (printer.isStructured) {
       const replicationData = replication === null ? undefined : (replication.data ?? replication);
-      printer.json(replicationData === undefined ? sealStatus : { ...sealStatus, replication: replicationData });
+      printer.structured(replicationData === undefined ? sealStatus : { ...sealStatus, replication: replicationData });
     } else {
       printer.table([...sealStatusRows(sealStatus), ...(replication === null ? [] : replicationStatusRows(replication))]);
     }

@@ -1,3 +1,4 @@
+import { flag } from '../args.js';
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { parseDurationFlag } from '../duration-flag.js';
 import { UsageError } from '../usage-error.js';
@@ -11,19 +12,19 @@ export const tokenCreateCommand: Command = {
   usage: 'token create [options]',
   synopsis: 'Create a new token',
   flags: {
-    policy: 'list',
-    ttl: 'string',
-    'explicit-max-ttl': 'string',
-    period: 'string',
-    orphan: 'boolean',
-    'display-name': 'string',
-    'num-uses': 'string',
-    renewable: 'boolean',
-    'no-default-policy': 'boolean',
-    metadata: 'list',
-    id: 'string',
-    role: 'string',
-    type: 'string',
+    policy: flag('list', 'Name of a policy to attach to the token; repeat or separate with commas.'),
+    ttl: flag('string', 'Initial TTL of the token (e.g. "1h"); renewals reset to it.'),
+    'explicit-max-ttl': flag('string', 'Hard cap on the token lifetime, even through renewals.'),
+    period: flag('string', 'Make a periodic token renewed for this period on each renewal.'),
+    orphan: flag('boolean', 'Create the token with no parent.', 'false'),
+    'display-name': flag('string', 'Name associated with the token, shown in audit logs.'),
+    'num-uses': flag('string', 'Number of times the token may be used; 0 is unlimited.', '0'),
+    renewable: flag('boolean', 'Allow the token to be renewed up to its maximum TTL.', 'true'),
+    'no-default-policy': flag('boolean', 'Do not attach the "default" policy.', 'false'),
+    metadata: flag('list', 'Metadata key=value to attach to the token; repeatable.'),
+    id: flag('string', 'Value for the token itself (root only).'),
+    role: flag('string', 'Name of the token role to create the token against.'),
+    type: flag('string', 'Type of token: "service" or "batch".', 'service'),
   },
   async run({ args, client, printer }) {
     args.expectPositional(0);
@@ -79,7 +80,7 @@ export const tokenLookupCommand: Command = {
   path: ['token', 'lookup'],
   usage: 'token lookup [options] [TOKEN | ACCESSOR]',
   synopsis: 'Display information about a token',
-  flags: { accessor: 'boolean' },
+  flags: { accessor: flag('boolean', 'Treat the argument as an accessor instead of a token.', 'false') },
   async run({ args, client, printer }) {
     const [target] = args.expectPositional(0, 1);
     const isAccessor = args.bool('accessor') === true;
@@ -101,7 +102,10 @@ export const tokenRevokeCommand: Command = {
   path: ['token', 'revoke'],
   usage: 'token revoke [options] [TOKEN | ACCESSOR]',
   synopsis: 'Revoke a token and its children',
-  flags: { accessor: 'boolean', self: 'boolean' },
+  flags: {
+    accessor: flag('boolean', 'Treat the argument as an accessor instead of a token.', 'false'),
+    self: flag('boolean', 'Revoke the token used to authenticate this command.', 'false'),
+  },
   async run({ args, client, printer }) {
     const isSelf = args.bool('self') === true;
     const isAccessor = args.bool('accessor') === true;
@@ -114,6 +118,62 @@ export const tokenRevokeCommand: Command = {
         : () => client.request('POST', 'auth/token/revoke', { body: { token: target } });
     await callApi('Error revoking token', request);
     printer.out('Success! Revoked token (if it existed)');
+    return EXIT_OK;
+  },
+};
+
+/** `ferry token renew [TOKEN]`: auth/token/renew (renew-self without TOKEN). */
+export const tokenRenewCommand: Command = {
+  path: ['token', 'renew'],
+  usage: 'token renew [options] [TOKEN]',
+  synopsis: 'Renew a token lease',
+  flags: {
+    increment: flag('string', 'Request a specific increment for the renewal (e.g. "1h"); the server may cap it.'),
+    i: flag('string', 'Alias for -increment.'),
+    accessor: flag('boolean', 'Treat the argument as an accessor instead of a token.', 'false'),
+  },
+  async run({ args, client, printer }) {
+    const [target] = args.expectPositional(0, 1);
+    const body: Record<string, unknown> = {};
+    const increment = args.string('increment') ?? args.string('i');
+    if (increment !== undefined) body.increment = parseDurationFlag(increment, 'increment');
+    const isAccessor = args.bool('accessor') === true;
+    if (isAccessor && target === undefined) throw new UsageError('Not enough arguments: -accessor needs an ACCESSOR');
+    const request =
+      target === undefined
+        ? () => client.request('POST', 'auth/token/renew-self', { body })
+        : isAccessor
+          ? () => client.request('POST', 'auth/token/renew-accessor', { body: { ...body, accessor: target } })
+          : () => client.request('POST', 'auth/token/renew', { body: { ...body, token: target } });
+    const secret = await callApi('Error renewing token', request);
+    if (secret === null) throw new CommandError('Error renewing token: the server returned nothing', EXIT_REMOTE_ERROR);
+    return printer.secret(secret);
+  },
+};
+
+/** `ferry token capabilities [TOKEN] PATH`: sys/capabilities-self or sys/capabilities; prints `create, read`. */
+export const tokenCapabilitiesCommand: Command = {
+  path: ['token', 'capabilities'],
+  usage: 'token capabilities [options] [TOKEN] PATH',
+  synopsis: 'Print capabilities of a token on a path',
+  flags: { accessor: flag('boolean', 'Treat the TOKEN argument as an accessor.', 'false') },
+  async run({ args, client, printer }) {
+    const given = args.expectPositional(1, 2);
+    const [token, path] = given.length === 2 ? (given as [string, string]) : [undefined, given[0] as string];
+    const isAccessor = args.bool('accessor') === true;
+    if (isAccessor && token === undefined) throw new UsageError('Not enough arguments: -accessor needs an ACCESSOR');
+    const request =
+      token === undefined
+        ? () => client.request('POST', 'sys/capabilities-self', { body: { paths: [path] } })
+        : isAccessor
+          ? () => client.request('POST', 'sys/capabilities-accessor', { body: { accessor: token, paths: [path] } })
+          : () => client.request('POST', 'sys/capabilities', { body: { token, paths: [path] } });
+    const response = (await callApi('Error listing capabilities', request)) ?? {};
+    const data = (response.data ?? response) as Record<string, unknown>;
+    const raw = data[path] ?? data.capabilities ?? [];
+    const capabilities = (Array.isArray(raw) ? raw.map(String) : []).sort();
+    if (printer.isStructured) printer.structured(capabilities);
+    else printer.out(capabilities.join(', '));
     return EXIT_OK;
   },
 };

@@ -43,42 +43,73 @@ describe('cli main', () => {
     expect(findCommand(['token'])).to.equal(undefined);
   });
 
-  it('prints usage and exits 2 without a command', async () => {
+  it('prints usage and exits 127 without a command, as Vault', async () => {
     const result = await run([]);
-    expect(result.code).to.equal(2);
+    expect(result.code).to.equal(127);
     expect(result.err).to.include('Usage: ferry <command>');
   });
 
   it('prints help on stdout and exits 0 for -help', async () => {
     const result = await run(['-help']);
     expect(result.code).to.equal(0);
-    expect(result.out).to.include('operator init');
+    expect(result.out).to.include('operator ');
+    expect(result.out).to.include('kv ');
   });
 
-  it('exits 2 for an unknown command, listing the family for a group word', async () => {
+  it('exits 127 for an unknown command, listing the group for a group word', async () => {
     const result = await run(['token', 'frobnicate']);
-    expect(result.code).to.equal(2);
-    expect(result.err).to.include('Unknown command: token frobnicate');
-    expect(result.err).to.include('ferry token create');
+    expect(result.code).to.equal(127);
+    expect(result.err).to.include('Usage: ferry token <subcommand>');
+    expect(result.err).to.include('create');
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).to.equal(127);
+    expect(unknown.err).to.include('Usage: ferry <command>');
   });
 
-  it('exits 2 for a missing argument with the command usage', async () => {
+  it('prints a group help on stdout and exits 0 for -h, on stderr with 1 for the bare group', async () => {
+    for (const group of [['policy'], ['operator'], ['kv', 'metadata']]) {
+      for (const help of ['-h', '-help', '--help']) {
+        const result = await run([...group, help]);
+        expect(result.code, `${group.join(' ')} ${help}`).to.equal(0);
+        expect(result.out).to.include(`Usage: ferry ${group.join(' ')} <subcommand>`);
+      }
+      const bare = await run(group);
+      expect(bare.code).to.equal(1);
+      expect(bare.err).to.include(`Usage: ferry ${group.join(' ')} <subcommand>`);
+    }
+  });
+
+  it('prints the version for version, -version and --version', async () => {
+    for (const argv of [['version'], ['-version'], ['--version']]) {
+      const result = await run(argv);
+      expect(result.code).to.equal(0);
+      expect(result.out).to.match(/^Ferry v\d+\.\d+\.\d+\n$/);
+    }
+  });
+
+  it('exits 1 for an unknown flag, as Vault', async () => {
+    const result = await run(['kv', 'get', '-nope', 'secret/a']);
+    expect(result.code).to.equal(1);
+    expect(result.err).to.include('flag provided but not defined: -nope');
+  });
+
+  it('exits 1 for a missing argument with the command usage', async () => {
     const result = await run(['read']);
-    expect(result.code).to.equal(2);
+    expect(result.code).to.equal(1);
     expect(result.err).to.include('Not enough arguments (expected 1, got 0)');
     expect(result.err).to.include('Usage: ferry read');
   });
 
-  it('exits 2 for an unknown output format before contacting the server', async () => {
-    const result = await run(['read', '-format=yaml', 'secret/a']);
-    expect(result.code).to.equal(2);
-    expect(result.err).to.include('Invalid output format: yaml');
+  it('exits 1 for an unknown output format before contacting the server', async () => {
+    const result = await run(['read', '-format=xml', 'secret/a']);
+    expect(result.code).to.equal(1);
+    expect(result.err).to.include('Invalid output format: xml');
     expect(result.err).to.not.include('ECONNREFUSED');
   });
 
-  it('exits 2 for a bad -wrap-ttl before contacting the server', async () => {
+  it('exits 1 for a bad -wrap-ttl before contacting the server', async () => {
     const result = await run(['read', '-wrap-ttl=soon', 'secret/a']);
-    expect(result.code).to.equal(2);
+    expect(result.code).to.equal(1);
     expect(result.err).to.include('invalid duration for -wrap-ttl');
   });
 
@@ -97,7 +128,7 @@ describe('cli main', () => {
 
   it('refuses an empty write without -f', async () => {
     const result = await run(['write', 'secret/a']);
-    expect(result.code).to.equal(2);
+    expect(result.code).to.equal(1);
     expect(result.err).to.include('Must supply data or use -force');
   });
 });

@@ -127,23 +127,53 @@ describe('cli output', () => {
     expect(io.out).to.equal('');
   });
 
-  it('prints the envelope unchanged as pretty JSON', () => {
+  it("prints the envelope as pretty JSON with the fields of Vault's Secret", () => {
     const io = captureIo();
     new Printer(io, 'json', undefined).secret(TOKEN_CREATED);
-    expect(JSON.parse(io.out)).to.deep.equal(TOKEN_CREATED);
+    expect(JSON.parse(io.out)).to.deep.equal({ ...TOKEN_CREATED, lease_id: '', renewable: false, warnings: null });
     expect(io.out).to.include('\n  "auth": {');
+  });
+
+  it('drops data a sys/ endpoint repeats at the top level, keeping the flat Secret', () => {
+    const io = captureIo();
+    const body = {
+      mode: 'primary',
+      state: 'running',
+      request_id: 'r1',
+      lease_id: '',
+      lease_duration: 0,
+      renewable: false,
+      data: { mode: 'primary', state: 'running' },
+    };
+    new Printer(io, 'json', undefined).secret(body);
+    expect(JSON.parse(io.out)).to.deep.equal({
+      request_id: 'r1',
+      lease_id: '',
+      lease_duration: 0,
+      renewable: false,
+      data: { mode: 'primary', state: 'running' },
+      warnings: null,
+    });
+  });
+
+  it('prints YAML for -format=yaml', () => {
+    const io = captureIo();
+    new Printer(io, 'yaml', undefined).secret({ data: { a: '1', list: ['x', 'y'] } });
+    expect(io.out).to.include('data:\n  a: "1"\n  list:\n    - x\n    - y\n');
+    expect(io.out).to.include('lease_duration: 0');
   });
 
   it('appends server warnings to table output', () => {
     const io = captureIo();
     new Printer(io, 'table', undefined).secret({ data: { a: '1' }, warnings: ['be careful'] });
-    expect(io.out).to.include('WARNING! The following warnings were returned from Vault:');
+    expect(io.out).to.include('WARNING! The following warnings were returned from Ferry:');
     expect(io.out).to.include('  * be careful');
   });
 
-  it('accepts table and json formats only', () => {
+  it('accepts table, json and yaml formats only', () => {
     expect(parseOutputFormat(undefined)).to.equal('table');
     expect(parseOutputFormat('json')).to.equal('json');
-    expect(() => parseOutputFormat('yaml')).to.throw(UsageError, 'Invalid output format: yaml');
+    expect(parseOutputFormat('yaml')).to.equal('yaml');
+    expect(() => parseOutputFormat('xml')).to.throw(UsageError, 'Invalid output format: xml');
   });
 });

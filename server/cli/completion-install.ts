@@ -1,0 +1,54 @@
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The line `-autocomplete-install` adds to a shell's rc file; its text identifies it for uninstall. */
+function completionLine(shell: 'bash' | 'zsh'): string {
+  return `source <(ferry completion ${shell}) # ferry completion`;
+}
+
+const RC_FILES = { bash: '.bashrc', zsh: '.zshrc' } as const;
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `ferry -autocomplete-install`: adds the completion line to `~/.bashrc` and to `~/.zshrc` when that
+ * file exists, once. Returns the files changed.
+ */
+export async function installCompletion(homeDir: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const shell of ['bash', 'zsh'] as const) {
+    const file = path.join(homeDir, RC_FILES[shell]);
+    const text = await readIfPresent(file);
+    if (shell === 'zsh' && text === undefined) continue;
+    if (text?.includes(completionLine(shell)) === true) continue;
+    await appendFile(file, `${text === undefined || text === '' || text.endsWith('\n') ? '' : '\n'}${completionLine(shell)}\n`);
+    changed.push(file);
+  }
+  return changed;
+}
+
+/** `ferry -autocomplete-uninstall`: removes the lines `installCompletion` added. Returns the files changed. */
+export async function uninstallCompletion(homeDir: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const shell of ['bash', 'zsh'] as const) {
+    const file = path.join(homeDir, RC_FILES[shell]);
+    const text = await readIfPresent(file);
+    if (text === undefined || !text.includes(completionLine(shell))) continue;
+    await writeFile(
+      file,
+      text
+        .split('\n')
+        .filter((line) => line !== completionLine(shell))
+        .join('\n'),
+    );
+    changed.push(file);
+  }
+  return changed;
+}
