@@ -35,7 +35,7 @@ export interface ScanOptions {
 export interface StagedWrite {
   /** Rough size, for bounding a commit group. */
   readonly bytes: number;
-  /** The ops to apply; called once, when the write's turn comes. */
+  /** The ops to apply, when the write's turn comes; called again if the group is redone after `abandoned`. */
   prepare(): readonly StorageOp[];
   /** Called once the commit covering this write is durable, before its promise resolves. */
   committed?(): void;

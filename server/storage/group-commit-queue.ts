@@ -47,8 +47,8 @@ interface PendingJob {
 /**
  * The one place a backend's writes take turns. Writes that arrive while a group is committing wait
  * and then commit together: one transaction, one flush, each write acknowledged only after the
- * commit that covers it. Inside the group each write runs between its own savepoint and release,
- * so a write that fails is rolled back alone and its batch-mates commit. `prepare` of each write
+ * commit that covers it. A write that fails is rolled back alone and its batch-mates commit (the
+ * group is then redone with a savepoint per write). `prepare` of each write
  * runs in submission order inside the transaction, so whatever it numbers (WAL indexes) is
  * numbered in commit order. Exclusive jobs (close) run alone, in order with the writes.
  */
@@ -114,11 +114,44 @@ export class GroupCommitQueue {
     return group;
   }
 
-  /** Never rejects: every write's own promise carries its outcome. */
+  /**
+   * Never rejects: every write's own promise carries its outcome. First the fast way: every write's
+   * ops in one run of statements (runs of puts across writes become one multi-row upsert). Only if
+   * that fails, and the group holds more than one write, is it redone write by write in savepoints,
+   * so the failure is pinned on the write that caused it.
+   */
   private async commitGroup(group: readonly PendingWrite[]): Promise<void> {
+    const prepared: PendingWrite[] = [];
+    const failed = new Map<PendingWrite, unknown>();
+    try {
+      await this.runGroup(async (session) => {
+        const all: StorageOp[] = [];
+        for (const item of group) {
+          try {
+            all.push(...item.write.prepare());
+            prepared.push(item);
+          } catch (err) {
+            failed.set(item, err);
+          }
+        }
+        await session.apply(all);
+      });
+    } catch (err) {
+      for (const item of prepared.reverse()) item.write.abandoned?.();
+      if (group.length === 1) {
+        for (const item of group) item.reject(failed.get(item) ?? err);
+        return;
+      }
+      await this.commitOneByOne(group);
+      return;
+    }
+    this.settle(group, prepared, failed);
+  }
+
+  /** Each write between its own savepoint and release: a failing write is rolled back alone. */
+  private async commitOneByOne(group: readonly PendingWrite[]): Promise<void> {
     const applied: PendingWrite[] = [];
     const failed = new Map<PendingWrite, unknown>();
-    const alone = group.length === 1;
     try {
       await this.runGroup(async (session) => {
         for (const item of group) {
@@ -130,11 +163,6 @@ export class GroupCommitQueue {
             continue;
           }
           applied.push(item);
-          // A write alone needs no savepoint: its failure is the transaction's.
-          if (alone) {
-            await session.apply(ops);
-            continue;
-          }
           await session.savepoint();
           try {
             await session.apply(ops);
@@ -154,6 +182,10 @@ export class GroupCommitQueue {
       for (const item of group) item.reject(failed.get(item) ?? err);
       return;
     }
+    this.settle(group, applied, failed);
+  }
+
+  private settle(group: readonly PendingWrite[], applied: readonly PendingWrite[], failed: ReadonlyMap<PendingWrite, unknown>): void {
     this.groups++;
     this.writes += applied.length;
     for (const item of applied) {
