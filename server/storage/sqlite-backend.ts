@@ -59,7 +59,12 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const row = await getRow<{ value: Buffer }>(this.reader, 'SELECT value FROM entries WHERE key = ?', [key]);
+    // One prepared statement on the reader connection, reused: preparing per read cost more than the read.
+    this.readByKey ??= this.reader.prepare('SELECT value FROM entries WHERE key = ?');
+    const statement = this.readByKey;
+    const row = await new Promise<{ value: Buffer } | undefined>((resolve, reject) =>
+      statement.get([key], (err: Error | null, found?: { value: Buffer }) => (err ? reject(err) : resolve(found))),
+    );
     return row?.value;
   }
 
@@ -124,6 +129,7 @@ export class SqliteBackend implements StorageBackend {
   }
 
   private readonly statements = new Map<string, sqlite3.Statement>();
+  private readByKey: sqlite3.Statement | undefined;
 
   /** Prepared once per connection and reused. */
   private statement(sql: string): sqlite3.Statement {
@@ -144,6 +150,9 @@ export class SqliteBackend implements StorageBackend {
     await this.queue.exclusive(async () => {
       for (const stmt of this.statements.values()) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
       this.statements.clear();
+      const readByKey = this.readByKey;
+      this.readByKey = undefined;
+      if (readByKey !== undefined) await new Promise<void>((resolve) => readByKey.finalize(() => resolve()));
       await closeDatabase(this.reader);
       await closeDatabase(this.writer);
     });

@@ -89,6 +89,17 @@ describe('SqliteBackend', () => {
     expect((failure as Error).message).to.match(/schema version 999/);
   });
 
+  it('answers many concurrent reads of different keys, each with its own value (one reused read statement)', async () => {
+    const backend = await SqliteBackend.open({ path: freshPath() });
+    try {
+      await backend.transaction(Array.from({ length: 300 }, (_, i) => ({ op: 'put', key: `r/k${i}`, value: buf(`v${i}`) }) as const));
+      const got = await Promise.all(Array.from({ length: 1200 }, (_, j) => backend.get(`r/k${j % 400}`)));
+      got.forEach((value, j) => expect(value?.toString(), `read ${j}`).to.equal(j % 400 < 300 ? `v${j % 400}` : undefined));
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('commits N concurrent puts in fewer than N transactions (group commit), every one durable after reopen', async () => {
     const path = freshPath();
     const backend = await SqliteBackend.open({ path });
