@@ -21,6 +21,8 @@ const servers = new Set<BenchServer>();
 export interface BenchServerOptions {
   /** Extra HCL appended to the config (e.g. a `replication { ... }` block). */
   readonly extraConfig?: string;
+  /** Another build's `bin/ferry.js` (a baseline to compare with); this tree's by default. */
+  readonly bin?: string;
 }
 
 /** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
@@ -59,6 +61,7 @@ export class BenchServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly bin: string,
   ) {}
 
   get addr(): string {
@@ -89,7 +92,7 @@ export class BenchServer {
         '',
       ].join('\n'),
     );
-    const server = new BenchServer(port, dir);
+    const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN);
     servers.add(server);
     await server.spawn();
     const init = await api(server.addr, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });
@@ -103,7 +106,7 @@ export class BenchServer {
     const fd = openSync(join(this.dir, 'server.log'), 'a');
     const nodeArgs = (process.env.FERRY_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     try {
-      this.child = spawn(process.execPath, [...nodeArgs, FERRY_BIN, 'server', `-config=${join(this.dir, 'ferry.hcl')}`], { stdio: ['ignore', fd, fd] });
+      this.child = spawn(process.execPath, [...nodeArgs, this.bin, 'server', `-config=${join(this.dir, 'ferry.hcl')}`], { stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
     }

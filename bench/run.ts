@@ -42,46 +42,71 @@ async function load(url: string, options: { method?: 'GET' | 'POST'; token?: str
   return result.requests.average;
 }
 
+type KvFigure = 'readOff' | 'writeOff' | 'readOn' | 'writeOn';
+
+/** One round of the four KV runs against one server (audit enabled for the last two). */
+async function measureKv(server: BenchServer, samples: Record<KvFigure, number[]>): Promise<void> {
+  const base = server.addr;
+  const token = server.rootToken;
+  samples.readOff.push(await load(`${base}/v1/kv/bench`, { token }));
+  samples.writeOff.push(await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-2"}' }));
+  await api(base, 'POST', 'sys/audit/file', token, { type: 'file', options: { file_path: join(server.dir, 'audit.log') } });
+  samples.readOn.push(await load(`${base}/v1/kv/bench`, { token }));
+  samples.writeOn.push(await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-3"}' }));
+  await api(base, 'DELETE', 'sys/audit/file', token);
+}
+
+async function startKvServer(bin?: string): Promise<BenchServer> {
+  const server = await BenchServer.start(bin === undefined ? {} : { bin });
+  await api(server.addr, 'POST', 'sys/mounts/kv', server.rootToken, { type: 'kv' });
+  await api(server.addr, 'POST', 'kv/bench', server.rootToken, { value: 'bench-value' });
+  return server;
+}
+
+/**
+ * `FERRY_BENCH_BASELINE_BIN=/path/to/other/bin/ferry.js` also measures that build, in the same
+ * interleaved rounds, so a change is compared with its baseline on the same noisy box.
+ */
 async function main(): Promise<void> {
   const noopPort = await freePortPair();
   await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
-  const server = await BenchServer.start();
-  const base = server.addr;
-  const dir = server.dir;
-  const token = server.rootToken;
-  await api(base, 'POST', 'sys/mounts/kv', token, { type: 'kv' });
-  await api(base, 'POST', 'kv/bench', token, { value: 'bench-value' });
+  const server = await startKvServer();
+  const baselineBin = process.env.FERRY_BENCH_BASELINE_BIN;
+  const baseline = baselineBin === undefined ? undefined : await startKvServer(baselineBin);
 
   // Interleaved rounds, medians: this machine is shared and noisy, so the ceiling and the
   // full-stack runs are measured next to each other, several times.
   const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? '3');
-  const samples: Record<'noop' | 'readOff' | 'writeOff' | 'readOn' | 'writeOn', number[]> = { noop: [], readOff: [], writeOff: [], readOn: [], writeOn: [] };
-  const auditPath = join(dir, 'audit.log');
+  const noopSamples: number[] = [];
+  const empty = (): Record<KvFigure, number[]> => ({ readOff: [], writeOff: [], readOn: [], writeOn: [] });
+  const samples = empty();
+  const baselineSamples = empty();
   for (let round = 0; round < ROUNDS; round++) {
-    samples.noop.push(await load(`http://127.0.0.1:${noopPort}/v1/noop`));
-    samples.readOff.push(await load(`${base}/v1/kv/bench`, { token }));
-    samples.writeOff.push(await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-2"}' }));
-    await api(base, 'POST', 'sys/audit/file', token, { type: 'file', options: { file_path: auditPath } });
-    samples.readOn.push(await load(`${base}/v1/kv/bench`, { token }));
-    samples.writeOn.push(await load(`${base}/v1/kv/bench`, { token, method: 'POST', body: '{"value":"bench-value-3"}' }));
-    await api(base, 'DELETE', 'sys/audit/file', token);
+    noopSamples.push(await load(`http://127.0.0.1:${noopPort}/v1/noop`));
+    await measureKv(server, samples);
+    if (baseline !== undefined) await measureKv(baseline, baselineSamples);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  const noop = median(samples.noop);
-  const readOff = median(samples.readOff);
-  const writeOff = median(samples.writeOff);
-  const readOn = median(samples.readOn);
-  const writeOn = median(samples.writeOn);
-
+  const noop = median(noopSamples);
   const row = (name: string, rps: number) => `${name.padEnd(34)} ${rps.toFixed(0).padStart(8)} req/s   ${(rps / noop).toFixed(2)} × no-op`;
+  const report = (label: string, s: Record<KvFigure, number[]>): string[] => {
+    const [readOff, writeOff, readOn, writeOn] = [median(s.readOff), median(s.writeOff), median(s.readOn), median(s.writeOn)];
+    return [
+      `${label}:`,
+      row('KV read, audit off', readOff),
+      row('KV write, audit off', writeOff),
+      row('KV read, audit on (file device)', readOn),
+      row('KV write, audit on (file device)', writeOn),
+      `goal: KV read ≥ 0.50 × no-op — measured ${(readOff / noop).toFixed(2)}`,
+      `goal: KV write, audit off ≥ 0.50 × no-op — measured ${(writeOff / noop).toFixed(2)}`,
+      `goal: KV read, audit on ≥ 0.80 × audit off — measured ${(readOn / readOff).toFixed(2)}`,
+    ];
+  };
   const lines = [
     `KV through the full stack — ${CONNECTIONS} connections, ${DURATION_S}s per run, autocannon, loopback, medians of ${ROUNDS} interleaved rounds`,
     row('no-op Express route (ceiling)', noop),
-    row('KV read, audit off', readOff),
-    row('KV write, audit off', writeOff),
-    row('KV read, audit on (file device)', readOn),
-    row('KV write, audit on (file device)', writeOn),
-    `goal: KV read ≥ 0.50 × no-op — measured ${(readOff / noop).toFixed(2)}`,
+    ...report('this build', samples),
+    ...(baseline === undefined ? [] : report(`baseline (${baselineBin ?? ''})`, baselineSamples)),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { MerkleIndex } from './merkle-index.js';
 import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
@@ -47,13 +48,15 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   readonly merkle = new MerkleIndex();
   private role: WalRole = 'off';
   private epoch = 0;
+  /** Committed WAL bounds. */
   private lastIndex = 0;
   private firstIndex = 0;
+  /** WAL bounds including writes prepared in a commit group that has not committed yet. */
+  private stagedLast = 0;
+  private stagedFirst = 0;
   /** The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk. */
   private readonly recent = new Map<number, string>();
   private static readonly RECENT_ENTRIES = 4096;
-  /** Serializes index assignment with the commit, so WAL order is commit order. */
-  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly inner: StorageBackend,
@@ -81,6 +84,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     const indexes = wal.map(Number).filter((n) => Number.isFinite(n));
     this.firstIndex = indexes.length > 0 ? Math.min(...indexes) : 0;
     this.lastIndex = indexes.length > 0 ? Math.max(...indexes) : 0;
+    this.stagedFirst = this.firstIndex;
+    this.stagedLast = this.lastIndex;
   }
 
   setRole(role: WalRole, epoch: number): void {
@@ -103,6 +108,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** Continues numbering from a known index (a promoted secondary continues its primary's log). */
   setLastWal(index: number): void {
     this.lastIndex = Math.max(this.lastIndex, index);
+    this.stagedLast = Math.max(this.stagedLast, index);
   }
 
   get(key: string): Promise<Buffer | undefined> {
@@ -125,36 +131,66 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
 
   transaction(ops: readonly StorageOp[]): Promise<void> {
-    const walOps = toWalOps(ops);
-    if (walOps.length > 0 && this.role === 'secondary') {
+    if (this.role === 'secondary' && toWalOps(ops).length > 0) {
       return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
     }
-    return this.serialized(async () => {
-      if (walOps.length > 0 && this.role === 'primary') {
-        const entry: WalEntry = { index: this.lastIndex + 1, epoch: this.epoch, ops: walOps };
-        const serialized = JSON.stringify(entry);
+    return this.stage({ bytes: opsBytes(ops), prepare: () => ops });
+  }
+
+  /**
+   * On a primary, a write touching replicated keys gets the next WAL index when its turn comes in
+   * the commit group (so WAL order is commit order) and its WAL entry joins its own ops, in the same
+   * transaction. The index is only reserved until the commit: a write that fails gives it back.
+   */
+  stage(write: StagedWrite): Promise<void> {
+    let ops: readonly StorageOp[] = [];
+    let staged: { entry: WalEntry; json: string; firstAfter: number; previous: { last: number; first: number } } | undefined;
+    return this.inner.stage({
+      // Room for the WAL entry (base64 values) next to the data.
+      bytes: write.bytes * 3,
+      prepare: () => {
+        ops = write.prepare();
+        const walOps = toWalOps(ops);
+        if (walOps.length === 0 || this.role === 'off') return ops;
+        if (this.role === 'secondary') {
+          write.abandoned?.();
+          throw new VaultError('read_only', 'cannot write to readonly storage');
+        }
+        const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
+        const json = JSON.stringify(entry);
         const trimmed = this.trimOps(entry.index);
-        await this.inner.transaction([...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(serialized) }, ...trimmed.ops]);
-        this.lastIndex = entry.index;
-        if (trimmed.ops.length > 0) this.firstIndex = trimmed.newFirst;
-        this.recent.set(entry.index, serialized);
-        if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
-        if (this.firstIndex === 0) this.firstIndex = entry.index;
+        const previous = { last: this.stagedLast, first: this.stagedFirst };
+        this.stagedLast = entry.index;
+        if (trimmed.ops.length > 0) this.stagedFirst = trimmed.newFirst;
+        if (this.stagedFirst === 0) this.stagedFirst = entry.index;
+        staged = { entry, json, firstAfter: this.stagedFirst, previous };
+        return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
+      },
+      committed: () => {
         this.applyToMerkle(ops);
-        this.emit('wal', entry);
-        return;
-      }
-      await this.inner.transaction(ops);
-      this.applyToMerkle(ops);
+        if (staged !== undefined) {
+          this.lastIndex = staged.entry.index;
+          this.firstIndex = staged.firstAfter;
+          this.recent.set(staged.entry.index, staged.json);
+          if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
+        }
+        write.committed?.();
+        if (staged !== undefined) this.emit('wal', staged.entry);
+      },
+      abandoned: () => {
+        if (staged !== undefined) {
+          this.stagedLast = staged.previous.last;
+          this.stagedFirst = staged.previous.first;
+          staged = undefined;
+        }
+        write.abandoned?.();
+      },
     });
   }
 
   /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
   applyRemote(ops: readonly StorageOp[]): Promise<void> {
-    return this.serialized(async () => {
-      await this.inner.transaction(ops);
-      this.applyToMerkle(ops);
-    });
+    return this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops) });
   }
 
   /** WAL entries after `afterIndex`, in order, at most `limit`. */
@@ -177,10 +213,21 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Drops the whole WAL (replication disabled, or a new primary identity). */
   async resetWal(): Promise<void> {
-    await this.serialized(async () => {
-      await this.inner.transaction([{ op: 'delete-prefix', prefix: WAL_PREFIX }]);
-      this.firstIndex = 0;
-      this.recent.clear();
+    let previousFirst = 0;
+    await this.inner.stage({
+      bytes: 0,
+      prepare: () => {
+        previousFirst = this.stagedFirst;
+        this.stagedFirst = 0;
+        return [{ op: 'delete-prefix', prefix: WAL_PREFIX }];
+      },
+      committed: () => {
+        this.firstIndex = 0;
+        this.recent.clear();
+      },
+      abandoned: () => {
+        this.stagedFirst = previousFirst;
+      },
     });
   }
 
@@ -202,15 +249,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private trimOps(newIndex: number): { ops: StorageOp[]; newFirst: number } {
     const keepFrom = newIndex - this.retentionEntries + 1;
     const batch = Math.min(TRIM_BATCH, Math.max(1, Math.floor(this.retentionEntries / 4)));
-    if (this.firstIndex === 0 || keepFrom - this.firstIndex < batch) return { ops: [], newFirst: this.firstIndex };
+    if (this.stagedFirst === 0 || keepFrom - this.stagedFirst < batch) return { ops: [], newFirst: this.stagedFirst };
     const ops: StorageOp[] = [];
-    for (let index = this.firstIndex; index < keepFrom; index++) ops.push({ op: 'delete', key: walKey(index) });
+    for (let index = this.stagedFirst; index < keepFrom; index++) ops.push({ op: 'delete', key: walKey(index) });
     return { ops, newFirst: keepFrom };
-  }
-
-  private serialized<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.chain.then(job, job);
-    this.chain = result.catch(() => undefined);
-    return result;
   }
 }

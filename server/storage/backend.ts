@@ -8,7 +8,9 @@
  *   below it is returned once with a trailing '/'. `prefix` is '' or ends with '/'.
  * - `scan` returns full entries below a prefix in key order, after an exclusive start key.
  * - `transaction` applies all of its operations or none. Transactions are serialized:
- *   no two interleave, and a resolved write is durable.
+ *   no two interleave, and a resolved write is durable. Durable backends commit concurrent
+ *   transactions together (group commit); one that fails fails alone.
+ * - `stage` is `transaction` for a write whose ops are decided when its turn comes.
  */
 export type StorageOp =
   | { readonly op: 'put'; readonly key: string; readonly value: Buffer }
@@ -26,6 +28,21 @@ export interface ScanOptions {
   readonly limit?: number;
 }
 
+/**
+ * A write whose ops are computed when its turn comes, in commit order (so a WAL index it assigns is
+ * the commit order), with hooks for its outcome.
+ */
+export interface StagedWrite {
+  /** Rough size, for bounding a commit group. */
+  readonly bytes: number;
+  /** The ops to apply, when the write's turn comes; called again if the group is redone after `abandoned`. */
+  prepare(): readonly StorageOp[];
+  /** Called once the commit covering this write is durable, before its promise resolves. */
+  committed?(): void;
+  /** Called when, after `prepare`, the write will not commit (undo what prepare reserved). */
+  abandoned?(): void;
+}
+
 export interface StorageBackend {
   readonly kind: string;
   get(key: string): Promise<Buffer | undefined>;
@@ -34,6 +51,7 @@ export interface StorageBackend {
   list(prefix: string): Promise<string[]>;
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
   transaction(ops: readonly StorageOp[]): Promise<void>;
+  stage(write: StagedWrite): Promise<void>;
   close(): Promise<void>;
 }
 

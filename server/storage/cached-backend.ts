@@ -1,4 +1,4 @@
-import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from './backend.js';
+import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from './backend.js';
 
 /**
  * A read cache in front of a physical backend (Vault's physical cache): an LRU of stored values
@@ -56,6 +56,31 @@ export class CachedBackend implements StorageBackend {
     this.invalidate(ops);
     try {
       await this.inner.transaction(ops);
+    } finally {
+      this.invalidate(ops);
+    }
+  }
+
+  /** Invalidates what the write's ops touch when they are decided and again when it settles. */
+  async stage(write: StagedWrite): Promise<void> {
+    let ops: readonly StorageOp[] = [];
+    try {
+      await this.inner.stage({
+        bytes: write.bytes,
+        prepare: () => {
+          ops = write.prepare();
+          this.invalidate(ops);
+          return ops;
+        },
+        committed: () => {
+          this.invalidate(ops);
+          write.committed?.();
+        },
+        abandoned: () => {
+          this.invalidate(ops);
+          write.abandoned?.();
+        },
+      });
     } finally {
       this.invalidate(ops);
     }

@@ -1,4 +1,4 @@
-import { childrenOf, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { childrenOf, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
 
 /** In-memory backend for dev mode. Same contract as the durable backends, nothing survives exit. */
 export class MemoryBackend implements StorageBackend {
@@ -39,6 +39,17 @@ export class MemoryBackend implements StorageBackend {
       else if (op.op === 'delete') this.entries.delete(op.key);
       else for (const key of this.keysUnder(op.prefix)) this.entries.delete(key);
     }
+  }
+
+  async stage(write: StagedWrite): Promise<void> {
+    const ops = write.prepare();
+    try {
+      await this.transaction(ops);
+    } catch (err) {
+      write.abandoned?.();
+      throw err;
+    }
+    write.committed?.();
   }
 
   async close(): Promise<void> {}

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg, { type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
-import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { childrenOf, prefixUpperBound, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
 import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
-import { SerialQueue } from './serial-queue.js';
 
 export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
 
@@ -33,20 +33,18 @@ export function kvTableSchema(table: string): TableSchema {
   };
 }
 
-/** SQLSTATEs after which a whole transaction may simply run again (none expected: writers take turns). */
-const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-const MAX_ATTEMPTS = 5;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Durable backend on PostgreSQL through a connection pool. Reads are single statements on any
  * pooled connection, in parallel; each sees one committed snapshot.
  *
- * Writers take turns, as on SQLite: in this process through a serial queue (so waiting writers do
+ * Writers take turns, as on SQLite: in this process through a group-commit queue (concurrent
+ * writes share one transaction and one WAL flush, each in its own savepoint; waiting writers do
  * not hold pooled connections that reads need), and across processes sharing the table through a
  * transaction-scoped advisory lock taken before the first statement. Each transaction's statements
  * then see every earlier commit, so transactions of blind writes behave exactly as if run one after
- * another — without serialization failures to retry, deadlocks to wait out, or a table lock that
+ * another — without serialization failures, deadlocks to wait out, or a table lock that
  * would stall behind autovacuum. `synchronous_commit` is on for every write transaction whatever the
  * server's default: an acknowledged write has reached PostgreSQL's WAL on disk.
  */
@@ -54,7 +52,7 @@ export class PostgresqlBackend implements StorageBackend {
   readonly kind = 'postgresql';
   private closed = false;
   private readonly sql: Sql;
-  private readonly writers = new SerialQueue();
+  private readonly writers: GroupCommitQueue;
   private readonly begin: string;
 
   private constructor(
@@ -79,6 +77,38 @@ export class PostgresqlBackend implements StorageBackend {
       deleteKeys: `DELETE FROM ${t} WHERE key = ANY ($1::text[])`,
       deletePrefix: `DELETE FROM ${t} WHERE key >= $1 AND key < $2`,
     };
+    this.writers = new GroupCommitQueue((body) =>
+      this.withClient(async (client) => {
+        const query = async (text: string): Promise<void> => {
+          await client.query(text);
+        };
+        try {
+          await query(this.begin);
+          await body({
+            apply: async (ops) => {
+              try {
+                for (const statement of planStatements(ops, this.sql)) await client.query(prepared(statement.text, statement.values));
+              } catch (err) {
+                // Each write's own failure leaves the backend sanitized, like the group's.
+                throw sanitize(err);
+              }
+            },
+            savepoint: () => query('SAVEPOINT write'),
+            releaseSavepoint: () => query('RELEASE SAVEPOINT write'),
+            rollbackToSavepoint: () => query('ROLLBACK TO SAVEPOINT write; RELEASE SAVEPOINT write'),
+          });
+          await query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw sanitize(err);
+        }
+      }),
+    );
+  }
+
+  /** Committed transactions (each one WAL flush) and the writes they carried, for metrics. */
+  get commitStats(): GroupCommitStats {
+    return this.writers.stats;
   }
 
   /** Connects, checks the server, and creates or migrates the table. */
@@ -145,31 +175,19 @@ export class PostgresqlBackend implements StorageBackend {
   async transaction(ops: readonly StorageOp[]): Promise<void> {
     this.assertOpen();
     if (ops.length === 0) return;
-    const statements = planStatements(ops, this.sql);
-    await this.writers.run(() =>
-      this.withClient(async (client) => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.query(this.begin);
-            for (const statement of statements) await client.query(prepared(statement.text, statement.values));
-            await client.query('COMMIT');
-            return;
-          } catch (err) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            const code = (err as { code?: unknown }).code;
-            if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw sanitize(err);
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-          }
-        }
-      }),
-    );
+    await this.writers.submit({ bytes: opsBytes(ops), prepare: () => ops });
+  }
+
+  async stage(write: StagedWrite): Promise<void> {
+    this.assertOpen();
+    await this.writers.submit(write);
   }
 
   /** Refuses new work, lets queued writes finish, then closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writers.run(() => this.pool.end());
+    await this.writers.exclusive(() => this.pool.end());
   }
 
   private async read<T extends QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {

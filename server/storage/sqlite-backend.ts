@@ -1,6 +1,6 @@
 import sqlite3 from 'sqlite3';
-import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
-import { SerialQueue } from './serial-queue.js';
+import { childrenOf, prefixUpperBound, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } from './group-commit-queue.js';
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`];
@@ -12,17 +12,40 @@ export interface SqliteOptions {
 }
 
 /**
- * Durable backend on SQLite (WAL journal). Writes go through one connection and a serial queue;
- * reads use a second connection, which under WAL sees only committed transactions.
+ * Durable backend on SQLite (WAL journal). Writes go through one connection and a group-commit
+ * queue: concurrent writes share one transaction and one fsync. Reads use a second connection,
+ * which under WAL sees only committed transactions.
  */
 export class SqliteBackend implements StorageBackend {
   readonly kind = 'sqlite';
-  private readonly queue = new SerialQueue();
+  private readonly queue: GroupCommitQueue;
+  private readonly session: GroupSession = {
+    apply: (ops) => this.apply(ops),
+    savepoint: () => exec(this.writer, 'SAVEPOINT write'),
+    releaseSavepoint: () => exec(this.writer, 'RELEASE write'),
+    rollbackToSavepoint: () => exec(this.writer, 'ROLLBACK TO write; RELEASE write'),
+  };
 
   private constructor(
     private readonly writer: sqlite3.Database,
     private readonly reader: sqlite3.Database,
-  ) {}
+  ) {
+    this.queue = new GroupCommitQueue(async (body) => {
+      await exec(this.writer, 'BEGIN IMMEDIATE');
+      try {
+        await body(this.session);
+        await exec(this.writer, 'COMMIT');
+      } catch (err) {
+        await exec(this.writer, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** Committed transactions (each one fsync) and the writes they carried, for metrics. */
+  get commitStats(): GroupCommitStats {
+    return this.queue.stats;
+  }
 
   static async open(options: SqliteOptions): Promise<SqliteBackend> {
     const writer = await openDatabase(options.path);
@@ -36,7 +59,12 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const row = await getRow<{ value: Buffer }>(this.reader, 'SELECT value FROM entries WHERE key = ?', [key]);
+    // One prepared statement on the reader connection, reused: preparing per read cost more than the read.
+    this.readByKey ??= this.reader.prepare('SELECT value FROM entries WHERE key = ?');
+    const statement = this.readByKey;
+    const row = await new Promise<{ value: Buffer } | undefined>((resolve, reject) =>
+      statement.get([key], (err: Error | null, found?: { value: Buffer }) => (err ? reject(err) : resolve(found))),
+    );
     return row?.value;
   }
 
@@ -71,37 +99,37 @@ export class SqliteBackend implements StorageBackend {
   }
 
   transaction(ops: readonly StorageOp[]): Promise<void> {
-    return this.queue.run(async () => {
-      await exec(this.writer, 'BEGIN IMMEDIATE');
-      try {
-        // One statement at a time, in order (separate prepared statements do not keep issue
-        // order); consecutive puts share multi-row upserts, so bulk applies take few steps.
-        for (let i = 0; i < ops.length;) {
-          const op = ops[i] as StorageOp;
-          if (op.op === 'put') {
-            let end = i;
-            while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
-            const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
-            await runStatement(
-              this.upsert(rows.length),
-              rows.flatMap((r) => [r.key, r.value]),
-            );
-            i = end;
-            continue;
-          }
-          if (op.op === 'delete') await runStatement(this.statement('DELETE FROM entries WHERE key = ?'), [op.key]);
-          else await runStatement(this.statement('DELETE FROM entries WHERE key >= ? AND key < ?'), [op.prefix, prefixUpperBound(op.prefix)]);
-          i++;
-        }
-        await exec(this.writer, 'COMMIT');
-      } catch (err) {
-        await exec(this.writer, 'ROLLBACK').catch(() => undefined);
-        throw err;
+    return this.queue.submit({ bytes: opsBytes(ops), prepare: () => ops });
+  }
+
+  stage(write: StagedWrite): Promise<void> {
+    return this.queue.submit(write);
+  }
+
+  /** One statement at a time, in order (separate prepared statements do not keep issue order). */
+  private async apply(ops: readonly StorageOp[]): Promise<void> {
+    // Consecutive puts share multi-row upserts, so bulk applies take few steps.
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i] as StorageOp;
+      if (op.op === 'put') {
+        let end = i;
+        while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
+        const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
+        await runStatement(
+          this.upsert(rows.length),
+          rows.flatMap((r) => [r.key, r.value]),
+        );
+        i = end;
+        continue;
       }
-    });
+      if (op.op === 'delete') await runStatement(this.statement('DELETE FROM entries WHERE key = ?'), [op.key]);
+      else await runStatement(this.statement('DELETE FROM entries WHERE key >= ? AND key < ?'), [op.prefix, prefixUpperBound(op.prefix)]);
+      i++;
+    }
   }
 
   private readonly statements = new Map<string, sqlite3.Statement>();
+  private readByKey: sqlite3.Statement | undefined;
 
   /** Prepared once per connection and reused. */
   private statement(sql: string): sqlite3.Statement {
@@ -119,9 +147,12 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
-    await this.queue.run(async () => {
+    await this.queue.exclusive(async () => {
       for (const stmt of this.statements.values()) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
       this.statements.clear();
+      const readByKey = this.readByKey;
+      this.readByKey = undefined;
+      if (readByKey !== undefined) await new Promise<void>((resolve) => readByKey.finalize(() => resolve()));
       await closeDatabase(this.reader);
       await closeDatabase(this.writer);
     });

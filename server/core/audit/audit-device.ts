@@ -16,8 +16,14 @@ export interface AuditDeviceEntry {
 /** A live audit device: formats each event with its own salt and options, and writes it. */
 export interface AuditDevice {
   readonly entry: AuditDeviceEntry;
+  /** Devices with equal keys render every event identically (same salt and format options). */
+  readonly formatKey: string;
   /** Formats and appends one entry; resolves only once the write completed, rejects if it failed. */
   log(event: AuditEvent): Promise<void>;
+  /** The event as this device's entry (JSON text, no prefix). */
+  render(event: AuditEvent): string;
+  /** Appends an entry `render` produced (here or on a device with the same `formatKey`); same promise as `log`. */
+  write(rendered: string): Promise<void>;
   /** HMAC of `input` with this device's salt (`sys/audit-hash`). */
   hash(input: string): string;
 }

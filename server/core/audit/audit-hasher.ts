@@ -8,10 +8,33 @@ export const AUDIT_HMAC_PREFIX = 'hmac-sha256:';
  * `sys/audit-hash/<device>`, which uses the same function.
  */
 export class AuditHasher {
-  constructor(private readonly salt: Buffer) {}
+  /** Per request (held weakly): the HMACs already computed for it. */
+  private readonly requests = new WeakMap<object, Map<string, string>>();
+
+  constructor(
+    private readonly salt: Buffer,
+    private readonly memo?: Map<string, string>,
+  ) {}
+
+  /**
+   * This hasher, remembering its results for `request`: the request entry and the response entry
+   * of one request (token, accessor, request data) HMAC each value once.
+   */
+  within(request: object): AuditHasher {
+    let memo = this.requests.get(request);
+    if (memo === undefined) {
+      memo = new Map();
+      this.requests.set(request, memo);
+    }
+    return new AuditHasher(this.salt, memo);
+  }
 
   hash(value: string): string {
-    return AUDIT_HMAC_PREFIX + createHmac('sha256', this.salt).update(value, 'utf8').digest('hex');
+    const known = this.memo?.get(value);
+    if (known !== undefined) return known;
+    const hashed = AUDIT_HMAC_PREFIX + createHmac('sha256', this.salt).update(value, 'utf8').digest('hex');
+    this.memo?.set(value, hashed);
+    return hashed;
   }
 
   /**

@@ -157,7 +157,17 @@ export class DeviceAuditBroker implements AuditBroker {
     // Bound the depth once, before any device walks the data.
     assertJsonDepthWithin(event.req.data);
     if (event.res?.data) assertJsonDepthWithin(event.res.data);
-    const results = await Promise.allSettled(devices.map((d) => d.log(event)));
+    // Formatted (and its secrets HMAC'd) once per distinct salt and options, not once per device.
+    const rendered = new Map<string, string>();
+    const write = (device: AuditDevice): Promise<void> => {
+      let text = rendered.get(device.formatKey);
+      if (text === undefined) {
+        text = device.render(event);
+        rendered.set(device.formatKey, text);
+      }
+      return device.write(text);
+    };
+    const results = await Promise.allSettled(devices.map(async (d) => write(d)));
     let logged = 0;
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') logged += 1;

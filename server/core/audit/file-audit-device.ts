@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { invalidRequest } from '../vault-error.js';
 import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
 import { formatAuditEntry, type AuditEvent } from './audit-entry.js';
+import { AuditFileWriter } from './audit-file-writer.js';
 import { AuditHasher } from './audit-hasher.js';
 
 /** Options the file device understands; anything else is refused when enabling. */
@@ -56,7 +57,8 @@ export function validateFileOptions(options: Record<string, string>): Record<str
 /**
  * Vault's `file` audit device: one JSON line per event, appended with `appendFile` (the file is
  * opened per write, so a path that stops being writable fails the very next entry), or written
- * to stdout. `discard` accepts and drops entries (useful for benchmarks).
+ * to stdout. Lines that are ready together go out in one append (`AuditFileWriter`). `discard`
+ * accepts and drops entries (useful for benchmarks).
  */
 export class FileAuditDevice implements AuditDevice {
   private readonly hasher: AuditHasher;
@@ -65,6 +67,9 @@ export class FileAuditDevice implements AuditDevice {
   private readonly mode: number;
   private readonly logRaw: boolean;
   private readonly hmacAccessor: boolean;
+  private readonly writer: AuditFileWriter | undefined;
+  /** Devices with the same key render an event identically (same salt and options). */
+  readonly formatKey: string;
 
   constructor(readonly entry: AuditDeviceEntry) {
     const options = entry.options;
@@ -74,6 +79,14 @@ export class FileAuditDevice implements AuditDevice {
     this.mode = parseInt(options.mode ?? '0600', 8);
     this.logRaw = optionBool(options, 'log_raw', false);
     this.hmacAccessor = optionBool(options, 'hmac_accessor', true);
+    this.formatKey = JSON.stringify([entry.salt, this.logRaw, this.hmacAccessor]);
+    if (this.filePath === 'stdout') {
+      this.writer = new AuditFileWriter((text) => new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve()))));
+    } else if (this.filePath !== 'discard') {
+      const path = this.filePath;
+      const mode = this.mode;
+      this.writer = new AuditFileWriter((text) => appendFile(path, text, { mode }));
+    }
   }
 
   /**
@@ -98,16 +111,24 @@ export class FileAuditDevice implements AuditDevice {
     }
   }
 
-  /** Formats the event with this device's salt and options only, then appends it. */
-  async log(event: AuditEvent): Promise<void> {
-    const entry = formatAuditEntry(event, { hasher: this.hasher, logRaw: this.logRaw, hmacAccessor: this.hmacAccessor });
-    const line = `${this.prefix}${JSON.stringify(entry)}\n`;
-    if (this.filePath === 'discard') return;
-    if (this.filePath === 'stdout') {
-      await new Promise<void>((resolve, reject) => process.stdout.write(line, (err) => (err ? reject(err) : resolve())));
-      return;
-    }
-    await appendFile(this.filePath, line, { mode: this.mode });
+  /** Formats and appends one event. */
+  log(event: AuditEvent): Promise<void> {
+    return this.write(this.render(event));
+  }
+
+  /** The event as this device's JSON entry (no prefix); the same for every device with this `formatKey`. */
+  render(event: AuditEvent): string {
+    return JSON.stringify(formatAuditEntry(event, { hasher: this.hasher.within(event.req), logRaw: this.logRaw, hmacAccessor: this.hmacAccessor }));
+  }
+
+  /** Appends a rendered entry; resolves once the append carrying it completed. */
+  async write(rendered: string): Promise<void> {
+    await this.writer?.write(`${this.prefix}${rendered}\n`);
+  }
+
+  /** Append calls made (each one write of everything that was ready), for metrics. */
+  get appendCount(): number {
+    return this.writer?.appendCount ?? 0;
   }
 
   hash(input: string): string {

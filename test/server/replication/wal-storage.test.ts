@@ -58,6 +58,41 @@ describe('WalStorage', () => {
     expect(await sqlite.list(WAL_PREFIX)).to.deep.equal([]);
   });
 
+  it('numbers concurrent writes of one commit group contiguously in commit order; a failing write gives its index back', async () => {
+    const wal = new WalStorage(sqlite, 1000);
+    await wal.open();
+    wal.setRole('primary', 1);
+    const emitted: number[] = [];
+    wal.on('wal', (entry: { index: number }) => emitted.push(entry.index));
+    const invalid = { op: 'put', key: 'core/policy/bad', value: null as unknown as Buffer } as const;
+    const commitsBefore = sqlite.commitStats.groups;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        wal.transaction(
+          i % 10 === 3
+            ? [{ op: 'put', key: `core/policy/f${i}`, value: Buffer.from('f') }, invalid]
+            : [{ op: 'put', key: `core/policy/c${i}`, value: Buffer.from(String(i)) }],
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).to.have.length(4);
+    expect(sqlite.commitStats.groups - commitsBefore, 'commit groups for 40 concurrent writes').to.be.lessThan(20);
+    expect(wal.lastWal).to.equal(36);
+    expect(emitted).to.deep.equal(Array.from({ length: 36 }, (_, i) => i + 1));
+    const entries = await wal.readWal(0, 100);
+    expect(entries.map((e) => e.index)).to.deep.equal(emitted);
+    // Each entry carries exactly its own write's data, which is in storage beside it.
+    for (const entry of entries) {
+      const [op] = entry.ops;
+      expect(entry.ops).to.have.length(1);
+      expect(op?.op === 'put' && op.key.startsWith('core/policy/c')).to.equal(true);
+      if (op?.op === 'put') expect((await sqlite.get(op.key))?.toString('base64')).to.equal(op.value);
+    }
+    expect(await sqlite.list('core/policy/')).to.not.include('f3');
+    await wal.put('core/policy/next', Buffer.from('n'));
+    expect(wal.lastWal).to.equal(37);
+  });
+
   it('keeps a bounded log: old entries are dropped in batches, newest retained', async () => {
     const wal = new WalStorage(sqlite, 20);
     await wal.open();

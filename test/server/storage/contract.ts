@@ -195,6 +195,31 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
         expect((await backend.get('tx/next'))?.toString()).to.equal('ok');
       });
 
+      it('fails only the failing transaction among concurrent ones, its batch-mates commit', async () => {
+        await backend.put('mates/untouched', buf('kept'));
+        const outcomes = await Promise.allSettled([
+          backend.transaction([{ op: 'put', key: 'mates/a', value: buf('a') }]),
+          backend.transaction([{ op: 'put', key: 'mates/b', value: buf('b') }]),
+          backend.transaction([{ op: 'delete', key: 'mates/untouched' }, { op: 'put', key: 'mates/bad', value: buf('x') }, INVALID_PUT]),
+          backend.transaction([
+            { op: 'put', key: 'mates/c', value: buf('c') },
+            { op: 'put', key: 'mates/d', value: buf('d') },
+          ]),
+          backend.transaction([INVALID_PUT]),
+          backend.transaction([{ op: 'put', key: 'mates/e', value: buf('e') }]),
+        ]);
+        expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+        expect(await snapshot(backend)).to.deep.include({
+          'mates/a': 'a',
+          'mates/b': 'b',
+          'mates/c': 'c',
+          'mates/d': 'd',
+          'mates/e': 'e',
+          'mates/untouched': 'kept',
+        });
+        expect(await backend.get('mates/bad')).to.equal(undefined);
+      });
+
       it('never interleaves concurrent transactions', async () => {
         const writers = 20;
         await Promise.all(

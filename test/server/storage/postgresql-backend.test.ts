@@ -42,6 +42,21 @@ describe('PostgresqlBackend (real PostgreSQL)', function () {
   // One table per test, all in one database: a fresh store without a fresh database each time.
   describeStorageContract('PostgresqlBackend', () => open());
 
+  it('commits N concurrent puts in fewer than N transactions (group commit), every one readable after', async () => {
+    const backend = await open();
+    try {
+      const writes = 100;
+      const before = backend.commitStats;
+      await Promise.all(Array.from({ length: writes }, (_, i) => backend.put(`group/k${i}`, Buffer.from(`v${i}`))));
+      const after = backend.commitStats;
+      expect(after.writes - before.writes).to.equal(writes);
+      expect(after.groups - before.groups, 'transactions (WAL flushes) for 100 concurrent puts').to.be.lessThan(writes / 4);
+      expect(await backend.scan('group/')).to.have.length(writes);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('hammered by 50 concurrent writers through two pools on one table, shows every transaction whole and loses none', async () => {
     // Two pools stand for two servers sharing the table: their transactions really run concurrently
     // in PostgreSQL, conflict, and the losers are retried.

@@ -89,6 +89,35 @@ describe('SqliteBackend', () => {
     expect((failure as Error).message).to.match(/schema version 999/);
   });
 
+  it('answers many concurrent reads of different keys, each with its own value (one reused read statement)', async () => {
+    const backend = await SqliteBackend.open({ path: freshPath() });
+    try {
+      await backend.transaction(Array.from({ length: 300 }, (_, i) => ({ op: 'put', key: `r/k${i}`, value: buf(`v${i}`) }) as const));
+      const got = await Promise.all(Array.from({ length: 1200 }, (_, j) => backend.get(`r/k${j % 400}`)));
+      got.forEach((value, j) => expect(value?.toString(), `read ${j}`).to.equal(j % 400 < 300 ? `v${j % 400}` : undefined));
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('commits N concurrent puts in fewer than N transactions (group commit), every one durable after reopen', async () => {
+    const path = freshPath();
+    const backend = await SqliteBackend.open({ path });
+    const writes = 100;
+    const before = backend.commitStats;
+    await Promise.all(Array.from({ length: writes }, (_, i) => backend.put(`group/k${i}`, buf(`v${i}`))));
+    const after = backend.commitStats;
+    await backend.close();
+    expect(after.writes - before.writes).to.equal(writes);
+    expect(after.groups - before.groups, 'transactions (fsyncs) for 100 concurrent puts').to.be.lessThan(writes / 4);
+    const reopened = await SqliteBackend.open({ path });
+    try {
+      expect(await reopened.scan('group/')).to.have.length(writes);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('hammered by 50 concurrent writers, shows every transaction whole and loses none', async function () {
     this.timeout(60_000);
     const backend = await SqliteBackend.open({ path: freshPath() });

@@ -53,6 +53,17 @@ describe('FileAuditDevice', () => {
     expect(validateFileOptions({ file_path: 'stdout' })).to.deep.equal({ file_path: 'stdout', format: 'json' });
   });
 
+  it('writes 50 concurrent entries to a real file in fewer appends than entries, each whole on its own line', async () => {
+    const file = join(dir, 'batched.log');
+    const device = new FileAuditDevice(entry({ file_path: file }));
+    const entries = 50;
+    await Promise.all(Array.from({ length: entries }, () => device.log(event())));
+    expect(device.appendCount, 'append calls for 50 concurrent entries').to.be.lessThan(entries / 2);
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
+    expect(lines).to.have.length(entries);
+    for (const line of lines) expect((JSON.parse(line) as { type: string }).type).to.equal('response');
+  });
+
   it("appends one prefixed JSON line per event with tokens, accessors and data HMAC'd", async () => {
     const file = join(dir, 'audit.log');
     const device = new FileAuditDevice(entry({ file_path: file, prefix: 'AUDIT:' }));

@@ -1,0 +1,54 @@
+/** Appends a chunk of text to the target; resolves once it is written. */
+export type AppendText = (text: string) => Promise<void>;
+
+interface PendingLine {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Batches audit lines into few writes: while one append is in flight, new lines wait; when it
+ * completes, everything waiting goes out in one append. Each `write` resolves only once the append
+ * carrying its own line completed, and rejects if that append failed (the request then fails
+ * closed); a failed batch does not stop the next one from trying.
+ */
+export class AuditFileWriter {
+  private waiting: PendingLine[] = [];
+  private writing = false;
+  private appends = 0;
+
+  constructor(private readonly append: AppendText) {}
+
+  /** Appends made so far (each one write call), for tests and metrics. */
+  get appendCount(): number {
+    return this.appends;
+  }
+
+  write(line: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ line, resolve, reject });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting;
+        this.waiting = [];
+        this.appends++;
+        try {
+          await this.append(batch.map((p) => p.line).join(''));
+        } catch (err) {
+          for (const pending of batch) pending.reject(err);
+          continue;
+        }
+        for (const pending of batch) pending.resolve();
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

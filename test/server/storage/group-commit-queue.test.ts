@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import type { StorageOp } from '../../../server/storage/backend.js';
+import { GroupCommitQueue, type GroupRunner } from '../../../server/storage/group-commit-queue.js';
+
+/** A runner that records each group's ops and holds the first group until released. */
+function recordingRunner(): { runner: GroupRunner; groups: StorageOp[][]; release: () => void } {
+  const groups: StorageOp[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const runner: GroupRunner = async (body) => {
+    const ops: StorageOp[] = [];
+    await body({
+      apply: async (applied) => {
+        ops.push(...applied);
+      },
+      savepoint: async () => undefined,
+      releaseSavepoint: async () => undefined,
+      rollbackToSavepoint: async () => undefined,
+    });
+    if (groups.length === 0) await gate;
+    groups.push(ops);
+  };
+  return { runner, groups, release };
+}
+
+const put = (key: string, bytes: number): StorageOp => ({ op: 'put', key, value: Buffer.alloc(bytes) });
+
+describe('GroupCommitQueue', () => {
+  it('bounds each group by write count and by bytes, in submission order', async () => {
+    const { runner, groups, release } = recordingRunner();
+    const queue = new GroupCommitQueue(runner, { maxWrites: 4, maxBytes: 100 });
+    const writes = [...Array.from({ length: 9 }, (_, i) => put(`small${i}`, 5)), put('big1', 70), put('big2', 70), put('huge', 500), put('last', 5)];
+    const done = writes.map((op) => queue.submit({ bytes: op.op === 'put' ? op.value.length : 0, prepare: () => [op] }));
+    release();
+    await Promise.all(done);
+    const keys = groups.map((g) => g.map((op) => (op.op === 'put' ? op.key : '')));
+    expect(keys).to.deep.equal([
+      ['small0'],
+      ['small1', 'small2', 'small3', 'small4'],
+      ['small5', 'small6', 'small7', 'small8'],
+      ['big1'],
+      ['big2'],
+      ['huge'],
+      ['last'],
+    ]);
+    expect(queue.stats).to.deep.equal({ groups: 7, writes: 13 });
+  });
+
+  it('runs an exclusive job after the writes submitted before it and before those after it', async () => {
+    const { runner, groups, release } = recordingRunner();
+    const queue = new GroupCommitQueue(runner);
+    const order: string[] = [];
+    const first = queue.submit({ bytes: 1, prepare: () => [put('a', 1)], committed: () => order.push('a') });
+    const second = queue.submit({ bytes: 1, prepare: () => [put('b', 1)], committed: () => order.push('b') });
+    const job = queue.exclusive(async () => {
+      order.push(`job after ${groups.length} groups`);
+    });
+    const third = queue.submit({ bytes: 1, prepare: () => [put('c', 1)], committed: () => order.push('c') });
+    release();
+    await Promise.all([first, second, job, third]);
+    expect(order).to.deep.equal(['a', 'b', 'job after 2 groups', 'c']);
+  });
+});
