@@ -191,7 +191,7 @@ export class Core {
     this.tokens.unload();
     this.policies.invalidate();
     this.seal.seal();
-    this.logger.info('vault is sealed');
+    this.logger.info('sealed');
   }
 
   /**
