@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { childrenOf, prefixUpperBound, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
 import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
+import type { WriteFence } from './postgresql-ha-lock.js';
 import { SerialQueue } from './serial-queue.js';
 
 export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
@@ -37,6 +38,7 @@ export function kvTableSchema(table: string): TableSchema {
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
 const CONNECT_TIMEOUT_MS = 30_000;
+const FENCED_IDLE_TIMEOUT_MS = 2_000;
 
 /**
  * Durable backend on PostgreSQL through a connection pool. Reads are single statements on any
@@ -56,6 +58,9 @@ export class PostgresqlBackend implements StorageBackend {
   private readonly sql: Sql;
   private readonly writers = new SerialQueue();
   private readonly begin: string;
+  private readonly beginFenced: string;
+  /** With HA: the holder's fence, checked first in every write transaction (undefined: not the holder). */
+  private fence: (() => WriteFence | undefined) | undefined;
 
   private constructor(
     /** The pool, shared with the HA lock when that is added. */
@@ -68,6 +73,9 @@ export class PostgresqlBackend implements StorageBackend {
     const [namespace, id] = writerLockKeys(table);
     // One round trip: open the transaction, make its commit wait for the WAL flush, take the turn.
     this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(${namespace}, ${id})`;
+    // A fenced transaction holds the lock row FOR SHARE until it ends: a paused holder must not keep it
+    // from a standby for long, so its session is cut after a few idle seconds inside the transaction.
+    this.beginFenced = this.begin.replace('SET LOCAL', `SET LOCAL idle_in_transaction_session_timeout TO ${FENCED_IDLE_TIMEOUT_MS}; SET LOCAL`);
     this.sql = {
       get: `SELECT value FROM ${t} WHERE key = $1`,
       // Each child once: the rest of the key after the prefix, cut after its first '/'.
@@ -142,6 +150,14 @@ export class PostgresqlBackend implements StorageBackend {
     return this.read<StorageEntry>(after === undefined ? this.sql.scanFrom : this.sql.scanAfter, values);
   }
 
+  /**
+   * Makes every later write transaction check `fence()` first (HA): with no fence, or one the
+   * database no longer honours, the write is refused with `NotLockHolderError` and nothing changes.
+   */
+  requireWriteFence(fence: () => WriteFence | undefined): void {
+    this.fence = fence;
+  }
+
   async transaction(ops: readonly StorageOp[]): Promise<void> {
     this.assertOpen();
     if (ops.length === 0) return;
@@ -150,12 +166,21 @@ export class PostgresqlBackend implements StorageBackend {
       this.withClient(async (client) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            await client.query(this.begin);
+            if (this.fence === undefined) {
+              await client.query(this.begin);
+            } else {
+              const fence = this.fence();
+              if (fence === undefined) throw new NotLockHolderError('this node does not hold the HA lock');
+              await client.query(this.beginFenced);
+              const held = await client.query(prepared(fence.text, [...fence.values]));
+              if (held.rowCount !== 1) throw new NotLockHolderError('the HA lock has passed to another node');
+            }
             for (const statement of statements) await client.query(prepared(statement.text, statement.values));
             await client.query('COMMIT');
             return;
           } catch (err) {
             await client.query('ROLLBACK').catch(() => undefined);
+            if (err instanceof NotLockHolderError) throw err;
             const code = (err as { code?: unknown }).code;
             if (typeof code !== 'string' || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw sanitize(err);
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
@@ -274,6 +299,14 @@ export class StorageQueryError extends Error {
   ) {
     super(message);
     this.name = 'StorageQueryError';
+  }
+}
+
+/** A write refused because this node is not (or no longer) the HA lock holder; nothing was written. */
+export class NotLockHolderError extends StorageQueryError {
+  constructor(message: string) {
+    super(message, 'ferry-not-lock-holder');
+    this.name = 'NotLockHolderError';
   }
 }
 
