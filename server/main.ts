@@ -10,7 +10,10 @@ import type { StorageBackend } from './storage/backend.js';
 import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
+import { PostgresqlHaLock } from './storage/postgresql-ha-lock.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
+import { HaManager } from './ha/ha-manager.js';
+import { standbyRouting } from './ha/standby-forwarder.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
@@ -67,7 +70,8 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
-  const physical = new WalStorage(new CachedBackend(storage), config.replication.walRetentionEntries);
+  const cache = new CachedBackend(storage);
+  const physical = new WalStorage(cache, config.replication.walRetentionEntries);
   await physical.open();
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   // The API port is known only after listening when 0 is requested; tests always pass a port.
@@ -94,6 +98,13 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));
 
+  let ha: HaManager | undefined;
+  if (config.storage.type === 'postgresql' && config.storage.haEnabled && storage instanceof PostgresqlBackend) {
+    const lock = await PostgresqlHaLock.open({ pool: storage.pool, table: config.storage.haTable, logger });
+    ha = new HaManager({ core, lock, storage, cache, wal: physical, logger, apiAddr, clusterAddr });
+    core.attachHa(ha);
+  }
+
   let devInfo: RunningServer['dev'];
   if (dev !== undefined) {
     const init = await core.initialize(1, 1, { stayUnsealed: true, ...(dev.rootTokenId ? { rootTokenId: dev.rootTokenId } : {}) });
@@ -116,6 +127,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     core,
     logger,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
+    ...(ha === undefined ? {} : { standby: standbyRouting(ha) }),
     forwarder: () =>
       replication.current.role === 'secondary'
         ? async (req) => {
@@ -142,6 +154,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     stop: async () => {
       await listener.close();
       await core.sealCore().catch((err: unknown) => logger.warn({ err: String(err) }, 'sealing on stop failed'));
+      await ha?.stop();
       await physical.close();
     },
   };

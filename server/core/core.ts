@@ -17,6 +17,7 @@ import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
 import { postResponseSteps, type PostResponseStep } from './post-response-steps.js';
+import { haDisabled, type HaView } from './ha-view.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
 import { Router, type MountedBackend, type Route } from './router.js';
 import { Seal } from './seal.js';
@@ -97,6 +98,9 @@ export class Core {
   private readonly builtinFactories = new Map<string, BackendFactory>();
   private readonly hooks: LifecycleHook[] = [];
   private unsealed = false;
+  /** HA: the barrier is open but this node is a standby; its services are not running. */
+  private standbyUnsealed = false;
+  private haView: HaView;
 
   constructor(readonly options: CoreOptions) {
     this.logger = options.logger.child({ module: 'core' });
@@ -117,6 +121,7 @@ export class Core {
     this.tokens.onRevoke((entry) => this.wrapper.forget(entry));
     this.tokens.onRevoke((entry) => this.expiration.revokeLeasesOfToken(entry.hash));
     this.postResponseSteps = postResponseSteps(this);
+    this.haView = haDisabled(options.apiAddr, options.clusterAddr);
     this.invalidation = new InvalidationDispatcher(invalidationOwners(this), () => this.unsealed, this.logger);
   }
 
@@ -125,7 +130,22 @@ export class Core {
   }
 
   get isSealed(): boolean {
-    return !this.unsealed;
+    return !this.unsealed && !this.standbyUnsealed;
+  }
+
+  /** HA: unsealed, but a standby (requests go to the active node). */
+  get isStandby(): boolean {
+    return this.standbyUnsealed;
+  }
+
+  /** High availability, as the HA layer reports it (every node is active until attached). */
+  get ha(): HaView {
+    return this.haView;
+  }
+
+  /** Attaches the HA layer (built after the core). Called once, by the composition root. */
+  attachHa(view: HaView): void {
+    this.haView = view;
   }
 
   /** This cluster's replication role, as the replication layer reports it (disabled until attached). */
@@ -168,6 +188,16 @@ export class Core {
 
   /** Runs after the barrier opened: loads every service in Vault's unseal order, then the hooks. */
   async postUnseal(): Promise<void> {
+    if (!this.haView.isActive()) {
+      // A standby only loads the mount tables (to answer seal-status, health and leader); the active
+      // node runs everything else. Nothing here writes.
+      await this.reloadMounts();
+      this.standbyUnsealed = true;
+      this.logger.info('unsealed as a standby');
+      this.haView.onStandbyUnsealed();
+      return;
+    }
+    this.standbyUnsealed = false;
     await this.reloadMounts(); // setupMounts
     await this.policies.ensureDefaults(); // setupPolicyStore
     await this.tokens.load(); // setupCredentials
@@ -180,7 +210,44 @@ export class Core {
 
   /** Seals: the hooks in reverse, then the core's services in the reverse of their unseal order. */
   async sealCore(): Promise<void> {
+    if (this.standbyUnsealed) {
+      this.standbyUnsealed = false;
+      await this.router.clear();
+      this.seal.seal();
+      await this.haView.onSealed();
+      this.logger.info('vault is sealed');
+      return;
+    }
     if (!this.unsealed) return;
+    await this.stopServices();
+    this.seal.seal();
+    await this.haView.onSealed();
+    this.logger.info('vault is sealed');
+  }
+
+  /**
+   * HA: the active node becomes a standby, keeping its keys: its services stop (hooks in reverse,
+   * then the core's) and only the mount tables stay loaded.
+   */
+  async becomeStandby(): Promise<void> {
+    if (this.unsealed) await this.stopServices();
+    await this.reloadMounts();
+    this.standbyUnsealed = true;
+  }
+
+  /**
+   * HA: a standby that won the lock loads everything afresh from storage (the active's writes
+   * happened underneath it) and starts its services.
+   */
+  async becomeActive(): Promise<void> {
+    if (!(await this.seal.followRekey())) await this.barrier.reloadKeyring(this.seal.currentRootKey());
+    await this.router.clear();
+    this.policies.invalidate();
+    this.tokens.unload();
+    await this.postUnseal();
+  }
+
+  private async stopServices(): Promise<void> {
     this.unsealed = false;
     for (const hook of [...this.hooks].reverse()) await hook.preSeal?.().catch((err) => this.logger.warn({ err: String(err) }, 'pre-seal hook failed'));
     this.generateRoot.cancel();
@@ -190,8 +257,6 @@ export class Core {
     await this.router.clear();
     this.tokens.unload();
     this.policies.invalidate();
-    this.seal.seal();
-    this.logger.info('vault is sealed');
   }
 
   /**
@@ -375,16 +440,23 @@ export class Core {
     threshold: number,
     options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
   ): Promise<{ keys: Buffer[]; rootToken: string }> {
-    const keys = await this.seal.initialize(shares, threshold);
-    await this.postUnseal();
-    const { id } = await this.tokens.create({
-      policies: ['root'],
-      path: 'auth/token/root',
-      displayName: 'root',
-      ...(options.rootTokenId === undefined ? {} : { id: options.rootTokenId }),
-    });
-    if (!options.stayUnsealed) await this.sealCore();
-    return { keys, rootToken: id };
+    // With HA no node holds the lock yet: the store is created without one.
+    this.haView.beginInitialize();
+    try {
+      const keys = await this.seal.initialize(shares, threshold);
+      await this.postUnseal();
+      await this.clusterId();
+      const { id } = await this.tokens.create({
+        policies: ['root'],
+        path: 'auth/token/root',
+        displayName: 'root',
+        ...(options.rootTokenId === undefined ? {} : { id: options.rootTokenId }),
+      });
+      if (!options.stayUnsealed) await this.sealCore();
+      return { keys, rootToken: id };
+    } finally {
+      this.haView.endInitialize();
+    }
   }
 
   /** This cluster's id (per cluster, never replicated; minted on first unseal). */

@@ -19,6 +19,12 @@ export class CachedBackend implements StorageBackend {
     return this.inner.kind;
   }
 
+  /** Forgets every cached value (an HA standby's view may be stale: another node wrote underneath). */
+  clear(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {

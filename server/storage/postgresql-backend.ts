@@ -60,7 +60,7 @@ export class PostgresqlBackend implements StorageBackend {
   private readonly begin: string;
   private readonly beginFenced: string;
   /** With HA: the holder's fence, checked first in every write transaction (undefined: not the holder). */
-  private fence: (() => WriteFence | undefined) | undefined;
+  private fence: (() => WriteFence | 'unfenced' | undefined) | undefined;
 
   private constructor(
     /** The pool, shared with the HA lock when that is added. */
@@ -153,8 +153,9 @@ export class PostgresqlBackend implements StorageBackend {
   /**
    * Makes every later write transaction check `fence()` first (HA): with no fence, or one the
    * database no longer honours, the write is refused with `NotLockHolderError` and nothing changes.
+   * `'unfenced'` lets a write through unchecked (initializing a new store, before any lock exists).
    */
-  requireWriteFence(fence: () => WriteFence | undefined): void {
+  requireWriteFence(fence: () => WriteFence | 'unfenced' | undefined): void {
     this.fence = fence;
   }
 
@@ -166,10 +167,12 @@ export class PostgresqlBackend implements StorageBackend {
       this.withClient(async (client) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            if (this.fence === undefined) {
+            const fence = this.fence?.();
+            if (fence === undefined && this.fence === undefined) {
+              await client.query(this.begin);
+            } else if (fence === 'unfenced') {
               await client.query(this.begin);
             } else {
-              const fence = this.fence();
               if (fence === undefined) throw new NotLockHolderError('this node does not hold the HA lock');
               await client.query(this.beginFenced);
               const held = await client.query(prepared(fence.text, [...fence.values]));

@@ -5,6 +5,10 @@ import { ensureTable, quoteIdentifier, type TableSchema } from './postgresql-sch
 
 /** The lock's row key, as Vault's core names it. */
 export const HA_LOCK_KEY = 'core/lock';
+/** Rows of node heartbeats (never a prefix of the lock key). */
+const HA_NODE_PREFIX = 'core/node/';
+/** A node is listed while its last heartbeat is younger than this many lock TTLs. */
+const NODE_TTL_FACTOR = 3;
 /** Lease length: a holder that stops renewing loses the lock this long after its last renewal. */
 export const DEFAULT_HA_LOCK_TTL_MS = 3_000;
 /** How often the holder renews (a third of the TTL: two renewals may fail before the lease runs out). */
@@ -75,7 +79,7 @@ export interface PostgresqlHaLockOptions {
  */
 export class PostgresqlHaLock {
   private held: { identity: string; epoch: number } | undefined;
-  private readonly sql: Readonly<Record<'acquire' | 'renew' | 'release' | 'holder' | 'fence', string>>;
+  private readonly sql: Readonly<Record<'acquire' | 'renew' | 'release' | 'holder' | 'fence' | 'heartbeat' | 'nodes', string>>;
   readonly ttlMs: number;
 
   private constructor(
@@ -98,6 +102,11 @@ export class PostgresqlHaLock {
       // Expires the row rather than deleting it, so the epoch keeps growing.
       release: `UPDATE ${t} SET valid_until = '-infinity' WHERE ha_key = $1 AND ha_identity = $2 AND epoch = $3`,
       holder: `SELECT ha_identity, ha_value, epoch, valid_until >= clock_timestamp() AS live FROM ${t} WHERE ha_key = $1`,
+      // Each node's presence, for sys/ha-status: one row per node beside the lock row, epoch 0.
+      heartbeat: `INSERT INTO ${t} (ha_key, ha_identity, ha_value, valid_until, epoch) VALUES ($1, $3, $4, ${expiry}, 0)
+                  ON CONFLICT (ha_key) DO UPDATE SET ha_value = EXCLUDED.ha_value, valid_until = EXCLUDED.valid_until`,
+      nodes: `SELECT ha_identity, ha_value, valid_until - $2::bigint * interval '1 millisecond' AS seen FROM ${t}
+               WHERE ha_key LIKE $1 AND valid_until >= clock_timestamp() ORDER BY ha_identity`,
       fence: `SELECT 1 FROM ${t} WHERE ha_key = $1 AND ha_identity = $2 AND epoch = $3 AND valid_until >= clock_timestamp() FOR SHARE`,
     };
   }
@@ -173,6 +182,20 @@ export class PostgresqlHaLock {
     const row = rows[0];
     if (row === undefined) return undefined;
     return { identity: row.ha_identity, value: row.ha_value, epoch: Number(row.epoch), isLive: row.live };
+  }
+
+  /** Records that node `nodeId` (described by `value`) is up; the record lapses after a few TTLs. */
+  async heartbeat(nodeId: string, value: string): Promise<void> {
+    await this.query(this.sql.heartbeat, [`${HA_NODE_PREFIX}${nodeId}`, this.ttlMs * NODE_TTL_FACTOR, nodeId, value]);
+  }
+
+  /** The nodes whose heartbeat is recent, with when it was last heard. */
+  async liveNodes(): Promise<{ nodeId: string; value: string | null; lastSeen: Date }[]> {
+    const { rows } = await this.query<{ ha_identity: string; ha_value: string | null; seen: Date }>(this.sql.nodes, [
+      `${HA_NODE_PREFIX}%`,
+      this.ttlMs * NODE_TTL_FACTOR,
+    ]);
+    return rows.map((r) => ({ nodeId: r.ha_identity, value: r.ha_value, lastSeen: r.seen }));
   }
 
   /** The fence for this node's write transactions, or undefined when it does not hold the lock. */

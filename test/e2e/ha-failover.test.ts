@@ -1,0 +1,183 @@
+import { expect } from 'chai';
+import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
+import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+
+/** The failover budget of issue #13: from the active's death to a write acknowledged by the new active. */
+const FAILOVER_BUDGET_MS = 5_000;
+
+describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
+  this.timeout(180_000);
+  let pg: PostgresCluster;
+  let nodes: ServerHandle[] = [];
+  const live = new Set<ServerHandle>();
+
+  const health = async (node: ServerHandle): Promise<number> => {
+    try {
+      return (await node.request('GET', 'sys/health', { token: null })).status;
+    } catch {
+      return 0;
+    }
+  };
+  /** The one node answering 200 on sys/health, once every other live node answers 429. */
+  const settledActive = (): Promise<ServerHandle> =>
+    waitFor(
+      async () => {
+        const codes = await Promise.all([...live].map(async (n) => [n, await health(n)] as const));
+        const active = codes.filter(([, c]) => c === 200);
+        return active.length === 1 && codes.every(([, c]) => c === 200 || c === 429) ? active[0]?.[0] : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, description: 'exactly one active node and the rest standbys' },
+    );
+  const standbys = (active: ServerHandle): ServerHandle[] => [...live].filter((n) => n !== active);
+
+  before(async () => {
+    pg = await startPostgresCluster();
+    const db = await pg.createDatabase();
+    const storage = `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`;
+    const first = await startSqliteServer({ storage });
+    nodes = [first];
+    for (let i = 0; i < 2; i++) {
+      const node = await startSqliteServer({ storage });
+      node.rootToken = first.rootToken;
+      node.unsealKeys = first.unsealKeys;
+      node.unsealThreshold = first.unsealThreshold;
+      await node.unseal();
+      nodes.push(node);
+    }
+    for (const n of nodes) live.add(n);
+    const active = await settledActive();
+    const mount = await active.request('POST', 'sys/mounts/kv', { body: { type: 'kv' } });
+    expect(mount.status, mount.text).to.equal(204);
+  });
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    await pg?.stop();
+  });
+
+  it('elects one active node; standbys answer 429 (or 200 with standbyok) and name the active in sys/leader', async () => {
+    const active = await settledActive();
+    const leader = (await active.request('GET', 'sys/leader', { token: null })).body;
+    expect(leader).to.include({ ha_enabled: true, is_self: true, leader_address: active.addr });
+    for (const standby of standbys(active)) {
+      const seal = (await standby.request('GET', 'sys/seal-status', { token: null })).body;
+      expect(seal.sealed, 'a standby is unsealed').to.equal(false);
+      const body = (await standby.request('GET', 'sys/leader', { token: null })).body;
+      expect(body).to.include({ ha_enabled: true, is_self: false, leader_address: active.addr });
+      expect(body.active_time).to.not.equal('0001-01-01T00:00:00Z');
+      expect((await standby.request('GET', 'sys/health?standbyok=true', { token: null })).status).to.equal(200);
+      expect((await standby.request('GET', 'sys/health?standbycode=299', { token: null })).status).to.equal(299);
+      expect((await standby.request('GET', 'sys/health?standbyok=maybe', { token: null })).status).to.equal(400);
+    }
+    const status = await standbys(active)[0]?.request('GET', 'sys/ha-status');
+    expect(status?.status, status?.text).to.equal(200);
+    const listed = (status?.body.data.nodes as { api_address: string; active_node: boolean }[]).map((n) => [n.api_address, n.active_node]);
+    expect(listed).to.have.deep.members(nodes.map((n) => [n.addr, n === active]));
+  });
+
+  it('forwards a write sent to a standby to the active node, token and body intact', async () => {
+    const active = await settledActive();
+    const standby = standbys(active)[0] as ServerHandle;
+    const put = await standby.request('PUT', 'kv/through-standby', { body: { value: 'forwarded' } });
+    expect(put.status, put.text).to.equal(204);
+    expect((await active.request('GET', 'kv/through-standby')).body.data).to.deep.equal({ value: 'forwarded' });
+    expect((await standby.request('GET', 'kv/through-standby')).body.data).to.deep.equal({ value: 'forwarded' });
+    const denied = await standby.request('GET', 'kv/through-standby', { token: 'not-a-token' });
+    expect(denied.status).to.equal(403);
+    expect(denied.body).to.have.property('errors');
+  });
+
+  it('after kill -9 of the active under a steady write load: a new active within 5 s and no acknowledged write lost', async () => {
+    const active = await settledActive();
+    const acknowledged = new Map<string, string>();
+    let stop = false;
+    let killedAt = 0;
+    let firstAckAfterKill = 0;
+    let seq = 0;
+    const writer = async (): Promise<void> => {
+      while (!stop) {
+        const targets = [...live];
+        const target = targets[seq % targets.length] as ServerHandle;
+        const key = `load-${seq++}`;
+        const value = `v-${key}`;
+        try {
+          const res = await target.request('PUT', `kv/${key}`, { body: { value } });
+          if (res.status === 204) {
+            acknowledged.set(key, value);
+            if (killedAt > 0 && firstAckAfterKill === 0) firstAckAfterKill = Date.now();
+          }
+        } catch {
+          // A refused connection (the killed node) is an unacknowledged write.
+        }
+      }
+    };
+    const load = [writer(), writer()];
+    await waitFor(() => acknowledged.size >= 50, { timeoutMs: 20_000, description: 'a steady write load' });
+    live.delete(active);
+    killedAt = Date.now();
+    await active.kill9();
+    await waitFor(() => firstAckAfterKill > 0, { timeoutMs: 20_000, intervalMs: 20, description: 'a write acknowledged after the kill' });
+    const failoverMs = firstAckAfterKill - killedAt;
+    const before = acknowledged.size;
+    await waitFor(() => acknowledged.size >= before + 50, { timeoutMs: 20_000 });
+    stop = true;
+    await Promise.all(load);
+    console.log(`      failover after kill -9: first acknowledged write ${failoverMs} ms after the kill (${acknowledged.size} writes acknowledged)`);
+    expect(failoverMs).to.be.at.most(FAILOVER_BUDGET_MS);
+    const newActive = await settledActive();
+    expect(newActive).to.not.equal(active);
+    const lost: string[] = [];
+    for (const [key, value] of acknowledged) {
+      const res = await newActive.request('GET', `kv/${key}`);
+      if (res.body?.data?.value !== value) lost.push(key);
+    }
+    expect(lost, 'acknowledged writes missing after failover').to.deep.equal([]);
+    await active.restart();
+    live.add(active);
+    await settledActive();
+  });
+
+  it('a paused active (SIGSTOP beyond the lock TTL) does not act as active after SIGCONT', async () => {
+    const paused = await settledActive();
+    const pid = paused.process?.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    live.delete(paused);
+    try {
+      const pausedAt = Date.now();
+      const successor = await settledActive();
+      const takeoverMs = Date.now() - pausedAt;
+      console.log(`      takeover from a paused active: ${takeoverMs} ms`);
+      expect(takeoverMs).to.be.at.most(FAILOVER_BUDGET_MS + 1_000);
+      const put = await successor.request('PUT', 'kv/after-pause', { body: { value: 'from the successor' } });
+      expect(put.status).to.equal(204);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // Right after resuming it may still believe it is active: its write must not land on its own.
+    const attempt = await paused.request('PUT', 'kv/after-pause', { body: { value: 'from the old active' } }).catch(() => undefined);
+    live.add(paused);
+    const successor = await settledActive();
+    expect(successor).to.not.equal(paused);
+    const stored = (await successor.request('GET', 'kv/after-pause')).body.data.value;
+    if (attempt?.status === 204) expect(stored, 'an acknowledged write went through the new active').to.equal('from the old active');
+    else expect(stored, 'a refused write left nothing behind').to.equal('from the successor');
+    expect(await health(paused)).to.equal(429);
+    expect(paused.logs()).to.match(/leadership lost, stopping active operation|the HA lock has passed to another node/);
+  });
+
+  it('recovers without operator action after PostgreSQL itself restarts', async () => {
+    const before = await settledActive();
+    await before.request('PUT', 'kv/before-pg-restart', { body: { value: 'kept' } });
+    await pg.crash();
+    await pg.start();
+    const active = await settledActive();
+    await waitFor(async () => (await active.request('PUT', 'kv/after-pg-restart', { body: { value: 'written' } })).status === 204, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'a write acknowledged after the database restart',
+    });
+    for (const node of live) {
+      expect((await node.request('GET', 'kv/before-pg-restart')).body.data).to.deep.equal({ value: 'kept' });
+      expect((await node.request('GET', 'kv/after-pg-restart')).body.data).to.deep.equal({ value: 'written' });
+    }
+  });
+});
