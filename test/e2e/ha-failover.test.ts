@@ -86,6 +86,43 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
     expect(denied.body).to.have.property('errors');
   });
 
+  it('answers 307 to the active node when the client asks for no forwarding', async () => {
+    const active = await settledActive();
+    const standby = standbys(active)[0] as ServerHandle;
+    const res = await standby.request('GET', 'kv/through-standby?x=1', { headers: { 'X-Vault-No-Request-Forwarding': 'true' } });
+    expect(res.status).to.equal(307);
+    expect(res.headers.get('location')).to.equal(`${active.addr}/v1/kv/through-standby?x=1`);
+  });
+
+  it('believes a forwarded client address only from a standby of this cluster', async () => {
+    const active = await settledActive();
+    const standby = standbys(active)[0] as ServerHandle;
+    const role = await active.request('POST', 'auth/token/roles/bound', { body: { token_bound_cidrs: ['10.0.0.0/8'] } });
+    expect(role.status, role.text).to.equal(204);
+    const created = await active.request('POST', 'auth/token/create/bound', { body: {} });
+    expect(created.status, created.text).to.equal(200);
+    const bound = created.body.auth.client_token as string;
+    const spoof = { 'X-Ferry-Forwarded-For': '10.1.2.3', 'X-Ferry-Forwarding-Key': Buffer.alloc(32).toString('base64') };
+    for (const node of [active, standby]) {
+      const res = await node.request('GET', 'auth/token/lookup-self', { token: bound, headers: spoof });
+      expect(res.status, `through ${node === active ? 'the active' : 'a standby'}`).to.equal(403);
+    }
+  });
+
+  it('steps down on sys/step-down (sudo, forwarded from a standby): another node takes over', async () => {
+    const active = await settledActive();
+    const standby = standbys(active)[0] as ServerHandle;
+    const created = await active.request('POST', 'auth/token/create', { body: { policies: ['default'] } });
+    const denied = await standby.request('PUT', 'sys/step-down', { token: created.body.auth.client_token as string });
+    expect(denied.status).to.equal(403);
+    expect((await settledActive()) === active).to.equal(true);
+    const res = await standby.request('PUT', 'sys/step-down');
+    expect(res.status, res.text).to.equal(204);
+    const next = await settledActive();
+    expect(next).to.not.equal(active);
+    expect((await active.request('GET', 'sys/leader', { token: null })).body).to.include({ is_self: false, leader_address: next.addr });
+  });
+
   it('after kill -9 of the active under a steady write load: a new active within 5 s and no acknowledged write lost', async () => {
     const active = await settledActive();
     const acknowledged = new Map<string, string>();
