@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 
@@ -72,6 +74,18 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
     expect(status?.status, status?.text).to.equal(200);
     const listed = (status?.body.data.nodes as { api_address: string; active_node: boolean }[]).map((n) => [n.api_address, n.active_node]);
     expect(listed).to.have.deep.members(nodes.map((n) => [n.addr, n === active]));
+  });
+
+  it('shows HA mode and the active address in `ferry status`', async () => {
+    const active = await settledActive();
+    const bin = fileURLToPath(new URL('../../bin/ferry.js', import.meta.url));
+    for (const node of live) {
+      const run = spawnSync(process.execPath, [bin, 'status'], { env: { PATH: process.env.PATH ?? '', VAULT_ADDR: node.addr }, encoding: 'utf8' });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^HA Enabled\s+true$/m);
+      expect(run.stdout).to.match(new RegExp(`^HA Mode\\s+${node === active ? 'active' : 'standby'}$`, 'm'));
+      expect(run.stdout).to.match(new RegExp(`^Active Node Address\\s+${active.addr.replace(/\./g, '\\.')}$`, 'm'));
+    }
   });
 
   it('forwards a write sent to a standby to the active node, token and body intact', async () => {
