@@ -189,9 +189,8 @@ export class Core {
   /** Runs after the barrier opened: loads every service in Vault's unseal order, then the hooks. */
   async postUnseal(): Promise<void> {
     if (!this.haView.isActive()) {
-      // A standby only loads the mount tables (to answer seal-status, health and leader); the active
-      // node runs everything else. Nothing here writes.
-      await this.reloadMounts();
+      // A standby runs no services: it answers seal-status, health and leader as a sealed node's
+      // system backend does, and forwards the rest; the active node runs everything.
       this.standbyUnsealed = true;
       this.logger.info('unsealed as a standby');
       this.haView.onStandbyUnsealed();
@@ -227,12 +226,11 @@ export class Core {
 
   /**
    * HA: the active node becomes a standby, keeping its keys: its services stop (hooks in reverse,
-   * then the core's) and only the mount tables stay loaded.
+   * then the core's). It needs no storage, so it works while the database is unreachable.
    */
   async becomeStandby(): Promise<void> {
-    if (this.unsealed) await this.stopServices();
-    await this.reloadMounts();
     this.standbyUnsealed = true;
+    if (this.unsealed) await this.stopServices();
   }
 
   /**

@@ -77,6 +77,8 @@ export class HaManager implements HaView {
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_HA_RETRY_INTERVAL_MS;
     // Only the lock holder writes; a new store is created before any lock exists.
     options.storage.requireWriteFence(() => (this.isInitializing ? 'unfenced' : options.lock.currentFence()));
+    // Another node may write at any time unless this one is active: only the active node caches reads.
+    options.cache.cacheOnlyWhile(() => this.state === 'active');
   }
 
   isActive(): boolean {

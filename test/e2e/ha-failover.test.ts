@@ -36,15 +36,19 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
     pg = await startPostgresCluster();
     const db = await pg.createDatabase();
     const storage = `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`;
-    const first = await startSqliteServer({ storage });
-    nodes = [first];
-    for (let i = 0; i < 2; i++) {
-      const node = await startSqliteServer({ storage });
-      node.rootToken = first.rootToken;
-      node.unsealKeys = first.unsealKeys;
-      node.unsealThreshold = first.unsealThreshold;
+    // All three start sealed and uninitialized; one is initialized, then each unseals with its keys.
+    nodes = [];
+    for (let i = 0; i < 3; i++) nodes.push(await startSqliteServer({ storage, initialize: false }));
+    for (const node of nodes) expect((await node.request('GET', 'sys/init', { token: null })).body.initialized).to.equal(false);
+    const first = nodes[0] as ServerHandle;
+    const init = await first.request('PUT', 'sys/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } });
+    expect(init.status, init.text).to.equal(200);
+    for (const node of nodes) {
+      node.rootToken = init.body.root_token as string;
+      node.unsealKeys = init.body.keys_base64 as string[];
+      node.unsealThreshold = 2;
+      expect((await node.request('GET', 'sys/init', { token: null })).body.initialized, 'every node sees the initialization').to.equal(true);
       await node.unseal();
-      nodes.push(node);
     }
     for (const n of nodes) live.add(n);
     const active = await settledActive();
@@ -69,6 +73,8 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
       expect((await standby.request('GET', 'sys/health?standbyok=true', { token: null })).status).to.equal(200);
       expect((await standby.request('GET', 'sys/health?standbycode=299', { token: null })).status).to.equal(299);
       expect((await standby.request('GET', 'sys/health?standbyok=maybe', { token: null })).status).to.equal(400);
+      const reinit = await standby.request('PUT', 'sys/init', { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
+      expect(reinit.status, 'an initialized cluster is not initialized again through a standby').to.equal(400);
     }
     const status = await standbys(active)[0]?.request('GET', 'sys/ha-status');
     expect(status?.status, status?.text).to.equal(200);
@@ -150,11 +156,13 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
         const target = targets[seq % targets.length] as ServerHandle;
         const key = `load-${seq++}`;
         const value = `v-${key}`;
+        // Only a write sent after the active is gone can measure the failover.
+        const isAfterKill = killedAt > 0;
         try {
           const res = await target.request('PUT', `kv/${key}`, { body: { value } });
           if (res.status === 204) {
             acknowledged.set(key, value);
-            if (killedAt > 0 && firstAckAfterKill === 0) firstAckAfterKill = Date.now();
+            if (isAfterKill && firstAckAfterKill === 0) firstAckAfterKill = Date.now();
           }
         } catch {
           // A refused connection (the killed node) is an unacknowledged write.
@@ -164,8 +172,8 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
     const load = [writer(), writer()];
     await waitFor(() => acknowledged.size >= 50, { timeoutMs: 20_000, description: 'a steady write load' });
     live.delete(active);
-    killedAt = Date.now();
     await active.kill9();
+    killedAt = Date.now(); // the process has exited
     await waitFor(() => firstAckAfterKill > 0, { timeoutMs: 20_000, intervalMs: 20, description: 'a write acknowledged after the kill' });
     const failoverMs = firstAckAfterKill - killedAt;
     const before = acknowledged.size;
@@ -217,7 +225,8 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
 
   it('recovers without operator action after PostgreSQL itself restarts', async () => {
     const before = await settledActive();
-    await before.request('PUT', 'kv/before-pg-restart', { body: { value: 'kept' } });
+    const kept = await before.request('PUT', 'kv/before-pg-restart', { body: { value: 'kept' } });
+    expect(kept.status, kept.text).to.equal(204);
     await pg.crash();
     await pg.start();
     const active = await settledActive();
@@ -226,9 +235,15 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
       intervalMs: 200,
       description: 'a write acknowledged after the database restart',
     });
+    await settledActive();
     for (const node of live) {
-      expect((await node.request('GET', 'kv/before-pg-restart')).body.data).to.deep.equal({ value: 'kept' });
-      expect((await node.request('GET', 'kv/after-pg-restart')).body.data).to.deep.equal({ value: 'written' });
+      for (const [key, value] of [
+        ['before-pg-restart', 'kept'],
+        ['after-pg-restart', 'written'],
+      ] as const) {
+        const res = await node.request('GET', `kv/${key}`);
+        expect(res.body?.data, `${key} through ${node.addr}: ${res.status} ${res.text}`).to.deep.equal({ value });
+      }
     }
   });
 });
