@@ -60,6 +60,7 @@ export class HaManager implements HaView {
   private isInitializing = false;
   private timer: NodeJS.Timeout | undefined;
   private isTicking = false;
+  private isFailing = false;
   private stopped = false;
   private competeAfter = 0;
   private lastRenewStartedAt = 0;
@@ -203,8 +204,12 @@ export class HaManager implements HaView {
         await this.options.lock.heartbeat(this.nodeId, JSON.stringify(this.advertisement()));
         this.lastHeartbeatAt = Date.now();
       }
+      if (this.isFailing) this.log.info({ state: this.state }, 'ha lock check works again');
+      this.isFailing = false;
     } catch (err) {
-      this.log.warn({ error: errorText(err), state: this.state }, 'ha lock check failed');
+      // Once per outage, not every half second.
+      if (!this.isFailing) this.log.warn({ error: errorText(err), state: this.state }, 'ha lock check failed');
+      this.isFailing = true;
       // Without the database for a whole lease, the lock has surely passed on.
       if (this.state === 'active' && Date.now() - this.lastRenewStartedAt > this.options.lock.ttlMs) {
         this.options.lock.forget();
