@@ -10,8 +10,11 @@ import type { StorageBackend } from './storage/backend.js';
 import { CachedBackend } from './storage/cached-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
+import { PostgresqlHaLock } from './storage/postgresql-ha-lock.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
 import { resolveSqlitePath } from './storage/sqlite-path.js';
+import { HaManager } from './ha/ha-manager.js';
+import { standbyRouting } from './ha/standby-forwarder.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
@@ -76,7 +79,8 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
-  const physical = new WalStorage(new CachedBackend(storage), config.replication.walRetentionEntries);
+  const cache = new CachedBackend(storage);
+  const physical = new WalStorage(cache, config.replication.walRetentionEntries);
   await physical.open();
   const scheme = config.listener.tlsDisable ? 'http' : 'https';
   // The API port is known only after listening when 0 is requested; tests always pass a port.
@@ -103,6 +107,13 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));
 
+  let ha: HaManager | undefined;
+  if (config.storage.type === 'postgresql' && config.storage.haEnabled && storage instanceof PostgresqlBackend) {
+    const lock = await PostgresqlHaLock.open({ pool: storage.pool, table: config.storage.haTable, logger });
+    ha = new HaManager({ core, lock, storage, cache, wal: physical, logger, apiAddr, clusterAddr });
+    core.attachHa(ha);
+  }
+
   let devInfo: RunningServer['dev'];
   if (dev !== undefined) {
     const init = await core.initialize(1, 1, { stayUnsealed: true, ...(dev.rootTokenId ? { rootTokenId: dev.rootTokenId } : {}) });
@@ -125,6 +136,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     core,
     logger,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
+    ...(ha === undefined ? {} : { standby: standbyRouting(ha) }),
     forwarder: () =>
       replication.current.role === 'secondary'
         ? async (req) => {
@@ -151,6 +163,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     stop: async () => {
       await listener.close();
       await core.sealCore().catch((err: unknown) => logger.warn({ err: String(err) }, 'sealing on stop failed'));
+      await ha?.stop();
       await physical.close();
     },
   };

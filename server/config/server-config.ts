@@ -48,7 +48,7 @@ export interface PostgresqlStorageConfig {
   readonly maxParallel: number;
   /** `max_idle_connections`: idle connections kept open; unset, idle ones close after a while. */
   readonly maxIdleConnections?: number;
-  /** `ha_enabled`. HA on PostgreSQL is not built yet: true is refused. */
+  /** `ha_enabled`: nodes on one database form an active/standby cluster through the lock in `ha_table`. */
   readonly haEnabled: boolean;
   /** `ha_table`, default `vault_ha_locks`. */
   readonly haTable: string;
@@ -217,7 +217,6 @@ function readPostgresqlStorage(body: HclObject, env: NodeJS.ProcessEnv, where: s
   const table = readTableName(body, 'table', where) ?? DEFAULT_KV_TABLE;
   const haTable = readTableName(body, 'ha_table', where) ?? DEFAULT_HA_TABLE;
   const haEnabled = readBool(body, 'ha_enabled', where) ?? false;
-  if (haEnabled) throw new ConfigError(`${where}ha_enabled = true is not supported yet (HA on PostgreSQL is not built); remove it or set it to false`);
   if (haTable === table) throw new ConfigError(`${where}ha_table must differ from table`);
   const maxParallel = readPositiveInteger(body, 'max_parallel', where) ?? DEFAULT_POSTGRESQL_MAX_PARALLEL;
   const maxIdleConnections = readNonNegativeInteger(body, 'max_idle_connections', where);

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageBackend } from '../storage/backend.js';
-import { type Acl, aclPathOf } from './acl.js';
+import type { Acl } from './acl.js';
 import { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { Barrier, StorageView } from './barrier.js';
-import { isAddressAllowed } from './bound-cidrs.js';
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
 import { GenerateRoot } from './generate-root.js';
 import { InvalidationDispatcher, invalidationOwners } from './invalidation.js';
 import type { LogicalBackend } from './logical-backend.js';
-import { matchesPathGlob } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
 import { builtinAuths, builtinMounts } from './builtin-mounts.js';
 import { IdentityStore } from './identity-store.js';
@@ -17,14 +15,15 @@ import { MountTable, type MountEntry } from './mount-table.js';
 import type { PathDefinition } from './path-table.js';
 import { PolicyStore } from './policy-store.js';
 import { postResponseSteps, type PostResponseStep } from './post-response-steps.js';
+import { haDisabled, type HaView } from './ha-view.js';
 import { replicationDisabled, type ReplicationView } from './replication-role.js';
 import { Router, type MountedBackend, type Route } from './router.js';
 import { Seal } from './seal.js';
-import { answersWhileSealed } from './sealed-paths.js';
 import { layout } from './storage-layout.js';
-import { REVOCATION_PENDING, TokenStore, type LookupOptions, type TokenEntry } from './token-store.js';
+import { TokenStore, type LookupOptions, type TokenEntry } from './token-store.js';
 import { VaultError } from './vault-error.js';
 import { ResponseWrapper } from './wrapping/response-wrapper.js';
+import { handleRequest } from './request-handling.js';
 
 /** What a backend factory gets: its own storage view and the core's shared services. */
 export interface BackendContext {
@@ -97,6 +96,9 @@ export class Core {
   private readonly builtinFactories = new Map<string, BackendFactory>();
   private readonly hooks: LifecycleHook[] = [];
   private unsealed = false;
+  /** HA: the barrier is open but this node is a standby; its services are not running. */
+  private standbyUnsealed = false;
+  private haView: HaView;
 
   constructor(readonly options: CoreOptions) {
     this.logger = options.logger.child({ module: 'core' });
@@ -117,6 +119,7 @@ export class Core {
     this.tokens.onRevoke((entry) => this.wrapper.forget(entry));
     this.tokens.onRevoke((entry) => this.expiration.revokeLeasesOfToken(entry.hash));
     this.postResponseSteps = postResponseSteps(this);
+    this.haView = haDisabled(options.apiAddr, options.clusterAddr);
     this.invalidation = new InvalidationDispatcher(invalidationOwners(this), () => this.unsealed, this.logger);
   }
 
@@ -125,7 +128,22 @@ export class Core {
   }
 
   get isSealed(): boolean {
-    return !this.unsealed;
+    return !this.unsealed && !this.standbyUnsealed;
+  }
+
+  /** HA: unsealed, but a standby (requests go to the active node). */
+  get isStandby(): boolean {
+    return this.standbyUnsealed;
+  }
+
+  /** High availability, as the HA layer reports it (every node is active until attached). */
+  get ha(): HaView {
+    return this.haView;
+  }
+
+  /** Attaches the HA layer (built after the core). Called once, by the composition root. */
+  attachHa(view: HaView): void {
+    this.haView = view;
   }
 
   /** This cluster's replication role, as the replication layer reports it (disabled until attached). */
@@ -168,6 +186,15 @@ export class Core {
 
   /** Runs after the barrier opened: loads every service in Vault's unseal order, then the hooks. */
   async postUnseal(): Promise<void> {
+    if (!this.haView.isActive()) {
+      // A standby runs no services: it answers seal-status, health and leader as a sealed node's
+      // system backend does, and forwards the rest; the active node runs everything.
+      this.standbyUnsealed = true;
+      this.logger.info('unsealed as a standby');
+      this.haView.onStandbyUnsealed();
+      return;
+    }
+    this.standbyUnsealed = false;
     await this.reloadMounts(); // setupMounts
     await this.policies.ensureDefaults(); // setupPolicyStore
     await this.tokens.load(); // setupCredentials
@@ -180,7 +207,43 @@ export class Core {
 
   /** Seals: the hooks in reverse, then the core's services in the reverse of their unseal order. */
   async sealCore(): Promise<void> {
+    if (this.standbyUnsealed) {
+      this.standbyUnsealed = false;
+      await this.router.clear();
+      this.seal.seal();
+      await this.haView.onSealed();
+      this.logger.info('sealed');
+      return;
+    }
     if (!this.unsealed) return;
+    await this.stopServices();
+    this.seal.seal();
+    await this.haView.onSealed();
+    this.logger.info('sealed');
+  }
+
+  /**
+   * HA: the active node becomes a standby, keeping its keys: its services stop (hooks in reverse,
+   * then the core's). It needs no storage, so it works while the database is unreachable.
+   */
+  async becomeStandby(): Promise<void> {
+    this.standbyUnsealed = true;
+    if (this.unsealed) await this.stopServices();
+  }
+
+  /**
+   * HA: a standby that won the lock loads everything afresh from storage (the active's writes
+   * happened underneath it) and starts its services.
+   */
+  async becomeActive(): Promise<void> {
+    if (!(await this.seal.followRekey())) await this.barrier.reloadKeyring(this.seal.currentRootKey());
+    await this.router.clear();
+    this.policies.invalidate();
+    this.tokens.unload();
+    await this.postUnseal();
+  }
+
+  private async stopServices(): Promise<void> {
     this.unsealed = false;
     for (const hook of [...this.hooks].reverse()) await hook.preSeal?.().catch((err) => this.logger.warn({ err: String(err) }, 'pre-seal hook failed'));
     this.generateRoot.cancel();
@@ -190,8 +253,6 @@ export class Core {
     await this.router.clear();
     this.tokens.unload();
     this.policies.invalidate();
-    this.seal.seal();
-    this.logger.info('sealed');
   }
 
   /**
@@ -253,112 +314,11 @@ export class Core {
   }
 
   /**
-   * Handles one request end to end: seal check, routing, token (one use of a limited-use token
-   * is taken here, before anything runs), existence check, ACL (with sudo), audit (fail closed),
-   * the backend; a token whose last use this request took is revoked when it is over.
-   *
-   * `trustedAuth` is the caller as a replication secondary resolved it (tokens are local to each
-   * cluster). Only the identity and policy names are taken from it: the operation is decided by
-   * this cluster's existence check and authorised against this cluster's policy definitions.
+   * Handles one request end to end (`request-handling.ts`): seal check, routing, token and its
+   * use, existence check, ACL, audit, the backend, the post-response steps.
    */
-  async handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
-    if (!this.unsealed && !answersWhileSealed(req.path)) {
-      throw new VaultError('sealed', 'Vault is sealed');
-    }
-    if (!this.unsealed) {
-      const sys = this.builtinBackend('sys/');
-      return sys.handleRequest(req, req.path.slice('sys/'.length));
-    }
-    const route = this.route(req.path);
-    if (route === undefined) {
-      throw new VaultError('not_found', `no handler for route "${req.path}". route entry not found.`);
-    }
-    const unauthenticated = matchesPathGlob(route.backend.unauthenticatedPaths, route.relativePath);
-    let policies: readonly string[] | undefined;
-    let lastUseOf: TokenEntry | undefined;
-    if (options.trustedAuth !== undefined) {
-      req.auth = options.trustedAuth;
-      policies = options.trustedAuth.policies;
-      // Create-vs-update is this cluster's decision, made below on its own state.
-      if (req.operation === 'create') req.operation = 'update';
-    } else if (!unauthenticated || req.clientToken !== '') {
-      let token = await this.resolveToken(req.clientToken);
-      // A token bound to CIDR blocks is no token at all from elsewhere (no use is taken).
-      if (token?.boundCidrs !== undefined && !isAddressAllowed(token.boundCidrs, req.remoteAddress)) token = undefined;
-      // A use is taken only where the token authorizes the call (not on unauthenticated paths such as wrapping lookup).
-      if (token !== undefined && token.numUses > 0 && !unauthenticated) {
-        token = await this.tokens.reserveUse(token.hash);
-        if (token !== undefined && token.numUses === REVOCATION_PENDING) lastUseOf = token;
-      }
-      if (token === undefined && !unauthenticated) {
-        if (isUnwrapBySelf(req)) {
-          // Vault checks a wrapping token presented as the caller's token as a wrapping token first.
-          const invalid = new VaultError('invalid_request', 'wrapping token is not valid or does not exist');
-          await this.audit.logRequest(req, invalid);
-          throw invalid;
-        }
-        await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
-        throw new VaultError('permission_denied', 'permission denied');
-      }
-      if (token) {
-        const { policies: effective, isEntityDisabled } = await this.effectivePoliciesOf(token);
-        if (isEntityDisabled && !unauthenticated) {
-          await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
-          throw new VaultError('permission_denied', 'permission denied');
-        }
-        req.auth = {
-          tokenAccessor: token.accessor,
-          tokenHash: token.hash,
-          policies: effective,
-          displayName: token.displayName,
-          isRoot: token.policies.includes('root'),
-          entityId: token.entityId,
-        };
-        policies = effective;
-      }
-    }
-    if (!unauthenticated && policies === undefined) throw new VaultError('permission_denied', 'permission denied');
-    try {
-      return await this.dispatch(req, route, unauthenticated ? undefined : policies);
-    } finally {
-      if (lastUseOf !== undefined) {
-        await this.tokens.finishLastUse(lastUseOf).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'revoking a used-up token failed'));
-      }
-    }
-  }
-
-  /** Existence check, ACL, audit, the backend and the post-response steps of an authenticated request. */
-  private async dispatch(req: LogicalRequest, route: Route, policies: readonly string[] | undefined): Promise<LogicalResponse | undefined> {
-    req.requestedOperation ??= req.operation;
-    if (req.operation === 'update' && route.backend.existenceCheck) {
-      const exists = await route.backend.existenceCheck(req, route.relativePath);
-      if (exists === false) req.operation = 'create';
-    }
-    if (policies !== undefined) await this.checkAcl(req, route, policies);
-    await this.audit.logRequest(req);
-    let response: LogicalResponse | undefined;
-    try {
-      response = await route.backend.handleRequest(req, route.relativePath);
-    } catch (err) {
-      // The backend's error is what the client gets; a device that cannot log it is reported here.
-      await this.audit
-        .logResponse(req, undefined, err instanceof Error ? err : new Error(String(err)))
-        .catch((auditErr: unknown) => this.logger.error({ request_id: req.id, err: String(auditErr) }, 'audit of a failed request failed'));
-      throw err;
-    }
-    for (const step of this.postResponseSteps) response = await step.run(req, route.entry, response);
-    return response;
-  }
-
-  private async checkAcl(req: LogicalRequest, route: { relativePath: string; backend: LogicalBackend }, policies: readonly string[]): Promise<void> {
-    const acl = await this.aclFor(policies);
-    const check = acl.check(req.path, req.operation, req.data);
-    // Root-protected paths are matched on the path as the ACL sees it (a LIST with its trailing `/`).
-    const needsSudo = matchesPathGlob(route.backend.sudoPaths, aclPathOf(route.relativePath, req.operation));
-    if (!check.allowed || (needsSudo && !check.sudo)) {
-      await this.audit.logRequest(req, new VaultError('permission_denied', 'permission denied'));
-      throw new VaultError('permission_denied', 'permission denied');
-    }
+  handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
+    return handleRequest(this, req, options);
   }
 
   /** A built-in mount's backend; while sealed (no tables loaded) a fresh one, so `sys/` can answer. */
@@ -384,16 +344,23 @@ export class Core {
     threshold: number,
     options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
   ): Promise<{ keys: Buffer[]; rootToken: string }> {
-    const keys = await this.seal.initialize(shares, threshold);
-    await this.postUnseal();
-    const { id } = await this.tokens.create({
-      policies: ['root'],
-      path: 'auth/token/root',
-      displayName: 'root',
-      ...(options.rootTokenId === undefined ? {} : { id: options.rootTokenId }),
-    });
-    if (!options.stayUnsealed) await this.sealCore();
-    return { keys, rootToken: id };
+    // With HA no node holds the lock yet: the store is created without one.
+    this.haView.beginInitialize();
+    try {
+      const keys = await this.seal.initialize(shares, threshold);
+      await this.postUnseal();
+      await this.clusterId();
+      const { id } = await this.tokens.create({
+        policies: ['root'],
+        path: 'auth/token/root',
+        displayName: 'root',
+        ...(options.rootTokenId === undefined ? {} : { id: options.rootTokenId }),
+      });
+      if (!options.stayUnsealed) await this.sealCore();
+      return { keys, rootToken: id };
+    } finally {
+      this.haView.endInitialize();
+    }
   }
 
   /** This cluster's id (per cluster, never replicated; minted on first unseal). */
@@ -409,10 +376,4 @@ export class Core {
   newRequestId(): string {
     return randomUUID();
   }
-}
-
-/** An unwrap whose wrapping token is the caller's own token (no `token` in the body). */
-function isUnwrapBySelf(req: LogicalRequest): boolean {
-  const bodyToken = req.data.token;
-  return req.path === 'sys/wrapping/unwrap' && req.operation === 'update' && (bodyToken === undefined || bodyToken === null || bodyToken === '');
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { LogicalRequest } from '../core/logical.js';
 import { isVaultError, VaultError } from '../core/vault-error.js';
+import { isServedOnStandby, type StandbyRouting } from '../ha/standby-forwarder.js';
 import { logicalRequestFromHttp } from './logical-request-from-http.js';
 import { PROVIDER_RELEASE_PREFIX, providerReleaseHandler } from './provider-release-route.js';
 import { renderResponse } from './render-response.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   readonly core: Core;
   readonly logger: Logger;
   readonly forwarder?: () => RequestForwarder | undefined;
+  /** With HA: a standby forwards requests to the active node. */
+  readonly standby?: StandbyRouting;
   /** Serve this folder of provider releases under /terraform/providers/ (`provider_release_dir`). */
   readonly providerReleaseDir?: string;
 }
@@ -65,7 +68,22 @@ export function createApp(options: AppOptions): express.Express {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let logical: LogicalRequest | undefined;
     try {
+      const standby = options.standby;
+      if (standby?.isStandby() === true && !isServedOnStandby(req.originalUrl)) {
+        const answer = await standby.forwarder.forward({
+          method: req.method,
+          url: req.originalUrl,
+          headers: req.headers,
+          body: rawBody,
+          remoteAddress: req.socket.remoteAddress ?? '',
+        });
+        for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+        res.status(answer.status).end(answer.body);
+        return;
+      }
       logical = logicalRequestFromHttp(req, requestId, rawBody);
+      const vouchedFor = standby?.trustedClientAddress(req.headers);
+      if (vouchedFor !== undefined) logical = { ...logical, remoteAddress: vouchedFor };
       const route = core.isSealed ? undefined : core.route(logical.path);
       const response = await core.handleRequest(logical);
       renderResponse(

@@ -19,7 +19,25 @@ export class CachedBackend implements StorageBackend {
     return this.inner.kind;
   }
 
+  /** When set and false, reads go straight to storage and are not cached (another node may be writing). */
+  private isCaching: (() => boolean) | undefined;
+
+  /**
+   * HA: cache only while `isCaching()` holds (while this node is the only writer, i.e. active); a
+   * standby or sealed node reads storage directly. Call `clear()` when caching starts again.
+   */
+  cacheOnlyWhile(isCaching: () => boolean): void {
+    this.isCaching = isCaching;
+  }
+
+  /** Forgets every cached value (an HA standby's view may be stale: another node wrote underneath). */
+  clear(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
+    if (this.isCaching?.() === false) return this.inner.get(key);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       // Refresh recency: Map iteration order is insertion order.

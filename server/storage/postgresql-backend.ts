@@ -5,6 +5,7 @@ import { childrenOf, prefixUpperBound, type ScanOptions, type StagedWrite, type 
 import { GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
 import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
+import type { WriteFence } from './postgresql-ha-lock.js';
 
 export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
 
@@ -34,6 +35,7 @@ export function kvTableSchema(table: string): TableSchema {
 }
 
 const CONNECT_TIMEOUT_MS = 30_000;
+const FENCED_IDLE_TIMEOUT_MS = 2_000;
 
 /**
  * Durable backend on PostgreSQL through a connection pool. Reads are single statements on any
@@ -54,6 +56,9 @@ export class PostgresqlBackend implements StorageBackend {
   private readonly sql: Sql;
   private readonly writers: GroupCommitQueue;
   private readonly begin: string;
+  private readonly beginFenced: string;
+  /** With HA: the holder's fence, checked first in every write transaction (undefined: not the holder). */
+  private fence: (() => WriteFence | 'unfenced' | undefined) | undefined;
 
   private constructor(
     /** The pool, shared with the HA lock when that is added. */
@@ -66,6 +71,9 @@ export class PostgresqlBackend implements StorageBackend {
     const [namespace, id] = writerLockKeys(table);
     // One round trip: open the transaction, make its commit wait for the WAL flush, take the turn.
     this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(${namespace}, ${id})`;
+    // A fenced transaction holds the lock row FOR SHARE until it ends: a paused holder must not keep it
+    // from a standby for long, so its session is cut after a few idle seconds inside the transaction.
+    this.beginFenced = this.begin.replace('SET LOCAL', `SET LOCAL idle_in_transaction_session_timeout TO ${FENCED_IDLE_TIMEOUT_MS}; SET LOCAL`);
     this.sql = {
       get: `SELECT value FROM ${t} WHERE key = $1`,
       // Each child once: the rest of the key after the prefix, cut after its first '/'.
@@ -83,7 +91,7 @@ export class PostgresqlBackend implements StorageBackend {
           await client.query(text);
         };
         try {
-          await query(this.begin);
+          await this.beginWrite(client);
           await body({
             apply: async (ops) => {
               try {
@@ -100,10 +108,28 @@ export class PostgresqlBackend implements StorageBackend {
           await query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
+          if (err instanceof NotLockHolderError) throw err;
           throw sanitize(err);
         }
       }),
     );
+  }
+
+  /**
+   * Opens a group's write transaction and takes the writers' turn. With HA, the holder's fence is
+   * checked first inside the same transaction (its row held until commit); a node that does not hold
+   * the lock, or whose lease the database no longer honours, writes nothing.
+   */
+  private async beginWrite(client: PoolClient): Promise<void> {
+    const fence = this.fence?.();
+    if (this.fence === undefined || fence === 'unfenced') {
+      await client.query(this.begin);
+      return;
+    }
+    if (fence === undefined) throw new NotLockHolderError('this node does not hold the HA lock');
+    await client.query(this.beginFenced);
+    const held = await client.query(prepared(fence.text, [...fence.values]));
+    if (held.rowCount !== 1) throw new NotLockHolderError('the HA lock has passed to another node');
   }
 
   /** Committed transactions (each one WAL flush) and the writes they carried, for metrics. */
@@ -170,6 +196,15 @@ export class PostgresqlBackend implements StorageBackend {
     // LIMIT NULL is no limit.
     const values = [after ?? prefix, prefixUpperBound(prefix), options.limit ?? null];
     return this.read<StorageEntry>(after === undefined ? this.sql.scanFrom : this.sql.scanAfter, values);
+  }
+
+  /**
+   * Makes every later write transaction check `fence()` first (HA): with no fence, or one the
+   * database no longer honours, the write is refused with `NotLockHolderError` and nothing changes.
+   * `'unfenced'` lets a write through unchecked (initializing a new store, before any lock exists).
+   */
+  requireWriteFence(fence: () => WriteFence | 'unfenced' | undefined): void {
+    this.fence = fence;
   }
 
   async transaction(ops: readonly StorageOp[]): Promise<void> {
@@ -292,6 +327,14 @@ export class StorageQueryError extends Error {
   ) {
     super(message);
     this.name = 'StorageQueryError';
+  }
+}
+
+/** A write refused because this node is not (or no longer) the HA lock holder; nothing was written. */
+export class NotLockHolderError extends StorageQueryError {
+  constructor(message: string) {
+    super(message, 'ferry-not-lock-holder');
+    this.name = 'NotLockHolderError';
   }
 }
 

@@ -2,7 +2,7 @@ import type { Core } from '../../core/core.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import type { PathDefinition } from '../../core/path-table.js';
 import { decodeUnsealKey } from '../../core/seal.js';
-import { invalidRequest, VaultError } from '../../core/vault-error.js';
+import { invalidRequest } from '../../core/vault-error.js';
 import { FERRY_VERSION } from '../../core/version.js';
 
 /**
@@ -13,7 +13,7 @@ export function flatResponse(data: Record<string, unknown>, status = 200): Logic
   return { raw: { contentType: 'application/json', body: JSON.stringify(data), status } };
 }
 
-/** Vault's unauthenticated seal lifecycle: init, unseal, seal-status, health, leader; and seal, rotate, key-status. */
+/** Vault's unauthenticated seal lifecycle: init, unseal, seal-status; and seal, rotate, key-status. (health and leader: `sys-ha-paths.ts`.) */
 export function sealPaths(core: Core): PathDefinition[] {
   const sealStatus = async (): Promise<Record<string, unknown>> => {
     const config = await core.seal.config();
@@ -99,25 +99,6 @@ export function sealPaths(core: Core): PathDefinition[] {
       },
     },
     {
-      pattern: 'leader',
-      operations: {
-        read: async () =>
-          flatResponse({
-            ha_enabled: false,
-            is_self: true,
-            active_time: '0001-01-01T00:00:00Z',
-            leader_address: core.options.apiAddr,
-            leader_cluster_address: core.options.clusterAddr,
-            performance_standby: false,
-            performance_standby_last_remote_wal: 0,
-          }),
-      },
-    },
-    {
-      pattern: 'health',
-      operations: { read: async ({ req }) => healthResponse(core, req.query) },
-    },
-    {
       pattern: 'rotate',
       operations: {
         update: async () => {
@@ -140,42 +121,4 @@ export function sealPaths(core: Core): PathDefinition[] {
       },
     },
   ];
-}
-
-const HEALTH_CODE_PARAMS = ['activecode', 'standbycode', 'sealedcode', 'uninitcode', 'drsecondarycode', 'performancestandbycode'] as const;
-
-async function healthResponse(core: Core, query: Readonly<Record<string, string>>) {
-  const codes: Record<string, number> = {
-    activecode: 200,
-    standbycode: 429,
-    sealedcode: 503,
-    uninitcode: 501,
-    drsecondarycode: 472,
-    performancestandbycode: 473,
-  };
-  for (const name of HEALTH_CODE_PARAMS) {
-    const value = query[name];
-    if (value === undefined) continue;
-    const code = Number(value);
-    if (!Number.isInteger(code) || code < 100 || code > 999) throw new VaultError('invalid_request', `invalid value for "${name}"`);
-    codes[name] = code;
-  }
-  const initialized = await core.barrier.isInitialized();
-  const sealed = core.isSealed;
-  let status = codes.activecode as number;
-  if (!initialized) status = codes.uninitcode as number;
-  else if (sealed) status = codes.sealedcode as number;
-  const data: Record<string, unknown> = {
-    initialized,
-    sealed,
-    standby: false,
-    performance_standby: false,
-    replication_performance_mode: core.replication.mode(),
-    replication_dr_mode: 'disabled',
-    server_time_utc: Math.floor(Date.now() / 1000),
-    version: FERRY_VERSION,
-    cluster_name: core.options.clusterName,
-  };
-  if (!sealed && initialized) data.cluster_id = await core.clusterId();
-  return flatResponse(data, status);
 }

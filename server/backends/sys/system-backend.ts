@@ -7,6 +7,7 @@ import { leasePaths } from './sys-leases-paths.js';
 import { mountPaths } from './sys-mount-paths.js';
 import { policyPaths } from './sys-policy-paths.js';
 import { rekeyPaths } from './sys-rekey-paths.js';
+import { haPaths } from './sys-ha-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
 import { wrappingPaths } from './sys-wrapping-paths.js';
 
@@ -76,6 +77,7 @@ export const systemBackend: BackendFactory = ({ core }) => {
   const table = new PathTable(
     [
       ...sealPaths(core),
+      ...haPaths(core),
       ...rekeyPaths(core, rekey),
       ...mountPaths(core),
       ...policyPaths(core),

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../api-client/vault-envelope.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, type Command } from '../command.js';
 import { replicationStatusRows } from '../replication-status-rows.js';
+import type { TableRow } from '../output.js';
 import { sealStatusRows } from '../seal-status-rows.js';
 
 /** Exit code of `status` for a sealed server, as Vault's (distinct from 1 = could not ask). */
@@ -32,12 +33,30 @@ export const statusCommand: Command = {
     } catch {
       // Replication status is optional: sealed servers and builds without replication do not serve it.
     }
+    let leader: JsonObject | null = null;
+    try {
+      leader = await client.request('GET', 'sys/leader');
+    } catch {
+      // Optional as well: a sealed server may not answer it.
+    }
     if (printer.isStructured) {
       const replicationData = replication === null ? undefined : (replication.data ?? replication);
       printer.structured(replicationData === undefined ? sealStatus : { ...sealStatus, replication: replicationData });
     } else {
-      printer.table([...sealStatusRows(sealStatus), ...(replication === null ? [] : replicationStatusRows(replication))]);
+      printer.table([...sealStatusRows(sealStatus), ...haStatusRows(leader), ...(replication === null ? [] : replicationStatusRows(replication))]);
     }
     return sealStatus.sealed === true ? EXIT_SEALED : EXIT_OK;
   },
 };
+
+/** As `vault status` prints HA: whether it is on and, when it is, this node's mode and the active's address. */
+function haStatusRows(leader: JsonObject | null): TableRow[] {
+  if (leader === null) return [];
+  if (leader.ha_enabled !== true) return [['HA Enabled', 'false']];
+  const active = typeof leader.leader_address === 'string' && leader.leader_address !== '' ? leader.leader_address : '<none>';
+  return [
+    ['HA Enabled', 'true'],
+    ['HA Mode', leader.is_self === true ? 'active' : 'standby'],
+    ['Active Node Address', active],
+  ];
+}

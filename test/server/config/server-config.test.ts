@@ -252,6 +252,11 @@ replication {
       });
     });
 
+    it('reads ha_enabled = true with the default lock table', async () => {
+      const config = await parseServerConfig(pgConfig(`connection_url = "${URL}"\nha_enabled = "true"`), 'config.hcl', NO_ENV);
+      expect(config.storage).to.include({ type: 'postgresql', haEnabled: true, haTable: 'vault_ha_locks' });
+    });
+
     it("fills in Vault's defaults", async () => {
       const config = await parseServerConfig(pgConfig(`connection_url = "${URL}"`), 'config.hcl', NO_ENV);
       expect(config.storage).to.deep.equal({
@@ -300,11 +305,6 @@ replication {
     });
 
     const refusals: readonly (readonly [string, string, string])[] = [
-      [
-        'ha_enabled = true (HA is not built yet)',
-        'ha_enabled = true',
-        'ha_enabled = true is not supported yet (HA on PostgreSQL is not built); remove it or set it to false',
-      ],
       ['a zero max_parallel', 'max_parallel = 0', 'max_parallel must be a positive integer'],
       ['a non-numeric max_parallel', 'max_parallel = "lots"', 'max_parallel must be a positive integer'],
       ['a negative max_idle_connections', 'max_idle_connections = -1', 'max_idle_connections must be a non-negative integer'],
