@@ -62,10 +62,13 @@ export class SqliteBackend implements StorageBackend {
     // One prepared statement on the reader connection, reused: preparing per read cost more than the read.
     this.readByKey ??= this.reader.prepare('SELECT value FROM entries WHERE key = ?');
     const statement = this.readByKey;
-    const row = await new Promise<{ value: Buffer } | undefined>((resolve, reject) =>
-      statement.get([key], (err: Error | null, found?: { value: Buffer }) => (err ? reject(err) : resolve(found))),
+    // `all`, not `get`: node-sqlite3 resets the statement after `all` but leaves it open after `get`, and
+    // an open statement keeps the reader's read transaction (and its stale snapshot) alive for every
+    // later read on that connection (regression: a list after a delete-prefix still showed the keys).
+    const rows = await new Promise<{ value: Buffer }[]>((resolve, reject) =>
+      statement.all([key], (err: Error | null, found: { value: Buffer }[]) => (err ? reject(err) : resolve(found))),
     );
-    return row?.value;
+    return rows[0]?.value;
   }
 
   put(key: string, value: Buffer): Promise<void> {

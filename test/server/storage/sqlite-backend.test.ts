@@ -89,6 +89,23 @@ describe('SqliteBackend', () => {
     expect((failure as Error).message).to.match(/schema version 999/);
   });
 
+  // Regression: the reused read statement was left open after `get`, which kept the reader's read
+  // transaction and its snapshot alive: a list after a later write or delete-prefix showed stale keys.
+  it('sees every committed write in list and scan after a get (no stale read snapshot)', async () => {
+    const backend = await SqliteBackend.open({ path: freshPath() });
+    try {
+      await backend.put('p/a', Buffer.from('1'));
+      await backend.put('p/x/y', Buffer.from('2'));
+      expect((await backend.get('p/a'))?.toString()).to.equal('1');
+      await backend.transaction([{ op: 'delete-prefix', prefix: 'p/x/' }]);
+      await backend.put('p/b', Buffer.from('3'));
+      expect(await backend.list('p/')).to.deep.equal(['a', 'b']);
+      expect((await backend.scan('p/')).map((e) => e.key)).to.deep.equal(['p/a', 'p/b']);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('answers many concurrent reads of different keys, each with its own value (one reused read statement)', async () => {
     const backend = await SqliteBackend.open({ path: freshPath() });
     try {
