@@ -90,6 +90,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
     clusterAddr,
     isDev: dev !== undefined,
     ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
+    ...(config.replication.preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir: config.replication.preWipeSnapshotDir }),
   });
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));
@@ -115,6 +116,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions): Promi
   const app = createApp({
     core,
     logger,
+    snapshots: replication.snapshots,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
     forwarder: () =>
       replication.current.role === 'secondary'

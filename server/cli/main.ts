@@ -8,6 +8,7 @@ import { deleteCommand, listCommand, readCommand, writeCommand } from './command
 import { loginCommand } from './commands/login-command.js';
 import { operatorInitCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from './commands/operator-commands.js';
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from './commands/policy-commands.js';
+import { snapshotInspectCommand, snapshotRestoreCommand, snapshotSaveCommand } from './commands/snapshot-commands.js';
 import { statusCommand } from './commands/status-command.js';
 import { tokenCreateCommand, tokenLookupCommand, tokenRevokeCommand } from './commands/token-commands.js';
 import { Printer, parseOutputFormat } from './output.js';
@@ -33,6 +34,9 @@ export const COMMANDS: readonly Command[] = [
   policyReadCommand,
   policyListCommand,
   policyDeleteCommand,
+  snapshotSaveCommand,
+  snapshotRestoreCommand,
+  snapshotInspectCommand,
 ];
 
 const GLOBAL_OPTIONS_HELP = [

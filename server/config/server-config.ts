@@ -69,6 +69,8 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export interface ReplicationConfig {
   /** How many WAL entries the primary keeps for secondaries to catch up from (`logshipper_buffer_length`). */
   readonly walRetentionEntries: number;
+  /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`, absolute). */
+  readonly preWipeSnapshotDir?: string;
 }
 
 /** The validated, deeply frozen server configuration. */
@@ -118,7 +120,7 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'provider_release_dir',
 ]);
 const LISTENER_KEYS: ReadonlySet<string> = new Set(['address', 'tls_disable', 'tls_cert_file', 'tls_key_file']);
-const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length']);
+const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length', 'pre_wipe_snapshot_dir']);
 const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>> = {
   sqlite: new Set(['path']),
   inmem: new Set(),
@@ -287,7 +289,9 @@ function readReplication(document: HclObject): ReplicationConfig {
   const where = 'replication: ';
   rejectUnknown(body, REPLICATION_KEYS, where);
   const walRetentionEntries = readPositiveInteger(body, 'logshipper_buffer_length', where) ?? DEFAULT_WAL_RETENTION_ENTRIES;
-  return { walRetentionEntries };
+  const preWipeSnapshotDir = readString(body, 'pre_wipe_snapshot_dir', where);
+  if (preWipeSnapshotDir !== undefined && !preWipeSnapshotDir.startsWith('/')) throw new ConfigError(`${where}pre_wipe_snapshot_dir must be an absolute path`);
+  return { walRetentionEntries, ...(preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir }) };
 }
 
 function readLogLevel(document: HclObject): LogLevel {

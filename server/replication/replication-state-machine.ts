@@ -69,6 +69,11 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     await this.run(await this.ports.store.load());
   }
 
+  /** Runs `job` in turn with role changes: none starts or is in progress while it runs. */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.changes.run(job);
+  }
+
   /** Before seal: stop the listener, the stream and any fence notification. */
   async pause(): Promise<void> {
     this.fenceNotifier?.stop();
@@ -170,9 +175,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       this.activating = true;
       try {
         const bundle = await activator.unwrap(apiAddr, token, trust);
-        await activator.install(bundle, apiAddr, () => (this.activating = false));
+        const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false));
         this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
-        return [WARNINGS.secondaryEnable];
+        return [WARNINGS.secondaryEnable, ...installWarnings];
       } finally {
         this.activating = false;
       }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import type { ConsistentRead, ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { VaultError } from '../core/vault-error.js';
 import { MerkleIndex } from './merkle-index.js';
 import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
@@ -120,6 +120,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
     return this.inner.scan(prefix, options);
   }
+  consistentRead(): Promise<ConsistentRead> {
+    return this.inner.consistentRead();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }
@@ -154,6 +157,29 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return this.serialized(async () => {
       await this.inner.transaction(ops);
       this.applyToMerkle(ops);
+    });
+  }
+
+  /**
+   * Replaces the whole storage (a snapshot restore) in one transaction. The WAL starts over with a
+   * gap: the last index moves on by one with nothing retained, so a secondary asking for anything
+   * after its position is told its entries are gone and resyncs by Merkle sync (never replaying a
+   * WAL entry from before the restore).
+   */
+  replaceAll(ops: readonly StorageOp[]): Promise<void> {
+    return this.serialized(async () => {
+      await this.inner.transaction(ops);
+      this.merkle.clear();
+      let after: string | undefined;
+      for (;;) {
+        const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+        if (batch.length === 0) break;
+        for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
+        after = (batch[batch.length - 1] as StorageEntry).key;
+      }
+      this.recent.clear();
+      this.firstIndex = 0;
+      this.lastIndex += 1;
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from './backend.js';
+import type { ConsistentRead, ScanOptions, StorageBackend, StorageEntry, StorageOp } from './backend.js';
 
 /**
  * A read cache in front of a physical backend (Vault's physical cache): an LRU of stored values
@@ -59,6 +59,10 @@ export class CachedBackend implements StorageBackend {
     } finally {
       this.invalidate(ops);
     }
+  }
+
+  consistentRead(): Promise<ConsistentRead> {
+    return this.inner.consistentRead();
   }
 
   close(): Promise<void> {

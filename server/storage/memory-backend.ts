@@ -1,4 +1,4 @@
-import { childrenOf, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { childrenOf, type ConsistentRead, type ScanOptions, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
 
 /** In-memory backend for dev mode. Same contract as the durable backends, nothing survives exit. */
 export class MemoryBackend implements StorageBackend {
@@ -39,6 +39,19 @@ export class MemoryBackend implements StorageBackend {
       else if (op.op === 'delete') this.entries.delete(op.key);
       else for (const key of this.keysUnder(op.prefix)) this.entries.delete(key);
     }
+  }
+
+  /** A copy of every entry, taken at once (nothing can interleave with a synchronous copy). */
+  async consistentRead(): Promise<ConsistentRead> {
+    const copy = [...this.entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value: Buffer.from(value) }));
+    return {
+      count: async () => copy.length,
+      scan: async (after, limit) => {
+        const start = after === undefined ? 0 : copy.findIndex((e) => e.key > after);
+        return start === -1 ? [] : copy.slice(start, start + limit);
+      },
+      release: async () => {},
+    };
   }
 
   async close(): Promise<void> {}
