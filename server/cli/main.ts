@@ -6,6 +6,7 @@ import { createProcessIo, type CliIo } from './cli-io.js';
 import { CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/kv-commands.js';
 import { loginCommand } from './commands/login-command.js';
+import { operatorMigrateCommand } from './commands/migrate-command.js';
 import { operatorInitCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from './commands/operator-commands.js';
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from './commands/policy-commands.js';
 import { snapshotInspectCommand, snapshotRestoreCommand, snapshotSaveCommand } from './commands/snapshot-commands.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   snapshotSaveCommand,
   snapshotRestoreCommand,
   snapshotInspectCommand,
+  operatorMigrateCommand,
 ];
 
 const GLOBAL_OPTIONS_HELP = [

@@ -205,15 +205,21 @@ function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
 }
 
 function readStorage(document: HclObject, env: NodeJS.ProcessEnv): StorageConfig {
-  const blocks = [...readBlocks(document, 'storage', 1), ...readBlocks(document, 'backend', 1)];
-  if (blocks.length === 0) throw new ConfigError('a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})');
-  if (blocks.length > 1) throw new ConfigError('only one storage block is permitted');
+  return readStorageBlock(document, env, ['storage', 'backend']);
+}
+
+/** One storage block (the first name is the canonical one, the others aliases), as `storage` is read. */
+export function readStorageBlock(document: HclObject, env: NodeJS.ProcessEnv, names: readonly [string, ...string[]]): StorageConfig {
+  const name = names[0];
+  const blocks = names.flatMap((n) => readBlocks(document, n, 1));
+  if (blocks.length === 0) throw new ConfigError(`a ${name} block is required (${name} "sqlite" { path = "…" } or ${name} "inmem" {})`);
+  if (blocks.length > 1) throw new ConfigError(`only one ${name} block is permitted`);
   const { labels, body } = blocks[0] as (typeof blocks)[number];
   const type = labels[0] as string;
   if (type !== 'sqlite' && type !== 'inmem' && type !== 'postgresql') {
-    throw new ConfigError(`storage ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "postgresql", "inmem")`);
+    throw new ConfigError(`${name} ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "postgresql", "inmem")`);
   }
-  const where = `storage ${JSON.stringify(type)}: `;
+  const where = `${name} ${JSON.stringify(type)}: `;
   rejectUnknown(body, STORAGE_KEYS[type], where);
   if (type === 'inmem') return { type };
   if (type === 'postgresql') return readPostgresqlStorage(body, env, where);
