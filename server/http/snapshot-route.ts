@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AclOperation } from '../core/acl.js';
 import type { Core } from '../core/core.js';
 import { readSnapshotFile } from '../core/snapshot/snapshot-reader.js';
-import { permissionDenied, VaultError } from '../core/vault-error.js';
+import { VaultError } from '../core/vault-error.js';
 import type { SnapshotManager } from '../replication/snapshot-manager.js';
-import { clientTokenOf } from './logical-request-from-http.js';
+import { logicalRequestFromHttp } from './logical-request-from-http.js';
 
 /** Vault's snapshot paths (integrated storage), so Vault's clients and runbooks work unchanged. */
 export const SNAPSHOT_PATH = '/v1/sys/storage/raft/snapshot';
@@ -23,7 +22,7 @@ const MAX_UPLOAD_BYTES = 8 * 1024 * 1024 * 1024;
 /**
  * `GET sys/storage/raft/snapshot` streams a snapshot; `POST sys/storage/raft/snapshot` (and
  * `snapshot-force`, which also takes a snapshot of another cluster) restores one. Both need a
- * token with `sudo` on the path, as in Vault. Served before the body parser: the upload streams
+ * token with `sudo` on the path; each passes the core's gate path (and so the audit log) first. Served before the body parser: the upload streams
  * to a temporary file, is verified whole, and only then restored.
  */
 export function snapshotHandler(core: Core, snapshots: SnapshotManager, logger: Logger): (req: Request, res: Response) => Promise<void> {
@@ -31,12 +30,12 @@ export function snapshotHandler(core: Core, snapshots: SnapshotManager, logger: 
   return async (req, res) => {
     const isForce = req.path === SNAPSHOT_FORCE_PATH;
     if (req.method === 'GET' && !isForce) {
-      await authorize(core, req, 'sys/storage/raft/snapshot', 'read');
+      await passGate(core, req);
       await saveTo(snapshots, res);
       return;
     }
     if (req.method !== 'POST' && req.method !== 'PUT') throw new VaultError('unsupported_operation', 'unsupported operation');
-    await authorize(core, req, isForce ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot', 'update');
+    await passGate(core, req);
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_UPLOAD_BYTES) throw new VaultError('payload_too_large', 'http: request body too large');
     const spool = join(tmpdir(), `ferry-restore-${randomUUID()}.snap`);
@@ -62,13 +61,9 @@ export function snapshotHandler(core: Core, snapshots: SnapshotManager, logger: 
   };
 }
 
-/** The caller's token must allow `operation` on `path` with sudo (snapshots are root-protected). */
-async function authorize(core: Core, req: Request, path: string, operation: AclOperation): Promise<void> {
-  if (core.isSealed) throw new VaultError('sealed', 'Vault is sealed');
-  const token = await core.resolveToken(clientTokenOf(req));
-  if (token === undefined) throw permissionDenied();
-  const decision = (await core.aclFor(token.policies)).check(path, operation);
-  if (!decision.allowed || !decision.sudo) throw permissionDenied();
+/** The request through the core's gate path first (sys-snapshot-paths.ts): token, ACL with sudo, audit. */
+async function passGate(core: Core, req: Request): Promise<void> {
+  await core.handleRequest(logicalRequestFromHttp(req, core.newRequestId(), Buffer.alloc(0)));
 }
 
 /** Streams with backpressure; a failure after the first byte cuts the connection (the file then has no checksum line). */

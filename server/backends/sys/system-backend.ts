@@ -8,6 +8,7 @@ import { mountPaths } from './sys-mount-paths.js';
 import { policyPaths } from './sys-policy-paths.js';
 import { rekeyPaths } from './sys-rekey-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
+import { snapshotPaths } from './sys-snapshot-paths.js';
 import { wrappingPaths } from './sys-wrapping-paths.js';
 
 /** Unauthenticated system paths (relative to `sys/`), as Vault lists them. */
@@ -64,6 +65,8 @@ export const SYS_SUDO = [
   'seal',
   'step-down',
   'rekey/backup',
+  'storage/raft/snapshot',
+  'storage/raft/snapshot-force',
 ];
 
 /**
@@ -83,6 +86,7 @@ export const systemBackend: BackendFactory = ({ core }) => {
       ...wrappingPaths(core.wrapper),
       ...leasePaths(core.expiration),
       ...generateRootPaths(core.generateRoot),
+      ...snapshotPaths(),
       ...core.extraSystemPaths(),
     ],
     SYS_UNAUTHENTICATED,
