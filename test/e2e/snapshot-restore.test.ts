@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { querySqliteFile } from '../helpers/sqlite-file.js';
 import { startSqliteServer, waitFor, type ApiResponse, type ServerHandle } from '../helpers/test-cluster.js';
@@ -155,6 +158,16 @@ describe('snapshot save and restore', function () {
     const onSecondary = await secondary.request('POST', 'sys/storage/raft/snapshot-force', { body: foreign.text, token: login });
     expect(onSecondary.status, onSecondary.text).to.equal(400);
     expect(onSecondary.body.errors[0]).to.match(/replication secondary: disable replication on it first/);
+  });
+
+  it('saves with the CLI (ferry operator snapshot save) a file that inspect reads and that holds the stored state', async () => {
+    const file = join(primary.dataDir, 'cli.snap');
+    const env = { ...process.env, FERRY_ADDR: primary.addr, FERRY_TOKEN: primary.rootToken };
+    const saved = await promisify(execFile)(process.execPath, ['bin/ferry.js', 'operator', 'snapshot', 'save', file], { env });
+    expect(saved.stdout).to.include(`Snapshot saved to ${file}`);
+    const inspect = await promisify(execFile)(process.execPath, ['bin/ferry.js', 'operator', 'snapshot', 'inspect', file], { env });
+    expect(inspect.stdout).to.match(/Replication Role\s+primary/);
+    expect(snapshotState(readFileSync(file, 'utf8'))).to.deep.equal(await storedState(primary));
   });
 
   it('needs a token with sudo on the snapshot path', async () => {
