@@ -69,14 +69,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Loads the Merkle index and the WAL bounds from storage. */
   async open(): Promise<void> {
-    this.merkle.clear();
-    let after: string | undefined;
-    for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
-      if (batch.length === 0) break;
-      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
-      after = (batch[batch.length - 1] as StorageEntry).key;
-    }
+    await this.rebuildMerkle();
     const wal = await this.inner.list(WAL_PREFIX);
     const indexes = wal.map(Number).filter((n) => Number.isFinite(n));
     this.firstIndex = indexes.length > 0 ? Math.min(...indexes) : 0;
@@ -169,14 +162,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   replaceAll(ops: readonly StorageOp[]): Promise<void> {
     return this.serialized(async () => {
       await this.inner.transaction(ops);
-      this.merkle.clear();
-      let after: string | undefined;
-      for (;;) {
-        const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
-        if (batch.length === 0) break;
-        for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
-        after = (batch[batch.length - 1] as StorageEntry).key;
-      }
+      await this.rebuildMerkle();
       this.recent.clear();
       this.firstIndex = 0;
       this.lastIndex += 1;
@@ -208,6 +194,18 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       this.firstIndex = 0;
       this.recent.clear();
     });
+  }
+
+  /** Rebuilds the Merkle index from every replicated key in storage. */
+  private async rebuildMerkle(): Promise<void> {
+    this.merkle.clear();
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+      if (batch.length === 0) break;
+      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
+      after = (batch[batch.length - 1] as StorageEntry).key;
+    }
   }
 
   private applyToMerkle(ops: readonly StorageOp[]): void {
