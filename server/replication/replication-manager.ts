@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { LogicalRequest, WrapInfo } from '../core/logical.js';
 import type { ReplicationMode, ReplicationView } from '../core/replication-role.js';
+import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
 import type { ClusterServer } from './cluster-server.js';
@@ -103,8 +104,17 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.disablePrimary();
   }
 
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
-    return this.machine.enableSecondary(token, primaryApiAddr, trust);
+  /**
+   * `preWipeSnapshot`: the request's `pre_wipe_snapshot` flag (undefined: save one when a folder is
+   * configured; true: require it; false: skip it for this activation).
+   */
+  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, preWipeSnapshot?: boolean): Promise<string[]> {
+    if (preWipeSnapshot === true && this.options.preWipeSnapshotDir === undefined) {
+      return Promise.reject(
+        invalidRequest('pre_wipe_snapshot needs a folder for snapshots: set replication { pre_wipe_snapshot_dir = "…" } in the server config'),
+      );
+    }
+    return this.machine.enableSecondary(token, primaryApiAddr, trust, preWipeSnapshot === undefined ? {} : { preWipeSnapshot });
   }
 
   disableSecondary(): Promise<string[]> {

@@ -10,6 +10,7 @@ import type { FenceNotifier } from './fence-notifier.js';
 import { detachedSecondary, isDetached, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
 import { WARNINGS } from './replication-warnings.js';
 import type { ClusterListener, ReplicationStream, RolePorts } from './role-ports.js';
+import type { InstallOptions } from './secondary-activator.js';
 
 export interface ReplicationStateMachineOptions<L extends ClusterListener, S extends ReplicationStream> {
   readonly ports: RolePorts<L, S>;
@@ -165,7 +166,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
    * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
    */
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
+  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, install: InstallOptions = {}): Promise<string[]> {
     return this.changes.run(async () => {
       if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
       if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
@@ -175,7 +176,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       this.activating = true;
       try {
         const bundle = await activator.unwrap(apiAddr, token, trust);
-        const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false));
+        const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false), install);
         this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
         return [WARNINGS.secondaryEnable, ...installWarnings];
       } finally {

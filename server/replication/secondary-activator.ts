@@ -26,7 +26,12 @@ export interface Activator {
    * called once the commit succeeded or was undone, just before the core unseals again. Answers
    * warnings for the response (the pre-wipe snapshot's file).
    */
-  install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<readonly string[]>;
+  install(bundle: ActivationBundle, apiAddr: string, settle: () => void, options?: InstallOptions): Promise<readonly string[]>;
+}
+
+export interface InstallOptions {
+  /** false: no pre-wipe snapshot for this activation even when a folder is configured. */
+  readonly preWipeSnapshot?: boolean;
 }
 
 interface BootstrapPackage {
@@ -55,10 +60,10 @@ export class SecondaryActivator implements Activator {
     return unwrapActivationToken(apiAddr, token, trust);
   }
 
-  async install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<readonly string[]> {
+  async install(bundle: ActivationBundle, apiAddr: string, settle: () => void, options: InstallOptions = {}): Promise<readonly string[]> {
     const { header, entries } = await downloadBootstrap(bundle);
     const warnings: string[] = [];
-    if (this.options.preWipeSnapshot !== undefined) {
+    if (this.options.preWipeSnapshot !== undefined && options.preWipeSnapshot !== false) {
       // Before the point of no return: a snapshot that cannot be saved stops the activation.
       const file = await this.options.preWipeSnapshot();
       this.options.logger.child({ module: 'replication' }).info({ file }, 'pre-wipe snapshot saved');

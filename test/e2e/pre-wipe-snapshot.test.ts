@@ -56,6 +56,11 @@ describe('pre-wipe snapshot on secondary activation', function () {
     ok(await primary.request('POST', 'sys/replication/primary/enable', { body: {} }), 'primary enable');
     const secondaryToken = await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id: 'undo-me' } });
 
+    // Asking for a pre-wipe snapshot where no folder is configured is refused before anything happens.
+    const refused = await primary.request('POST', 'sys/replication/secondary/enable', { body: { token: 'unused', pre_wipe_snapshot: true } });
+    expect(refused.status).to.equal(400);
+    expect(refused.body.errors[0]).to.match(/pre_wipe_snapshot needs a folder.*pre_wipe_snapshot_dir/);
+
     const enabled = await target.request('POST', 'sys/replication/secondary/enable', { body: { token: secondaryToken.body.wrap_info.token } });
     ok(enabled, 'secondary enable');
     const warning = (enabled.body.warnings as string[]).find((w) => w.includes('before the wipe'));
