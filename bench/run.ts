@@ -113,16 +113,20 @@ async function main(): Promise<void> {
 
 /**
  * `npm run bench` runs every suite: KV through the full stack, transit, replication, and the
- * Terraform provider. `FERRY_BENCH_SUITES=kv,transit,replication,provider` picks some.
+ * Terraform provider. `FERRY_BENCH_SUITES=kv,transit,replication,provider,snapshot` picks some.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,provider').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,provider,snapshot').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
   if (suites.has('transit')) {
     const { runTransitBench } = await import('./transit-bench.js');
     process.stdout.write('\n' + (await runTransitBench()).join('\n') + '\n');
+  }
+  if (suites.has('snapshot')) {
+    const { runSnapshotBench } = await import('./snapshot-bench.js');
+    process.stdout.write('\n' + (await runSnapshotBench()).join('\n') + '\n');
   }
   if (suites.has('replication')) {
     const { runReplicationBench } = await import('./replication-bench.js');

@@ -103,6 +103,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     clusterAddr,
     isDev: dev !== undefined,
     ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
+    ...(config.replication.preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir: config.replication.preWipeSnapshotDir }),
   });
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));
@@ -135,6 +136,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   const app = createApp({
     core,
     logger,
+    snapshots: replication.snapshots,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
     ...(ha === undefined ? {} : { standby: standbyRouting(ha) }),
     forwarder: () =>

@@ -60,6 +60,13 @@ const schema: Schema = {
       cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
       mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `secondary`.' },
       state: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'Replication state, `stream-wals` when healthy.' },
+      pre_wipe_snapshot: {
+        type: stringType,
+        computed: true,
+        planModifiers: [useStateForUnknown()],
+        description:
+          'The snapshot of the cluster saved before activation wiped it (set when the server has `replication { pre_wipe_snapshot_dir }`), empty otherwise. Undo the activation: destroy, `ferry operator snapshot restore -force` the file, unseal with the old keys.',
+      },
     },
   },
 };
@@ -162,7 +169,8 @@ export class ReplicationSecondaryResource implements FerryResource {
     const caFile = stringValue(plan, 'ca_file');
     if (apiAddr) body['primary_api_addr'] = apiAddr;
     if (caFile) body['ca_file'] = caFile;
-    await client.write('sys/replication/secondary/enable', body);
+    const enabled = await client.write('sys/replication/secondary/enable', body);
+    const preWipeSnapshot = preWipeSnapshotOf(enabled);
     // The secondary is unavailable while it wipes and bootstraps; wait for the WAL stream.
     const result = await pollUntil(async () => {
       const status = await client.replicationStatus();
@@ -174,13 +182,21 @@ export class ReplicationSecondaryResource implements FerryResource {
         result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`),
       );
     }
-    return objectFromEntries([...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]), ...statusState(result.value)]);
+    return objectFromEntries([
+      ...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]),
+      ...statusState(result.value),
+      ['pre_wipe_snapshot', preWipeSnapshot],
+    ]);
   }
 
   async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const status = await client.replicationStatus();
     if (status.mode !== 'secondary') return null; // no longer a secondary: the next plan activates it again
-    return objectFromEntries([...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]), ...statusState(status)]);
+    return objectFromEntries([
+      ...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]),
+      ...statusState(status),
+      ['pre_wipe_snapshot', state['pre_wipe_snapshot'] ?? ''],
+    ]);
   }
 
   recordUpdate({ plan, prior }: { plan: ObjectValue; prior: ObjectValue }): ObjectValue {
@@ -200,6 +216,17 @@ export class ReplicationSecondaryResource implements FerryResource {
       ['primary_api_addr', ''],
       ['ca_file', ''],
       ['allow_wipe', false],
+      ['pre_wipe_snapshot', ''],
     ]);
   }
+}
+
+/** The pre-wipe snapshot file named in the activation's warnings ('' when none was saved). */
+export function preWipeSnapshotOf(response: Record<string, unknown> | null): string {
+  const warnings = Array.isArray(response?.['warnings']) ? (response['warnings'] as unknown[]) : [];
+  for (const w of warnings) {
+    const match = typeof w === 'string' ? /before the wipe was saved to (\S+\.snap)/.exec(w) : null;
+    if (match !== null) return match[1] as string;
+  }
+  return '';
 }

@@ -19,7 +19,9 @@ import { leaseLookupCommand, leaseRenewCommand, leaseRevokeCommand } from './com
 import { loginCommand } from './commands/login-command.js';
 import { operatorInitCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from './commands/operator-commands.js';
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from './commands/policy-commands.js';
+import { operatorMigrateCommand } from './commands/migrate-command.js';
 import { operatorRekeyCommand } from './commands/rekey-command.js';
+import { snapshotInspectCommand, snapshotRestoreCommand, snapshotSaveCommand } from './commands/snapshot-commands.js';
 import { secretsDisableCommand, secretsEnableCommand, secretsListCommand, secretsMoveCommand, secretsTuneCommand } from './commands/secrets-commands.js';
 import { statusCommand } from './commands/status-command.js';
 import { tokenCapabilitiesCommand, tokenCreateCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from './commands/token-commands.js';
@@ -82,6 +84,10 @@ export const COMMANDS: readonly Command[] = [
   operatorRotateCommand,
   operatorGenerateRootCommand,
   operatorRekeyCommand,
+  snapshotSaveCommand,
+  snapshotRestoreCommand,
+  snapshotInspectCommand,
+  operatorMigrateCommand,
   completionCommand,
 ];
 
@@ -96,6 +102,7 @@ export const GROUP_SYNOPSES: Readonly<Record<string, string>> = {
   token: 'Interact with tokens',
   policy: 'Interact with policies',
   operator: 'Perform operator-specific tasks',
+  'operator snapshot': 'Save, restore and inspect snapshots of storage',
   print: 'Prints runtime configurations',
 };
 

@@ -69,6 +69,8 @@ export interface ListenerConfig {
 export interface ReplicationConfig {
   /** How many WAL entries the primary keeps for secondaries to catch up from (`logshipper_buffer_length`). */
   readonly walRetentionEntries: number;
+  /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`, absolute). */
+  readonly preWipeSnapshotDir?: string;
 }
 
 /** The validated, deeply frozen server configuration. */
@@ -121,7 +123,7 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'provider_release_dir',
 ]);
 const LISTENER_KEYS: ReadonlySet<string> = new Set(['address', 'tls_disable', 'tls_cert_file', 'tls_key_file']);
-const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length']);
+const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length', 'pre_wipe_snapshot_dir']);
 const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>> = {
   sqlite: new Set(['path']),
   inmem: new Set(),
@@ -190,15 +192,21 @@ function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
 }
 
 function readStorage(document: HclObject, env: NodeJS.ProcessEnv): StorageConfig {
-  const blocks = [...readBlocks(document, 'storage', 1), ...readBlocks(document, 'backend', 1)];
-  if (blocks.length === 0) throw new ConfigError('a storage block is required (storage "sqlite" { path = "…" } or storage "inmem" {})');
-  if (blocks.length > 1) throw new ConfigError('only one storage block is permitted');
+  return readStorageBlock(document, env, ['storage', 'backend']);
+}
+
+/** One storage block (the first name is the canonical one, the others aliases), as `storage` is read. */
+export function readStorageBlock(document: HclObject, env: NodeJS.ProcessEnv, names: readonly [string, ...string[]]): StorageConfig {
+  const name = names[0];
+  const blocks = names.flatMap((n) => readBlocks(document, n, 1));
+  if (blocks.length === 0) throw new ConfigError(`a ${name} block is required (${name} "sqlite" { path = "…" } or ${name} "inmem" {})`);
+  if (blocks.length > 1) throw new ConfigError(`only one ${name} block is permitted`);
   const { labels, body } = blocks[0] as (typeof blocks)[number];
   const type = labels[0] as string;
   if (type !== 'sqlite' && type !== 'inmem' && type !== 'postgresql') {
-    throw new ConfigError(`storage ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "postgresql", "inmem")`);
+    throw new ConfigError(`${name} ${JSON.stringify(type)}: unsupported storage type (supported: "sqlite", "postgresql", "inmem")`);
   }
-  const where = `storage ${JSON.stringify(type)}: `;
+  const where = `${name} ${JSON.stringify(type)}: `;
   rejectUnknown(body, STORAGE_KEYS[type], where);
   if (type === 'inmem') return { type };
   if (type === 'postgresql') return readPostgresqlStorage(body, env, where);
@@ -273,7 +281,9 @@ function readReplication(document: HclObject): ReplicationConfig {
   const where = 'replication: ';
   rejectUnknown(body, REPLICATION_KEYS, where);
   const walRetentionEntries = readPositiveInteger(body, 'logshipper_buffer_length', where) ?? DEFAULT_WAL_RETENTION_ENTRIES;
-  return { walRetentionEntries };
+  const preWipeSnapshotDir = readString(body, 'pre_wipe_snapshot_dir', where);
+  if (preWipeSnapshotDir !== undefined && !preWipeSnapshotDir.startsWith('/')) throw new ConfigError(`${where}pre_wipe_snapshot_dir must be an absolute path`);
+  return { walRetentionEntries, ...(preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir }) };
 }
 
 /** `log_level` and `log_format`; `VAULT_LOG_LEVEL` / `VAULT_LOG_FORMAT` override the file. */

@@ -7,6 +7,8 @@ import { isServedOnStandby, type StandbyRouting } from '../ha/standby-forwarder.
 import { logicalRequestFromHttp } from './logical-request-from-http.js';
 import { PROVIDER_RELEASE_PREFIX, providerReleaseHandler } from './provider-release-route.js';
 import { renderResponse } from './render-response.js';
+import { SNAPSHOT_FORCE_PATH, SNAPSHOT_PATH, snapshotHandler } from './snapshot-route.js';
+import type { SnapshotManager } from '../replication/snapshot-manager.js';
 
 /** Default request body limit, as Vault's `max_request_size`. */
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -32,6 +34,8 @@ export interface AppOptions {
   readonly standby?: StandbyRouting;
   /** Serve this folder of provider releases under /terraform/providers/ (`provider_release_dir`). */
   readonly providerReleaseDir?: string;
+  /** Serves `sys/storage/raft/snapshot` (streaming, so ahead of the body parser). */
+  readonly snapshots?: SnapshotManager;
 }
 
 /**
@@ -53,6 +57,10 @@ export function createApp(options: AppOptions): express.Express {
   // A body declared larger than the limit is refused at once, as Vault does: the body parser alone
   // answers only after every declared byte arrived, so a client that declares more than it sends
   // would wait for nothing. Node discards the unread body afterwards (no reset racing the answer).
+  if (options.snapshots !== undefined) {
+    const serveSnapshot = snapshotHandler(core, options.snapshots, options.logger);
+    app.all([SNAPSHOT_PATH, SNAPSHOT_FORCE_PATH], (req, res, next) => void serveSnapshot(req, res).catch(next));
+  }
   app.use((req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { LogicalRequest, WrapInfo } from '../core/logical.js';
 import type { LoginAlias, ReplicationMode, ReplicationView } from '../core/replication-role.js';
+import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
 import type { ClusterServer } from './cluster-server.js';
@@ -13,6 +14,7 @@ import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
 import { SecondaryStream } from './secondary-stream.js';
+import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -25,6 +27,8 @@ export interface ReplicationOptions {
   /** Dev mode: the root token id a dev secondary adopts. */
   readonly devRootToken?: string;
   readonly isDev: boolean;
+  /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`). */
+  readonly preWipeSnapshotDir?: string;
 }
 
 /**
@@ -36,10 +40,14 @@ export interface ReplicationOptions {
 export class ReplicationManager implements ReplicationView {
   private readonly machine: ReplicationStateMachine<ClusterServer, SecondaryStream>;
   private readonly forwarder: PrimaryForwarder;
+  /** Snapshot save and restore (`sys/storage/raft/snapshot`), aware of this cluster's role. */
+  readonly snapshots: SnapshotManager;
 
   constructor(readonly options: ReplicationOptions) {
     const { core, wal, logger, apiAddr, clusterAddr } = options;
     const log = logger.child({ module: 'replication' });
+    this.snapshots = new SnapshotManager({ core, wal, logger, state: () => this.machine.current, exclusive: (job) => this.machine.exclusive(job) });
+    const preWipeDir = options.preWipeSnapshotDir;
     this.machine = new ReplicationStateMachine<ClusterServer, SecondaryStream>({
       logger,
       clusterAddr,
@@ -58,7 +66,13 @@ export class ReplicationManager implements ReplicationView {
           return stream;
         },
         notifyOldPrimary: (old, epoch) => notifyOldPrimary(old, epoch, log),
-        activator: new SecondaryActivator({ core, wal, isDev: options.isDev, logger }),
+        activator: new SecondaryActivator({
+          core,
+          wal,
+          isDev: options.isDev,
+          logger,
+          ...(preWipeDir === undefined ? {} : { preWipeSnapshot: () => this.snapshots.saveToDir(preWipeDir, 'pre-wipe') }),
+        }),
       },
     });
     this.forwarder = new PrimaryForwarder(() => ({ state: this.machine.current, stream: this.machine.stream }));
@@ -90,8 +104,17 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.disablePrimary();
   }
 
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
-    return this.machine.enableSecondary(token, primaryApiAddr, trust);
+  /**
+   * `preWipeSnapshot`: the request's `pre_wipe_snapshot` flag (undefined: save one when a folder is
+   * configured; true: require it; false: skip it for this activation).
+   */
+  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, preWipeSnapshot?: boolean): Promise<string[]> {
+    if (preWipeSnapshot === true && this.options.preWipeSnapshotDir === undefined) {
+      return Promise.reject(
+        invalidRequest('pre_wipe_snapshot needs a folder for snapshots: set replication { pre_wipe_snapshot_dir = "…" } in the server config'),
+      );
+    }
+    return this.machine.enableSecondary(token, primaryApiAddr, trust, preWipeSnapshot === undefined ? {} : { preWipeSnapshot });
   }
 
   disableSecondary(): Promise<string[]> {

@@ -46,9 +46,23 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
     { pattern: `replication/${both('primary/disable')}`, operations: { update: async () => ok(await manager.disablePrimary()) } },
     {
       pattern: `replication/${both('secondary/enable')}`,
-      fields: { token: { type: 'string', required: true }, primary_api_addr: { type: 'string' }, ca_file: { type: 'string' }, ca_path: { type: 'string' } },
+      fields: {
+        token: { type: 'string', required: true },
+        primary_api_addr: { type: 'string' },
+        ca_file: { type: 'string' },
+        ca_path: { type: 'string' },
+        pre_wipe_snapshot: { type: 'bool' },
+      },
       operations: {
-        update: async ({ fields }) => ok(await manager.enableSecondary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields))),
+        update: async ({ fields }) =>
+          ok(
+            await manager.enableSecondary(
+              fields.string('token'),
+              fields.string('primary_api_addr'),
+              caOf(fields),
+              fields.has('pre_wipe_snapshot') ? fields.bool('pre_wipe_snapshot') : undefined,
+            ),
+          ),
       },
     },
     { pattern: `replication/${both('secondary/disable')}`, operations: { update: async () => ok(await manager.disableSecondary()) } },

@@ -10,6 +10,7 @@ import type { FenceNotifier } from './fence-notifier.js';
 import { detachedSecondary, isDetached, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
 import { WARNINGS } from './replication-warnings.js';
 import type { ClusterListener, ReplicationStream, RolePorts } from './role-ports.js';
+import type { InstallOptions } from './secondary-activator.js';
 
 export interface ReplicationStateMachineOptions<L extends ClusterListener, S extends ReplicationStream> {
   readonly ports: RolePorts<L, S>;
@@ -67,6 +68,11 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   /** After unseal: load the stored role and start serving or streaming. */
   async resume(): Promise<void> {
     await this.run(await this.ports.store.load());
+  }
+
+  /** Runs `job` in turn with role changes: none starts or is in progress while it runs. */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.changes.run(job);
   }
 
   /** Before seal: stop the listener, the stream and any fence notification. */
@@ -160,7 +166,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
    * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
    */
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
+  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, install: InstallOptions = {}): Promise<string[]> {
     return this.changes.run(async () => {
       if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
       if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
@@ -170,9 +176,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       this.activating = true;
       try {
         const bundle = await activator.unwrap(apiAddr, token, trust);
-        await activator.install(bundle, apiAddr, () => (this.activating = false));
+        const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false), install);
         this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
-        return [WARNINGS.secondaryEnable];
+        return [WARNINGS.secondaryEnable, ...installWarnings];
       } finally {
         this.activating = false;
       }

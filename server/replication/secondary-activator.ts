@@ -23,9 +23,15 @@ export interface Activator {
   /**
    * Downloads the bootstrap package, then wipes this cluster and commits the primary's state with
    * the secondary role in one transaction, and unseals with the primary's root key. `settle` is
-   * called once the commit succeeded or was undone, just before the core unseals again.
+   * called once the commit succeeded or was undone, just before the core unseals again. Answers
+   * warnings for the response (the pre-wipe snapshot's file).
    */
-  install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<void>;
+  install(bundle: ActivationBundle, apiAddr: string, settle: () => void, options?: InstallOptions): Promise<readonly string[]>;
+}
+
+export interface InstallOptions {
+  /** false: no pre-wipe snapshot for this activation even when a folder is configured. */
+  readonly preWipeSnapshot?: boolean;
 }
 
 interface BootstrapPackage {
@@ -38,6 +44,8 @@ export interface SecondaryActivatorOptions {
   readonly wal: WalStorage;
   readonly isDev: boolean;
   readonly logger: Logger;
+  /** Saves a snapshot of this cluster before the wipe and answers its file (unset: no snapshot). */
+  readonly preWipeSnapshot?: () => Promise<string>;
 }
 
 /** The activator of a running server: the primary's API over http(s), its cluster port over mTLS. */
@@ -52,8 +60,17 @@ export class SecondaryActivator implements Activator {
     return unwrapActivationToken(apiAddr, token, trust);
   }
 
-  async install(bundle: ActivationBundle, apiAddr: string, settle: () => void): Promise<void> {
+  async install(bundle: ActivationBundle, apiAddr: string, settle: () => void, options: InstallOptions = {}): Promise<readonly string[]> {
     const { header, entries } = await downloadBootstrap(bundle);
+    const warnings: string[] = [];
+    if (this.options.preWipeSnapshot !== undefined && options.preWipeSnapshot !== false) {
+      // Before the point of no return: a snapshot that cannot be saved stops the activation.
+      const file = await this.options.preWipeSnapshot();
+      this.options.logger.child({ module: 'replication' }).info({ file }, 'pre-wipe snapshot saved');
+      warnings.push(
+        `a snapshot of this cluster as it was before the wipe was saved to ${file}; to undo the activation: disable replication, restore it with force, unseal with the old unseal keys`,
+      );
+    }
     const rootKey = Buffer.from(header.root_key, 'base64');
     const keyring = entries.find((e) => e.op === 'put' && e.key === KEYRING_PATH);
     if (keyring === undefined || keyring.op !== 'put') throw new VaultError('invalid_request', 'bootstrap package has no keyring');
@@ -90,6 +107,7 @@ export class SecondaryActivator implements Activator {
     if (this.options.isDev && header.dev_root_token !== undefined) {
       await core.tokens.create({ id: header.dev_root_token, policies: ['root'], path: 'auth/token/root', displayName: 'root' });
     }
+    return warnings;
   }
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { MerkleIndex } from './merkle-index.js';
@@ -72,14 +72,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Loads the Merkle index and the WAL bounds from storage. */
   async open(): Promise<void> {
-    this.merkle.clear();
-    let after: string | undefined;
-    for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
-      if (batch.length === 0) break;
-      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
-      after = (batch[batch.length - 1] as StorageEntry).key;
-    }
+    await this.rebuildMerkle();
     const wal = await this.inner.list(WAL_PREFIX);
     const indexes = wal.map(Number).filter((n) => Number.isFinite(n));
     this.firstIndex = indexes.length > 0 ? Math.min(...indexes) : 0;
@@ -125,6 +118,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
     return this.inner.scan(prefix, options);
+  }
+  consistentRead(): Promise<ConsistentRead> {
+    return this.inner.consistentRead();
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -193,6 +189,37 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops) });
   }
 
+  /**
+   * Replaces the whole storage (a snapshot restore) in one transaction. The WAL starts over with a
+   * gap: the last index moves on by one with nothing retained, so a secondary asking for anything
+   * after its position is told its entries are gone and resyncs by Merkle sync (never replaying a
+   * WAL entry from before the restore).
+   */
+  async replaceAll(ops: readonly StorageOp[]): Promise<void> {
+    let previous = { first: 0, last: 0 };
+    let bumped = 0;
+    await this.inner.stage({
+      bytes: opsBytes(ops),
+      prepare: () => {
+        previous = { first: this.stagedFirst, last: this.stagedLast };
+        bumped = this.stagedLast + 1;
+        this.stagedLast = bumped;
+        this.stagedFirst = 0;
+        return ops;
+      },
+      committed: () => {
+        this.recent.clear();
+        this.firstIndex = 0;
+        this.lastIndex = bumped;
+      },
+      abandoned: () => {
+        this.stagedFirst = previous.first;
+        this.stagedLast = previous.last;
+      },
+    });
+    await this.rebuildMerkle();
+  }
+
   /** WAL entries after `afterIndex`, in order, at most `limit`. */
   async readWal(afterIndex: number, limit: number): Promise<WalEntry[]> {
     return (await this.readWalSerialized(afterIndex, limit)).map((e) => JSON.parse(e.json) as WalEntry);
@@ -229,6 +256,18 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         this.stagedFirst = previousFirst;
       },
     });
+  }
+
+  /** Rebuilds the Merkle index from every replicated key in storage. */
+  private async rebuildMerkle(): Promise<void> {
+    this.merkle.clear();
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+      if (batch.length === 0) break;
+      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
+      after = (batch[batch.length - 1] as StorageEntry).key;
+    }
   }
 
   private applyToMerkle(ops: readonly StorageOp[]): void {

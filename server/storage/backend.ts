@@ -43,8 +43,23 @@ export interface StagedWrite {
   abandoned?(): void;
 }
 
+/**
+ * A consistent point-in-time view of a whole backend (one read transaction), for snapshots and
+ * migration. Writes to the backend go on while it is open and are not seen by it. `release` must
+ * be called once the reader is done, whatever the outcome.
+ */
+export interface ConsistentRead {
+  /** How many keys the view holds. */
+  count(): Promise<number>;
+  /** Up to `limit` entries in key order, strictly after `after` (from the first key when undefined). */
+  scan(after: string | undefined, limit: number): Promise<StorageEntry[]>;
+  release(): Promise<void>;
+}
+
 export interface StorageBackend {
   readonly kind: string;
+  /** Opens a consistent read of every key (see ConsistentRead). */
+  consistentRead(): Promise<ConsistentRead>;
   get(key: string): Promise<Buffer | undefined>;
   put(key: string, value: Buffer): Promise<void>;
   delete(key: string): Promise<void>;

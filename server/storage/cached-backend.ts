@@ -1,4 +1,4 @@
-import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from './backend.js';
+import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
 /**
  * A read cache in front of a physical backend (Vault's physical cache): an LRU of stored values
@@ -102,6 +102,10 @@ export class CachedBackend implements StorageBackend {
     } finally {
       this.invalidate(ops);
     }
+  }
+
+  consistentRead(): Promise<ConsistentRead> {
+    return this.inner.consistentRead();
   }
 
   close(): Promise<void> {

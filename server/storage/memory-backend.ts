@@ -1,4 +1,4 @@
-import { childrenOf, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import { childrenOf, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp, type ConsistentRead } from './backend.js';
 
 /** In-memory backend for dev mode. Same contract as the durable backends, nothing survives exit. */
 export class MemoryBackend implements StorageBackend {
@@ -50,6 +50,19 @@ export class MemoryBackend implements StorageBackend {
       throw err;
     }
     write.committed?.();
+  }
+
+  /** A copy of every entry, taken at once (nothing can interleave with a synchronous copy). */
+  async consistentRead(): Promise<ConsistentRead> {
+    const copy = [...this.entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value: Buffer.from(value) }));
+    return {
+      count: async () => copy.length,
+      scan: async (after, limit) => {
+        const start = after === undefined ? 0 : copy.findIndex((e) => e.key > after);
+        return start === -1 ? [] : copy.slice(start, start + limit);
+      },
+      release: async () => {},
+    };
   }
 
   async close(): Promise<void> {}

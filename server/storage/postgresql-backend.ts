@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import pg, { type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
-import { childrenOf, prefixUpperBound, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import {
+  childrenOf,
+  type ConsistentRead,
+  prefixUpperBound,
+  type ScanOptions,
+  type StagedWrite,
+  type StorageBackend,
+  type StorageEntry,
+  type StorageOp,
+} from './backend.js';
 import { GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
 import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
@@ -223,6 +232,55 @@ export class PostgresqlBackend implements StorageBackend {
     if (this.closed) return;
     this.closed = true;
     await this.writers.exclusive(() => this.pool.end());
+  }
+
+  /**
+   * A REPEATABLE READ, READ ONLY transaction on a connection of its own: one snapshot of the table
+   * for as long as it is open, taking no lock that writers wait for.
+   */
+  async consistentRead(): Promise<ConsistentRead> {
+    this.assertOpen();
+    const t = quoteIdentifier(this.table);
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw sanitize(err);
+    }
+    const onError = (err: Error): void => this.log?.warn({ error: sanitize(err).message }, 'postgresql connection lost');
+    client.on('error', onError);
+    const finish = async (broken: boolean): Promise<void> => {
+      client.off('error', onError);
+      client.release(broken);
+    };
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const total = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]?.n ?? 0);
+      return {
+        count: async () => total,
+        scan: async (after, limit) => {
+          try {
+            const rows =
+              after === undefined
+                ? await client.query<StorageEntry>(`SELECT key, value FROM ${t} ORDER BY key LIMIT $1`, [limit])
+                : await client.query<StorageEntry>(`SELECT key, value FROM ${t} WHERE key > $1 ORDER BY key LIMIT $2`, [after, limit]);
+            return rows.rows;
+          } catch (err) {
+            throw sanitize(err);
+          }
+        },
+        release: async () => {
+          const ok = await client.query('COMMIT').then(
+            () => true,
+            () => false,
+          );
+          await finish(!ok);
+        },
+      };
+    } catch (err) {
+      await finish(true);
+      throw sanitize(err);
+    }
   }
 
   private async read<T extends QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {

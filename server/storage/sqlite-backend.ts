@@ -1,5 +1,14 @@
 import sqlite3 from 'sqlite3';
-import { childrenOf, prefixUpperBound, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp } from './backend.js';
+import {
+  childrenOf,
+  type ConsistentRead,
+  prefixUpperBound,
+  type ScanOptions,
+  type StagedWrite,
+  type StorageBackend,
+  type StorageEntry,
+  type StorageOp,
+} from './backend.js';
 import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } from './group-commit-queue.js';
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
@@ -29,6 +38,7 @@ export class SqliteBackend implements StorageBackend {
   private constructor(
     private readonly writer: sqlite3.Database,
     private readonly reader: sqlite3.Database,
+    private readonly path: string,
   ) {
     this.queue = new GroupCommitQueue(async (body) => {
       await exec(this.writer, 'BEGIN IMMEDIATE');
@@ -55,7 +65,7 @@ export class SqliteBackend implements StorageBackend {
     await migrate(writer);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
-    return new SqliteBackend(writer, reader);
+    return new SqliteBackend(writer, reader, options.path);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -99,6 +109,34 @@ export class SqliteBackend implements StorageBackend {
       params.push(options.limit);
     }
     return allRows<StorageEntry>(this.reader, sql, params);
+  }
+
+  /**
+   * A read transaction on a connection of its own: under the WAL journal it sees the database as of
+   * its first read and never blocks the writer (the WAL only grows until it ends).
+   */
+  async consistentRead(): Promise<ConsistentRead> {
+    const db = await openDatabase(this.path);
+    try {
+      await exec(db, 'PRAGMA busy_timeout=5000');
+      await exec(db, 'BEGIN');
+      // The first read fixes the snapshot.
+      const total = (await getRow<{ n: number }>(db, 'SELECT count(*) AS n FROM entries', []))?.n ?? 0;
+      return {
+        count: async () => total,
+        scan: (after, limit) =>
+          after === undefined
+            ? allRows<StorageEntry>(db, 'SELECT key, value FROM entries ORDER BY key LIMIT ?', [limit])
+            : allRows<StorageEntry>(db, 'SELECT key, value FROM entries WHERE key > ? ORDER BY key LIMIT ?', [after, limit]),
+        release: async () => {
+          await exec(db, 'COMMIT').catch(() => undefined);
+          await closeDatabase(db);
+        },
+      };
+    } catch (err) {
+      await closeDatabase(db).catch(() => undefined);
+      throw err;
+    }
   }
 
   transaction(ops: readonly StorageOp[]): Promise<void> {

@@ -9,6 +9,7 @@ import { policyPaths } from './sys-policy-paths.js';
 import { rekeyPaths } from './sys-rekey-paths.js';
 import { haPaths } from './sys-ha-paths.js';
 import { sealPaths } from './sys-seal-paths.js';
+import { snapshotPaths } from './sys-snapshot-paths.js';
 import { wrappingPaths } from './sys-wrapping-paths.js';
 
 /** Unauthenticated system paths (relative to `sys/`), as Vault lists them. */
@@ -65,6 +66,8 @@ export const SYS_SUDO = [
   'seal',
   'step-down',
   'rekey/backup',
+  'storage/raft/snapshot',
+  'storage/raft/snapshot-force',
 ];
 
 /**
@@ -85,6 +88,7 @@ export const systemBackend: BackendFactory = ({ core }) => {
       ...wrappingPaths(core.wrapper),
       ...leasePaths(core.expiration),
       ...generateRootPaths(core.generateRoot),
+      ...snapshotPaths(),
       ...core.extraSystemPaths(),
     ],
     SYS_UNAUTHENTICATED,

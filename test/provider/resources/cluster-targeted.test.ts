@@ -112,6 +112,7 @@ describe('provider/resources/cluster-targeted: the `cluster` block over gRPC (no
       cluster_id: null,
       mode: null,
       state: null,
+      pre_wipe_snapshot: null,
       cluster: cluster(other.address, unknown),
     });
     const res = await plan('ferry_replication_secondary', secondaryType, null, config);

@@ -87,6 +87,11 @@ replication {
       expect(json.replication.walRetentionEntries).to.equal(16);
     });
 
+    it('reads the pre-wipe snapshot folder of the replication block', async () => {
+      const config = await parseServerConfig(`${MINIMAL}replication { pre_wipe_snapshot_dir = "/var/lib/ferry/pre-wipe" }`, 'c.hcl');
+      expect(config.replication.preWipeSnapshotDir).to.equal('/var/lib/ferry/pre-wipe');
+    });
+
     it('accepts "backend" as an alias of "storage"', async () => {
       const config = await parseServerConfig('backend "sqlite" { path = "/x.db" }\nlistener "tcp" { tls_disable = 1 }', 'c.hcl');
       expect(config.storage).to.deep.equal({ type: 'sqlite', path: '/x.db' });
@@ -180,6 +185,11 @@ replication {
           'a bad cluster_addr',
           `${MINIMAL}cluster_addr = "tcp://127.0.0.1:8201"`,
           'config.hcl: cluster_addr must be an http(s) URL such as https://127.0.0.1:8200',
+        ],
+        [
+          'a relative pre-wipe snapshot folder',
+          `${MINIMAL}replication { pre_wipe_snapshot_dir = "snapshots" }`,
+          'config.hcl: replication: pre_wipe_snapshot_dir must be an absolute path',
         ],
         [
           'a non-positive buffer length',

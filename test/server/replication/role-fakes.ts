@@ -139,6 +139,7 @@ export class Rig {
         await this.store.save(installedState(bundle));
         settle();
         await this.machine.resume();
+        return [];
       },
     };
     this.machine = new ReplicationStateMachine<FakeListener, FakeStream>({

@@ -34,6 +34,29 @@ describe('WalStorage', () => {
     expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
   });
 
+  it('replaces everything on restore and restarts the WAL with a gap, so no old entry is ever served', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    for (let i = 0; i < 5; i++) await wal.put(`core/policy/p${i}`, Buffer.from(String(i)));
+    expect(wal.lastWal).to.equal(5);
+    await wal.replaceAll([
+      { op: 'delete-prefix', prefix: '' },
+      { op: 'put', key: 'core/policy/restored', value: Buffer.from('R') },
+    ]);
+    expect(wal.lastWal).to.equal(6);
+    expect(wal.oldestRetainedWal).to.equal(0);
+    expect(await wal.readWal(5, 10)).to.deep.equal([]);
+    expect(await sqlite.list(WAL_PREFIX)).to.deep.equal([]);
+    // The Merkle index is the restored keyspace's, as a fresh open would build it.
+    const reopened = new WalStorage(sqlite, 100);
+    await reopened.open();
+    expect(wal.merkle.root()).to.equal(reopened.merkle.root());
+    await wal.put('core/policy/after', Buffer.from('A'));
+    expect(wal.lastWal).to.equal(7);
+    expect(wal.oldestRetainedWal).to.equal(7);
+  });
+
   it('writes no WAL entry for local-only transactions or when replication is off', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();

@@ -254,6 +254,34 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
       });
     });
 
+    describe('consistentRead', () => {
+      it('sees the keys as of its start while writes go on, in key order, in batches', async () => {
+        await backend.transaction(['c', 'a', 'b', 'd/x'].map((key): StorageOp => ({ op: 'put', key, value: buf(`v-${key}`) })));
+        const read = await backend.consistentRead();
+        try {
+          // Writes are not blocked by the open read, and it does not see them.
+          await backend.transaction([
+            { op: 'put', key: 'a', value: buf('changed') },
+            { op: 'delete', key: 'b' },
+            { op: 'put', key: 'e', value: buf('new') },
+          ]);
+          expect(await read.count()).to.equal(4);
+          const first = await read.scan(undefined, 2);
+          const rest = await read.scan(first[first.length - 1]?.key, 10);
+          expect([...first, ...rest].map((e) => [e.key, e.value.toString('utf8')])).to.deep.equal([
+            ['a', 'v-a'],
+            ['b', 'v-b'],
+            ['c', 'v-c'],
+            ['d/x', 'v-d/x'],
+          ]);
+          expect(await read.scan('d/x', 10)).to.deep.equal([]);
+        } finally {
+          await read.release();
+        }
+        expect(await snapshot(backend)).to.deep.equal({ a: 'changed', c: 'v-c', 'd/x': 'v-d/x', e: 'new' });
+      });
+    });
+
     describe('close', () => {
       it('closes cleanly after pending writes have finished', async () => {
         const writes = Array.from({ length: 10 }, (_, i) => backend.put(`c/${i}`, buf(String(i))));

@@ -536,6 +536,11 @@ export class ReplicationSecondary extends cdktf.TerraformResource {
     return this.getStringAttribute('mode');
   }
 
+  // pre_wipe_snapshot - computed: true, optional: false, required: false
+  public get preWipeSnapshot() {
+    return this.getStringAttribute('pre_wipe_snapshot');
+  }
+
   // primary_api_addr - computed: true, optional: true, required: false
   private _primaryApiAddr?: string; 
   public get primaryApiAddr() {
