@@ -127,6 +127,14 @@ export class Core {
     return this.options.physical;
   }
 
+  /**
+   * Unsealed with its services running: the node serves every route. False while sealed and on an HA
+   * standby, which answers only the paths that work while sealed (the rest is forwarded above the core).
+   */
+  get isServing(): boolean {
+    return this.unsealed;
+  }
+
   get isSealed(): boolean {
     return !this.unsealed && !this.standbyUnsealed;
   }

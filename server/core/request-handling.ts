@@ -13,7 +13,7 @@ import { VaultError } from './vault-error.js';
 
 /** What request handling needs of the core (the core passes itself). */
 export interface RequestContext {
-  readonly isSealed: boolean;
+  readonly isServing: boolean;
   readonly logger: Logger;
   readonly tokens: TokenStore;
   readonly audit: DeviceAuditBroker;
@@ -39,10 +39,10 @@ export async function handleRequest(
   req: LogicalRequest,
   options: { trustedAuth?: RequestAuth } = {},
 ): Promise<LogicalResponse | undefined> {
-  if (core.isSealed && !answersWhileSealed(req.path)) {
+  if (!core.isServing && !answersWhileSealed(req.path)) {
     throw new VaultError('sealed', 'Vault is sealed');
   }
-  if (core.isSealed) {
+  if (!core.isServing) {
     const sys = core.builtinBackend('sys/');
     return sys.handleRequest(req, req.path.slice('sys/'.length));
   }
