@@ -14,6 +14,8 @@ import { VaultError } from './vault-error.js';
 /** What request handling needs of the core (the core passes itself). */
 export interface RequestContext {
   readonly isSealed: boolean;
+  /** HA: unsealed as a standby (no services running): answers only what a sealed node answers. */
+  readonly isStandby: boolean;
   readonly logger: Logger;
   readonly tokens: TokenStore;
   readonly audit: DeviceAuditBroker;
@@ -39,10 +41,11 @@ export async function handleRequest(
   req: LogicalRequest,
   options: { trustedAuth?: RequestAuth } = {},
 ): Promise<LogicalResponse | undefined> {
-  if (core.isSealed && !answersWhileSealed(req.path)) {
+  const servesAsSealed = core.isSealed || core.isStandby;
+  if (servesAsSealed && !answersWhileSealed(req.path)) {
     throw new VaultError('sealed', 'Vault is sealed');
   }
-  if (core.isSealed) {
+  if (servesAsSealed) {
     const sys = core.builtinBackend('sys/');
     return sys.handleRequest(req, req.path.slice('sys/'.length));
   }
