@@ -23,6 +23,10 @@ export interface BenchServerOptions {
   readonly extraConfig?: string;
   /** Another build's `bin/ferry.js` (a baseline to compare with); this tree's by default. */
   readonly bin?: string;
+  /** A `storage "..." { ... }` block replacing the default SQLite file in the data dir. */
+  readonly storage?: string;
+  /** Initialize (1 share) and unseal; false leaves that to the caller (an HA node joining a cluster). Default true. */
+  readonly initialize?: boolean;
 }
 
 /** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
@@ -83,7 +87,7 @@ export class BenchServer {
     writeFileSync(
       join(dir, 'ferry.hcl'),
       [
-        `storage "sqlite" {\n  path = ${JSON.stringify(join(dir, 'ferry.db'))}\n}`,
+        options.storage ?? `storage "sqlite" {\n  path = ${JSON.stringify(join(dir, 'ferry.db'))}\n}`,
         `listener "tcp" {\n  address     = "${LOOPBACK}:${port}"\n  tls_disable = true\n}`,
         `api_addr     = "http://${LOOPBACK}:${port}"`,
         `cluster_addr = "https://${LOOPBACK}:${port + 1}"`,
@@ -95,6 +99,7 @@ export class BenchServer {
     const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN);
     servers.add(server);
     await server.spawn();
+    if (options.initialize === false) return server;
     const init = await api(server.addr, 'PUT', 'sys/init', '', { secret_shares: 1, secret_threshold: 1 });
     server.rootToken = init.root_token;
     server.unsealKey = init.keys_base64[0];
@@ -114,7 +119,7 @@ export class BenchServer {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ferry server exited early; see ${join(this.dir, 'server.log')}`);
-      const res = await new VaultClient({ address: this.addr }).send('GET', 'sys/health?sealedcode=200&uninitcode=200').catch(() => undefined);
+      const res = await new VaultClient({ address: this.addr }).send('GET', 'sys/health?standbyok=true&sealedcode=200&uninitcode=200').catch(() => undefined);
       if (res?.status === 200) return;
       if (Date.now() > deadline) throw new Error(`ferry server at ${this.addr} did not answer within ${START_TIMEOUT_MS}ms`);
       await new Promise((r) => setTimeout(r, 50));
@@ -136,6 +141,16 @@ export class BenchServer {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL; resolves once the process has exited. */
+  async kill9(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** Starts again on the same data dir and ports, and unseals with the known key. */
