@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -22,14 +22,15 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
  * renamed to `__ferryImport()`, a function bin/ferry.js passes in that imports relative to the bundle.
  */
 function lazyImportsFromDist(root: string, outDir: string): Plugin {
+  const serverDir = realpathSync(join(root, 'server')); // esbuild hands out real paths
   return {
     name: 'ferry-lazy-imports-from-dist',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => {
         if (args.kind !== 'dynamic-import') return undefined;
-        const source = relative(root, join(args.resolveDir, args.path));
+        const source = relative(serverDir, join(args.resolveDir, args.path));
         return {
-          path: relative(outDir, join(root, 'dist', source))
+          path: relative(outDir, join(root, 'dist', 'server', source))
             .split(sep)
             .join('/'),
           external: true,
