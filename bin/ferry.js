@@ -2,9 +2,13 @@
 // The `ferry` command. Client commands run the one-file CLI bundle (dist/cli-bundle/ferry-cli.cjs, built by
 // `npm run build`) compiled through V8's code cache; `ferry server`, or a checkout without the bundle, runs
 // the compiled modules under dist/server/.
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Script } from 'node:vm';
+// CommonJS (bin/package.json): Node starts a CommonJS entry a few milliseconds sooner than an ES module.
+'use strict';
+const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
 const argv = process.argv.slice(2);
 
@@ -15,7 +19,7 @@ function fail(err) {
 
 /** Runs the bundle through V8's code cache; returns its exports, or undefined when there is no bundle. */
 function loadBundle() {
-  const bundleFile = new URL('../dist/cli-bundle/ferry-cli.cjs', import.meta.url).pathname;
+  const bundleFile = join(__dirname, '..', 'dist', 'cli-bundle', 'ferry-cli.cjs');
   let source;
   let stat;
   try {
@@ -50,7 +54,7 @@ function loadBundle() {
     });
   }
   const mod = { exports: {} };
-  const bundleDir = new URL('../dist/cli-bundle/', import.meta.url);
+  const bundleDir = pathToFileURL(join(__dirname, '..', 'dist', 'cli-bundle', '/'));
   // The bundle's lazy imports (cli-bundle-builder.ts) load compiled modules from dist/ through this module.
   const importFromDist = (specifier) => import(new URL(specifier, bundleDir).href);
   script.runInThisContext()(mod.exports, createRequire(bundleFile), mod, bundleFile, bundleDir.pathname, importFromDist);
@@ -61,5 +65,5 @@ const bundle = argv[0] === 'server' ? undefined : loadBundle();
 if (bundle !== undefined) {
   bundle.main(argv).catch(fail);
 } else {
-  import('../dist/server/cli/main.js').then((m) => m.main(argv)).catch(fail);
+  import(pathToFileURL(join(__dirname, '..', 'dist', 'server', 'cli', 'main.js')).href).then((m) => m.main(argv)).catch(fail);
 }

@@ -25,12 +25,12 @@ describe('server/cli/cli-bundle-builder', function () {
 
   before(async function () {
     // A throwaway checkout: this tree's sources and compiled server (dist/server, from `npm run build`),
-    // a copy of bin/ferry.js, and its own dist/cli-bundle, so the shared build is never touched.
+    // a copy of bin/, and its own dist/cli-bundle, so the shared build is never touched.
     root = mkdtempSync(join(tmpdir(), 'ferry-cli-bundle-'));
     for (const name of ['server', 'node_modules']) symlinkSync(join(realRoot, name), join(root, name));
     mkdirSync(join(root, 'bin'));
     mkdirSync(join(root, 'dist'));
-    copyFileSync(join(realRoot, 'bin', 'ferry.js'), join(root, 'bin', 'ferry.js'));
+    for (const name of ['ferry.js', 'package.json']) copyFileSync(join(realRoot, 'bin', name), join(root, 'bin', name));
     copyFileSync(join(realRoot, 'package.json'), join(root, 'package.json'));
     symlinkSync(join(realRoot, 'dist', 'server'), join(root, 'dist', 'server'));
     bundleDir = join(root, 'dist', 'cli-bundle');
