@@ -113,11 +113,11 @@ async function main(): Promise<void> {
 
 /**
  * `npm run bench` runs every suite: KV through the full stack, transit, replication, HA on
- * PostgreSQL, and the Terraform provider. `FERRY_BENCH_SUITES=kv,transit,replication,ha,provider,snapshot`
- * picks some.
+ * PostgreSQL, the Terraform provider, snapshots and CLI startup.
+ * `FERRY_BENCH_SUITES=kv,transit,replication,ha,provider,snapshot,cli` picks some.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,ha,provider,snapshot').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -136,6 +136,10 @@ async function runAll(): Promise<void> {
   if (suites.has('ha')) {
     const { runHaBench } = await import('./ha-bench.js');
     process.stdout.write('\n' + (await runHaBench()).join('\n') + '\n');
+  }
+  if (suites.has('cli')) {
+    const { runCliStartupBench } = await import('./cli-startup.js');
+    process.stdout.write('\n' + (await runCliStartupBench()).join('\n') + '\n');
   }
   if (suites.has('provider')) {
     const { runProviderBench } = await import('./provider-handshake.js');

@@ -1,8 +1,69 @@
 #!/usr/bin/env node
-// The `ferry` command: runs the compiled CLI (built by `npm install` through the `prepare` script).
-import('../dist/server/cli/main.js')
-  .then((m) => m.main(process.argv.slice(2)))
-  .catch((err) => {
-    process.stderr.write(`ferry: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+// The `ferry` command. Client commands run the one-file CLI bundle (dist/cli-bundle/ferry-cli.cjs, built by
+// `npm run build`) compiled through V8's code cache; `ferry server`, or a checkout without the bundle, runs
+// the compiled modules under dist/server/.
+// CommonJS (bin/package.json): Node starts a CommonJS entry a few milliseconds sooner than an ES module.
+'use strict';
+const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
+
+const argv = process.argv.slice(2);
+
+function fail(err) {
+  process.stderr.write(`ferry: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+/** Runs the bundle through V8's code cache; returns its exports, or undefined when there is no bundle. */
+function loadBundle() {
+  const bundleFile = join(__dirname, '..', 'dist', 'cli-bundle', 'ferry-cli.cjs');
+  let source;
+  let stat;
+  try {
+    source = readFileSync(bundleFile, 'utf8');
+    stat = statSync(bundleFile);
+  } catch {
+    return undefined;
+  }
+  // Named for node, architecture and the bundle's size and mtime: a rebuilt bundle or another node never
+  // meets a stale cache (V8 itself only checks the source length).
+  const cacheFile = `${bundleFile}.${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __ferryImport) {${source}\n})`, {
+    filename: bundleFile,
+    ...(cachedData === undefined ? {} : { cachedData }),
   });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // Written on exit, after the command ran: the cache then holds the functions it compiled lazily.
+    process.once('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // a read-only install: every run compiles, which is slower but correct
+      }
+    });
+  }
+  const mod = { exports: {} };
+  const bundleDir = pathToFileURL(join(__dirname, '..', 'dist', 'cli-bundle', '/'));
+  // The bundle's lazy imports (cli-bundle-builder.ts) load compiled modules from dist/ through this module.
+  const importFromDist = (specifier) => import(new URL(specifier, bundleDir).href);
+  script.runInThisContext()(mod.exports, createRequire(bundleFile), mod, bundleFile, bundleDir.pathname, importFromDist);
+  return mod.exports;
+}
+
+const bundle = argv[0] === 'server' ? undefined : loadBundle();
+if (bundle !== undefined) {
+  bundle.main(argv).catch(fail);
+} else {
+  import(pathToFileURL(join(__dirname, '..', 'dist', 'server', 'cli', 'main.js')).href).then((m) => m.main(argv)).catch(fail);
+}

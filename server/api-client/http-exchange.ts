@@ -1,5 +1,4 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { TlsOptions } from './tls-trust.js';
 import { ResponseTooLargeError, TransportError } from './transport-error.js';
 
@@ -46,7 +45,9 @@ export function exchangeHttp(x: HttpExchange): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...x.headers };
     if (x.body !== undefined) headers['content-length'] = String(x.body.length);
     const tls = isHttps ? { ca: x.tls.ca, rejectUnauthorized: x.tls.rejectUnauthorized, cert: x.tls.cert, key: x.tls.key } : {};
-    const req = (isHttps ? httpsRequest : httpRequest)(x.url, { method: x.method, headers, ...tls }, (res: IncomingMessage) => {
+    // node:https (and tls under it) is loaded for https addresses only: a CLI run over http starts without it.
+    const send = isHttps ? process.getBuiltinModule('node:https').request : httpRequest;
+    const req = send(x.url, { method: x.method, headers, ...tls }, (res: IncomingMessage) => {
       const tooLarge = () => {
         settle(() => reject(new ResponseTooLargeError(x.method, shownUrl, x.address, x.maxResponseBytes)));
         res.destroy();

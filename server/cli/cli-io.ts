@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 /** The CLI's view of the terminal and files, injectable so commands can be tested without a process. */
 export interface CliIo {
@@ -25,7 +24,8 @@ export function createProcessIo(): CliIo {
     },
     readLine: async (prompt) => {
       const isTerminal = process.stdin.isTTY === true;
-      const rl = createInterface({ input: process.stdin, terminal: false });
+      // Loaded on the first prompt only: most commands never read a line.
+      const rl = process.getBuiltinModule('node:readline').createInterface({ input: process.stdin, terminal: false });
       try {
         if (isTerminal) process.stderr.write(prompt);
         for await (const line of rl) return line.trim();

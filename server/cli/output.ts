@@ -1,7 +1,8 @@
 import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { CliIo } from './cli-io.js';
 import { formatHumanDuration } from '../core/duration.js';
-import { stringify as stringifyYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { UsageError } from './usage-error.js';
 
 /** `-format=`: `table` (default, Vault's `Key  Value` columns), `json` or `yaml` (the value as the server sent it). */
@@ -22,9 +23,19 @@ export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+let yaml: typeof Yaml | undefined;
+
+/**
+ * The yaml package (about 115 KB, most of the CLI bundle) is loaded on the first `-format=yaml` only, from
+ * node_modules (cli-bundle-builder.ts leaves it out of the bundle): other commands start without it.
+ */
+function loadYaml(): typeof Yaml {
+  return (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
+
 /** YAML as `vault -format=yaml` prints it (block style, two-space indent). */
 export function formatYaml(value: unknown): string {
-  return stringifyYaml(value, { indent: 2, lineWidth: 0 });
+  return loadYaml().stringify(value, { indent: 2, lineWidth: 0 });
 }
 
 /** Renders a value like Go's `%v`: `[a b]` for arrays, `map[k:v]` for objects, `<nil>` for null. */

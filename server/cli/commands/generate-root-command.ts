@@ -1,6 +1,4 @@
 import type { JsonObject } from '../../api-client/vault-envelope.js';
-import { decodeRootToken, ROOT_TOKEN_LENGTH } from '../../core/generate-root.js';
-import { randomBase62 } from '../../core/token-id.js';
 import { flag } from '../args.js';
 import { callApi, CommandError, EXIT_OK, EXIT_REMOTE_ERROR, type Command } from '../command.js';
 import { formatValue, type Printer, type TableRow } from '../output.js';
@@ -56,15 +54,19 @@ export const operatorGenerateRootCommand: Command = {
     if (args.has('decode')) modes.push('decode');
     if (modes.length > 1) throw new UsageError(`Only one of -${modes.join(', -')} may be given`);
     switch (modes[0]) {
-      case 'generate-otp':
+      case 'generate-otp': {
+        // The core's code (and node:crypto) is loaded by the two modes that use it, not by every CLI run.
+        const [{ ROOT_TOKEN_LENGTH }, { randomBase62 }] = await Promise.all([import('../../core/generate-root.js'), import('../../core/token-id.js')]);
         printer.out(randomBase62(ROOT_TOKEN_LENGTH));
         return EXIT_OK;
+      }
       case 'decode': {
         const otp = args.string('otp');
         if (otp === undefined || otp === '') throw new UsageError('Missing -otp: decoding needs the one-time password');
         let encoded = args.string('decode') ?? '';
         if (encoded === '-') encoded = (await io.readStdin()).trim();
         if (encoded === '') throw new UsageError('Missing encoded token');
+        const { decodeRootToken } = await import('../../core/generate-root.js');
         const token = decodeRootToken(encoded, otp);
         if (printer.isStructured) printer.structured({ token });
         else printer.out(token);

@@ -3,8 +3,6 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseVaultErrors } from '../../api-client/api-error.js';
 import { VaultClient } from '../../api-client/vault-client.js';
 import type { JsonObject } from '../../api-client/vault-envelope.js';
-import { readSnapshotFile } from '../../core/snapshot/snapshot-reader.js';
-import { isVaultError } from '../../core/vault-error.js';
 import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_REMOTE_ERROR, type Command, type CommandContext } from '../command.js';
 
 /** Snapshots can be far larger than an API answer and take long to stream. */
@@ -31,6 +29,8 @@ export const snapshotSaveCommand: Command = {
     const partial = `${file}.partial`;
     await writeFile(partial, answer.text, { mode: 0o600 });
     // A cut stream has no checksum line: check the file before it takes the final name.
+    // The snapshot reader (node:crypto, node:readline) loads only for the snapshot commands.
+    const [{ readSnapshotFile }, { isVaultError }] = await Promise.all([import('../../core/snapshot/snapshot-reader.js'), import('../../core/vault-error.js')]);
     try {
       await readSnapshotFile(partial);
     } catch (err) {
@@ -76,6 +76,7 @@ export const snapshotInspectCommand: Command = {
   flags: {},
   async run({ args, printer }) {
     const [file] = args.expectPositional(1) as [string];
+    const { readSnapshotFile } = await import('../../core/snapshot/snapshot-reader.js');
     let snapshot;
     try {
       snapshot = await readSnapshotFile(file);
