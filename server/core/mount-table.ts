@@ -1,3 +1,4 @@
+import { SerialQueue } from '../storage/serial-queue.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { LogicalStorage } from './barrier.js';
 import { layout } from './storage-layout.js';
@@ -80,6 +81,12 @@ export function newMountEntry(
  */
 export class MountTable {
   private entries: MountEntry[] = [];
+  /**
+   * Every change is a read-modify-write of the stored list, and a reload replaces the in-memory
+   * copy: one at a time, or two mounts enabled together lose one (regression: terraform creating
+   * two local mounts in parallel on a secondary), and a reload racing a change brings back a stale list.
+   */
+  private readonly changes = new SerialQueue();
 
   constructor(
     readonly kind: MountKind,
@@ -87,7 +94,11 @@ export class MountTable {
     private readonly builtins: readonly MountEntry[],
   ) {}
 
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    return this.changes.run(() => this.loadNow());
+  }
+
+  private async loadNow(): Promise<void> {
     const replicated = await this.readList(false);
     const local = await this.readList(true);
     this.entries = [...this.builtins, ...replicated, ...local];
@@ -123,27 +134,34 @@ export class MountTable {
     return this.kind === 'auth' ? layout.authData(entry.uuid, entry.local) : layout.mountData(entry.uuid, entry.local);
   }
 
-  async add(entry: MountEntry): Promise<void> {
-    this.assertNoConflict(entry.path);
-    const list = (await this.readList(entry.local)).concat(entry);
-    await this.storage.put(this.tableKey(entry.local), Buffer.from(JSON.stringify(list)));
-    await this.load();
+  add(entry: MountEntry): Promise<void> {
+    return this.changes.run(async () => {
+      await this.loadNow();
+      this.assertNoConflict(entry.path);
+      const list = (await this.readList(entry.local)).concat(entry);
+      await this.storage.put(this.tableKey(entry.local), Buffer.from(JSON.stringify(list)));
+      await this.loadNow();
+    });
   }
 
-  async update(entry: MountEntry): Promise<void> {
-    const list = (await this.readList(entry.local)).map((e) => (e.uuid === entry.uuid ? entry : e));
-    await this.storage.put(this.tableKey(entry.local), Buffer.from(JSON.stringify(list)));
-    await this.load();
+  update(entry: MountEntry): Promise<void> {
+    return this.changes.run(async () => {
+      const list = (await this.readList(entry.local)).map((e) => (e.uuid === entry.uuid ? entry : e));
+      await this.storage.put(this.tableKey(entry.local), Buffer.from(JSON.stringify(list)));
+      await this.loadNow();
+    });
   }
 
   /** Removes the entry and all of its data in one transaction. */
-  async remove(entry: MountEntry): Promise<void> {
-    const list = (await this.readList(entry.local)).filter((e) => e.uuid !== entry.uuid);
-    await this.storage.transaction([
-      { op: 'put', key: this.tableKey(entry.local), value: Buffer.from(JSON.stringify(list)) },
-      { op: 'delete-prefix', prefix: this.dataPrefix(entry) },
-    ]);
-    await this.load();
+  remove(entry: MountEntry): Promise<void> {
+    return this.changes.run(async () => {
+      const list = (await this.readList(entry.local)).filter((e) => e.uuid !== entry.uuid);
+      await this.storage.transaction([
+        { op: 'put', key: this.tableKey(entry.local), value: Buffer.from(JSON.stringify(list)) },
+        { op: 'delete-prefix', prefix: this.dataPrefix(entry) },
+      ]);
+      await this.loadNow();
+    });
   }
 
   tableKey(local: boolean): string {
