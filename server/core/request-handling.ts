@@ -9,6 +9,7 @@ import type { PostResponseStep } from './post-response-steps.js';
 import type { Route } from './router.js';
 import { answersWhileSealed } from './sealed-paths.js';
 import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from './token-store.js';
+import { WriteRefusedError } from '../storage/backend.js';
 import { VaultError } from './vault-error.js';
 
 /** What request handling needs of the core (the core passes itself). */
@@ -39,6 +40,17 @@ export async function handleRequest(
   req: LogicalRequest,
   options: { trustedAuth?: RequestAuth } = {},
 ): Promise<LogicalResponse | undefined> {
+  try {
+    return await handleServedRequest(core, req, options);
+  } catch (err) {
+    // Storage refused the write because this node is no longer the HA active node: not the
+    // client's mistake and not an internal error; the retry reaches the new active node.
+    if (err instanceof WriteRefusedError) throw new VaultError('standby', 'this node is no longer the active node; retry the request');
+    throw err;
+  }
+}
+
+async function handleServedRequest(core: RequestContext, req: LogicalRequest, options: { trustedAuth?: RequestAuth }): Promise<LogicalResponse | undefined> {
   if (!core.isServing && !answersWhileSealed(req.path)) {
     throw new VaultError('sealed', 'Vault is sealed');
   }

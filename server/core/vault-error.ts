@@ -4,7 +4,16 @@
  * Messages must never contain secret values, tokens or unseal keys.
  */
 export type VaultErrorCode =
-  'invalid_request' | 'permission_denied' | 'not_found' | 'unsupported_operation' | 'payload_too_large' | 'internal' | 'upstream' | 'sealed' | 'read_only';
+  | 'invalid_request'
+  | 'permission_denied'
+  | 'not_found'
+  | 'unsupported_operation'
+  | 'payload_too_large'
+  | 'internal'
+  | 'upstream'
+  | 'sealed'
+  | 'read_only'
+  | 'standby';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
   invalid_request: 400,
@@ -18,6 +27,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   // A write of replicated state reached a secondary. The HTTP layer forwards it to the primary;
   // it surfaces only when forwarding is impossible, and then the client should retry later.
   read_only: 503,
+  // This HA node lost the active role between accepting a request and writing: retry it.
+  standby: 503,
 });
 
 export class VaultError extends Error {

@@ -12,6 +12,18 @@
  *   transactions together (group commit); one that fails fails alone.
  * - `stage` is `transaction` for a write whose ops are decided when its turn comes.
  */
+/**
+ * A write the backend refused because this node may not write now: an HA node whose lock has passed
+ * to another node (its fence no longer holds). Nothing was written; the client should retry, and a
+ * standby forwards the retry to the active node.
+ */
+export class WriteRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteRefusedError';
+  }
+}
+
 export type StorageOp =
   | { readonly op: 'put'; readonly key: string; readonly value: Buffer }
   | { readonly op: 'delete'; readonly key: string }

@@ -5,6 +5,7 @@ import {
   childrenOf,
   type ConsistentRead,
   prefixUpperBound,
+  WriteRefusedError,
   type ScanOptions,
   type StagedWrite,
   type StorageBackend,
@@ -389,9 +390,10 @@ export class StorageQueryError extends Error {
 }
 
 /** A write refused because this node is not (or no longer) the HA lock holder; nothing was written. */
-export class NotLockHolderError extends StorageQueryError {
+export class NotLockHolderError extends WriteRefusedError {
+  readonly code = 'ferry-not-lock-holder';
   constructor(message: string) {
-    super(message, 'ferry-not-lock-holder');
+    super(message);
     this.name = 'NotLockHolderError';
   }
 }
