@@ -21,6 +21,8 @@ export const MAX_CLUSTER_ANSWER_BYTES = constants.MAX_STRING_LENGTH;
  */
 export const CLUSTER_STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 export const CLUSTER_CONNECTION_WINDOW_BYTES = 32 * 1024 * 1024;
+/** Received stream lines collected while the consumer is busy, before the stream is paused. */
+const STREAM_PENDING_BYTES = 4 * 1024 * 1024;
 
 export interface ClusterCredentials {
   readonly caCertPem: string;
@@ -89,45 +91,75 @@ export class ClusterClient {
   }
 
   /**
-   * A streaming request: the NDJSON lines of each received chunk are handed to onLines together
-   * (awaited, so a slow consumer applies backpressure through HTTP/2 flow control).
+   * A streaming request: NDJSON lines are handed to onLines, one call at a time. Lines that arrive
+   * while a call is in flight are collected and handed over together in the next call, so a
+   * consumer that commits each call in one transaction commits larger groups the busier the
+   * stream is (one transaction and one fsync for everything that arrived meanwhile). Past
+   * STREAM_PENDING_BYTES of collected lines the stream is paused, so a slow consumer applies
+   * backpressure through HTTP/2 flow control and memory stays bounded.
    */
   stream(path: string, onStatus: (status: number) => void, onLines: (lines: string[]) => Promise<void>): { done: Promise<void>; cancel: () => void } {
     const stream = this.connect().request({ ':method': 'GET', ':path': path, ...this.headers() });
     stream.end();
     let buffered = '';
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    let draining: Promise<void> | undefined;
+    let failed = false;
     const done = new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown): void => {
+        failed = true;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        reject(err);
+      };
+      const drain = async (): Promise<void> => {
+        while (pending.length > 0 && !failed) {
+          const lines = pending;
+          pending = [];
+          pendingBytes = 0;
+          if (stream.isPaused()) stream.resume();
+          await onLines(lines);
+        }
+      };
+      const kick = (): void => {
+        if (draining !== undefined) return;
+        draining = drain()
+          .catch(fail)
+          .finally(() => {
+            draining = undefined;
+            if (pending.length > 0 && !failed) kick();
+          });
+      };
       stream.on('response', (h) => onStatus(Number(h[':status'])));
-      let chain = Promise.resolve();
       stream.on('data', (chunk: Buffer) => {
         if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
           // A line that never ends: refuse it (the concatenation itself would throw past this).
-          stream.close(http2.constants.NGHTTP2_CANCEL);
-          reject(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));
+          fail(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));
           return;
         }
         buffered += chunk.toString('utf8');
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
-        stream.pause();
-        chain = chain
-          .then(async () => {
-            const complete = lines.filter((line) => line !== '');
-            if (complete.length > 0) await onLines(complete);
-          })
-          .then(
-            () => {
-              stream.resume();
-            },
-            (err: unknown) => {
-              stream.close(http2.constants.NGHTTP2_CANCEL);
-              reject(err);
-            },
-          );
+        for (const line of lines) {
+          if (line === '') continue;
+          pending.push(line);
+          pendingBytes += line.length;
+        }
+        if (pendingBytes > STREAM_PENDING_BYTES) stream.pause();
+        kick();
       });
-      stream.on('end', () => chain.then(() => resolve(), reject));
-      stream.on('error', reject);
-      stream.on('close', () => chain.then(() => resolve(), reject));
+      const settle = (): void => {
+        void (async () => {
+          while (draining !== undefined) await draining;
+          if (!failed) resolve();
+        })().catch(reject);
+      };
+      stream.on('end', settle);
+      stream.on('error', (err) => {
+        failed = true;
+        reject(err);
+      });
+      stream.on('close', settle);
     });
     return { done, cancel: () => stream.close(http2.constants.NGHTTP2_CANCEL) };
   }
