@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sqlite3 from 'sqlite3';
 import { isReplicatedKey } from '../server/replication/replication-filter.js';
+import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 
 /**
@@ -206,6 +207,7 @@ function firstVisible(obs: readonly Observation[], index: number): number | unde
 
 async function measureLag(primary: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
   await waitCaughtUp(primary, secondaries, 60_000);
+  const loopBefore = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
   const base = (await primary.replicationStatus()).last_wal as number;
   const total = LAG_RATE_PER_S * LAG_SECONDS;
   const intervalMs = 1000 / LAG_RATE_PER_S;
@@ -250,6 +252,8 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
     await Promise.all(pollers);
   }
   const walWritten = ((await primary.replicationStatus()).last_wal as number) - base;
+  const loopAfter = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
+  const loopLines = loopAfter.map((after, i) => describeLoopDelay(i === 0 ? 'the primary' : `secondary ${i}`, loopBefore[i] as LoopDelayScrape, after));
 
   const latencies = writes.map((w) => w.acked - w.sent);
   const lagAny: number[] = [];
@@ -275,6 +279,7 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
     `    primary write latency p50 ${fmt(latencyP50)}, p99 ${fmt(percentile(latencies, 99))}`,
     `    lag, first visible on a secondary: p50 ${fmt(percentile(lagAny, 50))}, p99 ${fmt(percentile(lagAny, 99))} → p50 ${(percentile(lagAny, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAny.toFixed(2)}× write latency p50`,
     `    lag, visible on both secondaries: p50 ${fmt(percentile(lagAll, 50))}, p99 ${fmt(percentile(lagAll, 99))} → p50 ${(percentile(lagAll, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAll.toFixed(2)}× write latency p50`,
+    ...loopLines,
     `    goal: lag p99 ≤ 3× write latency p50 — measured ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
   ];
 }

@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { ServerConfig } from './config/server-config.js';
 import type { Core } from './core/core.js';
 import { createCore } from './core/create-core.js';
+import { eventLoopDelay } from './core/event-loop-delay.js';
 import { createApp } from './http/app.js';
 import { listen, type Listener } from './http/listener.js';
 import { createRootLogger } from './log.js';
@@ -77,6 +78,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
+  eventLoopDelay.start();
   const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
   const cache = new CachedBackend(storage);

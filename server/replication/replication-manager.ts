@@ -9,6 +9,7 @@ import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
+import { eventLoopDelay } from '../core/event-loop-delay.js';
 import { loadReplicationState, saveReplicationState, type ReplicationState } from './replication-state.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
@@ -156,7 +157,7 @@ export class ReplicationManager implements ReplicationView {
   }
 
   metrics(): string {
-    return replicationMetrics(this.snapshot());
+    return replicationMetrics(this.snapshot()) + eventLoopDelay.metrics();
   }
 
   private snapshot(): ReplicationSnapshot {
