@@ -68,6 +68,12 @@ export async function runServerCommand(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // As Vault: SIGHUP reopens the audit files, so a rotated log is let go and recreated.
+  process.on('SIGHUP', () => {
+    server.core.audit
+      .reopen()
+      .catch((err: unknown) => server.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reopening audit devices failed'));
+  });
 }
 
 /**

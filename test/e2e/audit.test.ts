@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import vault from 'node-vault';
 import { startDevServer, type ServerHandle } from '../helpers/test-cluster.js';
 import { failureOf, type VaultClient } from '../helpers/node-vault-client.js';
+import { reopenAuditFiles } from '../helpers/audit-sighup.js';
 
 type Client = VaultClient;
 
@@ -63,7 +64,9 @@ describe('audit devices through a real server (node-vault client)', () => {
     const second = join(server.dataDir, 'second.log');
     await client.enableAudit({ name: 'only', type: 'file', options: { file_path: only } });
     await client.write('secret/data/fail-closed', { data: { password: SECRET } });
+    // The device keeps its file open (as Vault's does): the broken path is met when it reopens it.
     breakAuditFile(only);
+    await reopenAuditFiles(server);
 
     const refused = await failureOf(client.read('secret/data/fail-closed'));
     expect(refused.status).to.equal(500);
@@ -75,6 +78,7 @@ describe('audit devices through a real server (node-vault client)', () => {
     repairAuditFile(only);
     await client.enableAudit({ name: 'second', type: 'file', options: { file_path: second } });
     breakAuditFile(only);
+    await reopenAuditFiles(server);
     expect((await client.read('secret/data/fail-closed')).data.data.password).to.equal(SECRET);
     const logged = readFileSync(second, 'utf8');
     expect(logged).to.contain('secret/data/fail-closed');

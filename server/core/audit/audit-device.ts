@@ -26,4 +26,8 @@ export interface AuditDevice {
   write(rendered: string): Promise<void>;
   /** HMAC of `input` with this device's salt (`sys/audit-hash`). */
   hash(input: string): string;
+  /** Lets go of the open target (SIGHUP, log rotation); the next entry opens it anew. */
+  reopen(): Promise<void>;
+  /** Releases the target once queued entries are written (device disabled or replaced, seal). */
+  close(): Promise<void>;
 }

@@ -83,9 +83,23 @@ export class DeviceAuditBroker implements AuditBroker {
     return this.devices.map((d) => d.entry);
   }
 
+  /**
+   * Re-reads the table. A device whose stored entry is unchanged is kept (its log file stays
+   * open); devices that went away or changed are closed once their queued entries are written.
+   */
   async reload(): Promise<void> {
     const entries = await this.table.load();
-    this.devices = entries.map((entry) => new FileAuditDevice(entry));
+    const previous = new Map(this.devices.map((d) => [JSON.stringify(d.entry), d]));
+    const next = entries.map((entry) => previous.get(JSON.stringify(entry)) ?? new FileAuditDevice(entry));
+    const kept = new Set(next);
+    this.devices = next;
+    for (const d of previous.values()) if (!kept.has(d)) void d.close();
+  }
+
+  /** SIGHUP: every file device lets go of its open file and opens the path anew (log rotation). */
+  async reopen(): Promise<void> {
+    await Promise.all(this.devices.map((d) => d.reopen()));
+    if (this.devices.length > 0) this.logger.info({ devices: this.devices.length }, 'reopened audit devices');
   }
 
   /**
@@ -98,6 +112,7 @@ export class DeviceAuditBroker implements AuditBroker {
 
   /** Drops the devices (on seal); the core keeps no audit state while sealed. */
   clear(): void {
+    for (const d of this.devices) void d.close();
     this.devices = [];
   }
 

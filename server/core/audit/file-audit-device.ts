@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
 import { invalidRequest } from '../vault-error.js';
 import type { AuditDevice, AuditDeviceEntry } from './audit-device.js';
 import { formatAuditEntry, type AuditEvent } from './audit-entry.js';
+import { AuditFileHandle } from './audit-file-handle.js';
 import { AuditFileWriter } from './audit-file-writer.js';
 import { AuditHasher } from './audit-hasher.js';
 
@@ -55,10 +55,10 @@ export function validateFileOptions(options: Record<string, string>): Record<str
 }
 
 /**
- * Vault's `file` audit device: one JSON line per event, appended with `appendFile` (the file is
- * opened per write, so a path that stops being writable fails the very next entry), or written
- * to stdout. Lines that are ready together go out in one append (`AuditFileWriter`). `discard`
- * accepts and drops entries (useful for benchmarks).
+ * Vault's `file` audit device: one JSON line per event, appended to the file kept open
+ * (`AuditFileHandle`: reopened after a failed write and on SIGHUP, for log rotation, as Vault
+ * does), or written to stdout. Lines that are ready together go out in one append
+ * (`AuditFileWriter`). `discard` accepts and drops entries (useful for benchmarks).
  */
 export class FileAuditDevice implements AuditDevice {
   private readonly hasher: AuditHasher;
@@ -68,6 +68,7 @@ export class FileAuditDevice implements AuditDevice {
   private readonly logRaw: boolean;
   private readonly hmacAccessor: boolean;
   private readonly writer: AuditFileWriter | undefined;
+  private readonly file: AuditFileHandle | undefined;
   /** Devices with the same key render an event identically (same salt and options). */
   readonly formatKey: string;
 
@@ -83,10 +84,20 @@ export class FileAuditDevice implements AuditDevice {
     if (this.filePath === 'stdout') {
       this.writer = new AuditFileWriter((text) => new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve()))));
     } else if (this.filePath !== 'discard') {
-      const path = this.filePath;
-      const mode = this.mode;
-      this.writer = new AuditFileWriter((text) => appendFile(path, text, { mode }));
+      const file = new AuditFileHandle(this.filePath, this.mode);
+      this.file = file;
+      this.writer = new AuditFileWriter((text) => file.append(text));
     }
+  }
+
+  /** Lets go of the open log file (SIGHUP): entries after this go to a file opened anew at the path. */
+  async reopen(): Promise<void> {
+    await this.file?.reopen();
+  }
+
+  /** Closes the log file once the entries already queued are written (device disabled or replaced, seal). */
+  async close(): Promise<void> {
+    await this.file?.close();
   }
 
   /**
@@ -104,7 +115,9 @@ export class FileAuditDevice implements AuditDevice {
     };
     try {
       await this.log(probe);
+      await this.close();
     } catch (err) {
+      await this.close();
       throw invalidRequest(
         `audit device "${this.entry.path}" failed its test write to "${this.filePath}": ${(err as NodeJS.ErrnoException).code ?? 'write error'}; the device was not enabled`,
       );

@@ -72,6 +72,8 @@ describe('DeviceAuditBroker', () => {
     await env.call('update', 'leasing/values/app', { data: { password: SECRET } });
     await rm(file);
     await mkdir(file);
+    // The file stays open until a reopen (SIGHUP), as Vault's does: only then is the broken path met.
+    await env.core.audit.reopen();
     const err = await env.fails('read', 'leasing/values/app', 'internal');
     expect(err.message).to.equal('failed to log request');
     expect(err.message).not.to.contain(SECRET);
@@ -81,6 +83,7 @@ describe('DeviceAuditBroker', () => {
     await enable('second', { file_path: join(dir, 'second.log') });
     await rm(file, { force: true });
     await mkdir(file);
+    await env.core.audit.reopen();
     const res = await env.call('read', 'leasing/values/app');
     expect(res?.data?.password).to.equal(SECRET);
     const second = await lines(join(dir, 'second.log'));
@@ -99,6 +102,7 @@ describe('DeviceAuditBroker', () => {
       if (req.path === 'leasing/values/app' && calls++ === 0) {
         await rm(file);
         await mkdir(file);
+        await env.core.audit.reopen();
       }
     };
     const err = await env.fails('read', 'leasing/values/app', 'internal');
