@@ -101,7 +101,8 @@ describe('HA replication across failovers: 2-node primary → 2-node secondary o
     const done = Promise.all([writer(0), writer(1)]).then(() => undefined);
     return { done, stop: () => (stopped = true) };
   }
-  const waitForAcks = (count: number, what: string) => waitFor(() => acked() >= count, { timeoutMs: 60_000, description: `${count} acknowledged writes ${what}` });
+  const waitForAcks = (count: number, what: string) =>
+    waitFor(() => acked() >= count, { timeoutMs: 60_000, description: `${count} acknowledged writes ${what}` });
 
   /** Kills the active node of `nodes`; resolves with it and the kill time once its process is gone. */
   async function killActive(nodes: ServerHandle[]): Promise<{ killed: ServerHandle; killedAt: number }> {
