@@ -213,8 +213,12 @@ export class Core {
     this.logger.info('post-unseal setup complete');
   }
 
-  /** Seals: the hooks in reverse, then the core's services in the reverse of their unseal order. */
-  async sealCore(): Promise<void> {
+  /**
+   * Seals: the hooks in reverse, then the core's services in the reverse of their unseal order.
+   * `keepHaLock`: a reseal inside one operation of the active node (a secondary activation swaps
+   * the keyring and unseals again at once): it keeps the HA lock, so its storage writes pass the fence.
+   */
+  async sealCore(options: { keepHaLock?: boolean } = {}): Promise<void> {
     if (this.standbyUnsealed) {
       this.standbyUnsealed = false;
       await this.router.clear();
@@ -226,7 +230,7 @@ export class Core {
     if (!this.unsealed) return;
     await this.stopServices();
     this.seal.seal();
-    await this.haView.onSealed();
+    if (options.keepHaLock !== true) await this.haView.onSealed();
     this.logger.info('sealed');
   }
 
@@ -376,6 +380,8 @@ export class Core {
     const key = `${layout.clusterSecrets}info`;
     const raw = await this.barrier.get(key);
     if (raw !== undefined) return (JSON.parse(raw.toString('utf8')) as { cluster_id: string }).cluster_id;
+    // Only the active node writes (a secondary activation wiped this cluster's id; the active makes a new one).
+    if (!this.haView.isActive()) return '';
     const id = randomUUID();
     await this.barrier.put(key, Buffer.from(JSON.stringify({ cluster_id: id })));
     return id;

@@ -47,7 +47,7 @@ export class ClusterClient {
   private session: ClientHttp2Session | undefined;
 
   constructor(
-    private readonly primaryClusterAddr: string,
+    private primaryClusterAddr: string,
     private readonly credentials: ClusterCredentials,
     private readonly headers: () => Record<string, string>,
   ) {}
@@ -71,6 +71,18 @@ export class ClusterClient {
   close(): void {
     this.session?.destroy();
     this.session = undefined;
+  }
+
+  /** The primary's cluster address this client dials. */
+  get address(): string {
+    return this.primaryClusterAddr;
+  }
+
+  /** Dials `addr` from now on (another node of the primary cluster); an open session is closed. */
+  retarget(addr: string): void {
+    if (addr === this.primaryClusterAddr) return;
+    this.close();
+    this.primaryClusterAddr = addr;
   }
 
   /** A request whose whole answer is read into memory, up to `maxBytes` (refused past it). */

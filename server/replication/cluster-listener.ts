@@ -3,6 +3,8 @@ import type { Core } from '../core/core.js';
 import { invalidRequest } from '../core/vault-error.js';
 import { parseClusterAddress, showClusterAddress } from './cluster-address.js';
 import { ClusterServer } from './cluster-server.js';
+import { withNodeCertificate } from './node-certificate.js';
+import { PrimaryClusterAddrs } from './primary-cluster-addrs.js';
 import type { PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -28,17 +30,19 @@ export interface ListenerHooks {
  */
 export async function bindClusterListener(options: ClusterListenerOptions, state: PrimaryState, hooks: ListenerHooks): Promise<ClusterServer> {
   const { host, port } = parseClusterAddress(options.clusterAddr);
+  const addrs = new PrimaryClusterAddrs(() => options.core.ha, options.clusterAddr);
   const server = new ClusterServer({
     core: options.core,
     wal: options.wal,
     logger: options.logger,
     state: hooks.current,
     onNewerEpoch: hooks.onNewerEpoch,
+    clusterAddrs: () => addrs.current(),
     ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
   });
   const shown = showClusterAddress(host, port);
   try {
-    await server.start(host, port, state);
+    await server.start(host, port, await withNodeCertificate(state, host));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw invalidRequest(`cluster address ${shown} is already in use`);

@@ -35,6 +35,8 @@ export interface ClusterServerOptions {
   readonly devRootToken?: string;
   /** Told when a peer presents a newer replication epoch: this primary has been superseded. */
   readonly onNewerEpoch: (epoch: number) => void;
+  /** Every node of this (HA) cluster's cluster address, sent with each heartbeat (empty: not HA). */
+  readonly clusterAddrs?: () => readonly string[];
 }
 
 /**
@@ -247,9 +249,9 @@ export class ClusterServer {
           sent = entry.index;
         }
         if (heartbeatDue || entries.length === 0) {
-          chunk +=
-            JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) +
-            '\n';
+          const addrs = this.options.clusterAddrs?.() ?? [];
+          const heartbeat = { type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() };
+          chunk += JSON.stringify(addrs.length > 0 ? { ...heartbeat, cluster_addrs: addrs } : heartbeat) + '\n';
           heartbeatDue = false;
         }
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.

@@ -43,6 +43,11 @@ export type ReplicationState =
       readonly needsResync?: boolean;
       /** Set on a primary that stepped down because it learned of a newer epoch. */
       readonly fencedByEpoch?: number;
+      /**
+       * Every node of the primary cluster by cluster address, as its active node last named them
+       * (HA): where the stream looks for the active node after a failover.
+       */
+      readonly knownPrimaryClusterAddrs?: readonly string[];
     };
 
 export type PrimaryState = Extract<ReplicationState, { role: 'primary' }>;

@@ -48,16 +48,19 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
   }
   if (state.role === 'secondary') {
     const s = snapshot.stream;
+    // The node dialled now (HA: whichever is active), else the one the activation named.
+    const primaryClusterAddr = s?.primaryClusterAddr ?? state.primaryClusterAddr;
+    const known = state.knownPrimaryClusterAddrs ?? [];
     return {
       mode: 'secondary',
       cluster_id: state.clusterId,
       secondary_id: state.secondaryId,
-      known_primary_cluster_addrs: isDetached(state) ? [] : [state.primaryClusterAddr],
-      primary_cluster_addr: state.primaryClusterAddr,
+      known_primary_cluster_addrs: isDetached(state) ? [] : known.length > 0 ? known : [state.primaryClusterAddr],
+      primary_cluster_addr: primaryClusterAddr,
       primaries: [
         {
           api_address: state.primaryApiAddr,
-          cluster_address: state.primaryClusterAddr,
+          cluster_address: primaryClusterAddr,
           connection_status: s?.isConnected ? 'connected' : 'disconnected',
           last_heartbeat: s?.lastHeartbeat ?? '',
         },

@@ -89,7 +89,8 @@ export class SecondaryActivator implements Activator {
     // Point of no return: the wipe, the primary's state and our new role commit together.
     const { core } = this.options;
     const previousRootKey = Buffer.from(core.seal.currentRootKey());
-    await core.sealCore();
+    // HA: this node stays the active one through the swap (its writes must pass the lock's fence).
+    await core.sealCore({ keepHaLock: true });
     try {
       await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }]);
     } catch (err) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
+import { PrimaryAddressRotation } from './primary-address-rotation.js';
 import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
 import { isReplicatedKey } from './replication-filter.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
@@ -14,6 +15,8 @@ interface Frame {
   entry?: WalEntry;
   last_wal?: number;
   epoch?: number;
+  /** HA primary: every node's cluster address, the active's first. */
+  cluster_addrs?: unknown;
 }
 
 export interface SecondaryStreamOptions {
@@ -46,6 +49,8 @@ export class SecondaryStream {
   private loop: Promise<void> | undefined;
   private waiters: { index: number; resolve: (ok: boolean) => void }[] = [];
   private readonly log: Logger;
+  /** Which node of the primary cluster to dial (HA: the active may move). */
+  private readonly rotation: PrimaryAddressRotation;
   isConnected = false;
   lastHeartbeat = '';
   /** The primary's last WAL index as of its last heartbeat (for lag). */
@@ -60,7 +65,8 @@ export class SecondaryStream {
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
     this.log = options.logger.child({ module: 'replication-secondary' });
-    this.client = new ClusterClient(this.state.primaryClusterAddr, { caCertPem: this.state.caCertPem, client: this.state.client }, () => ({
+    this.rotation = new PrimaryAddressRotation(this.state.primaryClusterAddr, this.state.knownPrimaryClusterAddrs);
+    this.client = new ClusterClient(this.rotation.current, { caCertPem: this.state.caCertPem, client: this.state.client }, () => ({
       'x-ferry-epoch': String(this.state.epoch),
       'x-ferry-api-addr': options.apiAddr,
       'x-ferry-cluster-addr': options.clusterAddr,
@@ -69,6 +75,11 @@ export class SecondaryStream {
 
   get lastRemoteWal(): number {
     return this.state.lastRemoteWal;
+  }
+
+  /** The primary node's cluster address this stream dials now. */
+  get primaryClusterAddr(): string {
+    return this.client.address;
   }
 
   start(): void {
@@ -112,7 +123,12 @@ export class SecondaryStream {
         backoff = 100;
       } catch (err) {
         if (!this.running) break;
-        this.log.warn({ err: (err as Error).message }, 'replication stream interrupted');
+        this.log.warn({ err: (err as Error).message, primary_cluster_addr: this.client.address }, 'replication stream interrupted');
+        // Another node of the primary cluster may be active now: try the next one at once, and back
+        // off only once every known node failed in a row.
+        const wrapped = this.rotation.advance();
+        this.client.retarget(this.rotation.current);
+        if (!wrapped) backoff = 100;
       }
       this.isConnected = false;
       if (!this.running) break;
@@ -120,6 +136,17 @@ export class SecondaryStream {
       await new Promise((r) => setTimeout(r, backoff));
       backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
     }
+  }
+
+  /** The primary's active node named its cluster's nodes: keep the list (stored, for restarts too). */
+  private async learnPrimaryNodes(named: unknown): Promise<void> {
+    if (!Array.isArray(named)) return;
+    const addrs = named.filter((a): a is string => typeof a === 'string' && a !== '' && a.length <= 512).slice(0, 64);
+    const known = this.state.knownPrimaryClusterAddrs ?? [];
+    if (addrs.length === 0 || (addrs.length === known.length && addrs.every((a, i) => a === known[i]))) return;
+    this.rotation.update(this.state.primaryClusterAddr, addrs);
+    await this.commit([], { ...this.state, knownPrimaryClusterAddrs: addrs });
+    this.log.info({ known_primary_cluster_addrs: addrs }, 'learned the primary cluster nodes');
   }
 
   private async streamOnce(): Promise<'closed' | 'gone'> {
@@ -134,6 +161,7 @@ export class SecondaryStream {
         if (s === 200) {
           this.isConnected = true;
           this.streamState = 'stream-wals';
+          this.log.info({ primary_cluster_addr: this.client.address, from: this.state.lastRemoteWal + 1 }, 'streaming from the primary');
         }
       },
       async (lines) => {
@@ -141,6 +169,7 @@ export class SecondaryStream {
         if (status !== 200) return;
         // Every WAL entry of one received chunk is applied in one transaction.
         const entries: WalEntry[] = [];
+        let named: unknown;
         for (const line of lines) {
           this.bytesReceived += line.length + 1;
           const frame = JSON.parse(line) as Frame;
@@ -148,6 +177,7 @@ export class SecondaryStream {
             this.lastHeartbeat = new Date().toISOString();
             this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
             if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
+            named = frame.cluster_addrs ?? named;
           } else if (frame.type === 'gone') {
             gone = true;
           } else if (frame.entry) {
@@ -156,6 +186,7 @@ export class SecondaryStream {
           }
         }
         if (entries.length > 0) await this.apply(entries);
+        if (named !== undefined) await this.learnPrimaryNodes(named);
       },
     );
     this.cancel = transfer.cancel;
