@@ -176,7 +176,13 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
     );
     notes.replaceChildren(
       h('li', {}, status.dr === undefined ? 'DR replication: this server does not report it.' : `DR replication: ${status.dr.mode}.`),
-      h('li', {}, ha?.nodes === undefined ? 'HA: not configured on this server (or not readable with this token).' : `HA: ${ha.nodes.length} node(s).`),
+      h(
+        'li',
+        {},
+        ha?.nodes === undefined || ha.nodes.length === 0
+          ? 'HA: not enabled on this server (or not readable with this token).'
+          : `HA: ${ha.nodes.length} node(s).`,
+      ),
     );
 
     const key = JSON.stringify([perf.mode, perf.known_secondaries, perf.connection_state === 'ready', [...filters.entries()].map(([k, v]) => [k, typeof v])]);
@@ -203,7 +209,7 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
   return h(
     'main',
     { class: 'dashboard' },
-    h('header', {}, h('h1', {}, 'Ferry replication'), signOut),
+    h('header', {}, h('h1', { tabindex: -1 }, 'Ferry replication'), signOut),
     roles,
     summary,
     error,

@@ -6,8 +6,10 @@ import { sessionToken } from './session-token.js';
 function show(): void {
   const root = document.getElementById('app');
   if (root === null) return;
-  root.replaceChildren(sessionToken.get() === undefined ? loginView(show) : dashboardView(show));
-  root.querySelector<HTMLElement>('input, button')?.focus();
+  const signedIn = sessionToken.get() !== undefined;
+  root.replaceChildren(signedIn ? dashboardView(show) : loginView(show));
+  // Keyboard users land on the first field of the form, or on the dashboard's heading.
+  root.querySelector<HTMLElement>(signedIn ? 'h1' : 'input, select')?.focus();
 }
 
 show();

@@ -229,4 +229,3 @@ export function replicationActions(ctx: ActionContext): HTMLElement {
   }
   return h('div', { class: 'actions' }, ...buttons);
 }
-

@@ -1,0 +1,196 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startDevServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+
+/** Debian's chromium (`apt-get install -y chromium chromium-driver`); .ci/run installs it when absent. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Screenshots of every step land here (ignored by git). */
+const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/dashboard/', import.meta.url));
+
+/**
+ * The replication dashboard in a real browser (Debian's chromium, driven by playwright-core): three
+ * dev servers (primary, two secondaries), sign-in, both links streaming, a SIGSTOPped secondary
+ * marked behind and then recovered, an activation token minted in the UI and used over REST by a
+ * fourth server, and a revoke from the UI. No secret value and no token but the minted one ever
+ * reaches the page.
+ */
+describe('replication dashboard in the browser', function () {
+  this.timeout(240_000);
+  const root = `dash-root-${Date.now().toString(36)}`;
+  const secretValue = `dashboard-must-not-show-${Date.now().toString(36)}`;
+  const servers: ServerHandle[] = [];
+  let primary: ServerHandle;
+  let s1: ServerHandle;
+  let s2: ServerHandle;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+
+  const status = async (s: ServerHandle) => (await s.request('GET', 'sys/replication/status', { token: null })).body.data;
+  const mint = async (id: string): Promise<string> => {
+    const res = await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id } });
+    expect(res.status, res.text).to.equal(200);
+    return res.body.wrap_info.token as string;
+  };
+  const streaming = (s: ServerHandle) =>
+    waitFor(async () => ((await status(s)).state === 'stream-wals' ? true : undefined), { timeoutMs: 30_000, description: 'secondary streaming' });
+  const row = (id: string) => page.locator(`#links tr[data-secondary="${id}"]`);
+  const shot = (name: string) => page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+  /** Nothing secret in the page: not the root token, not a stored secret value, nowhere in storage but the session token. */
+  const expectNoSecretsShown = async () => {
+    const html = await page.content();
+    expect(html).not.to.include(root);
+    expect(html).not.to.include(secretValue);
+    expect(await page.evaluate<string>('JSON.stringify(localStorage)')).to.equal('{}');
+  };
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: the dashboard's browser tests need Debian's chromium (apt-get install -y chromium chromium-driver)`);
+    }
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    [primary, s1, s2] = await Promise.all([
+      startDevServer({ rootTokenId: root }),
+      startDevServer({ rootTokenId: root }),
+      startDevServer({ rootTokenId: root }),
+    ]);
+    servers.push(primary, s1, s2);
+    expect((await primary.request('POST', 'sys/replication/primary/enable')).status).to.be.oneOf([200, 204]);
+    for (const [s, id] of [
+      [s1, 's1'],
+      [s2, 's2'],
+    ] as const) {
+      const res = await s.request('POST', 'sys/replication/secondary/enable', { body: { token: await mint(id) } });
+      expect(res.status, res.text).to.be.oneOf([200, 204]);
+    }
+    await Promise.all([streaming(s1), streaming(s2)]);
+    expect((await primary.request('POST', 'secret/data/app', { body: { data: { password: secretValue } } })).status).to.equal(200);
+
+    userDataDir = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
+    // An empty profile of its own (Playwright passes it as --user-data-dir).
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    for (const s of servers) if (s.process?.pid !== undefined && s.process.exitCode === null) s.process.kill('SIGCONT');
+    await context?.close();
+    if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it('signs in with a token from the keyboard and keeps it in sessionStorage only', async () => {
+    await page.goto(`${primary.addr}/ui/`);
+    await page.getByLabel('Token', { exact: true }).focus();
+    await page.keyboard.type(root);
+    await page.keyboard.press('Enter');
+    await page.locator('#roles').filter({ hasText: 'performance primary' }).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate<string[]>('Object.keys(sessionStorage)')).to.deep.equal(['ferry.token']);
+    await expectNoSecretsShown();
+  });
+
+  it('shows both secondaries streaming (stream-wals) in the topology, with Merkle roots in sync', async () => {
+    for (const id of ['s1', 's2']) {
+      await page.locator(`#links tr[data-secondary="${id}"][data-state="stream-wals"][data-behind="false"]`).waitFor({ timeout: 20_000 });
+      await page.locator(`#topology g.edge[data-secondary="${id}"][data-state="stream-wals"]`).waitFor({ timeout: 5_000 });
+      await page.locator(`#merkle tr[data-merkle="${id}"]`).filter({ hasText: 'in sync' }).first().waitFor({ timeout: 20_000 });
+    }
+    await page.locator('#topology').screenshot({ path: join(OUTPUT_DIR, 'topology.png') });
+    await shot('01-streaming');
+  });
+
+  it('marks a SIGSTOPped secondary behind within seconds, and recovered after SIGCONT', async () => {
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      // Steady writes keep the paused secondary's stream filling up (its heartbeat and WAL stall).
+      while (writing) {
+        await primary.request('POST', `secret/data/load-${written % 50}`, { body: { data: { v: 'x'.repeat(4096) } } });
+        written++;
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    })();
+    try {
+      expect(s2.process?.kill('SIGSTOP')).to.equal(true);
+      const stoppedAt = Date.now();
+      await row('s2').and(page.locator('[data-behind="true"]')).waitFor({ timeout: 20_000 });
+      const markedAfterMs = Date.now() - stoppedAt;
+      console.log(`      dashboard marked s2 behind ${markedAfterMs} ms after SIGSTOP`);
+      expect(markedAfterMs).to.be.below(15_000);
+      expect(await row('s1').getAttribute('data-behind')).to.equal('false');
+      await page.locator('#topology g.edge[data-secondary="s2"][data-behind="true"]').waitFor({ timeout: 5_000 });
+      await shot('02-s2-behind');
+      expect(s2.process?.kill('SIGCONT')).to.equal(true);
+      const resumedAt = Date.now();
+      await page.locator('#links tr[data-secondary="s2"][data-state="stream-wals"][data-behind="false"]').waitFor({ timeout: 30_000 });
+      console.log(`      dashboard showed s2 recovered ${Date.now() - resumedAt} ms after SIGCONT`);
+    } finally {
+      writing = false;
+      s2.process?.kill('SIGCONT');
+      await writer;
+    }
+    await shot('03-s2-recovered');
+    await expectNoSecretsShown();
+  });
+
+  it('issues an activation token from the UI (shown once) that activates a fourth server over REST', async () => {
+    await page.getByRole('button', { name: 'Issue secondary token…' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Secondary id').fill('s3');
+    await dialog.getByRole('button', { name: 'Issue token' }).click();
+    const tokenField = dialog.locator('#activation-token');
+    await tokenField.waitFor({ timeout: 10_000 });
+    const token = await tokenField.inputValue();
+    expect(token).to.have.length.above(10);
+    await shot('04-token-issued');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.locator('dialog').waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await page.content()).not.to.include(token);
+
+    const s3 = await startDevServer({ rootTokenId: root });
+    servers.push(s3);
+    const res = await s3.request('POST', 'sys/replication/secondary/enable', { body: { token } });
+    expect(res.status, res.text).to.be.oneOf([200, 204]);
+    await streaming(s3);
+    await page.locator('#links tr[data-secondary="s3"][data-state="stream-wals"]').waitFor({ timeout: 30_000 });
+    await shot('05-s3-streaming');
+  });
+
+  it('revokes a secondary from the UI after confirmation, and the page shows it gone', async () => {
+    await page.locator('button[data-revoke="s3"]').click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByRole('heading', { name: 'Revoke secondary s3' }).waitFor();
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await row('s3').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.locator('#topology g.edge[data-secondary="s3"]').waitFor({ state: 'detached', timeout: 5_000 });
+    expect((await status(primary)).known_secondaries).to.deep.equal(['s1', 's2']);
+    await shot('06-s3-revoked');
+    await expectNoSecretsShown();
+  });
+
+  it('stays readable on a narrow window', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    await page.locator('#links tr[data-secondary="s1"]').waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).to.be.at.most(0);
+    await shot('07-narrow');
+  });
+});
