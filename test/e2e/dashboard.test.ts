@@ -113,6 +113,14 @@ describe('replication dashboard in the browser', function () {
       await page.locator(`#topology g.edge[data-secondary="${id}"][data-state="stream-wals"]`).waitFor({ timeout: 5_000 });
       await page.locator(`#merkle tr[data-merkle="${id}"]`).filter({ hasText: 'in sync' }).first().waitFor({ timeout: 20_000 });
     }
+    // What the primary reports of each secondary: the last WAL index it streamed, caught up here.
+    await waitFor(
+      async () => {
+        const st = await status(primary);
+        return st.secondaries.every((e: { last_streamed_wal: number }) => e.last_streamed_wal === st.last_wal) ? true : undefined;
+      },
+      { timeoutMs: 10_000, description: 'last_streamed_wal equal to last_wal' },
+    );
     await page.locator('#topology').screenshot({ path: join(OUTPUT_DIR, 'topology.png') });
     await shot('01-streaming');
   });
