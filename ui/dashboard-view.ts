@@ -13,6 +13,8 @@ import { ApiError, readPeerStatus, VaultApi } from './vault-api.js';
 /** How often the page reads the status again. */
 const REFRESH_MS = 2_000;
 const PEER_TIMEOUT_MS = 1_500;
+/** Below this width the graph is drawn as an indented tree instead of columns. */
+const NARROW = '(max-width: 700px)';
 
 function section(title: string, id: string, ...children: Node[]): HTMLElement {
   return h('section', { 'aria-labelledby': id }, h('h2', { id }, title), ...children);
@@ -41,9 +43,17 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const filters = new Map<string, PathsFilter>();
+  let lastTopology: Topology | undefined;
+  const narrow = matchMedia(NARROW);
+  const drawGraph = (): void => {
+    if (lastTopology !== undefined) graph.replaceChildren(topologySvg(lastTopology, narrow.matches ? 'tree' : 'columns'));
+  };
+  // Crossing the narrow breakpoint redraws at once, not at the next refresh.
+  narrow.addEventListener('change', drawGraph);
 
   const stop = (): void => {
     stopped = true;
+    narrow.removeEventListener('change', drawGraph);
     if (timer !== undefined) clearTimeout(timer);
   };
   signOut.addEventListener('click', () => {
@@ -110,7 +120,8 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
         : behind.length === 0
           ? `${repl.length} link(s), all up to date.`
           : `${behind.length} of ${repl.length} link(s) behind: ${behind.map((l) => l.secondaryId || 'primary').join(', ')}.`;
-    graph.replaceChildren(topologySvg(topology));
+    lastTopology = topology;
+    drawGraph();
 
     if (perf.mode === 'primary') {
       await Promise.all(

@@ -6,13 +6,22 @@ export interface NodeBox {
   readonly height: number;
 }
 
+/**
+ * `columns`: primaries left, secondaries right, labelled edges between (wide windows).
+ * `tree`: the first node on top, every other one stacked below it, indented, joined by elbow edges
+ * with their labels in the gap above each box (narrow windows: nothing has to shrink to fit).
+ */
+export type LayoutMode = 'columns' | 'tree';
+
 export interface TopologyLayout {
+  readonly mode: LayoutMode;
   readonly boxes: ReadonlyMap<string, NodeBox>;
   readonly width: number;
   readonly height: number;
 }
 
 export interface LayoutOptions {
+  readonly mode: LayoutMode;
   readonly width: number;
   readonly nodeWidth: number;
   readonly nodeHeight: number;
@@ -20,12 +29,22 @@ export interface LayoutOptions {
   readonly gap: number;
 }
 
+/** How far the tree layout indents the nodes below the first one. */
+export const TREE_INDENT = 40;
+/** Room above each indented box of the tree layout for its edge's two label lines. */
+export const TREE_LABEL_ROOM = 34;
+
 /**
- * Lays columns of nodes out left to right (primaries, then secondaries): columns spread across the
- * width, each column's boxes stacked and centred vertically, so edges between columns never cross
- * a box. The height grows with the longest column; a single column sits in the middle.
+ * Lays the columns of nodes out (primaries first, then secondaries). In `columns` mode, columns
+ * spread across the width, each column's boxes stacked and centred vertically, so edges between
+ * columns never cross a box; the height grows with the longest column; a single column sits in the
+ * middle. In `tree` mode the width is the drawing's and boxes fill it.
  */
 export function layoutTopology(columns: readonly (readonly string[])[], options: LayoutOptions): TopologyLayout {
+  return options.mode === 'tree' ? layoutTree(columns.flat(), options) : layoutColumns(columns, options);
+}
+
+function layoutColumns(columns: readonly (readonly string[])[], options: LayoutOptions): TopologyLayout {
   const { width, nodeWidth, nodeHeight, gap } = options;
   const rows = Math.max(1, ...columns.map((c) => c.length));
   const height = rows * nodeHeight + (rows + 1) * gap;
@@ -37,22 +56,57 @@ export function layoutTopology(columns: readonly (readonly string[])[], options:
     const top = (height - columnHeight) / 2;
     column.forEach((id, j) => boxes.set(id, { x, y: top + j * (nodeHeight + gap), width: nodeWidth, height: nodeHeight }));
   });
-  return { boxes, width, height };
+  return { mode: 'columns', boxes, width, height };
 }
 
-/** The edge between two boxes: from the right middle of one to the left middle of the other. */
-export function edgeBetween(from: NodeBox, to: NodeBox): { x1: number; y1: number; x2: number; y2: number } {
+function layoutTree(ids: readonly string[], options: LayoutOptions): TopologyLayout {
+  const { width, nodeHeight, gap } = options;
+  const boxes = new Map<string, NodeBox>();
+  let y = gap;
+  ids.forEach((id, i) => {
+    if (i > 0) y += TREE_LABEL_ROOM;
+    const x = i === 0 ? gap : gap + TREE_INDENT;
+    boxes.set(id, { x, y, width: width - gap - x, height: nodeHeight });
+    y += nodeHeight + gap;
+  });
+  return { mode: 'tree', boxes, width, height: y };
+}
+
+/** An edge's SVG path and where its label goes. */
+export interface EdgeRoute {
+  readonly d: string;
+  readonly labelX: number;
+  readonly labelY: number;
+  readonly labelAnchor: 'middle' | 'start';
+}
+
+/**
+ * The edge between two boxes. Columns: from the facing side of one to the other's, label in the
+ * middle (one above the other in one column: bottom to top). Tree: down the trunk under the first
+ * box, then across to the other box's left side, label just above that box.
+ */
+export function edgeRoute(from: NodeBox, to: NodeBox, mode: LayoutMode): EdgeRoute {
+  if (mode === 'tree') {
+    const [parent, child] = from.y <= to.y ? [from, to] : [to, from];
+    const trunkX = parent.x + TREE_INDENT / 2;
+    const midY = child.y + child.height / 2;
+    return {
+      d: `M ${trunkX} ${parent.y + parent.height} L ${trunkX} ${midY} L ${child.x} ${midY}`,
+      labelX: child.x,
+      labelY: child.y - TREE_LABEL_ROOM + 12,
+      labelAnchor: 'start',
+    };
+  }
   if (from.x === to.x) {
     // Same column (an HA standby under its active node): bottom of the upper box to top of the lower.
     const [upper, lower] = from.y <= to.y ? [from, to] : [to, from];
     const x = from.x + from.width / 2;
-    return { x1: x, y1: upper.y + upper.height, x2: x, y2: lower.y };
+    return { d: `M ${x} ${upper.y + upper.height} L ${x} ${lower.y}`, labelX: x, labelY: (upper.y + upper.height + lower.y) / 2, labelAnchor: 'middle' };
   }
   const leftToRight = from.x <= to.x;
-  return {
-    x1: leftToRight ? from.x + from.width : from.x,
-    y1: from.y + from.height / 2,
-    x2: leftToRight ? to.x : to.x + to.width,
-    y2: to.y + to.height / 2,
-  };
+  const x1 = leftToRight ? from.x + from.width : from.x;
+  const y1 = from.y + from.height / 2;
+  const x2 = leftToRight ? to.x : to.x + to.width;
+  const y2 = to.y + to.height / 2;
+  return { d: `M ${x1} ${y1} L ${x2} ${y2}`, labelX: (x1 + x2) / 2, labelY: (y1 + y2) / 2 - 8, labelAnchor: 'middle' };
 }

@@ -1,23 +1,25 @@
 import { s } from './create-element.js';
 import { linkLabel } from './link-label.js';
-import { edgeBetween, layoutTopology } from './topology-layout.js';
+import { edgeRoute, layoutTopology, type LayoutMode } from './topology-layout.js';
 import type { Topology } from './topology-model.js';
 
-const WIDTH = 900;
-const NODE_WIDTH = 230;
-const NODE_HEIGHT = 96;
-const GAP = 28;
+/** Drawing sizes per layout: the SVG scales to its container, so these set the text's final size. */
+const SIZES = {
+  columns: { width: 900, nodeWidth: 230, nodeHeight: 96, gap: 28 },
+  tree: { width: 380, nodeWidth: 0, nodeHeight: 96, gap: 12 },
+} as const;
 
 /**
  * The topology as an SVG graph (scaled by its viewBox, so it fits a narrow window): one box per
  * cluster, one edge per link labelled with its state and lag. Behind or disconnected links are
  * drawn dashed in the warning colour; the text says so too (colour is never the only cue).
  */
-export function topologySvg(topology: Topology): SVGSVGElement {
-  const layout = layoutTopology(topology.columns, { width: WIDTH, nodeWidth: NODE_WIDTH, nodeHeight: NODE_HEIGHT, gap: GAP });
+export function topologySvg(topology: Topology, mode: LayoutMode): SVGSVGElement {
+  const layout = layoutTopology(topology.columns, { mode, ...SIZES[mode] });
   const svg = s('svg', {
     viewBox: `0 0 ${layout.width} ${layout.height}`,
     class: 'topology',
+    'data-layout': mode,
     role: 'img',
     'aria-labelledby': 'topology-title',
   });
@@ -26,18 +28,17 @@ export function topologySvg(topology: Topology): SVGSVGElement {
     const from = layout.boxes.get(link.from);
     const to = layout.boxes.get(link.to);
     if (from === undefined || to === undefined) continue;
-    const e = edgeBetween(from, to);
+    const route = edgeRoute(from, to, mode);
     const label = linkLabel(link);
     const cls = `edge ${link.kind}${link.isBehind ? ' behind' : ''}`;
-    const midX = (e.x1 + e.x2) / 2;
-    const midY = (e.y1 + e.y2) / 2;
+    const anchor = route.labelAnchor;
     svg.append(
       s(
         'g',
         { class: cls, 'data-secondary': link.secondaryId, 'data-state': link.state, 'data-behind': String(link.isBehind) },
-        s('line', { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2 }),
-        s('text', { x: midX, y: midY - 8, 'text-anchor': 'middle', class: 'edge-state' }, label.state),
-        s('text', { x: midX, y: midY + 10, 'text-anchor': 'middle', class: 'edge-detail' }, label.detail),
+        s('path', { d: route.d }),
+        s('text', { x: route.labelX, y: route.labelY, 'text-anchor': anchor, class: 'edge-state' }, label.state),
+        s('text', { x: route.labelX, y: route.labelY + 16, 'text-anchor': anchor, class: 'edge-detail' }, label.detail),
       ),
     );
   }

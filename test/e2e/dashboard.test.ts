@@ -194,8 +194,41 @@ describe('replication dashboard in the browser', function () {
     await expectNoSecretsShown();
   });
 
+  it('on a cluster without replication: signs in with userpass; activation warns of the wipe and lists what would be lost; cancel changes nothing', async () => {
+    const fresh = await startDevServer({ rootTokenId: root });
+    servers.push(fresh);
+    const admin = 'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }';
+    for (const [method, path, body] of [
+      ['POST', 'sys/policies/acl/dash-admin', { policy: admin }],
+      ['POST', 'sys/auth/userpass', { type: 'userpass' }],
+      ['POST', 'auth/userpass/users/operator', { password: 'op-pass-7c2e', policies: 'dash-admin' }],
+      ['POST', 'sys/mounts/team-kv', { type: 'kv' }],
+    ] as const) {
+      expect((await fresh.request(method, path, { body })).status, path).to.be.oneOf([200, 204]);
+    }
+    const other = await context.newPage();
+    await other.goto(`${fresh.addr}/ui/`);
+    await other.getByLabel('Method').selectOption('userpass');
+    await other.getByLabel('Username').fill('operator');
+    await other.getByLabel('Password').fill('op-pass-7c2e');
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.locator('#roles').filter({ hasText: 'replication disabled' }).waitFor({ timeout: 15_000 });
+    await other.getByRole('button', { name: 'Activate as secondary…' }).click();
+    const dialog = other.locator('dialog[open]');
+    await dialog.getByText('WIPES ALL DATA').waitFor();
+    for (const item of ['secrets engine team-kv/', 'auth method userpass/', 'policy dash-admin']) await dialog.getByText(item).waitFor({ timeout: 10_000 });
+    await other.screenshot({ path: join(OUTPUT_DIR, '08-activation-wipe-warning.png'), fullPage: true });
+    await other.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 5_000 });
+    expect((await status(fresh)).mode).to.equal('disabled');
+    expect((await fresh.request('GET', 'sys/mounts')).body.data).to.have.property('team-kv/');
+    expect(await other.content()).not.to.include('op-pass-7c2e');
+    await other.close();
+  });
+
   it('stays readable on a narrow window', async () => {
     await page.setViewportSize({ width: 400, height: 800 });
+    await page.locator('#topology svg[data-layout="tree"]').waitFor({ timeout: 5_000 });
     await page.locator('#links tr[data-secondary="s1"]').waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).to.be.at.most(0);
