@@ -10,9 +10,11 @@ export type PathsFilter = { readonly mode: 'allow' | 'deny'; readonly paths: rea
 /** Reads a secondary's paths filter (Vault: `GET sys/replication/performance/primary/paths-filter/:id`). */
 export async function readPathsFilter(api: VaultApi, secondaryId: string): Promise<PathsFilter> {
   try {
-    const answer = await api.read<{ data?: { mode?: string; paths?: string[] } }>(`${FILTER_PATH}/${encodeURIComponent(secondaryId)}`);
-    const mode = answer?.data?.mode;
-    return mode === 'allow' || mode === 'deny' ? { mode, paths: answer?.data?.paths ?? [] } : 'none';
+    type Filter = { mode?: string; paths?: string[] };
+    const answer = await api.read<{ data?: Filter } & Filter>(`${FILTER_PATH}/${encodeURIComponent(secondaryId)}`);
+    const filter = answer?.data ?? answer;
+    const mode = filter?.mode;
+    return mode === 'allow' || mode === 'deny' ? { mode, paths: filter?.paths ?? [] } : 'none';
   } catch (err) {
     // Vault answers a filter never set with 404 and no error text; an unknown path names itself.
     if (err instanceof ApiError && err.status === 404 && err.messages.length === 0) return 'none';

@@ -137,7 +137,11 @@ export function buildTopology(input: TopologyInput): Topology {
           isBehind: !connected || isBehind(sample),
           syncProgress: progressOf(own),
         });
-        const lines = [entry.api_address ?? '', `${label} secondary`].filter((l) => l !== '');
+        const lines = [
+          entry.api_address ?? '',
+          `${label} secondary`,
+          own?.last_remote_wal === undefined ? '' : `last remote WAL ${own.last_remote_wal}`,
+        ].filter((l) => l !== '');
         nodes.set(id, { id, title: entry.node_id, lines, isSelf: false, isUnreachable: peer === 'unreachable' });
         right.push(id);
         merkle.push({
@@ -171,7 +175,7 @@ export function buildTopology(input: TopologyInput): Topology {
       nodes.set(id, {
         id,
         title: `${label} primary`,
-        lines: [primary?.api_address ?? part.primary_cluster_addr ?? ''].filter((l) => l !== ''),
+        lines: [primary?.api_address ?? part.primary_cluster_addr ?? '', own?.last_wal === undefined ? '' : `last WAL ${own.last_wal}`].filter((l) => l !== ''),
         isSelf: false,
         isUnreachable: peer === 'unreachable',
       });

@@ -121,8 +121,30 @@ describe('replication dashboard in the browser', function () {
       },
       { timeoutMs: 10_000, description: 'last_streamed_wal equal to last_wal' },
     );
+    // This server has no paths filters: the column says so and no editor is offered (no error either).
+    expect(await page.locator('#links tr[data-secondary="s1"] td').last().textContent()).to.equal('—');
+    expect(await page.getByRole('button', { name: /^Paths filter of/ }).count()).to.equal(0);
+    expect(await page.locator('#notes').textContent()).to.include('DR replication: disabled');
     await page.locator('#topology').screenshot({ path: join(OUTPUT_DIR, 'topology.png') });
     await shot('01-streaming');
+  });
+
+  it('on a secondary: shows its primary streaming, the Merkle roots in sync, and explains "never two primaries" before a promotion', async () => {
+    const other = await context.newPage();
+    await other.goto(`${s1.addr}/ui/`);
+    await other.getByLabel('Token', { exact: true }).fill(root);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.locator('#roles').filter({ hasText: 'performance secondary' }).waitFor({ timeout: 15_000 });
+    await other.locator('#topology g.edge[data-state="stream-wals"][data-behind="false"]').waitFor({ timeout: 20_000 });
+    await other.locator('#merkle tr[data-merkle="this cluster"]').filter({ hasText: 'in sync' }).waitFor({ timeout: 20_000 });
+    await other.getByRole('button', { name: 'Promote…' }).click();
+    const dialog = other.locator('dialog[open]');
+    await dialog.getByText('still connected to a live primary').waitFor();
+    await other.screenshot({ path: join(OUTPUT_DIR, '09-secondary-promote-dialog.png'), fullPage: true });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 5_000 });
+    expect((await status(s1)).mode).to.equal('secondary');
+    await other.close();
   });
 
   it('marks a SIGSTOPped secondary behind within seconds, and recovered after SIGCONT', async () => {
