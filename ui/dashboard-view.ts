@@ -89,9 +89,9 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
       );
       const nowMs = Date.now();
       const topology = buildTopology({ status, peers, ha, selfApiAddr: location.origin, nowMs });
-      for (const link of topology.links)
-        if (link.kind !== 'ha') history.record(link.secondaryId, { atMs: nowMs, walLag: link.walLag, heartbeatAgeMs: link.heartbeatAgeMs });
-      history.keepOnly(topology.links.filter((l) => l.kind !== 'ha').map((l) => l.secondaryId));
+      const repl = topology.links.filter((l) => l.kind !== 'ha');
+      for (const link of repl) history.record(link.secondaryId || 'primary', { atMs: nowMs, walLag: link.walLag, heartbeatAgeMs: link.heartbeatAgeMs });
+      history.keepOnly(repl.map((l) => l.secondaryId || 'primary'));
       await render(status, topology, ha, nowMs);
       error.textContent = '';
     } catch (err) {

@@ -111,7 +111,16 @@ export function buildTopology(input: TopologyInput): Topology {
   ] as const) {
     if (part === undefined || part.mode === 'disabled') continue;
     const label = kind === 'performance' ? 'performance' : 'DR';
-    roles.push(part.mode === 'bootstrapping' ? `${label} secondary (bootstrapping)` : `${label} ${part.mode}`);
+    const isDetached = part.mode === 'secondary' && part.connection_state === 'shutdown';
+    // A demoted (or fenced) primary is a secondary that follows nobody: no link to draw.
+    roles.push(
+      part.mode === 'bootstrapping'
+        ? `${label} secondary (bootstrapping)`
+        : isDetached
+          ? `${label} secondary (detached: follows no primary${part.fenced_by_epoch === undefined ? '' : `, fenced by epoch ${part.fenced_by_epoch}`})`
+          : `${label} ${part.mode}`,
+    );
+    if (isDetached) continue;
     if (part.mode === 'primary') {
       primaryMerkleRoot ??= part.merkle_root;
       const known = new Set(part.known_secondaries ?? []);
@@ -157,7 +166,6 @@ export function buildTopology(input: TopologyInput): Topology {
       const own = peer !== undefined && peer !== 'unreachable' ? (kind === 'dr' ? peer.dr : performanceStatusOf(peer)) : undefined;
       if (primary === undefined && part.primary_cluster_addr === undefined) continue;
       primaryMerkleRoot ??= own?.merkle_root;
-      const detached = part.connection_state === 'shutdown';
       const walLag = walLagOf(own?.last_wal, part.last_remote_wal);
       const heartbeatAgeMs = heartbeatAgeOf(primary?.last_heartbeat, input.nowMs);
       const connected = primary?.connection_status === 'connected';
@@ -166,7 +174,7 @@ export function buildTopology(input: TopologyInput): Topology {
         to: SELF,
         kind,
         secondaryId: part.secondary_id ?? '',
-        state: detached ? 'detached' : (part.state ?? (connected ? 'stream-wals' : 'connecting')),
+        state: part.state ?? (connected ? 'stream-wals' : 'connecting'),
         walLag,
         heartbeatAgeMs,
         isBehind: !connected || isBehind({ walLag, heartbeatAgeMs }),
@@ -189,7 +197,7 @@ export function buildTopology(input: TopologyInput): Topology {
   }
   if (roles.length === 0) roles.push('replication disabled');
 
-  const selfSide = roles.some((r) => r.endsWith('secondary')) && !roles.some((r) => r.endsWith('primary')) ? right : left;
+  const selfSide = left.length > 0 ? right : left;
   selfSide.unshift(SELF);
   const haNodes = input.ha?.nodes ?? [];
   if (haNodes.length > 0) {

@@ -216,7 +216,7 @@ describe('replication dashboard in the browser', function () {
     await expectNoSecretsShown();
   });
 
-  it('on a cluster without replication: signs in with userpass; activation warns of the wipe and lists what would be lost; cancel changes nothing', async () => {
+  it('on a cluster without replication: signs in with userpass; activation warns of the wipe and lists what would be lost; cancel changes nothing; enable primary and demote from the page', async () => {
     const fresh = await startDevServer({ rootTokenId: root });
     servers.push(fresh);
     const admin = 'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }';
@@ -245,6 +245,19 @@ describe('replication dashboard in the browser', function () {
     expect((await status(fresh)).mode).to.equal('disabled');
     expect((await fresh.request('GET', 'sys/mounts')).body.data).to.have.property('team-kv/');
     expect(await other.content()).not.to.include('op-pass-7c2e');
+
+    // Enable as primary, then demote, each through its dialog.
+    await other.getByRole('button', { name: 'Enable as primary…' }).click();
+    await other.locator('dialog[open]').getByRole('button', { name: 'Enable primary' }).click();
+    await other.locator('#roles').filter({ hasText: 'performance primary' }).waitFor({ timeout: 15_000 });
+    expect((await status(fresh)).mode).to.equal('primary');
+    await other.getByRole('button', { name: 'Demote…' }).click();
+    await other.locator('dialog[open]').getByText('Never two primaries').waitFor();
+    await other.locator('dialog[open]').getByRole('button', { name: 'Demote' }).click();
+    await other.locator('#roles').filter({ hasText: 'performance secondary (detached: follows no primary)' }).waitFor({ timeout: 15_000 });
+    expect((await status(fresh)).mode).to.equal('secondary');
+    expect(await other.locator('#topology g.edge').count()).to.equal(0);
+    await other.screenshot({ path: join(OUTPUT_DIR, '10-demoted.png'), fullPage: true });
     await other.close();
   });
 

@@ -81,14 +81,17 @@ describe('dashboard topology model', () => {
     expect(t.merkle[0]).to.include({ name: 'this cluster', isInSync: false });
   });
 
-  it('shows a demoted primary (a secondary following nobody) as detached', () => {
+  it('shows a demoted or fenced primary (a secondary following nobody) as detached, with no link', () => {
     const status = secondaryOf({
       connection_state: 'shutdown',
+      fenced_by_epoch: 3,
       primaries: [{ api_address: '', connection_status: 'disconnected' }],
       primary_cluster_addr: 'https://x:1',
     });
     const t = buildTopology({ status, peers: new Map(), selfApiAddr: '', nowMs: NOW });
-    expect(t.links[0]).to.include({ state: 'detached', isBehind: true });
+    expect(t.roles).to.deep.equal(['performance secondary (detached: follows no primary, fenced by epoch 3)']);
+    expect(t.links).to.deep.equal([]);
+    expect(t.columns).to.deep.equal([['self']]);
   });
 
   it('alone when replication is disabled; DR and HA roles when the server reports them', () => {
