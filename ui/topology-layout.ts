@@ -72,17 +72,21 @@ function layoutTree(ids: readonly string[], options: LayoutOptions): TopologyLay
   return { mode: 'tree', boxes, width, height: y };
 }
 
+/** How far left of a column a same-column edge runs (less than the drawing's margin). */
+const BRACKET = 12;
+
 /** An edge's SVG path and where its label goes. */
 export interface EdgeRoute {
   readonly d: string;
   readonly labelX: number;
   readonly labelY: number;
-  readonly labelAnchor: 'middle' | 'start';
+  /** `none`: the edge carries no label. */
+  readonly labelAnchor: 'middle' | 'start' | 'none';
 }
 
 /**
  * The edge between two boxes. Columns: from the facing side of one to the other's, label in the
- * middle (one above the other in one column: bottom to top). Tree: down the trunk under the first
+ * middle (two boxes of one column: a bracket on the left, unlabelled). Tree: down the trunk under the first
  * box, then across to the other box's left side, label just above that box.
  */
 export function edgeRoute(from: NodeBox, to: NodeBox, mode: LayoutMode): EdgeRoute {
@@ -98,10 +102,13 @@ export function edgeRoute(from: NodeBox, to: NodeBox, mode: LayoutMode): EdgeRou
     };
   }
   if (from.x === to.x) {
-    // Same column (an HA standby under its active node): bottom of the upper box to top of the lower.
+    // Same column (HA nodes of one cluster): a bracket along the column's left side, so the edge never
+    // crosses a box between the two; the boxes say what the nodes are, so no label.
     const [upper, lower] = from.y <= to.y ? [from, to] : [to, from];
-    const x = from.x + from.width / 2;
-    return { d: `M ${x} ${upper.y + upper.height} L ${x} ${lower.y}`, labelX: x, labelY: (upper.y + upper.height + lower.y) / 2, labelAnchor: 'middle' };
+    const x = from.x;
+    const y1 = upper.y + upper.height / 2;
+    const y2 = lower.y + lower.height / 2;
+    return { d: `M ${x} ${y1} L ${x - BRACKET} ${y1} L ${x - BRACKET} ${y2} L ${x} ${y2}`, labelX: x - BRACKET, labelY: (y1 + y2) / 2, labelAnchor: 'none' };
   }
   const leftToRight = from.x <= to.x;
   const x1 = leftToRight ? from.x + from.width : from.x;

@@ -201,20 +201,25 @@ export function buildTopology(input: TopologyInput): Topology {
   selfSide.unshift(SELF);
   const haNodes = input.ha?.nodes ?? [];
   if (haNodes.length > 0) {
+    // Every node of this cluster beside this one; edges run from the active node to each standby.
     const self = haNodes.find((n) => n.api_address === input.selfApiAddr);
-    roles.push(self?.active_node === false ? 'HA standby' : 'HA active');
-    for (const n of haNodes) {
-      if (n === self || n.active_node === true) continue;
-      const id = `ha:${n.hostname ?? n.api_address ?? String(selfSide.length)}`;
-      nodes.set(id, {
-        id,
-        title: n.hostname ?? 'standby',
-        lines: [n.api_address ?? '', 'HA standby'].filter((l) => l !== ''),
-        isSelf: false,
-        isUnreachable: false,
-      });
+    const selfIsStandby = self?.active_node === false;
+    roles.push(selfIsStandby ? 'HA standby' : 'HA active');
+    const idOf = (n: (typeof haNodes)[number], i: number): string => (n === self ? SELF : `ha:${n.hostname ?? n.api_address ?? String(i)}`);
+    const activeIndex = haNodes.findIndex((n) => n.active_node === true);
+    const activeId = selfIsStandby && activeIndex >= 0 ? idOf(haNodes[activeIndex] as (typeof haNodes)[number], activeIndex) : SELF;
+    haNodes.forEach((n, i) => {
+      const id = idOf(n, i);
+      if (id === SELF) return;
+      const role = n.active_node === true ? 'HA active' : 'HA standby';
+      nodes.set(id, { id, title: n.hostname ?? role, lines: [n.api_address ?? '', role].filter((l) => l !== ''), isSelf: false, isUnreachable: false });
+      selfSide.push(id);
+    });
+    haNodes.forEach((n, i) => {
+      const id = idOf(n, i);
+      if (n.active_node === true || id === activeId) return;
       links.push({
-        from: SELF,
+        from: activeId,
         to: id,
         kind: 'ha',
         secondaryId: '',
@@ -224,8 +229,7 @@ export function buildTopology(input: TopologyInput): Topology {
         isBehind: false,
         syncProgress: undefined,
       });
-      selfSide.push(id);
-    }
+    });
   }
   nodes.set(SELF, { id: SELF, title: 'this cluster', lines: [...roles, ...selfLines], isSelf: true, isUnreachable: false });
   const columns = [left, right].filter((c) => c.length > 0);

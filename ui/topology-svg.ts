@@ -36,9 +36,10 @@ export function topologySvg(topology: Topology, mode: LayoutMode): SVGSVGElement
       s(
         'g',
         { class: cls, 'data-secondary': link.secondaryId, 'data-state': link.state, 'data-behind': String(link.isBehind) },
+        s('title', {}, `${label.state}${label.detail === '' ? '' : ` · ${label.detail}`}`),
         s('path', { d: route.d }),
-        s('text', { x: route.labelX, y: route.labelY, 'text-anchor': anchor, class: 'edge-state' }, label.state),
-        s('text', { x: route.labelX, y: route.labelY + 16, 'text-anchor': anchor, class: 'edge-detail' }, label.detail),
+        anchor === 'none' ? null : s('text', { x: route.labelX, y: route.labelY, 'text-anchor': anchor, class: 'edge-state' }, label.state),
+        anchor === 'none' ? null : s('text', { x: route.labelX, y: route.labelY + 16, 'text-anchor': anchor, class: 'edge-detail' }, label.detail),
       ),
     );
   }

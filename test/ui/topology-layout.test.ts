@@ -47,13 +47,16 @@ describe('dashboard topology layout', () => {
     expect(layout.height).to.equal(standby.y + 80 + 10);
   });
 
-  it('routes edges between facing sides, vertically inside one column, and as elbows in the tree', () => {
+  it('routes edges between facing sides, as a bracket inside one column, and as elbows in the tree', () => {
     const a = { x: 0, y: 0, width: 100, height: 50 };
     const b = { x: 300, y: 100, width: 100, height: 50 };
     expect(edgeRoute(a, b, 'columns')).to.deep.equal({ d: 'M 100 25 L 300 125', labelX: 200, labelY: 67, labelAnchor: 'middle' });
     expect(edgeRoute(b, a, 'columns').d).to.equal('M 300 125 L 100 25');
     const below = { x: 0, y: 80, width: 100, height: 50 };
-    expect(edgeRoute(a, below, 'columns').d).to.equal('M 50 50 L 50 80');
+    const further = { x: 0, y: 160, width: 100, height: 50 };
+    // Two boxes of one column: a bracket left of the column, clear of the box between them, no label.
+    expect(edgeRoute(a, further, 'columns')).to.deep.include({ d: 'M 0 25 L -12 25 L -12 185 L 0 185', labelAnchor: 'none' });
+    expect(edgeRoute(below, a, 'columns').d).to.equal('M 0 25 L -12 25 L -12 105 L 0 105');
     const child = { x: TREE_INDENT, y: 100, width: 200, height: 50 };
     const tree = edgeRoute(a, child, 'tree');
     expect(tree.d).to.equal(`M ${TREE_INDENT / 2} 50 L ${TREE_INDENT / 2} 125 L ${TREE_INDENT} 125`);

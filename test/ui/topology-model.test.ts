@@ -125,6 +125,24 @@ describe('dashboard topology model', () => {
     ]);
   });
 
+  it('on an HA standby: draws the active node and the edges from it, this node among the standbys', () => {
+    const ha = {
+      nodes: [
+        { hostname: 'a', api_address: 'http://a:8200', active_node: true },
+        { hostname: 'b', api_address: 'http://b:8200', active_node: false, last_echo: ago(1000) },
+        { hostname: 'c', api_address: 'http://c:8200', active_node: false, last_echo: ago(2000) },
+      ],
+    };
+    const t = buildTopology({ status: { mode: 'disabled' }, peers: new Map(), ha, selfApiAddr: 'http://b:8200', nowMs: NOW });
+    expect(t.roles).to.deep.equal(['replication disabled', 'HA standby']);
+    expect(t.columns).to.deep.equal([['self', 'ha:a', 'ha:c']]);
+    expect(t.nodes.get('ha:a')?.lines).to.deep.equal(['http://a:8200', 'HA active']);
+    expect(t.links.map((l) => [l.from, l.to, l.heartbeatAgeMs])).to.deep.equal([
+      ['ha:a', 'self', 1000],
+      ['ha:a', 'ha:c', 2000],
+    ]);
+  });
+
   it('labels links with state, WAL lag, heartbeat age and resync progress', () => {
     const t = buildTopology({
       status: primary,
