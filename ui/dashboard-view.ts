@@ -125,7 +125,9 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
 
     if (perf.mode === 'primary') {
       await Promise.all(
-        repl.filter((l) => !filters.has(l.secondaryId)).map(async (l) => filters.set(l.secondaryId, await readPathsFilter(api, l.secondaryId))),
+        repl
+          .filter((l) => l.kind === 'performance' && !filters.has(l.secondaryId))
+          .map(async (l) => filters.set(l.secondaryId, await readPathsFilter(api, l.secondaryId))),
       );
     }
     const rows = repl.map((l) => {
@@ -139,7 +141,7 @@ export function dashboardView(onLoggedOut: () => void): HTMLElement {
         h('td', {}, l.walLag === undefined ? '—' : String(l.walLag)),
         h('td', {}, formatAge(l.heartbeatAgeMs)),
         h('td', {}, l.syncProgress === undefined ? '—' : `${l.syncProgress.done}/${l.syncProgress.total} keys`),
-        h('td', {}, filterText(filters.get(l.secondaryId))),
+        h('td', {}, l.kind === 'performance' ? filterText(filters.get(l.secondaryId)) : '—'),
       );
     });
     linksTable.replaceChildren(
