@@ -8,10 +8,11 @@ export default tseslint.config(
     ignores: ['dist/**', 'node_modules/**', 'provider/bindings/**', 'examples/**/.gen/**', 'examples/**/cdktf.out/**', '**/*.d.ts'],
   },
   {
-    files: ['server/**/*.ts', 'provider/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    files: ['server/**/*.ts', 'provider/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'ui/**/*.ts'],
     extends: [tseslint.configs.base],
     languageOptions: {
-      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+      // The dashboard (ui/) is browser code: its own project, with the DOM's types.
+      parserOptions: { project: ['./tsconfig.test.json', './ui/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {

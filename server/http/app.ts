@@ -8,6 +8,7 @@ import { logicalRequestFromHttp } from './logical-request-from-http.js';
 import { PROVIDER_RELEASE_PREFIX, providerReleaseHandler } from './provider-release-route.js';
 import { renderResponse } from './render-response.js';
 import { SNAPSHOT_FORCE_PATH, SNAPSHOT_PATH, snapshotHandler } from './snapshot-route.js';
+import { defaultUiAssetsDir, PEER_READABLE_STATUS_PATHS, UI_PREFIX, uiHandler } from './ui-route.js';
 import type { SnapshotManager } from '../replication/snapshot-manager.js';
 
 /** Default request body limit, as Vault's `max_request_size`. */
@@ -36,6 +37,8 @@ export interface AppOptions {
   readonly providerReleaseDir?: string;
   /** Serves `sys/storage/raft/snapshot` (streaming, so ahead of the body parser). */
   readonly snapshots?: SnapshotManager;
+  /** The dashboard's built assets served under /ui/ (default: dist/ui/). */
+  readonly uiAssetsDir?: string;
 }
 
 /**
@@ -70,6 +73,10 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
   app.use(express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }));
+  app.get(PEER_READABLE_STATUS_PATHS, (_req, res, next) => {
+    res.setHeader('access-control-allow-origin', '*');
+    next();
+  });
 
   app.all('/v1/{*path}', async (req: Request, res: Response, next: NextFunction) => {
     const requestId = core.newRequestId();
@@ -121,6 +128,9 @@ export function createApp(options: AppOptions): express.Express {
     const serveRelease = providerReleaseHandler(options.providerReleaseDir);
     app.all(`${PROVIDER_RELEASE_PREFIX}{*path}`, (req, res, next) => void serveRelease(req, res).catch(next));
   }
+
+  const serveUi = uiHandler(options.uiAssetsDir ?? defaultUiAssetsDir());
+  app.all(['/ui', `${UI_PREFIX}{*path}`], (req, res, next) => void serveUi(req, res).catch(next));
 
   app.all('/{*path}', (_req, res) => {
     sendError(res, new VaultError('not_found', ''));

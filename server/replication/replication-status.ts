@@ -36,6 +36,8 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
             cluster_address: c?.clusterAddress ?? '',
             connection_status: c?.connected ? 'connected' : 'disconnected',
             last_heartbeat: c?.lastHeartbeat ?? '',
+            // The last WAL index written to this secondary's stream (what lag is measured against).
+            last_streamed_wal: c?.lastAckedWal ?? 0,
           };
         }),
       last_wal: wal.lastWal,

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
  * `npm test` runs two mocha passes, each over a fixed set of folders (package.json: `test:unit` and
  * `test:e2e`). A test file anywhere else would never run; this pins the layout.
  */
-const UNIT_FOLDERS = ['architecture', 'helpers', 'provider', 'server'];
+const UNIT_FOLDERS = ['architecture', 'helpers', 'provider', 'server', 'ui'];
 const E2E_FOLDERS = ['e2e', 'security'];
 const testRoot = join(import.meta.dirname, '..');
 
