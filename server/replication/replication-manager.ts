@@ -13,6 +13,7 @@ import { loadReplicationState, saveReplicationState, type ReplicationState } fro
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
+import { keysetOf } from './secondary-keyset.js';
 import { SecondaryStream } from './secondary-stream.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
@@ -167,6 +168,7 @@ export class ReplicationManager implements ReplicationView {
       stream: this.machine.stream,
       wal: this.options.wal,
       forwardedRequests: this.forwarder.forwardedRequests,
+      keysetOf: (secondary) => keysetOf(secondary, this.options.core),
     };
   }
 }
