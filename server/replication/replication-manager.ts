@@ -9,7 +9,8 @@ import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { loadReplicationState, saveReplicationState, type ReplicationState } from './replication-state.js';
+import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
+import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationState } from './replication-state.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
@@ -99,6 +100,18 @@ export class ReplicationManager implements ReplicationView {
 
   revokeSecondary(id: string): Promise<void> {
     return this.machine.revokeSecondary(id);
+  }
+
+  /** Sets (or with undefined removes) a performance secondary's paths filter; its stream then resyncs under the new keyset. */
+  setPathsFilter(id: string, filter: PathsFilter | undefined): Promise<void> {
+    return this.machine.changePrimary(async (state) => ({ next: withPathsFilter(state, id, filter), result: undefined }));
+  }
+
+  /** A performance secondary's paths filter (undefined: none). */
+  pathsFilter(id: string): PathsFilter | undefined {
+    const state = this.machine.current;
+    if (state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return knownPerformanceSecondary(state, id).pathsFilter;
   }
 
   disablePrimary(): Promise<string[]> {
