@@ -138,6 +138,17 @@ describe('replication paths filters', function () {
       expect(res.body.errors.join(' '), JSON.stringify(body)).to.match(message);
     }
     expect((await primary.request('GET', 'sys/replication/performance/primary/paths-filter/probe')).status).to.equal(404);
+    // Sudo, as in Vault: every capability on the path but sudo is not enough.
+    const noSudo = 'path "sys/replication/performance/primary/paths-filter/*" {\n  capabilities = ["create", "read", "update", "delete"]\n}';
+    expectOk(await primary.request('POST', 'sys/policies/acl/filter-no-sudo', { body: { policy: noSudo } }), 'policy without sudo');
+    const created = await primary.request('POST', 'auth/token/create', { body: { policies: ['filter-no-sudo'] } });
+    expect(created.status, created.text).to.equal(200);
+    const denied = await primary.request('POST', 'sys/replication/performance/primary/paths-filter/probe', {
+      token: created.body.auth.client_token as string,
+      body: { mode: 'deny', paths: ['secret-eu/'] },
+    });
+    expect(denied.status, denied.text).to.equal(403);
+    expect((await primary.request('GET', 'sys/replication/performance/primary/paths-filter/probe')).status).to.equal(404);
     expectOk(await primary.request('POST', 'sys/replication/performance/primary/revoke-secondary', { body: { id: 'probe' } }), 'revoke probe');
   });
 
