@@ -10,10 +10,12 @@ import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
 import { eventLoopDelay } from '../core/event-loop-delay.js';
-import { loadReplicationState, saveReplicationState, type ReplicationState } from './replication-state.js';
+import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
+import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationState } from './replication-state.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
+import { keysetOf } from './secondary-keyset.js';
 import { SecondaryStream } from './secondary-stream.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
@@ -101,6 +103,18 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.revokeSecondary(id);
   }
 
+  /** Sets (or with undefined removes) a performance secondary's paths filter; its stream then resyncs under the new keyset. */
+  setPathsFilter(id: string, filter: PathsFilter | undefined): Promise<void> {
+    return this.machine.changePrimary(async (state) => ({ next: withPathsFilter(state, id, filter), result: undefined }));
+  }
+
+  /** A performance secondary's paths filter (undefined: none). */
+  pathsFilter(id: string): PathsFilter | undefined {
+    const state = this.machine.current;
+    if (state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return knownPerformanceSecondary(state, id).pathsFilter;
+  }
+
   disablePrimary(): Promise<string[]> {
     return this.machine.disablePrimary();
   }
@@ -142,6 +156,12 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.recover();
   }
 
+  filteredMounts(): ReadonlySet<string> {
+    const state = this.machine.current;
+    if (state.role !== 'secondary') return new Set();
+    return this.machine.stream?.filteredMounts ?? new Set(state.filteredMounts ?? []);
+  }
+
   /** A first login's entity, made by the primary (see PrimaryForwarder.createLoginEntity). */
   createLoginEntity(alias: LoginAlias): Promise<string | undefined> {
     return this.forwarder.createLoginEntity(alias);
@@ -168,6 +188,7 @@ export class ReplicationManager implements ReplicationView {
       stream: this.machine.stream,
       wal: this.options.wal,
       forwardedRequests: this.forwarder.forwardedRequests,
+      keysetOf: (secondary) => keysetOf(secondary, this.options.core),
     };
   }
 }

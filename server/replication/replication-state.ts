@@ -5,12 +5,25 @@ import type { WalStorage } from './wal-storage.js';
 
 export const STATE_KEY = `${layout.replication}state`;
 
+/** What a secondary receives: `performance` (replicated keys only) or `dr` (everything but bookkeeping). */
+export type SecondaryKind = 'performance' | 'dr';
+
+/** A performance secondary's paths filter as Vault's API states it: mount paths (`secret/`, `auth/userpass/`). */
+export interface PathsFilter {
+  readonly mode: 'allow' | 'deny';
+  readonly paths: readonly string[];
+}
+
 export interface KnownSecondary {
   readonly id: string;
   /** Serial of the client certificate issued to it; revocation removes the entry. */
   readonly certSerial: string;
   readonly issuedAt: string;
   readonly tokenExpiresAt: string;
+  /** Absent: performance (states stored before keysets existed). */
+  readonly kind?: SecondaryKind;
+  /** Performance secondaries only; absent: every replicated mount travels. */
+  readonly pathsFilter?: PathsFilter;
 }
 
 /** A cluster's replication role. Stored behind the barrier under `local/` (never replicated). */
@@ -41,6 +54,10 @@ export type ReplicationState =
        * update-primary, demotion or fencing: the stream starts with a Merkle sync.
        */
       readonly needsResync?: boolean;
+      /** The keyset version this secondary's data was last shipped under (absent: unfiltered performance). */
+      readonly keysetVersion?: string;
+      /** Mount paths the primary's paths filter leaves out for this secondary (hidden here, as in Vault). */
+      readonly filteredMounts?: readonly string[];
       /** Set on a primary that stepped down because it learned of a newer epoch. */
       readonly fencedByEpoch?: number;
       /**

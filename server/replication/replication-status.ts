@@ -1,5 +1,6 @@
 import type { SecondaryConnection } from './cluster-server.js';
-import { isDetached, type ReplicationState } from './replication-state.js';
+import { performanceKeyset, type Keyset } from './keyset.js';
+import { isDetached, type KnownSecondary, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -14,6 +15,8 @@ export interface ReplicationSnapshot {
   readonly wal: Pick<WalStorage, 'lastWal' | 'oldestRetainedWal' | 'merkle'>;
   /** Requests this secondary forwarded to its primary. */
   readonly forwardedRequests: number;
+  /** A known secondary's keyset now (its kind and paths filter); unfiltered performance when absent. */
+  readonly keysetOf?: (secondary: KnownSecondary) => Keyset;
 }
 
 /** The body of `sys/replication/performance/status`, shaped as Vault's. */
@@ -30,6 +33,7 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
         .sort()
         .map((id) => {
           const c = conns.get(id);
+          const known = state.secondaries[id] as KnownSecondary;
           return {
             node_id: id,
             api_address: c?.apiAddress ?? '',
@@ -38,11 +42,15 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
             last_heartbeat: c?.lastHeartbeat ?? '',
             // The last WAL index written to this secondary's stream (what lag is measured against).
             last_streamed_wal: c?.lastAckedWal ?? 0,
+            kind: known.kind ?? 'performance',
+            // The root of what this secondary receives: equal to its own merkle_root once in sync.
+            merkle_root: wal.merkle.root(snapshot.keysetOf?.(known) ?? performanceKeyset()),
+            ...(known.pathsFilter === undefined ? {} : { paths_filter: { mode: known.pathsFilter.mode, paths: [...known.pathsFilter.paths] } }),
           };
         }),
       last_wal: wal.lastWal,
       last_performance_wal: wal.lastWal,
-      merkle_root: wal.merkle.root(),
+      merkle_root: wal.merkle.root(performanceKeyset()),
       primary_cluster_addr: state.primaryClusterAddr,
       state: 'running',
       epoch: state.epoch,
@@ -68,7 +76,7 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
         },
       ],
       last_remote_wal: state.lastRemoteWal,
-      merkle_root: wal.merkle.root(),
+      merkle_root: wal.merkle.root(performanceKeyset()),
       state: s?.streamState ?? 'idle',
       connection_state: isDetached(state) ? 'shutdown' : s?.isConnected ? 'ready' : 'transient_failure',
       ...(state.fencedByEpoch === undefined ? {} : { fenced_by_epoch: state.fencedByEpoch }),
