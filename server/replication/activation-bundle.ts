@@ -31,5 +31,7 @@ export interface BootstrapHeader {
   readonly cluster_id: string;
   readonly epoch: number;
   readonly last_wal: number;
+  /** The keyset the package was made for (see `keysetVersion`). */
+  readonly keyset_version?: string;
   readonly dev_root_token?: string;
 }

@@ -14,6 +14,7 @@ import { DrOperationTokens } from './dr-operation-tokens.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
+import { keysetOf } from './secondary-keyset.js';
 import { SecondaryStream } from './secondary-stream.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
@@ -215,6 +216,7 @@ export class ReplicationManager implements ReplicationView {
       stream: this.machine.stream,
       wal: this.options.wal,
       forwardedRequests: this.forwarder.forwardedRequests,
+      keysetOf: (secondary) => keysetOf(secondary, this.options.core),
     };
   }
 }
