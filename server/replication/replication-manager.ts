@@ -9,7 +9,8 @@ import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { loadReplicationState, saveReplicationState, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
+import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import { DrOperationTokens } from './dr-operation-tokens.js';
 import { loadRelayState, saveRelayState } from './dr-relay.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
@@ -124,6 +125,18 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.revokeSecondary(id, kind);
   }
 
+  /** Sets (or with undefined removes) a performance secondary's paths filter; its stream then resyncs under the new keyset. */
+  setPathsFilter(id: string, filter: PathsFilter | undefined): Promise<void> {
+    return this.machine.changePrimary(async (state) => ({ next: withPathsFilter(state, id, filter), result: undefined }), 'performance');
+  }
+
+  /** A performance secondary's paths filter (undefined: none). */
+  pathsFilter(id: string): PathsFilter | undefined {
+    const state = this.machine.current;
+    if (state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return knownPerformanceSecondary(state, id).pathsFilter;
+  }
+
   disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.machine.disablePrimary(kind);
   }
@@ -189,6 +202,12 @@ export class ReplicationManager implements ReplicationView {
 
   recover(): Promise<string[]> {
     return this.machine.recover();
+  }
+
+  filteredMounts(): ReadonlySet<string> {
+    const state = this.machine.current;
+    if (state.role !== 'secondary') return new Set();
+    return this.machine.stream?.filteredMounts ?? new Set(state.filteredMounts ?? []);
   }
 
   /** A first login's entity, made by the primary (see PrimaryForwarder.createLoginEntity). */
