@@ -87,10 +87,12 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   /** After unseal: load the stored role and start serving or streaming. */
   async resume(): Promise<void> {
-    await this.run(await this.ports.store.load());
-    if (this.state.role === 'secondary' && kindOf(this.state) === 'performance' && this.relay.listener === undefined) {
+    const stored = await this.ports.store.load();
+    // A performance secondary's DR role first: its WAL must relay from the stream's first entry on.
+    if (stored.role === 'secondary' && kindOf(stored) === 'performance' && this.relay.listener === undefined) {
       await this.relay.resume(() => this.supersedeRelay());
     }
+    await this.run(stored);
   }
 
   /** Runs `job` in turn with role changes: none starts or is in progress while it runs. */
