@@ -4,9 +4,8 @@ import type { ReplicationMode } from '../core/replication-role.js';
 import { invalidRequest, VaultError } from '../core/vault-error.js';
 import { SerialQueue } from '../storage/serial-queue.js';
 import type { TrustOptions } from './activation-client.js';
-import { parseClusterAddress } from './cluster-address.js';
-import { ClusterCa } from './cluster-ca.js';
 import { DrRelay } from './dr-relay.js';
+import { newPrimaryState, type PrimaryIdentity } from './new-primary-state.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import {
   detachedSecondary,
@@ -378,21 +377,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * before anything stops or is stored (a cluster address in use changes nothing), then the WAL
    * restarted (continuing after `lastWal` when promoted) and the role stored.
    */
-  private async becomePrimary(
-    identity: { clusterId: string; epoch: number; primaryClusterAddr: string; kinds?: readonly ReplicationKind[] },
-    lastWal?: number,
-  ): Promise<PrimaryState> {
+  private async becomePrimary(identity: PrimaryIdentity, lastWal?: number): Promise<PrimaryState> {
     const previous = this.state;
-    const ca = await ClusterCa.create(identity.clusterId);
-    const { host } = parseClusterAddress(identity.primaryClusterAddr || this.options.clusterAddr);
-    const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
-    const next: PrimaryState = {
-      role: 'primary',
-      ...identity,
-      ca: ca.ca,
-      server: { certPem: server.certPem, keyPem: server.keyPem },
-      secondaries: {},
-    };
+    const next = await newPrimaryState(identity, this.options.clusterAddr);
     const listener = await this.bindListener(next);
     await this.pause();
     try {
