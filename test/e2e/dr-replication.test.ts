@@ -203,6 +203,11 @@ describe('DR replication: failover after kill -9 of the primary (SQLite)', funct
     );
     // Asynchronous streaming loses at most the last moments before the kill.
     expect(lostMs, 'the lost window').to.be.below(5000);
+    // No token or operation token reaches either server's log.
+    for (const secret of [opToken, batchOpToken, serviceToken, aliceToken, primary.rootToken]) {
+      expect(secondary.logs()).not.to.contain(secret);
+      expect(primary.logs()).not.to.contain(secret);
+    }
   });
 
   it('the old primary, restarted, learns of the newer epoch and demotes itself (never two primaries)', async () => {
