@@ -4,7 +4,7 @@ import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
 import { PrimaryAddressRotation } from './primary-address-rotation.js';
 import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
-import { performanceKeyset, type Keyset } from './keyset.js';
+import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
 
@@ -52,8 +52,8 @@ export class SecondaryStream {
   private readonly log: Logger;
   /** Which node of the primary cluster to dial (HA: the active may move). */
   private readonly rotation: PrimaryAddressRotation;
-  /** What this secondary keeps from its primary: replicated keys; never tokens, leases or local mounts. */
-  private readonly keyset: Keyset = performanceKeyset();
+  /** What this secondary keeps from its primary: replicated keys; a DR secondary everything but bookkeeping. */
+  private readonly keyset: Keyset;
   isConnected = false;
   lastHeartbeat = '';
   /** The primary's last WAL index as of its last heartbeat (for lag). */
@@ -69,6 +69,7 @@ export class SecondaryStream {
 
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
+    this.keyset = options.initial.kind === 'dr' ? DR_KEYSET : performanceKeyset();
     this.filteredMounts = new Set(options.initial.filteredMounts ?? []);
     this.log = options.logger.child({ module: 'replication-secondary' });
     this.rotation = new PrimaryAddressRotation(this.state.primaryClusterAddr, this.state.knownPrimaryClusterAddrs);
@@ -78,6 +79,11 @@ export class SecondaryStream {
       'x-ferry-cluster-addr': options.clusterAddr,
       ...(this.state.keysetVersion === undefined ? {} : { 'x-ferry-keyset': this.state.keysetVersion }),
     }));
+  }
+
+  /** A Merkle sync runs or is due: this copy is known to be behind its primary. */
+  get isCatchingUp(): boolean {
+    return this.syncProgress !== undefined || this.state.needsResync === true;
   }
 
   get lastRemoteWal(): number {

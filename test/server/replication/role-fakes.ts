@@ -39,6 +39,7 @@ export class FakeListener implements ClusterListener {
 
 export class FakeStream implements ReplicationStream {
   isConnected = false;
+  isCatchingUp = false;
   isStopped = false;
 
   constructor(
@@ -84,6 +85,7 @@ export function installedState(bundle: ActivationBundle, lastRemoteWal = 7): Sec
     clusterId: bundle.cluster_id,
     epoch: bundle.epoch,
     secondaryId: bundle.id,
+    ...(bundle.kind === 'dr' ? { kind: bundle.kind } : {}),
     primaryClusterAddr: bundle.primary_cluster_addr,
     primaryApiAddr: bundle.primary_api_addr,
     caCertPem: bundle.ca_cert,
@@ -119,10 +121,12 @@ export class Rig {
     save: (next) => this.wal.applyRemote([{ op: 'put', key: STATE_KEY, value: Buffer.from(JSON.stringify(next)) }]),
   };
   readonly machine: ReplicationStateMachine<FakeListener, FakeStream>;
+  /** The DR primary role of a performance secondary, as stored. */
+  relayStored: PrimaryState | undefined;
 
   constructor() {
     const activator: Activator = {
-      check: (token, primaryApiAddr) => activationApiAddr(token, primaryApiAddr),
+      check: (token, primaryApiAddr, kind) => activationApiAddr(token, primaryApiAddr, kind),
       unwrap: async (_apiAddr: string, _token: string, _trust: TrustOptions) => {
         this.unwrapCalls++;
         return this.unwrapped;
@@ -147,6 +151,12 @@ export class Rig {
       clusterAddr: '127.0.0.1:8201',
       ports: {
         store: this.store,
+        relayStore: {
+          load: async () => this.relayStored,
+          save: async (next) => {
+            this.relayStored = next;
+          },
+        },
         wal: this.wal,
         bindListener: async (state, hooks) => {
           this.events.push(`bind (epoch ${state.epoch})`);
