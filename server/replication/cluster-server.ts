@@ -35,6 +35,14 @@ export interface ClusterServerOptions {
   readonly devRootToken?: string;
   /** Told when a peer presents a newer replication epoch: this primary has been superseded. */
   readonly onNewerEpoch: (epoch: number) => void;
+  /** Synchronous DR: which secondaries should acknowledge commits, and where their acks go. */
+  readonly acks?: SecondaryAcks;
+}
+
+/** The acknowledgements a primary collects (see SyncAckWaiter). */
+export interface SecondaryAcks {
+  isWanted(secondaryId: string): boolean;
+  ack(secondaryId: string, walIndex: number): void;
 }
 
 /**
@@ -135,6 +143,15 @@ export class ClusterServer {
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /v1/replication/stream':
         return this.stream(secondary, req, res, Number(url.searchParams.get('from') ?? '0'));
+      case 'POST /v1/replication/ack': {
+        // The secondary has committed everything up to wal_index to its own storage.
+        const body = (await readJson(req).catch(() => ({}))) as { wal_index?: unknown };
+        if (typeof body.wal_index !== 'number') return json(res, 400, { errors: ['ack: wal_index must be a number'] });
+        this.options.acks?.ack(secondary.id, body.wal_index);
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       case 'POST /v1/replication/fence':
         // Reached only when the caller's epoch is not newer (a newer one was handled above).
         return json(res, 200, { epoch: state.epoch });
@@ -216,6 +233,9 @@ export class ClusterServer {
     conn.apiAddress = String(req.headers['x-ferry-api-addr'] ?? '');
     conn.clusterAddress = String(req.headers['x-ferry-cluster-addr'] ?? '');
     this.connections.set(secondary.id, conn);
+    // Asking from `from` says everything before it is committed there: an acknowledgement.
+    this.options.acks?.ack(secondary.id, after);
+    const isAckWanted = this.options.acks?.isWanted(secondary.id) === true;
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     let sent = after;
     let closed = false;
@@ -247,9 +267,9 @@ export class ClusterServer {
           sent = entry.index;
         }
         if (heartbeatDue || entries.length === 0) {
-          chunk +=
-            JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) +
-            '\n';
+          const epoch = (this.options.state() as PrimaryState).epoch;
+          const time = new Date().toISOString();
+          chunk += JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch, time, ...(isAckWanted ? { acks_wanted: true } : {}) }) + '\n';
           heartbeatDue = false;
         }
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.

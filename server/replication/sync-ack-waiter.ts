@@ -13,6 +13,11 @@ export class SyncAckWaiter {
 
   constructor(private readonly isEligible: (secondaryId: string) => boolean) {}
 
+  /** Whether `secondaryId` should send acknowledgements at all. */
+  isWanted(secondaryId: string): boolean {
+    return this.isEligible(secondaryId);
+  }
+
   /** A secondary reports it has committed everything up to `walIndex`. */
   ack(secondaryId: string, walIndex: number): void {
     if (!Number.isSafeInteger(walIndex) || walIndex < 0) return;
