@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
@@ -57,6 +58,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk. */
   private readonly recent = new Map<number, string>();
   private static readonly RECENT_ENTRIES = 4096;
+  /** The WAL entries committed on behalf of one tracked call (see trackWrites). */
+  private readonly tracked = new AsyncLocalStorage<{ lastWal: number }>();
 
   constructor(
     private readonly inner: StorageBackend,
@@ -96,6 +99,16 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   get oldestRetainedWal(): number {
     return this.firstIndex;
+  }
+
+  /**
+   * Runs `fn` and reports the highest WAL index among the writes it (and everything it awaited)
+   * committed; 0 when it committed no replicated write.
+   */
+  async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastWal: number }> {
+    const writes = { lastWal: 0 };
+    const result = await this.tracked.run(writes, fn);
+    return { result, lastWal: writes.lastWal };
   }
 
   /** Continues numbering from a known index (a promoted secondary continues its primary's log). */
@@ -141,6 +154,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   stage(write: StagedWrite): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged: { entry: WalEntry; json: string; firstAfter: number; previous: { last: number; first: number } } | undefined;
+    const tracked = this.tracked.getStore();
     return this.inner.stage({
       // Room for the WAL entry (base64 values) next to the data.
       bytes: write.bytes * 3,
@@ -171,7 +185,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
           if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         }
         write.committed?.();
-        if (staged !== undefined) this.emit('wal', staged.entry);
+        if (staged !== undefined) {
+          if (tracked !== undefined) tracked.lastWal = Math.max(tracked.lastWal, staged.entry.index);
+          this.emit('wal', staged.entry);
+        }
       },
       abandoned: () => {
         if (staged !== undefined) {

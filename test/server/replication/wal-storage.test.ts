@@ -155,4 +155,29 @@ describe('WalStorage', () => {
     expect(reopened.merkle.root()).to.equal(root);
     expect(reopened.lastWal).to.equal(30);
   });
+  it('tells a tracked call the last WAL index it committed, even when concurrent writes share a commit', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    const [policies, localOnly, readOnly] = await Promise.all([
+      wal.trackWrites(async () => {
+        await wal.put('core/policy/a', Buffer.from('A'));
+        await wal.put('core/policy/b', Buffer.from('B'));
+        return 'policies';
+      }),
+      wal.trackWrites(async () => {
+        await wal.put('local/token/id/x', Buffer.from('T'));
+        return 'local';
+      }),
+      wal.trackWrites(async () => wal.get('core/policy/a')),
+      // An untracked write at the same time counts for nobody.
+      wal.put('core/policy/untracked', Buffer.from('U')),
+    ]);
+    expect(policies.result).to.equal('policies');
+    const entries = await wal.readWal(0, 10);
+    const indexOfB = entries.find((e) => e.ops.some((op) => op.op === 'put' && op.key === 'core/policy/b'))?.index;
+    expect(policies.lastWal).to.equal(indexOfB);
+    expect(localOnly).to.deep.equal({ result: 'local', lastWal: 0 });
+    expect(readOnly.lastWal).to.equal(0);
+  });
 });
