@@ -21,6 +21,11 @@ export interface ReplicationView {
    * entity did not arrive in time.
    */
   createLoginEntity?(alias: LoginAlias): Promise<string | undefined>;
+  /**
+   * Runs one client request (`run`, to `path`); with synchronous DR its answer waits until the
+   * replicated writes it committed are acknowledged by a DR secondary (or fails with `unacknowledged`).
+   */
+  handleDurably?<T>(path: string, run: () => Promise<T>): Promise<T>;
 }
 
 export const replicationDisabled: ReplicationView = { mode: () => 'disabled' };

@@ -13,7 +13,8 @@ export type VaultErrorCode =
   | 'upstream'
   | 'sealed'
   | 'read_only'
-  | 'standby';
+  | 'standby'
+  | 'unacknowledged';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
   invalid_request: 400,
@@ -29,6 +30,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   read_only: 503,
   // This HA node lost the active role between accepting a request and writing: retry it.
   standby: 503,
+  // Synchronous DR: the write is committed here, but no DR secondary acknowledged it in time.
+  unacknowledged: 503,
 });
 
 export class VaultError extends Error {

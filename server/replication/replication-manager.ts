@@ -6,10 +6,11 @@ import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
 import type { ClusterServer } from './cluster-server.js';
+import { DrSynchronous } from './dr-synchronous.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { loadReplicationState, saveReplicationState, type ReplicationState } from './replication-state.js';
+import { loadReplicationState, saveReplicationState, type KnownSecondary, type ReplicationState } from './replication-state.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
@@ -29,6 +30,8 @@ export interface ReplicationOptions {
   readonly isDev: boolean;
   /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`). */
   readonly preWipeSnapshotDir?: string;
+  /** `replication { dr_synchronous = true }` (see DrSynchronous); `anySecondary` is internal, for tests. */
+  readonly drSynchronous?: { readonly timeoutSeconds: number; readonly anySecondary: boolean };
 }
 
 /**
@@ -42,12 +45,29 @@ export class ReplicationManager implements ReplicationView {
   private readonly forwarder: PrimaryForwarder;
   /** Snapshot save and restore (`sys/storage/raft/snapshot`), aware of this cluster's role. */
   readonly snapshots: SnapshotManager;
+  private readonly drSynchronous: DrSynchronous | undefined;
 
   constructor(readonly options: ReplicationOptions) {
     const { core, wal, logger, apiAddr, clusterAddr } = options;
     const log = logger.child({ module: 'replication' });
     this.snapshots = new SnapshotManager({ core, wal, logger, state: () => this.machine.current, exclusive: (job) => this.machine.exclusive(job) });
     const preWipeDir = options.preWipeSnapshotDir;
+    const sync = options.drSynchronous;
+    this.drSynchronous =
+      sync === undefined
+        ? undefined
+        : new DrSynchronous({
+            wal,
+            logger,
+            timeoutSeconds: sync.timeoutSeconds,
+            isPrimary: () => this.machine.current.role === 'primary',
+            isEligible: (id) => {
+              const state = this.machine.current;
+              const known = state.role === 'primary' ? state.secondaries[id] : undefined;
+              return known !== undefined && (sync.anySecondary || isDrSecondary(known));
+            },
+          });
+    const acks = this.drSynchronous?.acks;
     this.machine = new ReplicationStateMachine<ClusterServer, SecondaryStream>({
       logger,
       clusterAddr,
@@ -56,7 +76,14 @@ export class ReplicationManager implements ReplicationView {
         wal,
         bindListener: (state, hooks) =>
           bindClusterListener(
-            { core, wal, logger, clusterAddr, ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }) },
+            {
+              core,
+              wal,
+              logger,
+              clusterAddr,
+              ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
+              ...(acks === undefined ? {} : { acks }),
+            },
             state,
             hooks,
           ),
@@ -77,6 +104,11 @@ export class ReplicationManager implements ReplicationView {
     });
     this.forwarder = new PrimaryForwarder(() => ({ state: this.machine.current, stream: this.machine.stream }));
     core.addLifecycleHook({ postUnseal: () => this.machine.resume(), preSeal: () => this.machine.pause() });
+  }
+
+  /** With `dr_synchronous`, a client request's answer waits for a DR secondary's acknowledgement. */
+  handleDurably<T>(path: string, run: () => Promise<T>): Promise<T> {
+    return this.drSynchronous === undefined ? run() : this.drSynchronous.handle(path, run);
   }
 
   mode(): ReplicationMode {
@@ -156,7 +188,7 @@ export class ReplicationManager implements ReplicationView {
   }
 
   metrics(): string {
-    return replicationMetrics(this.snapshot());
+    return replicationMetrics(this.snapshot()) + (this.drSynchronous?.metrics() ?? '');
   }
 
   private snapshot(): ReplicationSnapshot {
@@ -169,4 +201,9 @@ export class ReplicationManager implements ReplicationView {
       forwardedRequests: this.forwarder.forwardedRequests,
     };
   }
+}
+
+/** A secondary that receives everything (DR), whose acknowledgement makes a write safe from losing this cluster. */
+function isDrSecondary(known: KnownSecondary): boolean {
+  return (known as KnownSecondary & { readonly kind?: string }).kind === 'dr';
 }
