@@ -14,6 +14,7 @@ export type VaultErrorCode =
   | 'sealed'
   | 'read_only'
   | 'standby'
+  | 'unavailable'
   | 'unacknowledged';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
@@ -30,6 +31,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   read_only: 503,
   // This HA node lost the active role between accepting a request and writing: retry it.
   standby: 503,
+  // The service cannot do this yet (a DR secondary still catching up): retry later.
+  unavailable: 503,
   // Synchronous DR: the write is committed here, but no DR secondary acknowledged it in time.
   unacknowledged: 503,
 });

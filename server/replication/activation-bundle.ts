@@ -1,3 +1,5 @@
+import type { ReplicationKind } from './replication-state.js';
+
 /**
  * What a secondary activation token unwraps to on the primary's API: everything the secondary
  * needs to dial the primary's cluster port over mutual TLS. The CA key never leaves the primary.
@@ -11,6 +13,8 @@ export interface ActivationBundle {
   readonly client_cert: string;
   readonly client_key: string;
   readonly epoch: number;
+  /** The replication type the token activates (absent: performance). */
+  readonly kind?: ReplicationKind;
 }
 
 export function isActivationBundle(value: unknown): value is ActivationBundle {

@@ -5,12 +5,21 @@ import type { WalStorage } from './wal-storage.js';
 
 export const STATE_KEY = `${layout.replication}state`;
 
+/**
+ * Vault's two replication types. Performance secondaries serve clients and receive replicated
+ * state only; DR secondaries receive everything (tokens and leases included) and serve nobody
+ * until promoted.
+ */
+export type ReplicationKind = 'performance' | 'dr';
+
 export interface KnownSecondary {
   readonly id: string;
   /** Serial of the client certificate issued to it; revocation removes the entry. */
   readonly certSerial: string;
   readonly issuedAt: string;
   readonly tokenExpiresAt: string;
+  /** Absent on secondaries recorded before DR existed: performance. */
+  readonly kind?: ReplicationKind;
 }
 
 /** A cluster's replication role. Stored behind the barrier under `local/` (never replicated). */
@@ -22,6 +31,8 @@ export type ReplicationState =
       /** Fencing epoch: strictly increases with every promotion; frames from older epochs are refused. */
       readonly epoch: number;
       readonly primaryClusterAddr: string;
+      /** The replication types this cluster is primary of (absent: performance only). */
+      readonly kinds?: readonly ReplicationKind[];
       readonly ca: PemKeyPair;
       readonly server: PemKeyPair;
       readonly secondaries: Readonly<Record<string, KnownSecondary>>;
@@ -31,6 +42,8 @@ export type ReplicationState =
       readonly clusterId: string;
       readonly epoch: number;
       readonly secondaryId: string;
+      /** Absent: performance. */
+      readonly kind?: ReplicationKind;
       readonly primaryClusterAddr: string;
       readonly primaryApiAddr: string;
       readonly caCertPem: string;
@@ -48,13 +61,27 @@ export type ReplicationState =
 export type PrimaryState = Extract<ReplicationState, { role: 'primary' }>;
 export type SecondaryState = Extract<ReplicationState, { role: 'secondary' }>;
 
+/** The replication types a primary serves. */
+export const kindsOf = (state: PrimaryState): readonly ReplicationKind[] => state.kinds ?? ['performance'];
+
+/** The replication type of a secondary. */
+export const kindOf = (state: { readonly kind?: ReplicationKind }): ReplicationKind => state.kind ?? 'performance';
+
+/** The replication type `state` takes part in as `kind`'s role, or disabled. */
+export function roleFor(state: ReplicationState, kind: ReplicationKind): ReplicationState['role'] {
+  if (state.role === 'primary') return kindsOf(state).includes(kind) ? 'primary' : 'disabled';
+  if (state.role === 'secondary') return kindOf(state) === kind ? 'secondary' : 'disabled';
+  return 'disabled';
+}
+
 /** A secondary that is not connected to any primary (demoted, fenced, or told to forget it). */
 export const isDetached = (state: SecondaryState): boolean => state.primaryClusterAddr === '';
 
 /** A secondary that follows nobody (demoted or fenced); it resyncs by Merkle sync when it next follows a primary. */
-export function detachedSecondary(clusterId: string, epoch: number, lastWal: number): SecondaryState {
+export function detachedSecondary(clusterId: string, epoch: number, lastWal: number, kind: ReplicationKind = 'performance'): SecondaryState {
   return {
     role: 'secondary',
+    ...(kind === 'dr' ? { kind } : {}),
     clusterId,
     epoch,
     secondaryId: '',

@@ -1,5 +1,5 @@
 import type { SecondaryConnection } from './cluster-server.js';
-import { isDetached, type ReplicationState } from './replication-state.js';
+import { isDetached, kindOf, roleFor, type KnownSecondary, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -17,29 +17,31 @@ export interface ReplicationSnapshot {
 }
 
 /** The body of `sys/replication/performance/status`, shaped as Vault's. */
-export function replicationStatus(snapshot: ReplicationSnapshot): Record<string, unknown> {
+export function replicationStatus(snapshot: ReplicationSnapshot, kind: ReplicationKind = 'performance'): Record<string, unknown> {
   const { state, wal } = snapshot;
   if (snapshot.isActivating) return { mode: 'bootstrapping', state: 'bootstrapping' };
+  if (roleFor(state, kind) === 'disabled') return { mode: 'disabled' };
   if (state.role === 'primary') {
     const conns = snapshot.connections ?? new Map<string, SecondaryConnection>();
+    const ids = Object.keys(state.secondaries)
+      .filter((id) => kindOf(state.secondaries[id] as KnownSecondary) === kind)
+      .sort();
     return {
       mode: 'primary',
       cluster_id: state.clusterId,
-      known_secondaries: Object.keys(state.secondaries).sort(),
-      secondaries: Object.keys(state.secondaries)
-        .sort()
-        .map((id) => {
-          const c = conns.get(id);
-          return {
-            node_id: id,
-            api_address: c?.apiAddress ?? '',
-            cluster_address: c?.clusterAddress ?? '',
-            connection_status: c?.connected ? 'connected' : 'disconnected',
-            last_heartbeat: c?.lastHeartbeat ?? '',
-          };
-        }),
+      known_secondaries: ids,
+      secondaries: ids.map((id) => {
+        const c = conns.get(id);
+        return {
+          node_id: id,
+          api_address: c?.apiAddress ?? '',
+          cluster_address: c?.clusterAddress ?? '',
+          connection_status: c?.connected ? 'connected' : 'disconnected',
+          last_heartbeat: c?.lastHeartbeat ?? '',
+        };
+      }),
       last_wal: wal.lastWal,
-      last_performance_wal: wal.lastWal,
+      [kind === 'dr' ? 'last_dr_wal' : 'last_performance_wal']: wal.lastWal,
       merkle_root: wal.merkle.root(),
       primary_cluster_addr: state.primaryClusterAddr,
       state: 'running',

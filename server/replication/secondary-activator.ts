@@ -8,7 +8,7 @@ import { unwrapActivationToken, type TrustOptions } from './activation-client.js
 import { activationApiAddr } from './activation-token.js';
 import { ClusterClient } from './cluster-client.js';
 import { isReplicatedKey } from './replication-filter.js';
-import { STATE_KEY, type SecondaryState } from './replication-state.js';
+import { STATE_KEY, type ReplicationKind, type SecondaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 
 /**
@@ -17,7 +17,7 @@ import type { WalStorage } from './wal-storage.js';
  */
 export interface Activator {
   /** Checks the token locally (no network) and returns the primary API address to use. */
-  check(token: string, primaryApiAddr: string): string;
+  check(token: string, primaryApiAddr: string, kind?: ReplicationKind): string;
   /** Unwraps the token at the primary's API; changes nothing here. */
   unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle>;
   /**
@@ -52,8 +52,8 @@ export interface SecondaryActivatorOptions {
 export class SecondaryActivator implements Activator {
   constructor(private readonly options: SecondaryActivatorOptions) {}
 
-  check(token: string, primaryApiAddr: string): string {
-    return activationApiAddr(token, primaryApiAddr);
+  check(token: string, primaryApiAddr: string, kind: ReplicationKind = 'performance'): string {
+    return activationApiAddr(token, primaryApiAddr, kind);
   }
 
   unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
@@ -79,6 +79,7 @@ export class SecondaryActivator implements Activator {
       clusterId: bundle.cluster_id,
       epoch: header.epoch,
       secondaryId: bundle.id,
+      ...(bundle.kind === 'dr' ? { kind: bundle.kind } : {}),
       primaryClusterAddr: bundle.primary_cluster_addr,
       primaryApiAddr: apiAddr,
       caCertPem: bundle.ca_cert,

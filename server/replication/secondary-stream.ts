@@ -74,6 +74,11 @@ export class SecondaryStream {
     }));
   }
 
+  /** A Merkle sync runs or is due: this copy is known to be behind its primary. */
+  get isCatchingUp(): boolean {
+    return this.syncProgress !== undefined || this.state.needsResync === true;
+  }
+
   get lastRemoteWal(): number {
     return this.state.lastRemoteWal;
   }
