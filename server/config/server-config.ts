@@ -81,11 +81,6 @@ export interface ReplicationConfig {
 export interface DrSynchronousConfig {
   /** `dr_synchronous_timeout`: how long a write waits for an acknowledgement before the 503. */
   readonly timeoutSeconds: number;
-  /**
-   * Internal, for tests until DR secondaries exist: `FERRY_INTERNAL_SYNC_ANY_SECONDARY=1` lets
-   * any secondary's acknowledgement count, not only a DR secondary's.
-   */
-  readonly anySecondary: boolean;
 }
 
 /** The validated, deeply frozen server configuration. */
@@ -186,7 +181,7 @@ function readConfig(document: HclObject, env: NodeJS.ProcessEnv): ServerConfig {
     storage: readStorage(document, env),
     listener: readListener(document),
     ...readLogSettings(document, env),
-    replication: readReplication(document, env),
+    replication: readReplication(document),
     uiEnabled: readBool(document, 'ui', '') ?? false,
     defaultLeaseTtlSeconds,
     maxLeaseTtlSeconds,
@@ -290,7 +285,7 @@ function readListener(document: HclObject): ListenerConfig {
   };
 }
 
-function readReplication(document: HclObject, env: NodeJS.ProcessEnv): ReplicationConfig {
+function readReplication(document: HclObject): ReplicationConfig {
   const blocks = readBlocks(document, 'replication', 0);
   if (blocks.length > 1) throw new ConfigError('only one replication block is permitted');
   const body = blocks[0]?.body ?? {};
@@ -299,7 +294,7 @@ function readReplication(document: HclObject, env: NodeJS.ProcessEnv): Replicati
   const walRetentionEntries = readPositiveInteger(body, 'logshipper_buffer_length', where) ?? DEFAULT_WAL_RETENTION_ENTRIES;
   const preWipeSnapshotDir = readString(body, 'pre_wipe_snapshot_dir', where);
   if (preWipeSnapshotDir !== undefined && !preWipeSnapshotDir.startsWith('/')) throw new ConfigError(`${where}pre_wipe_snapshot_dir must be an absolute path`);
-  const drSynchronous = readDrSynchronous(body, where, env);
+  const drSynchronous = readDrSynchronous(body, where);
   return {
     walRetentionEntries,
     ...(preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir }),
@@ -307,7 +302,7 @@ function readReplication(document: HclObject, env: NodeJS.ProcessEnv): Replicati
   };
 }
 
-function readDrSynchronous(body: HclObject, where: string, env: NodeJS.ProcessEnv): DrSynchronousConfig | undefined {
+function readDrSynchronous(body: HclObject, where: string): DrSynchronousConfig | undefined {
   const isOn = readBool(body, 'dr_synchronous', where) ?? false;
   const timeoutSeconds = readDuration(body, 'dr_synchronous_timeout', where);
   if (!isOn) {
@@ -315,7 +310,7 @@ function readDrSynchronous(body: HclObject, where: string, env: NodeJS.ProcessEn
     return undefined;
   }
   if (timeoutSeconds !== undefined && timeoutSeconds < 1) throw new ConfigError(`${where}dr_synchronous_timeout must be at least 1s`);
-  return { timeoutSeconds: timeoutSeconds ?? DEFAULT_DR_SYNCHRONOUS_TIMEOUT_SECONDS, anySecondary: env.FERRY_INTERNAL_SYNC_ANY_SECONDARY === '1' };
+  return { timeoutSeconds: timeoutSeconds ?? DEFAULT_DR_SYNCHRONOUS_TIMEOUT_SECONDS };
 }
 
 /** `log_level` and `log_format`; `VAULT_LOG_LEVEL` / `VAULT_LOG_FORMAT` override the file. */

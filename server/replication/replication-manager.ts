@@ -31,8 +31,8 @@ export interface ReplicationOptions {
   readonly isDev: boolean;
   /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`). */
   readonly preWipeSnapshotDir?: string;
-  /** `replication { dr_synchronous = true }` (see DrSynchronous); `anySecondary` is internal, for tests. */
-  readonly drSynchronous?: { readonly timeoutSeconds: number; readonly anySecondary: boolean };
+  /** `replication { dr_synchronous = true }` (see DrSynchronous). */
+  readonly drSynchronous?: { readonly timeoutSeconds: number };
 }
 
 /**
@@ -69,7 +69,7 @@ export class ReplicationManager implements ReplicationView {
             isEligible: (id) => {
               const state = this.machine.current;
               const known = state.role === 'primary' ? state.secondaries[id] : undefined;
-              return known !== undefined && (sync.anySecondary || kindOf(known) === 'dr');
+              return known !== undefined && kindOf(known) === 'dr';
             },
           });
     const acks = this.drSynchronous?.acks;

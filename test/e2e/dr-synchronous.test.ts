@@ -1,20 +1,19 @@
 import { expect } from 'chai';
 import { TransportError } from '../../server/api-client/transport-error.js';
 import { VaultClient } from '../../server/api-client/vault-client.js';
-import { generateRoot } from '../helpers/generate-root.js';
+import { decodeRootToken, generateRoot } from '../helpers/generate-root.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 
 /**
- * The recovery point of DR replication, measured: SQLite primary and secondary, writers putting
- * unique values on the primary, `kill -9` of the primary, forced promotion of the secondary, then a
+ * The recovery point of DR replication, measured: SQLite primary and DR secondary, writers putting
+ * unique values on the primary, `kill -9` of the primary, promotion of the DR secondary with a DR
+ * operation token generated from the primary's unseal key shares, then a
  * write-history checker reading every key on the promoted cluster. Asynchronous streaming reports
  * the lost window (acknowledged writes missing, and how long before the kill the oldest of them was
  * acknowledged); with `replication { dr_synchronous = true }` no acknowledged write may be missing.
  * Then the rule when no DR secondary acknowledges: a 503 after `dr_synchronous_timeout`, the write
- * committed on the primary, reads and replication administration never held.
- *
- * Until DR secondaries exist, the secondary is a performance secondary whose acknowledgements count
- * through the internal `FERRY_INTERNAL_SYNC_ANY_SECONDARY=1` (KV data travels to both kinds alike).
+ * committed on the primary, reads and replication administration never held, and a performance
+ * secondary's acknowledgements never counting.
  */
 describe('synchronous DR: the recovery point of a kill -9, asynchronous and synchronous', function () {
   this.timeout(240_000);
@@ -24,7 +23,6 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
   const WRITE_TIMEOUT_MS = 3_000;
   const WRITE_PAUSE_MS = 10;
   const ACKS_BEFORE_KILL = 150;
-  const SYNC_ENV = { FERRY_INTERNAL_SYNC_ANY_SECONDARY: '1' };
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const servers: ServerHandle[] = [];
 
@@ -63,8 +61,37 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     return { status: res.status, body: res.text === '' ? undefined : res.json !== undefined ? res.json : res.text, text: res.text };
   }
 
-  async function status(server: ServerHandle): Promise<Record<string, any>> {
-    return (await call(server, 'GET', 'sys/replication/status', { token: null })).body.data as Record<string, any>;
+  async function status(server: ServerHandle, kind: 'dr' | 'performance' = 'dr'): Promise<Record<string, any>> {
+    return (await call(server, 'GET', `sys/replication/${kind}/status`, { token: null })).body.data as Record<string, any>;
+  }
+
+  /** Activates `secondary` from `primary` (whose replication of that kind is enabled) and waits until it streams. */
+  async function activate(primary: ServerHandle, secondary: ServerHandle, kind: 'dr' | 'performance', id: string): Promise<void> {
+    const token = await call(primary, 'POST', `sys/replication/${kind}/primary/secondary-token`, { body: { id } });
+    expect(token.status, token.text).to.equal(200);
+    const enable = await call(secondary, 'POST', `sys/replication/${kind}/secondary/enable`, {
+      body: { token: token.body.wrap_info.token },
+      timeoutMs: 30_000,
+    });
+    expect(enable.status, enable.text).to.be.within(200, 204);
+    secondary.unsealKeys = primary.unsealKeys;
+    secondary.unsealThreshold = primary.unsealThreshold;
+    secondary.rootToken = '';
+    await waitFor(async () => (await status(secondary, kind)).state === 'stream-wals', { timeoutMs: 20_000, description: `the ${kind} secondary to stream` });
+  }
+
+  /** The DR operation token flow on a DR secondary: an attempt, the primary's key shares, the OTP. */
+  async function drOperationToken(secondary: ServerHandle): Promise<string> {
+    const base = 'sys/replication/dr/secondary/generate-operation-token';
+    const started = await call(secondary, 'POST', `${base}/attempt`, { token: null, body: {} });
+    expect(started.status, started.text).to.equal(200);
+    let last = started;
+    for (const key of secondary.unsealKeys.slice(0, secondary.unsealThreshold)) {
+      last = await call(secondary, 'POST', `${base}/update`, { token: null, body: { key, nonce: started.body.nonce } });
+      expect(last.status, last.text).to.equal(200);
+    }
+    expect(last.body.complete).to.equal(true);
+    return decodeRootToken(last.body.encoded_token as string, started.body.otp as string);
   }
 
   async function setUp(server: ServerHandle, steps: Array<[string, unknown]>): Promise<void> {
@@ -74,22 +101,15 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     }
   }
 
-  /** A primary (with `extraConfig`) and a secondary activated from it and streaming. */
+  /** A primary (with `extraConfig`) and a DR secondary activated from it and streaming. */
   async function startPair(extraConfig: string): Promise<{ primary: ServerHandle; secondary: ServerHandle }> {
-    const [primary, secondary] = await Promise.all([startSqliteServer({ extraConfig, env: SYNC_ENV }), startSqliteServer()]);
+    const [primary, secondary] = await Promise.all([startSqliteServer({ extraConfig }), startSqliteServer()]);
     servers.push(primary, secondary);
     await setUp(primary, [
       [`sys/mounts/${MOUNT}`, { type: 'kv', options: { version: '2' } }],
-      ['sys/replication/primary/enable', {}],
+      ['sys/replication/dr/primary/enable', {}],
     ]);
-    const token = await call(primary, 'POST', 'sys/replication/primary/secondary-token', { body: { id: 'dr-twin' } });
-    expect(token.status, token.text).to.equal(200);
-    const enable = await call(secondary, 'POST', 'sys/replication/secondary/enable', { body: { token: token.body.wrap_info.token }, timeoutMs: 30_000 });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    secondary.unsealKeys = primary.unsealKeys;
-    secondary.unsealThreshold = primary.unsealThreshold;
-    secondary.rootToken = '';
-    await waitFor(async () => (await status(secondary)).state === 'stream-wals', { timeoutMs: 20_000, description: 'the secondary to stream' });
+    await activate(primary, secondary, 'dr', 'dr-twin');
     return { primary, secondary };
   }
 
@@ -133,19 +153,26 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     return { ops, killedAt, writesPerSecond };
   }
 
-  /** Promotes the secondary (force: its primary is gone) and reads every key of the history there. */
+  /**
+   * Promotes the DR secondary with a DR operation token (force: its primary is gone, so it cannot
+   * know it has caught up) and reads every key of the history there.
+   */
   async function promoteAndAudit(
     secondary: ServerHandle,
     mode: string,
     run: { ops: Operation[]; killedAt: number; writesPerSecond: number },
   ): Promise<RecoveryPoint> {
     await waitFor(async () => (await status(secondary)).connection_state !== 'ready', { timeoutMs: 20_000, description: 'the secondary to notice' });
-    const root = await generateRoot(secondary, secondary.unsealKeys.slice(0, secondary.unsealThreshold));
-    expect(root.token, `generate-root on the secondary: ${root.errors?.join(', ') ?? root.status}`).to.be.a('string');
-    secondary.rootToken = root.token as string;
-    const promote = await call(secondary, 'POST', 'sys/replication/secondary/promote', { body: { force: true } });
-    expect(promote.status, promote.text).to.equal(200);
+    const operationToken = await drOperationToken(secondary);
+    const promote = await call(secondary, 'POST', 'sys/replication/dr/secondary/promote', {
+      token: null,
+      body: { dr_operation_token: operationToken, force: true },
+    });
+    expect(promote.status, promote.text).to.be.within(200, 204);
     expect((await status(secondary)).mode).to.equal('primary');
+    const root = await generateRoot(secondary, secondary.unsealKeys.slice(0, secondary.unsealThreshold));
+    expect(root.token, `generate-root on the promoted cluster: ${root.errors?.join(', ') ?? root.status}`).to.be.a('string');
+    secondary.rootToken = root.token as string;
     const lost: Operation[] = [];
     let unknownLanded = 0;
     for (let k = 0; k < run.ops.length; k += 16) {
@@ -206,13 +233,16 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     expect(point.lost, 'acknowledged writes missing on the promoted secondary').to.equal(0);
   });
 
-  it('with no secondary acknowledging: 503 after the timeout with the write committed; reads and replication administration are not held', async () => {
-    const primary = await startSqliteServer({ extraConfig: 'replication {\n  dr_synchronous = true\n  dr_synchronous_timeout = "1s"\n}', env: SYNC_ENV });
+  it('with no DR secondary acknowledging: 503 after the timeout with the write committed; reads, replication administration and performance secondaries do not count', async () => {
+    const primary = await startSqliteServer({ extraConfig: 'replication {\n  dr_synchronous = true\n  dr_synchronous_timeout = "1s"\n}' });
     servers.push(primary);
     // Replication not enabled yet: nothing travels, nothing waits.
     await setUp(primary, [[`sys/mounts/${MOUNT}`, { type: 'kv', options: { version: '2' } }]]);
     expect((await call(primary, 'POST', `${MOUNT}/data/before`, { body: { data: { v: 'b' } } })).status).to.equal(200);
-    await setUp(primary, [['sys/replication/primary/enable', {}]]);
+    await setUp(primary, [
+      ['sys/replication/dr/primary/enable', {}],
+      ['sys/replication/performance/primary/enable', {}],
+    ]);
 
     const started = Date.now();
     const refused = await call(primary, 'POST', `${MOUNT}/data/alone`, { body: { data: { v: 'committed-value-7f3a' } } });
@@ -227,24 +257,33 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     expect(read.status).to.equal(200);
     expect(read.body.data.data.v).to.equal('committed-value-7f3a');
     expect(Date.now() - readStarted).to.be.below(900);
-    // Replication administration is never held: it is how a DR secondary gets connected.
-    const token = await call(primary, 'POST', 'sys/replication/primary/secondary-token', { body: { id: 'late-twin' } });
-    expect(token.status, token.text).to.equal(200);
-    const metrics = await call(primary, 'GET', 'sys/metrics?format=prometheus');
-    expect(metrics.text).to.match(/ferry_replication_dr_sync_timeouts_total 1\b/);
 
-    // Once a secondary is connected and acknowledging, writes are answered again.
-    const secondary = await startSqliteServer();
-    servers.push(secondary);
-    const enable = await call(secondary, 'POST', 'sys/replication/secondary/enable', { body: { token: token.body.wrap_info.token }, timeoutMs: 30_000 });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    await waitFor(async () => (await call(primary, 'POST', `${MOUNT}/data/joined`, { body: { data: { v: 'j' } } })).status === 200, {
-      timeoutMs: 30_000,
-      description: 'a write to be acknowledged once the secondary streams',
+    // A performance secondary streams and acknowledges nothing that counts: still 503.
+    const performance = await startSqliteServer();
+    servers.push(performance);
+    await activate(primary, performance, 'performance', 'regional');
+    const stillRefused = await call(primary, 'POST', `${MOUNT}/data/perf-only`, { body: { data: { v: 'p' } } });
+    expect(stillRefused.status, stillRefused.text).to.equal(503);
+    // ...although the write did reach it.
+    await waitFor(async () => (await status(performance, 'performance')).last_remote_wal >= (await status(primary, 'performance')).last_wal, {
+      timeoutMs: 20_000,
+      description: 'the performance secondary to have the write',
     });
 
-    // The secondary goes away: writes wait out the timeout and are refused again.
-    await secondary.kill9();
+    // Replication administration is never held: it is how a DR secondary gets connected.
+    const dr = await startSqliteServer();
+    servers.push(dr);
+    await activate(primary, dr, 'dr', 'late-twin');
+    const metrics = await call(primary, 'GET', 'sys/metrics?format=prometheus');
+    expect(metrics.text).to.match(/ferry_replication_dr_sync_timeouts_total 2\b/);
+    // Once the DR secondary streams and acknowledges, writes are answered again, promptly.
+    const acceptedStarted = Date.now();
+    const accepted = await call(primary, 'POST', `${MOUNT}/data/joined`, { body: { data: { v: 'j' } } });
+    expect(accepted.status, accepted.text).to.equal(200);
+    expect(Date.now() - acceptedStarted, 'acknowledged without waiting for a heartbeat').to.be.below(900);
+
+    // The DR secondary goes away: writes wait out the timeout and are refused again.
+    await dr.kill9();
     const orphan = await call(primary, 'POST', `${MOUNT}/data/orphan`, { body: { data: { v: 'o' } } });
     expect(orphan.status, orphan.text).to.equal(503);
   });

@@ -95,7 +95,7 @@ replication {
     it('reads synchronous DR: off by default, a 5s timeout unless set', async () => {
       expect((await parseServerConfig(MINIMAL, 'c.hcl', {})).replication.drSynchronous).to.equal(undefined);
       const on = await parseServerConfig(`${MINIMAL}replication { dr_synchronous = true }`, 'c.hcl', {});
-      expect(on.replication.drSynchronous).to.deep.equal({ timeoutSeconds: 5, anySecondary: false });
+      expect(on.replication.drSynchronous).to.deep.equal({ timeoutSeconds: 5 });
       const timed = await parseServerConfig(`${MINIMAL}replication {\n  dr_synchronous = "true"\n  dr_synchronous_timeout = "30s"\n}`, 'c.hcl', {});
       expect(timed.replication.drSynchronous?.timeoutSeconds).to.equal(30);
     });
