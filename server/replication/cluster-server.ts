@@ -281,7 +281,8 @@ export class ClusterServer {
           await new Promise<void>((resolve) => (wake = resolve));
           // Let commits that land within a couple of milliseconds go out in one frame: far less
           // framing and encryption per write on the primary, at a small, bounded cost in lag.
-          await new Promise<void>((resolve) => setTimeout(resolve, STREAM_COALESCE_MS));
+          // Not when clients wait for this secondary's acknowledgement (synchronous DR).
+          if (!isAckWanted) await new Promise<void>((resolve) => setTimeout(resolve, STREAM_COALESCE_MS));
         }
         wake = undefined;
       }
