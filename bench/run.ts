@@ -112,12 +112,12 @@ async function main(): Promise<void> {
 }
 
 /**
- * `npm run bench` runs every suite: KV through the full stack, transit, replication, HA on
+ * `npm run bench` runs every suite: KV through the full stack, transit, replication, DR, HA on
  * PostgreSQL, the Terraform provider, snapshots and CLI startup.
- * `FERRY_BENCH_SUITES=kv,transit,replication,ha,provider,snapshot,cli` picks some.
+ * `FERRY_BENCH_SUITES=kv,transit,replication,dr,ha,provider,snapshot,cli` picks some.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,dr,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -132,6 +132,10 @@ async function runAll(): Promise<void> {
   if (suites.has('replication')) {
     const { runReplicationBench } = await import('./replication-bench.js');
     process.stdout.write('\n' + (await runReplicationBench()).join('\n') + '\n');
+  }
+  if (suites.has('dr')) {
+    const { runDrBench } = await import('./dr-bench.js');
+    process.stdout.write('\n' + (await runDrBench()).join('\n') + '\n');
   }
   if (suites.has('ha')) {
     const { runHaBench } = await import('./ha-bench.js');
