@@ -4,7 +4,9 @@
  * least one *eligible* secondary (for synchronous DR: a DR secondary) has acknowledged that index
  * or a later one, or reports a timeout. An acknowledgement is a statement about durable storage,
  * so it keeps counting after the secondary disconnects; eligibility is asked again on every
- * acknowledgement and every wait (a revoked secondary stops counting at once).
+ * acknowledgement and every wait (a revoked secondary stops counting at once). WAL numbering never
+ * goes back while the server runs (restores and promotions continue it) and acknowledgements live
+ * only in memory, so an old acknowledgement never covers a new write.
  */
 export class SyncAckWaiter {
   /** Highest acknowledged WAL index per secondary id. */
@@ -60,18 +62,5 @@ export class SyncAckWaiter {
   /** Writes waiting now (for status and tests). */
   get pending(): number {
     return this.waiters.length;
-  }
-
-  /** Forgets a secondary (revoked, or the WAL started over): its acknowledgements no longer count. */
-  forget(secondaryId: string): void {
-    this.acked.delete(secondaryId);
-  }
-
-  /** Forgets every acknowledgement (a new WAL numbering) and fails the writes still waiting. */
-  reset(): void {
-    this.acked.clear();
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w.resolve(false);
   }
 }

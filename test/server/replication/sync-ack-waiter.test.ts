@@ -71,15 +71,4 @@ describe('SyncAckWaiter', () => {
     expect(waiter.durableWal()).to.equal(0);
     expect(await settledNow(waiter.waitFor(5, 10_000))).to.equal('pending');
   });
-
-  it('forgets a secondary, and a reset fails every waiting write', async () => {
-    const waiter = new SyncAckWaiter(drOnly);
-    waiter.ack('dr-a', 5);
-    waiter.forget('dr-a');
-    expect(waiter.durableWal()).to.equal(0);
-    const wait = waiter.waitFor(6, 10_000);
-    waiter.reset();
-    expect(await settledNow(wait)).to.equal(false);
-    expect(waiter.pending).to.equal(0);
-  });
 });
