@@ -32,6 +32,11 @@ export interface ReplicationView {
    * replicated writes it committed are acknowledged by a DR secondary (or fails with `unacknowledged`).
    */
   handleDurably?<T>(path: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * On a performance secondary: the mount paths (`secret/`, `auth/userpass/`) its primary's paths
+   * filter leaves out. Their data never arrives; sys/mounts and sys/auth hide them, as Vault does.
+   */
+  filteredMounts?(): ReadonlySet<string>;
 }
 
 export const replicationDisabled: ReplicationView = { mode: () => 'disabled' };

@@ -31,5 +31,9 @@ export interface BootstrapHeader {
   readonly cluster_id: string;
   readonly epoch: number;
   readonly last_wal: number;
+  /** The keyset the package was made for (see `keysetVersion`). */
+  readonly keyset_version?: string;
+  /** Mounts whose data the keyset leaves out (hidden from the secondary's mount listings). */
+  readonly filtered_mounts?: readonly string[];
   readonly dev_root_token?: string;
 }

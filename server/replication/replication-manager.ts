@@ -10,11 +10,14 @@ import { DrSynchronous } from './dr-synchronous.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { kindOf, loadReplicationState, saveReplicationState, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
+import { kindOf, loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import { DrOperationTokens } from './dr-operation-tokens.js';
+import { loadRelayState, saveRelayState } from './dr-relay.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
+import { keysetOf } from './secondary-keyset.js';
 import { SecondaryStream } from './secondary-stream.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
@@ -78,6 +81,7 @@ export class ReplicationManager implements ReplicationView {
       clusterAddr,
       ports: {
         store: { load: () => loadReplicationState(core.barrier), save: (next) => saveReplicationState(core.barrier, wal, next) },
+        relayStore: { load: () => loadRelayState(core.barrier), save: (next) => saveRelayState(core.barrier, wal, next) },
         wal,
         bindListener: (state, hooks) =>
           bindClusterListener(
@@ -111,7 +115,7 @@ export class ReplicationManager implements ReplicationView {
     this.drTokens = new DrOperationTokens(core);
     core.addLifecycleHook({
       postUnseal: () => this.machine.resume(),
-      preSeal: () => (this.drTokens.clear(), this.machine.pause()),
+      preSeal: () => (this.drTokens.clear(), this.machine.pauseAll()),
     });
   }
 
@@ -151,6 +155,18 @@ export class ReplicationManager implements ReplicationView {
 
   revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
     return this.machine.revokeSecondary(id, kind);
+  }
+
+  /** Sets (or with undefined removes) a performance secondary's paths filter; its stream then resyncs under the new keyset. */
+  setPathsFilter(id: string, filter: PathsFilter | undefined): Promise<void> {
+    return this.machine.changePrimary(async (state) => ({ next: withPathsFilter(state, id, filter), result: undefined }), 'performance');
+  }
+
+  /** A performance secondary's paths filter (undefined: none). */
+  pathsFilter(id: string): PathsFilter | undefined {
+    const state = this.machine.current;
+    if (state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return knownPerformanceSecondary(state, id).pathsFilter;
   }
 
   disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
@@ -220,6 +236,12 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.recover();
   }
 
+  filteredMounts(): ReadonlySet<string> {
+    const state = this.machine.current;
+    if (state.role !== 'secondary') return new Set();
+    return this.machine.stream?.filteredMounts ?? new Set(state.filteredMounts ?? []);
+  }
+
   /** A first login's entity, made by the primary (see PrimaryForwarder.createLoginEntity). */
   createLoginEntity(alias: LoginAlias): Promise<string | undefined> {
     return this.forwarder.createLoginEntity(alias);
@@ -242,11 +264,14 @@ export class ReplicationManager implements ReplicationView {
   private snapshot(): ReplicationSnapshot {
     return {
       state: this.machine.current,
+      relay: this.machine.relay.current,
+      relayConnections: this.machine.relay.listener?.connections,
       isActivating: this.machine.isActivating,
       connections: this.machine.listener?.connections,
       stream: this.machine.stream,
       wal: this.options.wal,
       forwardedRequests: this.forwarder.forwardedRequests,
+      keysetOf: (secondary) => keysetOf(secondary, this.options.core),
     };
   }
 }

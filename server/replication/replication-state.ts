@@ -5,12 +5,21 @@ import type { WalStorage } from './wal-storage.js';
 
 export const STATE_KEY = `${layout.replication}state`;
 
+/** What a secondary receives: `performance` (replicated keys only) or `dr` (everything but bookkeeping). */
+export type SecondaryKind = 'performance' | 'dr';
+
 /**
  * Vault's two replication types. Performance secondaries serve clients and receive replicated
  * state only; DR secondaries receive everything (tokens and leases included) and serve nobody
  * until promoted.
  */
-export type ReplicationKind = 'performance' | 'dr';
+export type ReplicationKind = SecondaryKind;
+
+/** A performance secondary's paths filter as Vault's API states it: mount paths (`secret/`, `auth/userpass/`). */
+export interface PathsFilter {
+  readonly mode: 'allow' | 'deny';
+  readonly paths: readonly string[];
+}
 
 export interface KnownSecondary {
   readonly id: string;
@@ -18,8 +27,10 @@ export interface KnownSecondary {
   readonly certSerial: string;
   readonly issuedAt: string;
   readonly tokenExpiresAt: string;
-  /** Absent on secondaries recorded before DR existed: performance. */
-  readonly kind?: ReplicationKind;
+  /** Absent: performance (states stored before keysets existed). */
+  readonly kind?: SecondaryKind;
+  /** Performance secondaries only; absent: every replicated mount travels. */
+  readonly pathsFilter?: PathsFilter;
 }
 
 /** A cluster's replication role. Stored behind the barrier under `local/` (never replicated). */
@@ -54,6 +65,10 @@ export type ReplicationState =
        * update-primary, demotion or fencing: the stream starts with a Merkle sync.
        */
       readonly needsResync?: boolean;
+      /** The keyset version this secondary's data was last shipped under (absent: unfiltered performance). */
+      readonly keysetVersion?: string;
+      /** Mount paths the primary's paths filter leaves out for this secondary (hidden here, as in Vault). */
+      readonly filteredMounts?: readonly string[];
       /** Set on a primary that stepped down because it learned of a newer epoch. */
       readonly fencedByEpoch?: number;
     };

@@ -7,7 +7,7 @@ import type { ActivationBundle, BootstrapHeader } from './activation-bundle.js';
 import { unwrapActivationToken, type TrustOptions } from './activation-client.js';
 import { activationApiAddr } from './activation-token.js';
 import { ClusterClient } from './cluster-client.js';
-import { isReplicatedKey } from './replication-filter.js';
+import { DR_KEYSET, performanceKeyset } from './keyset.js';
 import { STATE_KEY, type ReplicationKind, type SecondaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -85,6 +85,8 @@ export class SecondaryActivator implements Activator {
       caCertPem: bundle.ca_cert,
       client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
       lastRemoteWal: header.last_wal,
+      ...(header.keyset_version === undefined ? {} : { keysetVersion: header.keyset_version }),
+      ...(header.filtered_mounts === undefined || header.filtered_mounts.length === 0 ? {} : { filteredMounts: header.filtered_mounts }),
     };
     const stateValue = encryptWithStoredKeyring(keyring.value, rootKey, STATE_KEY, Buffer.from(JSON.stringify(next)));
     // Point of no return: the wipe, the primary's state and our new role commit together.
@@ -121,6 +123,8 @@ async function downloadBootstrap(bundle: ActivationBundle): Promise<BootstrapPac
   );
   let header: BootstrapHeader | undefined;
   const entries: StorageOp[] = [];
+  // A DR secondary keeps everything the primary sends but bookkeeping (tokens and leases too).
+  const keyset = bundle.kind === 'dr' ? DR_KEYSET : performanceKeyset();
   try {
     let status = 0;
     const transfer = client.stream(
@@ -133,7 +137,7 @@ async function downloadBootstrap(bundle: ActivationBundle): Promise<BootstrapPac
             continue;
           }
           const [key, value] = JSON.parse(line) as [string, string];
-          if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
+          if (keyset.includes(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
         }
       },
     );
