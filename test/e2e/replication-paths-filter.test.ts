@@ -167,6 +167,8 @@ describe('replication paths filters', function () {
     secA.unsealKeys = primary.unsealKeys;
     secA.unsealThreshold = primary.unsealThreshold;
     await enableSecondary(secB, 'sec-b');
+    // A login on the primary while both stream: its token goes into the WAL.
+    await readerToken(primary);
     await writeBoth('streamed-deny');
     const [rootA, rootB] = await Promise.all([inSync(secA, 'sec-a'), inSync(secB, 'sec-b')]);
     const p = await status(primary);
@@ -185,6 +187,10 @@ describe('replication paths filters', function () {
     expect((await secB.request('GET', `secret-eu/data/streamed-deny-${sequence}`, { token: tokenB })).body.data.data.v).to.equal(
       `secret-eu streamed-deny ${sequence}`,
     );
+    // The WAL now carries tokens (for DR secondaries): neither performance secondary stores one of the primary's.
+    const primaryTokens = new Set(await storedUnder(primary, 'local/token/'));
+    expect(primaryTokens.size).to.be.greaterThan(0);
+    for (const secondary of [secA, secB]) expect((await storedUnder(secondary, 'local/token/')).filter((k) => primaryTokens.has(k))).to.deep.equal([]);
     // As in Vault, the mount table still replicates, and the secondary hides the filtered mount.
     expect(await listedMounts(secA, tokenA))
       .to.include('secret-us/')
