@@ -47,16 +47,24 @@ describe('DrSynchronous', () => {
     expect(sync.metrics()).to.include('ferry_replication_dr_sync_waits_total 1');
   });
 
-  it('never holds reads, local-only writes, replication administration, or anything on a non-primary', async () => {
+  it('never holds reads, bookkeeping-only writes, replication administration, or anything on a non-primary', async () => {
     await wal.put('logical/kv/seed', Buffer.from('s'));
     expect(await settledNow(sync.handle('secret/data/seed', async () => (await wal.get('logical/kv/seed'))?.toString()))).to.equal('s');
-    expect(await settledNow(sync.handle('auth/token/create', () => wal.put('local/token/id/t', Buffer.from('t'))))).to.equal(undefined);
+    expect(await settledNow(sync.handle('sys/leader', () => wal.put('local/replication/probe', Buffer.from('t'))))).to.equal(undefined);
     expect(await settledNow(sync.handle('sys/replication/performance/primary/secondary-token', () => wal.put('core/policy/p', Buffer.from('p'))))).to.equal(
       undefined,
     );
     isPrimary = false;
     expect(await settledNow(sync.handle('secret/data/x', () => wal.put('core/policy/q', Buffer.from('q'))))).to.equal(undefined);
     expect(sync.metrics()).to.include('ferry_replication_dr_sync_waits_total 0');
+  });
+
+  it('holds a token write too: cluster-local state travels to DR secondaries', async () => {
+    const answer = sync.handle('auth/token/create', () => wal.put('local/token/id/t', Buffer.from('t')));
+    for (let i = 0; i < 5 && wal.lastWal < 1; i++) await new Promise((r) => setImmediate(r));
+    expect(await settledNow(answer)).to.equal('pending');
+    sync.acks.ack('dr-1', wal.lastWal);
+    expect(await answer).to.equal(undefined);
   });
 
   it('answers 503 "unacknowledged" after the timeout, with the write committed on the primary', async () => {

@@ -197,7 +197,7 @@ describe('WalStorage', () => {
         return 'policies';
       }),
       wal.trackWrites(async () => {
-        await wal.put('local/token/id/x', Buffer.from('T'));
+        await wal.put('local/replication/probe', Buffer.from('T'));
         return 'local';
       }),
       wal.trackWrites(async () => wal.get('core/policy/a')),
