@@ -15,10 +15,14 @@ export interface DrSynchronousOptions {
 }
 
 /**
- * `replication { dr_synchronous = true }`: a client request that committed replicated writes is
- * answered only once a DR secondary has acknowledged the last of them as committed in its own
- * storage (recovery point zero). Nothing else waits: reads, requests that changed nothing that
- * travels, and the engine's own writes (lease expiry, tidying), which never pass through here.
+ * `replication { dr_synchronous = true }`: a client request that committed writes of replicated
+ * state (secrets, policies, mounts, auth configuration: what every secondary receives) is answered
+ * only once a DR secondary has acknowledged the last of them as committed in its own storage
+ * (recovery point zero for that state). Nothing else waits: reads; requests that wrote only
+ * cluster-local state (tokens, leases, wrapping tokens), which streams to DR secondaries
+ * asynchronously as before, so logins stay fast and a DR secondary's activation (an unwrap on this
+ * primary) never waits for itself; and the engine's own writes (lease expiry, tidying), which
+ * never pass through here.
  *
  * When no acknowledgement arrives within the timeout (no DR secondary connected, or one too far
  * behind) the client gets a 503: the write *is* committed on the primary — as with PostgreSQL's
@@ -43,12 +47,12 @@ export class DrSynchronous {
   async handle<T>(path: string, run: () => Promise<T>): Promise<T> {
     // Replication's own administration never waits: it is how a DR secondary gets connected.
     if (!this.options.isPrimary() || path.startsWith('sys/replication/')) return run();
-    const { result, lastWal } = await this.options.wal.trackWrites(run);
-    if (lastWal === 0) return result;
+    const { result, lastReplicatedWal } = await this.options.wal.trackWrites(run);
+    if (lastReplicatedWal === 0) return result;
     this.waits += 1;
-    if (await this.acks.waitFor(lastWal, this.options.timeoutSeconds * 1000)) return result;
+    if (await this.acks.waitFor(lastReplicatedWal, this.options.timeoutSeconds * 1000)) return result;
     this.timeouts += 1;
-    this.log.warn({ wal_index: lastWal, timeout_seconds: this.options.timeoutSeconds }, 'no DR secondary acknowledged a synchronous write in time');
+    this.log.warn({ wal_index: lastReplicatedWal, timeout_seconds: this.options.timeoutSeconds }, 'no DR secondary acknowledged a synchronous write in time');
     throw new VaultError(
       'unacknowledged',
       `the write was committed on this primary, but no DR secondary acknowledged it within ${this.options.timeoutSeconds}s ` +

@@ -77,8 +77,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    */
   private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
   private static readonly RECENT_ENTRIES = 4096;
-  /** The WAL entries committed on behalf of one tracked call (see trackWrites). */
-  private readonly tracked = new AsyncLocalStorage<{ lastWal: number }>();
+  /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
+  private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
 
   constructor(
     private readonly inner: StorageBackend,
@@ -121,13 +121,14 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
 
   /**
-   * Runs `fn` and reports the highest WAL index among the writes it (and everything it awaited)
-   * committed; 0 when it committed no replicated write.
+   * Runs `fn` and reports the highest WAL index among the writes of replicated state (what every
+   * secondary receives, not cluster-local tokens and leases) it and everything it awaited
+   * committed; 0 when there were none.
    */
-  async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastWal: number }> {
-    const writes = { lastWal: 0 };
+  async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
+    const writes = { lastReplicatedWal: 0 };
     const result = await this.tracked.run(writes, fn);
-    return { result, lastWal: writes.lastWal };
+    return { result, lastReplicatedWal: writes.lastReplicatedWal };
   }
 
   /** Continues numbering from a known index (a promoted secondary continues its primary's log). */
@@ -184,7 +185,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   private stageLogged(write: StagedWrite, isRemote: boolean): Promise<void> {
     let ops: readonly StorageOp[] = [];
-    let staged: { entry: WalEntry; json: string; replicatedOnly: boolean; firstAfter: number; previous: { last: number; first: number } } | undefined;
+    let staged:
+      | { entry: WalEntry; json: string; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
+      | undefined;
     const tracked = this.tracked.getStore();
     return this.inner.stage({
       // Room for the WAL entry (base64 values) next to the data.
@@ -208,7 +211,14 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         this.stagedLast = entry.index;
         if (trimmed.ops.length > 0) this.stagedFirst = trimmed.newFirst;
         if (this.stagedFirst === 0) this.stagedFirst = entry.index;
-        staged = { entry, json, replicatedOnly: isReplicatedOnly(walOps), firstAfter: this.stagedFirst, previous };
+        staged = {
+          entry,
+          json,
+          replicatedOnly: isReplicatedOnly(walOps),
+          isReplicated: tracked !== undefined && touchesReplicated(ops),
+          firstAfter: this.stagedFirst,
+          previous,
+        };
         return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
       },
       committed: () => {
@@ -221,7 +231,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         }
         write.committed?.();
         if (staged !== undefined) {
-          if (tracked !== undefined) tracked.lastWal = Math.max(tracked.lastWal, staged.entry.index);
+          if (tracked !== undefined && staged.isReplicated) tracked.lastReplicatedWal = Math.max(tracked.lastReplicatedWal, staged.entry.index);
           this.emit('wal', staged.entry);
         }
       },

@@ -233,7 +233,7 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     expect(point.lost, 'acknowledged writes missing on the promoted secondary').to.equal(0);
   });
 
-  it('with no DR secondary acknowledging: 503 after the timeout with the write committed; reads, replication administration and performance secondaries do not count', async () => {
+  it('with no DR secondary acknowledging: 503 after the timeout with the write committed; reads, tokens and replication administration are not held; performance secondaries do not count', async () => {
     const primary = await startSqliteServer({ extraConfig: 'replication {\n  dr_synchronous = true\n  dr_synchronous_timeout = "1s"\n}' });
     servers.push(primary);
     // Replication not enabled yet: nothing travels, nothing waits.
@@ -257,6 +257,11 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     expect(read.status).to.equal(200);
     expect(read.body.data.data.v).to.equal('committed-value-7f3a');
     expect(Date.now() - readStarted).to.be.below(900);
+    // A token is cluster-local state: it streams to DR secondaries asynchronously and is not held.
+    const tokenStarted = Date.now();
+    const created = await call(primary, 'POST', 'auth/token/create', { body: { ttl: '1h' } });
+    expect(created.status, created.text).to.equal(200);
+    expect(Date.now() - tokenStarted).to.be.below(900);
 
     // A performance secondary streams and acknowledges nothing that counts: still 503.
     const performance = await startSqliteServer();

@@ -186,7 +186,7 @@ describe('WalStorage', () => {
     expect(reopened.merkle.root(DR_KEYSET)).to.equal(drRoot);
     expect(reopened.lastWal).to.equal(31);
   });
-  it('tells a tracked call the last WAL index it committed, even when concurrent writes share a commit', async () => {
+  it('tells a tracked call the last WAL index of replicated state it committed, even when concurrent writes share a commit', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
     wal.setRole('primary', 1);
@@ -197,7 +197,8 @@ describe('WalStorage', () => {
         return 'policies';
       }),
       wal.trackWrites(async () => {
-        await wal.put('local/replication/probe', Buffer.from('T'));
+        // A token reaches the WAL (for DR secondaries) but is cluster-local state.
+        await wal.put('local/token/id/x', Buffer.from('T'));
         return 'local';
       }),
       wal.trackWrites(async () => wal.get('core/policy/a')),
@@ -207,8 +208,8 @@ describe('WalStorage', () => {
     expect(policies.result).to.equal('policies');
     const entries = await wal.readWal(0, 10);
     const indexOfB = entries.find((e) => e.ops.some((op) => op.op === 'put' && op.key === 'core/policy/b'))?.index;
-    expect(policies.lastWal).to.equal(indexOfB);
-    expect(localOnly).to.deep.equal({ result: 'local', lastWal: 0 });
-    expect(readOnly.lastWal).to.equal(0);
+    expect(policies.lastReplicatedWal).to.equal(indexOfB);
+    expect(localOnly).to.deep.equal({ result: 'local', lastReplicatedWal: 0 });
+    expect(readOnly.lastReplicatedWal).to.equal(0);
   });
 });
