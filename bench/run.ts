@@ -112,12 +112,12 @@ async function main(): Promise<void> {
 }
 
 /**
- * `npm run bench` runs every suite: KV through the full stack, transit, replication, HA on
+ * `npm run bench` runs every suite: KV through the full stack, transit, replication, DR, HA on
  * PostgreSQL, the Terraform provider, snapshots and CLI startup.
- * `FERRY_BENCH_SUITES=kv,transit,replication,wan,ha,provider,snapshot,cli` picks some.
+ * `FERRY_BENCH_SUITES=kv,transit,replication,wan,dr,ha,provider,snapshot,cli` picks some.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wan,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wan,dr,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -136,6 +136,10 @@ async function runAll(): Promise<void> {
   if (suites.has('wan')) {
     const { runWanBench } = await import('./wan-bench.js');
     process.stdout.write('\n' + (await runWanBench()).join('\n') + '\n');
+  }
+  if (suites.has('dr')) {
+    const { runDrBench } = await import('./dr-bench.js');
+    process.stdout.write('\n' + (await runDrBench()).join('\n') + '\n');
   }
   if (suites.has('ha')) {
     const { runHaBench } = await import('./ha-bench.js');

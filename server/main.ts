@@ -106,6 +106,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     isDev: dev !== undefined,
     ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
     ...(config.replication.preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir: config.replication.preWipeSnapshotDir }),
+    ...(config.replication.drSynchronous === undefined ? {} : { drSynchronous: config.replication.drSynchronous }),
   });
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));

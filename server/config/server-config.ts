@@ -71,6 +71,16 @@ export interface ReplicationConfig {
   readonly walRetentionEntries: number;
   /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`, absolute). */
   readonly preWipeSnapshotDir?: string;
+  /**
+   * `dr_synchronous = true`: a client write is answered only once a DR secondary acknowledged it
+   * committed, or with a 503 after `dr_synchronous_timeout` (see DrSynchronousConfig).
+   */
+  readonly drSynchronous?: DrSynchronousConfig;
+}
+
+export interface DrSynchronousConfig {
+  /** `dr_synchronous_timeout`: how long a write waits for an acknowledgement before the 503. */
+  readonly timeoutSeconds: number;
 }
 
 /** The validated, deeply frozen server configuration. */
@@ -103,6 +113,7 @@ export class ConfigError extends Error {
 
 export const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200';
 export const DEFAULT_WAL_RETENTION_ENTRIES = 16384;
+export const DEFAULT_DR_SYNCHRONOUS_TIMEOUT_SECONDS = 5;
 /** Vault's system default for both lease TTLs: 768 hours (32 days). */
 export const DEFAULT_LEASE_TTL_SECONDS = 768 * 3600;
 
@@ -123,7 +134,7 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'provider_release_dir',
 ]);
 const LISTENER_KEYS: ReadonlySet<string> = new Set(['address', 'tls_disable', 'tls_cert_file', 'tls_key_file']);
-const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length', 'pre_wipe_snapshot_dir']);
+const REPLICATION_KEYS: ReadonlySet<string> = new Set(['logshipper_buffer_length', 'pre_wipe_snapshot_dir', 'dr_synchronous', 'dr_synchronous_timeout']);
 const STORAGE_KEYS: Readonly<Record<StorageConfig['type'], ReadonlySet<string>>> = {
   sqlite: new Set(['path']),
   inmem: new Set(),
@@ -283,7 +294,23 @@ function readReplication(document: HclObject): ReplicationConfig {
   const walRetentionEntries = readPositiveInteger(body, 'logshipper_buffer_length', where) ?? DEFAULT_WAL_RETENTION_ENTRIES;
   const preWipeSnapshotDir = readString(body, 'pre_wipe_snapshot_dir', where);
   if (preWipeSnapshotDir !== undefined && !preWipeSnapshotDir.startsWith('/')) throw new ConfigError(`${where}pre_wipe_snapshot_dir must be an absolute path`);
-  return { walRetentionEntries, ...(preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir }) };
+  const drSynchronous = readDrSynchronous(body, where);
+  return {
+    walRetentionEntries,
+    ...(preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir }),
+    ...(drSynchronous === undefined ? {} : { drSynchronous }),
+  };
+}
+
+function readDrSynchronous(body: HclObject, where: string): DrSynchronousConfig | undefined {
+  const isOn = readBool(body, 'dr_synchronous', where) ?? false;
+  const timeoutSeconds = readDuration(body, 'dr_synchronous_timeout', where);
+  if (!isOn) {
+    if (timeoutSeconds !== undefined) throw new ConfigError(`${where}dr_synchronous_timeout needs dr_synchronous = true`);
+    return undefined;
+  }
+  if (timeoutSeconds !== undefined && timeoutSeconds < 1) throw new ConfigError(`${where}dr_synchronous_timeout must be at least 1s`);
+  return { timeoutSeconds: timeoutSeconds ?? DEFAULT_DR_SYNCHRONOUS_TIMEOUT_SECONDS };
 }
 
 /** `log_level` and `log_format`; `VAULT_LOG_LEVEL` / `VAULT_LOG_FORMAT` override the file. */

@@ -330,7 +330,8 @@ export class Core {
    * use, existence check, ACL, audit, the backend, the post-response steps.
    */
   handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
-    return handleRequest(this, req, options);
+    const run = () => handleRequest(this, req, options);
+    return this.replicationView.handleDurably?.(req.path, run) ?? run();
   }
 
   /** A built-in mount's backend; while sealed (no tables loaded) a fresh one, so `sys/` can answer. */

@@ -28,6 +28,11 @@ export interface ReplicationView {
    */
   createLoginEntity?(alias: LoginAlias): Promise<string | undefined>;
   /**
+   * Runs one client request (`run`, to `path`); with synchronous DR its answer waits until the
+   * replicated writes it committed are acknowledged by a DR secondary (or fails with `unacknowledged`).
+   */
+  handleDurably?<T>(path: string, run: () => Promise<T>): Promise<T>;
+  /**
    * On a performance secondary: the mount paths (`secret/`, `auth/userpass/`) its primary's paths
    * filter leaves out. Their data never arrives; sys/mounts and sys/auth hide them, as Vault does.
    */

@@ -14,7 +14,8 @@ export type VaultErrorCode =
   | 'sealed'
   | 'read_only'
   | 'standby'
-  | 'unavailable';
+  | 'unavailable'
+  | 'unacknowledged';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
   invalid_request: 400,
@@ -32,6 +33,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   standby: 503,
   // The service cannot do this yet (a DR secondary still catching up): retry later.
   unavailable: 503,
+  // Synchronous DR: the write is committed here, but no DR secondary acknowledged it in time.
+  unacknowledged: 503,
 });
 
 export class VaultError extends Error {

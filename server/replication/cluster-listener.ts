@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import { invalidRequest } from '../core/vault-error.js';
 import { parseClusterAddress, showClusterAddress } from './cluster-address.js';
-import { ClusterServer } from './cluster-server.js';
+import { ClusterServer, type SecondaryAcks } from './cluster-server.js';
 import { withNodeCertificate } from './node-certificate.js';
 import { PrimaryClusterAddrs } from './primary-cluster-addrs.js';
 import type { PrimaryState } from './replication-state.js';
@@ -14,6 +14,8 @@ export interface ClusterListenerOptions {
   readonly logger: Logger;
   readonly clusterAddr: string;
   readonly devRootToken?: string;
+  /** Synchronous DR: where secondaries' acknowledgements go. */
+  readonly acks?: SecondaryAcks;
 }
 
 /** What the role state machine tells a listener it binds for a primary role. */
@@ -39,6 +41,7 @@ export async function bindClusterListener(options: ClusterListenerOptions, state
     onNewerEpoch: hooks.onNewerEpoch,
     clusterAddrs: () => addrs.current(),
     ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
+    ...(options.acks === undefined ? {} : { acks: options.acks }),
   });
   const shown = showClusterAddress(host, port);
   try {

@@ -39,6 +39,14 @@ export interface ClusterServerOptions {
   readonly onNewerEpoch: (epoch: number) => void;
   /** Every node of this (HA) cluster's cluster address, sent with each heartbeat (empty: not HA). */
   readonly clusterAddrs?: () => readonly string[];
+  /** Synchronous DR: which secondaries should acknowledge commits, and where their acks go. */
+  readonly acks?: SecondaryAcks;
+}
+
+/** The acknowledgements a primary collects (see SyncAckWaiter). */
+export interface SecondaryAcks {
+  isWanted(secondaryId: string): boolean;
+  ack(secondaryId: string, walIndex: number): void;
 }
 
 /**
@@ -141,6 +149,15 @@ export class ClusterServer {
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /v1/replication/stream':
         return this.stream(secondary, req, res, Number(url.searchParams.get('from') ?? '0'));
+      case 'POST /v1/replication/ack': {
+        // The secondary has committed everything up to wal_index to its own storage.
+        const body = (await readJson(req).catch(() => ({}))) as { wal_index?: unknown };
+        if (typeof body.wal_index !== 'number') return json(res, 400, { errors: ['ack: wal_index must be a number'] });
+        this.options.acks?.ack(secondary.id, body.wal_index);
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       case 'POST /v1/replication/fence':
         // Reached only when the caller's epoch is not newer (a newer one was handled above).
         return json(res, 200, { epoch: state.epoch });
@@ -241,6 +258,9 @@ export class ClusterServer {
     conn.apiAddress = String(req.headers['x-ferry-api-addr'] ?? '');
     conn.clusterAddress = String(req.headers['x-ferry-cluster-addr'] ?? '');
     this.connections.set(secondary.id, conn);
+    // Asking from `from` says everything before it is committed there: an acknowledgement.
+    this.options.acks?.ack(secondary.id, after);
+    const isAckWanted = this.options.acks?.isWanted(secondary.id) === true;
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     let sent = after;
     let closed = false;
@@ -282,6 +302,7 @@ export class ClusterServer {
             epoch: (this.options.state() as PrimaryState).epoch,
             time: new Date().toISOString(),
             filtered_mounts: filteredMountPaths(known ?? secondary, this.options.core),
+            ...(isAckWanted ? { acks_wanted: true } : {}),
           };
           chunk += JSON.stringify(addrs.length > 0 ? { ...heartbeat, cluster_addrs: addrs } : heartbeat) + '\n';
           heartbeatDue = false;
@@ -295,7 +316,8 @@ export class ClusterServer {
           await new Promise<void>((resolve) => (wake = resolve));
           // Let commits that land within a couple of milliseconds go out in one frame: far less
           // framing and encryption per write on the primary, at a small, bounded cost in lag.
-          await new Promise<void>((resolve) => setTimeout(resolve, STREAM_COALESCE_MS));
+          // Not when clients wait for this secondary's acknowledgement (synchronous DR).
+          if (!isAckWanted) await new Promise<void>((resolve) => setTimeout(resolve, STREAM_COALESCE_MS));
         }
         wake = undefined;
       }

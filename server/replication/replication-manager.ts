@@ -6,12 +6,13 @@ import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
 import type { ClusterServer } from './cluster-server.js';
+import { DrSynchronous } from './dr-synchronous.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
 import { eventLoopDelay } from '../core/event-loop-delay.js';
 import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
-import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { kindOf, loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import { DrOperationTokens } from './dr-operation-tokens.js';
 import { loadRelayState, saveRelayState } from './dr-relay.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
@@ -34,6 +35,8 @@ export interface ReplicationOptions {
   readonly isDev: boolean;
   /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`). */
   readonly preWipeSnapshotDir?: string;
+  /** `replication { dr_synchronous = true }` (see DrSynchronous). */
+  readonly drSynchronous?: { readonly timeoutSeconds: number };
 }
 
 /**
@@ -51,12 +54,29 @@ export class ReplicationManager implements ReplicationView {
   readonly drTokens: DrOperationTokens;
   /** Snapshot save and restore (`sys/storage/raft/snapshot`), aware of this cluster's role. */
   readonly snapshots: SnapshotManager;
+  private readonly drSynchronous: DrSynchronous | undefined;
 
   constructor(readonly options: ReplicationOptions) {
     const { core, wal, logger, apiAddr, clusterAddr } = options;
     const log = logger.child({ module: 'replication' });
     this.snapshots = new SnapshotManager({ core, wal, logger, state: () => this.machine.current, exclusive: (job) => this.machine.exclusive(job) });
     const preWipeDir = options.preWipeSnapshotDir;
+    const sync = options.drSynchronous;
+    this.drSynchronous =
+      sync === undefined
+        ? undefined
+        : new DrSynchronous({
+            wal,
+            logger,
+            timeoutSeconds: sync.timeoutSeconds,
+            isPrimary: () => this.machine.current.role === 'primary',
+            isEligible: (id) => {
+              const state = this.machine.current;
+              const known = state.role === 'primary' ? state.secondaries[id] : undefined;
+              return known !== undefined && kindOf(known) === 'dr';
+            },
+          });
+    const acks = this.drSynchronous?.acks;
     this.machine = new ReplicationStateMachine<ClusterServer, SecondaryStream>({
       logger,
       clusterAddr,
@@ -66,7 +86,14 @@ export class ReplicationManager implements ReplicationView {
         wal,
         bindListener: (state, hooks) =>
           bindClusterListener(
-            { core, wal, logger, clusterAddr, ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }) },
+            {
+              core,
+              wal,
+              logger,
+              clusterAddr,
+              ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
+              ...(acks === undefined ? {} : { acks }),
+            },
             state,
             hooks,
           ),
@@ -91,6 +118,11 @@ export class ReplicationManager implements ReplicationView {
       postUnseal: () => this.machine.resume(),
       preSeal: () => (this.drTokens.clear(), this.machine.pauseAll()),
     });
+  }
+
+  /** With `dr_synchronous`, a client request's answer waits for a DR secondary's acknowledgement. */
+  handleDurably<T>(path: string, run: () => Promise<T>): Promise<T> {
+    return this.drSynchronous === undefined ? run() : this.drSynchronous.handle(path, run);
   }
 
   mode(): ReplicationMode {
@@ -227,7 +259,7 @@ export class ReplicationManager implements ReplicationView {
   }
 
   metrics(): string {
-    return replicationMetrics(this.snapshot()) + eventLoopDelay.metrics();
+    return replicationMetrics(this.snapshot()) + eventLoopDelay.metrics() + (this.drSynchronous?.metrics() ?? '');
   }
 
   private snapshot(): ReplicationSnapshot {

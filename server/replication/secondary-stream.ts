@@ -17,6 +17,8 @@ interface Frame {
   epoch?: number;
   /** HA primary: every node's cluster address, the active's first. */
   cluster_addrs?: unknown;
+  /** On heartbeats: the primary waits for this secondary's acknowledgements (synchronous DR). */
+  acks_wanted?: boolean;
   filtered_mounts?: string[];
 }
 
@@ -36,6 +38,7 @@ const MAX_BACKOFF_MS = 2000;
  * FIN or RST arrived (the primary's host vanished, a NAT entry was dropped): drop it and redial.
  */
 export const STREAM_SILENCE_MS = 5000;
+const ACK_TIMEOUT_MS = 10_000;
 
 /**
  * A secondary's replication loop: stream WAL entries from its last applied index and apply
@@ -52,6 +55,10 @@ export class SecondaryStream {
   private readonly log: Logger;
   /** Which node of the primary cluster to dial (HA: the active may move). */
   private readonly rotation: PrimaryAddressRotation;
+  /** Acknowledgements: wanted by the primary, the highest one it has received, one request at a time. */
+  private isAckWanted = false;
+  private ackedWal = 0;
+  private isAcking = false;
   /** What this secondary keeps from its primary: replicated keys; a DR secondary everything but bookkeeping. */
   private readonly keyset: Keyset;
   isConnected = false;
@@ -192,6 +199,8 @@ export class SecondaryStream {
             if (frame.filtered_mounts !== undefined) this.filteredMounts = new Set(frame.filtered_mounts);
             if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
             named = frame.cluster_addrs ?? named;
+            this.isAckWanted = frame.acks_wanted === true;
+            this.acknowledge();
           } else if (frame.type === 'gone') {
             gone = true;
           } else if (frame.entry) {
@@ -237,6 +246,7 @@ export class SecondaryStream {
     await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }]);
     this.state = next;
     this.options.onState(next);
+    this.acknowledge();
     const ready = this.waiters.filter((w) => w.index <= next.lastRemoteWal);
     this.waiters = this.waiters.filter((w) => w.index > next.lastRemoteWal);
     for (const w of ready) w.resolve(true);
@@ -253,6 +263,31 @@ export class SecondaryStream {
       ...(remote.keyset_version === undefined ? {} : { keysetVersion: remote.keyset_version }),
       ...(remote.filtered_mounts === undefined || remote.filtered_mounts.length === 0 ? {} : { filteredMounts: remote.filtered_mounts }),
     };
+  }
+
+  /**
+   * Tells the primary, when it asked for acknowledgements, the last WAL index committed here (only
+   * ever after the storage commit). One request at a time, at once (no waiting for a heartbeat);
+   * commits made meanwhile are covered by the next one. A failed ack is repeated on the next
+   * commit or heartbeat, and a reconnect acknowledges by asking from the next index.
+   */
+  private acknowledge(): void {
+    if (!this.isAckWanted || this.isAcking || this.ackedWal >= this.state.lastRemoteWal) return;
+    this.isAcking = true;
+    void this.sendAcks().finally(() => (this.isAcking = false));
+  }
+
+  private async sendAcks(): Promise<void> {
+    try {
+      while (this.running && this.isAckWanted && this.ackedWal < this.state.lastRemoteWal) {
+        const walIndex = this.state.lastRemoteWal;
+        const res = await this.client.request('POST', '/v1/replication/ack', { wal_index: walIndex }, ACK_TIMEOUT_MS);
+        if (res.status !== 204) return;
+        this.ackedWal = walIndex;
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'replication acknowledgement failed');
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
@@ -76,6 +77,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    */
   private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
   private static readonly RECENT_ENTRIES = 4096;
+  /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
+  private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
 
   constructor(
     private readonly inner: StorageBackend,
@@ -115,6 +118,17 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   get oldestRetainedWal(): number {
     return this.firstIndex;
+  }
+
+  /**
+   * Runs `fn` and reports the highest WAL index among the writes of replicated state (what every
+   * secondary receives, not cluster-local tokens and leases) it and everything it awaited
+   * committed; 0 when there were none.
+   */
+  async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
+    const writes = { lastReplicatedWal: 0 };
+    const result = await this.tracked.run(writes, fn);
+    return { result, lastReplicatedWal: writes.lastReplicatedWal };
   }
 
   /** Continues numbering from a known index (a promoted secondary continues its primary's log). */
@@ -171,7 +185,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   private stageLogged(write: StagedWrite, isRemote: boolean): Promise<void> {
     let ops: readonly StorageOp[] = [];
-    let staged: { entry: WalEntry; json: string; replicatedOnly: boolean; firstAfter: number; previous: { last: number; first: number } } | undefined;
+    let staged:
+      | { entry: WalEntry; json: string; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
+      | undefined;
+    const tracked = this.tracked.getStore();
     return this.inner.stage({
       // Room for the WAL entry (base64 values) next to the data.
       bytes: write.bytes * 3,
@@ -194,7 +211,14 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         this.stagedLast = entry.index;
         if (trimmed.ops.length > 0) this.stagedFirst = trimmed.newFirst;
         if (this.stagedFirst === 0) this.stagedFirst = entry.index;
-        staged = { entry, json, replicatedOnly: isReplicatedOnly(walOps), firstAfter: this.stagedFirst, previous };
+        staged = {
+          entry,
+          json,
+          replicatedOnly: isReplicatedOnly(walOps),
+          isReplicated: tracked !== undefined && touchesReplicated(ops),
+          firstAfter: this.stagedFirst,
+          previous,
+        };
         return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
       },
       committed: () => {
@@ -206,7 +230,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
           if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         }
         write.committed?.();
-        if (staged !== undefined) this.emit('wal', staged.entry);
+        if (staged !== undefined) {
+          if (tracked !== undefined && staged.isReplicated) tracked.lastReplicatedWal = Math.max(tracked.lastReplicatedWal, staged.entry.index);
+          this.emit('wal', staged.entry);
+        }
       },
       abandoned: () => {
         if (staged !== undefined) {

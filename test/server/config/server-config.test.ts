@@ -92,6 +92,14 @@ replication {
       expect(config.replication.preWipeSnapshotDir).to.equal('/var/lib/ferry/pre-wipe');
     });
 
+    it('reads synchronous DR: off by default, a 5s timeout unless set', async () => {
+      expect((await parseServerConfig(MINIMAL, 'c.hcl', {})).replication.drSynchronous).to.equal(undefined);
+      const on = await parseServerConfig(`${MINIMAL}replication { dr_synchronous = true }`, 'c.hcl', {});
+      expect(on.replication.drSynchronous).to.deep.equal({ timeoutSeconds: 5 });
+      const timed = await parseServerConfig(`${MINIMAL}replication {\n  dr_synchronous = "true"\n  dr_synchronous_timeout = "30s"\n}`, 'c.hcl', {});
+      expect(timed.replication.drSynchronous?.timeoutSeconds).to.equal(30);
+    });
+
     it('accepts "backend" as an alias of "storage"', async () => {
       const config = await parseServerConfig('backend "sqlite" { path = "/x.db" }\nlistener "tcp" { tls_disable = 1 }', 'c.hcl');
       expect(config.storage).to.deep.equal({ type: 'sqlite', path: '/x.db' });
@@ -191,6 +199,17 @@ replication {
           `${MINIMAL}replication { pre_wipe_snapshot_dir = "snapshots" }`,
           'config.hcl: replication: pre_wipe_snapshot_dir must be an absolute path',
         ],
+        [
+          'a synchronous DR timeout without synchronous DR',
+          `${MINIMAL}replication { dr_synchronous_timeout = "10s" }`,
+          'config.hcl: replication: dr_synchronous_timeout needs dr_synchronous = true',
+        ],
+        [
+          'a synchronous DR timeout under a second',
+          `${MINIMAL}replication {\n  dr_synchronous = true\n  dr_synchronous_timeout = "0s"\n}`,
+          'config.hcl: replication: dr_synchronous_timeout must be at least 1s',
+        ],
+        ['a bad synchronous DR flag', `${MINIMAL}replication { dr_synchronous = "always" }`, 'config.hcl: replication: dr_synchronous must be true or false'],
         [
           'a non-positive buffer length',
           `${MINIMAL}replication { logshipper_buffer_length = 0 }`,

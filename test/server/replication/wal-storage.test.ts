@@ -186,4 +186,30 @@ describe('WalStorage', () => {
     expect(reopened.merkle.root(DR_KEYSET)).to.equal(drRoot);
     expect(reopened.lastWal).to.equal(31);
   });
+  it('tells a tracked call the last WAL index of replicated state it committed, even when concurrent writes share a commit', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    const [policies, localOnly, readOnly] = await Promise.all([
+      wal.trackWrites(async () => {
+        await wal.put('core/policy/a', Buffer.from('A'));
+        await wal.put('core/policy/b', Buffer.from('B'));
+        return 'policies';
+      }),
+      wal.trackWrites(async () => {
+        // A token reaches the WAL (for DR secondaries) but is cluster-local state.
+        await wal.put('local/token/id/x', Buffer.from('T'));
+        return 'local';
+      }),
+      wal.trackWrites(async () => wal.get('core/policy/a')),
+      // An untracked write at the same time counts for nobody.
+      wal.put('core/policy/untracked', Buffer.from('U')),
+    ]);
+    expect(policies.result).to.equal('policies');
+    const entries = await wal.readWal(0, 10);
+    const indexOfB = entries.find((e) => e.ops.some((op) => op.op === 'put' && op.key === 'core/policy/b'))?.index;
+    expect(policies.lastReplicatedWal).to.equal(indexOfB);
+    expect(localOnly).to.deep.equal({ result: 'local', lastReplicatedWal: 0 });
+    expect(readOnly.lastReplicatedWal).to.equal(0);
+  });
 });
