@@ -29,7 +29,7 @@ const drOperationTokenAttribute: AttributeSchema = {
   optional: true,
   sensitive: true,
   description:
-    'A DR operation token, used only to disable the DR secondary when this resource is destroyed (Vault requires one). Generate it on the DR secondary with `ferry operator generate-root -dr-token`; set it and apply before destroying. Changing it is recorded in place.',
+    'A DR operation token, used only when this resource is destroyed: with it the DR secondary is disabled (Vault requires one); without it, destroying only removes the resource from the state and the cluster stays a DR secondary. Generate it on the DR secondary with `ferry operator generate-root -dr-token`; set it and apply before destroying. Changing it is recorded in place.',
 };
 
 function schemaFor(kind: ReplicationKind): Schema {
@@ -139,10 +139,11 @@ export class ReplicationSecondaryResource implements FerryResource {
     }
     if (this.kind === drReplication && prior !== null && planned === null && !stringValue(prior, 'dr_operation_token')) {
       diagnostics.warning(
-        'Disabling a DR secondary needs a DR operation token',
-        'Destroying ferry_dr_secondary calls sys/replication/dr/secondary/disable, which requires a DR operation token. ' +
-          "Generate one on the DR secondary (ferry operator generate-root -dr-token with the primary's unseal key shares), " +
-          'set dr_operation_token and apply before destroying; otherwise the destroy fails and the cluster stays a DR secondary.',
+        'The DR secondary stays a DR secondary',
+        'Disabling a DR secondary (sys/replication/dr/secondary/disable) requires a DR operation token, and this ferry_dr_secondary ' +
+          'has no dr_operation_token: destroying it only removes it from the state. The cluster keeps refusing client requests ' +
+          "until an operator disables or promotes it with a DR operation token (ferry operator generate-root -dr-token, with the primary's " +
+          'unseal key shares). To disable it from Terraform instead, set dr_operation_token and apply before destroying.',
       );
     }
   }
@@ -218,17 +219,9 @@ export class ReplicationSecondaryResource implements FerryResource {
       await client.write(`${this.kind.apiPrefix}/secondary/disable`, {});
       return;
     }
+    // Without a DR operation token the cluster cannot be disabled: it is only forgotten (the plan warned).
     const drOperationToken = stringValue(prior, 'dr_operation_token') ?? '';
-    if (drOperationToken === '') {
-      throw new StepFailure(
-        'DR operation token needed',
-        new Error(
-          `Ferry at ${client.address} is a DR secondary, and disabling it requires a DR operation token. Generate one there with ` +
-            "`ferry operator generate-root -dr-token` (the primary's unseal key shares), set dr_operation_token, apply, then destroy.",
-        ),
-        attributePath('dr_operation_token'),
-      );
-    }
+    if (drOperationToken === '') return;
     await client.write(`${this.kind.apiPrefix}/secondary/disable`, { dr_operation_token: drOperationToken }, { authenticated: false });
   }
 

@@ -21,7 +21,7 @@ export interface DrSecondaryConfig extends cdktf.TerraformMetaArguments {
   */
   readonly caFile?: string;
   /**
-  * A DR operation token, used only to disable the DR secondary when this resource is destroyed (Vault requires one). Generate it on the DR secondary with `ferry operator generate-root -dr-token`; set it and apply before destroying. Changing it is recorded in place.
+  * A DR operation token, used only when this resource is destroyed: with it the DR secondary is disabled (Vault requires one); without it, destroying only removes the resource from the state and the cluster stays a DR secondary. Generate it on the DR secondary with `ferry operator generate-root -dr-token`; set it and apply before destroying. Changing it is recorded in place.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/ferry-project/ferry/latest/docs/resources/dr_secondary#dr_operation_token DrSecondary#dr_operation_token}
   */
