@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sqlite3 from 'sqlite3';
-import { isReplicatedKey } from '../server/replication/replication-filter.js';
+import { performanceKeyset } from '../server/replication/keyset.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 
 /**
@@ -380,7 +380,7 @@ interface ResyncFigures {
 
 async function replicatedEntries(server: BenchServer): Promise<Map<string, Buffer>> {
   const rows = await queryDb<{ key: string; value: Buffer }>(server.dbPath, 'SELECT key, value FROM entries');
-  return new Map(rows.filter((r) => isReplicatedKey(r.key)).map((r) => [r.key, r.value]));
+  return new Map(rows.filter((r) => performanceKeyset().includes(r.key)).map((r) => [r.key, r.value]));
 }
 
 async function inParallel<T>(items: readonly T[], concurrency: number, job: (item: T) => Promise<void>): Promise<void> {

@@ -59,10 +59,23 @@ export function decodeRootToken(encoded: string, otp: string): string {
  * root token is returned encoded with the attempt's OTP. Wrong shares are a 400 and reset the
  * progress. One attempt at a time; the state is in memory and dropped on seal.
  */
+export interface GenerateRootOptions {
+  /** Mints the token an attempt yields once the shares check out (default: a new root token). */
+  readonly mint?: () => Promise<string>;
+  /** What the token is called in errors and logs (default "root"). */
+  readonly noun?: string;
+}
+
 export class GenerateRoot {
   private attempt: Attempt | undefined;
+  private readonly noun: string;
 
-  constructor(private readonly core: GenerateRootCore) {}
+  constructor(
+    private readonly core: GenerateRootCore,
+    private readonly options: GenerateRootOptions = {},
+  ) {
+    this.noun = options.noun ?? 'root';
+  }
 
   async status(): Promise<GenerateRootStatus> {
     return this.view(this.attempt, { encoded: '', complete: false });
@@ -71,8 +84,8 @@ export class GenerateRoot {
   /** Starts an attempt; returns the status plus the OTP the caller needs to decode the token. */
   async start(options: { otp?: string; pgpKey?: string } = {}): Promise<GenerateRootStatus & { otp: string }> {
     this.requireUnsealed();
-    if (options.pgpKey) throw invalidRequest('PGP-encrypted root tokens are not supported');
-    if (this.attempt !== undefined) throw invalidRequest('root generation already in progress');
+    if (options.pgpKey) throw invalidRequest(`PGP-encrypted ${this.noun} tokens are not supported`);
+    if (this.attempt !== undefined) throw invalidRequest(`${this.noun} generation already in progress`);
     let otp = options.otp ?? '';
     if (otp === '') otp = randomBase62(ROOT_TOKEN_LENGTH);
     else if (otp.length !== ROOT_TOKEN_LENGTH || !/^[0-9A-Za-z]+$/.test(otp)) throw invalidRequest(`OTP string must be ${ROOT_TOKEN_LENGTH} base62 characters`);
@@ -88,7 +101,7 @@ export class GenerateRoot {
   async update(key: string, nonce: string): Promise<GenerateRootStatus> {
     this.requireUnsealed();
     const attempt = this.attempt;
-    if (attempt === undefined) throw invalidRequest('no root generation in progress');
+    if (attempt === undefined) throw invalidRequest(`no ${this.noun} generation in progress`);
     if (nonce === '' || !secretsEqual(nonce, attempt.nonce)) throw invalidRequest('incorrect nonce');
     if (key === '') throw invalidRequest("'key' must be specified in request body as JSON");
     const share = decodeUnsealKey(key);
@@ -99,11 +112,13 @@ export class GenerateRoot {
     const shares = attempt.shares;
     attempt.shares = [];
     if (!(await this.core.seal.verifyShares(shares))) {
-      throw invalidRequest('root generation failed: the unseal key shares do not reconstruct the root key; progress has been reset');
+      throw invalidRequest(`${this.noun} generation failed: the unseal key shares do not reconstruct the root key; progress has been reset`);
     }
-    const { id } = await this.core.tokens.create({ policies: ['root'], path: 'auth/token/root', displayName: 'root' });
+    const id = await (
+      this.options.mint ?? (async () => (await this.core.tokens.create({ policies: ['root'], path: 'auth/token/root', displayName: 'root' })).id)
+    )();
     this.attempt = undefined;
-    this.core.logger.child({ module: 'generate-root' }).warn('root token generated');
+    this.core.logger.child({ module: 'generate-root' }).warn(`${this.noun} token generated`);
     return this.view(attempt, { encoded: encodeRootToken(id, attempt.otp), complete: true });
   }
 

@@ -14,6 +14,12 @@ export interface LoginAlias {
 
 export interface ReplicationView {
   mode(): ReplicationMode;
+  /** The performance role ('disabled' when this cluster takes no part in performance replication). */
+  performanceMode?(): ReplicationMode;
+  /** The DR role ('disabled' when this cluster takes no part in DR replication). */
+  drMode?(): ReplicationMode;
+  /** True on a DR secondary: it serves no client request and revokes nothing until promoted. */
+  isDrSecondary?(): boolean;
   /**
    * On a secondary: has the primary find or create the entity of a login alias (identity is
    * replicated state) and waits, bounded, until it has replicated here. Resolves to the entity id

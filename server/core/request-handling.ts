@@ -8,6 +8,8 @@ import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js'
 import type { PostResponseStep } from './post-response-steps.js';
 import type { Route } from './router.js';
 import { answersWhileSealed } from './sealed-paths.js';
+import { DR_SECONDARY_REFUSAL, isServedOnDrSecondary } from './dr-secondary-paths.js';
+import type { ReplicationView } from './replication-role.js';
 import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from './token-store.js';
 import { WriteRefusedError } from '../storage/backend.js';
 import { VaultError } from './vault-error.js';
@@ -24,6 +26,7 @@ export interface RequestContext {
   resolveToken(clientToken: string): Promise<TokenEntry | undefined>;
   effectivePoliciesOf(token: TokenEntry): Promise<{ policies: string[]; isEntityDisabled: boolean }>;
   aclFor(policyNames: readonly string[]): Promise<Acl>;
+  readonly replication: ReplicationView;
 }
 
 /**
@@ -54,6 +57,7 @@ async function handleServedRequest(core: RequestContext, req: LogicalRequest, op
   if (!core.isServing && !answersWhileSealed(req.path)) {
     throw new VaultError('sealed', 'Vault is sealed');
   }
+  if (core.replication.isDrSecondary?.() === true && !isServedOnDrSecondary(req.path)) throw new VaultError('invalid_request', DR_SECONDARY_REFUSAL);
   if (!core.isServing) {
     const sys = core.builtinBackend('sys/');
     return sys.handleRequest(req, req.path.slice('sys/'.length));

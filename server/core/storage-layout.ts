@@ -1,7 +1,7 @@
 /**
  * Where everything lives in storage. Every key under LOCAL_PREFIX belongs to this cluster alone
  * (tokens, leases, local mounts, replication bookkeeping); everything else is replicated state.
- * `server/replication/replication-filter.ts` decides on exactly this rule.
+ * `server/replication/keyset.ts` classifies each key (bookkeeping, cluster-local, replicated).
  */
 export const LOCAL_PREFIX = 'local/';
 

@@ -13,7 +13,8 @@ export type VaultErrorCode =
   | 'upstream'
   | 'sealed'
   | 'read_only'
-  | 'standby';
+  | 'standby'
+  | 'unavailable';
 
 export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.freeze({
   invalid_request: 400,
@@ -29,6 +30,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   read_only: 503,
   // This HA node lost the active role between accepting a request and writing: retry it.
   standby: 503,
+  // The service cannot do this yet (a DR secondary still catching up): retry later.
+  unavailable: 503,
 });
 
 export class VaultError extends Error {

@@ -1,3 +1,5 @@
+import type { ReplicationKind } from './replication-state.js';
+
 /**
  * What a secondary activation token unwraps to on the primary's API: everything the secondary
  * needs to dial the primary's cluster port over mutual TLS. The CA key never leaves the primary.
@@ -11,6 +13,8 @@ export interface ActivationBundle {
   readonly client_cert: string;
   readonly client_key: string;
   readonly epoch: number;
+  /** The replication type the token activates (absent: performance). */
+  readonly kind?: ReplicationKind;
 }
 
 export function isActivationBundle(value: unknown): value is ActivationBundle {
@@ -27,5 +31,7 @@ export interface BootstrapHeader {
   readonly cluster_id: string;
   readonly epoch: number;
   readonly last_wal: number;
+  /** The keyset the package was made for (see `keysetVersion`). */
+  readonly keyset_version?: string;
   readonly dev_root_token?: string;
 }

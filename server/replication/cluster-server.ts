@@ -6,8 +6,10 @@ import type { BootstrapHeader } from './activation-bundle.js';
 import { certificateSerial } from './cluster-ca.js';
 import { handleForwardedRequest } from './forwarded-request.js';
 import { handleLoginEntityRequest, LOGIN_ENTITY_PATH } from './login-entity-request.js';
-import { isReplicatedKey } from './replication-filter.js';
+import type { Keyset } from './keyset.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
+import { keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
+import { filterWalEntry } from './wal-entry-filter.js';
 import type { WalStorage } from './wal-storage.js';
 import { writeOrClose } from './write-or-close.js';
 
@@ -132,6 +134,8 @@ export class ClusterServer {
       this.options.onNewerEpoch(epochHeader);
       return;
     }
+    // Each secondary receives its own keyset (DR: everything; performance: less its paths filter).
+    const keyset = this.keysetOf(secondary);
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /v1/replication/stream':
         return this.stream(secondary, req, res, Number(url.searchParams.get('from') ?? '0'));
@@ -139,29 +143,30 @@ export class ClusterServer {
         // Reached only when the caller's epoch is not newer (a newer one was handled above).
         return json(res, 200, { epoch: state.epoch });
       case 'GET /v1/replication/bootstrap':
-        return this.bootstrap(res);
+        return this.bootstrap(secondary, keyset, res);
       case 'POST /v1/replication/forward':
         return this.forward(req, res);
       case `POST ${LOGIN_ENTITY_PATH}`:
         return this.loginEntity(req, res);
       case 'GET /v1/replication/merkle/buckets':
         return json(res, 200, {
-          buckets: this.options.wal.merkle.bucketDigest().toString('base64'),
+          buckets: this.options.wal.merkle.bucketDigest(keyset).toString('base64'),
           last_wal: this.options.wal.lastWal,
-          root: this.options.wal.merkle.root(),
+          root: this.options.wal.merkle.root(keyset),
+          keyset_version: keysetVersion(secondary),
         });
       case 'POST /v1/replication/merkle/leaves': {
         const body = (await readJson(req)) as { buckets?: number[] };
-        return json(res, 200, { leaves: this.options.wal.merkle.leafDigests(new Set(body.buckets ?? [])).toString('base64') });
+        return json(res, 200, { leaves: this.options.wal.merkle.leafDigests(keyset, new Set(body.buckets ?? [])).toString('base64') });
       }
       case 'POST /v1/replication/fetch': {
         // Keys are named by digest (see MerkleIndex.leafDigests); unknown digests are deleted keys.
         const body = (await readJson(req)) as { key_digests?: string[] };
         const wanted = new Set(body.key_digests ?? []);
         const entries: Record<string, string> = {};
-        for (const key of this.options.wal.merkle.keysWithDigests(wanted)) {
+        for (const key of this.options.wal.merkle.keysWithDigests(keyset, wanted)) {
           const value = await this.options.wal.get(key);
-          if (value !== undefined && isReplicatedKey(key)) entries[key] = value.toString('base64');
+          if (value !== undefined && keyset.includes(key)) entries[key] = value.toString('base64');
         }
         return json(res, 200, { entries });
       }
@@ -170,13 +175,24 @@ export class ClusterServer {
     }
   }
 
-  private async bootstrap(res: Http2ServerResponse): Promise<void> {
+  /** The secondary's keyset as its stored kind and filter decide now (the current mount tables resolve filter paths). */
+  private keysetOf(secondary: KnownSecondary): Keyset {
+    return keysetOf(secondary, this.options.core);
+  }
+
+  /** The secondary as the primary's state knows it now (undefined once revoked). */
+  private known(id: string): KnownSecondary | undefined {
+    return this.options.state()?.secondaries[id];
+  }
+
+  private async bootstrap(secondary: KnownSecondary, keyset: Keyset, res: Http2ServerResponse): Promise<void> {
     const state = this.options.state() as PrimaryState;
     const header: BootstrapHeader = {
       root_key: this.options.core.seal.currentRootKey().toString('base64'),
       cluster_id: state.clusterId,
       epoch: state.epoch,
       last_wal: this.options.wal.lastWal,
+      keyset_version: keysetVersion(secondary),
       ...(this.options.devRootToken === undefined ? {} : { dev_root_token: this.options.devRootToken }),
     };
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -187,7 +203,7 @@ export class ClusterServer {
       const batch = await this.options.wal.scan('', { ...(after === undefined ? {} : { after }), limit: 1000 });
       if (batch.length === 0) break;
       let chunk = '';
-      for (const e of batch) if (isReplicatedKey(e.key)) chunk += JSON.stringify([e.key, e.value.toString('base64')]) + '\n';
+      for (const e of batch) if (keyset.includes(e.key)) chunk += JSON.stringify([e.key, e.value.toString('base64')]) + '\n';
       if (chunk !== '' && !(await writeOrClose(res, chunk))) return;
       after = batch[batch.length - 1]?.key;
     }
@@ -200,6 +216,11 @@ export class ClusterServer {
     const after = Math.max(0, from - 1);
     if (after < wal.lastWal && (oldest === 0 || after + 1 < oldest)) {
       return json(res, 410, { errors: ['requested WAL index is no longer retained'], oldest_wal: oldest, last_wal: wal.lastWal });
+    }
+    // Data shipped under another keyset (its filter or kind changed since): resync first.
+    const version = keysetVersion(secondary);
+    if (String(req.headers['x-ferry-keyset'] ?? UNFILTERED_VERSION) !== version) {
+      return json(res, 410, { errors: ['this secondary keyset changed: resync'], oldest_wal: oldest, last_wal: wal.lastWal });
     }
     const conn: SecondaryConnection = this.connections.get(secondary.id) ?? {
       id: secondary.id,
@@ -236,14 +257,17 @@ export class ClusterServer {
     try {
       while (!closed) {
         const entries = sent < wal.lastWal ? await wal.readWalSerialized(sent, STREAM_BATCH) : [];
-        if (entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) {
-          // The retained log moved past this secondary while it streamed: make it resync.
+        const known = this.known(secondary.id);
+        if ((entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) || (known !== undefined && keysetVersion(known) !== version)) {
+          // The retained log moved past this secondary while it streamed, or its keyset changed: make it resync.
           await writeOrClose(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
           break;
         }
+        // Resolved after reading the entries: a mount they write to is already in the mount table.
+        const keyset = this.keysetOf(known ?? secondary);
         let chunk = '';
         for (const entry of entries) {
-          chunk += `{"type":"wal","entry":${entry.json}}\n`;
+          chunk += `{"type":"wal","entry":${filterWalEntry(entry, keyset)}}\n`;
           sent = entry.index;
         }
         if (heartbeatDue || entries.length === 0) {

@@ -9,10 +9,12 @@ import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { loadReplicationState, saveReplicationState, type ReplicationState } from './replication-state.js';
+import { loadReplicationState, saveReplicationState, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { DrOperationTokens } from './dr-operation-tokens.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
+import { keysetOf } from './secondary-keyset.js';
 import { SecondaryStream } from './secondary-stream.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { issueSecondaryToken } from './secondary-token.js';
@@ -40,6 +42,10 @@ export interface ReplicationOptions {
 export class ReplicationManager implements ReplicationView {
   private readonly machine: ReplicationStateMachine<ClusterServer, SecondaryStream>;
   private readonly forwarder: PrimaryForwarder;
+  /** The kind of an activation in progress (a DR activation serves nobody from its start). */
+  private activatingKind: ReplicationKind = 'performance';
+  /** DR operation tokens while this cluster is a DR secondary. */
+  readonly drTokens: DrOperationTokens;
   /** Snapshot save and restore (`sys/storage/raft/snapshot`), aware of this cluster's role. */
   readonly snapshots: SnapshotManager;
 
@@ -76,61 +82,103 @@ export class ReplicationManager implements ReplicationView {
       },
     });
     this.forwarder = new PrimaryForwarder(() => ({ state: this.machine.current, stream: this.machine.stream }));
-    core.addLifecycleHook({ postUnseal: () => this.machine.resume(), preSeal: () => this.machine.pause() });
+    this.drTokens = new DrOperationTokens(core);
+    core.addLifecycleHook({
+      postUnseal: () => this.machine.resume(),
+      preSeal: () => (this.drTokens.clear(), this.machine.pause()),
+    });
   }
 
   mode(): ReplicationMode {
     return this.machine.mode();
   }
 
+  performanceMode(): ReplicationMode {
+    return this.machine.isActivating ? 'bootstrapping' : this.machine.roleIn('performance');
+  }
+
+  drMode(): ReplicationMode {
+    return this.machine.isActivating ? 'bootstrapping' : this.machine.roleIn('dr');
+  }
+
+  isDrSecondary(): boolean {
+    return this.machine.roleIn('dr') === 'secondary' || (this.machine.isActivating && this.activatingKind === 'dr');
+  }
+
   get current(): ReplicationState {
     return this.machine.current;
   }
 
-  enablePrimary(primaryClusterAddr: string): Promise<string[]> {
-    return this.machine.enablePrimary(primaryClusterAddr);
+  enablePrimary(primaryClusterAddr: string, kind: ReplicationKind = 'performance'): Promise<string[]> {
+    return this.machine.enablePrimary(primaryClusterAddr, kind);
   }
 
-  secondaryToken(id: string, ttl: string): Promise<WrapInfo> {
+  secondaryToken(id: string, ttl: string, kind: ReplicationKind = 'performance'): Promise<WrapInfo> {
     const { core, apiAddr, clusterAddr } = this.options;
-    return this.machine.changePrimary((state) => issueSecondaryToken(core, state, { id, ttl, apiAddr, clusterAddr }));
+    return this.machine.changePrimary((state) => issueSecondaryToken(core, state, { id, ttl, apiAddr, clusterAddr, kind }), kind);
   }
 
-  revokeSecondary(id: string): Promise<void> {
-    return this.machine.revokeSecondary(id);
+  revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
+    return this.machine.revokeSecondary(id, kind);
   }
 
-  disablePrimary(): Promise<string[]> {
-    return this.machine.disablePrimary();
+  disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
+    return this.machine.disablePrimary(kind);
   }
 
   /**
    * `preWipeSnapshot`: the request's `pre_wipe_snapshot` flag (undefined: save one when a folder is
    * configured; true: require it; false: skip it for this activation).
    */
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, preWipeSnapshot?: boolean): Promise<string[]> {
+  async enableSecondary(
+    token: string,
+    primaryApiAddr: string,
+    trust: TrustOptions,
+    preWipeSnapshot?: boolean,
+    kind: ReplicationKind = 'performance',
+  ): Promise<string[]> {
     if (preWipeSnapshot === true && this.options.preWipeSnapshotDir === undefined) {
       return Promise.reject(
         invalidRequest('pre_wipe_snapshot needs a folder for snapshots: set replication { pre_wipe_snapshot_dir = "…" } in the server config'),
       );
     }
-    return this.machine.enableSecondary(token, primaryApiAddr, trust, preWipeSnapshot === undefined ? {} : { preWipeSnapshot });
+    this.activatingKind = kind;
+    try {
+      return await this.machine.enableSecondary(token, primaryApiAddr, trust, preWipeSnapshot === undefined ? {} : { preWipeSnapshot }, kind);
+    } finally {
+      this.activatingKind = 'performance';
+    }
   }
 
-  disableSecondary(): Promise<string[]> {
-    return this.machine.disableSecondary();
+  disableSecondary(kind: ReplicationKind = 'performance'): Promise<string[]> {
+    if (kind === 'dr') this.drTokens.clear();
+    return this.machine.disableSecondary(kind);
   }
 
-  demotePrimary(): Promise<string[]> {
-    return this.machine.demotePrimary();
+  demotePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
+    return this.machine.demotePrimary(kind);
   }
 
-  promoteSecondary(primaryClusterAddr: string, force: boolean): Promise<string[]> {
-    return this.machine.promoteSecondary(primaryClusterAddr, force);
+  /**
+   * A promoted DR secondary takes over its primary's tokens and leases: the token store and the
+   * expiration manager load them afresh, so clients' tokens work and leases are renewed and
+   * revoked here (a DR secondary revoked nothing while it followed).
+   */
+  async promoteSecondary(primaryClusterAddr: string, force: boolean, kind: ReplicationKind = 'performance'): Promise<string[]> {
+    const warnings = await this.machine.promoteSecondary(primaryClusterAddr, force, kind);
+    if (kind === 'dr') {
+      const { core } = this.options;
+      this.drTokens.clear();
+      core.tokens.unload();
+      await core.tokens.load();
+      await core.expiration.stop();
+      await core.expiration.start();
+    }
+    return warnings;
   }
 
-  updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
-    return this.machine.updatePrimary(token, primaryApiAddr, trust);
+  updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions, kind: ReplicationKind = 'performance'): Promise<string[]> {
+    return this.machine.updatePrimary(token, primaryApiAddr, trust, kind);
   }
 
   reindex(): Promise<string[]> {
@@ -151,8 +199,9 @@ export class ReplicationManager implements ReplicationView {
     return this.forwarder.forward(req);
   }
 
-  status(): Record<string, unknown> {
-    return replicationStatus(this.snapshot());
+  /** The body of `sys/replication/<kind>/status`. */
+  status(kind: ReplicationKind = 'performance'): Record<string, unknown> {
+    return replicationStatus(this.snapshot(), kind);
   }
 
   metrics(): string {
@@ -167,6 +216,7 @@ export class ReplicationManager implements ReplicationView {
       stream: this.machine.stream,
       wal: this.options.wal,
       forwardedRequests: this.forwarder.forwardedRequests,
+      keysetOf: (secondary) => keysetOf(secondary, this.options.core),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { performanceKeyset } from './keyset.js';
 import type { ReplicationSnapshot } from './replication-status.js';
 
 /** Prometheus text exposition of the replication gauges and counters. */
@@ -9,7 +10,7 @@ export function replicationMetrics(snapshot: ReplicationSnapshot): string {
   const role = state.role;
   gauge('ferry_replication_mode', 'Replication mode: 0 disabled, 1 primary, 2 secondary', role === 'primary' ? 1 : role === 'secondary' ? 2 : 0);
   gauge('ferry_replication_epoch', 'Replication fencing epoch', state.role === 'disabled' ? 0 : state.epoch);
-  gauge('ferry_replication_merkle_keys', 'Replicated keys in the Merkle index', wal.merkle.size);
+  gauge('ferry_replication_merkle_keys', 'Replicated keys in the Merkle index', wal.merkle.size(performanceKeyset()));
   if (state.role === 'primary') {
     const conns = [...(snapshot.connections?.values() ?? [])];
     gauge('ferry_replication_last_wal', 'Last WAL index written by this primary', wal.lastWal);

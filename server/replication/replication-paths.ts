@@ -4,24 +4,25 @@ import type { FieldData } from '../core/field-data.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
+import { drReplicationPaths } from './dr-replication-paths.js';
 import type { ReplicationManager } from './replication-manager.js';
 
 /**
- * `sys/replication/*`: the 2017 generic paths and their `performance/` aliases. DR replication
- * is not implemented: its status answers `mode: disabled`.
+ * `sys/replication/*`: the 2017 generic paths and their `performance/` aliases, and the DR
+ * paths (`dr-replication-paths.ts`).
  */
 export function replicationPaths(manager: ReplicationManager): (core: Core) => PathDefinition[] {
   const ok = (warnings: string[]): LogicalResponse => (warnings.length === 0 ? {} : { data: {}, warnings, injectDataAtTopLevel: true });
   const statusResponse = (combined: boolean): LogicalResponse => {
-    const performance = manager.status();
-    const data: Record<string, unknown> = combined ? { ...performance, performance, dr: { mode: 'disabled' } } : performance;
+    const performance = manager.status('performance');
+    const data: Record<string, unknown> = combined ? { ...performance, performance, dr: manager.status('dr') } : performance;
     return { data, injectDataAtTopLevel: true };
   };
   const both = (suffix: string): string => `(?:performance/)?${suffix}`;
   return (): PathDefinition[] => [
     { pattern: 'replication/status', operations: { read: async () => statusResponse(true) } },
     { pattern: 'replication/performance/status', operations: { read: async () => statusResponse(false) } },
-    { pattern: 'replication/dr/status', operations: { read: async () => ({ data: { mode: 'disabled' }, injectDataAtTopLevel: true }) } },
+    ...drReplicationPaths(manager),
     {
       pattern: `replication/${both('primary/enable')}`,
       fields: { primary_cluster_addr: { type: 'string' } },

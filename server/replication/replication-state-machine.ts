@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ReplicationMode } from '../core/replication-role.js';
-import { invalidRequest } from '../core/vault-error.js';
+import { invalidRequest, VaultError } from '../core/vault-error.js';
 import { SerialQueue } from '../storage/serial-queue.js';
 import type { TrustOptions } from './activation-client.js';
 import { parseClusterAddress } from './cluster-address.js';
 import { ClusterCa } from './cluster-ca.js';
 import type { FenceNotifier } from './fence-notifier.js';
-import { detachedSecondary, isDetached, type PrimaryState, type ReplicationState, type SecondaryState } from './replication-state.js';
+import {
+  detachedSecondary,
+  isDetached,
+  kindOf,
+  kindsOf,
+  roleFor,
+  type PrimaryState,
+  type ReplicationKind,
+  type ReplicationState,
+  type SecondaryState,
+} from './replication-state.js';
 import { WARNINGS } from './replication-warnings.js';
 import type { ClusterListener, ReplicationStream, RolePorts } from './role-ports.js';
 import type { InstallOptions } from './secondary-activator.js';
@@ -87,35 +97,54 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   // ---- primary ----
 
-  enablePrimary(primaryClusterAddr: string): Promise<string[]> {
+  /**
+   * Enables `kind` replication as a primary. A primary of one type becomes a primary of both at
+   * once (one listener and WAL serve both kinds of secondaries); a secondary cannot.
+   */
+  enablePrimary(primaryClusterAddr: string, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      if (this.state.role === 'secondary')
+      const state = this.state;
+      if (state.role === 'secondary') {
         throw invalidRequest(
-          'cannot enable replication as a primary on a replication secondary; a cluster has exactly one role, and there is never more than one primary',
+          kindOf(state) === kind
+            ? 'cannot enable replication as a primary on a replication secondary; promote it instead, there is never more than one primary'
+            : `this cluster is a ${kindOf(state) === 'dr' ? 'DR' : 'performance'} secondary; it cannot also be a ${kind === 'dr' ? 'DR' : 'performance'} primary in this version`,
         );
-      if (this.state.role === 'primary') throw invalidRequest('replication is already enabled as a primary on this cluster');
-      const next = await this.becomePrimary({ clusterId: randomUUID(), epoch: 1, primaryClusterAddr });
-      this.log.info({ cluster_id: next.clusterId }, 'replication enabled as primary');
+      }
+      if (state.role === 'primary') {
+        if (kindsOf(state).includes(kind)) throw invalidRequest(`${drPrefix(kind)}replication is already enabled as a primary on this cluster`);
+        await this.save({ ...state, kinds: [...kindsOf(state), kind] });
+        this.log.info({ kind }, 'replication enabled as primary of another type');
+        return [WARNINGS.primaryEnable];
+      }
+      const next = await this.becomePrimary({ clusterId: randomUUID(), epoch: 1, primaryClusterAddr, ...(kind === 'dr' ? { kinds: ['dr'] } : {}) });
+      this.log.info({ cluster_id: next.clusterId, kind }, 'replication enabled as primary');
       return [WARNINGS.primaryEnable];
     });
+  }
+
+  /** The role this cluster has in `kind` replication ('disabled' when it takes no part). */
+  roleIn(kind: ReplicationKind): ReplicationState['role'] {
+    return roleFor(this.state, kind);
   }
 
   /**
    * A read-modify-write of the primary's state (its known secondaries), in turn with role changes.
    * `change` returns the state to store and the caller's result; nothing is stored if it throws.
    */
-  changePrimary<T>(change: (state: PrimaryState) => Promise<{ next: PrimaryState; result: T }>): Promise<T> {
+  changePrimary<T>(change: (state: PrimaryState) => Promise<{ next: PrimaryState; result: T }>, kind?: ReplicationKind): Promise<T> {
     return this.changes.run(async () => {
-      const { next, result } = await change(this.requirePrimary());
+      const { next, result } = await change(this.requirePrimary(kind));
       await this.save(next);
       return result;
     });
   }
 
-  revokeSecondary(id: string): Promise<void> {
+  revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
     return this.changes.run(async () => {
-      const state = this.requirePrimary();
-      if (state.secondaries[id] === undefined) throw invalidRequest(`no secondary with id "${id}"`);
+      const state = this.requirePrimary(kind);
+      const known = state.secondaries[id];
+      if (known === undefined || kindOf(known) !== kind) throw invalidRequest(`no ${drPrefix(kind)}secondary with id "${id}"`);
       const secondaries = { ...state.secondaries };
       delete secondaries[id];
       await this.save({ ...state, secondaries });
@@ -124,9 +153,21 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     });
   }
 
-  disablePrimary(): Promise<string[]> {
+  /** Disables `kind`: its secondaries are cut off; the cluster stays primary of the other type if it is one. */
+  disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const previous = this.requirePrimary();
+      const previous = this.requirePrimary(kind);
+      const remaining = kindsOf(previous).filter((k) => k !== kind);
+      if (remaining.length > 0) {
+        const dropped = Object.values(previous.secondaries).filter((s) => kindOf(s) === kind);
+        const secondaries = Object.fromEntries(Object.entries(previous.secondaries).filter(([, s]) => kindOf(s) !== kind));
+        await this.save({ ...previous, kinds: remaining, secondaries });
+        for (const s of dropped) {
+          this.server?.disconnect(s.id);
+          this.server?.connections.delete(s.id);
+        }
+        return [WARNINGS.disable];
+      }
       await this.pause();
       await this.commitOrRestore({ role: 'disabled' }, previous);
       this.ports.wal.setRole('off', 0);
@@ -136,11 +177,16 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   }
 
   /** The primary becomes a secondary that follows nobody; it keeps its cluster id and epoch. */
-  demotePrimary(): Promise<string[]> {
+  demotePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const state = this.requirePrimary();
+      const state = this.requirePrimary(kind);
+      if (kindsOf(state).length > 1) {
+        throw invalidRequest(
+          `this cluster is primary of both replication types; disable ${kind === 'dr' ? 'performance' : 'DR'} replication before demoting it as a ${kindName(kind)} primary`,
+        );
+      }
       await this.pause();
-      await this.commitOrRestore(detachedSecondary(state.clusterId, state.epoch, this.ports.wal.lastWal), state);
+      await this.commitOrRestore(detachedSecondary(state.clusterId, state.epoch, this.ports.wal.lastWal, kind), state);
       this.ports.wal.setRole('secondary', state.epoch);
       this.log.info({ epoch: state.epoch }, 'replication primary demoted');
       return [WARNINGS.demote];
@@ -153,7 +199,8 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       if (this.state.role !== 'primary' || epoch <= this.state.epoch) return;
       const clusterId = this.state.clusterId;
       await this.pause();
-      await this.save({ ...detachedSecondary(clusterId, epoch, this.ports.wal.lastWal), fencedByEpoch: epoch });
+      const kind = kindsOf(this.state).includes('dr') && kindsOf(this.state).length === 1 ? 'dr' : 'performance';
+      await this.save({ ...detachedSecondary(clusterId, epoch, this.ports.wal.lastWal, kind), fencedByEpoch: epoch });
       this.ports.wal.setRole('secondary', epoch);
       this.log.warn({ epoch }, 'a newer replication primary exists; this cluster stopped acting as primary');
     });
@@ -166,16 +213,23 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * expiry, the unwrap at the primary, the bootstrap download); only then is storage wiped and
    * replaced, in one transaction, by the primary's replicated state and this cluster's new role.
    */
-  enableSecondary(token: string, primaryApiAddr: string, trust: TrustOptions, install: InstallOptions = {}): Promise<string[]> {
+  enableSecondary(
+    token: string,
+    primaryApiAddr: string,
+    trust: TrustOptions,
+    install: InstallOptions = {},
+    kind: ReplicationKind = 'performance',
+  ): Promise<string[]> {
     return this.changes.run(async () => {
       if (this.state.role === 'primary') throw invalidRequest('this cluster is a replication primary; disable or demote it before enabling it as a secondary');
       if (this.state.role === 'secondary') throw invalidRequest('this cluster is already a replication secondary; use update-primary to change its primary');
       if (this.activating) throw invalidRequest('an activation is already in progress');
       const { activator } = this.ports;
-      const apiAddr = activator.check(token, primaryApiAddr);
+      const apiAddr = activator.check(token, primaryApiAddr, kind);
       this.activating = true;
       try {
         const bundle = await activator.unwrap(apiAddr, token, trust);
+        if ((bundle.kind ?? 'performance') !== kind) throw invalidRequest(`the activation token is not a ${kindName(kind)} secondary token`);
         const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false), install);
         this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
         return [WARNINGS.secondaryEnable, ...installWarnings];
@@ -185,9 +239,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     });
   }
 
-  disableSecondary(): Promise<string[]> {
+  disableSecondary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const previous = this.requireSecondary();
+      const previous = this.requireSecondary(kind);
       await this.pause();
       await this.commitOrRestore({ role: 'disabled' }, previous);
       this.ports.wal.setRole('off', 0);
@@ -200,15 +254,21 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * `force` it refuses while it is still connected to a live primary: demote that one first.
    * The old primary is told of the new epoch (now, and again until it answers) and steps down.
    */
-  promoteSecondary(primaryClusterAddr: string, force: boolean): Promise<string[]> {
+  promoteSecondary(primaryClusterAddr: string, force: boolean, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const old = this.requireSecondary();
+      const old = this.requireSecondary(kind);
+      if (!force && kind === 'dr' && (this.secondaryStream?.isCatchingUp === true || (old.needsResync === true && !isDetached(old)))) {
+        throw new VaultError('unavailable', 'replication is still catching up, try again later or provide the "force" argument');
+      }
       if (!force && this.secondaryStream?.isConnected) {
         throw invalidRequest(
           'this secondary is still connected to a live primary; demote the primary first, or promote with force=true (writes not yet replicated here may be lost, and the old primary will be fenced)',
         );
       }
-      const next = await this.becomePrimary({ clusterId: old.clusterId, epoch: old.epoch + 1, primaryClusterAddr }, old.lastRemoteWal);
+      const next = await this.becomePrimary(
+        { clusterId: old.clusterId, epoch: old.epoch + 1, primaryClusterAddr, ...(kind === 'dr' ? { kinds: ['dr'] } : {}) },
+        old.lastRemoteWal,
+      );
       if (!isDetached(old)) this.fenceNotifier = this.ports.notifyOldPrimary(old, next.epoch);
       this.log.info({ epoch: next.epoch }, 'replication secondary promoted to primary');
       return [WARNINGS.promote, WARNINGS.otherSecondaries];
@@ -220,17 +280,18 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * without a wipe: the stream restarts with a Merkle sync, since WAL indexes of different
    * primaries do not line up. An empty token forgets the current primary.
    */
-  updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions): Promise<string[]> {
+  updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const current = this.requireSecondary();
+      const current = this.requireSecondary(kind);
       if (token === '') {
         await this.pause();
-        await this.commitOrRestore(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal), current);
+        await this.commitOrRestore(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal, kind), current);
         return [];
       }
       const { activator } = this.ports;
-      const apiAddr = activator.check(token, primaryApiAddr);
+      const apiAddr = activator.check(token, primaryApiAddr, kind);
       const bundle = await activator.unwrap(apiAddr, token, trust);
+      if ((bundle.kind ?? 'performance') !== kind) throw invalidRequest(`the activation token is not a ${kindName(kind)} secondary token`);
       if (bundle.cluster_id !== current.clusterId) {
         throw invalidRequest('the token belongs to a different replication set (cluster id differs); use secondary/enable, which wipes this cluster');
       }
@@ -242,6 +303,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
         clusterId: current.clusterId,
         epoch: bundle.epoch,
         secondaryId: bundle.id,
+        ...(kind === 'dr' ? { kind } : {}),
         primaryClusterAddr: bundle.primary_cluster_addr,
         primaryApiAddr: apiAddr,
         caCertPem: bundle.ca_cert,
@@ -282,7 +344,10 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * before anything stops or is stored (a cluster address in use changes nothing), then the WAL
    * restarted (continuing after `lastWal` when promoted) and the role stored.
    */
-  private async becomePrimary(identity: { clusterId: string; epoch: number; primaryClusterAddr: string }, lastWal?: number): Promise<PrimaryState> {
+  private async becomePrimary(
+    identity: { clusterId: string; epoch: number; primaryClusterAddr: string; kinds?: readonly ReplicationKind[] },
+    lastWal?: number,
+  ): Promise<PrimaryState> {
     const previous = this.state;
     const ca = await ClusterCa.create(identity.clusterId);
     const { host } = parseClusterAddress(identity.primaryClusterAddr || this.options.clusterAddr);
@@ -369,13 +434,18 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     });
   }
 
-  private requirePrimary(): PrimaryState {
-    if (this.state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+  private requirePrimary(kind?: ReplicationKind): PrimaryState {
+    if (this.state.role !== 'primary' || (kind !== undefined && !kindsOf(this.state).includes(kind)))
+      throw invalidRequest(`this cluster is not a ${kind === undefined ? '' : drPrefix(kind)}replication primary`);
     return this.state;
   }
 
-  private requireSecondary(): SecondaryState {
-    if (this.state.role !== 'secondary') throw invalidRequest('this cluster is not a replication secondary');
+  private requireSecondary(kind: ReplicationKind = 'performance'): SecondaryState {
+    if (this.state.role !== 'secondary' || kindOf(this.state) !== kind) throw invalidRequest(`this cluster is not a ${drPrefix(kind)}replication secondary`);
     return this.state;
   }
 }
+
+const kindName = (kind: ReplicationKind): string => (kind === 'dr' ? 'DR' : 'performance');
+/** Messages name DR replication; performance keeps the messages it always had. */
+const drPrefix = (kind: ReplicationKind): string => (kind === 'dr' ? 'DR ' : '');

@@ -5,12 +5,32 @@ import type { WalStorage } from './wal-storage.js';
 
 export const STATE_KEY = `${layout.replication}state`;
 
+/** What a secondary receives: `performance` (replicated keys only) or `dr` (everything but bookkeeping). */
+export type SecondaryKind = 'performance' | 'dr';
+
+/**
+ * Vault's two replication types. Performance secondaries serve clients and receive replicated
+ * state only; DR secondaries receive everything (tokens and leases included) and serve nobody
+ * until promoted.
+ */
+export type ReplicationKind = SecondaryKind;
+
+/** A performance secondary's paths filter as Vault's API states it: mount paths (`secret/`, `auth/userpass/`). */
+export interface PathsFilter {
+  readonly mode: 'allow' | 'deny';
+  readonly paths: readonly string[];
+}
+
 export interface KnownSecondary {
   readonly id: string;
   /** Serial of the client certificate issued to it; revocation removes the entry. */
   readonly certSerial: string;
   readonly issuedAt: string;
   readonly tokenExpiresAt: string;
+  /** Absent: performance (states stored before keysets existed). */
+  readonly kind?: SecondaryKind;
+  /** Performance secondaries only; absent: every replicated mount travels. */
+  readonly pathsFilter?: PathsFilter;
 }
 
 /** A cluster's replication role. Stored behind the barrier under `local/` (never replicated). */
@@ -22,6 +42,8 @@ export type ReplicationState =
       /** Fencing epoch: strictly increases with every promotion; frames from older epochs are refused. */
       readonly epoch: number;
       readonly primaryClusterAddr: string;
+      /** The replication types this cluster is primary of (absent: performance only). */
+      readonly kinds?: readonly ReplicationKind[];
       readonly ca: PemKeyPair;
       readonly server: PemKeyPair;
       readonly secondaries: Readonly<Record<string, KnownSecondary>>;
@@ -31,6 +53,8 @@ export type ReplicationState =
       readonly clusterId: string;
       readonly epoch: number;
       readonly secondaryId: string;
+      /** Absent: performance. */
+      readonly kind?: ReplicationKind;
       readonly primaryClusterAddr: string;
       readonly primaryApiAddr: string;
       readonly caCertPem: string;
@@ -41,6 +65,8 @@ export type ReplicationState =
        * update-primary, demotion or fencing: the stream starts with a Merkle sync.
        */
       readonly needsResync?: boolean;
+      /** The keyset version this secondary's data was last shipped under (absent: unfiltered performance). */
+      readonly keysetVersion?: string;
       /** Set on a primary that stepped down because it learned of a newer epoch. */
       readonly fencedByEpoch?: number;
     };
@@ -48,13 +74,27 @@ export type ReplicationState =
 export type PrimaryState = Extract<ReplicationState, { role: 'primary' }>;
 export type SecondaryState = Extract<ReplicationState, { role: 'secondary' }>;
 
+/** The replication types a primary serves. */
+export const kindsOf = (state: PrimaryState): readonly ReplicationKind[] => state.kinds ?? ['performance'];
+
+/** The replication type of a secondary. */
+export const kindOf = (state: { readonly kind?: ReplicationKind }): ReplicationKind => state.kind ?? 'performance';
+
+/** The replication type `state` takes part in as `kind`'s role, or disabled. */
+export function roleFor(state: ReplicationState, kind: ReplicationKind): ReplicationState['role'] {
+  if (state.role === 'primary') return kindsOf(state).includes(kind) ? 'primary' : 'disabled';
+  if (state.role === 'secondary') return kindOf(state) === kind ? 'secondary' : 'disabled';
+  return 'disabled';
+}
+
 /** A secondary that is not connected to any primary (demoted, fenced, or told to forget it). */
 export const isDetached = (state: SecondaryState): boolean => state.primaryClusterAddr === '';
 
 /** A secondary that follows nobody (demoted or fenced); it resyncs by Merkle sync when it next follows a primary. */
-export function detachedSecondary(clusterId: string, epoch: number, lastWal: number): SecondaryState {
+export function detachedSecondary(clusterId: string, epoch: number, lastWal: number, kind: ReplicationKind = 'performance'): SecondaryState {
   return {
     role: 'secondary',
+    ...(kind === 'dr' ? { kind } : {}),
     clusterId,
     epoch,
     secondaryId: '',

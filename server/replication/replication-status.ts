@@ -1,5 +1,6 @@
 import type { SecondaryConnection } from './cluster-server.js';
-import { isDetached, type ReplicationState } from './replication-state.js';
+import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
+import { isDetached, kindOf, roleFor, type KnownSecondary, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -14,33 +15,44 @@ export interface ReplicationSnapshot {
   readonly wal: Pick<WalStorage, 'lastWal' | 'oldestRetainedWal' | 'merkle'>;
   /** Requests this secondary forwarded to its primary. */
   readonly forwardedRequests: number;
+  /** A known secondary's keyset now (its kind and paths filter); unfiltered performance when absent. */
+  readonly keysetOf?: (secondary: KnownSecondary) => Keyset;
 }
 
 /** The body of `sys/replication/performance/status`, shaped as Vault's. */
-export function replicationStatus(snapshot: ReplicationSnapshot): Record<string, unknown> {
+export function replicationStatus(snapshot: ReplicationSnapshot, kind: ReplicationKind = 'performance'): Record<string, unknown> {
   const { state, wal } = snapshot;
   if (snapshot.isActivating) return { mode: 'bootstrapping', state: 'bootstrapping' };
+  if (roleFor(state, kind) === 'disabled') return { mode: 'disabled' };
+  // The root of what this replication type carries: a DR secondary's equals its primary's DR root.
+  const keyset = kind === 'dr' ? DR_KEYSET : performanceKeyset();
   if (state.role === 'primary') {
     const conns = snapshot.connections ?? new Map<string, SecondaryConnection>();
+    const ids = Object.keys(state.secondaries)
+      .filter((id) => kindOf(state.secondaries[id] as KnownSecondary) === kind)
+      .sort();
     return {
       mode: 'primary',
       cluster_id: state.clusterId,
-      known_secondaries: Object.keys(state.secondaries).sort(),
-      secondaries: Object.keys(state.secondaries)
-        .sort()
-        .map((id) => {
-          const c = conns.get(id);
-          return {
-            node_id: id,
-            api_address: c?.apiAddress ?? '',
-            cluster_address: c?.clusterAddress ?? '',
-            connection_status: c?.connected ? 'connected' : 'disconnected',
-            last_heartbeat: c?.lastHeartbeat ?? '',
-          };
-        }),
+      known_secondaries: ids,
+      secondaries: ids.map((id) => {
+        const c = conns.get(id);
+        const known = state.secondaries[id] as KnownSecondary;
+        return {
+          node_id: id,
+          api_address: c?.apiAddress ?? '',
+          cluster_address: c?.clusterAddress ?? '',
+          connection_status: c?.connected ? 'connected' : 'disconnected',
+          last_heartbeat: c?.lastHeartbeat ?? '',
+          kind: known.kind ?? 'performance',
+          // The root of what this secondary receives: equal to its own merkle_root once in sync.
+          merkle_root: wal.merkle.root(snapshot.keysetOf?.(known) ?? performanceKeyset()),
+          ...(known.pathsFilter === undefined ? {} : { paths_filter: { mode: known.pathsFilter.mode, paths: [...known.pathsFilter.paths] } }),
+        };
+      }),
       last_wal: wal.lastWal,
-      last_performance_wal: wal.lastWal,
-      merkle_root: wal.merkle.root(),
+      [kind === 'dr' ? 'last_dr_wal' : 'last_performance_wal']: wal.lastWal,
+      merkle_root: wal.merkle.root(keyset),
       primary_cluster_addr: state.primaryClusterAddr,
       state: 'running',
       epoch: state.epoch,
@@ -63,7 +75,7 @@ export function replicationStatus(snapshot: ReplicationSnapshot): Record<string,
         },
       ],
       last_remote_wal: state.lastRemoteWal,
-      merkle_root: wal.merkle.root(),
+      merkle_root: wal.merkle.root(keyset),
       state: s?.streamState ?? 'idle',
       connection_state: isDetached(state) ? 'shutdown' : s?.isConnected ? 'ready' : 'transient_failure',
       ...(state.fencedByEpoch === undefined ? {} : { fenced_by_epoch: state.fencedByEpoch }),

@@ -14,6 +14,8 @@ export interface ClusterListener {
 /** The WAL stream a secondary runs, as the state machine uses it. */
 export interface ReplicationStream {
   readonly isConnected: boolean;
+  /** True while a Merkle sync runs or is due: this secondary's copy is known to be behind. */
+  readonly isCatchingUp?: boolean;
   stop(): Promise<void>;
 }
 

@@ -7,8 +7,8 @@ import type { ActivationBundle, BootstrapHeader } from './activation-bundle.js';
 import { unwrapActivationToken, type TrustOptions } from './activation-client.js';
 import { activationApiAddr } from './activation-token.js';
 import { ClusterClient } from './cluster-client.js';
-import { isReplicatedKey } from './replication-filter.js';
-import { STATE_KEY, type SecondaryState } from './replication-state.js';
+import { DR_KEYSET, performanceKeyset } from './keyset.js';
+import { STATE_KEY, type ReplicationKind, type SecondaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 
 /**
@@ -17,7 +17,7 @@ import type { WalStorage } from './wal-storage.js';
  */
 export interface Activator {
   /** Checks the token locally (no network) and returns the primary API address to use. */
-  check(token: string, primaryApiAddr: string): string;
+  check(token: string, primaryApiAddr: string, kind?: ReplicationKind): string;
   /** Unwraps the token at the primary's API; changes nothing here. */
   unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle>;
   /**
@@ -52,8 +52,8 @@ export interface SecondaryActivatorOptions {
 export class SecondaryActivator implements Activator {
   constructor(private readonly options: SecondaryActivatorOptions) {}
 
-  check(token: string, primaryApiAddr: string): string {
-    return activationApiAddr(token, primaryApiAddr);
+  check(token: string, primaryApiAddr: string, kind: ReplicationKind = 'performance'): string {
+    return activationApiAddr(token, primaryApiAddr, kind);
   }
 
   unwrap(apiAddr: string, token: string, trust: TrustOptions): Promise<ActivationBundle> {
@@ -79,11 +79,13 @@ export class SecondaryActivator implements Activator {
       clusterId: bundle.cluster_id,
       epoch: header.epoch,
       secondaryId: bundle.id,
+      ...(bundle.kind === 'dr' ? { kind: bundle.kind } : {}),
       primaryClusterAddr: bundle.primary_cluster_addr,
       primaryApiAddr: apiAddr,
       caCertPem: bundle.ca_cert,
       client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
       lastRemoteWal: header.last_wal,
+      ...(header.keyset_version === undefined ? {} : { keysetVersion: header.keyset_version }),
     };
     const stateValue = encryptWithStoredKeyring(keyring.value, rootKey, STATE_KEY, Buffer.from(JSON.stringify(next)));
     // Point of no return: the wipe, the primary's state and our new role commit together.
@@ -120,6 +122,8 @@ async function downloadBootstrap(bundle: ActivationBundle): Promise<BootstrapPac
   );
   let header: BootstrapHeader | undefined;
   const entries: StorageOp[] = [];
+  // A DR secondary keeps everything the primary sends but bookkeeping (tokens and leases too).
+  const keyset = bundle.kind === 'dr' ? DR_KEYSET : performanceKeyset();
   try {
     let status = 0;
     const transfer = client.stream(
@@ -132,7 +136,7 @@ async function downloadBootstrap(bundle: ActivationBundle): Promise<BootstrapPac
             continue;
           }
           const [key, value] = JSON.parse(line) as [string, string];
-          if (isReplicatedKey(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
+          if (keyset.includes(key)) entries.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
         }
       },
     );

@@ -3,7 +3,7 @@ import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
 import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
-import { isReplicatedKey } from './replication-filter.js';
+import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
 
@@ -46,6 +46,8 @@ export class SecondaryStream {
   private loop: Promise<void> | undefined;
   private waiters: { index: number; resolve: (ok: boolean) => void }[] = [];
   private readonly log: Logger;
+  /** What this secondary keeps from its primary: replicated keys; a DR secondary everything but bookkeeping. */
+  private readonly keyset: Keyset;
   isConnected = false;
   lastHeartbeat = '';
   /** The primary's last WAL index as of its last heartbeat (for lag). */
@@ -59,12 +61,19 @@ export class SecondaryStream {
 
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
+    this.keyset = options.initial.kind === 'dr' ? DR_KEYSET : performanceKeyset();
     this.log = options.logger.child({ module: 'replication-secondary' });
     this.client = new ClusterClient(this.state.primaryClusterAddr, { caCertPem: this.state.caCertPem, client: this.state.client }, () => ({
       'x-ferry-epoch': String(this.state.epoch),
       'x-ferry-api-addr': options.apiAddr,
       'x-ferry-cluster-addr': options.clusterAddr,
+      ...(this.state.keysetVersion === undefined ? {} : { 'x-ferry-keyset': this.state.keysetVersion }),
     }));
+  }
+
+  /** A Merkle sync runs or is due: this copy is known to be behind its primary. */
+  get isCatchingUp(): boolean {
+    return this.syncProgress !== undefined || this.state.needsResync === true;
   }
 
   get lastRemoteWal(): number {
@@ -182,7 +191,7 @@ export class SecondaryStream {
     if (fresh.length === 0) return;
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
     const last = fresh[fresh.length - 1] as WalEntry;
-    const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter(travels));
+    const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter((op) => travels(this.keyset, op)));
     await this.commit(ops, { ...this.state, lastRemoteWal: last.index });
     await this.options.core.onReplicatedChange(changedKeys(ops));
   }
@@ -197,6 +206,17 @@ export class SecondaryStream {
     for (const w of ready) w.resolve(true);
   }
 
+  /** The state after a completed Merkle sync: the primary's position, under the keyset it synced. */
+  private synced(remote: { last_wal: number; keyset_version?: string }): SecondaryState {
+    const { keysetVersion: _previous, ...rest } = this.state;
+    return {
+      ...rest,
+      lastRemoteWal: remote.last_wal,
+      needsResync: false,
+      ...(remote.keyset_version === undefined ? {} : { keysetVersion: remote.keyset_version }),
+    };
+  }
+
   /**
    * Merkle reconciliation: compare bucket hashes, then the leaves of differing buckets, then
    * fetch only the keys whose leaves differ (deleting those the primary no longer has).
@@ -208,9 +228,11 @@ export class SecondaryStream {
     // Round trip 1: bucket digests.
     const bucketsRes = await this.client.request('GET', '/v1/replication/merkle/buckets');
     bytes += bucketsRes.body.length;
-    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number };
+    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number; keyset_version?: string };
     const remoteBuckets = Buffer.from(remote.buckets, 'base64');
-    const localBuckets = merkle.bucketDigest();
+    // Compared against everything replicated here: keys the primary's keyset for us leaves out
+    // (a mount newly filtered) differ, and are deleted below.
+    const localBuckets = merkle.bucketDigest(this.keyset);
     const differing = new Set<number>();
     for (let i = 0; i < MERKLE_BUCKETS; i++) {
       const at = i * BUCKET_DIGEST_BYTES;
@@ -222,13 +244,13 @@ export class SecondaryStream {
       const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
       bytes += leavesRes.body.length;
       const remoteLeaves = parseLeafDigests(Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64'));
-      const localLeaves = parseLeafDigests(merkle.leafDigests(differing));
+      const localLeaves = parseLeafDigests(merkle.leafDigests(this.keyset, differing));
       for (const [digest, leaf] of remoteLeaves) if (localLeaves.get(digest) !== leaf) differingKeys.add(digest);
       for (const digest of localLeaves.keys()) if (!remoteLeaves.has(digest)) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
-    const localNames = new Map(merkle.keysWithDigests(differingKeys).map((key) => [keyDigest(key).toString('hex'), key]));
+    const localNames = new Map(merkle.keysWithDigests(this.keyset, differingKeys).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
     const BATCH = 500;
     let appliedOps: StorageOp[] = [];
@@ -240,7 +262,7 @@ export class SecondaryStream {
       const ops: StorageOp[] = [];
       const fetched = new Set<string>();
       for (const [key, value] of Object.entries(entries)) {
-        if (!isReplicatedKey(key)) continue;
+        if (!this.keyset.includes(key)) continue;
         fetched.add(keyDigest(key).toString('hex'));
         ops.push({ op: 'put', key, value: Buffer.from(value, 'base64') });
       }
@@ -251,11 +273,11 @@ export class SecondaryStream {
       }
       const final = i + BATCH >= digests.length;
       // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
-      await this.commit(ops, final ? { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false } : this.state);
+      await this.commit(ops, final ? this.synced(remote) : this.state);
       appliedOps = appliedOps.concat(ops);
       this.syncProgress = { sync_total_keys: digests.length, sync_progress: Math.min(digests.length, i + BATCH) };
     }
-    if (digests.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false });
+    if (digests.length === 0) await this.commit([], this.synced(remote));
     this.lastResyncBytes = bytes;
     this.lastResyncKeys = digests.length;
     this.syncProgress = undefined;
@@ -264,8 +286,8 @@ export class SecondaryStream {
   }
 }
 
-function travels(op: StorageOp): boolean {
-  return op.op === 'delete-prefix' ? op.prefix !== '' && isReplicatedKey(op.prefix) : isReplicatedKey(op.key);
+function travels(keyset: Keyset, op: StorageOp): boolean {
+  return op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key);
 }
 
 function changedKeys(ops: readonly StorageOp[]): string[] {

@@ -5,7 +5,7 @@ import type { WrapInfo } from '../core/logical.js';
 import { wrapResponse } from '../core/wrapping/response-wrapper.js';
 import type { ActivationBundle } from './activation-bundle.js';
 import { ClusterCa } from './cluster-ca.js';
-import type { PrimaryState } from './replication-state.js';
+import type { PrimaryState, ReplicationKind } from './replication-state.js';
 
 export interface SecondaryTokenRequest {
   readonly id: string;
@@ -14,6 +14,8 @@ export interface SecondaryTokenRequest {
   /** This cluster's API and cluster addresses (the bundle names them when the state does not). */
   readonly apiAddr: string;
   readonly clusterAddr: string;
+  /** The replication type of the secondary (default performance). */
+  readonly kind?: ReplicationKind;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface SecondaryTokenRequest {
  */
 export async function issueSecondaryToken(core: Core, state: PrimaryState, request: SecondaryTokenRequest): Promise<{ next: PrimaryState; result: WrapInfo }> {
   const { id, ttl } = request;
+  const kind = request.kind ?? 'performance';
   if (id.trim() === '') throw invalidRequest('missing required field "id"');
   if (!/^[A-Za-z0-9_.\-]{1,128}$/.test(id)) throw invalidRequest('invalid secondary id: use letters, digits, ".", "_" or "-"');
   if (state.secondaries[id] !== undefined) throw invalidRequest(`a secondary with id "${id}" already exists; revoke it first or choose another id`);
@@ -38,14 +41,30 @@ export async function issueSecondaryToken(core: Core, state: PrimaryState, reque
     client_cert: client.certPem,
     client_key: client.keyPem,
     epoch: state.epoch,
+    ...(kind === 'dr' ? { kind } : {}),
   };
-  const wrapInfo = await wrapResponse(core, { data: { ...bundle } }, { ttlSeconds, creationPath: 'sys/replication/primary/secondary-token', format: 'jwt' });
+  const wrapInfo = await wrapResponse(
+    core,
+    { data: { ...bundle } },
+    {
+      ttlSeconds,
+      creationPath: `sys/replication/${kind === 'dr' ? 'dr' : 'performance'}/primary/secondary-token`,
+      format: 'jwt',
+      claims: { replication_type: kind },
+    },
+  );
   const now = Date.now();
   const next: PrimaryState = {
     ...state,
     secondaries: {
       ...state.secondaries,
-      [id]: { id, certSerial: client.serial, issuedAt: new Date(now).toISOString(), tokenExpiresAt: new Date(now + ttlSeconds * 1000).toISOString() },
+      [id]: {
+        id,
+        certSerial: client.serial,
+        issuedAt: new Date(now).toISOString(),
+        tokenExpiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+        ...(kind === 'dr' ? { kind } : {}),
+      },
     },
   };
   return { next, result: wrapInfo };

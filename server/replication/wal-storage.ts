@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
-import { MerkleIndex } from './merkle-index.js';
-import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
+import { DR_KEYSET, performanceKeyset } from './keyset.js';
+import { KeysetMerkle } from './keyset-merkle.js';
+import { isReplicatedOnly } from './wal-entry-filter.js';
 
 export const WAL_PREFIX = 'local/replication/wal/';
 const INDEX_DIGITS = 16;
@@ -21,16 +22,29 @@ export interface WalEntry {
 
 export type WalRole = 'off' | 'primary' | 'secondary';
 
+export interface SerializedWalEntry {
+  readonly index: number;
+  readonly json: string;
+  readonly replicatedOnly?: boolean;
+}
+
 export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
 
+/** The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs cluster-local writes). */
 function toWalOps(ops: readonly StorageOp[]): WalOp[] {
   const out: WalOp[] = [];
   for (const op of ops) {
-    if (op.op === 'put' && isReplicatedKey(op.key)) out.push({ op: 'put', key: op.key, value: op.value.toString('base64') });
-    else if (op.op === 'delete' && isReplicatedKey(op.key)) out.push({ op: 'delete', key: op.key });
-    else if (op.op === 'delete-prefix' && isReplicatedPrefix(op.prefix)) out.push({ op: 'delete-prefix', prefix: op.prefix });
+    if (op.op === 'put' && DR_KEYSET.includes(op.key)) out.push({ op: 'put', key: op.key, value: op.value.toString('base64') });
+    else if (op.op === 'delete' && DR_KEYSET.includes(op.key)) out.push({ op: 'delete', key: op.key });
+    else if (op.op === 'delete-prefix' && DR_KEYSET.includesPrefix(op.prefix)) out.push({ op: 'delete-prefix', prefix: op.prefix });
   }
   return out;
+}
+
+/** A write a performance secondary may not make itself: it touches replicated keys. */
+function touchesReplicated(ops: readonly StorageOp[]): boolean {
+  const keyset = performanceKeyset();
+  return ops.some((op) => (op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key)));
 }
 
 export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
@@ -45,7 +59,8 @@ export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
  * keeps the Merkle index of the replicated keyspace.
  */
 export class WalStorage extends EventEmitter implements StorageBackend {
-  readonly merkle = new MerkleIndex();
+  /** The Merkle index of every key that can travel, by region (see `KeysetMerkle`). */
+  readonly merkle = new KeysetMerkle();
   private role: WalRole = 'off';
   private epoch = 0;
   /** Committed WAL bounds. */
@@ -54,8 +69,11 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** WAL bounds including writes prepared in a commit group that has not committed yet. */
   private stagedLast = 0;
   private stagedFirst = 0;
-  /** The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk. */
-  private readonly recent = new Map<number, string>();
+  /**
+   * The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk,
+   * and whether each is whole for a performance secondary (no cluster-local op: sent as is).
+   */
+  private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
   private static readonly RECENT_ENTRIES = 4096;
 
   constructor(
@@ -127,7 +145,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
 
   transaction(ops: readonly StorageOp[]): Promise<void> {
-    if (this.role === 'secondary' && toWalOps(ops).length > 0) {
+    if (this.role === 'secondary' && touchesReplicated(ops)) {
       return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
     }
     return this.stage({ bytes: opsBytes(ops), prepare: () => ops });
@@ -140,18 +158,20 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    */
   stage(write: StagedWrite): Promise<void> {
     let ops: readonly StorageOp[] = [];
-    let staged: { entry: WalEntry; json: string; firstAfter: number; previous: { last: number; first: number } } | undefined;
+    let staged: { entry: WalEntry; json: string; replicatedOnly: boolean; firstAfter: number; previous: { last: number; first: number } } | undefined;
     return this.inner.stage({
       // Room for the WAL entry (base64 values) next to the data.
       bytes: write.bytes * 3,
       prepare: () => {
         ops = write.prepare();
-        const walOps = toWalOps(ops);
-        if (walOps.length === 0 || this.role === 'off') return ops;
+        if (this.role === 'off') return ops;
         if (this.role === 'secondary') {
+          if (!touchesReplicated(ops)) return ops;
           write.abandoned?.();
           throw new VaultError('read_only', 'cannot write to readonly storage');
         }
+        const walOps = toWalOps(ops);
+        if (walOps.length === 0) return ops;
         const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
         const json = JSON.stringify(entry);
         const trimmed = this.trimOps(entry.index);
@@ -159,7 +179,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         this.stagedLast = entry.index;
         if (trimmed.ops.length > 0) this.stagedFirst = trimmed.newFirst;
         if (this.stagedFirst === 0) this.stagedFirst = entry.index;
-        staged = { entry, json, firstAfter: this.stagedFirst, previous };
+        staged = { entry, json, replicatedOnly: isReplicatedOnly(walOps), firstAfter: this.stagedFirst, previous };
         return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
       },
       committed: () => {
@@ -167,7 +187,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
-          this.recent.set(staged.entry.index, staged.json);
+          this.recent.set(staged.entry.index, { json: staged.json, replicatedOnly: staged.replicatedOnly });
           if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         }
         write.committed?.();
@@ -225,13 +245,16 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return (await this.readWalSerialized(afterIndex, limit)).map((e) => JSON.parse(e.json) as WalEntry);
   }
 
-  /** Like readWal, but the entries as stored (JSON text), from memory when still there. */
-  async readWalSerialized(afterIndex: number, limit: number): Promise<{ index: number; json: string }[]> {
-    const out: { index: number; json: string }[] = [];
+  /**
+   * Like readWal, but the entries as stored (JSON text), from memory when still there; there,
+   * `replicatedOnly` tells whether every op is replicated (unknown for entries read from disk).
+   */
+  async readWalSerialized(afterIndex: number, limit: number): Promise<SerializedWalEntry[]> {
+    const out: SerializedWalEntry[] = [];
     for (let index = afterIndex + 1; index <= this.lastIndex && out.length < limit; index++) {
-      const json = this.recent.get(index);
-      if (json === undefined) break;
-      out.push({ index, json });
+      const recent = this.recent.get(index);
+      if (recent === undefined) break;
+      out.push({ index, ...recent });
     }
     if (out.length > 0 || afterIndex >= this.lastIndex) return out;
     const rows = await this.inner.scan(WAL_PREFIX, { after: walKey(afterIndex), limit });
@@ -258,24 +281,22 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     });
   }
 
-  /** Rebuilds the Merkle index from every replicated key in storage. */
+  /** Rebuilds the Merkle index from every key in storage that can travel. */
   private async rebuildMerkle(): Promise<void> {
     this.merkle.clear();
     let after: string | undefined;
     for (;;) {
       const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
       if (batch.length === 0) break;
-      for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
+      for (const e of batch) this.merkle.put(e.key, e.value);
       after = (batch[batch.length - 1] as StorageEntry).key;
     }
   }
 
   private applyToMerkle(ops: readonly StorageOp[]): void {
     for (const op of ops) {
-      if (op.op === 'put') {
-        if (isReplicatedKey(op.key)) this.merkle.put(op.key, op.value);
-      } else if (op.op === 'delete') this.merkle.remove(op.key);
-      else if (op.prefix === '') this.merkle.clear();
+      if (op.op === 'put') this.merkle.put(op.key, op.value);
+      else if (op.op === 'delete') this.merkle.remove(op.key);
       else this.merkle.removePrefix(op.prefix);
     }
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { isReplicatedKey } from '../../server/replication/replication-filter.js';
+import { performanceKeyset } from '../../server/replication/keyset.js';
 import { querySqliteFile } from '../helpers/sqlite-file.js';
 import { startSqliteServer, waitFor, type ApiResponse, type ServerHandle } from '../helpers/test-cluster.js';
 
@@ -74,7 +74,7 @@ describe('replication Merkle resync after the WAL retention was exceeded', funct
   /** The primary's replicated entries as stored (ciphertexts), read from its SQLite file. */
   async function replicatedEntries(server: ServerHandle): Promise<Map<string, Buffer>> {
     const rows = await querySqliteFile<{ key: string; value: Buffer }>(join(server.dataDir, 'ferry.db'), 'SELECT key, value FROM entries');
-    return new Map(rows.filter((r) => isReplicatedKey(r.key)).map((r) => [r.key, r.value]));
+    return new Map(rows.filter((r) => performanceKeyset().includes(r.key)).map((r) => [r.key, r.value]));
   }
 
   /** Bytes of the entries that differ between two snapshots: key + new value, or key alone when deleted. */

@@ -100,14 +100,15 @@ async function healthResponse(core: Core, query: Readonly<Record<string, string>
   let status = codes.activecode as number;
   if (!initialized) status = codes.uninitcode as number;
   else if (sealed) status = codes.sealedcode as number;
+  else if (core.replication.isDrSecondary?.() === true) status = codes.drsecondarycode as number;
   else if (standby && !flags.standbyok) status = codes.standbycode as number;
   const data: Record<string, unknown> = {
     initialized,
     sealed,
     standby,
     performance_standby: false,
-    replication_performance_mode: core.replication.mode(),
-    replication_dr_mode: 'disabled',
+    replication_performance_mode: core.replication.performanceMode?.() ?? core.replication.mode(),
+    replication_dr_mode: core.replication.drMode?.() ?? 'disabled',
     server_time_utc: Math.floor(Date.now() / 1000),
     version: FERRY_VERSION,
     cluster_name: core.options.clusterName,

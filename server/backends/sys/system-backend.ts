@@ -28,6 +28,15 @@ export const SYS_UNAUTHENTICATED = [
   'replication/status',
   'replication/performance/status',
   'replication/dr/status',
+  // A DR secondary's operation paths authenticate with a DR operation token in the body.
+  'replication/dr/secondary/promote',
+  'replication/dr/secondary/disable',
+  'replication/dr/secondary/update-primary',
+  'replication/dr/secondary/recover',
+  'replication/dr/secondary/reindex',
+  'replication/dr/secondary/operation-token/delete',
+  'replication/dr/secondary/generate-operation-token/attempt',
+  'replication/dr/secondary/generate-operation-token/update',
 ];
 
 /**

@@ -15,6 +15,8 @@ interface ExpirationCore {
   readonly logger: Logger;
   readonly tokens: TokenStore;
   readonly isSealed: boolean;
+  /** A DR secondary revokes nothing: its primary does, and the revocations replicate to it. */
+  readonly replication: { isDrSecondary?(): boolean };
   route(path: string): Route | undefined;
 }
 
@@ -232,7 +234,7 @@ export class ExpirationManager {
   }
 
   private async sweepOnce(): Promise<void> {
-    if (this.core.isSealed) return;
+    if (this.core.isSealed || this.core.replication.isDrSecondary?.() === true) return;
     const now = nowSeconds();
     for (const [leaseId, expireTime] of [...this.schedule]) {
       if (expireTime > now) continue;

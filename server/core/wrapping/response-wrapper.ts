@@ -15,6 +15,8 @@ export interface WrapOptions {
   readonly ttlSeconds: number;
   readonly creationPath: string;
   readonly format: WrapFormat;
+  /** Extra claims of a JWT wrapping token (replication marks its activation tokens' type). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 /** `sys/wrapping/lookup`'s view of a wrapping token. */
@@ -82,7 +84,16 @@ export class ResponseWrapper {
     const creationTime = new Date(entry.creationTime * 1000).toISOString();
     const record: WrappedRecord = { creationTtl: ttl, creationTime, creationPath: options.creationPath, format: options.format, response: storable(response) };
     await this.core.barrier.put(recordKey(entry.hash), Buffer.from(JSON.stringify(record)));
-    const token = options.format === 'jwt' ? await this.signer.sign({ jti: id, ttlSeconds: ttl, addr: this.core.options.apiAddr, accessor: '' }) : id;
+    const token =
+      options.format === 'jwt'
+        ? await this.signer.sign({
+            jti: id,
+            ttlSeconds: ttl,
+            addr: this.core.options.apiAddr,
+            accessor: '',
+            ...(options.claims === undefined ? {} : { extra: options.claims }),
+          })
+        : id;
     const info: WrapInfo = { token, accessor: entry.accessor, ttl, creation_time: creationTime, creation_path: options.creationPath };
     if (response.auth?.accessor) info.wrapped_accessor = response.auth.accessor;
     return info;

@@ -24,6 +24,8 @@ export interface WrappingJwtClaims {
   readonly ttlSeconds: number;
   readonly addr: string;
   readonly accessor: string;
+  /** Claims added beside the standard ones (they cannot replace them). */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 interface KeyPair {
@@ -45,7 +47,7 @@ export class WrappingJwtSigner {
   async sign(claims: WrappingJwtClaims): Promise<string> {
     const { privateKey } = await this.keyPair();
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ type: 'wrapping', addr: claims.addr, accessor: claims.accessor })
+    return new SignJWT({ ...claims.extra, type: 'wrapping', addr: claims.addr, accessor: claims.accessor })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setJti(claims.jti)
       .setIssuedAt(now)

@@ -39,6 +39,7 @@ export class FakeListener implements ClusterListener {
 
 export class FakeStream implements ReplicationStream {
   isConnected = false;
+  isCatchingUp = false;
   isStopped = false;
 
   constructor(
@@ -84,6 +85,7 @@ export function installedState(bundle: ActivationBundle, lastRemoteWal = 7): Sec
     clusterId: bundle.cluster_id,
     epoch: bundle.epoch,
     secondaryId: bundle.id,
+    ...(bundle.kind === 'dr' ? { kind: bundle.kind } : {}),
     primaryClusterAddr: bundle.primary_cluster_addr,
     primaryApiAddr: bundle.primary_api_addr,
     caCertPem: bundle.ca_cert,
@@ -122,7 +124,7 @@ export class Rig {
 
   constructor() {
     const activator: Activator = {
-      check: (token, primaryApiAddr) => activationApiAddr(token, primaryApiAddr),
+      check: (token, primaryApiAddr, kind) => activationApiAddr(token, primaryApiAddr, kind),
       unwrap: async (_apiAddr: string, _token: string, _trust: TrustOptions) => {
         this.unwrapCalls++;
         return this.unwrapped;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
+import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
 import { WAL_PREFIX, WalStorage, walKey } from '../../../server/replication/wal-storage.js';
 
 describe('WalStorage', () => {
@@ -18,19 +19,23 @@ describe('WalStorage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('on a primary, records each replicated write and its WAL entry in one transaction', async () => {
+  it('on a primary, records each write that can travel and its WAL entry in one transaction (bookkeeping stays out)', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
     wal.setRole('primary', 3);
     await wal.transaction([
       { op: 'put', key: 'core/policy/a', value: Buffer.from('A') },
       { op: 'put', key: 'local/token/id/x', value: Buffer.from('T') },
+      { op: 'put', key: 'local/core/cluster/info', value: Buffer.from('I') },
     ]);
     expect(wal.lastWal).to.equal(1);
     const [entry] = await wal.readWal(0, 10);
     expect(entry?.epoch).to.equal(3);
-    // Only the replicated key travels.
-    expect(entry?.ops).to.deep.equal([{ op: 'put', key: 'core/policy/a', value: Buffer.from('A').toString('base64') }]);
+    // The token travels too (to DR secondaries; the stream leaves it out for performance ones); the cluster's identity never.
+    expect(entry?.ops).to.deep.equal([
+      { op: 'put', key: 'core/policy/a', value: Buffer.from('A').toString('base64') },
+      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T').toString('base64') },
+    ]);
     expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
   });
 
@@ -51,18 +56,20 @@ describe('WalStorage', () => {
     // The Merkle index is the restored keyspace's, as a fresh open would build it.
     const reopened = new WalStorage(sqlite, 100);
     await reopened.open();
-    expect(wal.merkle.root()).to.equal(reopened.merkle.root());
+    expect(wal.merkle.root(performanceKeyset())).to.equal(reopened.merkle.root(performanceKeyset()));
+    expect(wal.merkle.root(DR_KEYSET)).to.equal(reopened.merkle.root(DR_KEYSET));
     await wal.put('core/policy/after', Buffer.from('A'));
     expect(wal.lastWal).to.equal(7);
     expect(wal.oldestRetainedWal).to.equal(7);
   });
 
-  it('writes no WAL entry for local-only transactions or when replication is off', async () => {
+  it('writes no WAL entry for bookkeeping-only transactions or when replication is off', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
     await wal.put('core/policy/off', Buffer.from('1'));
     wal.setRole('primary', 1);
-    await wal.put('local/token/id/y', Buffer.from('2'));
+    await wal.put('local/replication/state', Buffer.from('2'));
+    await wal.put('local/core/cluster/info', Buffer.from('3'));
     expect(wal.lastWal).to.equal(0);
     expect(await sqlite.list(WAL_PREFIX)).to.deep.equal([]);
   });
@@ -149,10 +156,13 @@ describe('WalStorage', () => {
     wal.setRole('primary', 1);
     for (let i = 0; i < 30; i++) await wal.put(`logical/m/${i}`, Buffer.from(`v${i}`));
     await wal.put('local/x', Buffer.from('local'));
-    const root = wal.merkle.root();
+    const root = wal.merkle.root(performanceKeyset());
+    const drRoot = wal.merkle.root(DR_KEYSET);
+    expect(drRoot).to.not.equal(root);
     const reopened = new WalStorage(sqlite, 100);
     await reopened.open();
-    expect(reopened.merkle.root()).to.equal(root);
-    expect(reopened.lastWal).to.equal(30);
+    expect(reopened.merkle.root(performanceKeyset())).to.equal(root);
+    expect(reopened.merkle.root(DR_KEYSET)).to.equal(drRoot);
+    expect(reopened.lastWal).to.equal(31);
   });
 });

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { classify, CLUSTER_LOCAL_REGION, CORE_REGION, type Keyset } from './keyset.js';
+import { BUCKET_DIGEST_BYTES, KEY_DIGEST_BYTES, LEAF_DIGEST_BYTES, MERKLE_BUCKETS, MerkleIndex } from './merkle-index.js';
+
+/** The one place region indexes are made. */
+function createRegionIndex(): MerkleIndex {
+  return new MerkleIndex();
+}
+
+/**
+ * The Merkle index of every key that can travel, kept as one `MerkleIndex` per region
+ * (cluster-local keys, core replicated state, each replicated mount's data) so that any keyset's
+ * root, bucket digests and leaf digests are computed over exactly its keys: a keyset's bucket
+ * digest is the XOR of its regions' (bucket hashes are XORs of leaves), and its root hashes the
+ * roots of its non-empty regions in region order. Bookkeeping keys are never indexed.
+ */
+export class KeysetMerkle {
+  private readonly regions = new Map<string, MerkleIndex>();
+
+  /** Keys indexed in the regions `keyset` includes (every region when omitted). */
+  size(keyset?: Keyset): number {
+    let n = 0;
+    for (const [region, index] of this.regions) if (keyset === undefined || keyset.includesRegion(region)) n += index.size;
+    return n;
+  }
+
+  put(key: string, value: Buffer): void {
+    const place = classify(key);
+    if (place.keyClass === 'bookkeeping') return;
+    let index = this.regions.get(place.region);
+    if (index === undefined) this.regions.set(place.region, (index = createRegionIndex()));
+    index.put(key, value);
+  }
+
+  remove(key: string): void {
+    const place = classify(key);
+    if (place.keyClass === 'bookkeeping') return;
+    const index = this.regions.get(place.region);
+    index?.remove(key);
+    if (index?.size === 0 && place.region !== CORE_REGION) this.regions.delete(place.region);
+  }
+
+  removePrefix(prefix: string): void {
+    if (prefix === '') return this.clear();
+    for (const [region, index] of [...this.regions]) {
+      if (region !== CORE_REGION && region.startsWith(prefix)) this.regions.delete(region);
+      else if (region === CORE_REGION || prefix.startsWith(region)) {
+        index.removePrefix(prefix);
+        if (index.size === 0 && region !== CORE_REGION) this.regions.delete(region);
+      }
+    }
+  }
+
+  clear(): void {
+    this.regions.clear();
+  }
+
+  /** 40 hex characters, like Vault's `merkle_root`: equal roots mean equal keysets. */
+  root(keyset: Keyset): string {
+    const h = createHash('sha1');
+    for (const [region, index] of this.included(keyset)) h.update(region).update('\0').update(index.root()).update('\n');
+    return h.digest('hex');
+  }
+
+  /** The keyset's bucket digests (each the XOR of its regions' truncated bucket hashes), concatenated. */
+  bucketDigest(keyset: Keyset): Buffer {
+    const out = Buffer.alloc(MERKLE_BUCKETS * BUCKET_DIGEST_BYTES);
+    for (const [, index] of this.included(keyset)) {
+      const digest = index.bucketDigest();
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) ^ (digest[i] as number);
+    }
+    return out;
+  }
+
+  /** As `MerkleIndex.leafDigests`, over the keyset's keys only (in key-digest order). */
+  leafDigests(keyset: Keyset, bucketIds: ReadonlySet<number>): Buffer {
+    const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
+    const parts: Buffer[] = [];
+    for (const [, index] of this.included(keyset)) {
+      const raw = index.leafDigests(bucketIds);
+      for (let i = 0; i + step <= raw.length; i += step) parts.push(raw.subarray(i, i + step));
+    }
+    parts.sort(Buffer.compare);
+    return Buffer.concat(parts);
+  }
+
+  /** The keyset's keys whose key digests (hex) are among `digests`. */
+  keysWithDigests(keyset: Keyset, digests: ReadonlySet<string>): string[] {
+    return [...this.included(keyset)].flatMap(([, index]) => index.keysWithDigests(digests));
+  }
+
+  /** Root per region (`cluster-local`, `core`, or the mount data prefix), for status and tests. */
+  regionRoots(keyset: Keyset): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [region, index] of this.included(keyset)) out[regionName(region)] = index.root();
+    return out;
+  }
+
+  /** Non-empty regions of the keyset, in region order. */
+  private included(keyset: Keyset): [string, MerkleIndex][] {
+    return [...this.regions].filter(([region, index]) => index.size > 0 && keyset.includesRegion(region)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+}
+
+function regionName(region: string): string {
+  return region === CORE_REGION ? 'core' : region === CLUSTER_LOCAL_REGION ? 'cluster-local' : region;
+}

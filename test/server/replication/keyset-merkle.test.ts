@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
+import { KeysetMerkle } from '../../../server/replication/keyset-merkle.js';
+import { MERKLE_BUCKETS, parseLeafDigests } from '../../../server/replication/merkle-index.js';
+
+const v = (s: string) => Buffer.from(s);
+const allBuckets = new Set(Array.from({ length: MERKLE_BUCKETS }, (_, i) => i));
+
+/** Puts the same keys into a fresh index. */
+function indexOf(keys: readonly string[]): KeysetMerkle {
+  const m = new KeysetMerkle();
+  for (const k of keys) m.put(k, v(`value of ${k}`));
+  return m;
+}
+
+describe('KeysetMerkle: one Merkle view per keyset over per-region indexes', () => {
+  const core = ['core/mounts', 'core/policy/reader', 'identity/entity/1'];
+  const eu = ['logical/eu/data/a', 'logical/eu/data/b'];
+  const us = ['logical/us/data/a', 'auth/up/user/alice'];
+  const local = ['local/token/id/t1', 'local/expiration/id/l1'];
+  const bookkeeping = ['local/replication/state', 'local/core/cluster/info'];
+  const denyEu = performanceKeyset({ mode: 'deny', prefixes: ['logical/eu/'] });
+
+  it("computes a keyset's root, buckets and leaves over exactly its keys", () => {
+    const full = indexOf([...core, ...eu, ...us, ...local, ...bookkeeping]);
+    // Each keyset's view equals an index that only ever held that keyset's keys.
+    const cases = [
+      { keyset: performanceKeyset(), keys: [...core, ...eu, ...us] },
+      { keyset: denyEu, keys: [...core, ...us] },
+      { keyset: DR_KEYSET, keys: [...core, ...eu, ...us, ...local] },
+    ];
+    for (const { keyset, keys } of cases) {
+      const only = indexOf(keys);
+      expect(full.root(keyset), keyset.id).to.equal(only.root(keyset));
+      expect(full.bucketDigest(keyset).equals(only.bucketDigest(keyset)), keyset.id).to.equal(true);
+      expect(full.leafDigests(keyset, allBuckets).equals(only.leafDigests(keyset, allBuckets)), keyset.id).to.equal(true);
+      expect(parseLeafDigests(full.leafDigests(keyset, allBuckets)).size, keyset.id).to.equal(keys.length);
+      expect(full.size(keyset), keyset.id).to.equal(keys.length);
+    }
+    expect(full.root(performanceKeyset())).to.not.equal(full.root(denyEu));
+    expect(full.root(performanceKeyset())).to.not.equal(full.root(DR_KEYSET));
+  });
+
+  it('matches a secondary that holds exactly the filtered keyset, and tells it which keys to delete', () => {
+    const primary = indexOf([...core, ...eu, ...us, ...local]);
+    const secondaryInSync = indexOf([...core, ...us]);
+    expect(secondaryInSync.root(performanceKeyset())).to.equal(primary.root(denyEu));
+    // A secondary still holding the newly filtered mount: its extra keys show as differing leaves.
+    const stale = indexOf([...core, ...eu, ...us]);
+    const remote = parseLeafDigests(primary.leafDigests(denyEu, allBuckets));
+    const mine = parseLeafDigests(stale.leafDigests(performanceKeyset(), allBuckets));
+    const extra = [...mine.keys()].filter((d) => !remote.has(d));
+    expect(stale.keysWithDigests(performanceKeyset(), new Set(extra)).sort()).to.deep.equal([...eu].sort());
+    // The primary never names a filtered key.
+    expect(primary.keysWithDigests(denyEu, new Set(extra))).to.deep.equal([]);
+  });
+
+  it('follows removes, prefix deletes (a whole mount) and clears', () => {
+    const m = indexOf([...core, ...eu, ...us]);
+    const before = m.root(performanceKeyset());
+    m.put('logical/eu/data/c', v('c'));
+    m.remove('logical/eu/data/c');
+    expect(m.root(performanceKeyset())).to.equal(before);
+    m.removePrefix('logical/eu/');
+    expect(m.root(performanceKeyset())).to.equal(indexOf([...core, ...us]).root(performanceKeyset()));
+    m.removePrefix('core/policy/');
+    expect(m.size(performanceKeyset())).to.equal(core.length - 1 + us.length);
+    m.clear();
+    expect(m.size()).to.equal(0);
+    expect(m.root(DR_KEYSET)).to.equal(new KeysetMerkle().root(DR_KEYSET));
+  });
+});
