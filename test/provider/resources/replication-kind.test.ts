@@ -206,6 +206,8 @@ describe('provider/resources/replication-kind: the DR resources', function () {
         timeoutMs: 30_000,
         description: 'DR disabled on the secondary',
       });
+      // Drift: a cluster that is no longer a DR secondary reads as gone, so the next plan activates it again.
+      expect(await read(onSecondary, 'ferry_dr_secondary', secondaryState)).to.equal(null);
     });
 
     it('destroying the token revokes the secondary, destroying the DR primary disables DR', async () => {
