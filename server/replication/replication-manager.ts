@@ -9,8 +9,9 @@ import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
-import { loadReplicationState, saveReplicationState, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import { DrOperationTokens } from './dr-operation-tokens.js';
+import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
 import { SecondaryActivator } from './secondary-activator.js';
@@ -120,6 +121,18 @@ export class ReplicationManager implements ReplicationView {
 
   revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
     return this.machine.revokeSecondary(id, kind);
+  }
+
+  /** Sets (or with undefined removes) a performance secondary's paths filter; its stream then resyncs under the new keyset. */
+  setPathsFilter(id: string, filter: PathsFilter | undefined): Promise<void> {
+    return this.machine.changePrimary(async (state) => ({ next: withPathsFilter(state, id, filter), result: undefined }), 'performance');
+  }
+
+  /** A performance secondary's paths filter (undefined: none). */
+  pathsFilter(id: string): PathsFilter | undefined {
+    const state = this.machine.current;
+    if (state.role !== 'primary') throw invalidRequest('this cluster is not a replication primary');
+    return knownPerformanceSecondary(state, id).pathsFilter;
   }
 
   disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {

@@ -5,6 +5,7 @@ import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { drReplicationPaths } from './dr-replication-paths.js';
+import { pathsFilterPaths } from './paths-filter-paths.js';
 import type { ReplicationManager } from './replication-manager.js';
 
 /**
@@ -95,6 +96,7 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       operations: { update: async () => ok(await manager.reindex()) },
     },
     { pattern: 'replication/recover', operations: { update: async () => ok(await manager.recover()) } },
+    ...pathsFilterPaths(manager),
     {
       pattern: 'metrics',
       fields: { format: { type: 'string' } },

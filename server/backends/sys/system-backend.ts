@@ -57,6 +57,7 @@ export const SYS_SUDO = [
   'replication/primary/secondary-token',
   'replication/performance/primary/secondary-token',
   'replication/dr/primary/secondary-token',
+  'replication/performance/primary/paths-filter/*',
   'replication/reindex',
   'replication/dr/reindex',
   'replication/performance/reindex',
