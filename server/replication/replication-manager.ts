@@ -11,6 +11,7 @@ import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
 import { replicationMetrics } from './replication-metrics.js';
 import { loadReplicationState, saveReplicationState, type PathsFilter, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import { DrOperationTokens } from './dr-operation-tokens.js';
+import { loadRelayState, saveRelayState } from './dr-relay.js';
 import { knownPerformanceSecondary, withPathsFilter } from './paths-filter.js';
 import { ReplicationStateMachine } from './replication-state-machine.js';
 import { replicationStatus, type ReplicationSnapshot } from './replication-status.js';
@@ -60,6 +61,7 @@ export class ReplicationManager implements ReplicationView {
       clusterAddr,
       ports: {
         store: { load: () => loadReplicationState(core.barrier), save: (next) => saveReplicationState(core.barrier, wal, next) },
+        relayStore: { load: () => loadRelayState(core.barrier), save: (next) => saveRelayState(core.barrier, wal, next) },
         wal,
         bindListener: (state, hooks) =>
           bindClusterListener(
@@ -86,7 +88,7 @@ export class ReplicationManager implements ReplicationView {
     this.drTokens = new DrOperationTokens(core);
     core.addLifecycleHook({
       postUnseal: () => this.machine.resume(),
-      preSeal: () => (this.drTokens.clear(), this.machine.pause()),
+      preSeal: () => (this.drTokens.clear(), this.machine.pauseAll()),
     });
   }
 
@@ -224,6 +226,8 @@ export class ReplicationManager implements ReplicationView {
   private snapshot(): ReplicationSnapshot {
     return {
       state: this.machine.current,
+      relay: this.machine.relay.current,
+      relayConnections: this.machine.relay.listener?.connections,
       isActivating: this.machine.isActivating,
       connections: this.machine.listener?.connections,
       stream: this.machine.stream,

@@ -6,6 +6,7 @@ import { SerialQueue } from '../storage/serial-queue.js';
 import type { TrustOptions } from './activation-client.js';
 import { parseClusterAddress } from './cluster-address.js';
 import { ClusterCa } from './cluster-ca.js';
+import { DrRelay } from './dr-relay.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import {
   detachedSecondary,
@@ -45,10 +46,19 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   private readonly changes = new SerialQueue();
   private readonly ports: RolePorts<L, S>;
   private readonly log: Logger;
+  /** The DR primary role of a performance secondary (combined topology). */
+  readonly relay: DrRelay<L>;
 
   constructor(private readonly options: ReplicationStateMachineOptions<L, S>) {
     this.ports = options.ports;
     this.log = options.logger.child({ module: 'replication' });
+    this.relay = new DrRelay<L>({
+      store: options.ports.relayStore,
+      wal: options.ports.wal,
+      bindListener: options.ports.bindListener,
+      clusterAddr: options.clusterAddr,
+      logger: options.logger,
+    });
   }
 
   mode(): ReplicationMode {
@@ -78,6 +88,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   /** After unseal: load the stored role and start serving or streaming. */
   async resume(): Promise<void> {
     await this.run(await this.ports.store.load());
+    if (this.state.role === 'secondary' && kindOf(this.state) === 'performance' && this.relay.listener === undefined) {
+      await this.relay.resume(() => this.supersedeRelay());
+    }
   }
 
   /** Runs `job` in turn with role changes: none starts or is in progress while it runs. */
@@ -85,7 +98,13 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     return this.changes.run(job);
   }
 
-  /** Before seal: stop the listener, the stream and any fence notification. */
+  /** Before seal: everything `pause` stops, and the DR listener of a performance secondary. */
+  async pauseAll(): Promise<void> {
+    await this.pause();
+    await this.relay.pause();
+  }
+
+  /** Stops the listener, the stream and any fence notification (not a performance secondary's DR listener). */
   async pause(): Promise<void> {
     this.fenceNotifier?.stop();
     this.fenceNotifier = undefined;
@@ -104,6 +123,10 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   enablePrimary(primaryClusterAddr: string, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
       const state = this.state;
+      if (state.role === 'secondary' && kind === 'dr' && kindOf(state) === 'performance') {
+        await this.relay.enable(primaryClusterAddr, () => this.supersedeRelay());
+        return [WARNINGS.primaryEnable];
+      }
       if (state.role === 'secondary') {
         throw invalidRequest(
           kindOf(state) === kind
@@ -125,6 +148,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   /** The role this cluster has in `kind` replication ('disabled' when it takes no part). */
   roleIn(kind: ReplicationKind): ReplicationState['role'] {
+    if (kind === 'dr' && this.relay.current !== undefined) return 'primary';
     return roleFor(this.state, kind);
   }
 
@@ -134,6 +158,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    */
   changePrimary<T>(change: (state: PrimaryState) => Promise<{ next: PrimaryState; result: T }>, kind?: ReplicationKind): Promise<T> {
     return this.changes.run(async () => {
+      if (kind === 'dr' && this.relay.current !== undefined) return this.relay.change(change);
       const { next, result } = await change(this.requirePrimary(kind));
       await this.save(next);
       return result;
@@ -142,6 +167,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
     return this.changes.run(async () => {
+      if (kind === 'dr' && this.relay.current !== undefined) return this.relay.revoke(id);
       const state = this.requirePrimary(kind);
       const known = state.secondaries[id];
       if (known === undefined || kindOf(known) !== kind) throw invalidRequest(`no ${drPrefix(kind)}secondary with id "${id}"`);
@@ -156,6 +182,10 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   /** Disables `kind`: its secondaries are cut off; the cluster stays primary of the other type if it is one. */
   disablePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
+      if (kind === 'dr' && this.relay.current !== undefined) {
+        await this.relay.disable();
+        return [WARNINGS.disable];
+      }
       const previous = this.requirePrimary(kind);
       const remaining = kindsOf(previous).filter((k) => k !== kind);
       if (remaining.length > 0) {
@@ -242,6 +272,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   disableSecondary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
       const previous = this.requireSecondary(kind);
+      this.refuseWhileRelaying();
       await this.pause();
       await this.commitOrRestore({ role: 'disabled' }, previous);
       this.ports.wal.setRole('off', 0);
@@ -257,6 +288,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   promoteSecondary(primaryClusterAddr: string, force: boolean, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
       const old = this.requireSecondary(kind);
+      this.refuseWhileRelaying();
       if (!force && kind === 'dr' && (this.secondaryStream?.isCatchingUp === true || (old.needsResync === true && !isDetached(old)))) {
         throw new VaultError('unavailable', 'replication is still catching up, try again later or provide the "force" argument');
       }
@@ -432,6 +464,24 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     this.secondaryStream = this.ports.startStream(state, (next) => {
       this.state = next;
     });
+  }
+
+  /** A performance secondary with its own DR secondary keeps following its primary until DR is disabled here. */
+  private refuseWhileRelaying(): void {
+    if (this.relay.current !== undefined) {
+      throw invalidRequest(
+        'this performance secondary is the DR primary of its own DR secondary; disable DR replication on it (sys/replication/dr/primary/disable) first',
+      );
+    }
+  }
+
+  /** A DR secondary of this performance secondary was promoted: stop relaying to it. */
+  private supersedeRelay(): void {
+    void this.changes
+      .run(async () => {
+        if (this.relay.current !== undefined) await this.relay.disable();
+      })
+      .catch((err: unknown) => this.log.error({ err: String(err) }, 'stopping the DR relay failed'));
   }
 
   private requirePrimary(kind?: ReplicationKind): PrimaryState {

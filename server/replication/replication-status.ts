@@ -1,12 +1,15 @@
 import type { SecondaryConnection } from './cluster-server.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
-import { isDetached, kindOf, roleFor, type KnownSecondary, type ReplicationKind, type ReplicationState } from './replication-state.js';
+import { isDetached, kindOf, roleFor, type KnownSecondary, type PrimaryState, type ReplicationKind, type ReplicationState } from './replication-state.js';
 import type { SecondaryStream } from './secondary-stream.js';
 import type { WalStorage } from './wal-storage.js';
 
 /** What status and metrics read of a cluster's replication at one moment. */
 export interface ReplicationSnapshot {
   readonly state: ReplicationState;
+  /** A performance secondary's DR primary role (combined topology) and its listener's connections. */
+  readonly relay?: PrimaryState | undefined;
+  readonly relayConnections?: ReadonlyMap<string, SecondaryConnection> | undefined;
   readonly isActivating: boolean;
   /** The primary's view of its secondaries' connections (absent unless primary). */
   readonly connections: ReadonlyMap<string, SecondaryConnection> | undefined;
@@ -21,6 +24,9 @@ export interface ReplicationSnapshot {
 
 /** The body of `sys/replication/performance/status`, shaped as Vault's. */
 export function replicationStatus(snapshot: ReplicationSnapshot, kind: ReplicationKind = 'performance'): Record<string, unknown> {
+  if (kind === 'dr' && snapshot.relay !== undefined) {
+    return replicationStatus({ ...snapshot, state: snapshot.relay, relay: undefined, connections: snapshot.relayConnections }, kind);
+  }
   const { state, wal } = snapshot;
   if (snapshot.isActivating) return { mode: 'bootstrapping', state: 'bootstrapping' };
   if (roleFor(state, kind) === 'disabled') return { mode: 'disabled' };

@@ -1,4 +1,5 @@
 import type { ListenerHooks } from './cluster-listener.js';
+import type { RelayStore } from './dr-relay.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import type { PrimaryState, ReplicationState, SecondaryState } from './replication-state.js';
 import type { Activator } from './secondary-activator.js';
@@ -28,7 +29,9 @@ export interface RoleStore {
 /** Everything the state machine drives; a running server passes the real ones, unit tests fakes. */
 export interface RolePorts<L extends ClusterListener, S extends ReplicationStream> {
   readonly store: RoleStore;
-  readonly wal: Pick<WalStorage, 'setRole' | 'resetWal' | 'setLastWal' | 'lastWal' | 'open'>;
+  readonly wal: Pick<WalStorage, 'setRole' | 'resetWal' | 'setLastWal' | 'lastWal' | 'open' | 'setRelaying'>;
+  /** Where a performance secondary keeps its DR primary role. */
+  readonly relayStore: RelayStore;
   /** Binds the cluster listener for `state` (before the role is stored); refuses with a VaultError. */
   readonly bindListener: (state: PrimaryState, hooks: ListenerHooks) => Promise<L>;
   /** Starts streaming from the primary `state` names; `onState` receives each state the stream commits. */

@@ -62,6 +62,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** The Merkle index of every key that can travel, by region (see `KeysetMerkle`). */
   readonly merkle = new KeysetMerkle();
   private role: WalRole = 'off';
+  private relaying = false;
   private epoch = 0;
   /** Committed WAL bounds. */
   private lastIndex = 0;
@@ -157,6 +158,18 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * transaction. The index is only reserved until the commit: a write that fails gives it back.
    */
   stage(write: StagedWrite): Promise<void> {
+    return this.stageLogged(write, false);
+  }
+
+  /**
+   * A secondary that is also the DR primary of its own DR secondary relays: its WAL records what
+   * it applies from its primary and its own cluster-local writes, for its DR secondary to stream.
+   */
+  setRelaying(relaying: boolean): void {
+    this.relaying = relaying;
+  }
+
+  private stageLogged(write: StagedWrite, isRemote: boolean): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged: { entry: WalEntry; json: string; replicatedOnly: boolean; firstAfter: number; previous: { last: number; first: number } } | undefined;
     return this.inner.stage({
@@ -165,10 +178,12 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       prepare: () => {
         ops = write.prepare();
         if (this.role === 'off') return ops;
-        if (this.role === 'secondary') {
-          if (!touchesReplicated(ops)) return ops;
-          write.abandoned?.();
-          throw new VaultError('read_only', 'cannot write to readonly storage');
+        if (this.role === 'secondary' && !isRemote) {
+          if (touchesReplicated(ops)) {
+            write.abandoned?.();
+            throw new VaultError('read_only', 'cannot write to readonly storage');
+          }
+          if (!this.relaying) return ops;
         }
         const walOps = toWalOps(ops);
         if (walOps.length === 0) return ops;
@@ -206,6 +221,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
   applyRemote(ops: readonly StorageOp[]): Promise<void> {
+    if (this.relaying) return this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true);
     return this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops) });
   }
 

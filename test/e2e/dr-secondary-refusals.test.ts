@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { assertCliBuilt, runFerry } from '../helpers/ferry-cli.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 
 /**
@@ -100,5 +101,21 @@ describe('DR secondary refusals (SQLite primary and DR secondary)', function () 
     expect(attempt.status, attempt.text).to.equal(200);
     expect(attempt.body.started).to.equal(false);
     expect(attempt.body.required).to.equal(2);
+  });
+
+  it('the ferry CLI drives the DR paths through its generic read and write commands', async () => {
+    assertCliBuilt();
+    const status = await runFerry(['read', '-format=json', 'sys/replication/dr/status'], { addr: secondary.addr });
+    expect(status.code, status.stderr).to.equal(0);
+    expect(JSON.parse(status.stdout).data.mode).to.equal('secondary');
+    const token = await runFerry(['write', '-format=json', 'sys/replication/dr/primary/secondary-token', 'id=dr-cli'], {
+      addr: primary.addr,
+      token: primary.rootToken,
+    });
+    expect(token.code, token.stderr).to.equal(0);
+    expect(JSON.parse(token.stdout).wrap_info.token).to.be.a('string');
+    const refused = await runFerry(['write', 'sys/replication/dr/secondary/promote', 'dr_operation_token=hvs.wrong'], { addr: secondary.addr });
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.contain('invalid DR operation token');
   });
 });

@@ -131,4 +131,38 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     expect(state.role === 'secondary' && state.fencedByEpoch).to.equal(5);
     expect(listener?.isStopped).to.equal(true);
   });
+
+  it('a performance secondary becomes DR primary of its own DR secondary: a second listener role, stored apart, relaying its WAL', async () => {
+    rig.unwrapped = bundleFor();
+    await rig.machine.enableSecondary(activationToken(), '', NO_TRUST);
+    const secondaryState = await stored();
+    await rig.machine.enablePrimary('', 'dr');
+    expect(rig.machine.roleIn('dr')).to.equal('primary');
+    expect(rig.machine.roleIn('performance')).to.equal('secondary');
+    expect(rig.relayStored?.kinds).to.deep.equal(['dr']);
+    expect(rig.lastListener?.hooks.current()?.clusterId).to.equal(rig.relayStored?.clusterId);
+    // The stream's own state is untouched: the relay is stored apart from it.
+    expect(await stored()).to.deep.equal(secondaryState);
+    await rig.wal.transaction([{ op: 'put', key: 'local/token/id/t', value: Buffer.from('t') }]);
+    expect(rig.wal.lastWal, 'its own cluster-local writes are logged for its DR secondary').to.equal(1);
+
+    await rig.machine.changePrimary(
+      async (state) => ({
+        next: { ...state, secondaries: { d1: { id: 'd1', certSerial: 'd1', issuedAt: '', tokenExpiresAt: '', kind: 'dr' } } },
+        result: undefined,
+      }),
+      'dr',
+    );
+    expect(Object.keys(rig.relayStored?.secondaries ?? {})).to.deep.equal(['d1']);
+    // It keeps following its primary while it has a DR secondary of its own.
+    expect((await refusal(rig.machine.promoteSecondary('', true, 'performance'))).message).to.match(/disable DR replication on it/);
+    expect((await refusal(rig.machine.disableSecondary('performance'))).message).to.match(/disable DR replication on it/);
+
+    await rig.machine.disablePrimary('dr');
+    expect(rig.relayStored).to.equal(undefined);
+    expect(rig.machine.roleIn('dr')).to.equal('disabled');
+    expect(rig.lastListener?.isStopped).to.equal(true);
+    await rig.wal.transaction([{ op: 'put', key: 'local/token/id/u', value: Buffer.from('u') }]);
+    expect(rig.wal.lastWal, 'no longer relaying').to.equal(1);
+  });
 });

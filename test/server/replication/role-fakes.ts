@@ -121,6 +121,8 @@ export class Rig {
     save: (next) => this.wal.applyRemote([{ op: 'put', key: STATE_KEY, value: Buffer.from(JSON.stringify(next)) }]),
   };
   readonly machine: ReplicationStateMachine<FakeListener, FakeStream>;
+  /** The DR primary role of a performance secondary, as stored. */
+  relayStored: PrimaryState | undefined;
 
   constructor() {
     const activator: Activator = {
@@ -149,6 +151,12 @@ export class Rig {
       clusterAddr: '127.0.0.1:8201',
       ports: {
         store: this.store,
+        relayStore: {
+          load: async () => this.relayStored,
+          save: async (next) => {
+            this.relayStored = next;
+          },
+        },
         wal: this.wal,
         bindListener: async (state, hooks) => {
           this.events.push(`bind (epoch ${state.epoch})`);

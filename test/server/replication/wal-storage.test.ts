@@ -150,6 +150,27 @@ describe('WalStorage', () => {
     expect((await wal.get('core/policy/a'))?.toString()).to.equal('from primary');
   });
 
+  it('on a relaying secondary (DR primary of its own DR secondary), logs what it applies and its own local writes, still refusing replicated writes', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('secondary', 1);
+    await wal.applyRemote([{ op: 'put', key: 'core/policy/before', value: Buffer.from('B') }]);
+    expect(wal.lastWal, 'nothing is logged before relaying').to.equal(0);
+    wal.setRelaying(true);
+    await wal.applyRemote([
+      { op: 'put', key: 'core/policy/a', value: Buffer.from('A') },
+      { op: 'put', key: 'local/replication/state', value: Buffer.from('S') },
+    ]);
+    await wal.transaction([{ op: 'put', key: 'local/token/id/x', value: Buffer.from('T') }]);
+    const err = await wal.transaction([{ op: 'put', key: 'core/policy/b', value: Buffer.from('X') }]).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).to.equal('read_only');
+    const entries = await wal.readWal(0, 10);
+    expect(entries.map((e) => e.ops.map((op) => (op.op === 'delete-prefix' ? op.prefix : op.key)))).to.deep.equal([['core/policy/a'], ['local/token/id/x']]);
+    wal.setRelaying(false);
+    await wal.applyRemote([{ op: 'put', key: 'core/policy/c', value: Buffer.from('C') }]);
+    expect(wal.lastWal).to.equal(2);
+  });
+
   it('rebuilds the same Merkle root from storage on open', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
