@@ -27,6 +27,11 @@ export interface ReplicationView {
    * entity did not arrive in time.
    */
   createLoginEntity?(alias: LoginAlias): Promise<string | undefined>;
+  /**
+   * On a performance secondary: the mount paths (`secret/`, `auth/userpass/`) its primary's paths
+   * filter leaves out. Their data never arrives; sys/mounts and sys/auth hide them, as Vault does.
+   */
+  filteredMounts?(): ReadonlySet<string>;
 }
 
 export const replicationDisabled: ReplicationView = { mode: () => 'disabled' };

@@ -33,5 +33,7 @@ export interface BootstrapHeader {
   readonly last_wal: number;
   /** The keyset the package was made for (see `keysetVersion`). */
   readonly keyset_version?: string;
+  /** Mounts whose data the keyset leaves out (hidden from the secondary's mount listings). */
+  readonly filtered_mounts?: readonly string[];
   readonly dev_root_token?: string;
 }

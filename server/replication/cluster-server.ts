@@ -8,7 +8,7 @@ import { handleForwardedRequest } from './forwarded-request.js';
 import { handleLoginEntityRequest, LOGIN_ENTITY_PATH } from './login-entity-request.js';
 import type { Keyset } from './keyset.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
-import { keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
+import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
 import { filterWalEntry } from './wal-entry-filter.js';
 import type { WalStorage } from './wal-storage.js';
 import { writeOrClose } from './write-or-close.js';
@@ -154,6 +154,7 @@ export class ClusterServer {
           last_wal: this.options.wal.lastWal,
           root: this.options.wal.merkle.root(keyset),
           keyset_version: keysetVersion(secondary),
+          filtered_mounts: filteredMountPaths(secondary, this.options.core),
         });
       case 'POST /v1/replication/merkle/leaves': {
         const body = (await readJson(req)) as { buckets?: number[] };
@@ -193,6 +194,7 @@ export class ClusterServer {
       epoch: state.epoch,
       last_wal: this.options.wal.lastWal,
       keyset_version: keysetVersion(secondary),
+      filtered_mounts: filteredMountPaths(secondary, this.options.core),
       ...(this.options.devRootToken === undefined ? {} : { dev_root_token: this.options.devRootToken }),
     };
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -272,8 +274,13 @@ export class ClusterServer {
         }
         if (heartbeatDue || entries.length === 0) {
           chunk +=
-            JSON.stringify({ type: 'heartbeat', last_wal: wal.lastWal, epoch: (this.options.state() as PrimaryState).epoch, time: new Date().toISOString() }) +
-            '\n';
+            JSON.stringify({
+              type: 'heartbeat',
+              last_wal: wal.lastWal,
+              epoch: (this.options.state() as PrimaryState).epoch,
+              time: new Date().toISOString(),
+              filtered_mounts: filteredMountPaths(known ?? secondary, this.options.core),
+            }) + '\n';
           heartbeatDue = false;
         }
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.

@@ -204,6 +204,12 @@ export class ReplicationManager implements ReplicationView {
     return this.machine.recover();
   }
 
+  filteredMounts(): ReadonlySet<string> {
+    const state = this.machine.current;
+    if (state.role !== 'secondary') return new Set();
+    return this.machine.stream?.filteredMounts ?? new Set(state.filteredMounts ?? []);
+  }
+
   /** A first login's entity, made by the primary (see PrimaryForwarder.createLoginEntity). */
   createLoginEntity(alias: LoginAlias): Promise<string | undefined> {
     return this.forwarder.createLoginEntity(alias);

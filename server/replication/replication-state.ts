@@ -67,6 +67,8 @@ export type ReplicationState =
       readonly needsResync?: boolean;
       /** The keyset version this secondary's data was last shipped under (absent: unfiltered performance). */
       readonly keysetVersion?: string;
+      /** Mount paths the primary's paths filter leaves out for this secondary (hidden here, as in Vault). */
+      readonly filteredMounts?: readonly string[];
       /** Set on a primary that stepped down because it learned of a newer epoch. */
       readonly fencedByEpoch?: number;
     };

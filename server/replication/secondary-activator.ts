@@ -86,6 +86,7 @@ export class SecondaryActivator implements Activator {
       client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
       lastRemoteWal: header.last_wal,
       ...(header.keyset_version === undefined ? {} : { keysetVersion: header.keyset_version }),
+      ...(header.filtered_mounts === undefined || header.filtered_mounts.length === 0 ? {} : { filteredMounts: header.filtered_mounts }),
     };
     const stateValue = encryptWithStoredKeyring(keyring.value, rootKey, STATE_KEY, Buffer.from(JSON.stringify(next)));
     // Point of no return: the wipe, the primary's state and our new role commit together.

@@ -21,6 +21,26 @@ export function keysetOf(secondary: KnownSecondary, tables: FilterMounts): Keyse
   return performanceKeyset({ mode: filter.mode, prefixes: filterPrefixes(filter, tables) });
 }
 
+/**
+ * The mount paths (`secret/`, `auth/userpass/`) whose data the secondary's keyset leaves out: its
+ * mount table still lists them (the table is one replicated key), and it hides them, as Vault does.
+ */
+export function filteredMountPaths(secondary: KnownSecondary, tables: FilterMounts): string[] {
+  if (secondary.kind === 'dr' || secondary.pathsFilter === undefined) return [];
+  const keyset = keysetOf(secondary, tables);
+  const out: string[] = [];
+  for (const [table, base] of [
+    [tables.mounts, ''],
+    [tables.auths, 'auth/'],
+  ] as const) {
+    for (const entry of table.all()) {
+      if (entry.local || entry.builtin === true) continue;
+      if (!keyset.includesRegion(table.dataPrefix(entry))) out.push(base + entry.path);
+    }
+  }
+  return out;
+}
+
 /** The data prefixes of the replicated mounts a filter names (unknown and local mounts name none). */
 function filterPrefixes(filter: PathsFilter, tables: FilterMounts): string[] {
   const out: string[] = [];

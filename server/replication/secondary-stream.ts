@@ -14,6 +14,7 @@ interface Frame {
   entry?: WalEntry;
   last_wal?: number;
   epoch?: number;
+  filtered_mounts?: string[];
 }
 
 export interface SecondaryStreamOptions {
@@ -53,6 +54,8 @@ export class SecondaryStream {
   /** The primary's last WAL index as of its last heartbeat (for lag). */
   primaryLastWal = 0;
   bytesReceived = 0;
+  /** Mount paths the primary's paths filter leaves out for us, as its last heartbeat or sync said. */
+  filteredMounts: ReadonlySet<string>;
   streamState: StreamState = 'idle';
   syncProgress: { sync_total_keys: number; sync_progress: number } | undefined;
   /** Bytes received during the last Merkle resync (diff metadata plus fetched entries). */
@@ -62,6 +65,7 @@ export class SecondaryStream {
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
     this.keyset = options.initial.kind === 'dr' ? DR_KEYSET : performanceKeyset();
+    this.filteredMounts = new Set(options.initial.filteredMounts ?? []);
     this.log = options.logger.child({ module: 'replication-secondary' });
     this.client = new ClusterClient(this.state.primaryClusterAddr, { caCertPem: this.state.caCertPem, client: this.state.client }, () => ({
       'x-ferry-epoch': String(this.state.epoch),
@@ -156,6 +160,7 @@ export class SecondaryStream {
           if (frame.type === 'heartbeat') {
             this.lastHeartbeat = new Date().toISOString();
             this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
+            if (frame.filtered_mounts !== undefined) this.filteredMounts = new Set(frame.filtered_mounts);
             if ((frame.epoch ?? 0) < this.state.epoch) throw new Error('primary epoch is older than ours; refusing its stream');
           } else if (frame.type === 'gone') {
             gone = true;
@@ -207,13 +212,15 @@ export class SecondaryStream {
   }
 
   /** The state after a completed Merkle sync: the primary's position, under the keyset it synced. */
-  private synced(remote: { last_wal: number; keyset_version?: string }): SecondaryState {
-    const { keysetVersion: _previous, ...rest } = this.state;
+  private synced(remote: { last_wal: number; keyset_version?: string; filtered_mounts?: string[] }): SecondaryState {
+    const { keysetVersion: _version, filteredMounts: _filtered, ...rest } = this.state;
+    this.filteredMounts = new Set(remote.filtered_mounts ?? []);
     return {
       ...rest,
       lastRemoteWal: remote.last_wal,
       needsResync: false,
       ...(remote.keyset_version === undefined ? {} : { keysetVersion: remote.keyset_version }),
+      ...(remote.filtered_mounts === undefined || remote.filtered_mounts.length === 0 ? {} : { filteredMounts: remote.filtered_mounts }),
     };
   }
 
@@ -228,7 +235,7 @@ export class SecondaryStream {
     // Round trip 1: bucket digests.
     const bucketsRes = await this.client.request('GET', '/v1/replication/merkle/buckets');
     bytes += bucketsRes.body.length;
-    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number; keyset_version?: string };
+    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number; keyset_version?: string; filtered_mounts?: string[] };
     const remoteBuckets = Buffer.from(remote.buckets, 'base64');
     // Compared against everything replicated here: keys the primary's keyset for us leaves out
     // (a mount newly filtered) differ, and are deleted below.

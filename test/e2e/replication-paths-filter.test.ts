@@ -21,6 +21,16 @@ describe('replication paths filters', function () {
   /** Storage prefixes of the primary's mounts (`logical/<uuid>/`, `auth/<uuid>/`). */
   const prefix: Record<string, string> = {};
   let sequence = 0;
+  /** A token A issued itself (tokens are A's own: it outlives A's userpass data being filtered away). */
+  let tokenA = '';
+
+  /** The mount paths a server lists in `sys/mounts` and `sys/auth`. */
+  async function listedMounts(server: ServerHandle, token: string): Promise<string[]> {
+    const [mounts, auths] = await Promise.all([server.request('GET', 'sys/mounts', { token }), server.request('GET', 'sys/auth', { token })]);
+    expect(mounts.status, mounts.text).to.equal(200);
+    expect(auths.status, auths.text).to.equal(200);
+    return [...Object.keys(mounts.body.data as object), ...Object.keys(auths.body.data as object).map((p) => `auth/${p}`)];
+  }
 
   function expectOk(res: ApiResponse, what: string): void {
     expect(res.status, `${what}: ${res.text}`).to.be.within(200, 204);
@@ -83,7 +93,9 @@ describe('replication paths filters', function () {
 
   before(async () => {
     [primary, secA, secB] = await Promise.all([startSqliteServer(), startSqliteServer(), startSqliteServer()]);
-    const policy = 'path "secret-eu/data/*" {\n  capabilities = ["read"]\n}\npath "secret-us/data/*" {\n  capabilities = ["read"]\n}';
+    const policy = ['secret-eu/data/*', 'secret-us/data/*', 'sys/mounts', 'sys/mounts/*', 'sys/auth']
+      .map((path) => `path "${path}" {\n  capabilities = ["read"]\n}`)
+      .join('\n');
     const setup: Array<[string, unknown]> = [
       ['sys/mounts/secret-eu', { type: 'kv', options: { version: '2' } }],
       ['sys/mounts/secret-us', { type: 'kv', options: { version: '2' } }],
@@ -153,7 +165,8 @@ describe('replication paths filters', function () {
     expect(await storedUnder(secA, prefix.eu as string), 'secret-eu data in A').to.deep.equal([]);
     expect(await storedUnder(secA, prefix.us as string)).to.not.be.empty;
     expect(await storedUnder(secB, prefix.eu as string)).to.have.length((await storedUnder(primary, prefix.eu as string)).length);
-    const [tokenA, tokenB] = await Promise.all([readerToken(secA), readerToken(secB)]);
+    const tokenB = await readerToken(secB);
+    tokenA = await readerToken(secA);
     expect((await secA.request('GET', `secret-eu/data/streamed-deny-${sequence}`, { token: tokenA })).status).to.equal(404);
     expect((await secA.request('GET', `secret-us/data/streamed-deny-${sequence}`, { token: tokenA })).body.data.data.v).to.equal(
       `secret-us streamed-deny ${sequence}`,
@@ -161,6 +174,12 @@ describe('replication paths filters', function () {
     expect((await secB.request('GET', `secret-eu/data/streamed-deny-${sequence}`, { token: tokenB })).body.data.data.v).to.equal(
       `secret-eu streamed-deny ${sequence}`,
     );
+    // As in Vault, the mount table still replicates, and the secondary hides the filtered mount.
+    expect(await listedMounts(secA, tokenA))
+      .to.include('secret-us/')
+      .and.not.include('secret-eu/');
+    expect((await secA.request('GET', 'sys/mounts/secret-eu', { token: tokenA })).status).to.equal(404);
+    expect(await listedMounts(secB, tokenB)).to.include.members(['secret-us/', 'secret-eu/']);
   });
 
   it('allow secret-eu/ only: A receives that mount and loses the rest of the replicated mount data', async () => {
@@ -176,6 +195,12 @@ describe('replication paths filters', function () {
     // Replicated state outside mount data still travels: A's mount table lists both mounts' entries.
     expect(await storedUnder(secA, 'core/mounts')).to.deep.equal(['core/mounts']);
     expect(await storedUnder(secB, prefix.us as string)).to.have.length((await storedUnder(primary, prefix.us as string)).length);
+    const listed = await listedMounts(secA, tokenA);
+    expect(listed).to.include('secret-eu/').and.not.include.members(['secret-us/']);
+    expect(listed).to.not.include('auth/userpass/');
+    expect((await secA.request('GET', `secret-eu/data/streamed-allow-${sequence}`, { token: tokenA })).body.data.data.v).to.equal(
+      `secret-eu streamed-allow ${sequence}`,
+    );
   });
 
   it('no filter: A receives everything again', async () => {
@@ -187,7 +212,8 @@ describe('replication paths filters', function () {
     for (const key of ['eu', 'us', 'userpass']) {
       expect(await storedUnder(secA, prefix[key] as string), key).to.deep.equal(await storedUnder(primary, prefix[key] as string));
     }
-    const tokenA = await readerToken(secA);
+    expect(await listedMounts(secA, tokenA)).to.include.members(['secret-eu/', 'secret-us/', 'auth/userpass/']);
+    expect((await readerToken(secA)).length).to.be.greaterThan(0);
     expect((await secA.request('GET', `secret-eu/data/streamed-none-${sequence}`, { token: tokenA })).body.data.data.v).to.equal(
       `secret-eu streamed-none ${sequence}`,
     );

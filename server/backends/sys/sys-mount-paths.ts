@@ -98,9 +98,15 @@ async function disableMount(core: Core, kind: MountKind, table: MountTable, rawP
   await core.reloadMounts();
 }
 
-function tableView(table: MountTable): Record<string, unknown> {
+/** A mount the paths filter of this (secondary) cluster's primary leaves out: hidden from listings and reads, as in Vault. */
+function isFiltered(core: Core, table: MountTable, entry: MountEntry): boolean {
+  const filtered = core.replication.filteredMounts?.();
+  return filtered !== undefined && filtered.size > 0 && filtered.has((table.kind === 'auth' ? 'auth/' : '') + entry.path);
+}
+
+function tableView(core: Core, table: MountTable): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const entry of table.all()) out[entry.path] = mountView(entry);
+  for (const entry of table.all()) if (!isFiltered(core, table, entry)) out[entry.path] = mountView(entry);
   return out;
 }
 
@@ -168,7 +174,7 @@ export function mountPaths(core: Core): PathDefinition[] {
     tunePaths('auth', 'auth', () => core.auths),
     {
       pattern: 'mounts',
-      operations: { read: async () => ({ data: tableView(core.mounts), injectDataAtTopLevel: true }) },
+      operations: { read: async () => ({ data: tableView(core, core.mounts), injectDataAtTopLevel: true }) },
     },
     {
       pattern: 'mounts/(?<path>.+)',
@@ -176,7 +182,7 @@ export function mountPaths(core: Core): PathDefinition[] {
       operations: {
         read: async ({ captures }) => {
           const entry = core.mounts.get(normalizeMountPath(captures.path as string, 'mounts'));
-          if (entry === undefined) throw notFound();
+          if (entry === undefined || isFiltered(core, core.mounts, entry)) throw notFound();
           return { data: mountView(entry), injectDataAtTopLevel: true };
         },
         update: async ({ captures, fields }) => {
@@ -191,7 +197,7 @@ export function mountPaths(core: Core): PathDefinition[] {
     },
     {
       pattern: 'auth',
-      operations: { read: async () => ({ data: tableView(core.auths), injectDataAtTopLevel: true }) },
+      operations: { read: async () => ({ data: tableView(core, core.auths), injectDataAtTopLevel: true }) },
     },
     {
       pattern: 'auth/(?<path>.+)',
@@ -199,7 +205,7 @@ export function mountPaths(core: Core): PathDefinition[] {
       operations: {
         read: async ({ captures }) => {
           const entry = core.auths.get(normalizeMountPath(captures.path as string, 'auth'));
-          if (entry === undefined) throw notFound();
+          if (entry === undefined || isFiltered(core, core.auths, entry)) throw notFound();
           return { data: mountView(entry), injectDataAtTopLevel: true };
         },
         update: async ({ captures, fields }) => {
