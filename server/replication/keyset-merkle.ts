@@ -64,12 +64,9 @@ export class KeysetMerkle {
 
   /** The keyset's bucket digests (each the XOR of its regions' truncated bucket hashes), concatenated. */
   bucketDigest(keyset: Keyset): Buffer {
-    const out = Buffer.alloc(MERKLE_BUCKETS * BUCKET_DIGEST_BYTES);
-    for (const [, index] of this.included(keyset)) {
-      const digest = index.bucketDigest();
-      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) ^ (digest[i] as number);
-    }
-    return out;
+    const out = new Uint32Array((MERKLE_BUCKETS * BUCKET_DIGEST_BYTES) / 4);
+    for (const [, index] of this.included(keyset)) xorWords(out, index.bucketDigest());
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 
   /** As `MerkleIndex.leafDigests`, over the keyset's keys only (in key-digest order). */
@@ -100,6 +97,13 @@ export class KeysetMerkle {
   private included(keyset: Keyset): [string, MerkleIndex][] {
     return [...this.regions].filter(([region, index]) => index.size > 0 && keyset.includesRegion(region)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
+}
+
+/** XORs `digest` into `out` a 32-bit word at a time (the byte order is the same on both sides). */
+function xorWords(out: Uint32Array, digest: Buffer): void {
+  const aligned = digest.byteOffset % 4 === 0 ? digest : Buffer.from(digest);
+  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, out.length);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) ^ (words[i] as number);
 }
 
 function regionName(region: string): string {

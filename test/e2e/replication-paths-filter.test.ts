@@ -138,6 +138,17 @@ describe('replication paths filters', function () {
       expect(res.body.errors.join(' '), JSON.stringify(body)).to.match(message);
     }
     expect((await primary.request('GET', 'sys/replication/performance/primary/paths-filter/probe')).status).to.equal(404);
+    // Sudo, as in Vault: every capability on the path but sudo is not enough.
+    const noSudo = 'path "sys/replication/performance/primary/paths-filter/*" {\n  capabilities = ["create", "read", "update", "delete"]\n}';
+    expectOk(await primary.request('POST', 'sys/policies/acl/filter-no-sudo', { body: { policy: noSudo } }), 'policy without sudo');
+    const created = await primary.request('POST', 'auth/token/create', { body: { policies: ['filter-no-sudo'] } });
+    expect(created.status, created.text).to.equal(200);
+    const denied = await primary.request('POST', 'sys/replication/performance/primary/paths-filter/probe', {
+      token: created.body.auth.client_token as string,
+      body: { mode: 'deny', paths: ['secret-eu/'] },
+    });
+    expect(denied.status, denied.text).to.equal(403);
+    expect((await primary.request('GET', 'sys/replication/performance/primary/paths-filter/probe')).status).to.equal(404);
     expectOk(await primary.request('POST', 'sys/replication/performance/primary/revoke-secondary', { body: { id: 'probe' } }), 'revoke probe');
   });
 
@@ -156,6 +167,8 @@ describe('replication paths filters', function () {
     secA.unsealKeys = primary.unsealKeys;
     secA.unsealThreshold = primary.unsealThreshold;
     await enableSecondary(secB, 'sec-b');
+    // A login on the primary while both stream: its token goes into the WAL.
+    await readerToken(primary);
     await writeBoth('streamed-deny');
     const [rootA, rootB] = await Promise.all([inSync(secA, 'sec-a'), inSync(secB, 'sec-b')]);
     const p = await status(primary);
@@ -174,6 +187,10 @@ describe('replication paths filters', function () {
     expect((await secB.request('GET', `secret-eu/data/streamed-deny-${sequence}`, { token: tokenB })).body.data.data.v).to.equal(
       `secret-eu streamed-deny ${sequence}`,
     );
+    // The WAL now carries tokens (for DR secondaries): neither performance secondary stores one of the primary's.
+    const primaryTokens = new Set(await storedUnder(primary, 'local/token/'));
+    expect(primaryTokens.size).to.be.greaterThan(0);
+    for (const secondary of [secA, secB]) expect((await storedUnder(secondary, 'local/token/')).filter((k) => primaryTokens.has(k))).to.deep.equal([]);
     // As in Vault, the mount table still replicates, and the secondary hides the filtered mount.
     expect(await listedMounts(secA, tokenA))
       .to.include('secret-us/')
