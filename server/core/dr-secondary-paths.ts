@@ -6,7 +6,6 @@
 const SERVED_ON_DR_SECONDARY: ReadonlySet<string> = new Set([
   'sys/health',
   'sys/seal-status',
-  'sys/seal',
   'sys/unseal',
   'sys/init',
   'sys/leader',

@@ -48,7 +48,7 @@ export async function issueSecondaryToken(core: Core, state: PrimaryState, reque
     { data: { ...bundle } },
     {
       ttlSeconds,
-      creationPath: `sys/replication/${kind === 'dr' ? 'dr' : 'performance'}/primary/secondary-token`,
+      creationPath: kind === 'dr' ? 'sys/replication/dr/primary/secondary-token' : 'sys/replication/primary/secondary-token',
       format: 'jwt',
       claims: { replication_type: kind },
     },

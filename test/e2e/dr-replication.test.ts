@@ -58,6 +58,17 @@ describe('DR replication: failover after kill -9 of the primary (SQLite)', funct
     return new Set(rows.map((r) => Number(/\/v2\/metadata\/h(\d+)$/.exec(r.key)?.[1])).filter((n) => Number.isInteger(n)));
   }
 
+  /** The generate-operation-token flow on a DR secondary with `keys`; answers the decoded token. */
+  async function generateOperationToken(server: ServerHandle, keys: readonly string[]): Promise<string> {
+    await call(server, 'DELETE', 'sys/replication/dr/secondary/generate-operation-token/attempt', { token: null });
+    const attempt = await ok(server, 'PUT', 'sys/replication/dr/secondary/generate-operation-token/attempt', {}, '');
+    expect(attempt.started).to.equal(true);
+    let update: any;
+    for (const key of keys) update = await ok(server, 'PUT', 'sys/replication/dr/secondary/generate-operation-token/update', { key, nonce: attempt.nonce }, '');
+    expect(update.complete).to.equal(true);
+    return decodeRootToken(update.encoded_token as string, attempt.otp as string);
+  }
+
   before(async () => {
     [primary, secondary] = await Promise.all([startSqliteServer(), startSqliteServer()]);
     const setup: Array<[string, unknown]> = [
@@ -135,15 +146,7 @@ describe('DR replication: failover after kill -9 of the primary (SQLite)', funct
     const applied = await appliedInFile(secondary);
 
     // DR operation token from the primary's unseal key shares, on the secondary.
-    await call(secondary, 'DELETE', 'sys/replication/dr/secondary/generate-operation-token/attempt', { token: null });
-    const attempt = await ok(secondary, 'PUT', 'sys/replication/dr/secondary/generate-operation-token/attempt', {}, '');
-    expect(attempt.started).to.equal(true);
-    let update: any;
-    for (const key of primary.unsealKeys.slice(0, primary.unsealThreshold)) {
-      update = await ok(secondary, 'PUT', 'sys/replication/dr/secondary/generate-operation-token/update', { key, nonce: attempt.nonce }, '');
-    }
-    expect(update.complete).to.equal(true);
-    const opToken = decodeRootToken(update.encoded_token as string, attempt.otp as string);
+    const opToken = await generateOperationToken(secondary, primary.unsealKeys.slice(0, primary.unsealThreshold));
     expect(opToken).to.match(/^hvs\./);
 
     // The batch DR operation token made on the primary is accepted too (here for a reindex).
@@ -208,5 +211,28 @@ describe('DR replication: failover after kill -9 of the primary (SQLite)', funct
     const status = await drStatus(primary);
     expect(status.fenced_by_epoch).to.equal(2);
     expect((await call(primary, 'GET', 'sys/health', { token: null })).status).to.equal(472);
+  });
+
+  it('update-primary points the old primary at the promoted one with a new token, without a wipe: it converges as its DR secondary', async () => {
+    const token = (await ok(secondary, 'POST', 'sys/replication/dr/primary/secondary-token', { id: 'old-primary' }, primary.rootToken)).wrap_info
+      .token as string;
+    const opToken = await generateOperationToken(primary, primary.unsealKeys.slice(0, primary.unsealThreshold));
+    const missing = await call(primary, 'POST', 'sys/replication/dr/secondary/update-primary', { token: null, body: { token } });
+    expect(missing.status, 'update-primary needs a DR operation token').to.equal(400);
+    await ok(primary, 'POST', 'sys/replication/dr/secondary/update-primary', { dr_operation_token: opToken, token }, '');
+    let last = '';
+    try {
+      await waitFor(
+        async () => {
+          const [p, s] = [await drStatus(secondary), await drStatus(primary)];
+          last = `promoted root ${p.merkle_root} last_wal ${p.last_wal}; old primary ${s.state} root ${s.merkle_root} last_remote_wal ${s.last_remote_wal}`;
+          return s.state === 'stream-wals' && s.merkle_root === p.merkle_root && s.last_remote_wal >= p.last_wal;
+        },
+        { timeoutMs: 30_000, description: "the old primary to converge as the promoted cluster's DR secondary" },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message} (last: ${last})`);
+    }
+    expect((await drStatus(secondary)).known_secondaries).to.deep.equal(['old-primary']);
   });
 });

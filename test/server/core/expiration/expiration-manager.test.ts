@@ -116,6 +116,18 @@ describe('ExpirationManager (through the core)', () => {
     void res;
   });
 
+  it('revokes nothing on a DR secondary (its primary does); once promoted it revokes on time again', async () => {
+    let isDrSecondary = false;
+    env.core.attachReplication({ mode: () => (isDrSecondary ? 'secondary' : 'primary'), isDrSecondary: () => isDrSecondary }, () => []);
+    await issue('app', '1s');
+    isDrSecondary = true;
+    await sleep(2500);
+    expect(env.leasing.revoked).to.deep.equal([]);
+    expect(env.core.expiration.leaseCount).to.equal(1);
+    isDrSecondary = false;
+    await until(() => env.leasing.revoked.length === 1, 4000);
+  });
+
   it("revokes a token's leases together with the token", async () => {
     const child = (await env.call('update', 'auth/token/create', { data: { policies: ['root'] } }))?.auth?.clientToken as string;
     await issue('mine', '1h', child);
