@@ -2,13 +2,17 @@ import type { FerryClient } from '../client/ferry-client.js';
 import type { AttributePath, Diagnostics } from '../framework/diagnostics.js';
 import { attributePath } from '../framework/diagnostics.js';
 import { requiresReplace } from '../framework/plan-modifiers.js';
+import type { ModifyPlanRequest } from '../framework/resource.js';
 import type { Schema } from '../framework/schema.js';
 import { setOf, stringType } from '../framework/value-type.js';
-import { objectFromEntries, type ObjectValue, type Value } from '../framework/values.js';
+import { objectFromEntries, valuesEqual, type ObjectValue, type Value } from '../framework/values.js';
 import { ignoringNotFound } from './api-diagnostics.js';
 import { stringValue } from './attribute-values.js';
 import type { FerryResource } from './ferry-client-binding.js';
 import { nameValidator } from './path-validators.js';
+import type { FerryProviderData } from './provider-data.js';
+
+const normalizeMountPath = (path: string): string => path.replace(/^\/+|\/+$/g, '');
 
 /** Vault's two filter modes: ship only the listed mounts, or everything but them. */
 const filterModes = ['allow', 'deny'] as const;
@@ -19,12 +23,18 @@ function modeValidator(value: Value, path: AttributePath, diagnostics: Diagnosti
   }
 }
 
+/** Mounts every cluster has of its own: not replicated mount data, so the server refuses to filter them. */
+const builtInMounts = new Set(['sys', 'cubbyhole', 'identity', 'auth/token']);
+
 function pathsValidator(value: Value, path: AttributePath, diagnostics: Diagnostics): void {
   if (!Array.isArray(value)) return;
   if (value.length === 0) diagnostics.error('Invalid paths', 'A paths filter needs at least one mount path.', path);
   for (const p of value) {
-    if (typeof p === 'string' && (p.replace(/^\/+|\/+$/g, '') === '' || /\s/.test(p))) {
+    if (typeof p !== 'string') continue;
+    if (normalizeMountPath(p) === '' || /\s/.test(p)) {
       diagnostics.error('Invalid paths', `"${p}" is not a mount path: give it as "secret-eu" or "secret-eu/", without spaces.`, path);
+    } else if (builtInMounts.has(normalizeMountPath(p))) {
+      diagnostics.error('Invalid paths', `"${p}" is a built-in mount: it is not replicated mount data and cannot be filtered.`, path);
     }
   }
 }
@@ -62,7 +72,6 @@ const schema: Schema = {
 };
 
 const filterPath = (secondaryId: string): string => `sys/replication/performance/primary/paths-filter/${encodeURIComponent(secondaryId)}`;
-const normalizeMountPath = (path: string): string => path.replace(/^\/+|\/+$/g, '');
 
 /**
  * The server's paths, spelled as the prior state spelled them when they name the same mount (`secret-eu`
@@ -89,6 +98,25 @@ export class ReplicationPathsFilterResource implements FerryResource {
 
   schema(): Schema {
     return schema;
+  }
+
+  /** A filter written or changed makes the primary resync that secondary: say what it deletes there. */
+  modifyPlan({ prior, planned }: ModifyPlanRequest<FerryProviderData>, diagnostics: Diagnostics): void {
+    if (planned === null) return;
+    if (
+      prior !== null &&
+      valuesEqual(prior['mode'] ?? null, planned['mode'] ?? null) &&
+      valuesEqual(prior['paths'] ?? null, planned['paths'] ?? null, setOf(stringType))
+    ) {
+      return;
+    }
+    const id = stringValue(planned, 'secondary_id') ?? 'the secondary';
+    diagnostics.warning(
+      'The secondary resyncs under the new paths filter',
+      `Applying this plan makes the primary resync secondary "${id}": data of mounts the filter now leaves out is deleted ` +
+        'from that secondary (it stays on the primary), and data of newly allowed mounts is shipped to it.',
+      attributePath('paths'),
+    );
   }
 
   async create({ plan }: { plan: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {

@@ -25,7 +25,7 @@ describe('provider/resources/replication-paths-filter', function () {
   describe('plan and validation (no server)', () => {
     const engine = createFerryEngine({});
 
-    it('accepts allow and deny with mount paths; refuses another mode, an empty list and a blank path, on their attributes', () => {
+    it('accepts allow and deny with mount paths; refuses another mode, an empty list, a blank path and a built-in mount, on their attributes', () => {
       for (const ok of [filter('deny', ['secret-eu/']), filter('allow', ['secret-eu', 'apps/'])]) {
         const d = new Diagnostics();
         engine.validateResourceConfig(TYPE, ok, d);
@@ -36,6 +36,8 @@ describe('provider/resources/replication-paths-filter', function () {
         [filter('deny', []), 'paths'],
         [filter('deny', ['/']), 'paths'],
         [filter('deny', ['secret eu/']), 'paths'],
+        [filter('deny', ['sys/']), 'paths'],
+        [filter('allow', ['auth/token']), 'paths'],
         [filter('deny', ['secret-eu/'], 'a/b'), 'secondary_id'],
       ];
       for (const [config, path] of cases) {
@@ -57,6 +59,21 @@ describe('provider/resources/replication-paths-filter', function () {
       }
       const moved = filter('deny', ['secret-eu/'], 'us');
       expect(replaced(engine.planResourceChange(TYPE, prior, moved, moved, new Diagnostics()).requiresReplace)).to.deep.equal(['secondary_id']);
+    });
+
+    it('warns that the secondary resyncs when a filter is written or changed, not when nothing changes or on destroy', () => {
+      const prior = filter('deny', ['secret-eu/', 'apps/']);
+      const summaries = (p: ObjectValue | null, next: ObjectValue | null) => {
+        const d = new Diagnostics();
+        engine.planResourceChange(TYPE, p, next, next, d);
+        return d.items.map((i) => `${i.severity}: ${i.summary}`);
+      };
+      const resync = ['warning: The secondary resyncs under the new paths filter'];
+      expect(summaries(null, prior)).to.deep.equal(resync);
+      expect(summaries(prior, filter('allow', ['secret-eu/', 'apps/']))).to.deep.equal(resync);
+      expect(summaries(prior, filter('deny', ['secret-eu/']))).to.deep.equal(resync);
+      expect(summaries(prior, filter('deny', ['apps/', 'secret-eu/']))).to.deep.equal([]); // a set: same filter
+      expect(summaries(prior, null)).to.deep.equal([]);
     });
 
     it("keeps the configuration's spelling of a mount the server spells with or without its slash", () => {
