@@ -89,6 +89,11 @@ describe('DR secondary refusals (SQLite primary and DR secondary)', function () 
     const primaryStatus = (await primary.request('GET', 'sys/replication/status', { token: null })).body.data;
     expect(primaryStatus.dr.known_secondaries).to.deep.equal(['dr-1', 'dr-wrong']);
     expect(primaryStatus.dr.secondaries.find((s: { node_id: string }) => s.node_id === 'dr-1').connection_status).to.equal('connected');
+    // Revocation is per type: a DR secondary's id means nothing to the performance paths.
+    const crossRevoke = await primary.request('POST', 'sys/replication/performance/primary/revoke-secondary', { body: { id: 'dr-wrong' } });
+    expect(crossRevoke.status, crossRevoke.text).to.equal(400);
+    await ok(primary, 'POST', 'sys/replication/dr/primary/revoke-secondary', { id: 'dr-wrong' });
+    expect((await primary.request('GET', 'sys/replication/dr/status', { token: null })).body.data.known_secondaries).to.deep.equal(['dr-1']);
     expect(primaryStatus.performance.known_secondaries).to.deep.equal(['perf-1']);
 
     // DR operation paths answer, and refuse a missing or wrong operation token with a 400.

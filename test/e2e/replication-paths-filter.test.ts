@@ -220,10 +220,12 @@ describe('replication paths filters', function () {
     );
   });
 
-  it('no filter: A receives everything again', async () => {
+  it('no filter, removed while A was down: A resyncs when it reconnects and receives everything again', async () => {
+    await secA.stop();
     expectOk(await primary.request('DELETE', 'sys/replication/performance/primary/paths-filter/sec-a'), 'delete sec-a filter');
     expect((await primary.request('GET', 'sys/replication/performance/primary/paths-filter/sec-a')).status).to.equal(404);
     await writeBoth('streamed-none');
+    await secA.restart(); // unseals with the primary's keys
     const rootA = await inSync(secA, 'sec-a');
     expect(rootA).to.equal((await status(primary)).merkle_root);
     for (const key of ['eu', 'us', 'userpass']) {
