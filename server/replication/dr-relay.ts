@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Barrier } from '../core/barrier.js';
 import { invalidRequest } from '../core/vault-error.js';
-import { parseClusterAddress } from './cluster-address.js';
-import { ClusterCa } from './cluster-ca.js';
-import { kindOf, type PrimaryState } from './replication-state.js';
-import { STATE_KEY } from './replication-state.js';
+import { newPrimaryState } from './new-primary-state.js';
+import { kindOf, STATE_KEY, type PrimaryState } from './replication-state.js';
 import type { ClusterListener, RolePorts } from './role-ports.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -76,19 +74,7 @@ export class DrRelay<L extends ClusterListener> {
   async enable(primaryClusterAddr: string, onSuperseded: () => void): Promise<void> {
     if (this.state !== undefined) throw invalidRequest('DR replication is already enabled as a primary on this cluster');
     const clusterId = randomUUID();
-    const ca = await ClusterCa.create(clusterId);
-    const { host } = parseClusterAddress(primaryClusterAddr || this.options.clusterAddr);
-    const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
-    const next: PrimaryState = {
-      role: 'primary',
-      clusterId,
-      epoch: 1,
-      primaryClusterAddr,
-      kinds: ['dr'],
-      ca: ca.ca,
-      server: { certPem: server.certPem, keyPem: server.keyPem },
-      secondaries: {},
-    };
+    const next = await newPrimaryState({ clusterId, epoch: 1, primaryClusterAddr, kinds: ['dr'] }, this.options.clusterAddr);
     const listener = await this.bind(next, onSuperseded);
     try {
       await this.options.wal.resetWal();

@@ -4,9 +4,8 @@ import type { ReplicationMode } from '../core/replication-role.js';
 import { invalidRequest, VaultError } from '../core/vault-error.js';
 import { SerialQueue } from '../storage/serial-queue.js';
 import type { TrustOptions } from './activation-client.js';
-import { parseClusterAddress } from './cluster-address.js';
-import { ClusterCa } from './cluster-ca.js';
 import { DrRelay } from './dr-relay.js';
+import { newPrimaryState, type PrimaryIdentity } from './new-primary-state.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import {
   detachedSecondary,
@@ -87,10 +86,12 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   /** After unseal: load the stored role and start serving or streaming. */
   async resume(): Promise<void> {
-    await this.run(await this.ports.store.load());
-    if (this.state.role === 'secondary' && kindOf(this.state) === 'performance' && this.relay.listener === undefined) {
+    const stored = await this.ports.store.load();
+    // A performance secondary's DR role first: its WAL must relay from the stream's first entry on.
+    if (stored.role === 'secondary' && kindOf(stored) === 'performance' && this.relay.listener === undefined) {
       await this.relay.resume(() => this.supersedeRelay());
     }
+    await this.run(stored);
   }
 
   /** Runs `job` in turn with role changes: none starts or is in progress while it runs. */
@@ -376,21 +377,9 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    * before anything stops or is stored (a cluster address in use changes nothing), then the WAL
    * restarted (continuing after `lastWal` when promoted) and the role stored.
    */
-  private async becomePrimary(
-    identity: { clusterId: string; epoch: number; primaryClusterAddr: string; kinds?: readonly ReplicationKind[] },
-    lastWal?: number,
-  ): Promise<PrimaryState> {
+  private async becomePrimary(identity: PrimaryIdentity, lastWal?: number): Promise<PrimaryState> {
     const previous = this.state;
-    const ca = await ClusterCa.create(identity.clusterId);
-    const { host } = parseClusterAddress(identity.primaryClusterAddr || this.options.clusterAddr);
-    const server = await ClusterCa.fromPem(ca.ca).issueServer([...new Set([host, '127.0.0.1', 'localhost'])]);
-    const next: PrimaryState = {
-      role: 'primary',
-      ...identity,
-      ca: ca.ca,
-      server: { certPem: server.certPem, keyPem: server.keyPem },
-      secondaries: {},
-    };
+    const next = await newPrimaryState(identity, this.options.clusterAddr);
     const listener = await this.bindListener(next);
     await this.pause();
     try {

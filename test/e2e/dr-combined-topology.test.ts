@@ -111,4 +111,13 @@ describe('DR combined topology: performance primary + DR secondary + performance
     expect(sd?.dr.merkle_root).not.to.equal(sb?.dr.merkle_root);
     console.log(`      roots: A/B dr ${sa?.dr.merkle_root}; A/C performance ${sa?.performance.merkle_root}; C/D dr ${sc?.dr.merkle_root}`);
   });
+
+  it('after a restart of C, its DR role resumes and D keeps converging with it', async () => {
+    await c.restart();
+    for (let i = 0; i < 20; i++) await ok(a, 'POST', `secret/data/after-restart-${i}`, { data: { v: `r-${i}` } });
+    await ok(c, 'POST', `auth/userpass/login/${ADMIN.username}`, { password: ADMIN.password }, '');
+    await waitInSync(a, c, 'performance', 'C after its restart');
+    await waitInSync(c, d, 'dr', 'D after C restarted');
+    expect((await status(c)).dr.mode).to.equal('primary');
+  });
 });
