@@ -17,6 +17,8 @@ import { GenericSecretResource } from './resources/generic-secret.js';
 import { MountResource } from './resources/mount.js';
 import { PolicyResource } from './resources/policy.js';
 import type { FerryProviderData } from './resources/provider-data.js';
+import { drReplication, performanceReplication } from './resources/replication-kind.js';
+import { ReplicationPathsFilterResource } from './resources/replication-paths-filter.js';
 import { ReplicationPrimaryResource } from './resources/replication-primary.js';
 import { ReplicationSecondaryTokenResource } from './resources/replication-secondary-token.js';
 import { ReplicationSecondaryResource } from './resources/replication-secondary.js';
@@ -129,9 +131,13 @@ export class FerryProvider implements Provider<FerryProviderData> {
 
   resources(): ReadonlyArray<Resource<FerryProviderData>> {
     const resources: FerryResource[] = [
-      new ReplicationPrimaryResource(),
-      new ReplicationSecondaryTokenResource(),
-      new ReplicationSecondaryResource(),
+      new ReplicationPrimaryResource(performanceReplication),
+      new ReplicationSecondaryTokenResource(performanceReplication),
+      new ReplicationSecondaryResource(performanceReplication),
+      new ReplicationPathsFilterResource(),
+      new ReplicationPrimaryResource(drReplication),
+      new ReplicationSecondaryTokenResource(drReplication),
+      new ReplicationSecondaryResource(drReplication),
       new MountResource(),
       new AuditResource(),
       new AuthBackendResource(),

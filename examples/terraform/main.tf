@@ -1,4 +1,4 @@
-# One primary and any number of secondaries. The provider is configured for the primary only. Each
+# One primary and any number of performance secondaries (dr.tf: and of DR secondaries). The provider is configured for the primary only. Each
 # secondary is one instance of ./modules/secondary, created with for_each over var.secondaries; its
 # resources reach their cluster through the per-resource `cluster` block (Terraform cannot create a
 # provider configuration per for_each instance, and a module called with for_each cannot hold one).
@@ -38,5 +38,6 @@ module "secondary" {
   local_mounts         = each.value.local_mounts
   allow_wipe           = each.value.allow_wipe
   audit_file_path      = "${var.audit_dir}/${each.key}-audit.log"
+  paths_filter         = each.value.paths_filter
   depends_on           = [ferry_replication_primary.this]
 }

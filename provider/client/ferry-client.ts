@@ -100,6 +100,13 @@ export class FerryClient {
     return { ...status, mode: typeof status.mode === 'string' ? status.mode : 'unknown' };
   }
 
+  /** DR replication status from the unauthenticated `sys/replication/dr/status` (a DR secondary answers it too). */
+  async drReplicationStatus(): Promise<ReplicationStatus> {
+    const res = await this.request<{ data?: Record<string, unknown> } & Record<string, unknown>>('GET', 'sys/replication/dr/status', { authenticated: false });
+    const status = (res?.data ?? res ?? {}) as Partial<ReplicationStatus>;
+    return { ...status, mode: typeof status.mode === 'string' ? status.mode : 'unknown' };
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T | null> {
     const authenticated = options.authenticated !== false;
     if (authenticated && this.token === undefined && this.settings.userpass !== undefined) await this.logIn();

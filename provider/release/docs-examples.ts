@@ -60,6 +60,42 @@ resource "ferry_replication_secondary" "east" {
       'Any string: the secondary is the cluster the provider (or the `cluster` block) points at. `token`, `primary_api_addr` and `ca_file` import as `""`.',
     importCommand: 'terraform import ferry_replication_secondary.east secondary',
   },
+  ferry_replication_paths_filter: {
+    example: `# The "eu" performance secondary never receives secret-eu/ (not in the WAL stream, the bootstrap or a
+# Merkle sync). Changing mode or paths updates the filter in place; destroying it ships everything again.
+resource "ferry_replication_paths_filter" "eu" {
+  secondary_id = ferry_replication_secondary_token.eu.secondary_id
+  mode         = "deny"
+  paths        = ["secret-eu/"]
+}`,
+    importId: 'The secondary ID the filter applies to.',
+    importCommand: 'terraform import ferry_replication_paths_filter.eu eu',
+  },
+  ferry_dr_primary: {
+    example: `# A cluster can be a performance primary and a DR primary at once.
+resource "ferry_dr_primary" "this" {}`,
+    importId: 'Any string: the DR primary is the cluster the provider (or the `cluster` block) points at.',
+    importCommand: 'terraform import ferry_dr_primary.this primary',
+  },
+  ferry_dr_secondary_token: {
+    example: `resource "ferry_dr_secondary_token" "dr" {
+  secondary_id = "dr"
+  depends_on   = [ferry_dr_primary.this]
+}`,
+    importId: 'The DR secondary ID. The token itself cannot be read back and imports as `""`.',
+    importCommand: 'terraform import ferry_dr_secondary_token.dr dr',
+  },
+  ferry_dr_secondary: {
+    example: `# Activating a DR secondary WIPES the target cluster; from then on it answers no client request until an
+# operator promotes it (ferry operator generate-root -dr-token, then sys/replication/dr/secondary/promote).
+resource "ferry_dr_secondary" "dr" {
+  provider = ferry.dr
+  token    = ferry_dr_secondary_token.dr.token
+}`,
+    importId:
+      'Any string: the DR secondary is the cluster the provider (or the `cluster` block) points at. `token`, `primary_api_addr` and `ca_file` import as `""`.',
+    importCommand: 'terraform import ferry_dr_secondary.dr secondary',
+  },
   ferry_mount: {
     example: `resource "ferry_mount" "shared" {
   path = "kv-shared"

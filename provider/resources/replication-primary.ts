@@ -10,27 +10,30 @@ import { pollUntil } from './api-diagnostics.js';
 import { stringValue } from './attribute-values.js';
 import type { FerryResource } from './ferry-client-binding.js';
 import type { FerryProviderData } from './provider-data.js';
+import type { ReplicationKind } from './replication-kind.js';
 
 /** How long a cluster may stay unavailable while it becomes a primary. */
 const enableTimeoutMs = 60_000;
 
-const schema: Schema = {
-  version: 0,
-  block: {
-    description: "Makes the target cluster (the provider's, or the one in the cluster block) a replication primary. Import with any ID, for example `primary`.",
-    attributes: {
-      primary_cluster_addr: {
-        type: stringType,
-        optional: true,
-        computed: true,
-        planModifiers: [useStateForUnknown(), requiresReplace()],
-        description: "Cluster address given to secondaries (default: the server's own cluster address).",
+function schemaFor(kind: ReplicationKind): Schema {
+  return {
+    version: 0,
+    block: {
+      description: `Makes the target cluster (the provider's, or the one in the cluster block) a ${kind.noun} primary. Import with any ID, for example \`primary\`.`,
+      attributes: {
+        primary_cluster_addr: {
+          type: stringType,
+          optional: true,
+          computed: true,
+          planModifiers: [useStateForUnknown(), requiresReplace()],
+          description: "Cluster address given to secondaries (default: the server's own cluster address).",
+        },
+        cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
+        mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `primary`.' },
       },
-      cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
-      mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `primary`.' },
     },
-  },
-};
+  };
+}
 
 function toState(status: ReplicationStatus): ObjectValue {
   return objectFromEntries([
@@ -40,27 +43,36 @@ function toState(status: ReplicationStatus): ObjectValue {
   ]);
 }
 
-/** `ferry_replication_primary`: sys/replication/primary/enable and /disable, read from the status endpoint. */
+/**
+ * `ferry_replication_primary` (sys/replication/primary/…) and `ferry_dr_primary` (sys/replication/dr/primary/…):
+ * enable and disable, read from the kind's status endpoint.
+ */
 export class ReplicationPrimaryResource implements FerryResource {
-  readonly operations = {
-    create: { summary: 'Cannot enable replication primary' },
-    read: { summary: 'Cannot read replication status' },
-    delete: { summary: 'Cannot disable replication primary' },
-  };
+  readonly operations;
+  private readonly resourceSchema: Schema;
+
+  constructor(private readonly kind: ReplicationKind) {
+    this.operations = {
+      create: { summary: `Cannot enable ${kind.noun} primary` },
+      read: { summary: `Cannot read ${kind.noun} status` },
+      delete: { summary: `Cannot disable ${kind.noun} primary` },
+    };
+    this.resourceSchema = schemaFor(kind);
+  }
 
   metadata() {
-    return { typeName: 'ferry_replication_primary' };
+    return { typeName: `${this.kind.typePrefix}_primary` };
   }
 
   schema(): Schema {
-    return schema;
+    return this.resourceSchema;
   }
 
   modifyPlan({ prior, planned }: ModifyPlanRequest<FerryProviderData>, diagnostics: Diagnostics): void {
     if (prior !== null && planned === null) {
       diagnostics.warning(
-        'Disabling the replication primary',
-        'Destroying ferry_replication_primary disables replication on this cluster. Existing secondaries can no ' +
+        `Disabling the ${this.kind.noun} primary`,
+        `Destroying ${this.kind.typePrefix}_primary disables ${this.kind.noun} on this cluster. Existing secondaries can no ` +
           'longer connect and must be re-activated with new secondary tokens after a primary is enabled again ' +
           '(enabling again creates a new cluster ID).',
       );
@@ -69,15 +81,15 @@ export class ReplicationPrimaryResource implements FerryResource {
 
   async create({ plan }: { plan: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
     const addr = stringValue(plan, 'primary_cluster_addr');
-    await client.write('sys/replication/primary/enable', addr ? { primary_cluster_addr: addr } : {});
+    await client.write(`${this.kind.apiPrefix}/primary/enable`, addr ? { primary_cluster_addr: addr } : {});
     // The cluster is briefly unavailable while it switches mode.
     const result = await pollUntil(async () => {
-      const status = await client.replicationStatus();
+      const status = await this.kind.status(client);
       return status.mode === 'primary' ? status : undefined;
     }, enableTimeoutMs);
     if ('timedOut' in result) {
       throw new StepFailure(
-        'Replication primary did not come up',
+        `${this.kind.title} primary did not come up`,
         result.lastError ?? new Error(`Ferry at ${client.address} did not report mode "primary" within ${enableTimeoutMs / 1000} s`),
       );
     }
@@ -85,7 +97,7 @@ export class ReplicationPrimaryResource implements FerryResource {
   }
 
   async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
-    const status = await client.replicationStatus();
+    const status = await this.kind.status(client);
     if (status.mode !== 'primary') return null; // disabled out of band: plan to enable again
     const next = toState(status);
     const priorAddr = stringValue(state, 'primary_cluster_addr');
@@ -98,9 +110,9 @@ export class ReplicationPrimaryResource implements FerryResource {
   }
 
   async delete(_request: { prior: ObjectValue }, client: FerryClient): Promise<void> {
-    const status = await client.replicationStatus();
+    const status = await this.kind.status(client);
     if (status.mode !== 'primary') return;
-    await client.write('sys/replication/primary/disable', {});
+    await client.write(`${this.kind.apiPrefix}/primary/disable`, {});
   }
 
   async importState(): Promise<ObjectValue | null> {

@@ -1,16 +1,17 @@
-import { ApiError } from '../../server/api-client/api-error.js';
 import type { FerryClient, ReplicationStatus } from '../client/ferry-client.js';
 import { StepFailure } from '../framework/client-resource.js';
 import { attributePath, type Diagnostics } from '../framework/diagnostics.js';
 import { requiresReplaceIf, useStateForUnknown } from '../framework/plan-modifiers.js';
 import type { ModifyPlanRequest } from '../framework/resource.js';
-import type { PlanModifierRequest, Schema } from '../framework/schema.js';
+import type { AttributeSchema, PlanModifierRequest, Schema } from '../framework/schema.js';
 import { boolType, stringType } from '../framework/value-type.js';
 import { objectFromEntries, type ObjectValue } from '../framework/values.js';
 import { pollUntil } from './api-diagnostics.js';
 import { boolValue, stringValue } from './attribute-values.js';
 import type { FerryResource } from './ferry-client-binding.js';
+import { findDataActivationWouldWipe } from './activation-wipe-check.js';
 import type { FerryProviderData } from './provider-data.js';
+import { drReplication, type ReplicationKind } from './replication-kind.js';
 
 /** How long activation (wipe, bootstrap, first WAL stream) may take before apply gives up. */
 const activationTimeoutMs = 120_000;
@@ -23,82 +24,68 @@ const activationInputs = ['token', 'primary_api_addr', 'ca_file', 'allow_wipe'] 
 const isImported = (state: ObjectValue | null): boolean => state !== null && stringValue(state, 'token') === '';
 const tokenChangeReplaces = (request: PlanModifierRequest): boolean => !isImported(request.priorState) && request.configValue !== '';
 
-const schema: Schema = {
-  version: 0,
-  block: {
-    description:
-      "Activates the target cluster (the provider's, or the one in the cluster block) as a replication secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. Import with any ID, for example `secondary`.",
-    attributes: {
-      token: {
-        type: stringType,
-        required: true,
-        sensitive: true,
-        planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')],
-        description: 'Activation token from ferry_replication_secondary_token.',
-      },
-      primary_api_addr: {
-        type: stringType,
-        optional: true,
-        computed: true,
-        default: '',
-        description: "The primary's API address, when the token does not carry a usable one.",
-      },
-      ca_file: {
-        type: stringType,
-        optional: true,
-        computed: true,
-        default: '',
-        description: "CA file the secondary uses to verify the primary's API during activation.",
-      },
-      allow_wipe: {
-        type: boolType,
-        optional: true,
-        computed: true,
-        default: false,
-        description: 'Allow activating a cluster that holds secrets, mounts, auth methods or policies of its own (they are wiped).',
-      },
-      cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
-      mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `secondary`.' },
-      state: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'Replication state, `stream-wals` when healthy.' },
-      pre_wipe_snapshot: {
-        type: stringType,
-        computed: true,
-        planModifiers: [useStateForUnknown()],
-        description:
-          'The snapshot of the cluster saved before activation wiped it (set when the server has `replication { pre_wipe_snapshot_dir }`), empty otherwise. Undo the activation: destroy, `ferry operator snapshot restore -force` the file, unseal with the old keys.',
-      },
-    },
-  },
+const drOperationTokenAttribute: AttributeSchema = {
+  type: stringType,
+  optional: true,
+  sensitive: true,
+  description:
+    'A DR operation token, used only when this resource is destroyed: with it the DR secondary is disabled (Vault requires one); without it, destroying only removes the resource from the state and the cluster stays a DR secondary. Generate it on the DR secondary with `ferry operator generate-root -dr-token`; set it and apply before destroying. Changing it is recorded in place.',
 };
 
-/** What a fresh (or dev-mode) cluster already holds; anything more is user data that activation would wipe. */
-const freshMounts = new Set(['secret/', 'cubbyhole/', 'identity/', 'sys/']);
-const freshAuthMounts = new Set(['token/']);
-const freshPolicies = new Set(['default', 'root', 'response-wrapping']);
-
-function tableKeys(res: Record<string, unknown> | null): string[] {
-  if (res === null) return [];
-  const data = res['data'];
-  const table = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : res;
-  return Object.keys(table).filter((k) => k.endsWith('/') && table[k] !== null && typeof table[k] === 'object');
-}
-
-/** Lists what the cluster holds beyond a fresh cluster's defaults. */
-export async function findDataActivationWouldWipe(client: FerryClient): Promise<string[]> {
-  const found: string[] = [];
-  const mounts = tableKeys(await client.read('sys/mounts'));
-  for (const m of mounts) if (!freshMounts.has(m)) found.push(`secrets engine mount ${m}`);
-  for (const m of tableKeys(await client.read('sys/auth'))) if (!freshAuthMounts.has(m)) found.push(`auth method ${m}`);
-  const policies = await client.list('sys/policies/acl');
-  for (const p of policies) if (!freshPolicies.has(p)) found.push(`policy ${p}`);
-  if (mounts.includes('secret/')) {
-    const secrets = await client.list('secret/metadata/').catch(async (err: unknown) => {
-      if (err instanceof ApiError && err.status === 400) return await client.list('secret/'); // a KV v1 mount
-      throw err;
-    });
-    for (const s of secrets) found.push(`secret secret/${s}`);
-  }
-  return found;
+function schemaFor(kind: ReplicationKind): Schema {
+  const isDr = kind === drReplication;
+  return {
+    version: 0,
+    block: {
+      description:
+        `Activates the target cluster (the provider's, or the one in the cluster block) as a ${kind.noun} secondary. Activation WIPES ALL DATA on that cluster; it is refused when the cluster holds more than a fresh cluster does unless allow_wipe = true. ` +
+        (isDr
+          ? 'A DR secondary answers no client request until it is promoted; promotion is an operator action (`ferry operator generate-root -dr-token`, then `ferry write sys/replication/dr/secondary/promote`), never a plan. '
+          : '') +
+        'Import with any ID, for example `secondary`.',
+      attributes: {
+        token: {
+          type: stringType,
+          required: true,
+          sensitive: true,
+          planModifiers: [requiresReplaceIf(tokenChangeReplaces, 'a new activation token re-activates the secondary')],
+          description: `Activation token from ${kind.typePrefix}_secondary_token.`,
+        },
+        primary_api_addr: {
+          type: stringType,
+          optional: true,
+          computed: true,
+          default: '',
+          description: "The primary's API address, when the token does not carry a usable one.",
+        },
+        ca_file: {
+          type: stringType,
+          optional: true,
+          computed: true,
+          default: '',
+          description: "CA file the secondary uses to verify the primary's API during activation.",
+        },
+        allow_wipe: {
+          type: boolType,
+          optional: true,
+          computed: true,
+          default: false,
+          description: 'Allow activating a cluster that holds secrets, mounts, auth methods or policies of its own (they are wiped).',
+        },
+        cluster_id: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication cluster ID.' },
+        mode: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'The replication mode, `secondary`.' },
+        state: { type: stringType, computed: true, planModifiers: [useStateForUnknown()], description: 'Replication state, `stream-wals` when healthy.' },
+        pre_wipe_snapshot: {
+          type: stringType,
+          computed: true,
+          planModifiers: [useStateForUnknown()],
+          description:
+            'The snapshot of the cluster saved before activation wiped it (set when the server has `replication { pre_wipe_snapshot_dir }`), empty otherwise. Undo the activation: destroy, `ferry operator snapshot restore -force` the file, unseal with the old keys.',
+        },
+        ...(isDr ? { dr_operation_token: drOperationTokenAttribute } : {}),
+      },
+    },
+  };
 }
 
 function statusState(status: ReplicationStatus): Array<[string, string]> {
@@ -109,20 +96,29 @@ function statusState(status: ReplicationStatus): Array<[string, string]> {
   ];
 }
 
-/** `ferry_replication_secondary`: sys/replication/secondary/enable and /disable on the target cluster. */
+/**
+ * `ferry_replication_secondary` and `ferry_dr_secondary`: `<prefix>/secondary/enable` and `/disable` on the
+ * target cluster. Vault's DR secondary disable needs a DR operation token (`dr_operation_token`).
+ */
 export class ReplicationSecondaryResource implements FerryResource {
-  readonly operations = {
-    create: { summary: 'Cannot activate replication secondary', path: attributePath('token') },
-    read: { summary: 'Cannot read replication status' },
-    delete: { summary: 'Cannot disable replication secondary' },
-  };
+  readonly operations;
+  private readonly resourceSchema: Schema;
+
+  constructor(private readonly kind: ReplicationKind) {
+    this.operations = {
+      create: { summary: `Cannot activate ${kind.noun} secondary`, path: attributePath('token') },
+      read: { summary: `Cannot read ${kind.noun} status` },
+      delete: { summary: `Cannot disable ${kind.noun} secondary` },
+    };
+    this.resourceSchema = schemaFor(kind);
+  }
 
   metadata() {
-    return { typeName: 'ferry_replication_secondary' };
+    return { typeName: `${this.kind.typePrefix}_secondary` };
   }
 
   schema(): Schema {
-    return schema;
+    return this.resourceSchema;
   }
 
   modifyPlan({ provider, prior, planned }: ModifyPlanRequest<FerryProviderData>, diagnostics: Diagnostics): void {
@@ -134,20 +130,30 @@ export class ReplicationSecondaryResource implements FerryResource {
     if (planned !== null && prior === null) {
       const where = provider?.address ?? 'the target cluster';
       diagnostics.warning(
-        'Activating a replication secondary wipes the target cluster',
-        `Applying this plan activates ${where} as a replication secondary: ALL DATA on that cluster (secrets, mounts, ` +
-          'auth methods, policies, tokens) is deleted and replaced by what the primary replicates.',
+        `Activating a ${this.kind.noun} secondary wipes the target cluster`,
+        `Applying this plan activates ${where} as a ${this.kind.noun} secondary: ALL DATA on that cluster (secrets, mounts, ` +
+          'auth methods, policies, tokens) is deleted and replaced by what the primary replicates.' +
+          (this.kind === drReplication ? ' From then on it answers no client request until it is promoted.' : ''),
         attributePath('token'),
+      );
+    }
+    if (this.kind === drReplication && prior !== null && planned === null && !stringValue(prior, 'dr_operation_token')) {
+      diagnostics.warning(
+        'The DR secondary stays a DR secondary',
+        'Disabling a DR secondary (sys/replication/dr/secondary/disable) requires a DR operation token, and this ferry_dr_secondary ' +
+          'has no dr_operation_token: destroying it only removes it from the state. The cluster keeps refusing client requests ' +
+          "until an operator disables or promotes it with a DR operation token (ferry operator generate-root -dr-token, with the primary's " +
+          'unseal key shares). To disable it from Terraform instead, set dr_operation_token and apply before destroying.',
       );
     }
   }
 
   async create({ plan }: { plan: ObjectValue }, client: FerryClient, diagnostics: Diagnostics): Promise<ObjectValue | null> {
-    const status = await client.replicationStatus();
+    const status = await this.kind.status(client);
     if (status.mode === 'secondary' || status.mode === 'primary') {
       diagnostics.error(
-        'Cluster is already in replication',
-        `Ferry at ${client.address} is already a replication ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`,
+        `Cluster is already in ${this.kind.noun}`,
+        `Ferry at ${client.address} is already a ${this.kind.noun} ${status.mode}. Import it (terraform import ... secondary) or disable replication there first.`,
       );
       return null;
     }
@@ -169,16 +175,16 @@ export class ReplicationSecondaryResource implements FerryResource {
     const caFile = stringValue(plan, 'ca_file');
     if (apiAddr) body['primary_api_addr'] = apiAddr;
     if (caFile) body['ca_file'] = caFile;
-    const enabled = await client.write('sys/replication/secondary/enable', body);
+    const enabled = await client.write(`${this.kind.apiPrefix}/secondary/enable`, body);
     const preWipeSnapshot = preWipeSnapshotOf(enabled);
     // The secondary is unavailable while it wipes and bootstraps; wait for the WAL stream.
     const result = await pollUntil(async () => {
-      const status = await client.replicationStatus();
+      const status = await this.kind.status(client);
       return status.mode === 'secondary' && status.state === 'stream-wals' ? status : undefined;
     }, activationTimeoutMs);
     if ('timedOut' in result) {
       throw new StepFailure(
-        'Replication secondary did not start streaming',
+        `${this.kind.title} secondary did not start streaming`,
         result.lastError ?? new Error(`Ferry at ${client.address} did not reach mode "secondary", state "stream-wals" within ${activationTimeoutMs / 1000} s`),
       );
     }
@@ -186,16 +192,18 @@ export class ReplicationSecondaryResource implements FerryResource {
       ...activationInputs.map((n) => [n, plan[n] ?? null] as [string, ObjectValue[string]]),
       ...statusState(result.value),
       ['pre_wipe_snapshot', preWipeSnapshot],
+      ...this.drOnly(plan),
     ]);
   }
 
   async read({ state }: { state: ObjectValue }, client: FerryClient): Promise<ObjectValue | null> {
-    const status = await client.replicationStatus();
+    const status = await this.kind.status(client);
     if (status.mode !== 'secondary') return null; // no longer a secondary: the next plan activates it again
     return objectFromEntries([
       ...activationInputs.map((n) => [n, state[n] ?? null] as [string, ObjectValue[string]]),
       ...statusState(status),
       ['pre_wipe_snapshot', state['pre_wipe_snapshot'] ?? ''],
+      ...this.drOnly(state),
     ]);
   }
 
@@ -204,10 +212,17 @@ export class ReplicationSecondaryResource implements FerryResource {
     return objectFromEntries(Object.entries(plan).map(([k, v]) => [k, v === null && prior[k] !== undefined ? (prior[k] ?? null) : v]));
   }
 
-  async delete(_request: { prior: ObjectValue }, client: FerryClient): Promise<void> {
-    const status = await client.replicationStatus();
+  async delete({ prior }: { prior: ObjectValue }, client: FerryClient): Promise<void> {
+    const status = await this.kind.status(client);
     if (status.mode !== 'secondary') return;
-    await client.write('sys/replication/secondary/disable', {});
+    if (this.kind !== drReplication) {
+      await client.write(`${this.kind.apiPrefix}/secondary/disable`, {});
+      return;
+    }
+    // Without a DR operation token the cluster cannot be disabled: it is only forgotten (the plan warned).
+    const drOperationToken = stringValue(prior, 'dr_operation_token') ?? '';
+    if (drOperationToken === '') return;
+    await client.write(`${this.kind.apiPrefix}/secondary/disable`, { dr_operation_token: drOperationToken }, { authenticated: false });
   }
 
   async importState(): Promise<ObjectValue | null> {
@@ -217,7 +232,13 @@ export class ReplicationSecondaryResource implements FerryResource {
       ['ca_file', ''],
       ['allow_wipe', false],
       ['pre_wipe_snapshot', ''],
+      ...this.drOnly(objectFromEntries([])),
     ]);
+  }
+
+  /** `dr_operation_token` as recorded in `object` (DR secondaries only). */
+  private drOnly(object: ObjectValue): Array<[string, ObjectValue[string]]> {
+    return this.kind === drReplication ? [['dr_operation_token', object['dr_operation_token'] ?? null]] : [];
   }
 }
 

@@ -108,7 +108,8 @@ export class SecondaryActivator implements Activator {
     await core.seal.unsealWithRootKey(rootKey);
     settle();
     await core.postUnseal();
-    if (this.options.isDev && header.dev_root_token !== undefined) {
+    // A DR secondary received the primary's tokens, its dev root token among them.
+    if (this.options.isDev && header.dev_root_token !== undefined && (await core.tokens.lookupById(header.dev_root_token)) === undefined) {
       await core.tokens.create({ id: header.dev_root_token, policies: ['root'], path: 'auth/token/root', displayName: 'root' });
     }
     return warnings;

@@ -57,7 +57,7 @@ describe('examples/cdktf: cdktf deploy / destroy --auto-approve with cdktf-cli 0
     release = await packageThrowawayRelease(join(work.dir, 'releases'));
     [registry, servers] = await Promise.all([
       startStaticHttpsServer(release.dir, join(work.dir, 'ca.pem')),
-      Promise.all([0, 1, 2].map(() => startDevServer({ rootTokenId: rootToken }))),
+      Promise.all([0, 1, 2, 3].map(() => startDevServer({ rootTokenId: rootToken }))),
     ]);
     // A copy of the example in the repository's shape (its imports reach ../../../provider/bindings), so that
     // cdktf.out/ and the local state cdktf writes beside cdktf.json stay out of the checkout.
@@ -67,7 +67,7 @@ describe('examples/cdktf: cdktf deploy / destroy --auto-approve with cdktf-cli 0
     symlinkSync(join(repoRoot, 'provider'), join(root, 'provider'));
     symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
     appDir = join(root, 'examples', 'cdktf', 'replication-topology');
-    const [primary, east, west] = servers as [ServerHandle, ServerHandle, ServerHandle];
+    const [primary, east, west, dr] = servers as [ServerHandle, ServerHandle, ServerHandle, ServerHandle];
     env = {
       TF_CLI_CONFIG_FILE: writeCliConfig(
         work.dir,
@@ -86,6 +86,7 @@ describe('examples/cdktf: cdktf deploy / destroy --auto-approve with cdktf-cli 0
       TF_VAR_primary_address: primary.addr,
       TF_VAR_east_address: east.addr,
       TF_VAR_west_address: west.addr,
+      TF_VAR_dr_address: dr.addr,
       TF_VAR_audit_dir: work.dir,
     };
   });
@@ -103,10 +104,12 @@ describe('examples/cdktf: cdktf deploy / destroy --auto-approve with cdktf-cli 0
     expect(await replicationMode(servers[0]!)).to.equal('primary');
     expect(await replicationMode(servers[1]!)).to.equal('secondary');
     expect(await replicationMode(servers[2]!)).to.equal('secondary');
-    for (const s of servers.slice(1)) {
+    for (const s of servers.slice(1, 3)) {
       const status = await s.request('GET', 'sys/replication/status', { token: null });
       expect(status.body?.data?.state).to.equal('stream-wals');
     }
+    const drStatus = await servers[3]!.request('GET', 'sys/replication/dr/status', { token: null });
+    expect(drStatus.body?.data).to.include({ mode: 'secondary', state: 'stream-wals' });
     // `providers lock -platform=linux_amd64` went through the release's registry documents.
     const lock = join(appDir, 'cdktf.out', 'stacks', 'ferry-replication', '.terraform.lock.hcl');
     const linux = release.archives.find((a) => `${a.platform.os}_${a.platform.arch}` === 'linux_amd64')!;
@@ -115,9 +118,9 @@ describe('examples/cdktf: cdktf deploy / destroy --auto-approve with cdktf-cli 0
     expect(registry.requests.filter((p) => p.endsWith('/download/linux/amd64')).length).to.be.at.least(2);
   });
 
-  it('cdktf destroy --auto-approve: replication disabled on all three clusters', async () => {
+  it('cdktf destroy --auto-approve: replication disabled on the primary and both performance secondaries', async () => {
     const destroy = await cdktf(['destroy', '--auto-approve'], appDir, env);
     expect(destroy.code, destroy.output).to.equal(0);
-    for (const s of servers) expect(await replicationMode(s)).to.equal('disabled');
+    for (const s of servers.slice(0, 3)) expect(await replicationMode(s)).to.equal('disabled');
   });
 });

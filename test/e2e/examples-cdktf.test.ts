@@ -1,7 +1,8 @@
 /**
  * examples/cdktf/replication-topology, end to end: the app is synthesized with cdktf 0.21 (tsx, as its
- * cdktf.json does), and the synthesized stack is applied with the real `terraform` CLI against three
- * Ferry dev servers — one primary, two secondaries — with the provider installed from a filesystem
+ * cdktf.json does), and the synthesized stack is applied with the real `terraform` CLI against four
+ * Ferry dev servers — one primary, two performance secondaries (west behind a paths filter), one DR
+ * secondary — with the provider installed from a filesystem
  * mirror (`terraform init`, as `npm run provider:install` documents). Replication is then checked over
  * REST. Needs `npm run build` first (servers and provider run from dist/).
  */
@@ -50,12 +51,17 @@ async function replicationMode(server: ServerHandle): Promise<string> {
   return (await server.request('GET', 'sys/replication/status', { token: null })).body?.data?.mode;
 }
 
-describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, applied with real terraform to three Ferry servers', function () {
+async function drMode(server: ServerHandle): Promise<string> {
+  return (await server.request('GET', 'sys/replication/dr/status', { token: null })).body?.data?.mode;
+}
+
+describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, applied with real terraform to four Ferry servers', function () {
   this.timeout(300_000);
   const rootToken = `root-${randomBytes(12).toString('hex')}`;
   let primary: ServerHandle;
   let east: ServerHandle;
   let west: ServerHandle;
+  let dr: ServerHandle;
   let work: TerraformWorkdir;
   let stackFile: string;
   let env: Record<string, string>;
@@ -65,16 +71,17 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     requireTerraform();
     work = new TerraformWorkdir('ferry-cdktf-');
     const [servers, mirror] = await Promise.all([
-      Promise.all([0, 1, 2].map(() => startDevServer({ rootTokenId: rootToken }))),
+      Promise.all([0, 1, 2, 3].map(() => startDevServer({ rootTokenId: rootToken }))),
       installFilesystemMirror(join(work.dir, 'mirror')),
     ]);
-    [primary, east, west] = servers as [ServerHandle, ServerHandle, ServerHandle];
+    [primary, east, west, dr] = servers as [ServerHandle, ServerHandle, ServerHandle, ServerHandle];
     env = {
       TF_CLI_CONFIG_FILE: mirror.cliConfigFile,
       TF_VAR_ferry_token: rootToken,
       TF_VAR_primary_address: primary.addr,
       TF_VAR_east_address: east.addr,
       TF_VAR_west_address: west.addr,
+      TF_VAR_dr_address: dr.addr,
       TF_VAR_audit_dir: work.dir,
     };
   });
@@ -86,7 +93,7 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     stackFile = join(work.dir, 'stacks', STACK, 'cdk.tf.json');
     const stack = JSON.parse(readFileSync(stackFile, 'utf8'));
     expect(stack.terraform.required_providers.ferry).to.deep.equal({ source: 'registry.terraform.io/ferry-project/ferry', version: '~> 0.1' });
-    expect(stack.provider.ferry.map((p: { alias: string }) => p.alias)).to.deep.equal(['primary', 'east', 'west']);
+    expect(stack.provider.ferry.map((p: { alias: string }) => p.alias)).to.deep.equal(['primary', 'east', 'west', 'dr']);
     for (const p of stack.provider.ferry) expect(p.token).to.equal('${var.ferry_token}');
     expect(stack.variable.ferry_token.sensitive).to.equal(true);
     for (const name of SECONDARIES) {
@@ -100,6 +107,20 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     expect(stack.resource.ferry_mount.apps).to.include({ provider: 'ferry.primary', path: 'apps' });
     expect(stack.resource.ferry_mount.apps).to.not.have.property('local');
     expect(stack.resource.ferry_policy.apps_reader).to.include({ provider: 'ferry.primary', name: 'apps-reader' });
+    // west's paths filter lives on the primary and is written before west is activated.
+    expect(stack.resource.ferry_replication_paths_filter.west_paths_filter).to.deep.include({
+      provider: 'ferry.primary',
+      secondary_id: '${ferry_replication_secondary_token.west_activation_token.secondary_id}',
+      mode: 'deny',
+      paths: ['secret-eu/'],
+    });
+    expect(stack.resource.ferry_replication_secondary.west_secondary.depends_on).to.deep.equal(['ferry_replication_paths_filter.west_paths_filter']);
+    expect(stack.resource.ferry_replication_paths_filter).to.not.have.property('east_paths_filter');
+    expect(stack.resource.ferry_dr_primary.dr_primary).to.include({ provider: 'ferry.primary' });
+    expect(stack.resource.ferry_dr_secondary.dr_dr_secondary).to.include({
+      provider: 'ferry.dr',
+      token: '${ferry_dr_secondary_token.dr_dr_activation_token.token}',
+    });
   });
 
   it('initializes from the filesystem mirror and applies: primary enabled, both secondaries streaming', async () => {
@@ -107,19 +128,22 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     const apply = await tf(['apply', '-auto-approve', '-no-color']);
     expect(apply.stdout).to.match(/east_state = "stream-wals"/);
     expect(apply.stdout).to.match(/west_state = "stream-wals"/);
+    expect(apply.stdout).to.match(/dr_dr_state = "stream-wals"/);
     expect(apply.stdout + apply.stderr).to.not.contain(rootToken);
     expect(await replicationMode(primary)).to.equal('primary');
     expect(await replicationMode(east)).to.equal('secondary');
     expect(await replicationMode(west)).to.equal('secondary');
+    expect(await drMode(primary)).to.equal('primary');
+    expect(await drMode(dr)).to.equal('secondary');
   });
 
   it('keeps every secret out of cdk.tf.json: no root token, no activation token (they live only in state)', async () => {
     const synthesized = readFileSync(stackFile, 'utf8');
     const state = JSON.parse((await tf(['show', '-json', '-no-color'])).stdout);
     const activationTokens: string[] = state.values.root_module.resources
-      .filter((r: { type: string }) => r.type === 'ferry_replication_secondary_token')
+      .filter((r: { type: string }) => r.type === 'ferry_replication_secondary_token' || r.type === 'ferry_dr_secondary_token')
       .map((r: { values: { token: string } }) => r.values.token);
-    expect(activationTokens).to.have.length(2);
+    expect(activationTokens).to.have.length(3);
     for (const secret of [rootToken, ...activationTokens]) {
       expect(secret).to.have.length.greaterThan(20);
       expect(synthesized.includes(secret), 'a secret in cdk.tf.json').to.equal(false);
@@ -143,6 +167,19 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     }
   });
 
+  it('keeps secret-eu/ from west (its paths filter) while east receives it', async () => {
+    expect((await primary.request('POST', 'sys/mounts/secret-eu', { body: { type: 'kv' } })).status).to.be.lessThan(300);
+    expect((await primary.request('POST', 'secret-eu/customer', { body: { region: 'eu' } })).status).to.be.lessThan(300);
+    // A later write to a replicated mount: once west has it, west has applied everything before it.
+    expect((await primary.request('POST', 'apps/after-eu', { body: { n: '1' } })).status).to.be.lessThan(300);
+    await waitFor(async () => (await east.request('GET', 'secret-eu/customer')).status === 200, {
+      timeoutMs: 30_000,
+      description: 'secret-eu/customer on east',
+    });
+    await waitFor(async () => (await west.request('GET', 'apps/after-eu')).status === 200, { timeoutMs: 30_000, description: 'apps/after-eu on west' });
+    expect((await west.request('GET', 'secret-eu/customer')).status).to.not.equal(200);
+  });
+
   it('has each local mount and audit device only on the secondary that declares it', async () => {
     const [p, e, w] = await Promise.all([mounts(primary), mounts(east), mounts(west)]);
     expect(e).to.have.property('east-local/').that.includes({ local: true });
@@ -163,9 +200,12 @@ describe('examples/cdktf/replication-topology: synthesized with cdktf 0.21, appl
     await tf(['plan', '-detailed-exitcode', '-no-color'], [0]);
   });
 
-  it('destroys cleanly: empty state and replication disabled on all three clusters', async () => {
-    await tf(['destroy', '-auto-approve', '-no-color']);
+  it('destroys cleanly: empty state, replication disabled on the primary and both secondaries; the DR secondary, without a DR operation token, is only forgotten (the plan says so)', async () => {
+    const destroy = await tf(['destroy', '-auto-approve', '-no-color']);
+    expect(destroy.stdout + destroy.stderr).to.contain('The DR secondary stays a DR secondary');
     expect((await tf(['state', 'list'])).stdout.trim()).to.equal('');
     for (const server of [primary, east, west]) expect(await replicationMode(server)).to.equal('disabled');
+    expect(await drMode(primary)).to.equal('disabled');
+    expect(await drMode(dr)).to.equal('secondary');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * CDKTF app: a Ferry primary with two secondaries, `east` and `west`.
+ * CDKTF app: a Ferry primary with two performance secondaries, `east` and `west` (west never receives the
+ * `secret-eu/` mount: a paths filter), and a DR secondary `dr`.
  * Synthesize with `npx tsx main.ts` (or `npx cdktf synth`); the stack lands in
  * cdktf.out/stacks/ferry-replication/cdk.tf.json (CDKTF_OUTDIR moves cdktf.out).
  */
@@ -7,5 +8,9 @@ import { App } from 'cdktf';
 import { ReplicationTopologyStack } from './replication-topology-stack';
 
 const app = new App();
-new ReplicationTopologyStack(app, 'ferry-replication', { secondaries: ['east', 'west'] });
+new ReplicationTopologyStack(app, 'ferry-replication', {
+  secondaries: ['east', 'west'],
+  pathsFilters: { west: { mode: 'deny', paths: ['secret-eu/'] } },
+  drSecondaries: ['dr'],
+});
 app.synth();

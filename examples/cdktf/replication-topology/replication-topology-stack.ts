@@ -3,14 +3,29 @@ import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from
 import { Audit } from '../../../provider/bindings/providers/ferry/audit';
 import { Mount } from '../../../provider/bindings/providers/ferry/mount';
 import { Policy } from '../../../provider/bindings/providers/ferry/policy';
+import { DrPrimary } from '../../../provider/bindings/providers/ferry/dr-primary';
+import { DrSecondary } from '../../../provider/bindings/providers/ferry/dr-secondary';
+import { DrSecondaryToken } from '../../../provider/bindings/providers/ferry/dr-secondary-token';
 import { FerryProvider } from '../../../provider/bindings/providers/ferry/provider';
+import { ReplicationPathsFilter } from '../../../provider/bindings/providers/ferry/replication-paths-filter';
 import { ReplicationPrimary } from '../../../provider/bindings/providers/ferry/replication-primary';
 import { ReplicationSecondary } from '../../../provider/bindings/providers/ferry/replication-secondary';
 import { ReplicationSecondaryToken } from '../../../provider/bindings/providers/ferry/replication-secondary-token';
 
-/** The topology: one primary and the names of its secondaries (each becomes a provider alias and a set of variables). */
+/** Which of the primary's mounts reach one performance secondary (Vault's paths filter). */
+export interface PathsFilterConfig {
+  readonly mode: 'allow' | 'deny';
+  readonly paths: readonly string[];
+}
+
+/**
+ * The topology: one primary, the names of its performance secondaries and of its DR secondaries (each
+ * becomes a provider alias and a `<name>_address` variable), and paths filters by performance secondary.
+ */
 export interface ReplicationTopologyConfig {
   readonly secondaries: readonly string[];
+  readonly pathsFilters?: Readonly<Record<string, PathsFilterConfig>>;
+  readonly drSecondaries?: readonly string[];
 }
 
 /**
@@ -20,6 +35,11 @@ export interface ReplicationTopologyConfig {
  * Per secondary: an activation token minted on the primary, the activation (it takes the token by
  * reference, so the token only ever exists in Terraform state), a local KV mount `<name>-local` and a
  * local file audit device `<name>-audit` — neither leaves that secondary.
+ *
+ * A paths filter for a secondary is written on the primary before that secondary is activated, so the
+ * filtered mounts never reach it. DR secondaries (tokens on the primary, which becomes a DR primary too;
+ * activation wipes them) receive everything and answer no client request until an operator promotes
+ * one: promotion is the README's runbook, not a resource.
  *
  * Inputs are Terraform variables, so the synthesized JSON holds no address or secret:
  * `primary_address`, `<name>_address` per secondary, `audit_dir`, and `ferry_token` (sensitive; pass it
@@ -71,9 +91,20 @@ export class ReplicationTopologyStack extends TerraformStack {
         secondaryId: name,
         dependsOn: [primary],
       });
+      const filter = config.pathsFilters?.[name];
+      const pathsFilter =
+        filter === undefined
+          ? undefined
+          : new ReplicationPathsFilter(this, `${name}_paths_filter`, {
+              provider: primaryProvider,
+              secondaryId: activationToken.secondaryId,
+              mode: filter.mode,
+              paths: [...filter.paths],
+            });
       const secondary = new ReplicationSecondary(this, `${name}_secondary`, {
         provider,
         token: activationToken.token,
+        dependsOn: pathsFilter === undefined ? [] : [pathsFilter],
       });
       new Mount(this, `${name}_local_mount`, {
         provider,
@@ -92,6 +123,21 @@ export class ReplicationTopologyStack extends TerraformStack {
         dependsOn: [secondary],
       });
       new TerraformOutput(this, `${name}_state`, { value: secondary.state });
+    }
+
+    const drSecondaries = config.drSecondaries ?? [];
+    if (drSecondaries.length === 0) return;
+    const drPrimary = new DrPrimary(this, 'dr_primary', { provider: primaryProvider });
+    for (const name of drSecondaries) {
+      const address = new TerraformVariable(this, `${name}_address`, { type: 'string', description: `API address of the DR secondary ${name}.` });
+      const provider = new FerryProvider(this, `${name}_provider`, { alias: name, address: address.stringValue, token: token.stringValue });
+      const activationToken = new DrSecondaryToken(this, `${name}_dr_activation_token`, {
+        provider: primaryProvider,
+        secondaryId: name,
+        dependsOn: [drPrimary],
+      });
+      const drSecondary = new DrSecondary(this, `${name}_dr_secondary`, { provider, token: activationToken.token });
+      new TerraformOutput(this, `${name}_dr_state`, { value: drSecondary.state });
     }
   }
 }

@@ -31,9 +31,14 @@ function printStatus(printer: Printer, status: JsonObject): number {
   return EXIT_OK;
 }
 
+/** Root tokens under `sys/generate-root`; with `-dr-token`, DR operation tokens on a DR secondary (Vault's paths). */
+const rootTokenPath = 'sys/generate-root';
+const drOperationTokenPath = 'sys/replication/dr/secondary/generate-operation-token';
+
 /**
  * `ferry operator generate-root`: `-generate-otp`, `-init [-otp]`, `-status`, `-cancel`,
- * `-decode=ENCODED -otp=OTP`, or one unseal key share (argument or stdin) with `-nonce`.
+ * `-decode=ENCODED -otp=OTP`, or one unseal key share (argument or stdin) with `-nonce`. `-dr-token` runs
+ * the same flow for a DR operation token against a DR secondary (with the primary's key shares).
  */
 export const operatorGenerateRootCommand: Command = {
   path: ['operator', 'generate-root'],
@@ -47,17 +52,26 @@ export const operatorGenerateRootCommand: Command = {
     otp: flag('string', 'One-time password: encodes the root token with -init, decodes it with -decode.'),
     decode: flag('string', 'Decode an encoded root token with -otp; "-" reads it from stdin.'),
     nonce: flag('string', 'Nonce of the attempt, as printed by -init; read from -status when absent.'),
+    'dr-token': flag('boolean', "Generate a DR operation token on a DR secondary (with the primary's unseal key shares) instead of a root token.", 'false'),
   },
   async run({ args, client, printer, io }) {
     const [given] = args.expectPositional(0, 1);
     const modes = ['init', 'cancel', 'status', 'generate-otp'].filter((name) => args.bool(name) === true);
     if (args.has('decode')) modes.push('decode');
     if (modes.length > 1) throw new UsageError(`Only one of -${modes.join(', -')} may be given`);
+    const isDrToken = args.bool('dr-token') === true;
+    const base = isDrToken ? drOperationTokenPath : rootTokenPath;
     switch (modes[0]) {
       case 'generate-otp': {
         // The core's code (and node:crypto) is loaded by the two modes that use it, not by every CLI run.
         const [{ ROOT_TOKEN_LENGTH }, { randomBase62 }] = await Promise.all([import('../../core/generate-root.js'), import('../../core/token-id.js')]);
-        printer.out(randomBase62(ROOT_TOKEN_LENGTH));
+        let length = ROOT_TOKEN_LENGTH;
+        if (isDrToken) {
+          // As Vault does: a DR operation token's length is the server's to say (otp_length of the attempt).
+          const status = await callApi('Error getting root generation status', () => client.request('GET', `${base}/attempt`));
+          if (typeof status?.otp_length === 'number' && status.otp_length > 0) length = status.otp_length;
+        }
+        printer.out(randomBase62(length));
         return EXIT_OK;
       }
       case 'decode': {
@@ -75,28 +89,28 @@ export const operatorGenerateRootCommand: Command = {
       case 'init': {
         const otp = args.string('otp');
         const status = await callApi('Error initializing root generation', () =>
-          client.request('PUT', 'sys/generate-root/attempt', { body: otp === undefined ? {} : { otp } }),
+          client.request('PUT', `${base}/attempt`, { body: otp === undefined ? {} : { otp } }),
         );
         return printStatus(printer, status ?? {});
       }
       case 'cancel':
-        await callApi('Error canceling root token generation', () => client.request('DELETE', 'sys/generate-root/attempt'));
+        await callApi('Error canceling root token generation', () => client.request('DELETE', `${base}/attempt`));
         printer.out('Success! Root token generation canceled (if it was started)');
         return EXIT_OK;
       case 'status': {
-        const status = await callApi('Error getting root generation status', () => client.request('GET', 'sys/generate-root/attempt'));
+        const status = await callApi('Error getting root generation status', () => client.request('GET', `${base}/attempt`));
         return printStatus(printer, status ?? {});
       }
       default: {
         let nonce = args.string('nonce');
         if (nonce === undefined) {
-          const status = await callApi('Error getting root generation status', () => client.request('GET', 'sys/generate-root/attempt'));
+          const status = await callApi('Error getting root generation status', () => client.request('GET', `${base}/attempt`));
           if (status?.started !== true) throw new CommandError('No root generation is in progress; start one with -init', EXIT_REMOTE_ERROR);
           nonce = String(status.nonce ?? '');
         }
         const key = given === undefined || given === '-' ? await io.readLine('Unseal Key (will be hidden): ') : given;
         if (key === '') throw new UsageError('Missing unseal key: pass it as an argument or on stdin');
-        const status = await callApi('Error posting unseal key', () => client.request('PUT', 'sys/generate-root/update', { body: { key, nonce } }));
+        const status = await callApi('Error posting unseal key', () => client.request('PUT', `${base}/update`, { body: { key, nonce } }));
         return printStatus(printer, status ?? {});
       }
     }

@@ -9,11 +9,21 @@ resource "ferry_replication_secondary_token" "this" {
   ttl          = var.token_ttl
 }
 
+# The paths filter lives on the primary (no cluster block). It is written before activation, so filtered
+# mounts never reach the secondary, not even in the bootstrap.
+resource "ferry_replication_paths_filter" "this" {
+  count        = var.paths_filter == null ? 0 : 1
+  secondary_id = ferry_replication_secondary_token.this.secondary_id
+  mode         = var.paths_filter.mode
+  paths        = var.paths_filter.paths
+}
+
 # Activation WIPES the secondary's own data and adopts the primary's. The token is passed by
 # reference: it exists only in Terraform state, never in the configuration.
 resource "ferry_replication_secondary" "this" {
   token      = ferry_replication_secondary_token.this.token
   allow_wipe = var.allow_wipe
+  depends_on = [ferry_replication_paths_filter.this]
 
   cluster {
     address      = var.cluster_address

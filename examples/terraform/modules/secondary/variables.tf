@@ -46,3 +46,16 @@ variable "allow_wipe" {
   type        = bool
   default     = false
 }
+
+variable "paths_filter" {
+  description = "Which of the primary's mounts reach this secondary: mode allow (only these paths) or deny (all but these), and the mount paths. Null: everything. Changing it updates the filter on the primary in place."
+  type = object({
+    mode  = string
+    paths = list(string)
+  })
+  default = null
+  validation {
+    condition     = var.paths_filter == null || contains(["allow", "deny"], try(var.paths_filter.mode, ""))
+    error_message = "paths_filter.mode must be allow or deny."
+  }
+}

@@ -3,9 +3,13 @@
 export * as approleAuthBackendRole from './approle-auth-backend-role';
 export * as audit from './audit';
 export * as authBackend from './auth-backend';
+export * as drPrimary from './dr-primary';
+export * as drSecondary from './dr-secondary';
+export * as drSecondaryToken from './dr-secondary-token';
 export * as genericSecret from './generic-secret';
 export * as mount from './mount';
 export * as policy from './policy';
+export * as replicationPathsFilter from './replication-paths-filter';
 export * as replicationPrimary from './replication-primary';
 export * as replicationSecondary from './replication-secondary';
 export * as replicationSecondaryToken from './replication-secondary-token';

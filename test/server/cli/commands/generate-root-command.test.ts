@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { assertCliBuilt, runFerry, type FerryTarget } from '../../../helpers/ferry-cli.js';
-import { startSqliteServer, type ServerHandle } from '../../../helpers/test-cluster.js';
+import { startSqliteServer, waitFor, type ServerHandle } from '../../../helpers/test-cluster.js';
 
 /** Reads `Key    Value` rows printed by a table into a map. */
 function rows(stdout: string): Map<string, string> {
@@ -106,5 +106,79 @@ describe('ferry operator generate-root and operator rekey against a SQLite serve
     server.unsealKeys = keys;
     await server.restart();
     expect((await runFerry(['status'], target)).code).to.equal(0);
+  });
+});
+
+describe('ferry operator generate-root -dr-token against a DR secondary (SQLite servers)', function () {
+  this.timeout(120_000);
+  let primary: ServerHandle;
+  let secondary: ServerHandle;
+  let target: FerryTarget;
+  const dr = (...args: string[]) => ['operator', 'generate-root', '-dr-token', ...args];
+
+  before(async () => {
+    assertCliBuilt();
+    [primary, secondary] = await Promise.all([startSqliteServer(), startSqliteServer()]);
+    expect((await primary.request('POST', 'sys/replication/dr/primary/enable', { body: {} })).status).to.equal(200);
+    const minted = await primary.request('POST', 'sys/replication/dr/primary/secondary-token', { body: { id: 'dr' } });
+    expect(minted.status, minted.text).to.equal(200);
+    const enabled = await secondary.request('POST', 'sys/replication/dr/secondary/enable', { body: { token: minted.body.wrap_info.token } });
+    expect(enabled.status, enabled.text).to.equal(200);
+    await waitFor(
+      async () => ((await secondary.request('GET', 'sys/replication/dr/status', { token: null })).body?.data?.state === 'stream-wals' ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        description: 'the DR secondary streaming',
+      },
+    );
+    // The secondary answers no token now: the flow runs without one, as on Vault.
+    target = { addr: secondary.addr, token: '' };
+  });
+  after(async () => Promise.all([primary?.stop(), secondary?.stop()]));
+
+  it("generates a DR operation token with -generate-otp, -init, the primary's key shares and -decode; promote accepts it", async () => {
+    const otp = await runFerry(dr('-generate-otp'), target);
+    expect(otp.code, otp.stderr).to.equal(0);
+    expect(otp.stdout).to.match(/^[0-9A-Za-z]{28}\n$/);
+    const init = await runFerry(dr('-init', `-otp=${otp.stdout.trim()}`), target);
+    expect(init.code, init.stderr).to.equal(0);
+    expect(rows(init.stdout).get('Progress')).to.equal(`0/${primary.unsealThreshold}`);
+    // Root token generation on the same cluster is a different attempt.
+    expect(rows((await runFerry(['operator', 'generate-root', '-status'], target)).stdout).get('Started')).to.not.equal('true');
+    const nonce = rows((await runFerry(dr('-status'), target)).stdout).get('Nonce') ?? '';
+    expect(nonce).to.equal(rows(init.stdout).get('Nonce'));
+    let last = '';
+    for (const key of primary.unsealKeys.slice(0, primary.unsealThreshold)) {
+      const update = await runFerry(dr(`-nonce=${nonce}`, '-'), target, `${key}\n`);
+      expect(update.code, update.stderr).to.equal(0);
+      expect(update.stdout).to.not.include(key);
+      last = update.stdout;
+    }
+    expect(rows(last).get('Complete')).to.equal('true');
+    const decoded = await runFerry(dr(`-decode=${rows(last).get('Encoded Token') ?? ''}`, `-otp=${otp.stdout.trim()}`), target);
+    expect(decoded.code, decoded.stderr).to.equal(0);
+    const operationToken = decoded.stdout.trim();
+    expect(operationToken).to.match(/^hvs\./);
+    // A planned failover: the primary steps down first (promoting next to a live primary needs force).
+    expect((await primary.request('POST', 'sys/replication/dr/primary/demote', { body: {} })).status).to.equal(200);
+    const promote = await runFerry(['write', 'sys/replication/dr/secondary/promote', `dr_operation_token=${operationToken}`], target);
+    expect(promote.code, promote.stderr).to.equal(0);
+    await waitFor(
+      async () => ((await secondary.request('GET', 'sys/replication/dr/status', { token: null })).body?.data?.mode === 'primary' ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        description: 'the promoted cluster a DR primary',
+      },
+    );
+  });
+
+  it('refuses the DR flow on a cluster that is not a DR secondary (exit 2, the server’s error) and cancels with -cancel', async () => {
+    // Promoted above: no longer a DR secondary.
+    const init = await runFerry(dr('-init'), target);
+    expect(init.code).to.equal(2);
+    expect(init.stderr).to.match(/^Error initializing root generation: [^]*not a DR replication secondary/);
+    const cancel = await runFerry(dr('-cancel'), target);
+    expect(cancel.code, cancel.stderr).to.equal(0);
+    expect(cancel.stdout).to.equal('Success! Root token generation canceled (if it was started)\n');
   });
 });
