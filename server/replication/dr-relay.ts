@@ -4,17 +4,11 @@ import type { Barrier } from '../core/barrier.js';
 import { invalidRequest } from '../core/vault-error.js';
 import { newPrimaryState } from './new-primary-state.js';
 import { kindOf, STATE_KEY, type PrimaryState } from './replication-state.js';
-import type { ClusterListener, RolePorts } from './role-ports.js';
+import type { ClusterListener, RelayStore, RolePorts } from './role-ports.js';
 import type { WalStorage } from './wal-storage.js';
 
 /** Where a performance secondary keeps its DR primary role (bookkeeping: never travels). */
 export const RELAY_STATE_KEY = `${STATE_KEY}-dr-relay`;
-
-/** Where the relay role is stored; `undefined` removes it. */
-export interface RelayStore {
-  load(): Promise<PrimaryState | undefined>;
-  save(next: PrimaryState | undefined): Promise<void>;
-}
 
 export async function loadRelayState(barrier: Barrier): Promise<PrimaryState | undefined> {
   const raw = await barrier.get(RELAY_STATE_KEY);

@@ -1,5 +1,4 @@
 import type { ListenerHooks } from './cluster-listener.js';
-import type { RelayStore } from './dr-relay.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import type { PrimaryState, ReplicationState, SecondaryState } from './replication-state.js';
 import type { Activator } from './secondary-activator.js';
@@ -38,4 +37,10 @@ export interface RolePorts<L extends ClusterListener, S extends ReplicationStrea
   readonly startStream: (state: SecondaryState, onState: (next: SecondaryState) => void) => S;
   readonly notifyOldPrimary: (old: SecondaryState, epoch: number) => FenceNotifier;
   readonly activator: Activator;
+}
+
+/** Where a performance secondary keeps its DR primary role (relay); `undefined` removes it. */
+export interface RelayStore {
+  load(): Promise<PrimaryState | undefined>;
+  save(next: PrimaryState | undefined): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
-import type { SerializedWalEntry, WalEntry, WalOp } from './wal-storage.js';
+import type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 const opIncluded = (keyset: Keyset, op: WalOp): boolean => (op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key));
 

@@ -5,6 +5,7 @@ import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { DR_KEYSET, performanceKeyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
+import type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
 
 export const WAL_PREFIX = 'local/replication/wal/';
@@ -13,21 +14,9 @@ const INDEX_DIGITS = 16;
 const TRIM_BATCH = 256;
 
 /** One replicated change as it travels: raw (encrypted) values, exactly as stored. */
-export type WalOp = { op: 'put'; key: string; value: string } | { op: 'delete'; key: string } | { op: 'delete-prefix'; prefix: string };
-
-export interface WalEntry {
-  readonly index: number;
-  readonly epoch: number;
-  readonly ops: readonly WalOp[];
-}
+export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
-
-export interface SerializedWalEntry {
-  readonly index: number;
-  readonly json: string;
-  readonly replicatedOnly?: boolean;
-}
 
 export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
 
