@@ -7,7 +7,10 @@ import { layout } from '../core/storage-layout.js';
 import { FERRY_VERSION } from '../core/version.js';
 import type { WalStorage } from '../replication/wal-storage.js';
 import type { CachedBackend } from '../storage/cached-backend.js';
+import type { StorageOp } from '../storage/backend.js';
 import type { PostgresqlBackend } from '../storage/postgresql-backend.js';
+import { KeyringFollower } from './keyring-follower.js';
+import { handoverKey, isAdvertFrom, parseHandoverAdvert, sealHandover, type HandoverKeyAdvert } from './keyring-handover.js';
 import { DEFAULT_HA_RENEW_INTERVAL_MS, DEFAULT_HA_RETRY_INTERVAL_MS, type PostgresqlHaLock } from '../storage/postgresql-ha-lock.js';
 
 /** After `sys/step-down` the node waits this long before competing again (Vault's 10 s). */
@@ -26,6 +29,8 @@ interface Advertisement {
   readonly hostname: string;
   readonly version: string;
   readonly active_time?: string;
+  /** The node's key for a keyring handover, with proof that it holds the cluster's root key. */
+  readonly keyring_handover?: HandoverKeyAdvert;
 }
 
 type HaState = 'sealed' | 'standby' | 'promoting' | 'active';
@@ -58,6 +63,8 @@ export class HaManager implements HaView {
   readonly nodeId = randomUUID();
   private state: HaState = 'sealed';
   private isInitializing = false;
+  /** The active node is replacing the root key: sealing for it keeps the lock. */
+  private isChangingKeyring = false;
   private timer: NodeJS.Timeout | undefined;
   private isTicking = false;
   private isFailing = false;
@@ -69,6 +76,7 @@ export class HaManager implements HaView {
   private holderCache: { at: number; leader: Advertisement | undefined } | undefined;
   private forwardingKey: Buffer | undefined;
   private readonly log: Logger;
+  private readonly follower: KeyringFollower;
   private readonly renewIntervalMs: number;
   private readonly retryIntervalMs: number;
 
@@ -76,6 +84,7 @@ export class HaManager implements HaView {
     this.log = options.logger.child({ module: 'ha' });
     this.renewIntervalMs = options.renewIntervalMs ?? DEFAULT_HA_RENEW_INTERVAL_MS;
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_HA_RETRY_INTERVAL_MS;
+    this.follower = new KeyringFollower(options.core, this.nodeId, this.log);
     // Only the lock holder writes; a new store is created before any lock exists.
     options.storage.requireWriteFence(() => (this.isInitializing ? 'unfenced' : options.lock.currentFence()));
     // Another node may write at any time unless this one is active: only the active node caches reads.
@@ -94,10 +103,16 @@ export class HaManager implements HaView {
   onStandbyUnsealed(): void {
     this.state = 'standby';
     this.log.info({ node_id: this.nodeId }, 'standby: competing for the ha lock');
-    this.schedule(0);
+    // The keyring it opened is the one to watch; the first tick advertises its handover key.
+    void this.follower
+      .start()
+      .catch((err: unknown) => this.log.warn({ error: errorText(err) }, 'reading the keyring failed'))
+      .finally(() => this.schedule(0));
   }
 
   async onSealed(): Promise<void> {
+    if (this.isChangingKeyring) return;
+    this.follower.stop();
     const wasHolder = this.options.lock.isHeld;
     this.state = 'sealed';
     this.activeSince = undefined;
@@ -113,6 +128,32 @@ export class HaManager implements HaView {
 
   endInitialize(): void {
     this.isInitializing = false;
+  }
+
+  async beginKeyringChange(oldRootKey: Buffer, newRootKey: Buffer): Promise<StorageOp[]> {
+    if (this.state !== 'active') return [];
+    const ops: StorageOp[] = [];
+    const skipped: string[] = [];
+    for (const row of await this.options.lock.liveNodes()) {
+      const ad = parseAdvertisement(row.value);
+      if (ad === undefined || ad.node_id === this.nodeId) continue;
+      // Only a node that proves it holds the old root key is handed the new one.
+      if (ad.keyring_handover === undefined || !isAdvertFrom(ad.node_id, ad.keyring_handover, oldRootKey)) {
+        skipped.push(ad.node_id);
+        continue;
+      }
+      ops.push({ op: 'put', key: handoverKey(ad.node_id), value: sealHandover(ad.node_id, ad.keyring_handover, oldRootKey, newRootKey) });
+    }
+    this.isChangingKeyring = true;
+    this.log.info({ standbys: ops.length, ...(skipped.length > 0 ? { without_proof: skipped } : {}) }, 'handing the new keyring over to the standbys');
+    return ops;
+  }
+
+  async endKeyringChange(): Promise<void> {
+    if (!this.isChangingKeyring) return;
+    this.isChangingKeyring = false;
+    // The wipe took the forwarding key with it: keep the one standbys already know.
+    if (this.state === 'active' && this.forwardingKey !== undefined) await this.options.core.barrier.put(FORWARDING_KEY_PATH, this.forwardingKey);
   }
 
   async leader(): Promise<HaLeader> {
@@ -197,7 +238,9 @@ export class HaManager implements HaView {
     this.isTicking = true;
     try {
       if (this.state === 'active') await this.renew();
-      else if (this.state === 'standby' && Date.now() >= this.competeAfter) {
+      // A standby stays on the cluster's keyring (or seals itself) before it may take over.
+      if (this.state === 'standby' && !(await this.follower.follow())) return;
+      if (this.state === 'standby' && Date.now() >= this.competeAfter) {
         if (await this.options.lock.tryAcquire(JSON.stringify(this.advertisement(new Date())))) await this.promote();
       }
       if (this.state !== 'sealed' && Date.now() - this.lastHeartbeatAt >= this.renewIntervalMs) {
@@ -279,6 +322,7 @@ export class HaManager implements HaView {
   }
 
   private advertisement(activeTime?: Date): Advertisement {
+    const handover = this.follower.advert();
     return {
       node_id: this.nodeId,
       api_addr: this.options.apiAddr,
@@ -286,6 +330,7 @@ export class HaManager implements HaView {
       hostname: hostname(),
       version: FERRY_VERSION,
       ...(activeTime === undefined ? {} : { active_time: activeTime.toISOString() }),
+      ...(handover === undefined ? {} : { keyring_handover: handover }),
     };
   }
 }
@@ -295,6 +340,7 @@ function parseAdvertisement(value: string | null): Advertisement | undefined {
   try {
     const parsed = JSON.parse(value) as Partial<Advertisement>;
     if (typeof parsed.node_id !== 'string' || typeof parsed.api_addr !== 'string' || typeof parsed.cluster_addr !== 'string') return undefined;
+    const handover = parseHandoverAdvert(parsed.keyring_handover);
     return {
       node_id: parsed.node_id,
       api_addr: parsed.api_addr,
@@ -302,6 +348,7 @@ function parseAdvertisement(value: string | null): Advertisement | undefined {
       hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
       version: typeof parsed.version === 'string' ? parsed.version : '',
       ...(typeof parsed.active_time === 'string' ? { active_time: parsed.active_time } : {}),
+      ...(handover === undefined ? {} : { keyring_handover: handover }),
     };
   } catch {
     return undefined;

@@ -33,6 +33,8 @@ export function sealPaths(core: Core): PathDefinition[] {
       ...(core.isSealed ? {} : { cluster_id: await core.clusterId() }),
       recovery_seal: false,
       storage_type: core.physical.kind,
+      // Vault's seal-status carries warnings: a node that sealed itself says why.
+      ...(core.sealedReason === undefined ? {} : { warnings: [core.sealedReason] }),
     };
   };
 
