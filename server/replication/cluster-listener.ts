@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import { invalidRequest } from '../core/vault-error.js';
 import { parseClusterAddress, showClusterAddress } from './cluster-address.js';
+import type { SharedClusterPort } from './cluster-port.js';
 import { ClusterServer } from './cluster-server.js';
 import type { PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
@@ -12,6 +13,8 @@ export interface ClusterListenerOptions {
   readonly logger: Logger;
   readonly clusterAddr: string;
   readonly devRootToken?: string;
+  /** The cluster port shared with HA request forwarding, when HA is enabled. */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /** What the role state machine tells a listener it binds for a primary role. */
@@ -35,6 +38,7 @@ export async function bindClusterListener(options: ClusterListenerOptions, state
     state: hooks.current,
     onNewerEpoch: hooks.onNewerEpoch,
     ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
+    ...(options.sharedPort === undefined ? {} : { sharedPort: options.sharedPort }),
   });
   const shown = showClusterAddress(host, port);
   try {

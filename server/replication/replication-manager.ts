@@ -5,6 +5,7 @@ import type { LoginAlias, ReplicationMode, ReplicationView } from '../core/repli
 import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
+import type { SharedClusterPort } from './cluster-port.js';
 import type { ClusterServer } from './cluster-server.js';
 import { notifyOldPrimary } from './fence-notifier.js';
 import { PrimaryForwarder, type ForwardedResult } from './primary-forwarder.js';
@@ -29,6 +30,8 @@ export interface ReplicationOptions {
   readonly isDev: boolean;
   /** Where `secondary/enable` saves a snapshot of this cluster before wiping it (`pre_wipe_snapshot_dir`). */
   readonly preWipeSnapshotDir?: string;
+  /** The cluster port shared with HA request forwarding, when HA is enabled. */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /**
@@ -56,7 +59,14 @@ export class ReplicationManager implements ReplicationView {
         wal,
         bindListener: (state, hooks) =>
           bindClusterListener(
-            { core, wal, logger, clusterAddr, ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }) },
+            {
+              core,
+              wal,
+              logger,
+              clusterAddr,
+              ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
+              ...(options.sharedPort === undefined ? {} : { sharedPort: options.sharedPort }),
+            },
             state,
             hooks,
           ),

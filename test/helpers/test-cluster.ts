@@ -93,6 +93,8 @@ export interface SqliteServerOptions {
   readonly storage?: string;
   /** Environment variables added to the server process's. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The API address to advertise instead of the listener's own (e.g. one standbys cannot reach). */
+  readonly advertisedApiAddr?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -418,7 +420,7 @@ export async function startSqliteServer(options: SqliteServerOptions = {}): Prom
       [
         options.storage ?? `storage "sqlite" {\n  path = ${JSON.stringify(join(dataDir, 'ferry.db'))}\n}`,
         `listener "tcp" {\n  address     = "${LOOPBACK}:${port}"\n  tls_disable = true\n}`,
-        `api_addr     = "http://${LOOPBACK}:${port}"`,
+        `api_addr     = "${options.advertisedApiAddr ?? `http://${LOOPBACK}:${port}`}"`,
         `cluster_addr = "https://${LOOPBACK}:${port + 1}"`,
         options.extraConfig ?? '',
         '',
