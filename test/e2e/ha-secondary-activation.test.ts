@@ -44,7 +44,8 @@ describe('HA: activating a secondary cluster with standbys (e2e)', function () {
     const mount = await primary.request('POST', 'sys/mounts/kv', { body: { type: 'kv' } });
     expect(mount.status, mount.text).to.equal(204);
     expect((await primary.request('PUT', 'kv/replicated', { body: { value: 'from the primary' } })).status).to.equal(204);
-    expect((await primary.request('POST', 'sys/replication/primary/enable')).status).to.be.within(200, 204);
+    const enabled = await primary.request('POST', 'sys/replication/primary/enable');
+    expect(enabled.status, enabled.text).to.be.within(200, 204);
     // The secondary cluster: three nodes on one database, each unsealed with the cluster's own keys.
     nodes = [];
     for (let i = 0; i < 3; i++) nodes.push(await startSqliteServer({ storage, initialize: false }));

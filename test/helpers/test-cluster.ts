@@ -177,10 +177,18 @@ function ephemeralPort(): Promise<number> {
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await ephemeralPort();
-    if (port < 65535 && (await isPortFree(port + 1))) return port;
+    // A server binds its cluster port (port + 1) only later (replication primary, HA active): never hand
+    // out a port of a pair handed out before, or that pair's later bind would find it taken.
+    if (port >= 65535 || handedOut.has(port) || handedOut.has(port + 1) || !(await isPortFree(port + 1))) continue;
+    handedOut.add(port);
+    handedOut.add(port + 1);
+    return port;
   }
   throw new Error('no free loopback port pair found');
 }
+
+/** Every port (and its neighbour) `freePort` answered in this process. */
+const handedOut = new Set<number>();
 
 /**
  * One request to `baseUrl` + `/v1/...` through the project's API client, answered whatever its status and
