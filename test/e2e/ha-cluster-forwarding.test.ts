@@ -90,6 +90,23 @@ describe('HA: request forwarding over the cluster port (e2e)', function () {
     expect(standby.logs()).to.not.include(standby.rootToken);
   });
 
+  it('measures what forwarding adds to a write (sequential KV writes, direct vs through the standby)', async () => {
+    const [active, standby] = await activeAndStandby();
+    const median = async (node: ServerHandle, prefix: string): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const started = process.hrtime.bigint();
+        const res = await node.request('PUT', `kv/bench/${prefix}-${i}`, { body: { value: 'x' } });
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+        expect(res.status, res.text).to.equal(204);
+      }
+      return times.sort((a, b) => a - b)[times.length / 2] as number;
+    };
+    const direct = await median(active, 'direct');
+    const forwarded = await median(standby, 'forwarded');
+    console.log(`      KV write, median of 100: ${direct.toFixed(2)} ms on the active, ${forwarded.toFixed(2)} ms through the standby`);
+  });
+
   it('keeps the client address for CIDR-bound tokens', async () => {
     const [active, standby] = await activeAndStandby();
     const token = async (cidr: string): Promise<string> => {
