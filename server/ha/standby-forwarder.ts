@@ -59,7 +59,7 @@ export function isServedOnStandby(url: string): boolean {
 export class ClusterPortForwarder implements StandbyForwarder {
   private session: { addr: string; credentials: ClusterCredentials; session: ClientHttp2Session } | undefined;
 
-  constructor(private readonly ha: HaManager) {}
+  constructor(private readonly ha: Pick<HaManager, 'activeNode' | 'forwardingCredentials'>) {}
 
   async forward(req: StandbyRequest): Promise<StandbyAnswer> {
     for (let attempt = 1; ; attempt++) {
