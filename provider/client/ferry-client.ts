@@ -38,13 +38,13 @@ const FIRST_RETRY_DELAY_MS = 250;
 const MAX_RETRY_DELAY_MS = 2_000;
 
 /**
- * Whether a failure is one a failover causes, after which the same call may succeed: no answer at all
- * (the node died, or its connection did), or a 503 from a node that has no active node to forward to
- * (a standby during the takeover, or a former active whose write was fenced). A sealed node is not
- * waited for.
+ * Whether a failure is one a failover causes, after which the same call may succeed: a 503 from a node
+ * that has no active node to forward to (a standby during the takeover, or a former active whose write
+ * was fenced), or — from an address that has answered before (a load balancer in front of the
+ * cluster) — no answer at all. A sealed node is not waited for, nor an address that never answered.
  */
-export function isFailoverError(err: unknown): boolean {
-  if (err instanceof TransportError) return err.failure === 'network' || err.failure === 'timeout';
+export function isFailoverError(err: unknown, hasAnswered: boolean): boolean {
+  if (err instanceof TransportError) return hasAnswered && (err.failure === 'network' || err.failure === 'timeout');
   return err instanceof ApiError && err.status === 503 && !err.errors.some((m) => m === 'Vault is sealed');
 }
 
@@ -69,6 +69,8 @@ export interface ReplicationStatus {
  */
 export class FerryClient {
   private token: string | undefined;
+  /** Whether the address has answered at all in this session (then a lost connection may be a failover). */
+  private hasAnswered = false;
   private login: Promise<string> | undefined;
   private readonly api: VaultClient;
 
@@ -131,9 +133,12 @@ export class FerryClient {
     const deadline = Date.now() + FAILOVER_RETRY_MS;
     for (let delayMs = FIRST_RETRY_DELAY_MS; ; delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS)) {
       try {
-        return await this.requestOnce<T>(method, path, options);
+        const answer = await this.requestOnce<T>(method, path, options);
+        this.hasAnswered = true;
+        return answer;
       } catch (err) {
-        if (!isFailoverError(err) || Date.now() + delayMs > deadline) throw err;
+        if (err instanceof ApiError) this.hasAnswered = true;
+        if (!isFailoverError(err, this.hasAnswered) || Date.now() + delayMs > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (options.isAlreadyApplied !== undefined && (await options.isAlreadyApplied())) return null;
       }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../../../server/api-client/api-error.js';
+import { TransportError } from '../../../server/api-client/transport-error.js';
 import { FerryClient, isFailoverError } from '../../../provider/client/ferry-client.js';
 import { startLoopbackServer, type LoopbackServer, type SeenRequest } from '../../helpers/loopback-server.js';
 
@@ -62,7 +63,10 @@ describe('FerryClient across a failover', function () {
       const listed = await client((server as LoopbackServer).address).read<{ data: Record<string, { type: string }> }>('sys/mounts');
       return listed?.data['kv/']?.type === 'kv';
     };
-    expect(await client(server.address).write('sys/mounts/kv', { type: 'kv' }, { isAlreadyApplied })).to.equal(null);
+    const c = client(server.address);
+    // Terraform has read the cluster before it creates anything.
+    expect(await c.read('sys/mounts')).to.deep.equal({ data: {} });
+    expect(await c.write('sys/mounts/kv', { type: 'kv' }, { isAlreadyApplied })).to.equal(null);
     expect(asked).to.equal(1);
     expect(server.seen.filter((r) => r.method === 'POST')).to.have.length(1);
   });
@@ -81,11 +85,42 @@ describe('FerryClient across a failover', function () {
     expect(posts).to.equal(2);
   });
 
+  it('fails at once for an address that never answered (a wrong address is not a failover)', async () => {
+    const closed = await startLoopbackServer((_req, res) => json(res, 200, {}));
+    const address = closed.address;
+    await closed.close();
+    const started = Date.now();
+    const failure = await client(address)
+      .read('kv/x')
+      .catch((err: unknown) => err);
+    expect(failure).to.be.instanceOf(TransportError);
+    expect(Date.now() - started).to.be.lessThan(2_000);
+  });
+
+  it('retries a lost connection to an address that answered before (a load balancer in front of the cluster)', async () => {
+    let calls = 0;
+    server = await startLoopbackServer((req, res) => {
+      calls++;
+      // The second call's node dies before it answers; the third reaches the new active.
+      if (calls === 2) {
+        res.socket?.destroy();
+        return;
+      }
+      json(res, 200, { data: { call: calls } });
+    });
+    const c = client(server.address);
+    expect(await c.read('kv/x')).to.deep.equal({ data: { call: 1 } });
+    expect(await c.read('kv/x')).to.deep.equal({ data: { call: 3 } });
+  });
+
   it('classifies failures', () => {
     const target = { method: 'GET', url: 'http://x/v1/y', address: 'http://x', path: 'y' };
-    expect(isFailoverError(new ApiError(503, ['no active Vault instance found'], target))).to.equal(true);
-    expect(isFailoverError(new ApiError(503, ['Vault is sealed'], target))).to.equal(false);
-    expect(isFailoverError(new ApiError(500, ['internal'], target))).to.equal(false);
-    expect(isFailoverError(new Error('x'))).to.equal(false);
+    expect(isFailoverError(new ApiError(503, ['no active Vault instance found'], target), false)).to.equal(true);
+    expect(isFailoverError(new ApiError(503, ['Vault is sealed'], target), true)).to.equal(false);
+    expect(isFailoverError(new ApiError(500, ['internal'], target), true)).to.equal(false);
+    const refused = new TransportError('network', 'GET', 'http://x/v1/y', 'http://x', 'connect ECONNREFUSED');
+    expect(isFailoverError(refused, false)).to.equal(false);
+    expect(isFailoverError(refused, true)).to.equal(true);
+    expect(isFailoverError(new Error('x'), true)).to.equal(false);
   });
 });
