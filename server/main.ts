@@ -17,6 +17,8 @@ import { resolveSqlitePath } from './storage/sqlite-path.js';
 import { HaManager } from './ha/ha-manager.js';
 import { standbyRouting } from './ha/standby-forwarder.js';
 import { ReplicationManager } from './replication/replication-manager.js';
+import { parseClusterAddress } from './replication/cluster-address.js';
+import { SharedClusterPort } from './replication/cluster-port.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
 
@@ -48,6 +50,12 @@ function splitHostPort(address: string): { host: string; port: number } {
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The address to reach a listener bound to `host` from the same machine. */
+function loopbackFor(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  return host === '::' ? '::1' : host;
 }
 
 async function openStorage(config: ServerConfig, logger: Logger): Promise<StorageBackend> {
@@ -97,6 +105,10 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     isDev: dev !== undefined,
   });
 
+  const isHa = config.storage.type === 'postgresql' && config.storage.haEnabled && storage instanceof PostgresqlBackend;
+  // With HA the cluster port carries request forwarding beside replication.
+  const clusterListen = parseClusterAddress(clusterAddr);
+  const clusterPort = isHa ? new SharedClusterPort(clusterListen.host, clusterListen.port) : undefined;
   const replication = new ReplicationManager({
     core,
     wal: physical,
@@ -107,14 +119,25 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     ...(dev?.rootTokenId === undefined ? {} : { devRootToken: dev.rootTokenId }),
     ...(config.replication.preWipeSnapshotDir === undefined ? {} : { preWipeSnapshotDir: config.replication.preWipeSnapshotDir }),
     ...(config.replication.drSynchronous === undefined ? {} : { drSynchronous: config.replication.drSynchronous }),
+    ...(clusterPort === undefined ? {} : { sharedPort: clusterPort }),
   });
   // Replication needs the core, so it is built after it and attached here, explicitly.
   core.attachReplication(replication, replicationPaths(replication));
 
   let ha: HaManager | undefined;
-  if (config.storage.type === 'postgresql' && config.storage.haEnabled && storage instanceof PostgresqlBackend) {
+  if (isHa && storage instanceof PostgresqlBackend) {
     const lock = await PostgresqlHaLock.open({ pool: storage.pool, table: config.storage.haTable, logger });
-    ha = new HaManager({ core, lock, storage, cache, wal: physical, logger, apiAddr, clusterAddr });
+    ha = new HaManager({
+      core,
+      lock,
+      storage,
+      cache,
+      wal: physical,
+      logger,
+      apiAddr,
+      clusterAddr,
+      ...(clusterPort === undefined ? {} : { sharedPort: clusterPort }),
+    });
     core.attachHa(ha);
   }
 
@@ -156,6 +179,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
     port: requestedPort,
     ...(config.listener.tlsDisable ? {} : { tls: { certFile: config.listener.tlsCertFile as string, keyFile: config.listener.tlsKeyFile as string } }),
   });
+  ha?.channel.setLocalApi(`${config.listener.tlsDisable ? 'http' : 'https'}://${hostForUrl(loopbackFor(host))}:${listener.port}`);
   logger.info({ api_addr: apiAddr, cluster_addr: clusterAddr, storage: physical.kind }, 'server listening');
 
   return {

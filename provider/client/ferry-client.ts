@@ -1,4 +1,5 @@
 import { ApiError } from '../../server/api-client/api-error.js';
+import { TransportError } from '../../server/api-client/transport-error.js';
 import { VaultClient } from '../../server/api-client/vault-client.js';
 import { envelopeClientToken } from '../../server/api-client/vault-envelope.js';
 
@@ -23,6 +24,28 @@ export interface RequestOptions {
   body?: unknown;
   /** Send the token (and log in when allowed). Status and wrapping lookups are unauthenticated. */
   authenticated?: boolean;
+  /**
+   * For a write that must not be made twice (enabling a mount): asked before it is sent again after a
+   * failure that may have hidden its success; true when its effect is already there, and the write
+   * counts as done.
+   */
+  isAlreadyApplied?: () => Promise<boolean>;
+}
+
+/** How long a call keeps retrying through a failover (Ferry's takes ≤ 5 s; Vault's PostgreSQL lock ~15 s). */
+export const FAILOVER_RETRY_MS = 30_000;
+const FIRST_RETRY_DELAY_MS = 250;
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/**
+ * Whether a failure is one a failover causes, after which the same call may succeed: a 503 from a node
+ * that has no active node to forward to (a standby during the takeover, or a former active whose write
+ * was fenced), or — from an address that has answered before (a load balancer in front of the
+ * cluster) — no answer at all. A sealed node is not waited for, nor an address that never answered.
+ */
+export function isFailoverError(err: unknown, hasAnswered: boolean): boolean {
+  if (err instanceof TransportError) return hasAnswered && (err.failure === 'network' || err.failure === 'timeout');
+  return err instanceof ApiError && err.status === 503 && !err.errors.some((m) => m === 'Vault is sealed');
 }
 
 /** Replication status as read from `sys/replication/status` (the `data` object). */
@@ -46,6 +69,8 @@ export interface ReplicationStatus {
  */
 export class FerryClient {
   private token: string | undefined;
+  /** Whether the address has answered at all in this session (then a lost connection may be a failover). */
+  private hasAnswered = false;
   private login: Promise<string> | undefined;
   private readonly api: VaultClient;
 
@@ -107,7 +132,27 @@ export class FerryClient {
     return { ...status, mode: typeof status.mode === 'string' ? status.mode : 'unknown' };
   }
 
+  /**
+   * One call, retried through a failover: a read or an idempotent write is sent again; a write with
+   * `isAlreadyApplied` is sent again only when its effect is not there yet.
+   */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T | null> {
+    const deadline = Date.now() + FAILOVER_RETRY_MS;
+    for (let delayMs = FIRST_RETRY_DELAY_MS; ; delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS)) {
+      try {
+        const answer = await this.requestOnce<T>(method, path, options);
+        this.hasAnswered = true;
+        return answer;
+      } catch (err) {
+        if (err instanceof ApiError) this.hasAnswered = true;
+        if (!isFailoverError(err, this.hasAnswered) || Date.now() + delayMs > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (options.isAlreadyApplied !== undefined && (await options.isAlreadyApplied())) return null;
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T | null> {
     const authenticated = options.authenticated !== false;
     if (authenticated && this.token === undefined && this.settings.userpass !== undefined) await this.logIn();
     try {

@@ -40,7 +40,12 @@ export async function enableTableEntry(
 ): Promise<boolean> {
   const at = trimSlashes(path);
   try {
-    await client.write(`${kind.table}/${at}`, body);
+    // Enabling twice fails ("path is already in use"): after a failover hid the answer, look first.
+    const isAlreadyApplied = async (): Promise<boolean> => {
+      const entry = await findMountEntry<{ type?: unknown }>(client, kind.table, at);
+      return entry !== null && entry.type === body['type'];
+    };
+    await client.write(`${kind.table}/${at}`, body, { isAlreadyApplied });
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.mentions('non-local') && err.mentions('secondary')) {

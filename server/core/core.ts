@@ -99,6 +99,7 @@ export class Core {
   /** HA: the barrier is open but this node is a standby; its services are not running. */
   private standbyUnsealed = false;
   private haView: HaView;
+  private sealReason: string | undefined;
 
   constructor(readonly options: CoreOptions) {
     this.logger = options.logger.child({ module: 'core' });
@@ -194,6 +195,7 @@ export class Core {
 
   /** Runs after the barrier opened: loads every service in Vault's unseal order, then the hooks. */
   async postUnseal(): Promise<void> {
+    this.sealReason = undefined;
     if (!this.haView.isActive()) {
       // A standby runs no services: it answers seal-status, health and leader as a sealed node's
       // system backend does, and forwards the rest; the active node runs everything.
@@ -202,13 +204,14 @@ export class Core {
       this.haView.onStandbyUnsealed();
       return;
     }
-    this.standbyUnsealed = false;
+    // A standby being promoted stays unsealed (for seal-status) until its services run.
     await this.reloadMounts(); // setupMounts
     await this.policies.ensureDefaults(); // setupPolicyStore
     await this.tokens.load(); // setupCredentials
     await this.expiration.start(); // setupExpiration
     await this.audit.reload(); // setupAudits
     this.unsealed = true;
+    this.standbyUnsealed = false;
     for (const hook of this.hooks) await hook.postUnseal?.();
     this.logger.info('post-unseal setup complete');
   }
@@ -232,6 +235,17 @@ export class Core {
     this.seal.seal();
     if (options.keepHaLock !== true) await this.haView.onSealed();
     this.logger.info('sealed');
+  }
+
+  /** Why this node sealed itself (`sys/seal-status` warnings); undefined when it was not the node's own doing. */
+  get sealedReason(): string | undefined {
+    return this.isSealed ? this.sealReason : undefined;
+  }
+
+  /** Seals because this node cannot go on (e.g. a standby that lost the cluster's keyring), remembering why. */
+  async sealWithReason(reason: string): Promise<void> {
+    await this.sealCore();
+    this.sealReason = reason;
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { StorageOp } from '../storage/backend.js';
+
 /**
  * What the core needs to know about high availability, without importing the HA layer
  * (`server/ha/`), which provides it at composition time. Without HA every node is active.
@@ -32,6 +34,14 @@ export interface HaView {
   /** Around `core.initialize`: storage writes are let through while the store is created. */
   beginInitialize(): void;
   endInitialize(): void;
+  /**
+   * The active node is about to replace the cluster's root key (secondary activation): the lock is
+   * kept while the core reseals, and the answer is the storage writes that hand `newRootKey` to the
+   * standbys (each sealed to one standby's own key), to commit with the new keyring.
+   */
+  beginKeyringChange(oldRootKey: Buffer, newRootKey: Buffer): Promise<StorageOp[]>;
+  /** The root key change committed (or was undone) and the core is unsealed again. */
+  endKeyringChange(): Promise<void>;
   leader(): Promise<HaLeader>;
   nodes(): Promise<HaNode[]>;
   /** The active node gives up the lock and becomes a standby. */
@@ -49,6 +59,8 @@ export function haDisabled(apiAddr: string, clusterAddr: string): HaView {
     onSealed: async () => undefined,
     beginInitialize: () => undefined,
     endInitialize: () => undefined,
+    beginKeyringChange: async () => [],
+    endKeyringChange: async () => undefined,
     leader: async () => ({ isSelf: true, leaderAddress: apiAddr, leaderClusterAddress: clusterAddr, activeTime: ZERO_TIME }),
     nodes: async () => [],
     stepDown: async () => undefined,

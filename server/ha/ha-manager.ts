@@ -1,13 +1,18 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { HaLeader, HaNode, HaView } from '../core/ha-view.js';
-import { layout } from '../core/storage-layout.js';
 import { FERRY_VERSION } from '../core/version.js';
+import type { ClusterCredentials } from '../replication/cluster-client.js';
+import type { SharedClusterPort } from '../replication/cluster-port.js';
 import type { WalStorage } from '../replication/wal-storage.js';
 import type { CachedBackend } from '../storage/cached-backend.js';
+import type { StorageOp } from '../storage/backend.js';
 import type { PostgresqlBackend } from '../storage/postgresql-backend.js';
+import { HaClusterChannel } from './ha-cluster-channel.js';
+import { KeyringFollower } from './keyring-follower.js';
+import { handoverKey, isAdvertFrom, parseHandoverAdvert, sealHandover, type HandoverKeyAdvert } from './keyring-handover.js';
 import { DEFAULT_HA_RENEW_INTERVAL_MS, DEFAULT_HA_RETRY_INTERVAL_MS, type PostgresqlHaLock } from '../storage/postgresql-ha-lock.js';
 
 /** After `sys/step-down` the node waits this long before competing again (Vault's 10 s). */
@@ -15,8 +20,6 @@ const STEP_DOWN_WAIT_MS = 10_000;
 /** How long a standby trusts what it last read of the lock row before asking again. */
 const LEADER_CACHE_MS = 250;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-/** Where the key standbys prove themselves with when forwarding lives (per cluster, never replicated). */
-const FORWARDING_KEY_PATH = `${layout.clusterSecrets}ha-forwarding-key`;
 
 /** What a node advertises in the lock row (and in its heartbeat row). */
 interface Advertisement {
@@ -26,6 +29,8 @@ interface Advertisement {
   readonly hostname: string;
   readonly version: string;
   readonly active_time?: string;
+  /** The node's key for a keyring handover, with proof that it holds the cluster's root key. */
+  readonly keyring_handover?: HandoverKeyAdvert;
 }
 
 type HaState = 'sealed' | 'standby' | 'promoting' | 'active';
@@ -44,6 +49,8 @@ export interface HaManagerOptions {
   readonly clusterAddr: string;
   readonly renewIntervalMs?: number;
   readonly retryIntervalMs?: number;
+  /** The cluster port, where the active serves forwarded requests (unset: no forwarding service). */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /**
@@ -58,6 +65,8 @@ export class HaManager implements HaView {
   readonly nodeId = randomUUID();
   private state: HaState = 'sealed';
   private isInitializing = false;
+  /** The active node is replacing the root key: sealing for it keeps the lock. */
+  private isChangingKeyring = false;
   private timer: NodeJS.Timeout | undefined;
   private isTicking = false;
   private isFailing = false;
@@ -67,8 +76,10 @@ export class HaManager implements HaView {
   private activeSince: Date | undefined;
   private lastHeartbeatAt = 0;
   private holderCache: { at: number; leader: Advertisement | undefined } | undefined;
-  private forwardingKey: Buffer | undefined;
   private readonly log: Logger;
+  private readonly follower: KeyringFollower;
+  /** Request forwarding over the cluster port. */
+  readonly channel: HaClusterChannel;
   private readonly renewIntervalMs: number;
   private readonly retryIntervalMs: number;
 
@@ -76,6 +87,8 @@ export class HaManager implements HaView {
     this.log = options.logger.child({ module: 'ha' });
     this.renewIntervalMs = options.renewIntervalMs ?? DEFAULT_HA_RENEW_INTERVAL_MS;
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_HA_RETRY_INTERVAL_MS;
+    this.follower = new KeyringFollower(options.core, this.nodeId, this.log);
+    this.channel = new HaClusterChannel(options.core, this.nodeId, options.sharedPort, options.logger, () => options.cache.clear());
     // Only the lock holder writes; a new store is created before any lock exists.
     options.storage.requireWriteFence(() => (this.isInitializing ? 'unfenced' : options.lock.currentFence()));
     // Another node may write at any time unless this one is active: only the active node caches reads.
@@ -94,14 +107,21 @@ export class HaManager implements HaView {
   onStandbyUnsealed(): void {
     this.state = 'standby';
     this.log.info({ node_id: this.nodeId }, 'standby: competing for the ha lock');
-    this.schedule(0);
+    // The keyring it opened is the one to watch; the first tick advertises its handover key.
+    void this.follower
+      .start()
+      .catch((err: unknown) => this.log.warn({ error: errorText(err) }, 'reading the keyring failed'))
+      .finally(() => this.schedule(0));
   }
 
   async onSealed(): Promise<void> {
+    if (this.isChangingKeyring) return;
+    this.follower.stop();
     const wasHolder = this.options.lock.isHeld;
     this.state = 'sealed';
     this.activeSince = undefined;
-    this.forwardingKey = undefined;
+    await this.stopForwardingService();
+    this.channel.forget();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (wasHolder) await this.options.lock.release().catch((err: unknown) => this.log.warn({ error: errorText(err) }, 'releasing the ha lock failed'));
@@ -113,6 +133,32 @@ export class HaManager implements HaView {
 
   endInitialize(): void {
     this.isInitializing = false;
+  }
+
+  async beginKeyringChange(oldRootKey: Buffer, newRootKey: Buffer): Promise<StorageOp[]> {
+    if (this.state !== 'active') return [];
+    const ops: StorageOp[] = [];
+    const skipped: string[] = [];
+    for (const row of await this.options.lock.liveNodes()) {
+      const ad = parseAdvertisement(row.value);
+      if (ad === undefined || ad.node_id === this.nodeId) continue;
+      // Only a node that proves it holds the old root key is handed the new one.
+      if (ad.keyring_handover === undefined || !isAdvertFrom(ad.node_id, ad.keyring_handover, oldRootKey)) {
+        skipped.push(ad.node_id);
+        continue;
+      }
+      ops.push({ op: 'put', key: handoverKey(ad.node_id), value: sealHandover(ad.node_id, ad.keyring_handover, oldRootKey, newRootKey) });
+    }
+    this.isChangingKeyring = true;
+    this.log.info({ standbys: ops.length, ...(skipped.length > 0 ? { without_proof: skipped } : {}) }, 'handing the new keyring over to the standbys');
+    return ops;
+  }
+
+  async endKeyringChange(): Promise<void> {
+    if (!this.isChangingKeyring) return;
+    this.isChangingKeyring = false;
+    // The wipe took the HA CA with it: keep the one standbys already trust.
+    if (this.state === 'active') await this.channel.restoreAfterWipe();
   }
 
   async leader(): Promise<HaLeader> {
@@ -155,28 +201,16 @@ export class HaManager implements HaView {
     await this.demote('step-down requested');
   }
 
-  /** The active node's API address as this standby knows it (undefined: no live lock holder). */
-  async activeApiAddress(options: { fresh?: boolean } = {}): Promise<string | undefined> {
+  /** The active node's addresses as this standby knows them (undefined: no live lock holder). */
+  async activeNode(options: { fresh?: boolean } = {}): Promise<{ apiAddr: string; clusterAddr: string } | undefined> {
     if (options.fresh === true) this.holderCache = undefined;
-    return (await this.currentLeader())?.api_addr;
+    const leader = await this.currentLeader();
+    return leader === undefined ? undefined : { apiAddr: leader.api_addr, clusterAddr: leader.cluster_addr };
   }
 
-  /** The key a standby sends with a forwarded request, proving it is a node of this cluster. */
-  async standbyForwardingKey(): Promise<Buffer | undefined> {
-    if (this.forwardingKey !== undefined) return this.forwardingKey;
-    // The cache may remember the key as missing from before the active created it.
-    this.options.cache.clear();
-    const key = await this.options.core.barrier.get(FORWARDING_KEY_PATH);
-    this.forwardingKey = key;
-    return key;
-  }
-
-  /** On the active node: whether `presented` is this cluster's forwarding key (constant time). */
-  isForwardingKey(presented: string): boolean {
-    const key = this.forwardingKey;
-    if (this.state !== 'active' || key === undefined) return false;
-    const given = Buffer.from(presented, 'base64');
-    return given.length === key.length && timingSafeEqual(given, key);
+  /** This standby's certificate for forwarding (undefined until an active node made the cluster's HA CA). */
+  forwardingCredentials(): Promise<ClusterCredentials | undefined> {
+    return this.channel.clientCredentials();
   }
 
   /** Stops competing (server shutdown); a held lock is released. */
@@ -197,7 +231,9 @@ export class HaManager implements HaView {
     this.isTicking = true;
     try {
       if (this.state === 'active') await this.renew();
-      else if (this.state === 'standby' && Date.now() >= this.competeAfter) {
+      // A standby stays on the cluster's keyring (or seals itself) before it may take over.
+      if (this.state === 'standby' && !(await this.follower.follow())) return;
+      if (this.state === 'standby' && Date.now() >= this.competeAfter) {
         if (await this.options.lock.tryAcquire(JSON.stringify(this.advertisement(new Date())))) await this.promote();
       }
       if (this.state !== 'sealed' && Date.now() - this.lastHeartbeatAt >= this.renewIntervalMs) {
@@ -236,7 +272,7 @@ export class HaManager implements HaView {
       this.options.cache.clear();
       await this.options.wal.open();
       await this.options.core.becomeActive();
-      this.forwardingKey = await this.ensureForwardingKey();
+      await this.startForwardingService();
       this.activeSince = new Date();
       this.state = 'active';
       this.holderCache = undefined;
@@ -253,20 +289,25 @@ export class HaManager implements HaView {
     // From now on requests are forwarded; then the services stop.
     this.state = 'standby';
     this.activeSince = undefined;
-    this.forwardingKey = undefined;
     this.holderCache = undefined;
+    await this.stopForwardingService();
     this.log.warn({ reason }, 'leadership lost, stopping active operation');
     if (this.options.lock.isHeld)
       await this.options.lock.release().catch((err: unknown) => this.log.warn({ error: errorText(err) }, 'releasing the ha lock failed'));
     await this.options.core.becomeStandby().catch((err: unknown) => this.log.error({ error: errorText(err) }, 'stopping active operation failed'));
   }
 
-  private async ensureForwardingKey(): Promise<Buffer> {
-    const existing = await this.options.core.barrier.get(FORWARDING_KEY_PATH);
-    if (existing !== undefined) return existing;
-    const key = randomBytes(32);
-    await this.options.core.barrier.put(FORWARDING_KEY_PATH, key);
-    return key;
+  /** Serving forwarded requests is not worth a failed promotion: clients may still reach this node directly. */
+  private async startForwardingService(): Promise<void> {
+    try {
+      await this.channel.startServing(await this.options.core.clusterId());
+    } catch (err) {
+      this.log.error({ error: errorText(err), cluster_addr: this.options.clusterAddr }, 'serving forwarded requests on the cluster port failed');
+    }
+  }
+
+  private async stopForwardingService(): Promise<void> {
+    await this.channel.stopServing().catch((err: unknown) => this.log.warn({ error: errorText(err) }, 'closing the forwarding service failed'));
   }
 
   private async currentLeader(): Promise<Advertisement | undefined> {
@@ -279,6 +320,7 @@ export class HaManager implements HaView {
   }
 
   private advertisement(activeTime?: Date): Advertisement {
+    const handover = this.follower.advert();
     return {
       node_id: this.nodeId,
       api_addr: this.options.apiAddr,
@@ -286,6 +328,7 @@ export class HaManager implements HaView {
       hostname: hostname(),
       version: FERRY_VERSION,
       ...(activeTime === undefined ? {} : { active_time: activeTime.toISOString() }),
+      ...(handover === undefined ? {} : { keyring_handover: handover }),
     };
   }
 }
@@ -295,6 +338,7 @@ function parseAdvertisement(value: string | null): Advertisement | undefined {
   try {
     const parsed = JSON.parse(value) as Partial<Advertisement>;
     if (typeof parsed.node_id !== 'string' || typeof parsed.api_addr !== 'string' || typeof parsed.cluster_addr !== 'string') return undefined;
+    const handover = parseHandoverAdvert(parsed.keyring_handover);
     return {
       node_id: parsed.node_id,
       api_addr: parsed.api_addr,
@@ -302,6 +346,7 @@ function parseAdvertisement(value: string | null): Advertisement | undefined {
       hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
       version: typeof parsed.version === 'string' ? parsed.version : '',
       ...(typeof parsed.active_time === 'string' ? { active_time: parsed.active_time } : {}),
+      ...(handover === undefined ? {} : { keyring_handover: handover }),
     };
   } catch {
     return undefined;

@@ -1,19 +1,19 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import http2, { type ClientHttp2Session } from 'node:http2';
 import { VaultError } from '../core/vault-error.js';
+import { MAX_API_ANSWER_BYTES, readBoundedBody } from '../replication/bounded-body.js';
+import { clusterAuthority, type ClusterCredentials } from '../replication/cluster-client.js';
+import { FORWARDED_FOR_HEADER, forwardableHeaders, HA_SERVER_NAME, LOCAL_FORWARDING_KEY_HEADER, NOT_ACTIVE_HEADER } from './ha-cluster-channel.js';
 import type { HaManager } from './ha-manager.js';
 
-/** The client's address, as the standby that forwarded the request saw it (trusted only with the key). */
-export const FORWARDED_FOR_HEADER = 'x-ferry-forwarded-for';
-/** The cluster's forwarding key (base64), proving the sender is a node of this cluster. */
-export const FORWARDING_KEY_HEADER = 'x-ferry-forwarding-key';
 /** Vault's opt-out: a standby answers 307 to the active node instead of forwarding. */
 const NO_FORWARDING_HEADER = 'x-vault-no-request-forwarding';
 
 /** Paths a standby answers itself (as Vault's do); everything else goes to the active node. */
 const SERVED_ON_STANDBY = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/leader', 'sys/health']);
-/** Headers that describe one connection, not the request. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'te', 'trailer', 'proxy-connection']);
 const FORWARD_ATTEMPTS = 2;
+/** How long a forwarded request may take at the active node. */
+const FORWARD_TIMEOUT_MS = 90_000;
 
 export interface StandbyRequest {
   readonly method: string;
@@ -31,8 +31,8 @@ export interface StandbyAnswer {
 }
 
 /**
- * How a standby hands a client request to the active node and relays its answer. Today over the
- * active's API address; Vault's mTLS channel on the cluster port can replace it behind this interface.
+ * How a standby hands a client request to the active node and relays its answer: over the
+ * active's cluster port (`ClusterPortForwarder`).
  */
 export interface StandbyForwarder {
   forward(req: StandbyRequest): Promise<StandbyAnswer>;
@@ -52,45 +52,100 @@ export function isServedOnStandby(url: string): boolean {
   return SERVED_ON_STANDBY.has(path);
 }
 
-/** Forwards over HTTP(S) to the API address the active node advertises in the lock row. */
-export class ApiAddressForwarder implements StandbyForwarder {
-  constructor(private readonly ha: HaManager) {}
+/**
+ * Forwards over the cluster port: HTTP/2 with mutual TLS to the cluster address the active node
+ * advertises, authenticated by the cluster's HA CA (`HaClusterChannel`). One session per active.
+ */
+export class ClusterPortForwarder implements StandbyForwarder {
+  private session: { addr: string; credentials: ClusterCredentials; session: ClientHttp2Session } | undefined;
+
+  constructor(private readonly ha: Pick<HaManager, 'activeNode' | 'forwardingCredentials'>) {}
 
   async forward(req: StandbyRequest): Promise<StandbyAnswer> {
     for (let attempt = 1; ; attempt++) {
-      const active = await this.ha.activeApiAddress({ fresh: attempt > 1 });
+      const active = await this.ha.activeNode({ fresh: attempt > 1 });
       if (active === undefined) throw new VaultError('sealed', 'no active Vault instance found');
       if (req.headers[NO_FORWARDING_HEADER] !== undefined && req.headers[NO_FORWARDING_HEADER] !== '') {
-        return { status: 307, headers: { location: new URL(req.url, active).toString() }, body: Buffer.alloc(0) };
+        return { status: 307, headers: { location: new URL(req.url, active.apiAddr).toString() }, body: Buffer.alloc(0) };
       }
-      const key = await this.ha.standbyForwardingKey();
-      if (key === undefined) throw new VaultError('sealed', 'no active Vault instance found');
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name) || name === FORWARDED_FOR_HEADER || name === FORWARDING_KEY_HEADER) continue;
-        for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-      }
-      headers.set(FORWARDED_FOR_HEADER, req.remoteAddress);
-      headers.set(FORWARDING_KEY_HEADER, key.toString('base64'));
+      const credentials = await this.ha.forwardingCredentials();
+      if (credentials === undefined) throw new VaultError('sealed', 'no active Vault instance found');
+      let wasSent = false;
       try {
-        const res = await fetch(new URL(req.url, active), {
-          method: req.method,
-          headers,
-          redirect: 'manual',
-          ...(req.body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD' ? { body: req.body } : {}),
-        });
-        const body = Buffer.from(await res.arrayBuffer());
-        const out: Record<string, string> = {};
-        const contentType = res.headers.get('content-type');
-        if (contentType !== null) out['content-type'] = contentType;
-        const location = res.headers.get('location');
-        if (location !== null) out.location = location;
-        return { status: res.status, headers: out, body };
+        const answer = await this.send(active.clusterAddr, credentials, req, () => (wasSent = true));
+        if (!answer.isFromFormerActive || attempt >= FORWARD_ATTEMPTS) return answer.answer;
+        continue;
       } catch (err) {
-        // The active may just have died: ask the lock row again once, then give up.
-        if (attempt >= FORWARD_ATTEMPTS) throw new VaultError('sealed', `error forwarding the request to the active node: ${(err as Error).message}`);
+        this.close();
+        // The active may just have died: ask the lock row again once, then give up. A write that
+        // reached the active may have been applied: only the client may decide to send it again.
+        const isSafeToRepeat = !wasSent || req.method === 'GET' || req.method === 'HEAD';
+        if (attempt >= FORWARD_ATTEMPTS || !isSafeToRepeat)
+          throw new VaultError('sealed', `error forwarding the request to the active node: ${(err as Error).message}`);
       }
     }
+  }
+
+  close(): void {
+    this.session?.session.destroy();
+    this.session = undefined;
+  }
+
+  private connect(addr: string, credentials: ClusterCredentials): ClientHttp2Session {
+    const current = this.session;
+    if (current !== undefined && current.addr === addr && current.credentials === credentials && !current.session.closed && !current.session.destroyed) {
+      return current.session;
+    }
+    this.close();
+    const session = http2.connect(clusterAuthority(addr), {
+      ca: credentials.caCertPem,
+      cert: credentials.client.certPem,
+      key: credentials.client.keyPem,
+      servername: HA_SERVER_NAME,
+      minVersion: 'TLSv1.3',
+    });
+    session.on('error', () => undefined);
+    session.unref();
+    this.session = { addr, credentials, session };
+    return session;
+  }
+
+  private async send(
+    addr: string,
+    credentials: ClusterCredentials,
+    req: StandbyRequest,
+    onSent: () => void,
+  ): Promise<{ answer: StandbyAnswer; isFromFormerActive: boolean }> {
+    const session = this.connect(addr, credentials);
+    // Until the TLS session is up nothing of the request has left this node.
+    if (session.connecting) {
+      await new Promise<void>((resolve, reject) => {
+        session.once('connect', () => resolve());
+        session.once('error', reject);
+        session.once('close', () => reject(new Error('the active node closed the connection')));
+      });
+    }
+    onSent();
+    const stream = session.request({
+      ':method': req.method,
+      ':path': req.url,
+      ...forwardableHeaders(req.headers),
+      [FORWARDED_FOR_HEADER]: req.remoteAddress,
+    });
+    stream.setTimeout(FORWARD_TIMEOUT_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.end(req.body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD' ? req.body : undefined);
+    const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('error', reject);
+      stream.once('close', () => reject(new Error('the active node closed the forwarding stream')));
+    });
+    const body = await readBoundedBody(stream, MAX_API_ANSWER_BYTES);
+    const out: Record<string, string> = {};
+    for (const name of ['content-type', 'location', 'retry-after']) {
+      const value = headers[name];
+      if (typeof value === 'string') out[name] = value;
+    }
+    return { answer: { status: Number(headers[':status']), headers: out, body }, isFromFormerActive: headers[NOT_ACTIVE_HEADER] === 'true' };
   }
 }
 
@@ -98,12 +153,12 @@ export class ApiAddressForwarder implements StandbyForwarder {
 export function standbyRouting(ha: HaManager): StandbyRouting {
   return {
     isStandby: () => ha.isStandby,
-    forwarder: new ApiAddressForwarder(ha),
+    forwarder: new ClusterPortForwarder(ha),
     trustedClientAddress: (headers) => {
-      const key = headers[FORWARDING_KEY_HEADER];
+      const key = headers[LOCAL_FORWARDING_KEY_HEADER];
       const forwardedFor = headers[FORWARDED_FOR_HEADER];
       if (typeof key !== 'string' || typeof forwardedFor !== 'string') return undefined;
-      return ha.isForwardingKey(key) ? forwardedFor : undefined;
+      return ha.channel.isLocalForwardingKey(key) ? forwardedFor : undefined;
     },
   };
 }

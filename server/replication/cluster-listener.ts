@@ -5,6 +5,7 @@ import { parseClusterAddress, showClusterAddress } from './cluster-address.js';
 import { ClusterServer, type SecondaryAcks } from './cluster-server.js';
 import { withNodeCertificate } from './node-certificate.js';
 import { PrimaryClusterAddrs } from './primary-cluster-addrs.js';
+import type { SharedClusterPort } from './cluster-port.js';
 import type { PrimaryState } from './replication-state.js';
 import type { WalStorage } from './wal-storage.js';
 
@@ -16,6 +17,8 @@ export interface ClusterListenerOptions {
   readonly devRootToken?: string;
   /** Synchronous DR: where secondaries' acknowledgements go. */
   readonly acks?: SecondaryAcks;
+  /** The cluster port shared with HA request forwarding, when HA is enabled. */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /** What the role state machine tells a listener it binds for a primary role. */
@@ -42,6 +45,7 @@ export async function bindClusterListener(options: ClusterListenerOptions, state
     clusterAddrs: () => addrs.current(),
     ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
     ...(options.acks === undefined ? {} : { acks: options.acks }),
+    ...(options.sharedPort === undefined ? {} : { sharedPort: options.sharedPort }),
   });
   const shown = showClusterAddress(host, port);
   try {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { BootstrapHeader } from './activation-bundle.js';
 import { certificateSerial } from './cluster-ca.js';
+import type { SharedClusterPort } from './cluster-port.js';
 import { handleForwardedRequest } from './forwarded-request.js';
 import { handleLoginEntityRequest, LOGIN_ENTITY_PATH } from './login-entity-request.js';
 import type { Keyset } from './keyset.js';
@@ -41,6 +42,8 @@ export interface ClusterServerOptions {
   readonly clusterAddrs?: () => readonly string[];
   /** Synchronous DR: which secondaries should acknowledge commits, and where their acks go. */
   readonly acks?: SecondaryAcks;
+  /** The cluster port shared with HA request forwarding (unset: this server binds the port alone). */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /** The acknowledgements a primary collects (see SyncAckWaiter). */
@@ -56,6 +59,7 @@ export interface SecondaryAcks {
  */
 export class ClusterServer {
   private server: Http2SecureServer | undefined;
+  private isAttached = false;
   readonly connections = new Map<string, SecondaryConnection>();
   private readonly sessions = new Map<string, Set<http2.Http2Session>>();
   private readonly log: Logger;
@@ -72,6 +76,13 @@ export class ClusterServer {
   async start(host: string, port: number, initial?: PrimaryState): Promise<void> {
     const state = initial ?? this.options.state();
     if (state === undefined) throw new Error('cluster server needs primary state');
+    const shared = this.options.sharedPort;
+    if (shared !== undefined) {
+      const tls = { key: state.server.keyPem, cert: state.server.certPem, ca: state.ca.certPem };
+      await shared.attach(undefined, { tls, handle: (req, res) => this.onRequest(req, res) });
+      this.isAttached = true;
+      return;
+    }
     const server = http2.createSecureServer({
       key: state.server.keyPem,
       cert: state.server.certPem,
@@ -81,13 +92,7 @@ export class ClusterServer {
       minVersion: 'TLSv1.3',
     });
     server.on('session', (session) => session.on('error', () => undefined));
-    server.on('request', (req, res) => {
-      this.route(req, res).catch((err) => {
-        this.log.warn({ err: String(err), path: req.url }, 'cluster request failed');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: ['internal error'] }));
-      });
-    });
+    server.on('request', (req, res) => this.onRequest(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -95,7 +100,21 @@ export class ClusterServer {
     this.server = server;
   }
 
+  private onRequest(req: Http2ServerRequest, res: Http2ServerResponse): void {
+    this.route(req, res).catch((err) => {
+      this.log.warn({ err: String(err), path: req.url }, 'cluster request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: ['internal error'] }));
+    });
+  }
+
   async stop(): Promise<void> {
+    if (this.isAttached) {
+      this.isAttached = false;
+      for (const set of this.sessions.values()) for (const s of set) s.destroy();
+      await this.options.sharedPort?.detach(undefined);
+      return;
+    }
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;

@@ -22,6 +22,9 @@ const BOOKKEEPING_PREFIXES: readonly string[] = [
   layout.replication,
   `${layout.clusterSecrets}info`,
   `${layout.clusterSecrets}ha-forwarding-key`,
+  // HA: this cluster's own CA for forwarding between its nodes, and keyrings sealed to its standbys.
+  `${layout.clusterSecrets}ha-ca`,
+  `${layout.clusterSecrets}keyring-handover/`,
   // Written by an offline storage migration and by the PostgreSQL HA lock (Vault's names).
   'core/migration-progress',
   'core/lock',

@@ -5,6 +5,7 @@ import type { LoginAlias, ReplicationMode, ReplicationView } from '../core/repli
 import { invalidRequest } from '../core/vault-error.js';
 import type { TrustOptions } from './activation-client.js';
 import { bindClusterListener } from './cluster-listener.js';
+import type { SharedClusterPort } from './cluster-port.js';
 import type { ClusterServer } from './cluster-server.js';
 import { DrSynchronous } from './dr-synchronous.js';
 import { notifyOldPrimary } from './fence-notifier.js';
@@ -37,6 +38,8 @@ export interface ReplicationOptions {
   readonly preWipeSnapshotDir?: string;
   /** `replication { dr_synchronous = true }` (see DrSynchronous). */
   readonly drSynchronous?: { readonly timeoutSeconds: number };
+  /** The cluster port shared with HA request forwarding, when HA is enabled. */
+  readonly sharedPort?: SharedClusterPort;
 }
 
 /**
@@ -93,6 +96,7 @@ export class ReplicationManager implements ReplicationView {
               clusterAddr,
               ...(options.devRootToken === undefined ? {} : { devRootToken: options.devRootToken }),
               ...(acks === undefined ? {} : { acks }),
+              ...(options.sharedPort === undefined ? {} : { sharedPort: options.sharedPort }),
             },
             state,
             hooks,

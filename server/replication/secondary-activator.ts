@@ -92,22 +92,28 @@ export class SecondaryActivator implements Activator {
     // Point of no return: the wipe, the primary's state and our new role commit together.
     const { core } = this.options;
     const previousRootKey = Buffer.from(core.seal.currentRootKey());
-    // HA: this node stays the active one through the swap (its writes must pass the lock's fence).
-    await core.sealCore({ keepHaLock: true });
+    // HA: the standbys get the new root key with it, each sealed to its own node key.
+    const handover = await core.ha.beginKeyringChange(previousRootKey, rootKey);
     try {
-      await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }]);
-    } catch (err) {
-      // The transaction did not commit: storage still holds this cluster as it was; unseal it again.
+      // HA: this node stays the active one through the swap (its writes must pass the lock's fence).
+      await core.sealCore({ keepHaLock: true });
+      try {
+        await this.options.wal.applyRemote([{ op: 'delete-prefix', prefix: '' }, ...entries, { op: 'put', key: STATE_KEY, value: stateValue }, ...handover]);
+      } catch (err) {
+        // The transaction did not commit: storage still holds this cluster as it was; unseal it again.
+        settle();
+        await core.seal.unsealWithRootKey(previousRootKey);
+        await core.postUnseal();
+        throw err;
+      } finally {
+        previousRootKey.fill(0);
+      }
+      await core.seal.unsealWithRootKey(rootKey);
       settle();
-      await core.seal.unsealWithRootKey(previousRootKey);
       await core.postUnseal();
-      throw err;
     } finally {
-      previousRootKey.fill(0);
+      await core.ha.endKeyringChange();
     }
-    await core.seal.unsealWithRootKey(rootKey);
-    settle();
-    await core.postUnseal();
     // A DR secondary received the primary's tokens, its dev root token among them.
     if (this.options.isDev && header.dev_root_token !== undefined && (await core.tokens.lookupById(header.dev_root_token)) === undefined) {
       await core.tokens.create({ id: header.dev_root_token, policies: ['root'], path: 'auth/token/root', displayName: 'root' });

@@ -93,6 +93,8 @@ export interface SqliteServerOptions {
   readonly storage?: string;
   /** Environment variables added to the server process's. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The API address to advertise instead of the listener's own (e.g. one standbys cannot reach). */
+  readonly advertisedApiAddr?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -175,10 +177,18 @@ function ephemeralPort(): Promise<number> {
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await ephemeralPort();
-    if (port < 65535 && (await isPortFree(port + 1))) return port;
+    // A server binds its cluster port (port + 1) only later (replication primary, HA active): never hand
+    // out a port of a pair handed out before, or that pair's later bind would find it taken.
+    if (port >= 65535 || handedOut.has(port) || handedOut.has(port + 1) || !(await isPortFree(port + 1))) continue;
+    handedOut.add(port);
+    handedOut.add(port + 1);
+    return port;
   }
   throw new Error('no free loopback port pair found');
 }
+
+/** Every port (and its neighbour) `freePort` answered in this process. */
+const handedOut = new Set<number>();
 
 /**
  * One request to `baseUrl` + `/v1/...` through the project's API client, answered whatever its status and
@@ -418,7 +428,7 @@ export async function startSqliteServer(options: SqliteServerOptions = {}): Prom
       [
         options.storage ?? `storage "sqlite" {\n  path = ${JSON.stringify(join(dataDir, 'ferry.db'))}\n}`,
         `listener "tcp" {\n  address     = "${LOOPBACK}:${port}"\n  tls_disable = true\n}`,
-        `api_addr     = "http://${LOOPBACK}:${port}"`,
+        `api_addr     = "${options.advertisedApiAddr ?? `http://${LOOPBACK}:${port}`}"`,
         `cluster_addr = "https://${LOOPBACK}:${port + 1}"`,
         options.extraConfig ?? '',
         '',

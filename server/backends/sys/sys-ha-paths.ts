@@ -113,6 +113,10 @@ async function healthResponse(core: Core, query: Readonly<Record<string, string>
     version: FERRY_VERSION,
     cluster_name: core.options.clusterName,
   };
-  if (!sealed && initialized) data.cluster_id = await core.clusterId();
+  if (!sealed && initialized) {
+    // A standby may briefly hold an older keyring than storage (it follows within a tick): no id then, never an error.
+    const clusterId = await core.clusterId().catch(() => undefined);
+    if (clusterId !== undefined) data.cluster_id = clusterId;
+  }
   return flatResponse(data, status);
 }

@@ -18,6 +18,8 @@ export function sealPaths(core: Core): PathDefinition[] {
   const sealStatus = async (): Promise<Record<string, unknown>> => {
     const config = await core.seal.config();
     const progress = core.seal.progress;
+    // A standby may briefly hold an older keyring than storage (it follows within a tick): no id then, never an error.
+    const clusterId = core.isSealed ? undefined : await core.clusterId().catch(() => undefined);
     return {
       type: 'shamir',
       initialized: config !== undefined,
@@ -30,9 +32,11 @@ export function sealPaths(core: Core): PathDefinition[] {
       build_date: '2026-11-27T00:00:00Z',
       migration: false,
       cluster_name: core.options.clusterName,
-      ...(core.isSealed ? {} : { cluster_id: await core.clusterId() }),
+      ...(clusterId === undefined ? {} : { cluster_id: clusterId }),
       recovery_seal: false,
       storage_type: core.physical.kind,
+      // Vault's seal-status carries warnings: a node that sealed itself says why.
+      ...(core.sealedReason === undefined ? {} : { warnings: [core.sealedReason] }),
     };
   };
 
