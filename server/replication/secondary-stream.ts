@@ -228,7 +228,7 @@ export class SecondaryStream {
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
-    const localNames = new Map(merkle.keysWithDigests(differingKeys).map((key) => [keyDigest(key).toString('hex'), key]));
+    const localNames = new Map((await this.options.wal.keysWithDigests(differingKeys)).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
     const BATCH = 500;
     let appliedOps: StorageOp[] = [];

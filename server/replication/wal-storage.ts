@@ -4,6 +4,7 @@ import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { MerkleIndex } from './merkle-index.js';
 import { isReplicatedKey, isReplicatedPrefix } from './replication-filter.js';
+import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
 
 export const WAL_PREFIX = 'local/replication/wal/';
 const INDEX_DIGITS = 16;
@@ -46,6 +47,9 @@ export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
  */
 export class WalStorage extends EventEmitter implements StorageBackend {
   readonly merkle = new MerkleIndex();
+  private readonly prefixNames = new PrefixNameTracker((prefix, after) =>
+    this.inner.scan(prefix, { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE }),
+  );
   private role: WalRole = 'off';
   private epoch = 0;
   /** Committed WAL bounds. */
@@ -130,7 +134,11 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     if (this.role === 'secondary' && toWalOps(ops).length > 0) {
       return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
     }
-    return this.stage({ bytes: opsBytes(ops), prepare: () => ops });
+    return this.prefixNames.around(ops, (names) => this.stageWithNames({ bytes: opsBytes(ops), prepare: () => ops }, names));
+  }
+
+  stage(write: StagedWrite): Promise<void> {
+    return this.stageWithNames(write, undefined);
   }
 
   /**
@@ -138,7 +146,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * the commit group (so WAL order is commit order) and its WAL entry joins its own ops, in the same
    * transaction. The index is only reserved until the commit: a write that fails gives it back.
    */
-  stage(write: StagedWrite): Promise<void> {
+  private stageWithNames(write: StagedWrite, names: PrefixNames | undefined): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged: { entry: WalEntry; json: string; firstAfter: number; previous: { last: number; first: number } } | undefined;
     return this.inner.stage({
@@ -163,7 +171,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
       },
       committed: () => {
-        this.applyToMerkle(ops);
+        this.applyToMerkle(ops, names);
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
@@ -186,7 +194,27 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
   applyRemote(ops: readonly StorageOp[]): Promise<void> {
-    return this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops) });
+    return this.prefixNames.around(ops, (names) =>
+      this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops, names) }),
+    );
+  }
+
+  /**
+   * The replicated keys whose key digests (hex) are among `digests`, read from storage: the
+   * Merkle index keeps digests only. One scan of the keyspace, done only by a Merkle sync that
+   * found differing leaves.
+   */
+  async keysWithDigests(digests: ReadonlySet<string>): Promise<string[]> {
+    const out: string[] = [];
+    if (digests.size === 0) return out;
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
+      if (batch.length === 0) break;
+      out.push(...this.merkle.keysWithDigests(digests, batchKeys(batch)));
+      after = (batch[batch.length - 1] as StorageEntry).key;
+    }
+    return out;
   }
 
   /**
@@ -263,20 +291,24 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     this.merkle.clear();
     let after: string | undefined;
     for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
       if (batch.length === 0) break;
       for (const e of batch) if (isReplicatedKey(e.key)) this.merkle.put(e.key, e.value);
       after = (batch[batch.length - 1] as StorageEntry).key;
     }
   }
 
-  private applyToMerkle(ops: readonly StorageOp[]): void {
+  /** `names`: the keys below each deleted prefix (see PrefixNameTracker). */
+  private applyToMerkle(ops: readonly StorageOp[], names: PrefixNames | undefined): void {
     for (const op of ops) {
       if (op.op === 'put') {
-        if (isReplicatedKey(op.key)) this.merkle.put(op.key, op.value);
+        if (isReplicatedKey(op.key)) {
+          this.prefixNames.notePut(op.key);
+          this.merkle.put(op.key, op.value);
+        }
       } else if (op.op === 'delete') this.merkle.remove(op.key);
       else if (op.prefix === '') this.merkle.clear();
-      else this.merkle.removePrefix(op.prefix);
+      else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);
     }
   }
 
