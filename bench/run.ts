@@ -113,11 +113,13 @@ async function main(): Promise<void> {
 
 /**
  * `npm run bench` runs every suite: KV through the full stack, transit, replication, HA on
- * PostgreSQL, the Terraform provider, snapshots and CLI startup.
- * `FERRY_BENCH_SUITES=kv,transit,replication,ha,provider,snapshot,cli` picks some.
+ * PostgreSQL, the Terraform provider, snapshots, CLI startup and scale (memory, bootstrap and
+ * Merkle diff at 10k, 100k and 1M keys).
+ * `FERRY_BENCH_SUITES=kv,transit,replication,ha,provider,snapshot,cli,scale` picks some;
+ * `--keys 10000,100000` sets the scale suite's sizes.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,ha,provider,snapshot,cli,scale').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -140,6 +142,10 @@ async function runAll(): Promise<void> {
   if (suites.has('cli')) {
     const { runCliStartupBench } = await import('./cli-startup.js');
     process.stdout.write('\n' + (await runCliStartupBench()).join('\n') + '\n');
+  }
+  if (suites.has('scale')) {
+    const { runScaleBench } = await import('./scale-bench.js');
+    process.stdout.write('\n' + (await runScaleBench()).join('\n') + '\n');
   }
   if (suites.has('provider')) {
     const { runProviderBench } = await import('./provider-handshake.js');

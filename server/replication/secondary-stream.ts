@@ -56,6 +56,8 @@ export class SecondaryStream {
   /** Bytes received during the last Merkle resync (diff metadata plus fetched entries). */
   lastResyncBytes = 0;
   lastResyncKeys = 0;
+  /** Wall time of the last Merkle resync, from the bucket request to the last batch applied. */
+  lastResyncMs = 0;
 
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
@@ -203,6 +205,7 @@ export class SecondaryStream {
    */
   private async merkleSync(): Promise<void> {
     this.streamState = 'merkle-diff';
+    const startedMs = performance.now();
     const merkle = this.options.wal.merkle;
     let bytes = 0;
     // Round trip 1: bucket digests.
@@ -258,6 +261,7 @@ export class SecondaryStream {
     if (digests.length === 0) await this.commit([], { ...this.state, lastRemoteWal: remote.last_wal, needsResync: false });
     this.lastResyncBytes = bytes;
     this.lastResyncKeys = digests.length;
+    this.lastResyncMs = Math.round(performance.now() - startedMs);
     this.syncProgress = undefined;
     this.log.info({ keys: digests.length, bytes }, 'merkle sync complete');
     await this.options.core.onReplicatedChange(changedKeys(appliedOps));
