@@ -9,11 +9,13 @@ import { join } from 'node:path';
 export const REPORT_DIR = process.env.FERRY_BENCH_REPORT_DIR ?? join(import.meta.dirname, '..', '..', 'bench', 'report');
 const RESULTS_DIR = join(REPORT_DIR, 'results');
 
-/** KV requests/s through the full stack and their no-op ceiling. */
+/** Requests/s bars against their ceiling (a no-op route, or the same server with replication off). */
 export interface ThroughputResult {
   readonly measuredAt: string;
-  readonly ceilingRps: number;
-  readonly bars: readonly { readonly name: string; readonly rps: number; readonly goalRatio?: number }[];
+  readonly title: string;
+  readonly ceiling: { readonly name: string; readonly rps: number };
+  /** `goalRps`: the goal's threshold for this bar, drawn as a marker. */
+  readonly bars: readonly { readonly name: string; readonly rps: number; readonly goalRps?: number }[];
 }
 
 /** Replication lag samples (ms) under a steady write rate. */
@@ -54,7 +56,8 @@ export interface ScaleResult {
 }
 
 export interface BenchResults {
-  throughput?: ThroughputResult;
+  'kv-throughput'?: ThroughputResult;
+  'replication-throughput'?: ThroughputResult;
   lag?: LagResult;
   scale?: ScaleResult;
 }

@@ -71,7 +71,7 @@ async function measurePoint(
   result: ScalePoint[],
 ): Promise<ScaleResult['paused']> {
   progress(`${keys} keys: bootstrapping a secondary`);
-  const secondary = await BenchServer.start();
+  const secondary = await BenchServer.start({ startTimeoutMs: 10 * 60_000 });
   const bootStarted = performance.now();
   await activateSecondary(primary, secondary, `scale-${keys}`);
   await waitUntil(() => converged(primary, secondary), 30 * 60_000, `the secondary to bootstrap ${keys} keys`, 50);
@@ -109,6 +109,8 @@ async function measurePoint(
   });
   if (isFirst) progress(`${keys} keys: a secondary paused under load`);
   const paused = isFirst ? await measurePausedSecondary(primary, secondary, keys) : undefined;
+  const p = result[result.length - 1] as ScalePoint;
+  progress(`${keys} keys: ${JSON.stringify(p)}`);
   await secondary.dispose();
   return paused;
 }
@@ -123,7 +125,7 @@ export async function runScaleBench(): Promise<string[]> {
   const points: ScalePoint[] = [];
   let paused: ScaleResult['paused'];
   try {
-    const primary = await BenchServer.start({ extraConfig: `replication {\n  logshipper_buffer_length = ${WAL_RETENTION}\n}` });
+    const primary = await BenchServer.start({ extraConfig: `replication {\n  logshipper_buffer_length = ${WAL_RETENTION}\n}`, startTimeoutMs: 10 * 60_000 });
     await api(primary.addr, 'POST', 'sys/mounts/kv', primary.rootToken, { type: 'kv' });
     const mounts = await api(primary.addr, 'GET', 'sys/mounts', primary.rootToken);
     const uuid = (mounts.data?.['kv/'] ?? mounts['kv/'])?.uuid as string | undefined;
