@@ -23,6 +23,9 @@ const DEFAULT_SIZES = [10_000, 100_000, 1_000_000];
 const WAL_RETENTION = 100;
 const DIFF_UPDATES = 300;
 const SETTLE_MS = 3000;
+/** `FERRY_BENCH_SCALE_BIN=/path/to/other/bin/ferry.js` runs the servers of another build (a baseline). */
+const bin = process.env.FERRY_BENCH_SCALE_BIN;
+const withBin = <T extends object>(options: T): T & { bin?: string } => (bin === undefined ? options : { ...options, bin });
 
 export function scaleSizes(argv: readonly string[] = process.argv): number[] {
   const at = argv.indexOf('--keys');
@@ -71,7 +74,7 @@ async function measurePoint(
   result: ScalePoint[],
 ): Promise<ScaleResult['paused']> {
   progress(`${keys} keys: bootstrapping a secondary`);
-  const secondary = await BenchServer.start({ startTimeoutMs: 10 * 60_000 });
+  const secondary = await BenchServer.start(withBin({ startTimeoutMs: 10 * 60_000 }));
   const bootStarted = performance.now();
   await activateSecondary(primary, secondary, `scale-${keys}`);
   await waitUntil(() => converged(primary, secondary), 30 * 60_000, `the secondary to bootstrap ${keys} keys`, 50);
@@ -125,7 +128,9 @@ export async function runScaleBench(): Promise<string[]> {
   const points: ScalePoint[] = [];
   let paused: ScaleResult['paused'];
   try {
-    const primary = await BenchServer.start({ extraConfig: `replication {\n  logshipper_buffer_length = ${WAL_RETENTION}\n}`, startTimeoutMs: 10 * 60_000 });
+    const primary = await BenchServer.start(
+      withBin({ extraConfig: `replication {\n  logshipper_buffer_length = ${WAL_RETENTION}\n}`, startTimeoutMs: 10 * 60_000 }),
+    );
     await api(primary.addr, 'POST', 'sys/mounts/kv', primary.rootToken, { type: 'kv' });
     const mounts = await api(primary.addr, 'GET', 'sys/mounts', primary.rootToken);
     const uuid = (mounts.data?.['kv/'] ?? mounts['kv/'])?.uuid as string | undefined;

@@ -12,7 +12,7 @@ import { SqliteBackend } from '../server/storage/sqlite-backend.js';
 const BATCH = 5000;
 const VALUE_PAD = 'x'.repeat(48);
 
-export const scaleKey = (mountUuid: string, index: number): string => `logical/${mountUuid}/scale/key-${index}`;
+const scaleKey = (mountUuid: string, index: number): string => `logical/${mountUuid}/scale/key-${index}`;
 
 async function seed(dbPath: string, unsealKey: Buffer, mountUuid: string, first: number, count: number): Promise<void> {
   const sqlite = await SqliteBackend.open({ path: dbPath });

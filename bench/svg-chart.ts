@@ -3,8 +3,8 @@
  * readable when the page is saved or rendered to a picture.
  */
 const W = 460;
-const H = 250;
-const PAD = { left: 62, right: 16, top: 30, bottom: 44 };
+const H = 262;
+const PAD = { left: 62, right: 16, top: 30, bottom: 56 };
 export const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed'];
 
 export interface Series {
@@ -28,7 +28,7 @@ export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-const fmt = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 /** Round tick values covering [0, max]. */
 function ticks(max: number, count = 5): number[] {
