@@ -19,12 +19,40 @@ function leafDigest(key: string, value: Buffer): Buffer {
 }
 const ZERO = Buffer.from([0]);
 
-/** Splits concatenated leaf digests into a map of key digest (hex) → leaf digest (hex). */
-export function parseLeafDigests(raw: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * The key digests (hex) whose leaves differ between two `leafDigests` answers for the same buckets
+ * (changed, or present on one side only): one merge walk over the two sorted buffers, no per-key
+ * objects for the keys that agree (a diff touching every bucket reads the whole keyspace's leaves).
+ */
+export function differingKeyDigests(a: Buffer, b: Buffer): string[] {
   const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
-  for (let i = 0; i + step <= raw.length; i += step) {
-    out.set(raw.subarray(i, i + KEY_DIGEST_BYTES).toString('hex'), raw.subarray(i + KEY_DIGEST_BYTES, i + step).toString('hex'));
+  const out: string[] = [];
+  const name = (raw: Buffer, at: number) => raw.toString('hex', at, at + KEY_DIGEST_BYTES);
+  let i = 0;
+  let j = 0;
+  while (i + step <= a.length || j + step <= b.length) {
+    if (j + step > b.length) {
+      out.push(name(a, i));
+      i += step;
+      continue;
+    }
+    if (i + step > a.length) {
+      out.push(name(b, j));
+      j += step;
+      continue;
+    }
+    const order = a.compare(b, j, j + KEY_DIGEST_BYTES, i, i + KEY_DIGEST_BYTES);
+    if (order === 0) {
+      if (a.compare(b, j + KEY_DIGEST_BYTES, j + step, i + KEY_DIGEST_BYTES, i + step) !== 0) out.push(name(a, i));
+      i += step;
+      j += step;
+    } else if (order < 0) {
+      out.push(name(a, i));
+      i += step;
+    } else {
+      out.push(name(b, j));
+      j += step;
+    }
   }
   return out;
 }

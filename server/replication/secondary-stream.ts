@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
-import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
+import { BUCKET_DIGEST_BYTES, differingKeyDigests, keyDigest, MERKLE_BUCKETS } from './merkle-index.js';
 import { isReplicatedKey } from './replication-filter.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
@@ -224,10 +224,8 @@ export class SecondaryStream {
     if (differing.size > 0) {
       const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
       bytes += leavesRes.body.length;
-      const remoteLeaves = parseLeafDigests(Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64'));
-      const localLeaves = parseLeafDigests(merkle.leafDigests(differing));
-      for (const [digest, leaf] of remoteLeaves) if (localLeaves.get(digest) !== leaf) differingKeys.add(digest);
-      for (const digest of localLeaves.keys()) if (!remoteLeaves.has(digest)) differingKeys.add(digest);
+      const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
+      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(differing))) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
