@@ -27,7 +27,6 @@ function lagSection(lag: LagResult): string {
     xLabel: 'lag (ms); the last bin holds everything slower',
     yLabel: 'share of writes',
     series: [histogramSeries('first secondary', lag.firstSecondaryMs, maxX, 40), histogramSeries('both secondaries', lag.bothSecondariesMs, maxX, 40)],
-    formatX: (x) => x.toFixed(1),
     formatY: (y) => `${(y * 100).toFixed(0)}%`,
   });
   const verdict = p99All <= goal ? 'met' : p99Any <= goal ? 'met for the first secondary only' : 'missed';
@@ -97,7 +96,6 @@ function scaleSection(scale: ScaleResult): string {
         xLabel: 'seconds',
         yLabel: 'MB',
         series: [{ name: 'primary RSS', points: paused.samples.map((s) => [s.s, s.rssBytes / MB] as const) }],
-        formatX: (s) => (Number.isInteger(s) && s % 10 === 0 ? String(s) : ''),
       }),
     );
   }

@@ -74,7 +74,10 @@ export function lineChart(chart: LineChart): string {
   for (const t of yTicks) {
     body += `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${py(t)}" y2="${py(t)}" stroke="#e5e7eb"/><text x="${PAD.left - 6}" y="${py(t) + 4}" font-size="10" text-anchor="end">${escapeXml(fy(t))}</text>`;
   }
-  for (const x of [...new Set(xs)].sort((a, b) => a - b)) {
+  // Every x of a few points (keyspace sizes); round ticks over a linear axis for many.
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  const xTicks = distinct.length <= 12 || chart.logX === true ? distinct : ticks(Math.max(...xs), 6).filter((t) => t <= Math.max(...xs));
+  for (const x of xTicks) {
     body += `<text x="${px(x)}" y="${H - PAD.bottom + 14}" font-size="10" text-anchor="middle">${escapeXml(fx(x))}</text>`;
   }
   body += `<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - PAD.bottom + 28}" font-size="11" text-anchor="middle">${escapeXml(chart.xLabel)}</text>`;
