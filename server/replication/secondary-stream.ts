@@ -231,7 +231,9 @@ export class SecondaryStream {
     const digests = [...differingKeys];
     const localNames = new Map((await this.options.wal.keysWithDigests(differingKeys)).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
-    const BATCH = 500;
+    // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
+    // few, large batches (a few MB of entries each).
+    const BATCH = 4000;
     let appliedOps: StorageOp[] = [];
     for (let i = 0; i < digests.length; i += BATCH) {
       const batch = digests.slice(i, i + BATCH);
