@@ -27,6 +27,8 @@ export interface BenchServerOptions {
   readonly storage?: string;
   /** Initialize (1 share) and unseal; false leaves that to the caller (an HA node joining a cluster). Default true. */
   readonly initialize?: boolean;
+  /** How long a start may take before the health check gives up (a large keyspace is indexed first). */
+  readonly startTimeoutMs?: number;
 }
 
 /** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
@@ -66,6 +68,7 @@ export class BenchServer {
     readonly port: number,
     readonly dir: string,
     private readonly bin: string,
+    private readonly startTimeoutMs = START_TIMEOUT_MS,
   ) {}
 
   get addr(): string {
@@ -96,7 +99,7 @@ export class BenchServer {
         '',
       ].join('\n'),
     );
-    const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN);
+    const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN, options.startTimeoutMs);
     servers.add(server);
     await server.spawn();
     if (options.initialize === false) return server;
@@ -116,12 +119,12 @@ export class BenchServer {
       closeSync(fd);
     }
     const child = this.child;
-    const deadline = Date.now() + START_TIMEOUT_MS;
+    const deadline = Date.now() + this.startTimeoutMs;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ferry server exited early; see ${join(this.dir, 'server.log')}`);
       const res = await new VaultClient({ address: this.addr }).send('GET', 'sys/health?standbyok=true&sealedcode=200&uninitcode=200').catch(() => undefined);
       if (res?.status === 200) return;
-      if (Date.now() > deadline) throw new Error(`ferry server at ${this.addr} did not answer within ${START_TIMEOUT_MS}ms`);
+      if (Date.now() > deadline) throw new Error(`ferry server at ${this.addr} did not answer within ${this.startTimeoutMs}ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

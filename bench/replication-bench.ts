@@ -10,6 +10,7 @@ import sqlite3 from 'sqlite3';
 import { performanceKeyset } from '../server/replication/keyset.js';
 import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
+import { recordBenchResult } from './bench-results.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -161,6 +162,15 @@ async function measureThroughput(off: BenchServer, on: BenchServer, secondaries:
     );
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
+  const shared = runs.get('shared');
+  if (shared !== undefined) {
+    recordBenchResult('replication-throughput', {
+      measuredAt: new Date().toISOString(),
+      title: `Primary KV writes/s, all processes sharing ${cpus().length} CPUs`,
+      ceiling: { name: 'replication off', rps: mean(shared.off.rps) },
+      bars: [{ name: 'primary + 2 streaming secondaries', rps: mean(shared.on.rps), goalRps: 0.85 * mean(shared.off.rps) }],
+    });
+  }
   const summary = [...ratios].map(([p, r]) => `${r.toFixed(2)} ${p}`).join(', ');
   const best = Math.max(...ratios.values());
   lines.push(
@@ -273,6 +283,13 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
   const ratioAny = percentile(lagAny, 99) / latencyP50;
   const ratioAll = percentile(lagAll, 99) / latencyP50;
+  recordBenchResult('lag', {
+    measuredAt: new Date().toISOString(),
+    ratePerS: LAG_RATE_PER_S,
+    writeLatencyP50Ms: latencyP50,
+    firstSecondaryMs: lagAny.map((ms) => Math.round(ms * 100) / 100),
+    bothSecondariesMs: lagAll.map((ms) => Math.round(ms * 100) / 100),
+  });
   return [
     `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)`,
     `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write, as assumed' : 'MISMATCH — index mapping is not exact'}; index known exactly for ${exact}/${total} writes, an upper bound for the rest (lag overestimated, never under)`,

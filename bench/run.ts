@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, BenchServer, freePortPair, stopAllBenchServers } from './bench-cluster.js';
+import { recordBenchResult } from './bench-results.js';
 
 /**
  * `npm run bench`: KV read and write requests/s through the full stack (HTTP, token, ACL, barrier,
@@ -63,6 +64,22 @@ async function startKvServer(bin?: string): Promise<BenchServer> {
   return server;
 }
 
+function recordKvThroughput(noop: number, s: Record<KvFigure, number[]>): void {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const readOff = median(s.readOff);
+  recordBenchResult('kv-throughput', {
+    measuredAt: new Date().toISOString(),
+    title: `KV requests/s through the full stack (${CONNECTIONS} connections)`,
+    ceiling: { name: 'no-op Express route', rps: noop },
+    bars: [
+      { name: 'KV read, audit off', rps: readOff, goalRps: 0.5 * noop },
+      { name: 'KV write, audit off', rps: median(s.writeOff), goalRps: 0.5 * noop },
+      { name: 'KV read, audit on', rps: median(s.readOn), goalRps: 0.8 * readOff },
+      { name: 'KV write, audit on', rps: median(s.writeOn) },
+    ],
+  });
+}
+
 /**
  * `FERRY_BENCH_BASELINE_BIN=/path/to/other/bin/ferry.js` also measures that build, in the same
  * interleaved rounds, so a change is compared with its baseline on the same noisy box.
@@ -102,6 +119,7 @@ async function main(): Promise<void> {
       `goal: KV read, audit on ≥ 0.80 × audit off — measured ${(readOn / readOff).toFixed(2)}`,
     ];
   };
+  recordKvThroughput(noop, samples);
   const lines = [
     `KV through the full stack — ${CONNECTIONS} connections, ${DURATION_S}s per run, autocannon, loopback, medians of ${ROUNDS} interleaved rounds`,
     row('no-op Express route (ceiling)', noop),
@@ -112,12 +130,14 @@ async function main(): Promise<void> {
 }
 
 /**
- * `npm run bench` runs every suite: KV through the full stack, transit, replication, DR, HA on
- * PostgreSQL, the Terraform provider, snapshots and CLI startup.
- * `FERRY_BENCH_SUITES=kv,transit,replication,wan,dr,ha,provider,snapshot,cli` picks some.
+ * `npm run bench` runs every suite: KV through the full stack, transit, replication, WAN, DR, HA on
+ * PostgreSQL, the Terraform provider, snapshots, CLI startup and scale (memory, bootstrap and
+ * Merkle diff at 10k, 100k and 1M keys).
+ * `FERRY_BENCH_SUITES=kv,transit,replication,wan,dr,ha,provider,snapshot,cli,scale` picks some;
+ * `--keys 10000,100000` sets the scale suite's sizes.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wan,dr,ha,provider,snapshot,cli').split(',').map((s) => s.trim()));
+  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wan,dr,ha,provider,snapshot,cli,scale').split(',').map((s) => s.trim()));
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -149,10 +169,16 @@ async function runAll(): Promise<void> {
     const { runCliStartupBench } = await import('./cli-startup.js');
     process.stdout.write('\n' + (await runCliStartupBench()).join('\n') + '\n');
   }
+  if (suites.has('scale')) {
+    const { runScaleBench } = await import('./scale-bench.js');
+    process.stdout.write('\n' + (await runScaleBench()).join('\n') + '\n');
+  }
   if (suites.has('provider')) {
     const { runProviderBench } = await import('./provider-handshake.js');
     process.stdout.write('\n' + (await runProviderBench()).join('\n') + '\n');
   }
+  const { writeBenchReport } = await import('./report-writer.js');
+  process.stdout.write(`\nreport (from the results of the suites run now and earlier): ${writeBenchReport()}\n`);
 }
 
 runAll()

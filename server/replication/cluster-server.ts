@@ -203,7 +203,7 @@ export class ClusterServer {
         const body = (await readJson(req)) as { key_digests?: string[] };
         const wanted = new Set(body.key_digests ?? []);
         const entries: Record<string, string> = {};
-        for (const key of this.options.wal.merkle.keysWithDigests(keyset, wanted)) {
+        for (const key of await this.options.wal.keysWithDigests(keyset, wanted)) {
           const value = await this.options.wal.get(key);
           if (value !== undefined && keyset.includes(key)) entries[key] = value.toString('base64');
         }

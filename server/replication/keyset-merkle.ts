@@ -40,12 +40,14 @@ export class KeysetMerkle {
     if (index?.size === 0 && place.region !== CORE_REGION) this.regions.delete(place.region);
   }
 
-  removePrefix(prefix: string): void {
+  /** `keys`: the keys storage held below the prefix (the indexes keep no names). */
+  removePrefix(prefix: string, keys: Iterable<string>): void {
     if (prefix === '') return this.clear();
+    const candidates = [...keys];
     for (const [region, index] of [...this.regions]) {
       if (region !== CORE_REGION && region.startsWith(prefix)) this.regions.delete(region);
       else if (region === CORE_REGION || prefix.startsWith(region)) {
-        index.removePrefix(prefix);
+        index.removePrefix(prefix, candidates);
         if (index.size === 0 && region !== CORE_REGION) this.regions.delete(region);
       }
     }
@@ -81,9 +83,14 @@ export class KeysetMerkle {
     return Buffer.concat(parts);
   }
 
-  /** The keyset's keys whose key digests (hex) are among `digests`. */
-  keysWithDigests(keyset: Keyset, digests: ReadonlySet<string>): string[] {
-    return [...this.included(keyset)].flatMap(([, index]) => index.keysWithDigests(digests));
+  /** Those of `keys` (candidate names from storage) in the keyset's indexes whose key digests (hex) are among `digests`. */
+  keysWithDigests(keyset: Keyset, digests: ReadonlySet<string>, keys: readonly string[]): string[] {
+    return this.included(keyset).flatMap(([region, index]) =>
+      index.keysWithDigests(
+        digests,
+        keys.filter((key) => classify(key).region === region),
+      ),
+    );
   }
 
   /** Root per region (`cluster-local`, `core`, or the mount data prefix), for status and tests. */

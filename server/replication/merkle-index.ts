@@ -1,15 +1,8 @@
 import { createHash } from 'node:crypto';
+import { MerkleBucket } from './merkle-bucket.js';
 
 /** Number of buckets in the tree's lower level; a key's bucket is the first byte of sha256(key). */
 export const MERKLE_BUCKETS = 256;
-
-function leafHash(key: string, value: Buffer): Buffer {
-  return createHash('sha256')
-    .update(key, 'utf8')
-    .update(Buffer.from([0]))
-    .update(value)
-    .digest();
-}
 
 export const BUCKET_DIGEST_BYTES = 16;
 export const KEY_DIGEST_BYTES = 8;
@@ -20,18 +13,48 @@ export function keyDigest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest().subarray(0, KEY_DIGEST_BYTES);
 }
 
-/** Splits concatenated leaf digests into a map of key digest (hex) → leaf digest (hex). */
-export function parseLeafDigests(raw: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
+/** The first 8 bytes of sha256(key, 0, value): what a leaf contributes to its bucket. */
+function leafDigest(key: string, value: Buffer): Buffer {
+  return createHash('sha256').update(key, 'utf8').update(ZERO).update(value).digest();
+}
+const ZERO = Buffer.from([0]);
+
+/**
+ * The key digests (hex) whose leaves differ between two `leafDigests` answers for the same buckets
+ * (changed, or present on one side only): one merge walk over the two sorted buffers, no per-key
+ * objects for the keys that agree (a diff touching every bucket reads the whole keyspace's leaves).
+ */
+export function differingKeyDigests(a: Buffer, b: Buffer): string[] {
   const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
-  for (let i = 0; i + step <= raw.length; i += step) {
-    out.set(raw.subarray(i, i + KEY_DIGEST_BYTES).toString('hex'), raw.subarray(i + KEY_DIGEST_BYTES, i + step).toString('hex'));
+  const out: string[] = [];
+  const name = (raw: Buffer, at: number) => raw.toString('hex', at, at + KEY_DIGEST_BYTES);
+  let i = 0;
+  let j = 0;
+  while (i + step <= a.length || j + step <= b.length) {
+    if (j + step > b.length) {
+      out.push(name(a, i));
+      i += step;
+      continue;
+    }
+    if (i + step > a.length) {
+      out.push(name(b, j));
+      j += step;
+      continue;
+    }
+    const order = a.compare(b, j, j + KEY_DIGEST_BYTES, i, i + KEY_DIGEST_BYTES);
+    if (order === 0) {
+      if (a.compare(b, j + KEY_DIGEST_BYTES, j + step, i + KEY_DIGEST_BYTES, i + step) !== 0) out.push(name(a, i));
+      i += step;
+      j += step;
+    } else if (order < 0) {
+      out.push(name(a, i));
+      i += step;
+    } else {
+      out.push(name(b, j));
+      j += step;
+    }
   }
   return out;
-}
-
-function bucketOf(key: string): number {
-  return createHash('sha256').update(key, 'utf8').digest()[0] as number;
 }
 
 /**
@@ -39,39 +62,53 @@ function bucketOf(key: string): number {
  * hashes of key and encrypted value, each bucket hashes the XOR of its leaves, and the root
  * hashes the buckets. Equal roots mean equal replicated state. Bucket hashes let two clusters
  * find the differing keys in two round trips.
+ *
+ * Memory: the index keeps no key names, only 16 bytes a key (8-byte key digest, 8-byte leaf
+ * digest) in 256 sorted typed-array pages, one per bucket. Names are needed only to turn differing
+ * digests back into keys and to remove a prefix; the storage holds them, so callers pass the
+ * candidate names they read from it (`keysWithDigests`, `removePrefix`).
  */
 export class MerkleIndex {
-  private readonly leaves = new Map<string, Buffer>();
-  private readonly buckets: Buffer[] = Array.from({ length: MERKLE_BUCKETS }, () => Buffer.alloc(32));
+  private readonly buckets = Array.from({ length: MERKLE_BUCKETS }, () => new MerkleBucket());
   private rootCache: string | undefined;
+  private count = 0;
 
   get size(): number {
-    return this.leaves.size;
+    return this.count;
+  }
+
+  /** Bytes held by the index's pages (capacity, not just what is in use). */
+  get bytes(): number {
+    return this.buckets.reduce((sum, b) => sum + b.bytes, 0);
   }
 
   put(key: string, value: Buffer): void {
-    this.remove(key);
-    const leaf = leafHash(key, value);
-    this.leaves.set(key, leaf);
-    xorInto(this.buckets[bucketOf(key)] as Buffer, leaf);
+    const kd = keyDigest(key);
+    const leaf = leafDigest(key, value);
+    const added = (this.buckets[kd[0] as number] as MerkleBucket).put(kd.readUInt32BE(0), kd.readUInt32BE(4), leaf.readUInt32BE(0), leaf.readUInt32BE(4));
+    if (added) this.count++;
     this.rootCache = undefined;
   }
 
   remove(key: string): void {
-    const old = this.leaves.get(key);
-    if (old === undefined) return;
-    this.leaves.delete(key);
-    xorInto(this.buckets[bucketOf(key)] as Buffer, old);
-    this.rootCache = undefined;
+    const kd = keyDigest(key);
+    if ((this.buckets[kd[0] as number] as MerkleBucket).remove(kd.readUInt32BE(0), kd.readUInt32BE(4))) {
+      this.count--;
+      this.rootCache = undefined;
+    }
   }
 
-  removePrefix(prefix: string): void {
-    for (const key of [...this.leaves.keys()]) if (key.startsWith(prefix)) this.remove(key);
+  /**
+   * Removes the keys below `prefix`. The index has no names: `keys` are the candidates (the keys
+   * the storage held below the prefix); any of them not in the index is ignored.
+   */
+  removePrefix(prefix: string, keys: Iterable<string>): void {
+    for (const key of keys) if (key.startsWith(prefix)) this.remove(key);
   }
 
   clear(): void {
-    this.leaves.clear();
-    for (const b of this.buckets) b.fill(0);
+    for (const b of this.buckets) b.clear();
+    this.count = 0;
     this.rootCache = undefined;
   }
 
@@ -79,7 +116,7 @@ export class MerkleIndex {
   root(): string {
     if (this.rootCache === undefined) {
       const h = createHash('sha1');
-      for (const b of this.buckets) h.update(b);
+      for (const b of this.buckets) h.update(b.digest());
       this.rootCache = h.digest('hex');
     }
     return this.rootCache;
@@ -87,7 +124,7 @@ export class MerkleIndex {
 
   /** The bucket hashes, truncated to 16 bytes each, concatenated (compact for the wire). */
   bucketDigest(): Buffer {
-    return Buffer.concat(this.buckets.map((b) => b.subarray(0, BUCKET_DIGEST_BYTES)));
+    return Buffer.concat(this.buckets.map((b) => b.digest().subarray(0, BUCKET_DIGEST_BYTES)));
   }
 
   /**
@@ -96,20 +133,22 @@ export class MerkleIndex {
    * without sending key names; only keys that differ are then named and fetched.
    */
   leafDigests(bucketIds: ReadonlySet<number>): Buffer {
-    const parts: Buffer[] = [];
-    for (const [key, leaf] of this.leaves) {
-      if (bucketIds.has(bucketOf(key))) parts.push(Buffer.concat([keyDigest(key), leaf.subarray(0, LEAF_DIGEST_BYTES)]));
+    const ids = [...bucketIds].filter((i) => Number.isInteger(i) && i >= 0 && i < MERKLE_BUCKETS).sort((a, b) => a - b);
+    return Buffer.concat(ids.map((i) => (this.buckets[i] as MerkleBucket).leaves()));
+  }
+
+  /**
+   * Those of `keys` (candidate names, read from storage) that are in the index and whose key
+   * digests (hex) are among `digests`.
+   */
+  keysWithDigests(digests: ReadonlySet<string>, keys: Iterable<string>): string[] {
+    const out: string[] = [];
+    if (digests.size === 0) return out;
+    for (const key of keys) {
+      const kd = keyDigest(key);
+      if (!digests.has(kd.toString('hex'))) continue;
+      if ((this.buckets[kd[0] as number] as MerkleBucket).has(kd.readUInt32BE(0), kd.readUInt32BE(4))) out.push(key);
     }
-    parts.sort(Buffer.compare);
-    return Buffer.concat(parts);
+    return out;
   }
-
-  /** Local keys whose key digests (hex) are among `digests`. */
-  keysWithDigests(digests: ReadonlySet<string>): string[] {
-    return [...this.leaves.keys()].filter((key) => digests.has(keyDigest(key).toString('hex')));
-  }
-}
-
-function xorInto(target: Buffer, value: Buffer): void {
-  for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) ^ (value[i] as number);
 }

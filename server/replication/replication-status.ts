@@ -93,7 +93,7 @@ export function replicationStatus(snapshot: ReplicationSnapshot, kind: Replicati
       epoch: state.epoch,
       ...(s?.syncProgress ? { merkle_sync_progress: s.syncProgress } : {}),
       // What the last Merkle resync fetched from the primary (zeros until one has run).
-      merkle_sync_last: { keys: s?.lastResyncKeys ?? 0, bytes: s?.lastResyncBytes ?? 0 },
+      merkle_sync_last: { keys: s?.lastResyncKeys ?? 0, bytes: s?.lastResyncBytes ?? 0, duration_ms: s?.lastResyncMs ?? 0 },
     };
   }
   return { mode: 'disabled' };

@@ -3,7 +3,7 @@ import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
 import { PrimaryAddressRotation } from './primary-address-rotation.js';
-import { BUCKET_DIGEST_BYTES, keyDigest, MERKLE_BUCKETS, parseLeafDigests } from './merkle-index.js';
+import { BUCKET_DIGEST_BYTES, differingKeyDigests, keyDigest, MERKLE_BUCKETS } from './merkle-index.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
@@ -73,6 +73,8 @@ export class SecondaryStream {
   /** Bytes received during the last Merkle resync (diff metadata plus fetched entries). */
   lastResyncBytes = 0;
   lastResyncKeys = 0;
+  /** Wall time of the last Merkle resync, from the bucket request to the last batch applied. */
+  lastResyncMs = 0;
 
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
@@ -296,6 +298,7 @@ export class SecondaryStream {
    */
   private async merkleSync(): Promise<void> {
     this.streamState = 'merkle-diff';
+    const startedMs = performance.now();
     const merkle = this.options.wal.merkle;
     let bytes = 0;
     // Round trip 1: bucket digests.
@@ -316,16 +319,16 @@ export class SecondaryStream {
     if (differing.size > 0) {
       const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
       bytes += leavesRes.body.length;
-      const remoteLeaves = parseLeafDigests(Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64'));
-      const localLeaves = parseLeafDigests(merkle.leafDigests(this.keyset, differing));
-      for (const [digest, leaf] of remoteLeaves) if (localLeaves.get(digest) !== leaf) differingKeys.add(digest);
-      for (const digest of localLeaves.keys()) if (!remoteLeaves.has(digest)) differingKeys.add(digest);
+      const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
+      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, differing))) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
-    const localNames = new Map(merkle.keysWithDigests(this.keyset, differingKeys).map((key) => [keyDigest(key).toString('hex'), key]));
+    const localNames = new Map((await this.options.wal.keysWithDigests(this.keyset, differingKeys)).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
-    const BATCH = 500;
+    // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
+    // few, large batches (a few MB of entries each).
+    const BATCH = 4000;
     let appliedOps: StorageOp[] = [];
     for (let i = 0; i < digests.length; i += BATCH) {
       const batch = digests.slice(i, i + BATCH);
@@ -353,6 +356,7 @@ export class SecondaryStream {
     if (digests.length === 0) await this.commit([], this.synced(remote));
     this.lastResyncBytes = bytes;
     this.lastResyncKeys = digests.length;
+    this.lastResyncMs = Math.round(performance.now() - startedMs);
     this.syncProgress = undefined;
     this.log.info({ keys: digests.length, bytes }, 'merkle sync complete');
     await this.options.core.onReplicatedChange(changedKeys(appliedOps));

@@ -3,10 +3,11 @@ import { EventEmitter } from 'node:events';
 import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
-import { DR_KEYSET, performanceKeyset } from './keyset.js';
+import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
 import type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
+import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
 
 export const WAL_PREFIX = 'local/replication/wal/';
 const INDEX_DIGITS = 16;
@@ -51,6 +52,9 @@ export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
 export class WalStorage extends EventEmitter implements StorageBackend {
   /** The Merkle index of every key that can travel, by region (see `KeysetMerkle`). */
   readonly merkle = new KeysetMerkle();
+  private readonly prefixNames = new PrefixNameTracker((prefix, after) =>
+    this.inner.scan(prefix, { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE }),
+  );
   private role: WalRole = 'off';
   private relaying = false;
   private epoch = 0;
@@ -152,7 +156,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     if (this.role === 'secondary' && touchesReplicated(ops)) {
       return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
     }
-    return this.stage({ bytes: opsBytes(ops), prepare: () => ops });
+    return this.prefixNames.around(ops, (names) => this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, false, names));
   }
 
   /**
@@ -161,7 +165,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * transaction. The index is only reserved until the commit: a write that fails gives it back.
    */
   stage(write: StagedWrite): Promise<void> {
-    return this.stageLogged(write, false);
+    return this.stageLogged(write, false, undefined);
   }
 
   /**
@@ -172,7 +176,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     this.relaying = relaying;
   }
 
-  private stageLogged(write: StagedWrite, isRemote: boolean): Promise<void> {
+  private stageLogged(write: StagedWrite, isRemote: boolean, names: PrefixNames | undefined): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged:
       | { entry: WalEntry; json: string; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
@@ -211,7 +215,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
       },
       committed: () => {
-        this.applyToMerkle(ops);
+        this.applyToMerkle(ops, names);
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
@@ -237,8 +241,29 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
   applyRemote(ops: readonly StorageOp[]): Promise<void> {
-    if (this.relaying) return this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true);
-    return this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops) });
+    return this.prefixNames.around(ops, (names) =>
+      this.relaying
+        ? this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true, names)
+        : this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops, names) }),
+    );
+  }
+
+  /**
+   * The keys of `keyset` whose key digests (hex) are among `digests`, read from storage: the
+   * Merkle index keeps digests only. One scan of the keyspace, done only by a Merkle sync that
+   * found differing leaves.
+   */
+  async keysWithDigests(keyset: Keyset, digests: ReadonlySet<string>): Promise<string[]> {
+    const out: string[] = [];
+    if (digests.size === 0) return out;
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
+      if (batch.length === 0) break;
+      out.push(...this.merkle.keysWithDigests(keyset, digests, batchKeys(batch)));
+      after = (batch[batch.length - 1] as StorageEntry).key;
+    }
+    return out;
   }
 
   /**
@@ -318,18 +343,22 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     this.merkle.clear();
     let after: string | undefined;
     for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: 2000 });
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
       if (batch.length === 0) break;
       for (const e of batch) this.merkle.put(e.key, e.value);
       after = (batch[batch.length - 1] as StorageEntry).key;
     }
   }
 
-  private applyToMerkle(ops: readonly StorageOp[]): void {
+  /** `names`: the keys below each deleted prefix (see PrefixNameTracker). */
+  private applyToMerkle(ops: readonly StorageOp[], names: PrefixNames | undefined): void {
     for (const op of ops) {
-      if (op.op === 'put') this.merkle.put(op.key, op.value);
-      else if (op.op === 'delete') this.merkle.remove(op.key);
-      else this.merkle.removePrefix(op.prefix);
+      if (op.op === 'put') {
+        this.prefixNames.notePut(op.key);
+        this.merkle.put(op.key, op.value);
+      } else if (op.op === 'delete') this.merkle.remove(op.key);
+      else if (op.prefix === '') this.merkle.clear();
+      else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);
     }
   }
 

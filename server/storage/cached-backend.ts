@@ -1,19 +1,29 @@
 import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
+/** What one cached entry costs beyond its value: the key string, the Map entry, the Buffer object. */
+const ENTRY_OVERHEAD_BYTES = 160;
+
 /**
  * A read cache in front of a physical backend (Vault's physical cache): an LRU of stored values
- * (ciphertext) by key. Every write goes through this layer, so it invalidates exactly what it
- * changes; a read that raced a write does not populate the cache.
+ * (ciphertext) by key, bounded by bytes (values, keys and a per-entry overhead), so its memory
+ * does not follow the keyspace or the size of values. Every write goes through this layer, so it
+ * invalidates exactly what it changes; a read that raced a write does not populate the cache.
  */
 export class CachedBackend implements StorageBackend {
   private readonly cache = new Map<string, Buffer | null>();
+  private cachedBytes = 0;
   /** Bumped by every write; a read populates the cache only if no write happened meanwhile. */
   private generation = 0;
 
   constructor(
     private readonly inner: StorageBackend,
-    private readonly maxEntries = 32_768,
+    private readonly maxBytes = 16 * 1024 * 1024,
   ) {}
+
+  /** Bytes the cache accounts for now (never above its bound). */
+  get bytes(): number {
+    return this.cachedBytes;
+  }
 
   get kind(): string {
     return this.inner.kind;
@@ -34,22 +44,25 @@ export class CachedBackend implements StorageBackend {
   clear(): void {
     this.generation++;
     this.cache.clear();
+    this.cachedBytes = 0;
   }
 
   async get(key: string): Promise<Buffer | undefined> {
     if (this.isCaching?.() === false) return this.inner.get(key);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
-      // Refresh recency: Map iteration order is insertion order.
+      // Refresh recency: Map iteration order is insertion order (delete and set keep the byte count).
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit === null ? undefined : Buffer.from(hit);
     }
     const generation = this.generation;
     const value = await this.inner.get(key);
-    if (generation === this.generation) {
+    if (generation === this.generation && entryBytes(key, value) <= this.maxBytes / 8) {
+      this.evict(key); // two reads of one key may both have missed
       this.cache.set(key, value === undefined ? null : Buffer.from(value));
-      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cachedBytes += entryBytes(key, value);
+      while (this.cachedBytes > this.maxBytes) this.evict(this.cache.keys().next().value as string);
     }
     return value;
   }
@@ -109,18 +122,28 @@ export class CachedBackend implements StorageBackend {
   }
 
   close(): Promise<void> {
-    this.cache.clear();
+    this.clear();
     return this.inner.close();
+  }
+
+  private evict(key: string): void {
+    const value = this.cache.get(key);
+    if (!this.cache.delete(key)) return;
+    this.cachedBytes -= entryBytes(key, value ?? undefined);
   }
 
   private invalidate(ops: readonly StorageOp[]): void {
     this.generation++;
     for (const op of ops) {
       if (op.op === 'delete-prefix') {
-        for (const key of [...this.cache.keys()]) if (key.startsWith(op.prefix)) this.cache.delete(key);
+        for (const key of [...this.cache.keys()]) if (key.startsWith(op.prefix)) this.evict(key);
       } else {
-        this.cache.delete(op.key);
+        this.evict(op.key);
       }
     }
   }
+}
+
+function entryBytes(key: string, value: Buffer | undefined): number {
+  return key.length * 2 + (value?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
 }

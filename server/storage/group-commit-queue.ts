@@ -128,7 +128,8 @@ export class GroupCommitQueue {
         const all: StorageOp[] = [];
         for (const item of group) {
           try {
-            all.push(...item.write.prepare());
+            // Not push(...ops): one write may carry a million ops (a bootstrap), past V8's argument limit.
+            for (const op of item.write.prepare()) all.push(op);
             prepared.push(item);
           } catch (err) {
             failed.set(item, err);

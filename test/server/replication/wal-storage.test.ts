@@ -212,4 +212,35 @@ describe('WalStorage', () => {
     expect(localOnly).to.deep.equal({ result: 'local', lastReplicatedWal: 0 });
     expect(readOnly.lastReplicatedWal).to.equal(0);
   });
+
+  it('removes a deleted prefix from the Merkle index, including keys put below it while the names were read', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    await sqlite.transaction(Array.from({ length: 5000 }, (_, i) => ({ op: 'put' as const, key: `logical/gone/${i}`, value: Buffer.from(`v${i}`) })));
+    await wal.put('logical/kept/1', Buffer.from('k'));
+    const fresh = new WalStorage(sqlite, 100);
+    await fresh.open();
+    fresh.setRole('primary', 1);
+    // Puts below the prefix race with the delete's name scan (5000 keys: several pages).
+    const racing = Array.from({ length: 20 }, (_, i) => fresh.put(`logical/gone/late-${i}`, Buffer.from('late')));
+    const deleting = fresh.transaction([{ op: 'delete-prefix', prefix: 'logical/gone/' }]);
+    const after = Array.from({ length: 5 }, (_, i) => fresh.put(`logical/gone/after-${i}`, Buffer.from('after')));
+    await Promise.all([...racing, deleting, ...after]);
+    const rebuilt = new WalStorage(sqlite, 100);
+    await rebuilt.open();
+    expect(fresh.merkle.size()).to.equal(rebuilt.merkle.size());
+    expect(fresh.merkle.root(DR_KEYSET)).to.equal(rebuilt.merkle.root(DR_KEYSET));
+  });
+
+  it('names the keys behind differing digests from storage, replicated keys only', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    await sqlite.transaction(Array.from({ length: 3000 }, (_, i) => ({ op: 'put' as const, key: `logical/m/${i}`, value: Buffer.from(`v${i}`) })));
+    await sqlite.put('local/secret', Buffer.from('x'));
+    await wal.open();
+    const { keyDigest } = await import('../../../server/replication/merkle-index.js');
+    const wanted = new Set(['logical/m/7', 'logical/m/2999', 'local/secret', 'logical/m/absent'].map((k) => keyDigest(k).toString('hex')));
+    expect((await wal.keysWithDigests(performanceKeyset(), wanted)).sort()).to.deep.equal(['logical/m/2999', 'logical/m/7']);
+  });
 });

@@ -23,6 +23,17 @@ function freshPath(): string {
 describeStorageContract('SqliteBackend', () => SqliteBackend.open({ path: freshPath() }));
 
 describe('SqliteBackend', () => {
+  it('commits one transaction of 300,000 ops (a secondary bootstrap of a large keyspace is one write)', async () => {
+    const store = await SqliteBackend.open({ path: freshPath() });
+    try {
+      const ops = Array.from({ length: 300_000 }, (_, i): StorageOp => ({ op: 'put', key: `logical/m/${i}`, value: buf('v') }));
+      await store.transaction(ops);
+      expect((await store.scan('logical/m/')).length).to.equal(300_000);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps every write across close and reopen', async () => {
     const path = freshPath();
     const first = await SqliteBackend.open({ path });
