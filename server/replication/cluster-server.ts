@@ -12,6 +12,7 @@ import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
 import { filterWalEntry } from './wal-entry-filter.js';
 import type { WalStorage } from './wal-storage.js';
+import { watchSessionLiveness } from './session-liveness.js';
 import { writeOrClose } from './write-or-close.js';
 
 export interface SecondaryConnection {
@@ -153,6 +154,7 @@ export class ClusterServer {
       if (set === undefined) this.sessions.set(secondary.id, (set = new Set()));
       set.add(session);
       session.once('close', () => set?.delete(session));
+      watchSessionLiveness(session);
     }
     const url = new URL(req.url, 'https://cluster');
     const epochHeader = Number(req.headers['x-ferry-epoch'] ?? 0);

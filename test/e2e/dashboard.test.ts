@@ -121,9 +121,9 @@ describe('replication dashboard in the browser', function () {
       },
       { timeoutMs: 10_000, description: 'last_streamed_wal equal to last_wal' },
     );
-    // This server has no paths filters: the column says so and no editor is offered (no error either).
-    expect(await page.locator('#links tr[data-secondary="s1"] td').last().textContent()).to.equal('—');
-    expect(await page.getByRole('button', { name: /^Paths filter of/ }).count()).to.equal(0);
+    // The server answers Vault's paths-filter endpoint: no filter is set, and an editor is offered per secondary.
+    expect(await page.locator('#links tr[data-secondary="s1"] td').last().textContent()).to.equal('none');
+    expect(await page.getByRole('button', { name: /^Paths filter of/ }).count()).to.equal(2);
     expect(await page.locator('#notes').textContent()).to.include('DR replication: disabled');
     await page.locator('#topology').screenshot({ path: join(OUTPUT_DIR, 'topology.png') });
     await shot('01-streaming');
