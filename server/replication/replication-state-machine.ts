@@ -19,15 +19,9 @@ import {
   type SecondaryState,
 } from './replication-state.js';
 import { WARNINGS } from './replication-warnings.js';
-import type { ClusterListener, ReplicationStream, RolePorts } from './role-ports.js';
+import { drPrefix, kindName, rejoinedSecondary, requireBundleKind, requirePrimary, requireSecondary } from './role-requirements.js';
+import type { ClusterListener, ReplicationStateMachineOptions, ReplicationStream, RolePorts } from './role-ports.js';
 import type { InstallOptions } from './secondary-activator.js';
-
-export interface ReplicationStateMachineOptions<L extends ClusterListener, S extends ReplicationStream> {
-  readonly ports: RolePorts<L, S>;
-  readonly logger: Logger;
-  /** This cluster's own cluster address (the listener's, and the default in certificates). */
-  readonly clusterAddr: string;
-}
 
 /**
  * A cluster's replication role and the transitions between disabled, primary and secondary.
@@ -115,8 +109,6 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
     this.secondaryStream = undefined;
   }
 
-  // ---- primary ----
-
   /**
    * Enables `kind` replication as a primary. A primary of one type becomes a primary of both at
    * once (one listener and WAL serve both kinds of secondaries); a secondary cannot.
@@ -160,7 +152,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   changePrimary<T>(change: (state: PrimaryState) => Promise<{ next: PrimaryState; result: T }>, kind?: ReplicationKind): Promise<T> {
     return this.changes.run(async () => {
       if (kind === 'dr' && this.relay.current !== undefined) return this.relay.change(change);
-      const { next, result } = await change(this.requirePrimary(kind));
+      const { next, result } = await change(requirePrimary(this.state, kind));
       await this.save(next);
       return result;
     });
@@ -169,7 +161,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   revokeSecondary(id: string, kind: ReplicationKind = 'performance'): Promise<void> {
     return this.changes.run(async () => {
       if (kind === 'dr' && this.relay.current !== undefined) return this.relay.revoke(id);
-      const state = this.requirePrimary(kind);
+      const state = requirePrimary(this.state, kind);
       const known = state.secondaries[id];
       if (known === undefined || kindOf(known) !== kind) throw invalidRequest(`no ${drPrefix(kind)}secondary with id "${id}"`);
       const secondaries = { ...state.secondaries };
@@ -187,7 +179,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
         await this.relay.disable();
         return [WARNINGS.disable];
       }
-      const previous = this.requirePrimary(kind);
+      const previous = requirePrimary(this.state, kind);
       const remaining = kindsOf(previous).filter((k) => k !== kind);
       if (remaining.length > 0) {
         const dropped = Object.values(previous.secondaries).filter((s) => kindOf(s) === kind);
@@ -210,7 +202,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   /** The primary becomes a secondary that follows nobody; it keeps its cluster id and epoch. */
   demotePrimary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const state = this.requirePrimary(kind);
+      const state = requirePrimary(this.state, kind);
       if (kindsOf(state).length > 1) {
         throw invalidRequest(
           `this cluster is primary of both replication types; disable ${kind === 'dr' ? 'performance' : 'DR'} replication before demoting it as a ${kindName(kind)} primary`,
@@ -260,7 +252,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       this.activating = true;
       try {
         const bundle = await activator.unwrap(apiAddr, token, trust);
-        if ((bundle.kind ?? 'performance') !== kind) throw invalidRequest(`the activation token is not a ${kindName(kind)} secondary token`);
+        requireBundleKind(bundle, kind);
         const installWarnings = await activator.install(bundle, apiAddr, () => (this.activating = false), install);
         this.log.info({ secondary_id: bundle.id, cluster_id: bundle.cluster_id }, 'replication enabled as secondary');
         return [WARNINGS.secondaryEnable, ...installWarnings];
@@ -272,7 +264,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
 
   disableSecondary(kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const previous = this.requireSecondary(kind);
+      const previous = requireSecondary(this.state, kind);
       this.refuseWhileRelaying();
       await this.pause();
       await this.commitOrRestore({ role: 'disabled' }, previous);
@@ -288,7 +280,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    */
   promoteSecondary(primaryClusterAddr: string, force: boolean, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const old = this.requireSecondary(kind);
+      const old = requireSecondary(this.state, kind);
       this.refuseWhileRelaying();
       if (!force && kind === 'dr' && (this.secondaryStream?.isCatchingUp === true || (old.needsResync === true && !isDetached(old)))) {
         throw new VaultError('unavailable', 'replication is still catching up, try again later or provide the "force" argument');
@@ -315,7 +307,7 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
    */
   updatePrimary(token: string, primaryApiAddr: string, trust: TrustOptions, kind: ReplicationKind = 'performance'): Promise<string[]> {
     return this.changes.run(async () => {
-      const current = this.requireSecondary(kind);
+      const current = requireSecondary(this.state, kind);
       if (token === '') {
         await this.pause();
         await this.commitOrRestore(detachedSecondary(current.clusterId, current.epoch, current.lastRemoteWal, kind), current);
@@ -324,26 +316,8 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       const { activator } = this.ports;
       const apiAddr = activator.check(token, primaryApiAddr, kind);
       const bundle = await activator.unwrap(apiAddr, token, trust);
-      if ((bundle.kind ?? 'performance') !== kind) throw invalidRequest(`the activation token is not a ${kindName(kind)} secondary token`);
-      if (bundle.cluster_id !== current.clusterId) {
-        throw invalidRequest('the token belongs to a different replication set (cluster id differs); use secondary/enable, which wipes this cluster');
-      }
-      if (bundle.epoch < current.epoch)
-        throw invalidRequest(`the token comes from a primary of an older replication epoch (${bundle.epoch} < ${current.epoch})`);
+      const next = rejoinedSecondary(current, bundle, apiAddr, kind);
       await this.pause();
-      const next: SecondaryState = {
-        role: 'secondary',
-        clusterId: current.clusterId,
-        epoch: bundle.epoch,
-        secondaryId: bundle.id,
-        ...(kind === 'dr' ? { kind } : {}),
-        primaryClusterAddr: bundle.primary_cluster_addr,
-        primaryApiAddr: apiAddr,
-        caCertPem: bundle.ca_cert,
-        client: { certPem: bundle.client_cert, keyPem: bundle.client_key },
-        lastRemoteWal: current.lastRemoteWal,
-        needsResync: true,
-      };
       await this.commitOrRestore(next, current);
       this.ports.wal.setRole('secondary', next.epoch);
       this.startStream(next);
@@ -371,7 +345,6 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
   }
 
   // ---- the steps transitions share ----
-
   /**
    * Enable-primary and promote: fresh cluster CA and server certificate, the listener bound
    * before anything stops or is stored (a cluster address in use changes nothing), then the WAL
@@ -472,19 +445,4 @@ export class ReplicationStateMachine<L extends ClusterListener = ClusterListener
       })
       .catch((err: unknown) => this.log.error({ err: String(err) }, 'stopping the DR relay failed'));
   }
-
-  private requirePrimary(kind?: ReplicationKind): PrimaryState {
-    if (this.state.role !== 'primary' || (kind !== undefined && !kindsOf(this.state).includes(kind)))
-      throw invalidRequest(`this cluster is not a ${kind === undefined ? '' : drPrefix(kind)}replication primary`);
-    return this.state;
-  }
-
-  private requireSecondary(kind: ReplicationKind = 'performance'): SecondaryState {
-    if (this.state.role !== 'secondary' || kindOf(this.state) !== kind) throw invalidRequest(`this cluster is not a ${drPrefix(kind)}replication secondary`);
-    return this.state;
-  }
 }
-
-const kindName = (kind: ReplicationKind): string => (kind === 'dr' ? 'DR' : 'performance');
-/** Messages name DR replication; performance keeps the messages it always had. */
-const drPrefix = (kind: ReplicationKind): string => (kind === 'dr' ? 'DR ' : '');

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ListenerHooks } from './cluster-listener.js';
 import type { FenceNotifier } from './fence-notifier.js';
 import type { PrimaryState, ReplicationState, SecondaryState } from './replication-state.js';
@@ -43,4 +44,12 @@ export interface RolePorts<L extends ClusterListener, S extends ReplicationStrea
 export interface RelayStore {
   load(): Promise<PrimaryState | undefined>;
   save(next: PrimaryState | undefined): Promise<void>;
+}
+
+/** What a replication state machine is built from: its ports, its logger and this cluster's own cluster address. */
+export interface ReplicationStateMachineOptions<L extends ClusterListener, S extends ReplicationStream> {
+  readonly ports: RolePorts<L, S>;
+  readonly logger: Logger;
+  /** This cluster's own cluster address (the listener's, and the default in certificates). */
+  readonly clusterAddr: string;
 }
