@@ -55,6 +55,12 @@ describe('terraform: the example module with a DR secondary and a paths-filtered
   const status = async (server: ServerHandle, kind: 'performance' | 'dr') =>
     (await server.request('GET', `sys/replication/${kind}/status`, { token: null })).body?.data as Record<string, any>;
   const readable = async (server: ServerHandle, path: string) => (await server.request('GET', path)).status === 200;
+  /** West is back to `stream-wals` after the resync a filter change causes. */
+  const streamingAgain = () =>
+    waitFor(async () => ((await status(west, 'performance')).state === 'stream-wals' ? true : undefined), {
+      timeoutMs: 60_000,
+      description: 'west streaming again after its resync',
+    });
 
   before(async () => {
     requireTerraform();
@@ -126,6 +132,9 @@ describe('terraform: the example module with a DR secondary and a paths-filtered
     expect((await plannedChanges()).map((c) => [c.address, c.change.actions])).to.deep.equal([[FILTER, ['update']]]);
     await tf(['apply', '-auto-approve', '-no-color', 'tfplan']);
     expect((await primary.request('GET', FILTER_PATH)).body.data).to.deep.equal({ mode: 'allow', paths: ['secret-eu/'] });
+    // The filter change makes west resync; once it streams again, the state records that (an output shows it).
+    await streamingAgain();
+    await tf(['apply', '-refresh-only', '-auto-approve', '-no-color']);
     await tf(['state', 'rm', '-no-color', FILTER]);
     await tf(['import', '-no-color', FILTER, 'west']);
     await tf(['plan', '-detailed-exitcode', '-no-color'], [0]);
@@ -138,6 +147,7 @@ describe('terraform: the example module with a DR secondary and a paths-filtered
     expect((await primary.request('GET', FILTER_PATH)).status).to.equal(404);
     await waitFor(async () => ((await readable(west, 'apps/marker')) ? true : undefined), { timeoutMs: 60_000, description: 'apps/marker back on west' });
     expect(await readable(west, 'secret-eu/customer')).to.equal(true);
+    await streamingAgain();
     await tf(['plan', '-detailed-exitcode', '-no-color'], [0]);
   });
 });
