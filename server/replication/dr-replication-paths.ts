@@ -1,11 +1,9 @@
-import type { LogicalResponse } from '../core/logical.js';
 import type { FieldData } from '../core/field-data.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
 import type { DrOperation } from './dr-operation-tokens.js';
 import type { ReplicationManager } from './replication-manager.js';
-
-const ok = (warnings: string[]): LogicalResponse => (warnings.length === 0 ? {} : { data: {}, warnings, injectDataAtTopLevel: true });
+import { caOf, ok, secondaryEnablePath } from './replication-path-parts.js';
 
 /**
  * `sys/replication/dr/*`: Vault's DR replication API. The primary side authenticates as any
@@ -50,28 +48,7 @@ export function drReplicationPaths(manager: ReplicationManager): PathDefinition[
       operations: { update: async ({ fields }) => (await manager.revokeSecondary(fields.string('id'), 'dr'), {}) },
     },
     // ---- secondary ----
-    {
-      pattern: 'replication/dr/secondary/enable',
-      fields: {
-        token: { type: 'string', required: true },
-        primary_api_addr: { type: 'string' },
-        ca_file: { type: 'string' },
-        ca_path: { type: 'string' },
-        pre_wipe_snapshot: { type: 'bool' },
-      },
-      operations: {
-        update: async ({ fields }) =>
-          ok(
-            await manager.enableSecondary(
-              fields.string('token'),
-              fields.string('primary_api_addr'),
-              { caFile: fields.string('ca_file'), caPath: fields.string('ca_path') },
-              fields.has('pre_wipe_snapshot') ? fields.bool('pre_wipe_snapshot') : undefined,
-              'dr',
-            ),
-          ),
-      },
-    },
+    secondaryEnablePath('replication/dr/secondary/enable', manager, 'dr'),
     {
       pattern: 'replication/dr/secondary/promote',
       fields: { ...opToken, primary_cluster_addr: { type: 'string' }, force: { type: 'bool' } },
@@ -106,8 +83,7 @@ export function drReplicationPaths(manager: ReplicationManager): PathDefinition[
         update: async ({ fields }) => {
           await authorize(fields, 'update-primary');
           if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
-          const trust = { caFile: fields.string('ca_file'), caPath: fields.string('ca_path') };
-          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), trust, 'dr'));
+          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields), 'dr'));
         },
       },
     },

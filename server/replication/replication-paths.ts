@@ -1,10 +1,9 @@
 import type { Core } from '../core/core.js';
 import type { LogicalResponse } from '../core/logical.js';
-import type { FieldData } from '../core/field-data.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
-import type { TrustOptions } from './activation-client.js';
 import { drReplicationPaths } from './dr-replication-paths.js';
+import { caOf, ok, secondaryEnablePath } from './replication-path-parts.js';
 import { pathsFilterPaths } from './paths-filter-paths.js';
 import type { ReplicationManager } from './replication-manager.js';
 
@@ -13,7 +12,6 @@ import type { ReplicationManager } from './replication-manager.js';
  * paths (`dr-replication-paths.ts`).
  */
 export function replicationPaths(manager: ReplicationManager): (core: Core) => PathDefinition[] {
-  const ok = (warnings: string[]): LogicalResponse => (warnings.length === 0 ? {} : { data: {}, warnings, injectDataAtTopLevel: true });
   const statusResponse = (combined: boolean): LogicalResponse => {
     const performance = manager.status('performance');
     const data: Record<string, unknown> = combined ? { ...performance, performance, dr: manager.status('dr') } : performance;
@@ -46,27 +44,7 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       operations: { update: async ({ fields }) => (await manager.revokeSecondary(fields.string('id')), {}) },
     },
     { pattern: `replication/${both('primary/disable')}`, operations: { update: async () => ok(await manager.disablePrimary()) } },
-    {
-      pattern: `replication/${both('secondary/enable')}`,
-      fields: {
-        token: { type: 'string', required: true },
-        primary_api_addr: { type: 'string' },
-        ca_file: { type: 'string' },
-        ca_path: { type: 'string' },
-        pre_wipe_snapshot: { type: 'bool' },
-      },
-      operations: {
-        update: async ({ fields }) =>
-          ok(
-            await manager.enableSecondary(
-              fields.string('token'),
-              fields.string('primary_api_addr'),
-              caOf(fields),
-              fields.has('pre_wipe_snapshot') ? fields.bool('pre_wipe_snapshot') : undefined,
-            ),
-          ),
-      },
-    },
+    secondaryEnablePath(`replication/${both('secondary/enable')}`, manager, 'performance'),
     { pattern: `replication/${both('secondary/disable')}`, operations: { update: async () => ok(await manager.disableSecondary()) } },
     { pattern: `replication/${both('primary/demote')}`, operations: { update: async () => ok(await manager.demotePrimary()) } },
     {
@@ -109,10 +87,6 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       },
     },
   ];
-}
-
-function caOf(fields: FieldData): TrustOptions {
-  return { caFile: fields.string('ca_file'), caPath: fields.string('ca_path') };
 }
 
 /** The metrics as `{name, value}` pairs, for `sys/metrics` without `format=prometheus`. */
