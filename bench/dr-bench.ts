@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sqlite3 from 'sqlite3';
 import { api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
+import { firstVisible, type Observation, percentile, pollWal } from './wal-observation.js';
 
 /**
  * The DR benchmark (issue 14), every figure measured in one run on real SQLite server processes on
@@ -35,12 +36,6 @@ const VALUE = 'x'.repeat(48);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
 
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
 type Kind = 'performance' | 'dr';
 
 async function status(server: BenchServer, kind: Kind): Promise<Record<string, any>> {
@@ -64,37 +59,6 @@ async function waitCaughtUp(primary: BenchServer, secondaries: ReadonlyArray<rea
     'the secondaries to catch up',
     5,
   );
-}
-
-interface Observation {
-  readonly t: number;
-  readonly wal: number;
-}
-
-/** Polls a secondary's `last_remote_wal` every POLL_MS until `isDone`; each increase is recorded. */
-async function pollWal(server: BenchServer, kind: Kind, isDone: () => boolean, out: Observation[]): Promise<void> {
-  let last = -1;
-  while (!isDone()) {
-    const started = performance.now();
-    const wal = (await status(server, kind)).last_remote_wal as number;
-    if (wal > last) {
-      last = wal;
-      out.push({ t: performance.now(), wal });
-    }
-    const wait = POLL_MS - (performance.now() - started);
-    if (wait > 0) await sleep(wait);
-  }
-}
-
-function firstVisible(obs: readonly Observation[], index: number): number | undefined {
-  let lo = 0;
-  let hi = obs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((obs[mid] as Observation).wal >= index) hi = mid;
-    else lo = mid + 1;
-  }
-  return obs[lo]?.t;
 }
 
 /** One paced write: when it was sent and acknowledged (ms), and the bounds of its WAL index. */
@@ -153,7 +117,14 @@ async function measureLagSideBySide(): Promise<string[]> {
   await waitCaughtUp(primary, secondaries);
   let isFinished = false;
   const observations = secondaries.map(() => [] as Observation[]);
-  const pollers = secondaries.map(([s, kind], i) => pollWal(s, kind, () => isFinished, observations[i] as Observation[]));
+  const pollers = secondaries.map(([s, kind], i) =>
+    pollWal(
+      async () => (await status(s, kind)).last_remote_wal as number,
+      () => isFinished,
+      observations[i] as Observation[],
+      POLL_MS,
+    ),
+  );
   const total = LAG_RATE_PER_S * LAG_SECONDS;
   const writes = await pacedWrites(primary, 'lag', total);
   const last = Math.max(...writes.map((w) => w.upper));

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sqlite3 from 'sqlite3';
 import { performanceKeyset } from '../server/replication/keyset.js';
+import { firstVisible, type Observation, percentile, pollWal } from './wal-observation.js';
 import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 import { recordBenchResult } from './bench-results.js';
@@ -39,12 +40,6 @@ const VALUE = 'x'.repeat(48);
 const only = (part: string): boolean => (process.env.FERRY_BENCH_ONLY ?? 'a,b,c,d').split(',').includes(part);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
 
 /** A bounded autocannon run of POSTs to unique keys under `kv/<prefix>/`; requests/s. */
 async function writeLoad(
@@ -181,40 +176,6 @@ async function measureThroughput(off: BenchServer, on: BenchServer, secondaries:
 
 // ---- (b) lag ----
 
-interface Observation {
-  readonly t: number;
-  readonly wal: number;
-}
-
-async function pollWal(server: BenchServer, isDone: () => boolean, out: Observation[]): Promise<void> {
-  let last = -1;
-  let polls = 0;
-  while (!isDone()) {
-    const started = performance.now();
-    const wal = (await server.replicationStatus()).last_remote_wal as number;
-    polls++;
-    if (wal > last) {
-      last = wal;
-      out.push({ t: performance.now(), wal });
-    }
-    const wait = POLL_MS - (performance.now() - started);
-    if (wait > 0) await sleep(wait);
-  }
-  (out as Observation[] & { polls?: number }).polls = polls;
-}
-
-/** Time of the first observation with wal ≥ index (observations are in time and wal order). */
-function firstVisible(obs: readonly Observation[], index: number): number | undefined {
-  let lo = 0;
-  let hi = obs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((obs[mid] as Observation).wal >= index) hi = mid;
-    else lo = mid + 1;
-  }
-  return obs[lo]?.t;
-}
-
 async function measureLag(primary: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
   await waitCaughtUp(primary, secondaries, 60_000);
   const loopBefore = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
@@ -222,8 +183,16 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
   const total = LAG_RATE_PER_S * LAG_SECONDS;
   const intervalMs = 1000 / LAG_RATE_PER_S;
   let finished = false;
+  let polls: number[] = [];
   const observations = secondaries.map(() => [] as Observation[]);
-  const pollers = secondaries.map((s, i) => pollWal(s, () => finished, observations[i] as Observation[]));
+  const pollers = secondaries.map((s, i) =>
+    pollWal(
+      async () => (await s.replicationStatus()).last_remote_wal as number,
+      () => finished,
+      observations[i] as Observation[],
+      POLL_MS,
+    ),
+  );
 
   interface Write {
     sent: number;
@@ -259,7 +228,7 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
     await waitUntil(async () => observations.every((o) => (o[o.length - 1]?.wal ?? 0) >= base + total), 30_000, 'the secondaries to apply every lag write', 5);
   } finally {
     finished = true;
-    await Promise.all(pollers);
+    polls = await Promise.all(pollers);
   }
   const walWritten = ((await primary.replicationStatus()).last_wal as number) - base;
   const loopAfter = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
@@ -279,7 +248,6 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
     writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations }));
   }
   const latencyP50 = percentile(latencies, 50);
-  const polls = observations.map((o) => (o as Observation[] & { polls?: number }).polls ?? 0);
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
   const ratioAny = percentile(lagAny, 99) / latencyP50;
   const ratioAll = percentile(lagAll, 99) / latencyP50;

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchResults, REPORT_DIR, type BenchResults, type LagResult, type ScaleResult, type ThroughputResult } from './bench-results.js';
 import { barChart, escapeXml, histogramSeries, lineChart } from './svg-chart.js';
+import { percentile } from './wal-observation.js';
 
 /**
  * The bench report: one self-contained HTML page (inline SVG, no scripts, nothing from the
@@ -11,11 +12,6 @@ import { barChart, escapeXml, histogramSeries, lineChart } from './svg-chart.js'
  */
 const MB = 1024 * 1024;
 const keysLabel = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
 function lagSection(lag: LagResult): string {
   const goal = 3 * lag.writeLatencyP50Ms;
