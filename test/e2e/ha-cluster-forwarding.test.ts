@@ -3,6 +3,7 @@ import http2 from 'node:http2';
 import { ClusterCa } from '../../server/replication/cluster-ca.js';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { freePort, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { initializeHaNodes } from '../helpers/ha-nodes.js';
 
 /** What the standbys ask for on the cluster port (`HA_SERVER_NAME`). */
 const HA_SERVER_NAME = 'ferry-ha-forwarding';
@@ -56,14 +57,7 @@ describe('HA: request forwarding over the cluster port (e2e)', function () {
       await startSqliteServer({ storage, initialize: false, advertisedApiAddr: closedApiAddr }),
       await startSqliteServer({ storage, initialize: false, advertisedApiAddr: closedApiAddr }),
     ];
-    const init = await (nodes[0] as ServerHandle).request('PUT', 'sys/init', { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
-    expect(init.status, init.text).to.equal(200);
-    for (const node of nodes) {
-      node.rootToken = init.body.root_token as string;
-      node.unsealKeys = init.body.keys_base64 as string[];
-      node.unsealThreshold = 1;
-      await node.unseal();
-    }
+    await initializeHaNodes(nodes, 1, 1);
     const [active] = await activeAndStandby();
     expect((await active.request('POST', 'sys/mounts/kv', { body: { type: 'kv' } })).status).to.equal(204);
   });

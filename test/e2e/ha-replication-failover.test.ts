@@ -3,6 +3,7 @@ import { TransportError } from '../../server/api-client/transport-error.js';
 import { VaultClient } from '../../server/api-client/vault-client.js';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { initializeHaNodes } from '../helpers/ha-nodes.js';
 
 /**
  * Issue #13, replication across HA failovers: a 2-node primary cluster (one PostgreSQL database)
@@ -66,14 +67,7 @@ describe('HA replication across failovers: 2-node primary → 2-node secondary o
     const db = await pg.createDatabase();
     const storage = `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`;
     const nodes = [await startSqliteServer({ storage, initialize: false }), await startSqliteServer({ storage, initialize: false })];
-    const init = await call(nodes[0] as ServerHandle, 'PUT', 'sys/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } });
-    expect(init.status, init.text).to.equal(200);
-    for (const node of nodes) {
-      node.rootToken = init.body.root_token as string;
-      node.unsealKeys = init.body.keys_base64 as string[];
-      node.unsealThreshold = 2;
-      await node.unseal();
-    }
+    await initializeHaNodes(nodes, 3, 2);
     return nodes;
   }
 

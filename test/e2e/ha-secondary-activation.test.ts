@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { generateRoot } from '../helpers/generate-root.js';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { initializeHaNodes } from '../helpers/ha-nodes.js';
 
 /** A node's heartbeat lapses after three lock TTLs (3 s each): the active forgets a node paused that long. */
 const HEARTBEAT_LAPSE_MS = 10_000;
@@ -49,14 +50,7 @@ describe('HA: activating a secondary cluster with standbys (e2e)', function () {
     // The secondary cluster: three nodes on one database, each unsealed with the cluster's own keys.
     nodes = [];
     for (let i = 0; i < 3; i++) nodes.push(await startSqliteServer({ storage, initialize: false }));
-    const init = await (nodes[0] as ServerHandle).request('PUT', 'sys/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } });
-    expect(init.status, init.text).to.equal(200);
-    for (const node of nodes) {
-      node.rootToken = init.body.root_token as string;
-      node.unsealKeys = init.body.keys_base64 as string[];
-      node.unsealThreshold = 2;
-      await node.unseal();
-    }
+    await initializeHaNodes(nodes, 3, 2);
     await activeOf(nodes);
   });
   after(async () => {
@@ -140,14 +134,7 @@ describe('HA: standbys follow a rotation and a rekey (e2e)', function () {
     const db = await pg.createDatabase();
     const storage = `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`;
     nodes = [await startSqliteServer({ storage, initialize: false }), await startSqliteServer({ storage, initialize: false })];
-    const init = await (nodes[0] as ServerHandle).request('PUT', 'sys/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } });
-    expect(init.status, init.text).to.equal(200);
-    for (const node of nodes) {
-      node.rootToken = init.body.root_token as string;
-      node.unsealKeys = init.body.keys_base64 as string[];
-      node.unsealThreshold = 2;
-      await node.unseal();
-    }
+    await initializeHaNodes(nodes, 3, 2);
   });
   after(async () => {
     for (const n of nodes) await n.stop();

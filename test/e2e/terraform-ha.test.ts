@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { requireTerraform, TerraformWorkdir } from '../provider/helpers/terraform-cli.js';
+import { initializeHaNodes } from '../helpers/ha-nodes.js';
 
 const MOUNTS = 12;
 const POLICIES = 12;
@@ -70,14 +71,7 @@ describe('terraform: the provider across an HA failover (e2e)', function () {
     const db = await pg.createDatabase();
     const storage = `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`;
     nodes = [await startSqliteServer({ storage, initialize: false }), await startSqliteServer({ storage, initialize: false })];
-    const init = await (nodes[0] as ServerHandle).request('PUT', 'sys/init', { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
-    expect(init.status, init.text).to.equal(200);
-    for (const node of nodes) {
-      node.rootToken = init.body.root_token as string;
-      node.unsealKeys = init.body.keys_base64 as string[];
-      node.unsealThreshold = 1;
-      await node.unseal();
-    }
+    await initializeHaNodes(nodes, 1, 1);
     work = new TerraformWorkdir();
     work.write('main.tf', config);
   });
