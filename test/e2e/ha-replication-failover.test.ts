@@ -138,8 +138,9 @@ describe('HA replication across failovers: 2-node primary → 2-node secondary o
     const secondary = await activeOf(secondaries);
     const enable = await call(secondary, 'POST', 'sys/replication/secondary/enable', { body: { token: token.body.wrap_info.token }, timeoutMs: 30_000 });
     expect(enable.status, enable.text).to.be.within(200, 204);
-    // The secondary cluster now has the primary's keyring: its standby is unsealed again with the
-    // primary's keys (Vault's documented step; following the keyring by itself is another part of #13).
+    // The secondary cluster now has the primary's keyring. Its standby is restarted and unsealed with
+    // the primary's keys (Vault's documented step), so this test does not lean on the keyring
+    // handover, which test/e2e/ha-secondary-activation.test.ts proves on its own.
     for (const node of secondaries) {
       node.unsealKeys = primary.unsealKeys;
       node.rootToken = '';
