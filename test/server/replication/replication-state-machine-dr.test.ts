@@ -1,27 +1,10 @@
 import { expect } from 'chai';
-import { VaultError } from '../../../server/core/vault-error.js';
 import { kindsOf, roleFor, type ReplicationKind, type ReplicationState } from '../../../server/replication/replication-state.js';
-import { bundleFor, Rig } from './role-fakes.js';
+import { activationToken, bundleFor, refusal, Rig } from './role-fakes.js';
 
 const NO_TRUST = { caFile: '', caPath: '' };
 
 /** An activation token as the primary's wrapping shapes it, marked with its replication type. */
-function activationToken(kind?: ReplicationKind): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { type: 'wrapping', addr: 'http://127.0.0.1:2', exp: now + 600, ...(kind === undefined ? {} : { replication_type: kind }) };
-  return `${part({ alg: 'ES512', typ: 'JWT' })}.${part(claims)}.c2ln`;
-}
-
-async function refusal(change: Promise<unknown>): Promise<VaultError> {
-  const err = await change.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'the change should have been refused').to.be.instanceOf(VaultError);
-  return err as VaultError;
-}
-
 describe('ReplicationStateMachine: DR and performance roles', () => {
   let rig: Rig;
 
@@ -42,7 +25,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
 
   async function asDrSecondary(): Promise<void> {
     rig.unwrapped = bundleFor({ kind: 'dr' });
-    await rig.machine.enableSecondary(activationToken('dr'), '', NO_TRUST, {}, 'dr');
+    await rig.machine.enableSecondary(activationToken({ replication_type: 'dr' }), '', NO_TRUST, {}, 'dr');
   }
 
   it('is performance primary and DR primary at once, on one listener, and disables one type without the other', async () => {
@@ -81,7 +64,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
   });
 
   it('refuses a performance token on DR enable and a DR token on performance enable, before any network call', async () => {
-    const drOnPerf = await refusal(rig.machine.enableSecondary(activationToken('dr'), '', NO_TRUST, {}, 'performance'));
+    const drOnPerf = await refusal(rig.machine.enableSecondary(activationToken({ replication_type: 'dr' }), '', NO_TRUST, {}, 'performance'));
     expect(drOnPerf.status).to.equal(400);
     expect(drOnPerf.message).to.match(/DR secondary activation token/);
     const perfOnDr = await refusal(rig.machine.enableSecondary(activationToken(), '', NO_TRUST, {}, 'dr'));

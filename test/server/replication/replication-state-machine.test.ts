@@ -1,26 +1,9 @@
 import { expect } from 'chai';
-import { VaultError } from '../../../server/core/vault-error.js';
 import type { ReplicationState } from '../../../server/replication/replication-state.js';
 import { WARNINGS } from '../../../server/replication/replication-warnings.js';
-import { bundleFor, installedState, portInUse, Rig } from './role-fakes.js';
+import { activationToken, bundleFor, installedState, portInUse, refusal, Rig } from './role-fakes.js';
 
 const NO_TRUST = { caFile: '', caPath: '' };
-
-/** An activation token as the primary's wrapping would shape it (the signature is the primary's to check). */
-function activationToken(claims: Record<string, unknown> = {}): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'ES512', typ: 'JWT' })}.${part({ type: 'wrapping', addr: 'http://127.0.0.1:2', exp: now + 600, ...claims })}.c2ln`;
-}
-
-async function refusal(change: Promise<unknown>): Promise<VaultError> {
-  const err = await change.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'the change should have been refused').to.be.instanceOf(VaultError);
-  return err as VaultError;
-}
 
 describe('ReplicationStateMachine', () => {
   let rig: Rig;

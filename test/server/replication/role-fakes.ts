@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { pino } from 'pino';
 import type { ActivationBundle } from '../../../server/replication/activation-bundle.js';
 import type { TrustOptions } from '../../../server/replication/activation-client.js';
@@ -8,7 +9,7 @@ import { ReplicationStateMachine } from '../../../server/replication/replication
 import type { ClusterListener, ReplicationStream, RoleStore } from '../../../server/replication/role-ports.js';
 import type { Activator } from '../../../server/replication/secondary-activator.js';
 import { WalStorage } from '../../../server/replication/wal-storage.js';
-import { invalidRequest } from '../../../server/core/vault-error.js';
+import { invalidRequest, VaultError } from '../../../server/core/vault-error.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 
 /** In-process stand-ins for the cluster listener, the secondary stream and activation, for the role state machine. */
@@ -210,3 +211,20 @@ export class Rig {
 
 /** A port in use, as the real listener reports it. */
 export const portInUse = (): Error => invalidRequest('cluster address 127.0.0.1:8201 is already in use');
+
+/** An activation token as the primary's wrapping shapes it (a JWT; the signature is never checked here), with extra claims. */
+export function activationToken(claims: Record<string, unknown> = {}): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'ES512', typ: 'JWT' })}.${part({ type: 'wrapping', addr: 'http://127.0.0.1:2', exp: now + 600, ...claims })}.c2ln`;
+}
+
+/** The VaultError a role change is refused with (fails the test if it was not refused). */
+export async function refusal(change: Promise<unknown>): Promise<VaultError> {
+  const err = await change.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the change should have been refused').to.be.instanceOf(VaultError);
+  return err as VaultError;
+}
