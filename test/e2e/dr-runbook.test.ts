@@ -134,16 +134,19 @@ describe('e2e: the README disaster-recovery runbook with the ferry CLI only', fu
     });
   });
 
-  it('7. the old primary comes back, is demoted, and follows the promoted cluster as its DR secondary', async () => {
+  it("7. the old primary comes back, steps down by itself (fenced), and becomes the promoted cluster's DR secondary", async () => {
     await primary.restart();
-    await ferry('ferry write -f sys/replication/performance/primary/disable', primary, vars['CLIENT_TOKEN'] ?? '');
-    await ferry('ferry write -f sys/replication/dr/primary/demote', primary, vars['CLIENT_TOKEN'] ?? '');
-    expect((await drMode(primary))?.mode).to.equal('secondary');
+    // The promoted cluster keeps telling the old primary of its newer epoch until it answers: once back,
+    // it stops acting as primary by itself (never two primaries), whatever the operator does first.
+    const performanceMode = async () =>
+      ((await primary.request('GET', 'sys/replication/performance/status', { token: null })).body?.data as Record<string, any>)?.mode;
+    await waitFor(async () => ((await performanceMode()) === 'secondary' ? true : undefined), { timeoutMs: 60_000, description: 'the old primary fenced' });
+    await ferry('ferry write -f sys/replication/performance/secondary/disable', primary, vars['CLIENT_TOKEN'] ?? '');
     vars['DR_TOKEN'] = (
       await ferry('ferry write -field=wrapping_token sys/replication/dr/primary/secondary-token id=dr-old-primary', dr, vars['CLIENT_TOKEN'] ?? '')
     ).trim();
-    vars['OLD_PRIMARY_OPERATION_TOKEN'] = await generate(primary, '-dr-token');
-    await ferry('ferry write sys/replication/dr/secondary/update-primary dr_operation_token=$OLD_PRIMARY_OPERATION_TOKEN token=$DR_TOKEN', primary, '');
+    await ferry('ferry write sys/replication/dr/secondary/enable token=$DR_TOKEN', primary, vars['CLIENT_TOKEN'] ?? '');
+    expect((await drMode(primary))?.mode).to.equal('secondary');
     await ferry('ferry write apps/after-return n=2', dr, vars['CLIENT_TOKEN'] ?? '');
     const lastWal = (await dr.request('GET', 'sys/replication/dr/status', { token: null })).body.data.last_wal as number;
     await waitFor(async () => (((await drMode(primary))?.last_remote_wal as number) >= lastWal ? true : undefined), {
