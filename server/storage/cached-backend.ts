@@ -8,6 +8,12 @@ const ENTRY_OVERHEAD_BYTES = 160;
  * (ciphertext) by key, bounded by bytes (values, keys and a per-entry overhead), so its memory
  * does not follow the keyspace or the size of values. Every write goes through this layer, so it
  * invalidates exactly what it changes; a read that raced a write does not populate the cache.
+ *
+ * Writes are written through, as Vault's physical cache does: once a staged write commits (commit
+ * order), its puts become cache entries and its deletes cached misses, so the read that usually
+ * follows a write (the next request's existence check, a read of what was just written) costs no
+ * storage round trip. Keys under `writeThroughExcept` (bookkeeping written once and rarely read
+ * back, such as the WAL) are only invalidated.
  */
 export class CachedBackend implements StorageBackend {
   private readonly cache = new Map<string, Buffer | null>();
@@ -18,6 +24,7 @@ export class CachedBackend implements StorageBackend {
   constructor(
     private readonly inner: StorageBackend,
     private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly writeThroughExcept: readonly string[] = [],
   ) {}
 
   /** Bytes the cache accounts for now (never above its bound). */
@@ -95,6 +102,7 @@ export class CachedBackend implements StorageBackend {
   /** Invalidates what the write's ops touch when they are decided and again when it settles. */
   async stage(write: StagedWrite): Promise<void> {
     let ops: readonly StorageOp[] = [];
+    let isWrittenThrough = false;
     try {
       await this.inner.stage({
         bytes: write.bytes,
@@ -105,6 +113,7 @@ export class CachedBackend implements StorageBackend {
         },
         committed: () => {
           this.invalidate(ops);
+          isWrittenThrough = this.writeThrough(ops);
           write.committed?.();
         },
         abandoned: () => {
@@ -113,7 +122,9 @@ export class CachedBackend implements StorageBackend {
         },
       });
     } finally {
-      this.invalidate(ops);
+      // After a commit the cache holds what it wrote (and later writes keep it current); otherwise,
+      // whatever happened, nothing of this write stays cached.
+      if (!isWrittenThrough) this.invalidate(ops);
     }
   }
 
@@ -124,6 +135,25 @@ export class CachedBackend implements StorageBackend {
   close(): Promise<void> {
     this.clear();
     return this.inner.close();
+  }
+
+  /**
+   * Caches what committed ops left in storage, in commit order. Only after `invalidate(ops)`: the
+   * generation bump keeps a read that started before the commit from caching what it saw.
+   */
+  private writeThrough(ops: readonly StorageOp[]): boolean {
+    if (this.isCaching?.() === false) return false;
+    for (const op of ops) {
+      if (op.op === 'delete-prefix' || this.writeThroughExcept.some((prefix) => op.key.startsWith(prefix))) continue;
+      const value = op.op === 'put' ? op.value : undefined;
+      const bytes = entryBytes(op.key, value);
+      if (bytes > this.maxBytes / 8) continue;
+      this.evict(op.key); // a write may put one key twice
+      this.cache.set(op.key, value === undefined ? null : Buffer.from(value));
+      this.cachedBytes += bytes;
+    }
+    while (this.cachedBytes > this.maxBytes) this.evict(this.cache.keys().next().value as string);
+    return true;
   }
 
   private evict(key: string): void {

@@ -60,4 +60,56 @@ describe('CachedBackend', () => {
     await cache.get('big');
     expect(cache.bytes).to.equal(0);
   });
+
+  it('writes a committed write through: the next read is served from the cache, a delete cached as a miss', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner);
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'logical/m/k', value: buf('written') }] });
+    await inner.put('logical/m/k', buf('changed underneath')); // visible only if the read went to storage
+    expect((await cache.get('logical/m/k'))?.toString()).to.equal('written');
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'delete', key: 'logical/m/k' }] });
+    await inner.put('logical/m/k', buf('changed underneath'));
+    expect(await cache.get('logical/m/k')).to.equal(undefined);
+  });
+
+  it('counts a key put twice in one write once, and gives its bytes back on delete', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner);
+    await cache.stage({
+      bytes: 10,
+      prepare: () => [
+        { op: 'put', key: 'k', value: Buffer.alloc(100) },
+        { op: 'put', key: 'k', value: Buffer.alloc(200) },
+      ],
+    });
+    expect((await cache.get('k'))?.length).to.equal(200);
+    const oneEntry = cache.bytes;
+    await cache.transaction([{ op: 'delete-prefix', prefix: '' }]);
+    expect(cache.bytes).to.equal(0);
+    expect(oneEntry).to.be.within(200, 200 + 300);
+  });
+
+  it('writes nothing through under an excepted prefix, for a failed write, or while cacheOnlyWhile says no', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner, undefined, ['local/replication/']);
+    let isActive = true;
+    cache.cacheOnlyWhile(() => isActive);
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'local/replication/wal/1', value: buf('entry') }] });
+    const failed = cache.stage({
+      bytes: 10,
+      prepare: () => {
+        throw new Error('refused');
+      },
+    });
+    await failed.then(
+      () => expect.fail('the write succeeded'),
+      (err: unknown) => expect(String(err)).to.match(/refused/),
+    );
+    isActive = false;
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'standby', value: buf('v') }] });
+    expect(cache.bytes).to.equal(0);
+    isActive = true;
+    await inner.put('local/replication/wal/1', buf('changed underneath'));
+    expect((await cache.get('local/replication/wal/1'))?.toString()).to.equal('changed underneath');
+  });
 });
