@@ -9,8 +9,7 @@ import {
   type StorageEntry,
   type StorageOp,
 } from './backend.js';
-import { GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
-import { BULK_ROWS, SqliteGroup } from './sqlite-group.js';
+import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } from './group-commit-queue.js';
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`];
@@ -25,21 +24,32 @@ export interface SqliteOptions {
  * Durable backend on SQLite (WAL journal). Writes go through one connection and a group-commit
  * queue: concurrent writes share one transaction and one fsync. Reads use a second connection,
  * which under WAL sees only committed transactions.
- *
- * A group that is one statement (runs of puts become one multi-row upsert) runs as SQLite's implicit
- * transaction, without the BEGIN and COMMIT round trips to the thread pool (see SqliteGroup).
  */
 export class SqliteBackend implements StorageBackend {
   readonly kind = 'sqlite';
   private readonly queue: GroupCommitQueue;
-  private readonly writerSteps = { exec: (sql: string) => exec(this.writer, sql), apply: (ops: readonly StorageOp[]) => this.apply(ops) };
+  private readonly session: GroupSession = {
+    apply: (ops) => this.apply(ops),
+    savepoint: () => exec(this.writer, 'SAVEPOINT write'),
+    releaseSavepoint: () => exec(this.writer, 'RELEASE write'),
+    rollbackToSavepoint: () => exec(this.writer, 'ROLLBACK TO write; RELEASE write'),
+  };
 
   private constructor(
     private readonly writer: sqlite3.Database,
     private readonly reader: sqlite3.Database,
     private readonly path: string,
   ) {
-    this.queue = new GroupCommitQueue((body) => new SqliteGroup(this.writerSteps).run(body));
+    this.queue = new GroupCommitQueue(async (body) => {
+      await exec(this.writer, 'BEGIN IMMEDIATE');
+      try {
+        await body(this.session);
+        await exec(this.writer, 'COMMIT');
+      } catch (err) {
+        await exec(this.writer, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** Committed transactions (each one fsync) and the writes they carried, for metrics. */
@@ -203,6 +213,9 @@ function closeDatabase(db: sqlite3.Database): Promise<void> {
 function exec(db: sqlite3.Database, sql: string): Promise<void> {
   return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }
+
+/** Rows per multi-row upsert (two bound parameters each, well under SQLite's limit). */
+const BULK_ROWS = 200;
 
 function runStatement(stmt: sqlite3.Statement, params: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => stmt.run(params, (err: Error | null) => (err ? reject(err) : resolve())));
