@@ -1,5 +1,8 @@
 import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
+/** Writes with more ops than this are only invalidated, not written through. */
+const WRITE_THROUGH_MAX_OPS = 64;
+
 /** What one cached entry costs beyond its value: the key string, the Map entry, the Buffer object. */
 const ENTRY_OVERHEAD_BYTES = 160;
 
@@ -142,7 +145,8 @@ export class CachedBackend implements StorageBackend {
    * generation bump keeps a read that started before the commit from caching what it saw.
    */
   private writeThrough(ops: readonly StorageOp[]): boolean {
-    if (this.isCaching?.() === false) return false;
+    // A bulk write (a bootstrap, a restore, a Merkle sync) would only churn the cache.
+    if (this.isCaching?.() === false || ops.length > WRITE_THROUGH_MAX_OPS) return false;
     for (const op of ops) {
       if (op.op === 'delete-prefix' || this.writeThroughExcept.some((prefix) => op.key.startsWith(prefix))) continue;
       const value = op.op === 'put' ? op.value : undefined;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { StorageOp } from '../../../server/storage/backend.js';
 import { CachedBackend } from '../../../server/storage/cached-backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 
@@ -89,7 +90,7 @@ describe('CachedBackend', () => {
     expect(oneEntry).to.be.within(200, 200 + 300);
   });
 
-  it('writes nothing through under an excepted prefix, for a failed write, or while cacheOnlyWhile says no', async () => {
+  it('writes nothing through under an excepted prefix, for a failed write, for a bulk write, or while cacheOnlyWhile says no', async () => {
     const inner = new MemoryBackend();
     const cache = new CachedBackend(inner, undefined, ['local/replication/']);
     let isActive = true;
@@ -109,6 +110,9 @@ describe('CachedBackend', () => {
     await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'standby', value: buf('v') }] });
     expect(cache.bytes).to.equal(0);
     isActive = true;
+    const bulk = Array.from({ length: 65 }, (_, i): StorageOp => ({ op: 'put', key: `bulk/${i}`, value: buf('v') }));
+    await cache.stage({ bytes: 65, prepare: () => bulk });
+    expect(cache.bytes, 'a bulk write (65 ops) is not written through').to.equal(0);
     await inner.put('local/replication/wal/1', buf('changed underneath'));
     expect((await cache.get('local/replication/wal/1'))?.toString()).to.equal('changed underneath');
   });
