@@ -102,7 +102,12 @@ export class CachedBackend implements StorageBackend {
     }
   }
 
-  /** Invalidates what the write's ops touch when they are decided and again when it settles. */
+  /**
+   * Until the write commits, the cache keeps serving the committed values (what storage's readers
+   * see too): a write in flight is not acknowledged, so reads before its commit may not see it. At
+   * the commit (`committed`, in commit order) its keys are written through, or invalidated; the
+   * generation bump there keeps a read that raced the commit from caching what it saw.
+   */
   async stage(write: StagedWrite): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let isWrittenThrough = false;
@@ -111,7 +116,6 @@ export class CachedBackend implements StorageBackend {
         bytes: write.bytes,
         prepare: () => {
           ops = write.prepare();
-          this.invalidate(ops);
           return ops;
         },
         committed: () => {

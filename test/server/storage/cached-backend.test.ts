@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { StorageOp } from '../../../server/storage/backend.js';
+import type { StagedWrite, StorageBackend, StorageOp } from '../../../server/storage/backend.js';
 import { CachedBackend } from '../../../server/storage/cached-backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 
@@ -115,5 +115,36 @@ describe('CachedBackend', () => {
     expect(cache.bytes, 'a bulk write (65 ops) is not written through').to.equal(0);
     await inner.put('local/replication/wal/1', buf('changed underneath'));
     expect((await cache.get('local/replication/wal/1'))?.toString()).to.equal('changed underneath');
+  });
+
+  it('serves the committed value while a write of the key is in flight, and the new one from its commit on', async () => {
+    const inner = new MemoryBackend();
+    let releaseCommit!: () => void;
+    const commitGate = new Promise<void>((resolve) => (releaseCommit = resolve));
+    // Storage whose commit waits for the gate: the write is prepared (in flight) until then.
+    const slow: StorageBackend = Object.assign(Object.create(inner) as MemoryBackend, {
+      stage: async (write: StagedWrite) => {
+        const ops = write.prepare();
+        await commitGate;
+        await inner.transaction(ops);
+        write.committed?.();
+      },
+    });
+    const cache = new CachedBackend(slow);
+    await inner.put('k', buf('old'));
+    expect((await cache.get('k'))?.toString()).to.equal('old');
+    let readsFromStorage = 0;
+    const innerGet = inner.get.bind(inner);
+    inner.get = (key) => {
+      readsFromStorage++;
+      return innerGet(key);
+    };
+    const write = cache.stage({ bytes: 3, prepare: () => [{ op: 'put', key: 'k', value: buf('new') }] });
+    await Promise.resolve();
+    expect((await cache.get('k'))?.toString(), 'in flight: the committed value').to.equal('old');
+    releaseCommit();
+    await write;
+    expect((await cache.get('k'))?.toString()).to.equal('new');
+    expect(readsFromStorage, 'every read served from the cache').to.equal(0);
   });
 });
