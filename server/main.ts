@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { ServerConfig } from './config/server-config.js';
 import type { Core } from './core/core.js';
 import { createCore } from './core/create-core.js';
+import { layout } from './core/storage-layout.js';
 import { eventLoopDelay } from './core/event-loop-delay.js';
 import { createApp } from './http/app.js';
 import { listen, type Listener } from './http/listener.js';
@@ -89,7 +90,8 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   eventLoopDelay.start();
   const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
-  const cache = new CachedBackend(storage);
+  // Writes are written through to the cache, but not the replication bookkeeping (the WAL).
+  const cache = new CachedBackend(storage, undefined, [layout.replication]);
   const physical = new WalStorage(cache, config.replication.walRetentionEntries);
   await physical.open();
   const scheme = config.listener.tlsDisable ? 'http' : 'https';

@@ -1,5 +1,8 @@
 import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
+/** Writes with more ops than this are only invalidated, not written through. */
+const WRITE_THROUGH_MAX_OPS = 64;
+
 /** What one cached entry costs beyond its value: the key string, the Map entry, the Buffer object. */
 const ENTRY_OVERHEAD_BYTES = 160;
 
@@ -8,6 +11,12 @@ const ENTRY_OVERHEAD_BYTES = 160;
  * (ciphertext) by key, bounded by bytes (values, keys and a per-entry overhead), so its memory
  * does not follow the keyspace or the size of values. Every write goes through this layer, so it
  * invalidates exactly what it changes; a read that raced a write does not populate the cache.
+ *
+ * Writes are written through, as Vault's physical cache does: once a staged write commits (commit
+ * order), its puts become cache entries and its deletes cached misses, so the read that usually
+ * follows a write (the next request's existence check, a read of what was just written) costs no
+ * storage round trip. Keys under `writeThroughExcept` (bookkeeping written once and rarely read
+ * back, such as the WAL) are only invalidated.
  */
 export class CachedBackend implements StorageBackend {
   private readonly cache = new Map<string, Buffer | null>();
@@ -18,6 +27,7 @@ export class CachedBackend implements StorageBackend {
   constructor(
     private readonly inner: StorageBackend,
     private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly writeThroughExcept: readonly string[] = [],
   ) {}
 
   /** Bytes the cache accounts for now (never above its bound). */
@@ -92,19 +102,25 @@ export class CachedBackend implements StorageBackend {
     }
   }
 
-  /** Invalidates what the write's ops touch when they are decided and again when it settles. */
+  /**
+   * Until the write commits, the cache keeps serving the committed values (what storage's readers
+   * see too): a write in flight is not acknowledged, so reads before its commit may not see it. At
+   * the commit (`committed`, in commit order) its keys are written through, or invalidated; the
+   * generation bump there keeps a read that raced the commit from caching what it saw.
+   */
   async stage(write: StagedWrite): Promise<void> {
     let ops: readonly StorageOp[] = [];
+    let isWrittenThrough = false;
     try {
       await this.inner.stage({
         bytes: write.bytes,
         prepare: () => {
           ops = write.prepare();
-          this.invalidate(ops);
           return ops;
         },
         committed: () => {
           this.invalidate(ops);
+          isWrittenThrough = this.writeThrough(ops);
           write.committed?.();
         },
         abandoned: () => {
@@ -113,7 +129,9 @@ export class CachedBackend implements StorageBackend {
         },
       });
     } finally {
-      this.invalidate(ops);
+      // After a commit the cache holds what it wrote (and later writes keep it current); otherwise,
+      // whatever happened, nothing of this write stays cached.
+      if (!isWrittenThrough) this.invalidate(ops);
     }
   }
 
@@ -124,6 +142,26 @@ export class CachedBackend implements StorageBackend {
   close(): Promise<void> {
     this.clear();
     return this.inner.close();
+  }
+
+  /**
+   * Caches what committed ops left in storage, in commit order. Only after `invalidate(ops)`: the
+   * generation bump keeps a read that started before the commit from caching what it saw.
+   */
+  private writeThrough(ops: readonly StorageOp[]): boolean {
+    // A bulk write (a bootstrap, a restore, a Merkle sync) would only churn the cache.
+    if (this.isCaching?.() === false || ops.length > WRITE_THROUGH_MAX_OPS) return false;
+    for (const op of ops) {
+      if (op.op === 'delete-prefix' || this.writeThroughExcept.some((prefix) => op.key.startsWith(prefix))) continue;
+      const value = op.op === 'put' ? op.value : undefined;
+      const bytes = entryBytes(op.key, value);
+      if (bytes > this.maxBytes / 8) continue;
+      this.evict(op.key); // a write may put one key twice
+      this.cache.set(op.key, value === undefined ? null : Buffer.from(value));
+      this.cachedBytes += bytes;
+    }
+    while (this.cachedBytes > this.maxBytes) this.evict(this.cache.keys().next().value as string);
+    return true;
   }
 
   private evict(key: string): void {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { StagedWrite, StorageBackend, StorageOp } from '../../../server/storage/backend.js';
 import { CachedBackend } from '../../../server/storage/cached-backend.js';
 import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 
@@ -59,5 +60,91 @@ describe('CachedBackend', () => {
     await inner.put('big', Buffer.alloc(10_000));
     await cache.get('big');
     expect(cache.bytes).to.equal(0);
+  });
+
+  it('writes a committed write through: the next read is served from the cache, a delete cached as a miss', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner);
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'logical/m/k', value: buf('written') }] });
+    await inner.put('logical/m/k', buf('changed underneath')); // visible only if the read went to storage
+    expect((await cache.get('logical/m/k'))?.toString()).to.equal('written');
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'delete', key: 'logical/m/k' }] });
+    await inner.put('logical/m/k', buf('changed underneath'));
+    expect(await cache.get('logical/m/k')).to.equal(undefined);
+  });
+
+  it('counts a key put twice in one write once, and gives its bytes back on delete', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner);
+    await cache.stage({
+      bytes: 10,
+      prepare: () => [
+        { op: 'put', key: 'k', value: Buffer.alloc(100) },
+        { op: 'put', key: 'k', value: Buffer.alloc(200) },
+      ],
+    });
+    expect((await cache.get('k'))?.length).to.equal(200);
+    const oneEntry = cache.bytes;
+    await cache.transaction([{ op: 'delete-prefix', prefix: '' }]);
+    expect(cache.bytes).to.equal(0);
+    expect(oneEntry).to.be.within(200, 200 + 300);
+  });
+
+  it('writes nothing through under an excepted prefix, for a failed write, for a bulk write, or while cacheOnlyWhile says no', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner, undefined, ['local/replication/']);
+    let isActive = true;
+    cache.cacheOnlyWhile(() => isActive);
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'local/replication/wal/1', value: buf('entry') }] });
+    const failed = cache.stage({
+      bytes: 10,
+      prepare: () => {
+        throw new Error('refused');
+      },
+    });
+    await failed.then(
+      () => expect.fail('the write succeeded'),
+      (err: unknown) => expect(String(err)).to.match(/refused/),
+    );
+    isActive = false;
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'put', key: 'standby', value: buf('v') }] });
+    expect(cache.bytes).to.equal(0);
+    isActive = true;
+    const bulk = Array.from({ length: 65 }, (_, i): StorageOp => ({ op: 'put', key: `bulk/${i}`, value: buf('v') }));
+    await cache.stage({ bytes: 65, prepare: () => bulk });
+    expect(cache.bytes, 'a bulk write (65 ops) is not written through').to.equal(0);
+    await inner.put('local/replication/wal/1', buf('changed underneath'));
+    expect((await cache.get('local/replication/wal/1'))?.toString()).to.equal('changed underneath');
+  });
+
+  it('serves the committed value while a write of the key is in flight, and the new one from its commit on', async () => {
+    const inner = new MemoryBackend();
+    let releaseCommit!: () => void;
+    const commitGate = new Promise<void>((resolve) => (releaseCommit = resolve));
+    // Storage whose commit waits for the gate: the write is prepared (in flight) until then.
+    const slow: StorageBackend = Object.assign(Object.create(inner) as MemoryBackend, {
+      stage: async (write: StagedWrite) => {
+        const ops = write.prepare();
+        await commitGate;
+        await inner.transaction(ops);
+        write.committed?.();
+      },
+    });
+    const cache = new CachedBackend(slow);
+    await inner.put('k', buf('old'));
+    expect((await cache.get('k'))?.toString()).to.equal('old');
+    let readsFromStorage = 0;
+    const innerGet = inner.get.bind(inner);
+    inner.get = (key) => {
+      readsFromStorage++;
+      return innerGet(key);
+    };
+    const write = cache.stage({ bytes: 3, prepare: () => [{ op: 'put', key: 'k', value: buf('new') }] });
+    await Promise.resolve();
+    expect((await cache.get('k'))?.toString(), 'in flight: the committed value').to.equal('old');
+    releaseCommit();
+    await write;
+    expect((await cache.get('k'))?.toString()).to.equal('new');
+    expect(readsFromStorage, 'every read served from the cache').to.equal(0);
   });
 });
