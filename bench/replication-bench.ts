@@ -98,51 +98,79 @@ function pin(pids: readonly (number | undefined)[], cpuList: string): boolean {
 
 type Placement = 'shared' | 'pinned';
 
-async function measureThroughput(off: BenchServer, on: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
+/** One build's twin primaries (replication off / on) and the on side's 2 secondaries. */
+interface StreamingCluster {
+  readonly label: string;
+  readonly off: BenchServer;
+  readonly on: BenchServer;
+  readonly secondaries: readonly BenchServer[];
+}
+
+async function measureThroughput(clusters: readonly StreamingCluster[]): Promise<string[]> {
+  const lines: string[] = [];
   const allCpus = `0-${cpus().length - 1}`;
-  const place = (placement: Placement): boolean => {
-    const everyone = [off.pid, on.pid, ...secondaries.map((s) => s.pid), process.pid];
-    if (placement === 'shared') return pin(everyone, allCpus);
+  const everyone = clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.pid);
+  const place = (placement: Placement, { off, on, secondaries }: StreamingCluster): boolean => {
+    if (placement === 'shared') return pin([...everyone, process.pid], allCpus);
     // Both primaries alone on CPU 0; the secondaries and autocannon (this process) on the others.
     return cpus().length >= 2 && pin([off.pid, on.pid], '0') && pin([...secondaries.map((s) => s.pid), process.pid], `1-${cpus().length - 1}`);
   };
-  const placements: Placement[] = place('pinned') ? ['shared', 'pinned'] : ['shared'];
-  place('shared');
-  // Warm-up (JIT, SQLite page cache) on both, not counted.
-  await writeLoad(off.addr, off.rootToken, 'warm', { durationS: 1 });
-  await writeLoad(on.addr, on.rootToken, 'warm', { durationS: 1 });
-  interface Side {
-    rps: number[];
-    requests: number;
-    primaryCpu: number;
-    secondariesCpu: number;
+  const placements: Placement[] = clusters.every((c) => place('pinned', c)) ? ['shared', 'pinned'] : ['shared'];
+  place('shared', clusters[0] as StreamingCluster);
+  for (const { off, on } of clusters) {
+    // Warm-up (JIT, SQLite page cache) on both, not counted.
+    await writeLoad(off.addr, off.rootToken, 'warm', { durationS: 1 });
+    await writeLoad(on.addr, on.rootToken, 'warm', { durationS: 1 });
   }
   const fresh = (): Side => ({ rps: [], requests: 0, primaryCpu: 0, secondariesCpu: 0 });
-  const runs = new Map(placements.map((p) => [p, { off: fresh(), on: fresh() }]));
-  const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh() }]))]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const placement of round % 2 === 0 ? placements : [...placements].reverse()) {
-      place(placement);
-      // Alternate the order so neither side always runs first.
-      for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const server = side === 'off' ? off : on;
-        const acc = (runs.get(placement) as { off: Side; on: Side })[side];
-        const cpuBefore = server.cpuSeconds();
-        const secondariesBefore = cpuOfSecondaries();
-        const r = await writeLoad(server.addr, server.rootToken, 't');
-        acc.primaryCpu += server.cpuSeconds() - cpuBefore;
-        if (side === 'on') acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
-        acc.requests += r.requests.total;
-        acc.rps.push(r.requests.average);
+      // Builds interleaved within each round, their order alternating too.
+      for (const cluster of round % 2 === 0 ? clusters : [...clusters].reverse()) {
+        const { off, on, secondaries } = cluster;
+        const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+        place(placement, cluster);
+        // Alternate the order so neither side always runs first.
+        for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+          const server = side === 'off' ? off : on;
+          const acc = ((runsOf.get(cluster) as Map<Placement, { off: Side; on: Side }>).get(placement) as { off: Side; on: Side })[side];
+          const cpuBefore = server.cpuSeconds();
+          const secondariesBefore = cpuOfSecondaries();
+          const r = await writeLoad(server.addr, server.rootToken, 't');
+          acc.primaryCpu += server.cpuSeconds() - cpuBefore;
+          if (side === 'on') acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
+          acc.requests += r.requests.total;
+          acc.rps.push(r.requests.average);
+        }
       }
     }
   }
-  place('shared');
+  place('shared', clusters[0] as StreamingCluster);
+  for (const cluster of clusters)
+    lines.push(...(await reportThroughput(cluster, runsOf.get(cluster) as Map<Placement, { off: Side; on: Side }>, clusters.length > 1)));
+  return lines;
+}
+
+interface Side {
+  rps: number[];
+  requests: number;
+  primaryCpu: number;
+  secondariesCpu: number;
+}
+
+async function reportThroughput(
+  { label, on, secondaries }: StreamingCluster,
+  runs: Map<Placement, { off: Side; on: Side }>,
+  isLabelled: boolean,
+): Promise<string[]> {
   const catchUpMs = await waitCaughtUp(on, secondaries, 60_000);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const perWriteMs = (cpuSeconds: number, requests: number) => ((cpuSeconds / requests) * 1000).toFixed(3);
   const lastWal = (await on.replicationStatus()).last_wal as number;
-  const lines = [`(a) KV write throughput (POST to new keys), ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s per side and placement, interleaved`];
+  const lines = [
+    `(a) KV write throughput (POST to new keys), ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s per side and placement, interleaved${isLabelled ? ` — ${label}` : ''}`,
+  ];
   const ratios = new Map<Placement, number>();
   for (const [placement, { off: o, on: n }] of runs) {
     const ratio = mean(n.rps) / mean(o.rps);
@@ -158,7 +186,7 @@ async function measureThroughput(off: BenchServer, on: BenchServer, secondaries:
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
   const shared = runs.get('shared');
-  if (shared !== undefined) {
+  if (shared !== undefined && label === THIS_BUILD) {
     recordBenchResult('replication-throughput', {
       measuredAt: new Date().toISOString(),
       title: `Primary KV writes/s, all processes sharing ${cpus().length} CPUs`,
@@ -176,7 +204,7 @@ async function measureThroughput(off: BenchServer, on: BenchServer, secondaries:
 
 // ---- (b) lag ----
 
-async function measureLag(primary: BenchServer, secondaries: readonly BenchServer[]): Promise<string[]> {
+async function measureLag({ label, on: primary, secondaries }: StreamingCluster, isLabelled: boolean): Promise<string[]> {
   await waitCaughtUp(primary, secondaries, 60_000);
   const loopBefore = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
   const base = (await primary.replicationStatus()).last_wal as number;
@@ -251,15 +279,16 @@ async function measureLag(primary: BenchServer, secondaries: readonly BenchServe
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
   const ratioAny = percentile(lagAny, 99) / latencyP50;
   const ratioAll = percentile(lagAll, 99) / latencyP50;
-  recordBenchResult('lag', {
-    measuredAt: new Date().toISOString(),
-    ratePerS: LAG_RATE_PER_S,
-    writeLatencyP50Ms: latencyP50,
-    firstSecondaryMs: lagAny.map((ms) => Math.round(ms * 100) / 100),
-    bothSecondariesMs: lagAll.map((ms) => Math.round(ms * 100) / 100),
-  });
+  if (label === THIS_BUILD)
+    recordBenchResult('lag', {
+      measuredAt: new Date().toISOString(),
+      ratePerS: LAG_RATE_PER_S,
+      writeLatencyP50Ms: latencyP50,
+      firstSecondaryMs: lagAny.map((ms) => Math.round(ms * 100) / 100),
+      bothSecondariesMs: lagAll.map((ms) => Math.round(ms * 100) / 100),
+    });
   return [
-    `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)`,
+    `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)${isLabelled ? ` — ${label}` : ''}`,
     `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write, as assumed' : 'MISMATCH — index mapping is not exact'}; index known exactly for ${exact}/${total} writes, an upper bound for the rest (lag overestimated, never under)`,
     `    primary write latency p50 ${fmt(latencyP50)}, p99 ${fmt(percentile(latencies, 99))}`,
     `    lag, first visible on a secondary: p50 ${fmt(percentile(lagAny, 50))}, p99 ${fmt(percentile(lagAny, 99))} → p50 ${(percentile(lagAny, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAny.toFixed(2)}× write latency p50`,
@@ -479,17 +508,32 @@ async function measureResync(): Promise<string[]> {
   return lines;
 }
 
-/** (a) and (b) on one primary with 2 secondaries and a twin primary that never replicates. */
+const THIS_BUILD = 'this build';
+
+/** A primary with 2 secondaries and a twin primary that never replicates, from one build. */
+async function startStreamingCluster(label: string, bin: string | undefined): Promise<StreamingCluster> {
+  const options = bin === undefined ? {} : { bin };
+  const [off, on, s1, s2] = await Promise.all([0, 1, 2, 3].map(() => BenchServer.start(options)));
+  for (const p of [off, on] as BenchServer[]) await api(p.addr, 'POST', 'sys/mounts/kv', p.rootToken, { type: 'kv' });
+  const cluster = { label, off: off as BenchServer, on: on as BenchServer, secondaries: [s1 as BenchServer, s2 as BenchServer] };
+  await api(cluster.on.addr, 'POST', 'sys/replication/primary/enable', cluster.on.rootToken, {});
+  await activateSecondary(cluster.on, s1 as BenchServer, 'dc2');
+  await activateSecondary(cluster.on, s2 as BenchServer, 'dc3');
+  await waitCaughtUp(cluster.on, cluster.secondaries, 60_000);
+  return cluster;
+}
+
+/**
+ * (a) and (b). `FERRY_BENCH_BASELINE_BIN=/path/to/other/bin/ferry.js` also measures that build's
+ * cluster, in the same interleaved rounds for (a) and right after this build's run for (b).
+ */
 async function measureStreaming(lines: string[]): Promise<void> {
-  const [off, on, s1, s2] = await Promise.all([BenchServer.start(), BenchServer.start(), BenchServer.start(), BenchServer.start()]);
-  for (const p of [off, on]) await api(p.addr, 'POST', 'sys/mounts/kv', p.rootToken, { type: 'kv' });
-  await api(on.addr, 'POST', 'sys/replication/primary/enable', on.rootToken, {});
-  await activateSecondary(on, s1, 'dc2');
-  await activateSecondary(on, s2, 'dc3');
-  await waitCaughtUp(on, [s1, s2], 60_000);
-  if (only('a')) lines.push(...(await measureThroughput(off, on, [s1, s2])));
-  if (only('b')) lines.push(...(await measureLag(on, [s1, s2])));
-  await Promise.all([off.dispose(), on.dispose(), s1.dispose(), s2.dispose()]);
+  const baselineBin = process.env.FERRY_BENCH_BASELINE_BIN;
+  const clusters = [await startStreamingCluster(THIS_BUILD, undefined)];
+  if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
+  if (only('a')) lines.push(...(await measureThroughput(clusters)));
+  if (only('b')) for (const cluster of clusters) lines.push(...(await measureLag(cluster, clusters.length > 1)));
+  await Promise.all(clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.dispose()));
 }
 
 /** Runs (a)–(d) and returns the report lines. */

@@ -59,6 +59,13 @@ export class SecondaryStream {
   private isAckWanted = false;
   private ackedWal = 0;
   private isAcking = false;
+  /**
+   * The last WAL index known flushed to stable storage here (a commit without a deferred flush
+   * covers every commit before it). Only this is ever acknowledged: an acknowledgement is a
+   * durability promise (synchronous DR). 0 after a start: what the last run committed may still sit
+   * in the OS's cache, unflushed.
+   */
+  private flushedWal = 0;
   /** What this secondary keeps from its primary: replicated keys; a DR secondary everything but bookkeeping. */
   private readonly keyset: Keyset;
   isConnected = false;
@@ -211,6 +218,8 @@ export class SecondaryStream {
           }
         }
         if (entries.length > 0) await this.apply(entries);
+        // Acknowledgements newly wanted: flush what was applied without a flush before acking it.
+        if (this.isAckWanted && this.flushedWal < this.state.lastRemoteWal) await this.commit([], this.state);
         if (named !== undefined) await this.learnPrimaryNodes(named);
       },
     );
@@ -239,13 +248,17 @@ export class SecondaryStream {
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
     const last = fresh[fresh.length - 1] as WalEntry;
     const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter((op) => travels(this.keyset, op)));
-    await this.commit(ops, { ...this.state, lastRemoteWal: last.index });
+    // An asynchronous copy of the primary's WAL need not wait for an fsync: its position commits with
+    // its data, so a crash of this process loses neither and a power loss rolls both back together
+    // (the lost suffix streams again). Not when the primary waits for our acknowledgements.
+    await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
     await this.options.core.onReplicatedChange(changedKeys(ops));
   }
 
-  private async commit(ops: StorageOp[], next: SecondaryState): Promise<void> {
+  private async commit(ops: StorageOp[], next: SecondaryState, canDeferFlush = false): Promise<void> {
     const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
-    await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }]);
+    await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }], { canDeferFlush });
+    if (!canDeferFlush) this.flushedWal = next.lastRemoteWal;
     this.state = next;
     this.options.onState(next);
     this.acknowledge();
@@ -274,15 +287,15 @@ export class SecondaryStream {
    * commit or heartbeat, and a reconnect acknowledges by asking from the next index.
    */
   private acknowledge(): void {
-    if (!this.isAckWanted || this.isAcking || this.ackedWal >= this.state.lastRemoteWal) return;
+    if (!this.isAckWanted || this.isAcking || this.ackedWal >= this.flushedWal) return;
     this.isAcking = true;
     void this.sendAcks().finally(() => (this.isAcking = false));
   }
 
   private async sendAcks(): Promise<void> {
     try {
-      while (this.running && this.isAckWanted && this.ackedWal < this.state.lastRemoteWal) {
-        const walIndex = this.state.lastRemoteWal;
+      while (this.running && this.isAckWanted && this.ackedWal < this.flushedWal) {
+        const walIndex = this.flushedWal;
         const res = await this.client.request('POST', '/v1/replication/ack', { wal_index: walIndex }, ACK_TIMEOUT_MS);
         if (res.status !== 204) return;
         this.ackedWal = walIndex;

@@ -239,12 +239,21 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     });
   }
 
-  /** Applies changes that came from the primary (plus local bookkeeping ops) in one transaction. */
-  applyRemote(ops: readonly StorageOp[]): Promise<void> {
+  /**
+   * Applies changes that came from the primary (plus local bookkeeping ops) in one transaction.
+   * `canDeferFlush` (see StagedWrite): the commit may skip its fsync — never while relaying, whose
+   * WAL a DR secondary streams and must not outlive on this node.
+   */
+  applyRemote(ops: readonly StorageOp[], options: { canDeferFlush?: boolean } = {}): Promise<void> {
     return this.prefixNames.around(ops, (names) =>
       this.relaying
         ? this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true, names)
-        : this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops, names) }),
+        : this.inner.stage({
+            bytes: opsBytes(ops),
+            prepare: () => ops,
+            committed: () => this.applyToMerkle(ops, names),
+            canDeferFlush: options.canDeferFlush === true,
+          }),
     );
   }
 

@@ -47,6 +47,14 @@ export interface ScanOptions {
 export interface StagedWrite {
   /** Rough size, for bounding a commit group. */
   readonly bytes: number;
+  /**
+   * The commit need not reach stable storage before it resolves: it survives a crash of this process
+   * (the OS holds it), and a host's power loss may drop it only together with every later write of
+   * the same kind, never out of order (a later flushed commit covers it). Only for writes nobody
+   * was promised durability for (an asynchronous secondary's replicated applies); a group commits
+   * flushed if any of its writes is not deferrable. Backends without the distinction flush always.
+   */
+  readonly canDeferFlush?: boolean;
   /** The ops to apply, when the write's turn comes; called again if the group is redone after `abandoned`. */
   prepare(): readonly StorageOp[];
   /** Called once the commit covering this write is durable, before its promise resolves. */

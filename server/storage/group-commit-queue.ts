@@ -12,10 +12,11 @@ export interface GroupSession {
 }
 
 /**
- * Opens a transaction, runs `body` in it and commits (one durable flush); on any failure rolls
- * back and rejects. Supplied by each backend.
+ * Opens a transaction, runs `body` in it and commits (one durable flush, unless every write of the
+ * group allowed the flush to be deferred: `canDeferFlush`); on any failure rolls back and rejects.
+ * Supplied by each backend.
  */
-export type GroupRunner = (body: (session: GroupSession) => Promise<void>) => Promise<void>;
+export type GroupRunner = (body: (session: GroupSession) => Promise<void>, canDeferFlush: boolean) => Promise<void>;
 
 export interface GroupCommitLimits {
   /** Most writes per group. */
@@ -136,7 +137,7 @@ export class GroupCommitQueue {
           }
         }
         await session.apply(all);
-      });
+      }, canDeferFlush(group));
     } catch (err) {
       for (const item of prepared.reverse()) item.write.abandoned?.();
       if (group.length === 1) {
@@ -177,7 +178,7 @@ export class GroupCommitQueue {
           }
           await session.releaseSavepoint();
         }
-      });
+      }, canDeferFlush(group));
     } catch (err) {
       for (const item of [...applied].reverse()) item.write.abandoned?.();
       for (const item of group) item.reject(failed.get(item) ?? err);
@@ -201,6 +202,11 @@ export class GroupCommitQueue {
       else item.resolve();
     }
   }
+}
+
+/** A group may skip its flush only when every write in it allows that. */
+function canDeferFlush(group: readonly PendingWrite[]): boolean {
+  return group.every((item) => item.write.canDeferFlush === true);
 }
 
 /** Bytes a list of ops carries (keys and values), for the group bound. */

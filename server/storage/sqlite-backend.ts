@@ -39,8 +39,11 @@ export class SqliteBackend implements StorageBackend {
     private readonly writer: sqlite3.Database,
     private readonly reader: sqlite3.Database,
     private readonly path: string,
+    /** The configured mode, for every commit that may not defer its flush. */
+    private readonly synchronous: 'FULL' | 'NORMAL',
   ) {
-    this.queue = new GroupCommitQueue(async (body) => {
+    this.queue = new GroupCommitQueue(async (body, canDeferFlush) => {
+      await this.setSynchronous(canDeferFlush ? 'NORMAL' : this.synchronous);
       await exec(this.writer, 'BEGIN IMMEDIATE');
       try {
         await body(this.session);
@@ -52,6 +55,21 @@ export class SqliteBackend implements StorageBackend {
     });
   }
 
+  /** The writer connection's `synchronous` mode now (it persists across transactions). */
+  private currentSynchronous: 'FULL' | 'NORMAL' = 'FULL';
+
+  /**
+   * Switches the writer connection between its two commit modes, outside any transaction. Under the
+   * WAL journal, NORMAL commits without an fsync (the frames reach the OS at once, so a process crash
+   * loses nothing; power loss may lose a suffix of commits, in order); FULL fsyncs the WAL file at
+   * commit, which also covers every frame committed before it.
+   */
+  private async setSynchronous(mode: 'FULL' | 'NORMAL'): Promise<void> {
+    if (mode === this.currentSynchronous) return;
+    await exec(this.writer, `PRAGMA synchronous=${mode}`);
+    this.currentSynchronous = mode;
+  }
+
   /** Committed transactions (each one fsync) and the writes they carried, for metrics. */
   get commitStats(): GroupCommitStats {
     return this.queue.stats;
@@ -60,12 +78,15 @@ export class SqliteBackend implements StorageBackend {
   static async open(options: SqliteOptions): Promise<SqliteBackend> {
     const writer = await openDatabase(options.path);
     await exec(writer, 'PRAGMA journal_mode=WAL');
-    await exec(writer, `PRAGMA synchronous=${options.synchronous ?? 'FULL'}`);
+    const synchronous = options.synchronous ?? 'FULL';
+    await exec(writer, `PRAGMA synchronous=${synchronous}`);
     await exec(writer, 'PRAGMA busy_timeout=5000');
     await migrate(writer);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
-    return new SqliteBackend(writer, reader, options.path);
+    const backend = new SqliteBackend(writer, reader, options.path, synchronous);
+    backend.currentSynchronous = synchronous;
+    return backend;
   }
 
   async get(key: string): Promise<Buffer | undefined> {

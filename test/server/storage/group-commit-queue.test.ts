@@ -60,4 +60,32 @@ describe('GroupCommitQueue', () => {
     await Promise.all([first, second, job, third]);
     expect(order).to.deep.equal(['a', 'b', 'job after 2 groups', 'c']);
   });
+
+  it("defers a group's flush only when every write in it allows that", async () => {
+    const flags: boolean[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new GroupCommitQueue(async (body, canDeferFlush) => {
+      await body({
+        apply: async () => undefined,
+        savepoint: async () => undefined,
+        releaseSavepoint: async () => undefined,
+        rollbackToSavepoint: async () => undefined,
+      });
+      if (flags.length === 0) await gate;
+      flags.push(canDeferFlush);
+    });
+    const write = (canDeferFlush: boolean | undefined) =>
+      queue.submit({ bytes: 1, prepare: () => [put('k', 1)], ...(canDeferFlush === undefined ? {} : { canDeferFlush }) });
+    const first = write(true);
+    // Held while the first group commits: a deferrable write with a flushed one, then deferrable ones alone.
+    const mixed = [write(true), write(undefined)];
+    const job = queue.exclusive(async () => undefined);
+    const deferrable = [write(true), write(true)];
+    const job2 = queue.exclusive(async () => undefined);
+    const flushed = [write(false)];
+    release();
+    await Promise.all([first, ...mixed, job, ...deferrable, job2, ...flushed]);
+    expect(flags).to.deep.equal([true, false, true, false]);
+  });
 });
