@@ -1,6 +1,6 @@
 import type * as VendorModules from './vendor-modules.js';
 
-/** The third-party modules used on the startup path (gRPC, protobuf runtime, X.509, logging). */
+/** The third-party modules used on the startup path (gRPC, protobuf runtime, logging). */
 export type Vendor = typeof VendorModules;
 
 /**
