@@ -3,14 +3,13 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerCredentials } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
 import { createProviderService } from '../protocol/provider-service.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
-import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
+import { HclogLogger, type HclogLevel } from './hclog-logger.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
 import { saveCodeCache } from './code-cache.js';
 import { loadVendor } from './vendor.js';
@@ -41,7 +40,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   const keys = useTls ? generateServerKeys() : undefined; // key generation overlaps module loading
   const vendor = await loadVendor();
   mark('vendor');
-  const log = createHclogLogger(vendor, options.logLevel);
+  const log = new HclogLogger(options.logLevel);
   const pluginLog = log.child({ '@module': 'provider.terraform-provider-ferry.plugin' });
   const { grpc } = vendor;
 
@@ -134,7 +133,7 @@ function announceReattach(socketPath: string): void {
 }
 
 /** Terraform may die without calling Shutdown; a re-parented plugin would otherwise live forever. */
-function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: Logger): void {
+function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: HclogLogger): void {
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid !== parent) {

@@ -1,7 +1,6 @@
 // The third-party modules the provider needs before its handshake line, loaded through vendor.ts.
 // In the provider bundle (provider-bundle-builder.ts) they are compiled in with everything else.
 import * as grpc from '@grpc/grpc-js';
-import pino from 'pino';
 import protobuf from 'protobufjs/light.js';
 
-export { grpc, pino, protobuf };
+export { grpc, protobuf };

@@ -1,6 +1,6 @@
 import type * as VendorModules from './vendor-modules.js';
 
-/** The third-party modules used on the startup path (gRPC, protobuf runtime, logging). */
+/** The third-party modules used on the startup path (gRPC and the protobuf runtime). */
 export type Vendor = typeof VendorModules;
 
 /**
