@@ -11,7 +11,7 @@ import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
 import { HclogLogger, type HclogLevel } from './hclog-logger.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
-import { saveCodeCache } from './code-cache.js';
+import { loaderMarks, saveCodeCache } from './code-cache.js';
 import { loadVendor } from './vendor.js';
 
 export interface ServeOptions {
@@ -32,7 +32,7 @@ const maxMessageBytes = 256 << 20; // as terraform-plugin-go; grpc-js's 4 MiB de
  * announces it: the go-plugin handshake line on stdout (managed by Terraform) or the reattach JSON (debug).
  */
 export async function serveProvider(options: ServeOptions): Promise<void> {
-  const marks: Array<[string, number]> = [['serve', performance.now()]];
+  const marks: Array<[string, number]> = [...loaderMarks(), ['serve', performance.now()]];
   const mark = (name: string): void => {
     if (options.traceStartup) marks.push([name, performance.now()]);
   };
