@@ -64,7 +64,7 @@ export function runProviderBundle(dir: string): boolean {
   } catch {
     cachedData = undefined; // first launch after a build
   }
-  const source = readFileSync(bundleFile, 'utf8');
+  const source = readFileSync(bundleFile, 'latin1'); // ASCII only (charset: 'ascii' in provider-bundle-builder.ts)
   marks?.push(['read', performance.now()]);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundleFile,

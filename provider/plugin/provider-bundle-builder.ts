@@ -45,6 +45,8 @@ export async function buildProviderBundle(outDir = providerBundleDir): Promise<P
     format: 'cjs',
     target: 'node20',
     minify: true,
+    // Every non-ASCII character escaped: bundle-loader.ts reads the bundle as latin1, which skips UTF-8 decoding.
+    charset: 'ascii',
     legalComments: 'linked',
     logLevel: 'warning',
     metafile: true,
