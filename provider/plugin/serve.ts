@@ -6,6 +6,7 @@ import type { ServerCredentials } from '@grpc/grpc-js';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
+import { bundledSchemaAnswer } from './bundled-schema-answer.js';
 import { createProviderService } from '../protocol/provider-service.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
@@ -60,6 +61,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
       loadSchemaFile: () => (schemaFile ??= JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile),
       loadEngine: () => (enginePromise ??= options.loadEngine()),
       log: log.child({ '@module': 'provider.terraform-provider-ferry.protocol' }),
+      encodedSchemaAnswer: bundledSchemaAnswer(),
     }),
   );
   server.addService(services.health, {

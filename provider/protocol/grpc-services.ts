@@ -25,6 +25,15 @@ interface MethodJson {
 interface NamespaceJson {
   nested?: Record<string, NamespaceJson>;
   methods?: Record<string, MethodJson>;
+  fields?: Record<string, unknown>;
+  oneofs?: Record<string, unknown>;
+}
+
+/** Whether the descriptor declares `fullName` as a message without fields (it decodes to `{}` from any bytes). */
+function isFieldlessMessage(descriptor: NamespaceJson, fullName: string): boolean {
+  let node: NamespaceJson | undefined = descriptor;
+  for (const segment of fullName.split('.')) node = node?.nested?.[segment];
+  return node !== undefined && node.methods === undefined && Object.keys(node.fields ?? {}).length === 0 && node.oneofs === undefined;
 }
 
 /**
@@ -54,6 +63,9 @@ function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: 
   for (const [methodName, method] of Object.entries(service.methods)) {
     // Type names in the descriptor are relative to the service's package.
     const request = lazyType(() => lookupType(`${packageName}.${method.requestType}`));
+    // GetProviderSchema, GetMetadata, StopProvider, Shutdown: nothing to decode, so no protobufjs reflection
+    // tree and no generated codec is built for them (the first RPC of every launch is one of these).
+    const isFieldlessRequest = isFieldlessMessage(descriptor, `${packageName}.${method.requestType}`);
     const response = lazyType(() => lookupType(`${packageName}.${method.responseType}`));
     definition[methodName] = {
       path: `/${name}/${methodName}`,
@@ -66,13 +78,16 @@ function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: 
             .encode(request().fromObject(value as object))
             .finish(),
         ),
-      requestDeserialize: (bytes) => request().toObject(request().decode(bytes), conversion),
+      requestDeserialize: (bytes) => (isFieldlessRequest ? {} : request().toObject(request().decode(bytes), conversion)),
+      // A Buffer is an answer encoded beforehand (the provider bundle's GetProviderSchema answer): sent as is.
       responseSerialize: (value) =>
-        Buffer.from(
-          response()
-            .encode(response().fromObject(value as object))
-            .finish(),
-        ),
+        Buffer.isBuffer(value)
+          ? value
+          : Buffer.from(
+              response()
+                .encode(response().fromObject(value as object))
+                .finish(),
+            ),
       responseDeserialize: (bytes) => response().toObject(response().decode(bytes), conversion),
     };
   }
