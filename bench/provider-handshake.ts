@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -22,6 +22,8 @@ import { protoDescriptorFile, providerBundleLoaderFile, providerLauncherFile, pr
 
 /** Launches per command; the commands alternate so machine load hits all alike. */
 const runs = Number(process.env['FERRY_BENCH_HANDSHAKE_RUNS'] ?? '31');
+/** A baseline build's provider launcher, timed in the same interleaved rounds (before/after in one run). */
+const baselineLauncher = process.env['FERRY_BENCH_BASELINE_PROVIDER'];
 
 /** Terraform's side of AutoMTLS: a one-time client identity (go-plugin's certificate profile). */
 async function clientIdentity(): Promise<ServerCertificate> {
@@ -56,10 +58,15 @@ const pemOfDer = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.to
  * client identity, call. The client's own set-up (the gRPC client, the descriptor) is loaded beforehand;
  * its per-launch work (channel, TLS handshake) is timed, as Terraform's is.
  */
-function timeToFirstRpc(env: NodeJS.ProcessEnv, identity: ServerCertificate, provider: grpc.ServiceDefinition): Promise<number> {
+function timeToFirstRpc(
+  env: NodeJS.ProcessEnv,
+  identity: ServerCertificate,
+  provider: grpc.ServiceDefinition,
+  launcher = providerLauncherFile,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(providerLauncherFile, [], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(launcher, [], { env, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     let ms: number | undefined;
     let failure: Error | undefined;
@@ -122,11 +129,20 @@ export async function measureHandshake(): Promise<string[]> {
   const bare: number[] = [];
   const provider: number[] = [];
   const firstRpc: number[] = [];
+  const baseline = { handshake: [] as number[], firstRpc: [] as number[] };
+  if (baselineLauncher !== undefined) {
+    await timeToFirstLine(baselineLauncher, [], env, 500);
+    await new Promise((r) => setTimeout(r, 600));
+  }
   for (let i = 0; i < runs; i++) {
     // `node -e 0` prints nothing, so time the same process writing one line: the bare start plus a write.
     bare.push(await timeToFirstLine(process.execPath, ['-e', 'process.stdout.write("1\\n")'], env));
     provider.push(await timeToFirstLine(providerLauncherFile, [], env));
     firstRpc.push(await timeToFirstRpc(env, identity, definitions.provider));
+    if (baselineLauncher !== undefined) {
+      baseline.handshake.push(await timeToFirstLine(baselineLauncher, [], env));
+      baseline.firstRpc.push(await timeToFirstRpc(env, identity, definitions.provider, baselineLauncher));
+    }
   }
   const ratio = median(provider) / median(bare);
   return [
@@ -134,6 +150,16 @@ export async function measureHandshake(): Promise<string[]> {
     `first RPC answered: median ${median(firstRpc).toFixed(1)} ms (min ${Math.min(...firstRpc).toFixed(1)}) from spawn to GetProviderSchema answered over mTLS, ${(median(firstRpc) / median(bare)).toFixed(2)}x bare node`,
     `bare node start:    median ${median(bare).toFixed(1)} ms (min ${Math.min(...bare).toFixed(1)})`,
     `handshake / node:   ${ratio.toFixed(2)}x (goal <= 2.00x) ${ratio <= 2 ? 'OK' : 'OVER GOAL'}`,
+    ...(baselineLauncher === undefined
+      ? []
+      : [
+          `baseline (${baselineLauncher}): handshake median ${median(baseline.handshake).toFixed(1)} ms = ${(median(baseline.handshake) / median(bare)).toFixed(2)}x bare node; ` +
+            `first RPC median ${median(baseline.firstRpc).toFixed(1)} ms = ${(median(baseline.firstRpc) / median(bare)).toFixed(2)}x`,
+        ]),
+    `load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')} (1 / 5 / 15 min)`,
   ];
 }
 
