@@ -5,6 +5,11 @@
  */
 export const codeCacheHookKey = Symbol.for('ferry.provider.saveCodeCache');
 
+/** Whether this process runs the provider bundle through bundle-loader.ts (it registers the hook first). */
+export function isRunningFromBundle(): boolean {
+  return typeof (globalThis as Record<symbol, unknown>)[codeCacheHookKey] === 'function';
+}
+
 /** Writes V8's code cache for the provider bundle once; failures are ignored (it is only an optimisation). */
 export function saveCodeCache(): void {
   const hook = (globalThis as Record<symbol, unknown>)[codeCacheHookKey];

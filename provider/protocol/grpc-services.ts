@@ -41,10 +41,12 @@ function isFieldlessMessage(descriptor: NamespaceJson, fullName: string): boolea
  * parsing and no proto-loader at launch). Method names and paths come from the JSON; the protobufjs
  * reflection tree and each message codec are built on the first message that needs them, so a launch
  * reaches its handshake line without them. Works with either protobufjs build; tests pass the full one.
+ * `protobuf` may be a getter, called on the first message that needs the runtime.
  */
-export function buildServiceDefinitions(protobuf: Protobuf, descriptor: object): PluginServiceDefinitions {
+export function buildServiceDefinitions(protobuf: Protobuf | (() => Protobuf), descriptor: object): PluginServiceDefinitions {
   let root: ProtobufLight.Root | undefined;
-  const lookupType = (name: string): ProtobufLight.Type => (root ??= protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
+  const runtime = typeof protobuf === 'function' ? protobuf : () => protobuf;
+  const lookupType = (name: string): ProtobufLight.Type => (root ??= runtime().Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
   const json = descriptor as NamespaceJson;
   return {
     provider: serviceDefinition(json, 'tfplugin6.Provider', lookupType),
