@@ -12,12 +12,12 @@ const { Script } = require('node:vm');
 const argv = process.argv.slice(2);
 
 // FERRY_CLI_TRACE_STARTUP=1 prints the start-up phases (ms since the process started) to stderr on exit:
-// node's own bootstrap ends at `bin`; `socket` is the request's connection being opened (node:net's
-// diagnostics channel), `exit` comes after the answer was printed.
+// node's own bootstrap ends at `bin`; the request's start and answer come from node:http's diagnostics channels.
 const marks = process.env.FERRY_CLI_TRACE_STARTUP === '1' ? [['bin', performance.now()]] : undefined;
 if (marks !== undefined) {
   const channels = require('node:diagnostics_channel');
-  channels.subscribe('net.client.socket', () => marks.push(['socket', performance.now()]));
+  channels.subscribe('http.client.request.start', () => marks.push(['request', performance.now()]));
+  channels.subscribe('http.client.response.finish', () => marks.push(['response', performance.now()]));
   process.once('exit', () => {
     marks.push(['exit', performance.now()]);
     process.stderr.write(`startup ms: ${marks.map(([name, ms]) => `${name}=${ms.toFixed(1)}`).join(' ')}\n`);
