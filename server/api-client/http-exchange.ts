@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { TlsOptions } from './tls-trust.js';
 import { ResponseTooLargeError, TransportError } from './transport-error.js';
 
@@ -45,9 +45,8 @@ export function exchangeHttp(x: HttpExchange): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...x.headers };
     if (x.body !== undefined) headers['content-length'] = String(x.body.length);
     const tls = isHttps ? { ca: x.tls.ca, rejectUnauthorized: x.tls.rejectUnauthorized, cert: x.tls.cert, key: x.tls.key } : {};
-    // Loaded on the first request: node:https (and tls under it) for https addresses only, and a process whose
-    // requests all go through http1-exchange.ts (the CLI) never loads node:http.
-    const send = isHttps ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
+    // node:https (and tls under it) is loaded for https addresses only: a CLI run over http starts without it.
+    const send = isHttps ? process.getBuiltinModule('node:https').request : httpRequest;
     const req = send(x.url, { method: x.method, headers, ...tls }, (res: IncomingMessage) => {
       const tooLarge = () => {
         settle(() => reject(new ResponseTooLargeError(x.method, shownUrl, x.address, x.maxResponseBytes)));

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, parseVaultErrors, type RequestTarget } from './api-error.js';
 import { exchangeHttp } from './http-exchange.js';
-import { exchangeHttp1 } from './http1-exchange.js';
 import { loadTlsTrust, type TlsOptions, type TlsTrust } from './tls-trust.js';
 import { TransportError } from './transport-error.js';
 import { envelopeKeys, parseJsonObject, type JsonObject } from './vault-envelope.js';
@@ -23,12 +22,6 @@ export interface VaultClientOptions {
   readonly timeoutMs?: number | undefined;
   /** The most bytes of one answer's body; past it the call fails with ResponseTooLargeError. Default 32 MiB. */
   readonly maxResponseBytes?: number | undefined;
-  /**
-   * Send plain-http requests over a bare TCP connection, one request each (http1-exchange.ts), instead of
-   * node:http: for one-request processes such as the CLI, whose start-up node:http's client would dominate.
-   * https addresses always use node:https.
-   */
-  readonly bareHttp?: boolean | undefined;
 }
 
 /** One request's options. */
@@ -104,8 +97,7 @@ export class VaultClient {
     }
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     if (url === undefined) throw new TransportError('address', target.method, target.url, this.address, 'the address is not a valid URL');
-    const exchange = this.#options.bareHttp === true && url.protocol === 'http:' ? exchangeHttp1 : exchangeHttp;
-    const answer = await exchange({
+    const answer = await exchangeHttp({
       method: target.method,
       url,
       address: this.address,

@@ -97,8 +97,7 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
     const config = await loadCliConfig(runtime.env, runtime.homeDir);
     const wrapTtl = args.string('wrap-ttl');
     if (wrapTtl !== undefined) parseDurationFlag(wrapTtl, 'wrap-ttl');
-    // One request or a few per run: the bare HTTP/1.1 exchange spares every command node:http's set-up.
-    const client = new VaultClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl, bareHttp: true });
+    const client = new VaultClient({ address: args.string('address') ?? config.address, token: config.token, wrapTtl });
     const printer = new Printer(io, parseOutputFormat(args.string('format')), args.string('field'));
     return await command.run({ args, client, printer, io, config, commands: COMMANDS });
   } catch (err) {
