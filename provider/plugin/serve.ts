@@ -3,6 +3,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
@@ -10,7 +11,7 @@ import { bundledSchemaAnswer } from './bundled-schema-answer.js';
 import { createProviderService } from '../protocol/provider-service.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
-import { HclogLogger, type HclogLevel } from './hclog-logger.js';
+import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
 import { isRunningFromBundle, loaderMarks, saveCodeCache } from './code-cache.js';
 import type { protobuf as ProtobufRuntime } from './protobuf-runtime.js';
@@ -42,7 +43,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   const keys = useTls ? generateServerKeys() : undefined; // key generation overlaps module loading
   const vendor = await loadVendor();
   mark('vendor');
-  const log = new HclogLogger(options.logLevel);
+  const log = createHclogLogger(vendor, options.logLevel);
   const pluginLog = log.child({ '@module': 'provider.terraform-provider-ferry.plugin' });
   const { grpc } = vendor;
 
@@ -151,7 +152,7 @@ function announceReattach(socketPath: string): void {
 }
 
 /** Terraform may die without calling Shutdown; a re-parented plugin would otherwise live forever. */
-function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: HclogLogger): void {
+function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: Logger): void {
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid !== parent) {

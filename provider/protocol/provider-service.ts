@@ -1,10 +1,10 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
 import { Diagnostics } from '../framework/diagnostics.js';
 import { UnknownTypeError, type ProviderEngine } from '../framework/provider-engine.js';
 import { diagnosticToMessage } from './diagnostic-messages.js';
 import { valueRpcNames, type RpcHandler, type RpcHandlers, type ValueRpcHandlers, type ValueRpcName } from './rpc-handler.js';
 import { providerSchemaResponse, type ProviderSchemaFile } from './schema-messages.js';
-import type { RpcLog } from './rpc-log.js';
 import type { ProviderRpcName, ProviderRpcs } from './tfplugin6-messages.js';
 
 /** What the tfplugin6 handlers need; the engine is loaded on first use so the handshake stays fast. */
@@ -12,7 +12,7 @@ export interface ProviderServiceOptions {
   sourceAddress: string;
   loadSchemaFile: () => ProviderSchemaFile;
   loadEngine: () => Promise<ProviderEngine<unknown>>;
-  log: RpcLog;
+  log: Logger;
   /** GetProviderSchema's answer encoded beforehand (the provider bundle carries it): sent as is when given. */
   encodedSchemaAnswer?: Buffer | undefined;
 }

@@ -1,15 +1,15 @@
+import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import type { Value } from '../framework/values.js';
 import { pathToMessage } from './diagnostic-messages.js';
 import type { ValueRpcHandlers } from './rpc-handler.js';
-import type { RpcLog } from './rpc-log.js';
 import { decodeDynamicValue, decodeJsonValue, encodeDynamicValue } from './value-codec.js';
 
 const noBytes = new Uint8Array(0);
 const textDecoder = new TextDecoder();
 
 /** The tfplugin6 methods that carry values: decode with the schema's implied type, call the engine, encode. */
-export function createValueHandlers(engine: () => Promise<ProviderEngine<unknown>>, log: RpcLog): ValueRpcHandlers {
+export function createValueHandlers(engine: () => Promise<ProviderEngine<unknown>>, log: Logger): ValueRpcHandlers {
   return {
     ValidateProviderConfig: async (request, diagnostics) => {
       const e = await engine();
