@@ -17,6 +17,7 @@ import protobuf from 'protobufjs/light.js';
 import { VaultClient } from '../server/api-client/vault-client.js';
 import { magicCookieValue, parseHandshakeLine } from '../provider/plugin/handshake.js';
 import { generateServerKeys, issueServerCertificate, type ServerCertificate } from '../provider/plugin/server-certificate.js';
+import { loadVendor } from '../provider/plugin/vendor.js';
 import { buildServiceDefinitions } from '../provider/protocol/grpc-services.js';
 import { protoDescriptorFile, providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, repoRoot } from '../provider/paths.js';
 
@@ -27,7 +28,7 @@ const baselineLauncher = process.env['FERRY_BENCH_BASELINE_PROVIDER'];
 
 /** Terraform's side of AutoMTLS: a one-time client identity (go-plugin's certificate profile). */
 async function clientIdentity(): Promise<ServerCertificate> {
-  return issueServerCertificate(await generateServerKeys());
+  return issueServerCertificate(await loadVendor(), await generateServerKeys());
 }
 
 /**

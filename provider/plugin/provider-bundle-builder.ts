@@ -11,6 +11,7 @@ import { encodeSchemaAnswer } from './bundled-schema-answer.js';
 import { providerBundleName } from './bundle-loader.js';
 import { magicCookieValue } from './handshake.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
+import { loadVendor } from './vendor.js';
 
 /** What `buildProviderBundle` wrote. */
 export interface ProviderBundle {
@@ -100,7 +101,7 @@ export const launcherNodeFlags = ['--use-openssl-ca'];
  * as fast as every later one. Doubles as a smoke test — a bundle that cannot start fails the build.
  */
 async function warmCodeCache(loaderFile: string, timeoutMs = 30_000): Promise<void> {
-  const client = issueServerCertificate(await generateServerKeys());
+  const client = issueServerCertificate(await loadVendor(), await generateServerKeys());
   const child = spawn(process.execPath, [...launcherNodeFlags, loaderFile], {
     env: { PATH: process.env['PATH'] ?? '', TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_CLIENT_CERT: client.certPem },
     stdio: ['ignore', 'pipe', 'pipe'],

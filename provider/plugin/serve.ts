@@ -95,7 +95,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   let credentials: ServerCredentials = grpc.ServerCredentials.createInsecure();
   let certDer: Buffer | undefined;
   if (useTls && keys !== undefined && options.env.clientCertPem !== undefined) {
-    const cert = issueServerCertificate(await keys);
+    const cert = issueServerCertificate(vendor, await keys);
     credentials = grpc.ServerCredentials.createSsl(
       Buffer.from(options.env.clientCertPem),
       [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],

@@ -1,17 +1,5 @@
 import { generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
-import {
-  derBitString,
-  derBoolean,
-  derExplicit,
-  derImplicitPrimitive,
-  derObjectIdentifier,
-  derOctetString,
-  derPrintableString,
-  derSequence,
-  derSet,
-  derTime,
-  derUnsignedInteger,
-} from './der-encoder.js';
+import type { Vendor } from './vendor.js';
 
 /** A one-time TLS identity for the plugin's gRPC server. */
 export interface ServerCertificate {
@@ -27,20 +15,9 @@ export interface ServerKeys {
   privateKey: KeyObject;
 }
 
-const oid = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  organization: '2.5.4.10',
-  commonName: '2.5.4.3',
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
-  extKeyUsage: '2.5.29.37',
-  subjectAltName: '2.5.29.17',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-};
-
-/** KeyUsage bits digitalSignature (0), keyEncipherment (2), keyAgreement (4), keyCertSign (5): 1010 1100, 2 unused. */
-const keyUsageBits = derBitString(Buffer.from([0xac]), 2);
+const ecdsaWithSha256 = '1.2.840.10045.4.3.2';
+const oidOrganization = '2.5.4.10';
+const oidCommonName = '2.5.4.3';
 
 /** Starts P-256 key generation (it runs on the libuv thread pool while modules load). */
 export function generateServerKeys(): Promise<ServerKeys> {
@@ -49,41 +26,52 @@ export function generateServerKeys(): Promise<ServerKeys> {
   });
 }
 
-const rdn = (type: string, value: string): Buffer => derSet(derSequence(derObjectIdentifier(type), derPrintableString(value)));
-const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
-  critical ? derSequence(derObjectIdentifier(id), derBoolean(true), derOctetString(value)) : derSequence(derObjectIdentifier(id), derOctetString(value));
-
 /**
- * Issues the server certificate with go-plugin's profile: self-signed CA, O=HashiCorp, CN and SAN
- * `localhost` (Go ignores the CN; the SAN is mandatory), client+server auth, valid from 30 s ago (clock
- * skew) for 30 days, a random positive 128-bit serial. The DER is written directly (der-encoder.ts) and
- * signed with node:crypto (ECDSA with SHA-256; node's signature is already the DER form X.509 wants).
+ * Issues the server certificate with go-plugin's profile: self-signed CA, CN and SAN `localhost` (Go
+ * ignores the CN; the SAN is mandatory), client+server auth, valid from 30 s ago (clock skew). The
+ * certificate is built from @peculiar/asn1-x509's X.509 schema and signed with node:crypto (ECDSA with
+ * SHA-256, DER signature as X.509 wants); @peculiar/x509 would do the same at ~3× the start-up cost.
  */
-export function issueServerCertificate(keys: ServerKeys): ServerCertificate {
-  const name = derSequence(rdn(oid.organization, 'HashiCorp'), rdn(oid.commonName, 'localhost'));
+export function issueServerCertificate(vendor: Vendor, keys: ServerKeys): ServerCertificate {
+  const { asn1Schema, asn1X509: x } = vendor;
+  const rdn = (type: string, value: string) =>
+    new x.RelativeDistinguishedName([new x.AttributeTypeAndValue({ type, value: new x.AttributeValue({ printableString: value }) })]);
+  const name = new x.Name([rdn(oidOrganization, 'HashiCorp'), rdn(oidCommonName, 'localhost')]);
+  const extension = (extnID: string, critical: boolean, value: object) =>
+    new x.Extension({ extnID, critical, extnValue: new asn1Schema.OctetString(asn1Schema.AsnConvert.serialize(value)) });
   const serial = randomBytes(16);
-  serial[0] = 0x40 | ((serial[0] ?? 0) & 0x3f); // positive, 16 bytes as a DER INTEGER
+  serial[0] = 0x40 | ((serial[0] ?? 0) & 0x3f); // positive and minimal as a DER INTEGER
   const now = Date.now();
-  const signatureAlgorithm = derSequence(derObjectIdentifier(oid.ecdsaWithSha256));
-  const tbsCertificate = derSequence(
-    derExplicit(0, derUnsignedInteger(Buffer.from([2]))), // v3
-    derUnsignedInteger(serial),
-    signatureAlgorithm,
-    name,
-    derSequence(derTime(new Date(now - 30_000)), derTime(new Date(now + 30 * 24 * 3600_000))),
-    name,
-    keys.publicKey.export({ type: 'spki', format: 'der' }),
-    derExplicit(
-      3,
-      derSequence(
-        extension(oid.basicConstraints, true, derSequence(derBoolean(true))),
-        extension(oid.keyUsage, true, keyUsageBits),
-        extension(oid.extKeyUsage, false, derSequence(derObjectIdentifier(oid.clientAuth), derObjectIdentifier(oid.serverAuth))),
-        extension(oid.subjectAltName, false, derSequence(derImplicitPrimitive(2, Buffer.from('localhost', 'latin1')))),
+  const signatureAlgorithm = new x.AlgorithmIdentifier({ algorithm: ecdsaWithSha256 });
+  const tbsCertificate = new x.TBSCertificate({
+    version: x.Version.v3,
+    serialNumber: new Uint8Array(serial).buffer,
+    signature: signatureAlgorithm,
+    issuer: name,
+    subject: name,
+    validity: new x.Validity({ notBefore: new Date(now - 30_000), notAfter: new Date(now + 30 * 24 * 3600_000) }),
+    subjectPublicKeyInfo: asn1Schema.AsnConvert.parse(keys.publicKey.export({ type: 'spki', format: 'der' }), x.SubjectPublicKeyInfo),
+    extensions: new x.Extensions([
+      extension(x.id_ce_basicConstraints, true, new x.BasicConstraints({ cA: true })),
+      extension(
+        x.id_ce_keyUsage,
+        true,
+        new x.KeyUsage(x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment | x.KeyUsageFlags.keyAgreement | x.KeyUsageFlags.keyCertSign),
       ),
+      extension(x.id_ce_extKeyUsage, false, new x.ExtendedKeyUsage([x.id_kp_clientAuth, x.id_kp_serverAuth])),
+      extension(x.id_ce_subjectAltName, false, new x.SubjectAlternativeName([new x.GeneralName({ dNSName: 'localhost' })])),
+    ]),
+  });
+  const signature = sign('sha256', Buffer.from(asn1Schema.AsnConvert.serialize(tbsCertificate)), keys.privateKey);
+  const der = Buffer.from(
+    asn1Schema.AsnConvert.serialize(
+      new x.Certificate({
+        tbsCertificate,
+        signatureAlgorithm,
+        signatureValue: new Uint8Array(signature).buffer,
+      }),
     ),
   );
-  const der = derSequence(tbsCertificate, signatureAlgorithm, derBitString(sign('sha256', tbsCertificate, keys.privateKey)));
   const certPem = `-----BEGIN CERTIFICATE-----\n${der
     .toString('base64')
     .replace(/(.{64})/g, '$1\n')

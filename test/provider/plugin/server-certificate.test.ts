@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { generateServerKeys, issueServerCertificate } from '../../../provider/plugin/server-certificate.js';
+import { loadVendor } from '../../../provider/plugin/vendor.js';
 
 describe('provider/plugin/server-certificate', () => {
   it('issues a self-signed P-256 CA certificate for localhost that verifies with its own key', async () => {
     const keys = await generateServerKeys();
-    const issued = issueServerCertificate(keys);
+    const issued = issueServerCertificate(await loadVendor(), keys);
     const cert = new X509Certificate(issued.der);
     expect(cert.verify(keys.publicKey)).to.equal(true);
     expect(cert.checkPrivateKey(createPrivateKey(issued.keyPem))).to.equal(true);
@@ -20,10 +21,11 @@ describe('provider/plugin/server-certificate', () => {
   });
 
   it('backdates validity by 30 s for clock skew and issues a fresh positive serial each time', async () => {
+    const vendor = await loadVendor();
     const keys = await generateServerKeys();
     const before = Date.now();
-    const a = new X509Certificate(issueServerCertificate(keys).der);
-    const b = new X509Certificate(issueServerCertificate(keys).der);
+    const a = new X509Certificate(issueServerCertificate(vendor, keys).der);
+    const b = new X509Certificate(issueServerCertificate(vendor, keys).der);
     const validFrom = new Date(a.validFrom).getTime();
     expect(validFrom)
       .to.be.at.most(before - 29_000)
@@ -34,7 +36,7 @@ describe('provider/plugin/server-certificate', () => {
   });
 
   it('yields a key and certificate pair that TLS accepts', async () => {
-    const issued = issueServerCertificate(await generateServerKeys());
+    const issued = issueServerCertificate(await loadVendor(), await generateServerKeys());
     expect(() => createSecureContext({ key: issued.keyPem, cert: issued.certPem })).to.not.throw();
   });
 });
