@@ -6,10 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { api, BenchServer, stopAllBenchServers } from './bench-cluster.js';
 
+/** A baseline build's bin/ferry.js, timed in the same interleaved rounds (before/after in one run). */
+const baselineBin = process.env['FERRY_BENCH_BASELINE_BIN'];
 /** Runs per command; `npx` costs seconds on this box, so it gets fewer (FERRY_BENCH_NPX_RUNS). */
 const runs = Number(process.env['FERRY_BENCH_CLI_RUNS'] ?? '21');
 const npxRuns = Number(process.env['FERRY_BENCH_NPX_RUNS'] ?? '5');
@@ -46,6 +49,12 @@ export async function runCliStartupBench(): Promise<string[]> {
       { name: 'node bin/ferry.js version', command: process.execPath, args: [ferryBin, 'version'], runs },
       { name: 'node bin/ferry.js read kv/bench', command: process.execPath, args: [ferryBin, 'read', 'kv/bench'], runs },
       { name: 'npx --no ferry version', command: 'npx', args: ['--no', 'ferry', 'version'], runs: npxRuns },
+      ...(baselineBin === undefined
+        ? []
+        : [
+            { name: 'baseline: ferry version', command: process.execPath, args: [baselineBin, 'version'], runs },
+            { name: 'baseline: ferry read kv/bench', command: process.execPath, args: [baselineBin, 'read', 'kv/bench'], runs },
+          ]),
     ];
     const samples = cases.map(() => [] as number[]);
     // One warm-up each (page cache, V8 code cache after a concurrent build), then interleaved rounds.
@@ -56,11 +65,13 @@ export async function runCliStartupBench(): Promise<string[]> {
     const bare = median(samples[0] ?? []);
     const rows = cases.map((c, k) => {
       const ms = median(samples[k] ?? []);
-      return `${c.name.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms   ${(ms / bare).toFixed(2)} × bare node   (median of ${c.runs})`;
+      return `${c.name.padEnd(36)} ${ms.toFixed(1).padStart(8)} ms   ${(ms / bare).toFixed(2)} × bare node   (median of ${c.runs})`;
     });
     const read = median(samples[2] ?? []);
+    const loadAverage = os.loadavg().map((l) => l.toFixed(2));
     return [
       `CLI startup — wall time from spawn to exit, loopback dev server, interleaved runs, medians`,
+      `load average at the end: ${loadAverage.join(' / ')} (1 / 5 / 15 min)`,
       ...rows,
       `goal: ferry read ≤ 1.50 × bare node — measured ${(read / bare).toFixed(2)}`,
     ];

@@ -82,7 +82,9 @@ function recordKvThroughput(noop: number, s: Record<KvFigure, number[]>): void {
 
 /**
  * `FERRY_BENCH_BASELINE_BIN=/path/to/other/bin/ferry.js` also measures that build, in the same
- * interleaved rounds, so a change is compared with its baseline on the same noisy box.
+ * interleaved rounds, so a change is compared with its baseline on the same noisy box (suites kv and
+ * cli); `FERRY_BENCH_BASELINE_PROVIDER=/path/to/other/provider/bin/terraform-provider-ferry` does the
+ * same for the provider suite.
  */
 async function main(): Promise<void> {
   const noopPort = await freePortPair();

@@ -5,12 +5,24 @@
 // CommonJS (bin/package.json): Node starts a CommonJS entry a few milliseconds sooner than an ES module.
 'use strict';
 const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { Script } = require('node:vm');
 
 const argv = process.argv.slice(2);
+
+// FERRY_CLI_TRACE_STARTUP=1 prints the start-up phases (ms since the process started) to stderr on exit:
+// node's own bootstrap ends at `bin`; the request's start and answer come from node:http's diagnostics channels.
+const marks = process.env.FERRY_CLI_TRACE_STARTUP === '1' ? [['bin', performance.now()]] : undefined;
+if (marks !== undefined) {
+  const channels = require('node:diagnostics_channel');
+  channels.subscribe('http.client.request.start', () => marks.push(['request', performance.now()]));
+  channels.subscribe('http.client.response.finish', () => marks.push(['response', performance.now()]));
+  process.once('exit', () => {
+    marks.push(['exit', performance.now()]);
+    process.stderr.write(`startup ms: ${marks.map(([name, ms]) => `${name}=${ms.toFixed(1)}`).join(' ')}\n`);
+  });
+}
 
 function fail(err) {
   process.stderr.write(`ferry: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -37,6 +49,7 @@ function loadBundle() {
   } catch {
     cachedData = undefined;
   }
+  marks?.push(['read', performance.now()]);
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __ferryImport) {${source}\n})`, {
     filename: bundleFile,
     ...(cachedData === undefined ? {} : { cachedData }),
@@ -53,11 +66,14 @@ function loadBundle() {
       }
     });
   }
+  marks?.push(['compiled', performance.now()]);
   const mod = { exports: {} };
   const bundleDir = pathToFileURL(join(__dirname, '..', 'dist', 'cli-bundle', '/'));
   // The bundle's lazy imports (cli-bundle-builder.ts) load compiled modules from dist/ through this module.
   const importFromDist = (specifier) => import(new URL(specifier, bundleDir).href);
-  script.runInThisContext()(mod.exports, createRequire(bundleFile), mod, bundleFile, bundleDir.pathname, importFromDist);
+  // The bundle requires node built-ins only (cli-bundle-builder.ts checks): this file's own require serves them.
+  script.runInThisContext()(mod.exports, require, mod, bundleFile, bundleDir.pathname, importFromDist);
+  marks?.push(['loaded', performance.now()]);
   return mod.exports;
 }
 

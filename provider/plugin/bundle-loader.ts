@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { codeCacheHookKey } from './code-cache.js';
+import { codeCacheHookKey, loaderMarksKey } from './code-cache.js';
 
 /** File name of the provider bundle, next to this loader. */
 export const providerBundleName = 'terraform-provider-ferry.cjs';
@@ -55,6 +55,7 @@ function codeCacheFile(dir: string, bundleFile: string): string {
 
 /** Loads and runs the provider bundle in `dir`; returns whether V8 accepted an existing code cache. */
 export function runProviderBundle(dir: string): boolean {
+  const marks: Array<[string, number]> | undefined = process.env['FERRY_PROVIDER_TRACE_STARTUP'] === '1' ? [['loader', performance.now()]] : undefined;
   const bundleFile = join(dir, providerBundleName);
   const cacheFile = codeCacheFile(dir, bundleFile);
   let cachedData: Buffer | undefined;
@@ -63,7 +64,8 @@ export function runProviderBundle(dir: string): boolean {
   } catch {
     cachedData = undefined; // first launch after a build
   }
-  const source = readFileSync(bundleFile, 'utf8');
+  const source = readFileSync(bundleFile, 'latin1'); // ASCII only (charset: 'ascii' in provider-bundle-builder.ts)
+  marks?.push(['read', performance.now()]);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundleFile,
     ...(cachedData === undefined ? {} : { cachedData }),
@@ -81,6 +83,8 @@ export function runProviderBundle(dir: string): boolean {
       // a read-only install: every launch compiles, which is slower but correct
     }
   };
+  marks?.push(['compiled', performance.now()]);
+  if (marks !== undefined) (globalThis as Record<symbol, unknown>)[loaderMarksKey] = marks;
   const moduleFunction = script.runInThisContext() as ModuleFunction;
   const mod = { exports: {} };
   moduleFunction(mod.exports, createRequire(bundleFile), mod, bundleFile, dir);

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildResult, type Metafile } from 'esbuild';
-import { providerBundleDir, repoRoot } from '../paths.js';
+import { protoDescriptorFile, providerBundleDir, providerSchemaFile, providerSourceAddress, repoRoot } from '../paths.js';
+import { buildServiceDefinitions } from '../protocol/grpc-services.js';
+import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
+import { encodeSchemaAnswer } from './bundled-schema-answer.js';
 import { providerBundleName } from './bundle-loader.js';
 import { magicCookieValue } from './handshake.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
@@ -46,18 +49,27 @@ export async function buildProviderBundle(outDir = providerBundleDir): Promise<P
     format: 'cjs',
     target: 'node20',
     minify: true,
+    // Every non-ASCII character escaped: bundle-loader.ts reads the bundle as latin1, which skips UTF-8 decoding.
+    charset: 'ascii',
     legalComments: 'linked',
     logLevel: 'warning',
     metafile: true,
     write: false,
   } as const;
   const bundleFile = join(outDir, providerBundleName);
+  const { default: protobuf } = await import('protobufjs/light.js');
+  const services = buildServiceDefinitions(protobuf, JSON.parse(readFileSync(protoDescriptorFile, 'utf8')) as object);
+  const schemaAnswer = encodeSchemaAnswer(
+    services.provider['GetProviderSchema'],
+    JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile,
+    providerSourceAddress,
+  );
   const provider = await build({
     ...common,
     entryPoints: [join(repoRoot, 'provider', 'main.ts')],
     outfile: bundleFile,
     // paths.ts finds the repository (schemas/) from its own location; in the bundle that is the bundle file.
-    define: { 'import.meta.url': '__ferryBundleUrl' },
+    define: { 'import.meta.url': '__ferryBundleUrl', FERRY_ENCODED_SCHEMA_ANSWER: JSON.stringify(schemaAnswer.toString('base64')) },
     banner: { js: 'var __ferryBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
   assertSelfContained(provider.metafile, bundleFile);

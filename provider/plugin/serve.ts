@@ -7,12 +7,14 @@ import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
+import { bundledSchemaAnswer } from './bundled-schema-answer.js';
 import { createProviderService } from '../protocol/provider-service.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
 import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
-import { saveCodeCache } from './code-cache.js';
+import { isRunningFromBundle, loaderMarks, saveCodeCache } from './code-cache.js';
+import type { protobuf as ProtobufRuntime } from './protobuf-runtime.js';
 import { loadVendor } from './vendor.js';
 
 export interface ServeOptions {
@@ -33,7 +35,7 @@ const maxMessageBytes = 256 << 20; // as terraform-plugin-go; grpc-js's 4 MiB de
  * announces it: the go-plugin handshake line on stdout (managed by Terraform) or the reattach JSON (debug).
  */
 export async function serveProvider(options: ServeOptions): Promise<void> {
-  const marks: Array<[string, number]> = [['serve', performance.now()]];
+  const marks: Array<[string, number]> = [...loaderMarks(), ['serve', performance.now()]];
   const mark = (name: string): void => {
     if (options.traceStartup) marks.push([name, performance.now()]);
   };
@@ -45,7 +47,15 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   const pluginLog = log.child({ '@module': 'provider.terraform-provider-ferry.plugin' });
   const { grpc } = vendor;
 
-  const services = buildServiceDefinitions(vendor.protobuf, JSON.parse(readFileSync(protoDescriptorFile, 'utf8')) as object);
+  // protobufjs is needed from the first request with fields on. In the bundle its import settles in a
+  // microtask right after the handshake line (a bundled module initialises synchronously), before any
+  // connection is read; elsewhere (tests, dist/) it is a real module load, done before the line.
+  let protobuf: typeof ProtobufRuntime | undefined = isRunningFromBundle() ? undefined : (await import('./protobuf-runtime.js')).protobuf;
+  const protobufRuntime = (): typeof ProtobufRuntime => {
+    if (protobuf === undefined) throw new Error('the protobuf runtime is still loading');
+    return protobuf;
+  };
+  const services = buildServiceDefinitions(protobufRuntime, JSON.parse(readFileSync(protoDescriptorFile, 'utf8')) as object);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
@@ -61,6 +71,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
       loadSchemaFile: () => (schemaFile ??= JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile),
       loadEngine: () => (enginePromise ??= options.loadEngine()),
       log: log.child({ '@module': 'provider.terraform-provider-ferry.protocol' }),
+      encodedSchemaAnswer: bundledSchemaAnswer(),
     }),
   );
   server.addService(services.health, {
@@ -109,10 +120,17 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
     process.stdout.write(formatHandshakeLine('unix', socketPath, certDer));
     mark('handshake');
     if (options.traceStartup) {
-      process.stderr.write(`startup ms: ${marks.map(([n, t]) => `${n}=${t.toFixed(1)}`).join(' ')}\n`);
+      const cpu = process.cpuUsage(); // all threads: V8's compiler and GC helpers, the key generation
+      process.stderr.write(`startup ms: ${marks.map(([n, t]) => `${n}=${t.toFixed(1)}`).join(' ')} cpu=${((cpu.user + cpu.system) / 1000).toFixed(1)}\n`);
     }
     // The startup path has compiled by now: keep V8's code for the next launch (a no-op once cached).
     setTimeout(saveCodeCache, 100).unref();
+  }
+  if (protobuf === undefined) {
+    void import('./protobuf-runtime.js').then(
+      (m) => (protobuf = m.protobuf),
+      (err: unknown) => pluginLog.error({ err: err instanceof Error ? err.stack : String(err) }, 'loading the protobuf runtime failed'),
+    );
   }
   pluginLog.debug({ socket: socketPath, tls: useTls }, 'serving');
 }

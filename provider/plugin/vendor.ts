@@ -1,6 +1,6 @@
 import type * as VendorModules from './vendor-modules.js';
 
-/** The third-party modules used on the startup path (gRPC, protobuf runtime, X.509, logging). */
+/** The third-party modules used on the startup path (gRPC, X.509, logging; protobufjs comes later, protobuf-runtime.ts). */
 export type Vendor = typeof VendorModules;
 
 /**

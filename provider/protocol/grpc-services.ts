@@ -25,6 +25,15 @@ interface MethodJson {
 interface NamespaceJson {
   nested?: Record<string, NamespaceJson>;
   methods?: Record<string, MethodJson>;
+  fields?: Record<string, unknown>;
+  oneofs?: Record<string, unknown>;
+}
+
+/** Whether the descriptor declares `fullName` as a message without fields (it decodes to `{}` from any bytes). */
+function isFieldlessMessage(descriptor: NamespaceJson, fullName: string): boolean {
+  let node: NamespaceJson | undefined = descriptor;
+  for (const segment of fullName.split('.')) node = node?.nested?.[segment];
+  return node !== undefined && node.methods === undefined && Object.keys(node.fields ?? {}).length === 0 && node.oneofs === undefined;
 }
 
 /**
@@ -32,10 +41,12 @@ interface NamespaceJson {
  * parsing and no proto-loader at launch). Method names and paths come from the JSON; the protobufjs
  * reflection tree and each message codec are built on the first message that needs them, so a launch
  * reaches its handshake line without them. Works with either protobufjs build; tests pass the full one.
+ * `protobuf` may be a getter, called on the first message that needs the runtime.
  */
-export function buildServiceDefinitions(protobuf: Protobuf, descriptor: object): PluginServiceDefinitions {
+export function buildServiceDefinitions(protobuf: Protobuf | (() => Protobuf), descriptor: object): PluginServiceDefinitions {
   let root: ProtobufLight.Root | undefined;
-  const lookupType = (name: string): ProtobufLight.Type => (root ??= protobuf.Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
+  const runtime = typeof protobuf === 'function' ? protobuf : () => protobuf;
+  const lookupType = (name: string): ProtobufLight.Type => (root ??= runtime().Root.fromJSON(descriptor as ProtobufLight.INamespace)).lookupType(name);
   const json = descriptor as NamespaceJson;
   return {
     provider: serviceDefinition(json, 'tfplugin6.Provider', lookupType),
@@ -54,6 +65,9 @@ function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: 
   for (const [methodName, method] of Object.entries(service.methods)) {
     // Type names in the descriptor are relative to the service's package.
     const request = lazyType(() => lookupType(`${packageName}.${method.requestType}`));
+    // GetProviderSchema, GetMetadata, StopProvider, Shutdown: nothing to decode, so no protobufjs reflection
+    // tree and no generated codec is built for them (the first RPC of every launch is one of these).
+    const isFieldlessRequest = isFieldlessMessage(descriptor, `${packageName}.${method.requestType}`);
     const response = lazyType(() => lookupType(`${packageName}.${method.responseType}`));
     definition[methodName] = {
       path: `/${name}/${methodName}`,
@@ -66,13 +80,16 @@ function serviceDefinition(descriptor: NamespaceJson, name: string, lookupType: 
             .encode(request().fromObject(value as object))
             .finish(),
         ),
-      requestDeserialize: (bytes) => request().toObject(request().decode(bytes), conversion),
+      requestDeserialize: (bytes) => (isFieldlessRequest ? {} : request().toObject(request().decode(bytes), conversion)),
+      // A Buffer is an answer encoded beforehand (the provider bundle's GetProviderSchema answer): sent as is.
       responseSerialize: (value) =>
-        Buffer.from(
-          response()
-            .encode(response().fromObject(value as object))
-            .finish(),
-        ),
+        Buffer.isBuffer(value)
+          ? value
+          : Buffer.from(
+              response()
+                .encode(response().fromObject(value as object))
+                .finish(),
+            ),
       responseDeserialize: (bytes) => response().toObject(response().decode(bytes), conversion),
     };
   }

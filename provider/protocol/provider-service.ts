@@ -13,6 +13,8 @@ export interface ProviderServiceOptions {
   loadSchemaFile: () => ProviderSchemaFile;
   loadEngine: () => Promise<ProviderEngine<unknown>>;
   log: Logger;
+  /** GetProviderSchema's answer encoded beforehand (the provider bundle carries it): sent as is when given. */
+  encodedSchemaAnswer?: Buffer | undefined;
 }
 
 /**
@@ -73,5 +75,12 @@ export function createProviderService(options: ProviderServiceOptions): UntypedS
     service[method] = serve(method, handlers[method]) as UntypedServiceImplementation[string];
   };
   for (const method of Object.keys(handlers) as ProviderRpcName[]) add(method);
+  const encoded = options.encodedSchemaAnswer;
+  if (encoded !== undefined) {
+    service['GetProviderSchema'] = (_call: unknown, callback: sendUnaryData<Buffer>): void => {
+      log.debug({ rpc: 'GetProviderSchema', ms: 0, encodedBeforehand: true }, 'rpc');
+      callback(null, encoded);
+    };
+  }
   return service;
 }

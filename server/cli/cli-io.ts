@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 /** The CLI's view of the terminal and files, injectable so commands can be tested without a process. */
 export interface CliIo {
   writeOut(text: string): void;
@@ -34,7 +32,7 @@ export function createProcessIo(): CliIo {
         rl.close();
       }
     },
-    readFile: (filePath) => readFile(filePath, 'utf8'),
+    readFile: (filePath) => process.getBuiltinModule('node:fs/promises').readFile(filePath, 'utf8'),
     isStdoutTerminal: process.stdout.isTTY === true,
   };
 }

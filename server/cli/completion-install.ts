@@ -1,5 +1,7 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** node:fs/promises, loaded by the completion commands only (every other command starts without it). */
+const fs = () => process.getBuiltinModule('node:fs/promises');
 
 /** The line `-autocomplete-install` adds to a shell's rc file; its text identifies it for uninstall. */
 function completionLine(shell: 'bash' | 'zsh'): string {
@@ -10,7 +12,7 @@ const RC_FILES = { bash: '.bashrc', zsh: '.zshrc' } as const;
 
 async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await fs().readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -28,7 +30,7 @@ export async function installCompletion(homeDir: string): Promise<string[]> {
     const text = await readIfPresent(file);
     if (shell === 'zsh' && text === undefined) continue;
     if (text?.includes(completionLine(shell)) === true) continue;
-    await appendFile(file, `${text === undefined || text === '' || text.endsWith('\n') ? '' : '\n'}${completionLine(shell)}\n`);
+    await fs().appendFile(file, `${text === undefined || text === '' || text.endsWith('\n') ? '' : '\n'}${completionLine(shell)}\n`);
     changed.push(file);
   }
   return changed;
@@ -41,7 +43,7 @@ export async function uninstallCompletion(homeDir: string): Promise<string[]> {
     const file = path.join(homeDir, RC_FILES[shell]);
     const text = await readIfPresent(file);
     if (text === undefined || !text.includes(completionLine(shell))) continue;
-    await writeFile(
+    await fs().writeFile(
       file,
       text
         .split('\n')

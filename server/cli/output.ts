@@ -1,7 +1,6 @@
 import type { JsonObject } from '../api-client/vault-envelope.js';
 import type { CliIo } from './cli-io.js';
 import { formatHumanDuration } from '../core/duration.js';
-import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { UsageError } from './usage-error.js';
 
@@ -30,7 +29,7 @@ let yaml: typeof Yaml | undefined;
  * node_modules (cli-bundle-builder.ts leaves it out of the bundle): other commands start without it.
  */
 function loadYaml(): typeof Yaml {
-  return (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+  return (yaml ??= process.getBuiltinModule('node:module').createRequire(import.meta.url)('yaml') as typeof Yaml);
 }
 
 /** YAML as `vault -format=yaml` prints it (block style, two-space indent). */

@@ -1,4 +1,4 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import path from 'node:path';
 
 /** Vault's token helper file: the `vault` CLI and `ferry` read and write the same one. */
@@ -13,7 +13,10 @@ export function tokenFilePath(env: Readonly<Record<string, string | undefined>>,
 /** Reads the token saved by `ferry login` (or `vault login`); `undefined` when the file is absent or empty. */
 export async function readTokenFile(filePath: string): Promise<string | undefined> {
   try {
-    const token = (await readFile(filePath, 'utf8')).trim();
+    // node:fs's callback form: every command that reads the token file would otherwise load node:fs/promises
+    // (and the readline and watcher modules it pulls in) for this one small file.
+    const text = await new Promise<string>((resolve, reject) => readFile(filePath, 'utf8', (err, data) => (err ? reject(err) : resolve(data))));
+    const token = text.trim();
     return token === '' ? undefined : token;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -23,7 +26,8 @@ export async function readTokenFile(filePath: string): Promise<string | undefine
 
 /** Saves the token for later commands, readable by the owner only. */
 export async function writeTokenFile(filePath: string, token: string): Promise<void> {
-  await writeFile(filePath, token, { mode: 0o600 });
+  const fs = process.getBuiltinModule('node:fs/promises');
+  await fs.writeFile(filePath, token, { mode: 0o600 });
   // `mode` only applies when the file is created; tighten an existing file too.
-  await chmod(filePath, 0o600);
+  await fs.chmod(filePath, 0o600);
 }

@@ -1,5 +1,4 @@
 import { flag } from '../args.js';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseVaultErrors } from '../../api-client/api-error.js';
 import { VaultClient } from '../../api-client/vault-client.js';
 import type { JsonObject } from '../../api-client/vault-envelope.js';
@@ -8,6 +7,9 @@ import { callApi, CommandError, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_REMOTE_ERROR, ty
 /** Snapshots can be far larger than an API answer and take long to stream. */
 const SNAPSHOT_MAX_BYTES = 8 * 1024 * 1024 * 1024;
 const SNAPSHOT_TIMEOUT_MS = 60 * 60 * 1000;
+
+/** node:fs/promises, loaded by the snapshot commands only (every other command starts without it). */
+const fs = () => process.getBuiltinModule('node:fs/promises');
 
 function snapshotClient({ client, config }: CommandContext): VaultClient {
   return new VaultClient({ address: client.address, token: config.token, maxResponseBytes: SNAPSHOT_MAX_BYTES, timeoutMs: SNAPSHOT_TIMEOUT_MS });
@@ -27,7 +29,7 @@ export const snapshotSaveCommand: Command = {
       throw new CommandError(`Error saving snapshot: ${errors.join('; ')}`, EXIT_REMOTE_ERROR);
     }
     const partial = `${file}.partial`;
-    await writeFile(partial, answer.text, { mode: 0o600 });
+    await fs().writeFile(partial, answer.text, { mode: 0o600 });
     // A cut stream has no checksum line: check the file before it takes the final name.
     // The snapshot reader (node:crypto, node:readline) loads only for the snapshot commands.
     const [{ readSnapshotFile }, { isVaultError }] = await Promise.all([import('../../core/snapshot/snapshot-reader.js'), import('../../core/vault-error.js')]);
@@ -36,7 +38,7 @@ export const snapshotSaveCommand: Command = {
     } catch (err) {
       throw new CommandError(`Error saving snapshot: ${isVaultError(err) ? err.message : String(err)}`, EXIT_REMOTE_ERROR);
     }
-    await rename(partial, file);
+    await fs().rename(partial, file);
     ctx.printer.out(`Snapshot saved to ${file}`);
     return EXIT_OK;
   },
@@ -50,7 +52,7 @@ export const snapshotRestoreCommand: Command = {
   flags: { force: flag('boolean', "Restore a snapshot of another cluster (replacing this cluster's identity and keys with the snapshot's).", 'false') },
   async run(ctx) {
     const [file] = ctx.args.expectPositional(1) as [string];
-    const body = await readFile(file);
+    const body = await fs().readFile(file);
     const path = ctx.args.bool('force') === true ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot';
     const response = await callApi('Error restoring snapshot', () =>
       snapshotClient(ctx).request('POST', path, { body, headers: { 'content-type': 'application/octet-stream' } }),

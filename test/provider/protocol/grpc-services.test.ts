@@ -30,4 +30,21 @@ describe('provider/protocol/grpc-services', () => {
     services.controller['Shutdown']?.requestSerialize({});
     expect(treesBuilt).to.equal(1);
   });
+
+  it('decodes field-less requests without building the protobuf tree, and sends an encoded answer as it is', () => {
+    let treesBuilt = 0;
+    const counting = { Root: { fromJSON: (json: protobuf.INamespace) => (treesBuilt++, protobuf.Root.fromJSON(json)) } };
+    const services = buildServiceDefinitions(counting as unknown as typeof protobuf, descriptor);
+    const schema = services.provider['GetProviderSchema'];
+    expect(schema?.requestDeserialize(Buffer.from([0x08, 0x01]))).to.deep.equal({});
+    expect(services.provider['GetMetadata']?.requestDeserialize(Buffer.alloc(0))).to.deep.equal({});
+    const encoded = Buffer.from([1, 2, 3]);
+    expect(schema?.responseSerialize(encoded)).to.equal(encoded);
+    expect(treesBuilt).to.equal(0);
+    // A request with fields still decodes through protobufjs.
+    const validate = services.provider['ValidateProviderConfig'];
+    const bytes = validate?.requestSerialize({ config: { msgpack: Buffer.from([0xc0]) } });
+    expect(validate?.requestDeserialize(bytes as Buffer)).to.deep.include({ config: { msgpack: Buffer.from([0xc0]), json: Buffer.alloc(0) } });
+    expect(treesBuilt).to.equal(1);
+  });
 });
