@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import type { ConsistentRead, ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
+import type { ConsistentRead, ScanOptions, StagedWrite, StagingArea, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
@@ -246,6 +246,22 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         ? this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true, names)
         : this.inner.stage({ bytes: opsBytes(ops), prepare: () => ops, committed: () => this.applyToMerkle(ops, names) }),
     );
+  }
+
+  /**
+   * A bulk replacement of the whole storage (a secondary's bootstrap, see StagingArea). The Merkle
+   * index is rebuilt from storage once the install committed.
+   */
+  async beginStaging(): Promise<StagingArea> {
+    const area = await this.inner.beginStaging();
+    return {
+      add: (entries) => area.add(entries),
+      install: async (ops) => {
+        await area.install(ops);
+        await this.rebuildMerkle();
+      },
+      discard: () => area.discard(),
+    };
   }
 
   /**

@@ -11,6 +11,7 @@
  *   no two interleave, and a resolved write is durable. Durable backends commit concurrent
  *   transactions together (group commit); one that fails fails alone.
  * - `stage` is `transaction` for a write whose ops are decided when its turn comes.
+ * - `beginStaging` bulk-loads a replacement of the whole keyspace beside the live keys (see StagingArea).
  */
 /**
  * A write the backend refused because this node may not write now: an HA node whose lock has passed
@@ -68,6 +69,25 @@ export interface ConsistentRead {
   release(): Promise<void>;
 }
 
+/**
+ * A replacement of the whole keyspace (a secondary's bootstrap), loaded a page at a time beside the
+ * live keys so it is never held in memory, then swapped in by one transaction. The live keys are
+ * untouched until `install` commits: a crash or a failure before that leaves them as they were and
+ * only staging leftovers, which the next `beginStaging` (and, on SQLite, opening the file) removes.
+ * One staging area at a time per storage.
+ */
+export interface StagingArea {
+  /** Adds entries (a later entry of the same key wins). Not durable by itself: `install` makes it so. */
+  add(entries: readonly StorageEntry[]): Promise<void>;
+  /**
+   * One transaction: every live key replaced by the staged entries, then `ops` applied; durable
+   * once resolved. The staging area is gone afterwards, whatever the outcome.
+   */
+  install(ops: readonly StorageOp[]): Promise<void>;
+  /** Drops the staged entries; the live keys stay as they are. */
+  discard(): Promise<void>;
+}
+
 export interface StorageBackend {
   readonly kind: string;
   /** Opens a consistent read of every key (see ConsistentRead). */
@@ -79,6 +99,8 @@ export interface StorageBackend {
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
   transaction(ops: readonly StorageOp[]): Promise<void>;
   stage(write: StagedWrite): Promise<void>;
+  /** Starts an empty staging area (leftovers of an earlier one removed). */
+  beginStaging(): Promise<StagingArea>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
+import type { ScanOptions, StagedWrite, StagingArea, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
 /** What one cached entry costs beyond its value: the key string, the Map entry, the Buffer object. */
 const ENTRY_OVERHEAD_BYTES = 160;
@@ -115,6 +115,23 @@ export class CachedBackend implements StorageBackend {
     } finally {
       this.invalidate(ops);
     }
+  }
+
+  /** An install replaces every key: the whole cache is forgotten before and after it. */
+  async beginStaging(): Promise<StagingArea> {
+    const area = await this.inner.beginStaging();
+    return {
+      add: (entries) => area.add(entries),
+      install: async (ops) => {
+        this.clear();
+        try {
+          await area.install(ops);
+        } finally {
+          this.clear();
+        }
+      },
+      discard: () => area.discard(),
+    };
   }
 
   consistentRead(): Promise<ConsistentRead> {

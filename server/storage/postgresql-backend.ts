@@ -8,6 +8,7 @@ import {
   WriteRefusedError,
   type ScanOptions,
   type StagedWrite,
+  type StagingArea,
   type StorageBackend,
   type StorageEntry,
   type StorageOp,
@@ -226,6 +227,64 @@ export class PostgresqlBackend implements StorageBackend {
   async stage(write: StagedWrite): Promise<void> {
     this.assertOpen();
     await this.writers.submit(write);
+  }
+
+  /**
+   * A table beside the live one (`<table>_staging`), filled by its own statements. `install` is one
+   * fenced write transaction (like any other, it writes nothing once the HA lock has passed on):
+   * the live table emptied and refilled from the staging table, then `ops`; the staging table dropped.
+   */
+  async beginStaging(): Promise<StagingArea> {
+    this.assertOpen();
+    const t = quoteIdentifier(this.table);
+    const staging = quoteIdentifier(`${this.table}_staging`);
+    const run = (text: string, values: unknown[] = []): Promise<void> =>
+      this.withClient(async (client) => {
+        try {
+          await client.query(values.length === 0 ? text : prepared(text, values));
+        } catch (err) {
+          throw sanitize(err);
+        }
+      });
+    await run(`DROP TABLE IF EXISTS ${staging}; CREATE TABLE ${staging} (key TEXT COLLATE "C" NOT NULL PRIMARY KEY, value BYTEA NOT NULL)`);
+    let open = true;
+    const close = (): void => {
+      if (!open) throw new Error('the staging area was installed or discarded');
+      open = false;
+    };
+    return {
+      add: async (entries) => {
+        if (!open) throw new Error('the staging area was installed or discarded');
+        if (entries.length === 0) return;
+        await run(`INSERT INTO ${staging} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+          entries.map((e) => e.key),
+          entries.map((e) => e.value),
+        ]);
+      },
+      install: async (ops) => {
+        close();
+        await this.writers.exclusive(() =>
+          this.withClient(async (client) => {
+            try {
+              await this.beginWrite(client);
+              await client.query(`DELETE FROM ${t}; INSERT INTO ${t} (key, value) SELECT key, value FROM ${staging}; DROP TABLE ${staging}`);
+              for (const statement of planStatements(ops, this.sql)) await client.query(prepared(statement.text, statement.values));
+              await client.query('COMMIT');
+            } catch (err) {
+              await client.query('ROLLBACK').catch(() => undefined);
+              await client.query(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
+              if (err instanceof NotLockHolderError) throw err;
+              throw sanitize(err);
+            }
+          }),
+        );
+      },
+      discard: async () => {
+        if (!open) return;
+        open = false;
+        await run(`DROP TABLE IF EXISTS ${staging}`);
+      },
+    };
   }
 
   /** Refuses new work, lets queued writes finish, then closes every connection. */

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { StorageBackend, StorageOp } from '../../../server/storage/backend.js';
+import { describeStagingContract } from './staging-contract.js';
 
 const buf = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -290,5 +291,7 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
         closed = true;
       });
     });
+
+    describeStagingContract(() => backend);
   });
 }
