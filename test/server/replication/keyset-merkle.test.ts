@@ -41,6 +41,24 @@ describe('KeysetMerkle: one Merkle view per keyset over per-region indexes', () 
     expect(full.root(performanceKeyset())).to.not.equal(full.root(DR_KEYSET));
   });
 
+  it("merges the regions' leaves into one buffer sorted by key digest, each key's record once", () => {
+    const keys = ['core/', 'logical/m1/', 'logical/m2/', 'auth/a1/', 'local/token/'].flatMap((prefix) =>
+      Array.from({ length: 300 }, (_, i) => `${prefix}k${i}`),
+    );
+    const m = indexOf(keys);
+    const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
+    const merged = m.leafDigests(DR_KEYSET, allBuckets);
+    expect(merged.length).to.equal(keys.length * step);
+    // The same records as each key indexed alone, in sorted order.
+    const records = keys.map((k) => indexOf([k]).leafDigests(DR_KEYSET, allBuckets));
+    expect(merged.equals(Buffer.concat(records.sort(Buffer.compare)))).to.equal(true);
+    // A subset of buckets: only their records, still sorted.
+    const some = new Set([0, 7, 255]);
+    const part = m.leafDigests(DR_KEYSET, some);
+    const expected = records.filter((r) => some.has(r[0] as number));
+    expect(part.equals(Buffer.concat(expected))).to.equal(true);
+  });
+
   it('matches a secondary that holds exactly the filtered keyset, and tells it which keys to delete', () => {
     const primary = indexOf([...core, ...eu, ...us, ...local]);
     const secondaryInSync = indexOf([...core, ...us]);
