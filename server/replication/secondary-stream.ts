@@ -329,7 +329,8 @@ export class SecondaryStream {
     // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
     // few, large batches (a few MB of entries each).
     const BATCH = 4000;
-    let appliedOps: StorageOp[] = [];
+    // The names changed, for the core's caches at the end (not the values: a large diff stays out of memory).
+    const changed: string[] = [];
     for (let i = 0; i < digests.length; i += BATCH) {
       const batch = digests.slice(i, i + BATCH);
       const res = await this.client.request('POST', '/v1/replication/fetch', { key_digests: batch });
@@ -350,7 +351,7 @@ export class SecondaryStream {
       const final = i + BATCH >= digests.length;
       // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
       await this.commit(ops, final ? this.synced(remote) : this.state);
-      appliedOps = appliedOps.concat(ops);
+      for (const key of changedKeys(ops)) changed.push(key);
       this.syncProgress = { sync_total_keys: digests.length, sync_progress: Math.min(digests.length, i + BATCH) };
     }
     if (digests.length === 0) await this.commit([], this.synced(remote));
@@ -359,7 +360,7 @@ export class SecondaryStream {
     this.lastResyncMs = Math.round(performance.now() - startedMs);
     this.syncProgress = undefined;
     this.log.info({ keys: digests.length, bytes }, 'merkle sync complete');
-    await this.options.core.onReplicatedChange(changedKeys(appliedOps));
+    await this.options.core.onReplicatedChange(changed);
   }
 }
 
