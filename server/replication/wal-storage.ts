@@ -53,7 +53,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** The Merkle index of every key that can travel, by region (see `KeysetMerkle`). */
   readonly merkle = new KeysetMerkle();
   private readonly prefixNames = new PrefixNameTracker((prefix, after) =>
-    this.inner.scan(prefix, { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE }),
+    this.inner.scanKeys(prefix, { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE }),
   );
   private role: WalRole = 'off';
   private relaying = false;
@@ -144,6 +144,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]> {
     return this.inner.scan(prefix, options);
+  }
+  scanKeys(prefix: string, options?: ScanOptions): Promise<string[]> {
+    return this.inner.scanKeys(prefix, options);
   }
   consistentRead(): Promise<ConsistentRead> {
     return this.inner.consistentRead();
@@ -274,10 +277,11 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     if (digests.size === 0) return out;
     let after: string | undefined;
     for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
+      // Names only: the values of a large keyspace need not travel through memory for this.
+      const batch = await this.inner.scanKeys('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
       if (batch.length === 0) break;
       out.push(...this.merkle.keysWithDigests(keyset, digests, batchKeys(batch)));
-      after = (batch[batch.length - 1] as StorageEntry).key;
+      after = batch[batch.length - 1];
     }
     return out;
   }

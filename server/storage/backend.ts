@@ -6,7 +6,8 @@
  * - `get` of a missing key resolves to undefined.
  * - `list(prefix)` returns the immediate children below prefix, sorted; a child that has keys
  *   below it is returned once with a trailing '/'. `prefix` is '' or ends with '/'.
- * - `scan` returns full entries below a prefix in key order, after an exclusive start key.
+ * - `scan` returns full entries below a prefix in key order, after an exclusive start key;
+ *   `scanKeys` the same keys without their values.
  * - `transaction` applies all of its operations or none. Transactions are serialized:
  *   no two interleave, and a resolved write is durable. Durable backends commit concurrent
  *   transactions together (group commit); one that fails fails alone.
@@ -97,6 +98,8 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
+  /** The keys `scan` would return, without reading their values (name lookups over a large keyspace). */
+  scanKeys(prefix: string, options?: ScanOptions): Promise<string[]>;
   transaction(ops: readonly StorageOp[]): Promise<void>;
   stage(write: StagedWrite): Promise<void>;
   /** Starts an empty staging area (leftovers of an earlier one removed). */

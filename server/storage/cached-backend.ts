@@ -83,6 +83,10 @@ export class CachedBackend implements StorageBackend {
     return this.inner.scan(prefix, options);
   }
 
+  scanKeys(prefix: string, options?: ScanOptions): Promise<string[]> {
+    return this.inner.scanKeys(prefix, options);
+  }
+
   async transaction(ops: readonly StorageOp[]): Promise<void> {
     this.invalidate(ops);
     try {

@@ -39,6 +39,13 @@ export class MemoryBackend implements StorageBackend {
     return limited.map((key) => ({ key, value: Buffer.from(this.entries.get(key) as Buffer) }));
   }
 
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    const keys = this.keysUnder(prefix)
+      .filter((k) => options.after === undefined || k > options.after)
+      .sort();
+    return options.limit === undefined ? keys : keys.slice(0, options.limit);
+  }
+
   async transaction(ops: readonly StorageOp[]): Promise<void> {
     // Copy every value before applying anything: a bad op fails with nothing applied. Application
     // is synchronous, so nothing can interleave and there is no partial state to undo.

@@ -92,6 +92,8 @@ export class PostgresqlBackend implements StorageBackend {
                FROM (SELECT substr(key, char_length($1::text) + 1) AS rest FROM ${t} WHERE key >= $1 AND key < $2) below`,
       scanFrom: `SELECT key, value FROM ${t} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       scanAfter: `SELECT key, value FROM ${t} WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3`,
+      scanKeysFrom: `SELECT key FROM ${t} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
+      scanKeysAfter: `SELECT key FROM ${t} WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3`,
       upsert: `INSERT INTO ${t} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
       deleteKeys: `DELETE FROM ${t} WHERE key = ANY ($1::text[])`,
       deletePrefix: `DELETE FROM ${t} WHERE key >= $1 AND key < $2`,
@@ -207,6 +209,12 @@ export class PostgresqlBackend implements StorageBackend {
     // LIMIT NULL is no limit.
     const values = [after ?? prefix, prefixUpperBound(prefix), options.limit ?? null];
     return this.read<StorageEntry>(after === undefined ? this.sql.scanFrom : this.sql.scanAfter, values);
+  }
+
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    const after = options.after !== undefined && options.after >= prefix ? options.after : undefined;
+    const values = [after ?? prefix, prefixUpperBound(prefix), options.limit ?? null];
+    return (await this.read<{ key: string }>(after === undefined ? this.sql.scanKeysFrom : this.sql.scanKeysAfter, values)).map((r) => r.key);
   }
 
   /**
@@ -387,7 +395,7 @@ export class PostgresqlBackend implements StorageBackend {
   }
 }
 
-type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
+type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'scanKeysFrom' | 'scanKeysAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
 
 interface Statement {
   readonly text: string;

@@ -108,15 +108,23 @@ export class SqliteBackend implements StorageBackend {
     );
   }
 
-  async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+  scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+    return this.scanColumns<StorageEntry>('key, value', prefix, options);
+  }
+
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    return (await this.scanColumns<{ key: string }>('key', prefix, options)).map((r) => r.key);
+  }
+
+  private scanColumns<T>(columns: string, prefix: string, options: ScanOptions): Promise<T[]> {
     const lower = options.after !== undefined && options.after >= prefix ? options.after : undefined;
     const params: unknown[] = [lower ?? prefix, prefixUpperBound(prefix)];
-    let sql = `SELECT key, value FROM entries WHERE key ${lower === undefined ? '>=' : '>'} ? AND key < ? ORDER BY key`;
+    let sql = `SELECT ${columns} FROM entries WHERE key ${lower === undefined ? '>=' : '>'} ? AND key < ? ORDER BY key`;
     if (options.limit !== undefined) {
       sql += ' LIMIT ?';
       params.push(options.limit);
     }
-    return allRows<StorageEntry>(this.reader, sql, params);
+    return allRows<T>(this.reader, sql, params);
   }
 
   /**

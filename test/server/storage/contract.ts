@@ -121,6 +121,14 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
         expect(entries.map((e) => e.value.toString())).to.deep.equal(keys.map((k) => `v:${k}`));
       });
 
+      it('scanKeys returns the same keys as scan, without values, with the same after and limit', async () => {
+        expect(await backend.scanKeys('s/')).to.deep.equal(keys);
+        expect(await backend.scanKeys('s/', { after: 's/b', limit: 2 })).to.deep.equal(['s/c/d', 's/e']);
+        expect(await backend.scanKeys('s/', { after: 'a' })).to.deep.equal(keys);
+        expect(await backend.scanKeys('s/', { after: 's/z' })).to.deep.equal([]);
+        expect(await backend.scanKeys('')).to.deep.equal(['r/outside', ...keys, 's0', 't/outside']);
+      });
+
       it('starts strictly after the `after` key', async () => {
         expect((await backend.scan('s/', { after: 's/b' })).map((e) => e.key)).to.deep.equal(['s/c/d', 's/e', 's/f']);
         expect((await backend.scan('s/', { after: 's/bb' })).map((e) => e.key)).to.deep.equal(['s/c/d', 's/e', 's/f']);
