@@ -314,13 +314,16 @@ export class SecondaryStream {
       const at = i * BUCKET_DIGEST_BYTES;
       if (!remoteBuckets.subarray(at, at + BUCKET_DIGEST_BYTES).equals(localBuckets.subarray(at, at + BUCKET_DIGEST_BYTES))) differing.add(i);
     }
-    // Round trip 2: compact leaf digests of the differing buckets.
+    // Then compact leaf digests of the differing buckets, a few buckets a request: at 1M keys all 256
+    // buckets' leaves are 16 MB a side, which neither side should hold (and leave to the GC) at once.
     const differingKeys = new Set<string>();
-    if (differing.size > 0) {
-      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
+    const ids = [...differing];
+    for (let i = 0; i < ids.length; i += LEAF_BUCKETS_PER_REQUEST) {
+      const some = ids.slice(i, i + LEAF_BUCKETS_PER_REQUEST);
+      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: some });
       bytes += leavesRes.body.length;
       const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
-      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, differing))) differingKeys.add(digest);
+      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, new Set(some)))) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
@@ -363,6 +366,9 @@ export class SecondaryStream {
     await this.options.core.onReplicatedChange(changed);
   }
 }
+
+/** Buckets whose leaves one request asks for during a Merkle diff (256 in all). */
+const LEAF_BUCKETS_PER_REQUEST = 32;
 
 function travels(keyset: Keyset, op: StorageOp): boolean {
   return op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key);
