@@ -22,6 +22,11 @@ function words(hex: string): [number, number] {
   return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16)];
 }
 
+/** The bucket of a key: the first byte of sha256(key). */
+export function keyBucket(key: string): number {
+  return parseInt(hash('sha256', key, 'hex').slice(0, 2), 16);
+}
+
 /** sha256(key) as words: the key digest. */
 function keyWords(key: string): [number, number] {
   return words(hash('sha256', key, 'hex'));
@@ -103,9 +108,18 @@ export class MerkleIndex {
   put(key: string, value: Buffer): void {
     const [hi, lo] = keyWords(key);
     const [leafHi, leafLo] = leafWords(key, value);
-    const added = (this.buckets[hi >>> 24] as MerkleBucket).put(hi, lo, leafHi, leafLo);
-    if (added) this.count++;
+    this.putWords(hi, lo, leafHi, leafLo);
+  }
+
+  /** `put` of a leaf whose digests were computed already (as words). */
+  putWords(hi: number, lo: number, leafHi: number, leafLo: number): void {
+    if ((this.buckets[hi >>> 24] as MerkleBucket).put(hi, lo, leafHi, leafLo)) this.count++;
     this.rootCache = undefined;
+  }
+
+  /** Sizes each bucket's page for `counts[bucket]` leaves at once (see KeysetMerkle.presize). */
+  reserve(counts: Uint32Array): void {
+    for (let i = 0; i < MERKLE_BUCKETS; i++) (this.buckets[i] as MerkleBucket).reserve(counts[i] as number);
   }
 
   remove(key: string): void {

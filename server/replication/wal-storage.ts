@@ -359,14 +359,26 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
 
   /** Rebuilds the Merkle index from every key in storage that can travel. */
+  /** Two reads of the keyspace: names first (to size the index's pages once), then every entry. */
   private async rebuildMerkle(): Promise<void> {
-    this.merkle.clear();
+    await this.merkle.presize(this.allKeys());
     let after: string | undefined;
     for (;;) {
       const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
       if (batch.length === 0) break;
       for (const e of batch) this.merkle.put(e.key, e.value);
       after = (batch[batch.length - 1] as StorageEntry).key;
+    }
+  }
+
+  /** Every key of storage, a page at a time. */
+  private async *allKeys(): AsyncGenerator<readonly string[]> {
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.inner.scanKeys('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
+      if (batch.length === 0) return;
+      yield batch;
+      after = batch[batch.length - 1];
     }
   }
 
