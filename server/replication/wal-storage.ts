@@ -13,6 +13,13 @@ export const WAL_PREFIX = 'local/replication/wal/';
 const INDEX_DIGITS = 16;
 /** WAL entries beyond the retention that are dropped together. */
 const TRIM_BATCH = 256;
+/**
+ * Entries (with values) per page when the whole keyspace is read to rebuild the Merkle index. Small
+ * pages: at 1M keys, pages of 2,000 entries left about 40 MB more RSS after the read than pages of
+ * 250 (a larger V8 heap for the live page, and sqlite3 row buffers fragmenting its threads' malloc
+ * arenas), for the same time.
+ */
+const ENTRY_SCAN_PAGE = 250;
 
 /** One replicated change as it travels: raw (encrypted) values, exactly as stored. */
 export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
@@ -364,7 +371,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     await this.merkle.presize(this.allKeys());
     let after: string | undefined;
     for (;;) {
-      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: SCAN_PAGE });
+      const batch = await this.inner.scan('', { ...(after === undefined ? {} : { after }), limit: ENTRY_SCAN_PAGE });
       if (batch.length === 0) break;
       for (const e of batch) this.merkle.put(e.key, e.value);
       after = (batch[batch.length - 1] as StorageEntry).key;
