@@ -48,6 +48,11 @@ export class MerkleBucket {
     return true;
   }
 
+  /** Makes room for `capacity` leaves at once (a bulk load sizes each page once instead of growing it). */
+  reserve(capacity: number): void {
+    if (capacity * WORDS > this.page.length) this.resize(capacity);
+  }
+
   /** Removes a leaf; true when it was there. */
   remove(keyHi: number, keyLo: number): boolean {
     const at = this.search(keyHi, keyLo);

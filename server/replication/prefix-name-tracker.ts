@@ -1,4 +1,4 @@
-import type { StorageEntry, StorageOp } from '../storage/backend.js';
+import type { StorageOp } from '../storage/backend.js';
 import { classify } from './keyset.js';
 
 /** Keys per storage scan page when reading names for the Merkle index. */
@@ -7,12 +7,12 @@ export const SCAN_PAGE = 2000;
 /** For each prefix a write deletes, the indexed (non-bookkeeping) keys below it when the write commits. */
 export type PrefixNames = ReadonlyMap<string, ReadonlySet<string>>;
 
-type ScanPage = (prefix: string, after: string | undefined) => Promise<StorageEntry[]>;
+/** Up to a page of key names below `prefix` after `after`, in key order. */
+type ScanPage = (prefix: string, after: string | undefined) => Promise<readonly string[]>;
 
-export function batchKeys(batch: readonly StorageEntry[]): string[] {
-  const out: string[] = [];
-  for (const e of batch) if (classify(e.key).keyClass !== 'bookkeeping') out.push(e.key);
-  return out;
+/** The keys of a page the Merkle index holds (all but bookkeeping). */
+export function batchKeys(batch: readonly string[]): string[] {
+  return batch.filter((key) => classify(key).keyClass !== 'bookkeeping');
 }
 
 /**
@@ -40,7 +40,7 @@ export class PrefixNameTracker {
           const batch = await this.scanPage(r.prefix, after);
           if (batch.length === 0) break;
           for (const key of batchKeys(batch)) r.names.add(key);
-          after = (batch[batch.length - 1] as StorageEntry).key;
+          after = batch[batch.length - 1];
         }
       }
       return await write(new Map(registrations.map((r) => [r.prefix, r.names])));

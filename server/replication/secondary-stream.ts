@@ -327,13 +327,16 @@ export class SecondaryStream {
       const at = i * BUCKET_DIGEST_BYTES;
       if (!remoteBuckets.subarray(at, at + BUCKET_DIGEST_BYTES).equals(localBuckets.subarray(at, at + BUCKET_DIGEST_BYTES))) differing.add(i);
     }
-    // Round trip 2: compact leaf digests of the differing buckets.
+    // Then compact leaf digests of the differing buckets, a few buckets a request: at 1M keys all 256
+    // buckets' leaves are 16 MB a side, which neither side should hold (and leave to the GC) at once.
     const differingKeys = new Set<string>();
-    if (differing.size > 0) {
-      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: [...differing] });
+    const ids = [...differing];
+    for (let i = 0; i < ids.length; i += LEAF_BUCKETS_PER_REQUEST) {
+      const some = ids.slice(i, i + LEAF_BUCKETS_PER_REQUEST);
+      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: some });
       bytes += leavesRes.body.length;
       const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
-      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, differing))) differingKeys.add(digest);
+      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, new Set(some)))) differingKeys.add(digest);
     }
     this.streamState = 'merkle-sync';
     const digests = [...differingKeys];
@@ -342,7 +345,8 @@ export class SecondaryStream {
     // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
     // few, large batches (a few MB of entries each).
     const BATCH = 4000;
-    let appliedOps: StorageOp[] = [];
+    // The names changed, for the core's caches at the end (not the values: a large diff stays out of memory).
+    const changed: string[] = [];
     for (let i = 0; i < digests.length; i += BATCH) {
       const batch = digests.slice(i, i + BATCH);
       const res = await this.client.request('POST', '/v1/replication/fetch', { key_digests: batch });
@@ -363,7 +367,7 @@ export class SecondaryStream {
       const final = i + BATCH >= digests.length;
       // The WAL position is adopted only with the last batch: a crash mid-sync just syncs again.
       await this.commit(ops, final ? this.synced(remote) : this.state);
-      appliedOps = appliedOps.concat(ops);
+      for (const key of changedKeys(ops)) changed.push(key);
       this.syncProgress = { sync_total_keys: digests.length, sync_progress: Math.min(digests.length, i + BATCH) };
     }
     if (digests.length === 0) await this.commit([], this.synced(remote));
@@ -372,9 +376,12 @@ export class SecondaryStream {
     this.lastResyncMs = Math.round(performance.now() - startedMs);
     this.syncProgress = undefined;
     this.log.info({ keys: digests.length, bytes }, 'merkle sync complete');
-    await this.options.core.onReplicatedChange(changedKeys(appliedOps));
+    await this.options.core.onReplicatedChange(changed);
   }
 }
+
+/** Buckets whose leaves one request asks for during a Merkle diff (256 in all). */
+const LEAF_BUCKETS_PER_REQUEST = 32;
 
 function travels(keyset: Keyset, op: StorageOp): boolean {
   return op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key);

@@ -6,11 +6,13 @@
  * - `get` of a missing key resolves to undefined.
  * - `list(prefix)` returns the immediate children below prefix, sorted; a child that has keys
  *   below it is returned once with a trailing '/'. `prefix` is '' or ends with '/'.
- * - `scan` returns full entries below a prefix in key order, after an exclusive start key.
+ * - `scan` returns full entries below a prefix in key order, after an exclusive start key;
+ *   `scanKeys` the same keys without their values.
  * - `transaction` applies all of its operations or none. Transactions are serialized:
  *   no two interleave, and a resolved write is durable. Durable backends commit concurrent
  *   transactions together (group commit); one that fails fails alone.
  * - `stage` is `transaction` for a write whose ops are decided when its turn comes.
+ * - `beginStaging` bulk-loads a replacement of the whole keyspace beside the live keys (see StagingArea).
  */
 /**
  * A write the backend refused because this node may not write now: an HA node whose lock has passed
@@ -76,6 +78,25 @@ export interface ConsistentRead {
   release(): Promise<void>;
 }
 
+/**
+ * A replacement of the whole keyspace (a secondary's bootstrap), loaded a page at a time beside the
+ * live keys so it is never held in memory, then swapped in by one transaction. The live keys are
+ * untouched until `install` commits: a crash or a failure before that leaves them as they were and
+ * only staging leftovers, which the next `beginStaging` (and, on SQLite, opening the file) removes.
+ * One staging area at a time per storage.
+ */
+export interface StagingArea {
+  /** Adds entries (a later entry of the same key wins). Not durable by itself: `install` makes it so. */
+  add(entries: readonly StorageEntry[]): Promise<void>;
+  /**
+   * One transaction: every live key replaced by the staged entries, then `ops` applied; durable
+   * once resolved. The staging area is gone afterwards, whatever the outcome.
+   */
+  install(ops: readonly StorageOp[]): Promise<void>;
+  /** Drops the staged entries; the live keys stay as they are. */
+  discard(): Promise<void>;
+}
+
 export interface StorageBackend {
   readonly kind: string;
   /** Opens a consistent read of every key (see ConsistentRead). */
@@ -85,8 +106,12 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
   scan(prefix: string, options?: ScanOptions): Promise<StorageEntry[]>;
+  /** The keys `scan` would return, without reading their values (name lookups over a large keyspace). */
+  scanKeys(prefix: string, options?: ScanOptions): Promise<string[]>;
   transaction(ops: readonly StorageOp[]): Promise<void>;
   stage(write: StagedWrite): Promise<void>;
+  /** Starts an empty staging area (leftovers of an earlier one removed). */
+  beginStaging(): Promise<StagingArea>;
   close(): Promise<void>;
 }
 

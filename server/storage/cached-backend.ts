@@ -1,4 +1,4 @@
-import type { ScanOptions, StagedWrite, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
+import type { ScanOptions, StagedWrite, StagingArea, StorageBackend, StorageEntry, StorageOp, ConsistentRead } from './backend.js';
 
 /** Writes with more ops than this are only invalidated, not written through. */
 const WRITE_THROUGH_MAX_OPS = 64;
@@ -93,6 +93,10 @@ export class CachedBackend implements StorageBackend {
     return this.inner.scan(prefix, options);
   }
 
+  scanKeys(prefix: string, options?: ScanOptions): Promise<string[]> {
+    return this.inner.scanKeys(prefix, options);
+  }
+
   async transaction(ops: readonly StorageOp[]): Promise<void> {
     this.invalidate(ops);
     try {
@@ -133,6 +137,23 @@ export class CachedBackend implements StorageBackend {
       // whatever happened, nothing of this write stays cached.
       if (!isWrittenThrough) this.invalidate(ops);
     }
+  }
+
+  /** An install replaces every key: the whole cache is forgotten before and after it. */
+  async beginStaging(): Promise<StagingArea> {
+    const area = await this.inner.beginStaging();
+    return {
+      add: (entries) => area.add(entries),
+      install: async (ops) => {
+        this.clear();
+        try {
+          await area.install(ops);
+        } finally {
+          this.clear();
+        }
+      },
+      discard: () => area.discard(),
+    };
   }
 
   consistentRead(): Promise<ConsistentRead> {

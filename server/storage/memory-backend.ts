@@ -1,4 +1,13 @@
-import { childrenOf, type ScanOptions, type StagedWrite, type StorageBackend, type StorageEntry, type StorageOp, type ConsistentRead } from './backend.js';
+import {
+  childrenOf,
+  type ScanOptions,
+  type StagingArea,
+  type StagedWrite,
+  type StorageBackend,
+  type StorageEntry,
+  type StorageOp,
+  type ConsistentRead,
+} from './backend.js';
 
 /** In-memory backend for dev mode. Same contract as the durable backends, nothing survives exit. */
 export class MemoryBackend implements StorageBackend {
@@ -28,6 +37,13 @@ export class MemoryBackend implements StorageBackend {
       .sort();
     const limited = options.limit === undefined ? keys : keys.slice(0, options.limit);
     return limited.map((key) => ({ key, value: Buffer.from(this.entries.get(key) as Buffer) }));
+  }
+
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    const keys = this.keysUnder(prefix)
+      .filter((k) => options.after === undefined || k > options.after)
+      .sort();
+    return options.limit === undefined ? keys : keys.slice(0, options.limit);
   }
 
   async transaction(ops: readonly StorageOp[]): Promise<void> {
@@ -62,6 +78,37 @@ export class MemoryBackend implements StorageBackend {
         return start === -1 ? [] : copy.slice(start, start + limit);
       },
       release: async () => {},
+    };
+  }
+
+  async beginStaging(): Promise<StagingArea> {
+    let staged: Map<string, Buffer> | undefined = new Map();
+    const area = (): Map<string, Buffer> => {
+      if (staged === undefined) throw new Error('the staging area was installed or discarded');
+      return staged;
+    };
+    return {
+      add: async (entries) => {
+        const into = area();
+        for (const e of entries) into.set(e.key, Buffer.from(e.value));
+      },
+      install: async (ops) => {
+        const next = area();
+        staged = undefined;
+        const previous = new Map(this.entries);
+        this.entries.clear();
+        for (const [key, value] of next) this.entries.set(key, value);
+        try {
+          await this.transaction(ops);
+        } catch (err) {
+          this.entries.clear();
+          for (const [key, value] of previous) this.entries.set(key, value);
+          throw err;
+        }
+      },
+      discard: async () => {
+        staged = undefined;
+      },
     };
   }
 

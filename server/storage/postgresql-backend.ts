@@ -8,6 +8,7 @@ import {
   WriteRefusedError,
   type ScanOptions,
   type StagedWrite,
+  type StagingArea,
   type StorageBackend,
   type StorageEntry,
   type StorageOp,
@@ -91,6 +92,8 @@ export class PostgresqlBackend implements StorageBackend {
                FROM (SELECT substr(key, char_length($1::text) + 1) AS rest FROM ${t} WHERE key >= $1 AND key < $2) below`,
       scanFrom: `SELECT key, value FROM ${t} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       scanAfter: `SELECT key, value FROM ${t} WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3`,
+      scanKeysFrom: `SELECT key FROM ${t} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
+      scanKeysAfter: `SELECT key FROM ${t} WHERE key > $1 AND key < $2 ORDER BY key LIMIT $3`,
       upsert: `INSERT INTO ${t} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
       deleteKeys: `DELETE FROM ${t} WHERE key = ANY ($1::text[])`,
       deletePrefix: `DELETE FROM ${t} WHERE key >= $1 AND key < $2`,
@@ -208,6 +211,12 @@ export class PostgresqlBackend implements StorageBackend {
     return this.read<StorageEntry>(after === undefined ? this.sql.scanFrom : this.sql.scanAfter, values);
   }
 
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    const after = options.after !== undefined && options.after >= prefix ? options.after : undefined;
+    const values = [after ?? prefix, prefixUpperBound(prefix), options.limit ?? null];
+    return (await this.read<{ key: string }>(after === undefined ? this.sql.scanKeysFrom : this.sql.scanKeysAfter, values)).map((r) => r.key);
+  }
+
   /**
    * Makes every later write transaction check `fence()` first (HA): with no fence, or one the
    * database no longer honours, the write is refused with `NotLockHolderError` and nothing changes.
@@ -226,6 +235,64 @@ export class PostgresqlBackend implements StorageBackend {
   async stage(write: StagedWrite): Promise<void> {
     this.assertOpen();
     await this.writers.submit(write);
+  }
+
+  /**
+   * A table beside the live one (`<table>_staging`), filled by its own statements. `install` is one
+   * fenced write transaction (like any other, it writes nothing once the HA lock has passed on):
+   * the live table emptied and refilled from the staging table, then `ops`; the staging table dropped.
+   */
+  async beginStaging(): Promise<StagingArea> {
+    this.assertOpen();
+    const t = quoteIdentifier(this.table);
+    const staging = quoteIdentifier(`${this.table}_staging`);
+    const run = (text: string, values: unknown[] = []): Promise<void> =>
+      this.withClient(async (client) => {
+        try {
+          await client.query(values.length === 0 ? text : prepared(text, values));
+        } catch (err) {
+          throw sanitize(err);
+        }
+      });
+    await run(`DROP TABLE IF EXISTS ${staging}; CREATE TABLE ${staging} (key TEXT COLLATE "C" NOT NULL PRIMARY KEY, value BYTEA NOT NULL)`);
+    let open = true;
+    const close = (): void => {
+      if (!open) throw new Error('the staging area was installed or discarded');
+      open = false;
+    };
+    return {
+      add: async (entries) => {
+        if (!open) throw new Error('the staging area was installed or discarded');
+        if (entries.length === 0) return;
+        await run(`INSERT INTO ${staging} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+          entries.map((e) => e.key),
+          entries.map((e) => e.value),
+        ]);
+      },
+      install: async (ops) => {
+        close();
+        await this.writers.exclusive(() =>
+          this.withClient(async (client) => {
+            try {
+              await this.beginWrite(client);
+              await client.query(`DELETE FROM ${t}; INSERT INTO ${t} (key, value) SELECT key, value FROM ${staging}; DROP TABLE ${staging}`);
+              for (const statement of planStatements(ops, this.sql)) await client.query(prepared(statement.text, statement.values));
+              await client.query('COMMIT');
+            } catch (err) {
+              await client.query('ROLLBACK').catch(() => undefined);
+              await client.query(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
+              if (err instanceof NotLockHolderError) throw err;
+              throw sanitize(err);
+            }
+          }),
+        );
+      },
+      discard: async () => {
+        if (!open) return;
+        open = false;
+        await run(`DROP TABLE IF EXISTS ${staging}`);
+      },
+    };
   }
 
   /** Refuses new work, lets queued writes finish, then closes every connection. */
@@ -328,7 +395,7 @@ export class PostgresqlBackend implements StorageBackend {
   }
 }
 
-type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
+type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'scanKeysFrom' | 'scanKeysAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
 
 interface Statement {
   readonly text: string;

@@ -5,6 +5,7 @@ import {
   prefixUpperBound,
   type ScanOptions,
   type StagedWrite,
+  type StagingArea,
   type StorageBackend,
   type StorageEntry,
   type StorageOp,
@@ -13,6 +14,10 @@ import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } 
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`];
+
+/** Where a staging area's entries wait (see StagingArea): the live table's twin, renamed over it by `install`. */
+const STAGING_TABLE = 'entries_staging';
+const CREATE_STAGING = `CREATE TABLE ${STAGING_TABLE} (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`;
 
 export interface SqliteOptions {
   readonly path: string;
@@ -82,6 +87,8 @@ export class SqliteBackend implements StorageBackend {
     await exec(writer, `PRAGMA synchronous=${synchronous}`);
     await exec(writer, 'PRAGMA busy_timeout=5000');
     await migrate(writer);
+    // Leftovers of a staging area a crash interrupted (the live table never saw them).
+    await exec(writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
     const backend = new SqliteBackend(writer, reader, options.path, synchronous);
@@ -121,15 +128,23 @@ export class SqliteBackend implements StorageBackend {
     );
   }
 
-  async scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+  scan(prefix: string, options: ScanOptions = {}): Promise<StorageEntry[]> {
+    return this.scanColumns<StorageEntry>('key, value', prefix, options);
+  }
+
+  async scanKeys(prefix: string, options: ScanOptions = {}): Promise<string[]> {
+    return (await this.scanColumns<{ key: string }>('key', prefix, options)).map((r) => r.key);
+  }
+
+  private scanColumns<T>(columns: string, prefix: string, options: ScanOptions): Promise<T[]> {
     const lower = options.after !== undefined && options.after >= prefix ? options.after : undefined;
     const params: unknown[] = [lower ?? prefix, prefixUpperBound(prefix)];
-    let sql = `SELECT key, value FROM entries WHERE key ${lower === undefined ? '>=' : '>'} ? AND key < ? ORDER BY key`;
+    let sql = `SELECT ${columns} FROM entries WHERE key ${lower === undefined ? '>=' : '>'} ? AND key < ? ORDER BY key`;
     if (options.limit !== undefined) {
       sql += ' LIMIT ?';
       params.push(options.limit);
     }
-    return allRows<StorageEntry>(this.reader, sql, params);
+    return allRows<T>(this.reader, sql, params);
   }
 
   /**
@@ -166,6 +181,74 @@ export class SqliteBackend implements StorageBackend {
 
   stage(write: StagedWrite): Promise<void> {
     return this.queue.submit(write);
+  }
+
+  /**
+   * A table beside `entries`, filled by its own transactions between group commits. They commit
+   * without an fsync (synchronous=NORMAL: safe from corruption, may be lost by a power cut); the
+   * install's commit syncs the WAL file, which holds them too. `install` drops `entries` and
+   * renames the staging table over it in one transaction with `ops`.
+   */
+  async beginStaging(): Promise<StagingArea> {
+    await this.queue.exclusive(() => exec(this.writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}; ${CREATE_STAGING}`));
+    let open = true;
+    const ensureOpen = (): void => {
+      if (!open) throw new Error('the staging area was installed or discarded');
+    };
+    return {
+      add: async (entries) => {
+        ensureOpen();
+        if (entries.length === 0) return;
+        await this.queue.exclusive(async () => {
+          await this.setSynchronous('NORMAL');
+          await exec(this.writer, 'BEGIN IMMEDIATE');
+          try {
+            for (let i = 0; i < entries.length; i += BULK_ROWS) {
+              const rows = entries.slice(i, i + BULK_ROWS);
+              await runStatement(
+                this.stagingInsert(rows.length),
+                rows.flatMap((r) => [r.key, r.value]),
+              );
+            }
+            await exec(this.writer, 'COMMIT');
+          } catch (err) {
+            await exec(this.writer, 'ROLLBACK').catch(() => undefined);
+            throw err;
+          } finally {
+            await this.setSynchronous(this.synchronous);
+          }
+        });
+      },
+      install: (ops) => {
+        ensureOpen();
+        open = false;
+        return this.queue.exclusive(async () => {
+          // DROP TABLE fails while a statement of this connection on it is open: finalize them all.
+          await this.finalizeStatements();
+          // The install's commit is the one that must reach the disk (it covers the staged pages too),
+          // whatever mode the last group (an asynchronous secondary's deferred apply) left behind.
+          await this.setSynchronous(this.synchronous);
+          await exec(this.writer, 'BEGIN IMMEDIATE');
+          try {
+            await exec(this.writer, `DROP TABLE entries; ALTER TABLE ${STAGING_TABLE} RENAME TO entries`);
+            await this.apply(ops);
+            await exec(this.writer, 'COMMIT');
+          } catch (err) {
+            await exec(this.writer, 'ROLLBACK').catch(() => undefined);
+            await exec(this.writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`).catch(() => undefined);
+            throw err;
+          }
+        });
+      },
+      discard: () => {
+        if (!open) return Promise.resolve();
+        open = false;
+        return this.queue.exclusive(async () => {
+          await this.finalizeStatements();
+          await exec(this.writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`);
+        });
+      },
+    };
   }
 
   /** One statement at a time, in order (separate prepared statements do not keep issue order). */
@@ -208,10 +291,20 @@ export class SqliteBackend implements StorageBackend {
     return this.statement(`INSERT INTO entries (key, value) VALUES ${values} ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
   }
 
+  private stagingInsert(rows: number): sqlite3.Statement {
+    const values = Array.from({ length: rows }, () => '(?, ?)').join(', ');
+    return this.statement(`INSERT OR REPLACE INTO ${STAGING_TABLE} (key, value) VALUES ${values}`);
+  }
+
+  /** Finalizes the writer's prepared statements (they are prepared again on next use). */
+  private async finalizeStatements(): Promise<void> {
+    for (const stmt of this.statements.values()) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
+    this.statements.clear();
+  }
+
   async close(): Promise<void> {
     await this.queue.exclusive(async () => {
-      for (const stmt of this.statements.values()) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
-      this.statements.clear();
+      await this.finalizeStatements();
       const readByKey = this.readByKey;
       this.readByKey = undefined;
       if (readByKey !== undefined) await new Promise<void>((resolve) => readByKey.finalize(() => resolve()));

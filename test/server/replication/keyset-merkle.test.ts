@@ -41,6 +41,42 @@ describe('KeysetMerkle: one Merkle view per keyset over per-region indexes', () 
     expect(full.root(performanceKeyset())).to.not.equal(full.root(DR_KEYSET));
   });
 
+  it("merges the regions' leaves into one buffer sorted by key digest, each key's record once", () => {
+    const keys = ['core/', 'logical/m1/', 'logical/m2/', 'auth/a1/', 'local/token/'].flatMap((prefix) =>
+      Array.from({ length: 300 }, (_, i) => `${prefix}k${i}`),
+    );
+    const m = indexOf(keys);
+    const step = KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES;
+    const merged = m.leafDigests(DR_KEYSET, allBuckets);
+    expect(merged.length).to.equal(keys.length * step);
+    // The same records as each key indexed alone, in sorted order.
+    const records = keys.map((k) => indexOf([k]).leafDigests(DR_KEYSET, allBuckets));
+    expect(merged.equals(Buffer.concat(records.sort(Buffer.compare)))).to.equal(true);
+    // A subset of buckets: only their records, still sorted.
+    const some = new Set([0, 7, 255]);
+    const part = m.leafDigests(DR_KEYSET, some);
+    const expected = records.filter((r) => some.has(r[0] as number));
+    expect(part.equals(Buffer.concat(expected))).to.equal(true);
+  });
+
+  it('presizes from pages of key names, then holds the same index as putting each key (bookkeeping left out)', async () => {
+    const keys = [...core, ...eu, ...us, ...local, ...bookkeeping, ...Array.from({ length: 3000 }, (_, i) => `logical/us/data/bulk-${i}`)];
+    const incremental = indexOf(keys);
+    const rebuilt = new KeysetMerkle();
+    rebuilt.put('logical/gone/data/x', v('dropped by presize'));
+    async function* pages(): AsyncGenerator<string[]> {
+      for (let i = 0; i < keys.length; i += 500) yield keys.slice(i, i + 500);
+    }
+    await rebuilt.presize(pages());
+    expect(rebuilt.size()).to.equal(0);
+    for (const k of keys) rebuilt.put(k, v(`value of ${k}`));
+    for (const keyset of [performanceKeyset(), denyEu, DR_KEYSET]) {
+      expect(rebuilt.root(keyset), keyset.id).to.equal(incremental.root(keyset));
+      expect(rebuilt.leafDigests(keyset, allBuckets).equals(incremental.leafDigests(keyset, allBuckets)), keyset.id).to.equal(true);
+    }
+    expect(rebuilt.size()).to.equal(keys.length - bookkeeping.length);
+  });
+
   it('matches a secondary that holds exactly the filtered keyset, and tells it which keys to delete', () => {
     const primary = indexOf([...core, ...eu, ...us, ...local]);
     const secondaryInSync = indexOf([...core, ...us]);

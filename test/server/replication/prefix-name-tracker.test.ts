@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import type { StorageEntry } from '../../../server/storage/backend.js';
 import { PrefixNameTracker } from '../../../server/replication/prefix-name-tracker.js';
-
-const entries = (keys: string[]): StorageEntry[] => keys.map((key) => ({ key, value: Buffer.from('v') }));
 
 describe('PrefixNameTracker', () => {
   it('reads the indexed names below each deleted prefix, page by page, and skips bookkeeping and whole-store deletes', async () => {
@@ -10,12 +7,10 @@ describe('PrefixNameTracker', () => {
     const scans: string[] = [];
     const tracker = new PrefixNameTracker(async (prefix, after) => {
       scans.push(`${prefix}>${after ?? ''}`);
-      return entries(
-        stored
-          .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
-          .sort()
-          .slice(0, 2),
-      );
+      return stored
+        .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+        .sort()
+        .slice(0, 2);
     });
     const names = await tracker.around(
       [

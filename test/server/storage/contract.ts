@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { StorageBackend, StorageOp } from '../../../server/storage/backend.js';
+import { describeStagingContract } from './staging-contract.js';
 
 const buf = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -118,6 +119,14 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
         const entries = await backend.scan('s/');
         expect(entries.map((e) => e.key)).to.deep.equal(keys);
         expect(entries.map((e) => e.value.toString())).to.deep.equal(keys.map((k) => `v:${k}`));
+      });
+
+      it('scanKeys returns the same keys as scan, without values, with the same after and limit', async () => {
+        expect(await backend.scanKeys('s/')).to.deep.equal(keys);
+        expect(await backend.scanKeys('s/', { after: 's/b', limit: 2 })).to.deep.equal(['s/c/d', 's/e']);
+        expect(await backend.scanKeys('s/', { after: 'a' })).to.deep.equal(keys);
+        expect(await backend.scanKeys('s/', { after: 's/z' })).to.deep.equal([]);
+        expect(await backend.scanKeys('')).to.deep.equal(['r/outside', ...keys, 's0', 't/outside']);
       });
 
       it('starts strictly after the `after` key', async () => {
@@ -290,5 +299,7 @@ export function describeStorageContract(name: string, makeBackend: () => Promise
         closed = true;
       });
     });
+
+    describeStagingContract(() => backend);
   });
 }

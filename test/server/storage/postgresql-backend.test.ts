@@ -42,6 +42,26 @@ describe('PostgresqlBackend (real PostgreSQL)', function () {
   // One table per test, all in one database: a fresh store without a fresh database each time.
   describeStorageContract('PostgresqlBackend', () => open());
 
+  it('installs a staging area only under the HA fence: a node that lost the lock swaps nothing in, and the staging table goes', async () => {
+    const table = `staged_fence_${Date.now()}`;
+    const backend = await open({ table });
+    try {
+      await backend.put('live', buf('kept'));
+      const area = await backend.beginStaging();
+      await area.add([{ key: 'staged', value: buf('never-live') }]);
+      expect(Object.keys(await rowsOf(`${table}_staging`))).to.deep.equal(['staged']);
+      backend.requireWriteFence(() => undefined);
+      let failed = false;
+      await area.install([{ op: 'put', key: 'state', value: buf('secondary') }]).catch(() => (failed = true));
+      expect(failed).to.equal(true);
+      expect(await rowsOf(table)).to.deep.equal({ live: 'kept' });
+      const staging = await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE tablename = $1`, [`${table}_staging`], db.name);
+      expect(staging[0]?.n).to.equal('0');
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('commits N concurrent puts in fewer than N transactions (group commit), every one readable after', async () => {
     const backend = await open();
     try {

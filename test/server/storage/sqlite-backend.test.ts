@@ -34,6 +34,47 @@ describe('SqliteBackend', () => {
     }
   });
 
+  it('removes a staging area left behind (an interrupted bootstrap) when the file is opened again, live keys untouched', async () => {
+    const path = freshPath();
+    const first = await SqliteBackend.open({ path });
+    await first.put('live', buf('kept'));
+    const area = await first.beginStaging();
+    await area.add([{ key: 'staged', value: buf('never-live') }]);
+    // Closed with the area neither installed nor discarded: on disk as after a kill -9 mid-bootstrap.
+    await first.close();
+    const tables = (): Promise<string[]> =>
+      querySqliteFile<{ name: string }>(path, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).then((rows) => rows.map((r) => r.name));
+    expect(await tables()).to.deep.equal(['entries', 'entries_staging']);
+    const second = await SqliteBackend.open({ path });
+    try {
+      expect(await tables()).to.deep.equal(['entries']);
+      expect((await second.scan('')).map((e) => [e.key, e.value.toString()])).to.deep.equal([['live', 'kept']]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keeps an installed staging area across close and reopen, under the live table name', async () => {
+    const path = freshPath();
+    const first = await SqliteBackend.open({ path });
+    await first.put('old', buf('gone'));
+    const area = await first.beginStaging();
+    await area.add([{ key: 'new', value: buf('1') }]);
+    await area.install([{ op: 'put', key: 'state', value: buf('2') }]);
+    await first.close();
+    const second = await SqliteBackend.open({ path });
+    try {
+      expect((await second.scan('')).map((e) => [e.key, e.value.toString()])).to.deep.equal([
+        ['new', '1'],
+        ['state', '2'],
+      ]);
+      const tables = await querySqliteFile<{ name: string }>(path, `SELECT name FROM sqlite_master WHERE type = 'table'`);
+      expect(tables.map((t) => t.name)).to.deep.equal(['entries']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('keeps every write across close and reopen', async () => {
     const path = freshPath();
     const first = await SqliteBackend.open({ path });
