@@ -10,9 +10,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { api, BenchServer, stopAllBenchServers } from './bench-cluster.js';
+import { baselinePath } from './baseline-build.js';
 
 /** A baseline build's bin/ferry.js, timed in the same interleaved rounds (before/after in one run). */
-const baselineBin = process.env['FERRY_BENCH_BASELINE_BIN'];
+const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
 /** Runs per command; `npx` costs seconds on this box, so it gets fewer (FERRY_BENCH_NPX_RUNS). */
 const runs = Number(process.env['FERRY_BENCH_CLI_RUNS'] ?? '21');
 const npxRuns = Number(process.env['FERRY_BENCH_NPX_RUNS'] ?? '5');

@@ -20,11 +20,12 @@ import { generateServerKeys, issueServerCertificate, type ServerCertificate } fr
 import { loadVendor } from '../provider/plugin/vendor.js';
 import { buildServiceDefinitions } from '../provider/protocol/grpc-services.js';
 import { protoDescriptorFile, providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, repoRoot } from '../provider/paths.js';
+import { baselinePath } from './baseline-build.js';
 
 /** Launches per command; the commands alternate so machine load hits all alike. */
 const runs = Number(process.env['FERRY_BENCH_HANDSHAKE_RUNS'] ?? '31');
 /** A baseline build's provider launcher, timed in the same interleaved rounds (before/after in one run). */
-const baselineLauncher = process.env['FERRY_BENCH_BASELINE_PROVIDER'];
+const baselineLauncher = baselinePath('FERRY_BENCH_BASELINE_PROVIDER');
 
 /** Terraform's side of AutoMTLS: a one-time client identity (go-plugin's certificate profile). */
 async function clientIdentity(): Promise<ServerCertificate> {

@@ -12,6 +12,7 @@ import { firstVisible, type Observation, percentile, pollWal } from './wal-obser
 import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 import { recordBenchResult } from './bench-results.js';
+import { baselinePath } from './baseline-build.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -528,7 +529,7 @@ async function startStreamingCluster(label: string, bin: string | undefined): Pr
  * cluster, in the same interleaved rounds for (a) and right after this build's run for (b).
  */
 async function measureStreaming(lines: string[]): Promise<void> {
-  const baselineBin = process.env.FERRY_BENCH_BASELINE_BIN;
+  const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
   const clusters = [await startStreamingCluster(THIS_BUILD, undefined)];
   if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
   if (only('a')) lines.push(...(await measureThroughput(clusters)));

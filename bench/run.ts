@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { api, BenchServer, freePortPair, stopAllBenchServers } from './bench-cluster.js';
 import { recordBenchResult } from './bench-results.js';
+import { baselinePath } from './baseline-build.js';
 
 /**
  * `npm run bench`: KV read and write requests/s through the full stack (HTTP, token, ACL, barrier,
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const noopPort = await freePortPair();
   await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
   const server = await startKvServer();
-  const baselineBin = process.env.FERRY_BENCH_BASELINE_BIN;
+  const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
   const baseline = baselineBin === undefined ? undefined : await startKvServer(baselineBin);
 
   // Interleaved rounds, medians: this machine is shared and noisy, so the ceiling and the
