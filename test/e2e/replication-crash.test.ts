@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { startSqliteServer, waitFor, type ApiResponse, type ServerHandle } from '../helpers/test-cluster.js';
+import { activateSecondary } from '../helpers/secondary-activation.js';
 
 /**
  * Crash convergence (issue 4): a SQLite primary streams to a SQLite secondary while a writer puts
@@ -142,15 +143,7 @@ describe('replication convergence after kill -9 (SQLite primary and secondary)',
       const res = await call(primary, 'POST', path, { body });
       expect(res.status, `${path}: ${res.text}`).to.be.within(200, 204);
     }
-    const tokenRes = await call(primary, 'POST', 'sys/replication/primary/secondary-token', { body: { id: 'dc2' } });
-    expect(tokenRes.status, tokenRes.text).to.equal(200);
-    const enable = await call(secondary, 'POST', 'sys/replication/secondary/enable', { body: { token: tokenRes.body.wrap_info.token } });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    // The secondary now carries the primary's keyring and seal configuration; its old root token is gone.
-    secondary.unsealKeys = primary.unsealKeys;
-    secondary.unsealThreshold = primary.unsealThreshold;
-    secondary.rootToken = '';
-    await waitFor(async () => (await replicationStatus(secondary)).state === 'stream-wals', { timeoutMs: 15_000, description: 'the secondary to stream WALs' });
+    await activateSecondary(primary, secondary, 'dc2');
   });
 
   after(async () => {

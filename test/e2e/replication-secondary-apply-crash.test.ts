@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { SqliteBackend } from '../../server/storage/sqlite-backend.js';
 import { WAL_PREFIX } from '../../server/replication/wal-storage.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { activateSecondary } from '../helpers/secondary-activation.js';
 
 /**
  * An asynchronous secondary commits what it applies from the primary without waiting for an fsync
@@ -87,14 +88,7 @@ describe('secondary kill -9 under load: storage holds exactly what its persisted
       const res = await primary.request('POST', path, { body });
       expect(res.status, `${path}: ${res.text}`).to.be.within(200, 204);
     }
-    const tokenRes = await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id: 'dc2' } });
-    expect(tokenRes.status, tokenRes.text).to.equal(200);
-    const enable = await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token: tokenRes.body.wrap_info.token } });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    secondary.unsealKeys = primary.unsealKeys;
-    secondary.unsealThreshold = primary.unsealThreshold;
-    secondary.rootToken = '';
-    await waitFor(async () => (await status(secondary)).state === 'stream-wals', { timeoutMs: 15_000, description: 'the secondary to stream WALs' });
+    await activateSecondary(primary, secondary, 'dc2');
   });
 
   after(async () => {

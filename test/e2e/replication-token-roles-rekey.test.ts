@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { HvacError, runHvac } from '../helpers/hvac.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { activateSecondary } from '../helpers/secondary-activation.js';
 
 const py = (value: unknown): string => `json.loads(${JSON.stringify(JSON.stringify(value))})`;
 
@@ -47,15 +48,7 @@ client.sys.enable_secrets_engine(backend_type="kv", path="secret", options={"ver
 client.write("sys/replication/primary/enable")
 `,
     );
-    const token = await primary.request('POST', 'sys/replication/primary/secondary-token', { body: { id: 'dc2' } });
-    expect(token.status, token.text).to.equal(200);
-    const enable = await secondary.request('POST', 'sys/replication/secondary/enable', { body: { token: token.body.wrap_info.token } });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    // The secondary carries the primary's keyring and seal config now: the primary's keys are the cluster's.
-    secondary.unsealKeys = primary.unsealKeys;
-    secondary.unsealThreshold = primary.unsealThreshold;
-    secondary.rootToken = '';
-    await waitFor(async () => ((await status(secondary)).state === 'stream-wals' ? true : undefined), { timeoutMs: 20_000, description: 'streaming' });
+    await activateSecondary(primary, secondary, 'dc2', 20_000);
   });
 
   after(async () => {
