@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import pg, { type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import pg, { type PoolClient, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import {
   childrenOf,
   type ConsistentRead,
   prefixUpperBound,
-  WriteRefusedError,
   type ScanOptions,
   type StagedWrite,
   type StagingArea,
@@ -16,7 +14,9 @@ import {
 import { GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
 import { describeConnectionUrl } from './postgresql-connection-url.js';
 import { DEFAULT_KV_TABLE, ensureTable, quoteIdentifier, writerLockKeys, type TableSchema } from './postgresql-schema.js';
+import { NotLockHolderError, sanitize, StorageQueryError } from './postgresql-errors.js';
 import type { WriteFence } from './postgresql-ha-lock.js';
+import { planStatements, prepared, type Sql } from './postgresql-statements.js';
 
 export const DEFAULT_POSTGRESQL_MAX_PARALLEL = 128;
 
@@ -393,87 +393,6 @@ export class PostgresqlBackend implements StorageBackend {
   private assertOpen(): void {
     if (this.closed) throw new Error('postgresql storage is closed');
   }
-}
-
-type Sql = Readonly<Record<'get' | 'list' | 'scanFrom' | 'scanAfter' | 'scanKeysFrom' | 'scanKeysAfter' | 'upsert' | 'deleteKeys' | 'deletePrefix', string>>;
-
-interface Statement {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
-/**
- * The ops as few statements as keeps their order: a run of puts becomes one upsert (the last value
- * of a key repeated in the run wins, as it would one at a time), a run of deletes one DELETE.
- */
-function planStatements(ops: readonly StorageOp[], sql: Sql): Statement[] {
-  const out: Statement[] = [];
-  for (let i = 0; i < ops.length;) {
-    const op = ops[i] as StorageOp;
-    if (op.op === 'delete-prefix') {
-      out.push({ text: sql.deletePrefix, values: [op.prefix, prefixUpperBound(op.prefix)] });
-      i++;
-      continue;
-    }
-    let end = i;
-    while (end < ops.length && (ops[end] as StorageOp).op === op.op) end++;
-    const run = ops.slice(i, end);
-    if (op.op === 'put') {
-      const values = new Map<string, Buffer>();
-      for (const put of run as Extract<StorageOp, { op: 'put' }>[]) {
-        values.delete(put.key);
-        values.set(put.key, put.value);
-      }
-      out.push({ text: sql.upsert, values: [[...values.keys()], [...values.values()]] });
-    } else {
-      out.push({ text: sql.deleteKeys, values: [(run as Extract<StorageOp, { op: 'delete' }>[]).map((d) => d.key)] });
-    }
-    i = end;
-  }
-  return out;
-}
-
-const statementNames = new Map<string, string>();
-
-/** A named (server-side prepared) statement: parsed once per connection. */
-function prepared(text: string, values: unknown[]): QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `ferry_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values };
-}
-
-/** A failure PostgreSQL reported for one statement; the connection itself is still fine. */
-export class StorageQueryError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'StorageQueryError';
-  }
-}
-
-/** A write refused because this node is not (or no longer) the HA lock holder; nothing was written. */
-export class NotLockHolderError extends WriteRefusedError {
-  readonly code = 'ferry-not-lock-holder';
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotLockHolderError';
-  }
-}
-
-/**
- * Errors as they leave the backend: the server's message and SQLSTATE only. PostgreSQL's detail
- * fields can quote row contents (keys, ciphertext), so they are dropped.
- */
-function sanitize(err: unknown): Error {
-  if (err instanceof StorageQueryError) return err;
-  if (err instanceof pg.DatabaseError) return new StorageQueryError(`postgresql: ${err.message} (SQLSTATE ${err.code ?? 'unknown'})`, err.code ?? '');
-  if (err instanceof Error) return new Error(`postgresql: ${err.message}`);
-  return new Error('postgresql: unknown error');
 }
 
 async function checkServer(client: PoolClient, log: Logger | undefined): Promise<void> {

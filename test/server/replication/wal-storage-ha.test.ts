@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { WAL_PREFIX, WalStorage, type WalEntry } from '../../../server/replication/wal-storage.js';
-import { NotLockHolderError, PostgresqlBackend } from '../../../server/storage/postgresql-backend.js';
+import { PostgresqlBackend } from '../../../server/storage/postgresql-backend.js';
+import { NotLockHolderError } from '../../../server/storage/postgresql-errors.js';
 import { PostgresqlHaLock } from '../../../server/storage/postgresql-ha-lock.js';
 import { sharedPostgresCluster, type PostgresDatabase } from '../../helpers/postgres-cluster.js';
 import { waitFor } from '../../helpers/test-cluster.js';
