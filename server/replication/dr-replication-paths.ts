@@ -3,7 +3,7 @@ import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
 import type { DrOperation } from './dr-operation-tokens.js';
 import type { ReplicationManager } from './replication-manager.js';
-import { caOf, ok, secondaryEnablePath } from './replication-path-parts.js';
+import { ok, secondaryEnablePath, secondaryUpdatePrimaryPath } from './replication-path-parts.js';
 
 /**
  * `sys/replication/dr/*`: Vault's DR replication API. The primary side authenticates as any
@@ -11,13 +11,13 @@ import { caOf, ok, secondaryEnablePath } from './replication-path-parts.js';
  * (a DR secondary serves no token, see `core/dr-secondary-paths.ts`).
  */
 export function drReplicationPaths(manager: ReplicationManager): PathDefinition[] {
-  /** Checks this is a DR secondary and that the body's `dr_operation_token` may run `operation`. */
-  const authorize = async (fields: FieldData, operation: DrOperation): Promise<void> => {
-    if (manager.drMode() !== 'secondary') throw invalidRequest('this cluster is not a DR replication secondary');
-    await manager.drTokens.authorize(fields.string('dr_operation_token'), operation);
-  };
   const requireDrSecondary = (): void => {
     if (manager.drMode() !== 'secondary') throw invalidRequest('this cluster is not a DR replication secondary');
+  };
+  /** Checks this is a DR secondary and that the body's `dr_operation_token` may run `operation`. */
+  const authorize = async (fields: FieldData, operation: DrOperation): Promise<void> => {
+    requireDrSecondary();
+    await manager.drTokens.authorize(fields.string('dr_operation_token'), operation);
   };
   const opToken = { dr_operation_token: { type: 'string' } } as const;
   const generator = manager.drTokens.generator;
@@ -69,24 +69,10 @@ export function drReplicationPaths(manager: ReplicationManager): PathDefinition[
         },
       },
     },
-    {
-      pattern: 'replication/dr/secondary/update-primary',
-      fields: {
-        ...opToken,
-        token: { type: 'string' },
-        primary_api_addr: { type: 'string' },
-        ca_file: { type: 'string' },
-        ca_path: { type: 'string' },
-        update_primary_addrs: { type: 'string-list' },
-      },
-      operations: {
-        update: async ({ fields }) => {
-          await authorize(fields, 'update-primary');
-          if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
-          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields), 'dr'));
-        },
-      },
-    },
+    secondaryUpdatePrimaryPath('replication/dr/secondary/update-primary', manager, 'dr', {
+      fields: opToken,
+      check: (fields) => authorize(fields, 'update-primary'),
+    }),
     {
       // Unauthenticated in Vault: restarting the stream changes no data.
       pattern: 'replication/dr/secondary/recover',

@@ -3,7 +3,7 @@ import type { LogicalResponse } from '../core/logical.js';
 import type { PathDefinition } from '../core/path-table.js';
 import { invalidRequest } from '../core/vault-error.js';
 import { drReplicationPaths } from './dr-replication-paths.js';
-import { caOf, ok, secondaryEnablePath } from './replication-path-parts.js';
+import { ok, secondaryEnablePath, secondaryUpdatePrimaryPath } from './replication-path-parts.js';
 import { pathsFilterPaths } from './paths-filter-paths.js';
 import type { ReplicationManager } from './replication-manager.js';
 
@@ -52,22 +52,7 @@ export function replicationPaths(manager: ReplicationManager): (core: Core) => P
       fields: { primary_cluster_addr: { type: 'string' }, force: { type: 'bool' } },
       operations: { update: async ({ fields }) => ok(await manager.promoteSecondary(fields.string('primary_cluster_addr'), fields.bool('force'))) },
     },
-    {
-      pattern: `replication/${both('secondary/update-primary')}`,
-      fields: {
-        token: { type: 'string' },
-        primary_api_addr: { type: 'string' },
-        ca_file: { type: 'string' },
-        ca_path: { type: 'string' },
-        update_primary_addrs: { type: 'string-list' },
-      },
-      operations: {
-        update: async ({ fields }) => {
-          if (fields.list('update_primary_addrs').length > 0) throw invalidRequest('update_primary_addrs is not supported; pass a new secondary token');
-          return ok(await manager.updatePrimary(fields.string('token'), fields.string('primary_api_addr'), caOf(fields)));
-        },
-      },
-    },
+    secondaryUpdatePrimaryPath(`replication/${both('secondary/update-primary')}`, manager, 'performance'),
     {
       pattern: `replication/${both('reindex')}`,
       fields: { diff: { type: 'bool' }, force: { type: 'bool' }, skip_flush: { type: 'bool' } },

@@ -1,27 +1,18 @@
 import { expect } from 'chai';
-import { kindsOf, roleFor, type ReplicationKind, type ReplicationState } from '../../../server/replication/replication-state.js';
+import { kindsOf, roleFor, type ReplicationKind } from '../../../server/replication/replication-state.js';
 import { activationToken, bundleFor, refusal, Rig } from './role-fakes.js';
 
 const NO_TRUST = { caFile: '', caPath: '' };
 
-/** An activation token as the primary's wrapping shapes it, marked with its replication type. */
 describe('ReplicationStateMachine: DR and performance roles', () => {
   let rig: Rig;
 
   beforeEach(async () => {
-    rig = new Rig();
-    await rig.wal.open();
-    await rig.machine.resume();
+    rig = await Rig.started();
   });
   afterEach(async () => {
     await rig.machine.pause();
   });
-
-  async function stored(): Promise<ReplicationState> {
-    const state = await rig.store.load();
-    expect(rig.machine.current).to.deep.equal(state);
-    return state;
-  }
 
   async function asDrSecondary(): Promise<void> {
     rig.unwrapped = bundleFor({ kind: 'dr' });
@@ -32,7 +23,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     await rig.machine.enablePrimary('', 'performance');
     await rig.machine.enablePrimary('', 'dr');
     expect(rig.listeners).to.have.length(1);
-    const both = await stored();
+    const both = await rig.stored();
     expect(both.role === 'primary' && kindsOf(both)).to.deep.equal(['performance', 'dr']);
     expect(rig.machine.roleIn('dr')).to.equal('primary');
     expect(rig.machine.roleIn('performance')).to.equal('primary');
@@ -41,7 +32,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     expect((await refusal(rig.machine.demotePrimary('dr'))).message).to.match(/primary of both replication types/);
 
     await rig.machine.disablePrimary('performance');
-    const drOnly = await stored();
+    const drOnly = await rig.stored();
     expect(roleFor(drOnly, 'performance')).to.equal('disabled');
     expect(roleFor(drOnly, 'dr')).to.equal('primary');
     expect(rig.lastListener?.isStopped).to.equal(false);
@@ -58,7 +49,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     }));
     expect((await refusal(rig.machine.revokeSecondary('d1', 'performance'))).message).to.equal('no secondary with id "d1"');
     await rig.machine.disablePrimary('dr');
-    const state = await stored();
+    const state = await rig.stored();
     expect(state.role === 'primary' && Object.keys(state.secondaries)).to.deep.equal(['p1']);
     expect(rig.lastListener?.disconnected).to.deep.equal(['d1']);
   });
@@ -70,12 +61,12 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     const perfOnDr = await refusal(rig.machine.enableSecondary(activationToken(), '', NO_TRUST, {}, 'dr'));
     expect(perfOnDr.message).to.match(/performance secondary activation token/);
     expect(rig.unwrapCalls).to.equal(0);
-    expect((await stored()).role).to.equal('disabled');
+    expect((await rig.stored()).role).to.equal('disabled');
   });
 
   it('a DR secondary is a secondary of DR only, and cannot become a primary of either type by enable', async () => {
     await asDrSecondary();
-    const state = await stored();
+    const state = await rig.stored();
     expect(roleFor(state, 'dr')).to.equal('secondary');
     expect(roleFor(state, 'performance')).to.equal('disabled');
     await refusal(rig.machine.enablePrimary('', 'performance'));
@@ -83,7 +74,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     // Performance operations do not apply to it.
     await refusal(rig.machine.promoteSecondary('', false, 'performance'));
     await refusal(rig.machine.disableSecondary('performance'));
-    expect(await stored()).to.deep.equal(state);
+    expect(await rig.stored()).to.deep.equal(state);
   });
 
   it('DR promote answers 503 while the secondary is catching up, unless forced; promotion bumps the epoch and tells the old primary', async () => {
@@ -97,7 +88,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     expect(rig.machine.roleIn('dr')).to.equal('secondary');
 
     await rig.machine.promoteSecondary('', true, 'dr');
-    const promoted = await stored();
+    const promoted = await rig.stored();
     expect(promoted.role === 'primary' && promoted.epoch).to.equal(2);
     expect(roleFor(promoted, 'dr')).to.equal('primary');
     expect(roleFor(promoted, 'performance')).to.equal('disabled');
@@ -109,7 +100,7 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
     const listener = rig.lastListener;
     listener?.hooks.onNewerEpoch(5);
     for (let i = 0; i < 50 && rig.machine.current.role === 'primary'; i++) await new Promise((r) => setTimeout(r, 10));
-    const state = await stored();
+    const state = await rig.stored();
     expect(roleFor(state, 'dr')).to.equal('secondary');
     expect(state.role === 'secondary' && state.fencedByEpoch).to.equal(5);
     expect(listener?.isStopped).to.equal(true);
@@ -118,14 +109,14 @@ describe('ReplicationStateMachine: DR and performance roles', () => {
   it('a performance secondary becomes DR primary of its own DR secondary: a second listener role, stored apart, relaying its WAL', async () => {
     rig.unwrapped = bundleFor();
     await rig.machine.enableSecondary(activationToken(), '', NO_TRUST);
-    const secondaryState = await stored();
+    const secondaryState = await rig.stored();
     await rig.machine.enablePrimary('', 'dr');
     expect(rig.machine.roleIn('dr')).to.equal('primary');
     expect(rig.machine.roleIn('performance')).to.equal('secondary');
     expect(rig.relayStored?.kinds).to.deep.equal(['dr']);
     expect(rig.lastListener?.hooks.current()?.clusterId).to.equal(rig.relayStored?.clusterId);
     // The stream's own state is untouched: the relay is stored apart from it.
-    expect(await stored()).to.deep.equal(secondaryState);
+    expect(await rig.stored()).to.deep.equal(secondaryState);
     await rig.wal.transaction([{ op: 'put', key: 'local/token/id/t', value: Buffer.from('t') }]);
     expect(rig.wal.lastWal, 'its own cluster-local writes are logged for its DR secondary').to.equal(1);
 

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { ReplicationState } from '../../../server/replication/replication-state.js';
 import { WARNINGS } from '../../../server/replication/replication-warnings.js';
 import { activationToken, bundleFor, installedState, portInUse, refusal, Rig } from './role-fakes.js';
 
@@ -9,20 +8,11 @@ describe('ReplicationStateMachine', () => {
   let rig: Rig;
 
   beforeEach(async () => {
-    rig = new Rig();
-    await rig.wal.open();
-    await rig.machine.resume();
+    rig = await Rig.started();
   });
   afterEach(async () => {
     await rig.machine.pause();
   });
-
-  /** The role in memory and in storage, which must agree after every change. */
-  async function stored(): Promise<ReplicationState> {
-    const state = await rig.store.load();
-    expect(rig.machine.current).to.deep.equal(state);
-    return state;
-  }
 
   async function asPrimary(): Promise<void> {
     await rig.machine.enablePrimary('');
@@ -35,7 +25,7 @@ describe('ReplicationStateMachine', () => {
   describe('transitions', () => {
     it('starts disabled with nothing stored, the WAL off and nothing running', async () => {
       expect(rig.machine.mode()).to.equal('disabled');
-      expect((await stored()).role).to.equal('disabled');
+      expect((await rig.stored()).role).to.equal('disabled');
       expect(rig.listeners).to.have.length(0);
       expect(rig.streams).to.have.length(0);
       expect(await rig.walRole()).to.equal('off');
@@ -43,7 +33,7 @@ describe('ReplicationStateMachine', () => {
 
     it('enables a primary: epoch 1, a listener bound with its TLS material, peers refused until the role is stored', async () => {
       expect(await rig.machine.enablePrimary('10.0.0.1:8201')).to.deep.equal([WARNINGS.primaryEnable]);
-      const state = await stored();
+      const state = await rig.stored();
       if (state.role !== 'primary') throw new Error('expected a primary');
       expect(state.epoch).to.equal(1);
       expect(state.primaryClusterAddr).to.equal('10.0.0.1:8201');
@@ -61,7 +51,7 @@ describe('ReplicationStateMachine', () => {
       expect(await rig.machine.disablePrimary()).to.deep.equal([WARNINGS.disable]);
       expect(rig.lastListener?.isStopped).to.equal(true);
       expect(rig.machine.listener).to.equal(undefined);
-      expect((await stored()).role).to.equal('disabled');
+      expect((await rig.stored()).role).to.equal('disabled');
       expect(await rig.walRole()).to.equal('off');
     });
 
@@ -71,7 +61,7 @@ describe('ReplicationStateMachine', () => {
       const primary = rig.machine.current;
       if (primary.role !== 'primary') throw new Error('expected a primary');
       expect(await rig.machine.demotePrimary()).to.deep.equal([WARNINGS.demote]);
-      const state = await stored();
+      const state = await rig.stored();
       if (state.role !== 'secondary') throw new Error('expected a secondary');
       expect(state).to.include({ clusterId: primary.clusterId, epoch: primary.epoch, primaryClusterAddr: '', lastRemoteWal: 1, needsResync: true });
       expect(rig.lastListener?.isStopped).to.equal(true);
@@ -83,7 +73,7 @@ describe('ReplicationStateMachine', () => {
       expect(await rig.machine.enableSecondary(activationToken(), '', NO_TRUST)).to.deep.equal([WARNINGS.secondaryEnable]);
       expect(rig.modeDuringInstall).to.equal('bootstrapping');
       expect(rig.machine.mode()).to.equal('secondary');
-      expect(await stored()).to.deep.equal(installedState(bundleFor()));
+      expect(await rig.stored()).to.deep.equal(installedState(bundleFor()));
       expect(rig.lastStream?.state).to.deep.equal(installedState(bundleFor()));
       expect(rig.machine.stream).to.equal(rig.lastStream);
       expect(await rig.walRole()).to.equal('secondary');
@@ -100,7 +90,7 @@ describe('ReplicationStateMachine', () => {
       await asSecondary();
       expect(await rig.machine.disableSecondary()).to.deep.equal([WARNINGS.disable]);
       expect(rig.lastStream?.isStopped).to.equal(true);
-      expect((await stored()).role).to.equal('disabled');
+      expect((await rig.stored()).role).to.equal('disabled');
       expect(await rig.walRole()).to.equal('off');
     });
 
@@ -109,7 +99,7 @@ describe('ReplicationStateMachine', () => {
       rig.events.length = 0;
       expect(await rig.machine.promoteSecondary('', false)).to.deep.equal([WARNINGS.promote, WARNINGS.otherSecondaries]);
       expect(rig.events).to.deep.equal(['bind (epoch 2)', 'stream stopped (sec-1)']);
-      const state = await stored();
+      const state = await rig.stored();
       if (state.role !== 'primary') throw new Error('expected a primary');
       expect(state).to.include({ clusterId: 'cluster-a', epoch: 2 });
       expect(state.secondaries).to.deep.equal({});
@@ -125,7 +115,7 @@ describe('ReplicationStateMachine', () => {
       await rig.machine.demotePrimary();
       await rig.machine.promoteSecondary('', false);
       expect(rig.notified).to.have.length(0);
-      expect((await stored()).role).to.equal('primary');
+      expect((await rig.stored()).role).to.equal('primary');
 
       const other = new Rig();
       await other.wal.open();
@@ -140,13 +130,13 @@ describe('ReplicationStateMachine', () => {
       rig.unwrapped = bundleFor({ id: 'sec-2', epoch: 3, primary_cluster_addr: '127.0.0.1:3' });
       expect(await rig.machine.updatePrimary(activationToken(), '', NO_TRUST)).to.deep.equal([]);
       expect(rig.streams[0]?.isStopped).to.equal(true);
-      const state = await stored();
+      const state = await rig.stored();
       expect(state).to.deep.include({ secondaryId: 'sec-2', epoch: 3, primaryClusterAddr: '127.0.0.1:3', lastRemoteWal: 7, needsResync: true });
       expect(rig.lastStream?.state).to.deep.equal(state);
 
       await rig.machine.updatePrimary('', '', NO_TRUST);
       expect(rig.lastStream?.isStopped).to.equal(true);
-      expect(await stored()).to.deep.include({ primaryClusterAddr: '', epoch: 3, lastRemoteWal: 7 });
+      expect(await rig.stored()).to.deep.include({ primaryClusterAddr: '', epoch: 3, lastRemoteWal: 7 });
       expect(rig.machine.stream).to.equal(undefined);
     });
 
@@ -166,9 +156,9 @@ describe('ReplicationStateMachine', () => {
         next: { ...state, secondaries: { a: { id: 'a', certSerial: '01', issuedAt: '', tokenExpiresAt: '' } } },
         result: undefined,
       }));
-      expect(Object.keys(((await stored()) as { secondaries: object }).secondaries)).to.deep.equal(['a']);
+      expect(Object.keys(((await rig.stored()) as { secondaries: object }).secondaries)).to.deep.equal(['a']);
       await rig.machine.revokeSecondary('a');
-      expect(((await stored()) as { secondaries: object }).secondaries).to.deep.equal({});
+      expect(((await rig.stored()) as { secondaries: object }).secondaries).to.deep.equal({});
       expect(rig.lastListener?.disconnected).to.deep.equal(['a']);
       expect((await refusal(rig.machine.revokeSecondary('a'))).message).to.equal('no secondary with id "a"');
     });
@@ -185,7 +175,7 @@ describe('ReplicationStateMachine', () => {
 
   describe('refusals leave the role as it was', () => {
     async function refusedWithoutChange(change: () => Promise<unknown>, message: string | RegExp): Promise<void> {
-      const before = await stored();
+      const before = await rig.stored();
       const stopped = (): number => rig.listeners.filter((l) => l.isStopped).length + rig.streams.filter((s) => s.isStopped).length;
       const stoppedBefore = stopped();
       const listeners = rig.listeners.length;
@@ -194,7 +184,7 @@ describe('ReplicationStateMachine', () => {
       expect(err.status).to.equal(400);
       if (typeof message === 'string') expect(err.message).to.equal(message);
       else expect(err.message).to.match(message);
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.listeners).to.have.length(listeners);
       expect(rig.streams).to.have.length(streams);
       expect(stopped(), 'nothing running was stopped').to.equal(stoppedBefore);
@@ -230,7 +220,7 @@ describe('ReplicationStateMachine', () => {
       if (rig.lastStream) rig.lastStream.isConnected = true;
       await refusedWithoutChange(() => rig.machine.promoteSecondary('', false), /^this secondary is still connected to a live primary/);
       await rig.machine.promoteSecondary('', true);
-      expect((await stored()).role).to.equal('primary');
+      expect((await rig.stored()).role).to.equal('primary');
     });
 
     it('refuses an activation token it can check itself before asking the primary anything', async () => {
@@ -272,10 +262,10 @@ describe('ReplicationStateMachine', () => {
 
     it('keeps a secondary streaming when the listener for its promotion cannot bind', async () => {
       await asSecondary();
-      const before = await stored();
+      const before = await rig.stored();
       rig.bindFailure = portInUse();
       await refusal(rig.machine.promoteSecondary('', true));
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.streams).to.have.length(1);
       expect(rig.lastStream?.isStopped).to.equal(false);
       expect(rig.machine.stream).to.equal(rig.lastStream);
@@ -292,16 +282,16 @@ describe('ReplicationStateMachine', () => {
       expect(rig.lastListener?.isStopped).to.equal(true);
       expect(rig.machine.listener).to.equal(undefined);
       rig.failStateWrites = false;
-      expect((await stored()).role).to.equal('disabled');
+      expect((await rig.stored()).role).to.equal('disabled');
     });
 
     it('returns a secondary to streaming when storing its promotion fails', async () => {
       await asSecondary();
-      const before = await stored();
+      const before = await rig.stored();
       rig.failStateWrites = true;
       await rig.machine.promoteSecondary('', true).catch(() => undefined);
       rig.failStateWrites = false;
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.lastListener?.isStopped).to.equal(true);
       expect(rig.streams).to.have.length(2);
       expect(rig.machine.stream).to.equal(rig.streams[1]);
@@ -311,12 +301,12 @@ describe('ReplicationStateMachine', () => {
 
     it('keeps a primary serving when disabling or demoting it cannot be stored', async () => {
       await asPrimary();
-      const before = await stored();
+      const before = await rig.stored();
       rig.failStateWrites = true;
       await rig.machine.disablePrimary().catch(() => undefined);
       await rig.machine.demotePrimary().catch(() => undefined);
       rig.failStateWrites = false;
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.listeners).to.have.length(3);
       expect(rig.machine.listener).to.equal(rig.lastListener);
       expect(rig.lastListener?.isStopped).to.equal(false);
@@ -325,12 +315,12 @@ describe('ReplicationStateMachine', () => {
 
     it('keeps a secondary streaming when disabling it or forgetting its primary cannot be stored', async () => {
       await asSecondary();
-      const before = await stored();
+      const before = await rig.stored();
       rig.failStateWrites = true;
       await rig.machine.disableSecondary().catch(() => undefined);
       await rig.machine.updatePrimary('', '', NO_TRUST).catch(() => undefined);
       rig.failStateWrites = false;
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.streams).to.have.length(3);
       expect(rig.machine.stream).to.equal(rig.lastStream);
       expect(rig.lastStream?.isStopped).to.equal(false);
@@ -341,7 +331,7 @@ describe('ReplicationStateMachine', () => {
       await rig.machine.enableSecondary(activationToken(), '', NO_TRUST).catch(() => undefined);
       expect(rig.machine.mode()).to.equal('disabled');
       expect(rig.machine.isActivating).to.equal(false);
-      expect((await stored()).role).to.equal('disabled');
+      expect((await rig.stored()).role).to.equal('disabled');
     });
   });
 
@@ -351,7 +341,7 @@ describe('ReplicationStateMachine', () => {
       const primary = rig.machine.current;
       rig.lastListener?.hooks.onNewerEpoch(5);
       await rig.machine.reindex(); // queued behind the fencing
-      const state = await stored();
+      const state = await rig.stored();
       expect(state).to.deep.include({ role: 'secondary', epoch: 5, fencedByEpoch: 5, primaryClusterAddr: '' });
       expect(state).to.have.property('clusterId', (primary as { clusterId: string }).clusterId);
       expect(rig.lastListener?.isStopped).to.equal(true);
@@ -361,18 +351,18 @@ describe('ReplicationStateMachine', () => {
 
     it('ignores an epoch that is not newer than its own', async () => {
       await asPrimary();
-      const before = await stored();
+      const before = await rig.stored();
       rig.lastListener?.hooks.onNewerEpoch(1);
       await rig.machine.fence(0);
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
       expect(rig.lastListener?.isStopped).to.equal(false);
     });
 
     it('does not fence a cluster that is no longer primary', async () => {
       await asSecondary();
-      const before = await stored();
+      const before = await rig.stored();
       await rig.machine.fence(9);
-      expect(await stored()).to.deep.equal(before);
+      expect(await rig.stored()).to.deep.equal(before);
     });
   });
 
@@ -401,7 +391,7 @@ describe('ReplicationStateMachine', () => {
           }),
         ),
       );
-      expect(Object.keys(((await stored()) as { secondaries: object }).secondaries).sort()).to.deep.equal(ids);
+      expect(Object.keys(((await rig.stored()) as { secondaries: object }).secondaries).sort()).to.deep.equal(ids);
     });
 
     it('fences only after a running role change finished', async () => {
@@ -414,7 +404,7 @@ describe('ReplicationStateMachine', () => {
       release();
       await promotion;
       await fencing;
-      expect(await stored()).to.deep.include({ role: 'secondary', fencedByEpoch: 10 });
+      expect(await rig.stored()).to.deep.include({ role: 'secondary', fencedByEpoch: 10 });
     });
   });
 });

@@ -125,6 +125,21 @@ export class Rig {
   /** The DR primary role of a performance secondary, as stored. */
   relayStored: PrimaryState | undefined;
 
+  /** A rig whose WAL is open and whose state machine has resumed (the role stored, if any). */
+  static async started(): Promise<Rig> {
+    const rig = new Rig();
+    await rig.wal.open();
+    await rig.machine.resume();
+    return rig;
+  }
+
+  /** The role in memory and in storage, which must agree after every change. */
+  async stored(): Promise<ReplicationState> {
+    const state = await this.store.load();
+    expect(this.machine.current).to.deep.equal(state);
+    return state;
+  }
+
   constructor() {
     const activator: Activator = {
       check: (token, primaryApiAddr, kind) => activationApiAddr(token, primaryApiAddr, kind),
