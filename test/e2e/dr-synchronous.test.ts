@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { TransportError } from '../../server/api-client/transport-error.js';
-import { VaultClient } from '../../server/api-client/vault-client.js';
 import { decodeRootToken, generateRoot } from '../helpers/generate-root.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
+import { requestWithDeadline, type Answer, type DeadlineRequestOptions } from '../helpers/deadline-request.js';
 
 /**
  * The recovery point of DR replication, measured: SQLite primary and DR secondary, writers putting
@@ -33,11 +33,6 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     outcome: Outcome;
     ackedAt?: number;
   }
-  interface Answer {
-    readonly status: number;
-    readonly body: any;
-    readonly text: string;
-  }
   interface RecoveryPoint {
     readonly mode: string;
     readonly acknowledged: number;
@@ -49,17 +44,8 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
   }
   const report: RecoveryPoint[] = [];
 
-  async function call(
-    server: ServerHandle,
-    method: string,
-    path: string,
-    options: { token?: string | null; body?: unknown; timeoutMs?: number } = {},
-  ): Promise<Answer> {
-    const token = options.token === undefined ? server.rootToken : options.token;
-    const client = new VaultClient({ address: server.addr, timeoutMs: options.timeoutMs ?? 10_000 });
-    const res = await client.send(method, path, { token: token || null, body: options.body });
-    return { status: res.status, body: res.text === '' ? undefined : res.json !== undefined ? res.json : res.text, text: res.text };
-  }
+  const call = (server: ServerHandle, method: string, path: string, options: Partial<DeadlineRequestOptions> = {}): Promise<Answer> =>
+    requestWithDeadline(server, method, path, { timeoutMs: 10_000, ...options });
 
   async function status(server: ServerHandle, kind: 'dr' | 'performance' = 'dr'): Promise<Record<string, any>> {
     return (await call(server, 'GET', `sys/replication/${kind}/status`, { token: null })).body.data as Record<string, any>;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { TransportError } from '../../server/api-client/transport-error.js';
-import { VaultClient } from '../../server/api-client/vault-client.js';
 import { startDevServer, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { requestWithDeadline, type Answer, type DeadlineRequestOptions } from '../helpers/deadline-request.js';
 
 /**
  * Fault matrix (issue 5): a primary streams to a secondary while writers put unique values on the
@@ -134,24 +134,8 @@ describe('replication fault matrix: kill -9, SIGSTOP/SIGCONT and a cut channel, 
   const results: RunResult[] = [];
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-  interface Answer {
-    readonly status: number;
-    readonly body: any;
-    readonly text: string;
-  }
-
-  /** One HTTP request with a hard deadline (the client gives up and closes the connection, not just abandons it). */
-  async function call(
-    server: ServerHandle,
-    method: string,
-    path: string,
-    options: { token?: string | null; body?: unknown; timeoutMs?: number } = {},
-  ): Promise<Answer> {
-    const token = options.token === undefined ? server.rootToken : options.token;
-    const client = new VaultClient({ address: server.addr, timeoutMs: options.timeoutMs ?? READ_TIMEOUT_MS });
-    const res = await client.send(method, path, { token: token || null, body: options.body });
-    return { status: res.status, body: res.text === '' ? undefined : res.json !== undefined ? res.json : res.text, text: res.text };
-  }
+  const call = (server: ServerHandle, method: string, path: string, options: Partial<DeadlineRequestOptions> = {}): Promise<Answer> =>
+    requestWithDeadline(server, method, path, { timeoutMs: READ_TIMEOUT_MS, ...options });
 
   async function replicationStatus(server: ServerHandle): Promise<Record<string, any>> {
     const res = await call(server, 'GET', 'sys/replication/status', { token: null });
