@@ -47,6 +47,7 @@ export class SqliteBackend implements StorageBackend {
     /** The configured mode, for every commit that may not defer its flush. */
     private readonly synchronous: 'FULL' | 'NORMAL',
   ) {
+    this.currentSynchronous = synchronous;
     this.queue = new GroupCommitQueue(async (body, canDeferFlush) => {
       await this.setSynchronous(canDeferFlush ? 'NORMAL' : this.synchronous);
       await exec(this.writer, 'BEGIN IMMEDIATE');
@@ -60,8 +61,8 @@ export class SqliteBackend implements StorageBackend {
     });
   }
 
-  /** The writer connection's `synchronous` mode now (it persists across transactions). */
-  private currentSynchronous: 'FULL' | 'NORMAL' = 'FULL';
+  /** The writer connection's `synchronous` mode now (it persists across transactions); `open` set the configured one. */
+  private currentSynchronous: 'FULL' | 'NORMAL';
 
   /**
    * Switches the writer connection between its two commit modes, outside any transaction. Under the
@@ -91,9 +92,7 @@ export class SqliteBackend implements StorageBackend {
     await exec(writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
-    const backend = new SqliteBackend(writer, reader, options.path, synchronous);
-    backend.currentSynchronous = synchronous;
-    return backend;
+    return new SqliteBackend(writer, reader, options.path, synchronous);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
