@@ -3,6 +3,7 @@ import { TransportError } from '../../server/api-client/transport-error.js';
 import { decodeRootToken, generateRoot } from '../helpers/generate-root.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { requestWithDeadline, type Answer, type DeadlineRequestOptions } from '../helpers/deadline-request.js';
+import { activateSecondary } from '../helpers/secondary-activation.js';
 
 /**
  * The recovery point of DR replication, measured: SQLite primary and DR secondary, writers putting
@@ -51,21 +52,6 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     return (await call(server, 'GET', `sys/replication/${kind}/status`, { token: null })).body.data as Record<string, any>;
   }
 
-  /** Activates `secondary` from `primary` (whose replication of that kind is enabled) and waits until it streams. */
-  async function activate(primary: ServerHandle, secondary: ServerHandle, kind: 'dr' | 'performance', id: string): Promise<void> {
-    const token = await call(primary, 'POST', `sys/replication/${kind}/primary/secondary-token`, { body: { id } });
-    expect(token.status, token.text).to.equal(200);
-    const enable = await call(secondary, 'POST', `sys/replication/${kind}/secondary/enable`, {
-      body: { token: token.body.wrap_info.token },
-      timeoutMs: 30_000,
-    });
-    expect(enable.status, enable.text).to.be.within(200, 204);
-    secondary.unsealKeys = primary.unsealKeys;
-    secondary.unsealThreshold = primary.unsealThreshold;
-    secondary.rootToken = '';
-    await waitFor(async () => (await status(secondary, kind)).state === 'stream-wals', { timeoutMs: 20_000, description: `the ${kind} secondary to stream` });
-  }
-
   /** The DR operation token flow on a DR secondary: an attempt, the primary's key shares, the OTP. */
   async function drOperationToken(secondary: ServerHandle): Promise<string> {
     const base = 'sys/replication/dr/secondary/generate-operation-token';
@@ -95,7 +81,7 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
       [`sys/mounts/${MOUNT}`, { type: 'kv', options: { version: '2' } }],
       ['sys/replication/dr/primary/enable', {}],
     ]);
-    await activate(primary, secondary, 'dr', 'dr-twin');
+    await activateSecondary(primary, secondary, 'dr-twin', { kind: 'dr', timeoutMs: 20_000 });
     return { primary, secondary };
   }
 
@@ -252,7 +238,7 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     // A performance secondary streams and acknowledges nothing that counts: still 503.
     const performance = await startSqliteServer();
     servers.push(performance);
-    await activate(primary, performance, 'performance', 'regional');
+    await activateSecondary(primary, performance, 'regional', { kind: 'performance', timeoutMs: 20_000 });
     const stillRefused = await call(primary, 'POST', `${MOUNT}/data/perf-only`, { body: { data: { v: 'p' } } });
     expect(stillRefused.status, stillRefused.text).to.equal(503);
     // ...although the write did reach it.
@@ -264,7 +250,7 @@ describe('synchronous DR: the recovery point of a kill -9, asynchronous and sync
     // Replication administration is never held: it is how a DR secondary gets connected.
     const dr = await startSqliteServer();
     servers.push(dr);
-    await activate(primary, dr, 'dr', 'late-twin');
+    await activateSecondary(primary, dr, 'late-twin', { kind: 'dr', timeoutMs: 20_000 });
     const metrics = await call(primary, 'GET', 'sys/metrics?format=prometheus');
     expect(metrics.text).to.match(/ferry_replication_dr_sync_timeouts_total 2\b/);
     // Once the DR secondary streams and acknowledges, writes are answered again, promptly: ten

@@ -48,7 +48,7 @@ client.sys.enable_secrets_engine(backend_type="kv", path="secret", options={"ver
 client.write("sys/replication/primary/enable")
 `,
     );
-    await activateSecondary(primary, secondary, 'dc2', 20_000);
+    await activateSecondary(primary, secondary, 'dc2', { timeoutMs: 20_000 });
   });
 
   after(async () => {
