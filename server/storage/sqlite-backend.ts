@@ -107,12 +107,17 @@ export class SqliteBackend implements StorageBackend {
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
     const backend = new SqliteBackend(writer, reader, options.path, synchronous);
-    backend.checkpointer = await SqliteCheckpointer.start({
-      path: options.path,
-      commitCount: () => backend.queue.stats.groups + backend.exclusiveJobs,
-      betweenCommits: (job) => backend.queue.exclusive(job),
-      ...options.checkpoints,
-    });
+    try {
+      backend.checkpointer = await SqliteCheckpointer.start({
+        path: options.path,
+        commitCount: () => backend.queue.stats.groups + backend.exclusiveJobs,
+        betweenCommits: (job) => backend.queue.exclusive(job),
+        ...options.checkpoints,
+      });
+    } catch (err) {
+      await backend.close().catch(() => undefined);
+      throw err;
+    }
     return backend;
   }
 

@@ -71,9 +71,9 @@ describe('SqliteCheckpointer', function () {
       const stats = store.checkpointStats;
       expect(stats?.passive, 'background checkpoints').to.be.greaterThan(5);
       expect(stats?.blocking, 'checkpoints between commits at the ceiling').to.be.greaterThan(0);
-      // Frames written during one 20 ms tick on top of the ceiling, with room to spare; without the
-      // ceiling this run leaves a WAL of several thousand frames.
-      expect(walBytes(path), 'WAL file bytes').to.be.lessThan(4 * ceilingFrames * (PAGE_BYTES + 24));
+      // The ceiling plus what commits while a checkpoint waits for its turn, with room to spare (about
+      // 1,100 frames here); without the ceiling this run leaves a WAL of tens of thousands of frames.
+      expect(walBytes(path), 'WAL file bytes').to.be.lessThan(16 * ceilingFrames * (PAGE_BYTES + 24));
       expect(written.length).to.be.greaterThan(500);
     } finally {
       await store.close();
@@ -86,7 +86,7 @@ describe('SqliteCheckpointer', function () {
     try {
       await sustainedWrites(store, 2500);
       expect(store.checkpointStats?.blocking).to.equal(0);
-      expect(walBytes(path), 'WAL file bytes').to.be.greaterThan(4 * 300 * (PAGE_BYTES + 24));
+      expect(walBytes(path), 'WAL file bytes').to.be.greaterThan(16 * 300 * (PAGE_BYTES + 24));
     } finally {
       await store.close();
     }
