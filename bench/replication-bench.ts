@@ -13,6 +13,7 @@ import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './even
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 import { recordBenchResult } from './bench-results.js';
 import { baselinePath } from './baseline-build.js';
+import { countWindowsHit, watchFileWrites } from './file-write-watch.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -33,7 +34,9 @@ const DURATION_S = Number(process.env.FERRY_BENCH_SECONDS ?? '5');
 const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? '3');
 const CONNECTIONS = 10;
 const LAG_RATE_PER_S = 200;
-const LAG_SECONDS = 10;
+const LAG_SECONDS = Number(process.env.FERRY_BENCH_LAG_SECONDS ?? '10');
+/** `FERRY_BENCH_LAG_ROUNDS=n` alternates the builds' lag runs n times and pools each build's samples. */
+const LAG_ROUNDS = Number(process.env.FERRY_BENCH_LAG_ROUNDS ?? '1');
 const POLL_MS = 2;
 const BOOTSTRAP_KEYS = Number(process.env.FERRY_BENCH_BOOTSTRAP_KEYS ?? '50000');
 const VALUE = 'x'.repeat(48);
@@ -205,7 +208,18 @@ async function reportThroughput(
 
 // ---- (b) lag ----
 
-async function measureLag({ label, on: primary, secondaries }: StreamingCluster, isLabelled: boolean): Promise<string[]> {
+/** One lag run's report lines and raw samples (ms), for pooling across rounds. */
+interface LagRun {
+  readonly lines: string[];
+  readonly latencies: number[];
+  readonly lagAny: number[];
+  readonly lagAll: number[];
+}
+
+let lagRuns = 0;
+
+async function measureLag({ label, on: primary, secondaries }: StreamingCluster, isLabelled: boolean): Promise<LagRun> {
+  const run = ++lagRuns;
   await waitCaughtUp(primary, secondaries, 60_000);
   const loopBefore = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
   const base = (await primary.replicationStatus()).last_wal as number;
@@ -230,6 +244,8 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     lower: number;
     upper: number;
   }
+  // Each write to a database file (not its WAL) is a checkpoint: counted and set beside the slow samples.
+  const fileWrites = watchFileWrites([primary, ...secondaries].map((s) => s.dbPath));
   const writes: Write[] = [];
   let started = 0;
   let acked = 0;
@@ -244,7 +260,7 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
         const lower = base + acked + 1;
         started++;
         const sent = performance.now();
-        await api(primary.addr, 'POST', `kv/lag/k${i}`, primary.rootToken, { value: `lag-${i}-${randomBytes(6).toString('hex')}` });
+        await api(primary.addr, 'POST', `kv/lag/r${run}k${i}`, primary.rootToken, { value: `lag-${i}-${randomBytes(6).toString('hex')}` });
         const ackedAt = performance.now();
         acked++;
         writes.push({ sent, acked: ackedAt, lower, upper: base + started });
@@ -259,6 +275,7 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     finished = true;
     polls = await Promise.all(pollers);
   }
+  const checkpointTimes = fileWrites.stop();
   const walWritten = ((await primary.replicationStatus()).last_wal as number) - base;
   const loopAfter = await Promise.all([primary, ...secondaries].map(scrapeLoopDelay));
   const loopLines = loopAfter.map((after, i) => describeLoopDelay(i === 0 ? 'the primary' : `secondary ${i}`, loopBefore[i] as LoopDelayScrape, after));
@@ -272,9 +289,17 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     lagAll.push(Math.max(...seen));
   }
   const exact = writes.filter((w) => w.lower === w.upper).length;
+  // The slowest 2% of each figure (what its p99 reads), and how many overlap a checkpoint (±5 ms).
+  const slowWindows = (values: readonly number[], end: (w: Write, i: number) => number): [number, number][] => {
+    const threshold = percentile(values, 98);
+    return writes.flatMap((w, i) => ((values[i] as number) >= threshold ? [[w.sent - 5, end(w, i) + 5] as [number, number]] : []));
+  };
+  const slowLag = slowWindows(lagAll, (w, i) => w.acked + (lagAll[i] as number));
+  const slowWrites = slowWindows(latencies, (w) => w.acked);
+  const allCheckpoints = checkpointTimes.flat();
   if (process.env.FERRY_BENCH_LAG_DUMP !== undefined) {
     // Raw samples for diagnosis: per write, send and ack times (ms since the first write), WAL bounds, lags.
-    writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations }));
+    writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations, checkpointTimes }));
   }
   const latencyP50 = percentile(latencies, 50);
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
@@ -288,15 +313,29 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
       firstSecondaryMs: lagAny.map((ms) => Math.round(ms * 100) / 100),
       bothSecondariesMs: lagAll.map((ms) => Math.round(ms * 100) / 100),
     });
-  return [
+  const lines = [
     `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)${isLabelled ? ` — ${label}` : ''}`,
     `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write, as assumed' : 'MISMATCH — index mapping is not exact'}; index known exactly for ${exact}/${total} writes, an upper bound for the rest (lag overestimated, never under)`,
     `    primary write latency p50 ${fmt(latencyP50)}, p99 ${fmt(percentile(latencies, 99))}`,
     `    lag, first visible on a secondary: p50 ${fmt(percentile(lagAny, 50))}, p99 ${fmt(percentile(lagAny, 99))} → p50 ${(percentile(lagAny, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAny.toFixed(2)}× write latency p50`,
     `    lag, visible on both secondaries: p50 ${fmt(percentile(lagAll, 50))}, p99 ${fmt(percentile(lagAll, 99))} → p50 ${(percentile(lagAll, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAll.toFixed(2)}× write latency p50`,
+    `    database files written (checkpoints seen at a 2 ms poll): primary ${checkpointTimes[0]?.length ?? 0}, secondaries ${checkpointTimes
+      .slice(1)
+      .map((t) => t.length)
+      .join(
+        ' + ',
+      )}; of the slowest 2% of writes ${countWindowsHit(slowWrites, checkpointTimes[0] ?? [])}/${slowWrites.length} overlap a primary checkpoint, of the slowest 2% of lags ${countWindowsHit(slowLag, allCheckpoints)}/${slowLag.length} overlap a checkpoint on any of the three`,
     ...loopLines,
     `    goal: lag p99 ≤ 3× write latency p50 — measured ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
   ];
+  return { lines, latencies, lagAny, lagAll };
+}
+
+/** One line per build: its lag rounds' samples pooled. */
+function describePooledLag(label: string, { latencies, lagAny, lagAll }: Omit<LagRun, 'lines'>): string {
+  const p50 = percentile(latencies, 50);
+  const ratio = (values: number[], p: number) => `${percentile(values, p).toFixed(2)}ms = ${(percentile(values, p) / p50).toFixed(2)}×`;
+  return `(b) pooled over ${LAG_ROUNDS} rounds (${latencies.length} writes) — ${label}: write p50 ${p50.toFixed(2)}ms, p99 ${percentile(latencies, 99).toFixed(2)}ms; lag first secondary p50 ${ratio(lagAny, 50)}, p99 ${ratio(lagAny, 99)}; both p50 ${ratio(lagAll, 50)}, p99 ${ratio(lagAll, 99)} write p50`;
 }
 
 // ---- (c) bootstrap ----
@@ -533,7 +572,19 @@ async function measureStreaming(lines: string[]): Promise<void> {
   const clusters = [await startStreamingCluster(THIS_BUILD, undefined)];
   if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
   if (only('a')) lines.push(...(await measureThroughput(clusters)));
-  if (only('b')) for (const cluster of clusters) lines.push(...(await measureLag(cluster, clusters.length > 1)));
+  if (only('b')) {
+    const pooled = clusters.map(() => ({ latencies: [] as number[], lagAny: [] as number[], lagAll: [] as number[] }));
+    for (let round = 0; round < LAG_ROUNDS; round++) {
+      for (const [i, cluster] of clusters.entries()) {
+        const run = await measureLag(cluster, clusters.length > 1);
+        lines.push(...run.lines);
+        pooled[i]?.latencies.push(...run.latencies);
+        pooled[i]?.lagAny.push(...run.lagAny);
+        pooled[i]?.lagAll.push(...run.lagAll);
+      }
+    }
+    if (LAG_ROUNDS > 1) lines.push(...clusters.map((c, i) => describePooledLag(c.label, pooled[i] as Omit<LagRun, 'lines'>)));
+  }
   await Promise.all(clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.dispose()));
 }
 

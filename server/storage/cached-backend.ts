@@ -131,6 +131,8 @@ export class CachedBackend implements StorageBackend {
           this.invalidate(ops);
           write.abandoned?.();
         },
+        // A secondary's applies commit without an fsync only if this reaches the storage.
+        ...(write.canDeferFlush === undefined ? {} : { canDeferFlush: write.canDeferFlush }),
       });
     } finally {
       // After a commit the cache holds what it wrote (and later writes keep it current); otherwise,

@@ -1,4 +1,4 @@
-import sqlite3 from 'sqlite3';
+import type sqlite3 from 'sqlite3';
 import {
   childrenOf,
   type ConsistentRead,
@@ -11,6 +11,8 @@ import {
   type StorageOp,
 } from './backend.js';
 import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } from './group-commit-queue.js';
+import { type CheckpointerOptions, SqliteCheckpointer, type CheckpointStats } from './sqlite-checkpointer.js';
+import { allRows, closeDatabase, exec, openDatabase } from './sqlite-connection.js';
 
 /** Ordered schema migrations; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`];
@@ -23,6 +25,8 @@ export interface SqliteOptions {
   readonly path: string;
   /** 'FULL' by default: an acknowledged write survives power loss, not just a process crash. */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /** The background checkpointer's timing (tests); its defaults otherwise. */
+  readonly checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'ceilingFrames'>;
 }
 
 /**
@@ -76,6 +80,14 @@ export class SqliteBackend implements StorageBackend {
     this.currentSynchronous = mode;
   }
 
+  /** Copies the WAL into the database file off the commit path; started by `open`. */
+  private checkpointer: SqliteCheckpointer | undefined;
+
+  /** Checkpoints run so far, by kind. */
+  get checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.stats;
+  }
+
   /** Committed transactions (each one fsync) and the writes they carried, for metrics. */
   get commitStats(): GroupCommitStats {
     return this.queue.stats;
@@ -84,6 +96,8 @@ export class SqliteBackend implements StorageBackend {
   static async open(options: SqliteOptions): Promise<SqliteBackend> {
     const writer = await openDatabase(options.path);
     await exec(writer, 'PRAGMA journal_mode=WAL');
+    // No commit runs a checkpoint inline: the checkpointer's own connection does, beside them.
+    await exec(writer, 'PRAGMA wal_autocheckpoint=0');
     const synchronous = options.synchronous ?? 'FULL';
     await exec(writer, `PRAGMA synchronous=${synchronous}`);
     await exec(writer, 'PRAGMA busy_timeout=5000');
@@ -92,8 +106,23 @@ export class SqliteBackend implements StorageBackend {
     await exec(writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
-    return new SqliteBackend(writer, reader, options.path, synchronous);
+    const backend = new SqliteBackend(writer, reader, options.path, synchronous);
+    try {
+      backend.checkpointer = await SqliteCheckpointer.start({
+        path: options.path,
+        commitCount: () => backend.queue.stats.groups + backend.exclusiveJobs,
+        betweenCommits: (job) => backend.queue.exclusive(job),
+        ...options.checkpoints,
+      });
+    } catch (err) {
+      await backend.close().catch(() => undefined);
+      throw err;
+    }
+    return backend;
   }
+
+  /** Exclusive jobs that may have written (staging), counted as commits for the checkpointer. */
+  private exclusiveJobs = 0;
 
   async get(key: string): Promise<Buffer | undefined> {
     // One prepared statement on the reader connection, reused: preparing per read cost more than the read.
@@ -199,6 +228,7 @@ export class SqliteBackend implements StorageBackend {
         ensureOpen();
         if (entries.length === 0) return;
         await this.queue.exclusive(async () => {
+          this.exclusiveJobs++;
           await this.setSynchronous('NORMAL');
           await exec(this.writer, 'BEGIN IMMEDIATE');
           try {
@@ -222,6 +252,7 @@ export class SqliteBackend implements StorageBackend {
         ensureOpen();
         open = false;
         return this.queue.exclusive(async () => {
+          this.exclusiveJobs++;
           // DROP TABLE fails while a statement of this connection on it is open: finalize them all.
           await this.finalizeStatements();
           // The install's commit is the one that must reach the disk (it covers the staged pages too),
@@ -302,7 +333,10 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
+    // Its ticks may wait for the queue: stopped before the queue's last job.
+    await this.checkpointer?.stop();
     await this.queue.exclusive(async () => {
+      await this.checkpointer?.close();
       await this.finalizeStatements();
       const readByKey = this.readByKey;
       this.readByKey = undefined;
@@ -311,20 +345,6 @@ export class SqliteBackend implements StorageBackend {
       await closeDatabase(this.writer);
     });
   }
-}
-
-function openDatabase(path: string): Promise<sqlite3.Database> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(db)));
-  });
-}
-
-function closeDatabase(db: sqlite3.Database): Promise<void> {
-  return new Promise((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
-}
-
-function exec(db: sqlite3.Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Rows per multi-row upsert (two bound parameters each, well under SQLite's limit). */
@@ -336,10 +356,6 @@ function runStatement(stmt: sqlite3.Statement, params: unknown[]): Promise<void>
 
 function getRow<T>(db: sqlite3.Database, sql: string, params: unknown[]): Promise<T | undefined> {
   return new Promise((resolve, reject) => db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined))));
-}
-
-function allRows<T>(db: sqlite3.Database, sql: string, params: unknown[]): Promise<T[]> {
-  return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
 }
 
 async function migrate(db: sqlite3.Database): Promise<void> {

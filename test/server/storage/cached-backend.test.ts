@@ -147,4 +147,21 @@ describe('CachedBackend', () => {
     expect((await cache.get('k'))?.toString()).to.equal('new');
     expect(readsFromStorage, 'every read served from the cache').to.equal(0);
   });
+
+  it("passes a write's permission to defer its flush through to storage (a secondary's applies commit without an fsync)", async () => {
+    const inner = new MemoryBackend();
+    const seen: (boolean | undefined)[] = [];
+    const recording: StorageBackend = Object.assign(Object.create(inner) as MemoryBackend, {
+      stage: async (write: StagedWrite) => {
+        seen.push(write.canDeferFlush);
+        await inner.stage(write);
+      },
+    });
+    const cache = new CachedBackend(recording);
+    await cache.stage({ bytes: 1, prepare: () => [{ op: 'put', key: 'applied', value: buf('a') }], canDeferFlush: true });
+    await cache.stage({ bytes: 1, prepare: () => [{ op: 'put', key: 'client', value: buf('c') }], canDeferFlush: false });
+    await cache.stage({ bytes: 1, prepare: () => [{ op: 'put', key: 'plain', value: buf('p') }] });
+    expect(seen).to.deep.equal([true, false, undefined]);
+    expect((await cache.get('applied'))?.toString()).to.equal('a');
+  });
 });
