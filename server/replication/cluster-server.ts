@@ -23,6 +23,8 @@ export interface SecondaryConnection {
   clusterAddress: string;
   lastAckedWal: number;
   bytesStreamed: number;
+  /** Writes of a chunk carrying WAL entries to this secondary. */
+  chunksStreamed: number;
   /** Stream loops running for this secondary now (each owns its timers); connected iff > 0. */
   openStreams: number;
 }
@@ -277,6 +279,7 @@ export class ClusterServer {
       clusterAddress: '',
       lastAckedWal: after,
       bytesStreamed: 0,
+      chunksStreamed: 0,
       openStreams: 0,
     };
     conn.openStreams += 1;
@@ -338,6 +341,7 @@ export class ClusterServer {
         if (entries.length > 0) lastChunkAt = performance.now();
         if (!(await writeOrClose(res, chunk))) break;
         conn.bytesStreamed += Buffer.byteLength(chunk);
+        if (entries.length > 0) conn.chunksStreamed += 1;
         conn.lastHeartbeat = new Date().toISOString();
         conn.lastAckedWal = sent;
         if (sent >= wal.lastWal && !closed) {
