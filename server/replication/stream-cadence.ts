@@ -13,10 +13,16 @@ export const STREAM_MIN_PERIOD_MS = 4;
 export const STREAM_BUSY_PERIOD_MS = 32;
 /** WAL entries a millisecond, over the last chunk's period, from which the primary counts as busy. */
 export const BUSY_ENTRIES_PER_MS = 0.5;
+/**
+ * And at least this many entries in that chunk: at 200 writes/s two commits 4 ms apart are
+ * 0.5 a millisecond too, and must not cost the next write 32 ms of lag.
+ */
+export const BUSY_MIN_ENTRIES = 4;
 
 /**
  * When a WAL stream may send its next chunk of entries: `STREAM_MIN_PERIOD_MS` after the last one,
- * or `STREAM_BUSY_PERIOD_MS` when the last chunk's entries came at least `BUSY_ENTRIES_PER_MS`.
+ * or `STREAM_BUSY_PERIOD_MS` when the last chunk carried `BUSY_MIN_ENTRIES` or more, which came at
+ * `BUSY_ENTRIES_PER_MS` or more since the chunk before it.
  * Times are `performance.now()` milliseconds.
  */
 export class StreamCadence {
@@ -27,7 +33,8 @@ export class StreamCadence {
   sent(entries: number, nowMs: number): void {
     if (entries === 0) return;
     const elapsedMs = nowMs - this.lastChunkAt;
-    this.periodMs = entries >= BUSY_ENTRIES_PER_MS * Math.max(1, elapsedMs) ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
+    const isBusy = entries >= BUSY_MIN_ENTRIES && entries >= BUSY_ENTRIES_PER_MS * elapsedMs;
+    this.periodMs = isBusy ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
     this.lastChunkAt = nowMs;
   }
 

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { BUSY_ENTRIES_PER_MS, STREAM_BUSY_PERIOD_MS, STREAM_MIN_PERIOD_MS, StreamCadence } from '../../../server/replication/stream-cadence.js';
+import {
+  BUSY_ENTRIES_PER_MS,
+  BUSY_MIN_ENTRIES,
+  STREAM_BUSY_PERIOD_MS,
+  STREAM_MIN_PERIOD_MS,
+  StreamCadence,
+} from '../../../server/replication/stream-cadence.js';
 
 describe('StreamCadence', () => {
   it('sends the first chunk at once', () => {
@@ -23,7 +29,7 @@ describe('StreamCadence', () => {
   it('waits the busy period once the last chunk came at the busy rate', () => {
     const cadence = new StreamCadence();
     cadence.sent(1, 1000);
-    const entries = Math.ceil(BUSY_ENTRIES_PER_MS * STREAM_MIN_PERIOD_MS);
+    const entries = Math.max(BUSY_MIN_ENTRIES, Math.ceil(BUSY_ENTRIES_PER_MS * STREAM_MIN_PERIOD_MS));
     cadence.sent(entries, 1000 + STREAM_MIN_PERIOD_MS);
     expect(cadence.waitMs(1000 + STREAM_MIN_PERIOD_MS)).to.equal(STREAM_BUSY_PERIOD_MS);
   });
@@ -33,11 +39,26 @@ describe('StreamCadence', () => {
     cadence.sent(1, 0);
     cadence.sent(10, STREAM_MIN_PERIOD_MS);
     let now = STREAM_MIN_PERIOD_MS + STREAM_BUSY_PERIOD_MS;
-    cadence.sent(Math.ceil(BUSY_ENTRIES_PER_MS * STREAM_BUSY_PERIOD_MS), now);
+    cadence.sent(Math.max(BUSY_MIN_ENTRIES, Math.ceil(BUSY_ENTRIES_PER_MS * STREAM_BUSY_PERIOD_MS)), now);
     expect(cadence.waitMs(now)).to.equal(STREAM_BUSY_PERIOD_MS);
     now += STREAM_BUSY_PERIOD_MS;
     cadence.sent(1, now);
     expect(cadence.waitMs(now)).to.equal(STREAM_MIN_PERIOD_MS);
+  });
+
+  it('stays at the short period for two commits of a 200 writes/s trickle that came close together', () => {
+    const cadence = new StreamCadence();
+    cadence.sent(1, 1000);
+    cadence.sent(2, 1000 + STREAM_MIN_PERIOD_MS);
+    expect(cadence.waitMs(1000 + STREAM_MIN_PERIOD_MS)).to.equal(STREAM_MIN_PERIOD_MS);
+  });
+
+  it('stays at the short period for a burst that only made up for a stall', () => {
+    const cadence = new StreamCadence();
+    cadence.sent(1, 1000);
+    // 8 writes committed together after the primary stalled 40 ms: 0.2 entries a millisecond.
+    cadence.sent(8, 1040);
+    expect(cadence.waitMs(1040)).to.equal(STREAM_MIN_PERIOD_MS);
   });
 
   it('ignores writes without entries (heartbeats)', () => {
