@@ -11,30 +11,31 @@ export const STREAM_MIN_PERIOD_MS = 4;
  * added lag is bounded by this period and paid only under that load.
  */
 export const STREAM_BUSY_PERIOD_MS = 32;
-/** WAL entries a millisecond, over the last chunk's period, from which the primary counts as busy. */
+/** The WAL entries a millisecond (averaged over about RATE_WINDOW_MS) from which the primary counts as busy. */
 export const BUSY_ENTRIES_PER_MS = 0.5;
 /**
- * And at least this many entries in that chunk: at 200 writes/s two commits 4 ms apart are
- * 0.5 a millisecond too, and must not cost the next write 32 ms of lag.
+ * The rate is a count of the entries sent that decays by e every this many milliseconds: a burst
+ * (a commit group after a stall, two groups whose chunks jitter close together at 200 writes/s)
+ * moves it little, a sustained load moves it all the way.
  */
-export const BUSY_MIN_ENTRIES = 4;
+export const RATE_WINDOW_MS = 50;
 
 /**
  * When a WAL stream may send its next chunk of entries: `STREAM_MIN_PERIOD_MS` after the last one,
- * or `STREAM_BUSY_PERIOD_MS` when the last chunk carried `BUSY_MIN_ENTRIES` or more, which came at
- * `BUSY_ENTRIES_PER_MS` or more since the chunk before it.
- * Times are `performance.now()` milliseconds.
+ * or `STREAM_BUSY_PERIOD_MS` while the entries sent came at `BUSY_ENTRIES_PER_MS` or more over
+ * about the last `RATE_WINDOW_MS`. Times are `performance.now()` milliseconds.
  */
 export class StreamCadence {
   private lastChunkAt = Number.NEGATIVE_INFINITY;
   private periodMs = STREAM_MIN_PERIOD_MS;
+  /** Entries sent, each decayed by e^(-age / RATE_WINDOW_MS). */
+  private recentEntries = 0;
 
   /** A chunk carrying `entries` WAL entries was sent at `nowMs`. */
   sent(entries: number, nowMs: number): void {
     if (entries === 0) return;
-    const elapsedMs = nowMs - this.lastChunkAt;
-    const isBusy = entries >= BUSY_MIN_ENTRIES && entries >= BUSY_ENTRIES_PER_MS * elapsedMs;
-    this.periodMs = isBusy ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
+    this.recentEntries = this.recentEntries * Math.exp(-(nowMs - this.lastChunkAt) / RATE_WINDOW_MS) + entries;
+    this.periodMs = this.recentEntries / RATE_WINDOW_MS >= BUSY_ENTRIES_PER_MS ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
     this.lastChunkAt = nowMs;
   }
 
