@@ -13,6 +13,7 @@ import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from 
 import { filterWalEntry } from './wal-entry-filter.js';
 import type { WalStorage } from './wal-storage.js';
 import { watchSessionLiveness } from './session-liveness.js';
+import { StreamCadence } from './stream-cadence.js';
 import { writeOrClose } from './write-or-close.js';
 
 export interface SecondaryConnection {
@@ -23,18 +24,14 @@ export interface SecondaryConnection {
   clusterAddress: string;
   lastAckedWal: number;
   bytesStreamed: number;
+  /** Writes of a chunk carrying WAL entries to this secondary. */
+  chunksStreamed: number;
   /** Stream loops running for this secondary now (each owns its timers); connected iff > 0. */
   openStreams: number;
 }
 
 const HEARTBEAT_MS = 1000;
 const STREAM_BATCH = 256;
-/**
- * At most one chunk of WAL entries per this period to a secondary: commits that land meanwhile go
- * out together (far less framing and encryption per write here, and one transaction for them on the
- * secondary). A chunk after a quieter spell goes at once, so a steady trickle pays no added lag.
- */
-const STREAM_MIN_PERIOD_MS = 4;
 
 export interface ClusterServerOptions {
   readonly core: Core;
@@ -277,6 +274,7 @@ export class ClusterServer {
       clusterAddress: '',
       lastAckedWal: after,
       bytesStreamed: 0,
+      chunksStreamed: 0,
       openStreams: 0,
     };
     conn.openStreams += 1;
@@ -301,7 +299,7 @@ export class ClusterServer {
     res.on('close', finish);
     req.on('aborted', finish);
     let heartbeatDue = true;
-    let lastChunkAt = Number.NEGATIVE_INFINITY;
+    const cadence = new StreamCadence();
     const heartbeatTimer = setInterval(() => {
       heartbeatDue = true;
     }, HEARTBEAT_MS);
@@ -335,15 +333,16 @@ export class ClusterServer {
           heartbeatDue = false;
         }
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.
-        if (entries.length > 0) lastChunkAt = performance.now();
+        cadence.sent(entries.length, performance.now());
         if (!(await writeOrClose(res, chunk))) break;
         conn.bytesStreamed += Buffer.byteLength(chunk);
+        if (entries.length > 0) conn.chunksStreamed += 1;
         conn.lastHeartbeat = new Date().toISOString();
         conn.lastAckedWal = sent;
         if (sent >= wal.lastWal && !closed) {
           await new Promise<void>((resolve) => (wake = resolve));
           // Not when clients wait for this secondary's acknowledgement (synchronous DR).
-          const coalesceMs = lastChunkAt + STREAM_MIN_PERIOD_MS - performance.now();
+          const coalesceMs = cadence.waitMs(performance.now());
           if (!isAckWanted && coalesceMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, coalesceMs));
         }
         wake = undefined;

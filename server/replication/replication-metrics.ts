@@ -28,6 +28,12 @@ export function replicationMetrics(snapshot: ReplicationSnapshot): string {
       conns.reduce((a, c) => a + c.bytesStreamed, 0),
       'counter',
     );
+    gauge(
+      'ferry_replication_stream_chunks_total',
+      'Chunks of WAL entries written to secondaries',
+      conns.reduce((a, c) => a + c.chunksStreamed, 0),
+      'counter',
+    );
     for (const c of conns) lines.push(`ferry_replication_secondary_lag_entries{secondary_id="${c.id}"} ${Math.max(0, wal.lastWal - c.lastAckedWal)}`);
   } else if (state.role === 'secondary') {
     const s = snapshot.stream;
@@ -35,6 +41,8 @@ export function replicationMetrics(snapshot: ReplicationSnapshot): string {
     gauge('ferry_replication_lag_entries', "WAL entries behind the primary's last heartbeat", Math.max(0, (s?.primaryLastWal ?? 0) - state.lastRemoteWal));
     gauge('ferry_replication_connected', '1 when streaming from the primary', s?.isConnected ? 1 : 0);
     gauge('ferry_replication_bytes_received_total', 'Bytes of WAL stream received', s?.bytesReceived ?? 0, 'counter');
+    gauge('ferry_replication_applies_total', 'Transactions that applied streamed WAL entries', s?.appliesTotal ?? 0, 'counter');
+    gauge('ferry_replication_applied_entries_total', 'Streamed WAL entries applied', s?.appliedEntriesTotal ?? 0, 'counter');
     gauge('ferry_replication_forwarded_requests_total', 'Requests forwarded to the primary', snapshot.forwardedRequests, 'counter');
     gauge('ferry_replication_merkle_sync_total_keys', 'Keys to fetch in the running Merkle sync', s?.syncProgress?.sync_total_keys ?? 0);
     gauge('ferry_replication_merkle_sync_progress_keys', 'Keys fetched so far in the running Merkle sync', s?.syncProgress?.sync_progress ?? 0);

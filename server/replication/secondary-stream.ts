@@ -73,6 +73,9 @@ export class SecondaryStream {
   /** The primary's last WAL index as of its last heartbeat (for lag). */
   primaryLastWal = 0;
   bytesReceived = 0;
+  /** Applied transactions of streamed WAL entries, and the entries they carried (entries per apply). */
+  appliesTotal = 0;
+  appliedEntriesTotal = 0;
   /** Mount paths the primary's paths filter leaves out for us, as its last heartbeat or sync said. */
   filteredMounts: ReadonlySet<string>;
   streamState: StreamState = 'idle';
@@ -252,6 +255,8 @@ export class SecondaryStream {
     // its data, so a crash of this process loses neither and a power loss rolls both back together
     // (the lost suffix streams again). Not when the primary waits for our acknowledgements.
     await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
+    this.appliesTotal += 1;
+    this.appliedEntriesTotal += fresh.length;
     await this.options.core.onReplicatedChange(changedKeys(ops));
   }
 
