@@ -14,7 +14,6 @@ import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
 import { PostgresqlHaLock } from './storage/postgresql-ha-lock.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
-import { WriteRequestsInFlight } from './storage/write-requests-in-flight.js';
 import { resolveSqlitePath } from './storage/sqlite-path.js';
 import { HaManager } from './ha/ha-manager.js';
 import { standbyRouting } from './ha/standby-forwarder.js';
@@ -60,11 +59,11 @@ function loopbackFor(host: string): string {
   return host === '::' ? '::1' : host;
 }
 
-async function openStorage(config: ServerConfig, logger: Logger, writeRequests: WriteRequestsInFlight): Promise<StorageBackend> {
+async function openStorage(config: ServerConfig, logger: Logger): Promise<StorageBackend> {
   const storage = config.storage;
   switch (storage.type) {
     case 'sqlite':
-      return SqliteBackend.open({ path: await resolveSqlitePath(storage.path), writeRequests });
+      return SqliteBackend.open({ path: await resolveSqlitePath(storage.path) });
     case 'postgresql':
       return PostgresqlBackend.open({
         connectionUrl: storage.connectionUrl,
@@ -89,9 +88,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   });
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   eventLoopDelay.start();
-  // Counted by the HTTP layer, read by the storage's group commit (commit siblings).
-  const writeRequests = new WriteRequestsInFlight();
-  const storage = await openStorage(config, logger, writeRequests);
+  const storage = await openStorage(config, logger);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
   // Writes are written through to the cache, but not the replication bookkeeping (the WAL).
   const cache = new CachedBackend(storage, undefined, [layout.replication]);
@@ -167,7 +164,6 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   const app = createApp({
     core,
     logger,
-    writeRequests,
     snapshots: replication.snapshots,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
     ...(ha === undefined ? {} : { standby: standbyRouting(ha) }),
