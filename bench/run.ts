@@ -103,8 +103,8 @@ async function main(): Promise<void> {
   const baselineSamples = empty();
   for (let round = 0; round < ROUNDS; round++) {
     noopSamples.push(await load(`http://127.0.0.1:${noopPort}/v1/noop`));
-    // The two builds take turns going first: on a shared box the slot after the no-op run is not
-    // the same as the one after it (reads of one code measured 0.7–0.8× in the first slot).
+    // The two builds take turns going first, so drift in a shared box's load between the two slots
+    // of a round falls on both (with a fixed order, reads of identical code once measured 0.70×).
     const first = baseline === undefined || round % 2 === 0;
     if (first) await measureKv(server, samples);
     if (baseline !== undefined) await measureKv(baseline, baselineSamples);
