@@ -112,15 +112,21 @@ export class GroupCommitQueue {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    // Writes of the group that just committed: their writers are being answered, and they are the
+    // next group's writers, not this one's (waiting for them would stop the pipeline).
+    let justCommitted = 0;
     try {
       for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
         if (next.kind === 'job') {
           this.pending.shift();
+          justCommitted = 0;
           await next.run();
           continue;
         }
-        if (this.siblings !== undefined) await this.gatherSiblings(this.siblings);
-        await this.commitGroup(this.takeGroup());
+        if (this.siblings !== undefined) await this.gatherSiblings(this.siblings, justCommitted);
+        const group = this.takeGroup();
+        await this.commitGroup(group);
+        justCommitted = group.length;
       }
     } finally {
       this.draining = false;
@@ -142,14 +148,16 @@ export class GroupCommitQueue {
 
   /**
    * Waits, at most `maxWaitMs`, for the writers the request layer expects (see WriteRequestsInFlight)
-   * and that have not queued a write yet: each write queued, or expected writer gone, counts. Nothing
-   * to wait for (a lone writer, writes that do not come from requests, a full group) means no wait at
-   * all; nor does a group that will not flush (waiting would save no fsync).
+   * and that have not queued a write yet, except those of the group that just committed (`justCommitted`
+   * of them): each write queued, or expected writer gone, counts. So writers that come as one wave
+   * commit as one group, while the next wave gathers behind it. Nothing to wait for (a lone writer,
+   * writes that do not come from requests, a full group) means no wait at all; nor does a group that
+   * will not flush (waiting would save no fsync).
    */
-  private async gatherSiblings({ inFlight, maxWaitMs }: CommitSiblings): Promise<void> {
+  private async gatherSiblings({ inFlight, maxWaitMs }: CommitSiblings, justCommitted: number): Promise<void> {
     const head = this.pending[0];
     if (head?.kind !== 'write' || head.write.canDeferFlush === true) return;
-    const missing = inFlight.count - this.pendingWrites;
+    const missing = inFlight.count - justCommitted - this.pendingWrites;
     if (missing <= 0 || this.pendingWrites >= this.limits.maxWrites) return;
     await new Promise<void>((resolve) => {
       let heard = 0;

@@ -167,6 +167,43 @@ describe('GroupCommitQueue', () => {
       expect(groups).to.deep.equal([['a', 'b']]);
     });
 
+    it('does not wait for the writers of the group that just committed: they are the next wave', async () => {
+      const groups: string[][] = [];
+      const inFlight = new WriteRequestsInFlight();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const queue = new GroupCommitQueue(
+        async (body) => {
+          const keys: string[] = [];
+          await body({
+            apply: async (ops) => {
+              for (const op of ops) keys.push(op.op === 'put' ? op.key : '');
+            },
+            savepoint: async () => undefined,
+            releaseSavepoint: async () => undefined,
+            rollbackToSavepoint: async () => undefined,
+          });
+          if (groups.length === 0) await gate;
+          groups.push(keys);
+        },
+        undefined,
+        { inFlight, maxWaitMs: 60_000 },
+      );
+      const [a, b] = [{}, {}];
+      inFlight.begin(a);
+      const first = write(queue, 'a');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight.begin(b);
+      const second = write(queue, 'b');
+      release();
+      // a's request is still being answered when b's group forms: b does not wait for a's next write.
+      await timed(
+        Promise.all([first, second]).then(() => undefined),
+        2_000,
+      );
+      expect(groups).to.deep.equal([['a'], ['b']]);
+    });
+
     it('waits no longer than its bound for a sibling that never writes', async () => {
       const { queue, groups, inFlight } = siblingQueue(40);
       inFlight.begin({});
