@@ -14,6 +14,7 @@ import { MemoryBackend } from './storage/memory-backend.js';
 import { PostgresqlBackend } from './storage/postgresql-backend.js';
 import { PostgresqlHaLock } from './storage/postgresql-ha-lock.js';
 import { SqliteBackend } from './storage/sqlite-backend.js';
+import { WriteRequestsInFlight } from './storage/write-requests-in-flight.js';
 import { resolveSqlitePath } from './storage/sqlite-path.js';
 import { HaManager } from './ha/ha-manager.js';
 import { standbyRouting } from './ha/standby-forwarder.js';
@@ -59,11 +60,11 @@ function loopbackFor(host: string): string {
   return host === '::' ? '::1' : host;
 }
 
-async function openStorage(config: ServerConfig, logger: Logger): Promise<StorageBackend> {
+async function openStorage(config: ServerConfig, logger: Logger, writeRequests: WriteRequestsInFlight): Promise<StorageBackend> {
   const storage = config.storage;
   switch (storage.type) {
     case 'sqlite':
-      return SqliteBackend.open({ path: await resolveSqlitePath(storage.path) });
+      return SqliteBackend.open({ path: await resolveSqlitePath(storage.path), writeRequests });
     case 'postgresql':
       return PostgresqlBackend.open({
         connectionUrl: storage.connectionUrl,
@@ -88,7 +89,9 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   });
   const { host, port: requestedPort } = splitHostPort(config.listener.address);
   eventLoopDelay.start();
-  const storage = await openStorage(config, logger);
+  // Counted by the HTTP layer, read by the storage's group commit (commit siblings).
+  const writeRequests = new WriteRequestsInFlight();
+  const storage = await openStorage(config, logger, writeRequests);
   // Replication sees every physical write: WAL on a primary, read-only replicated keys on a secondary.
   // Writes are written through to the cache, but not the replication bookkeeping (the WAL).
   const cache = new CachedBackend(storage, undefined, [layout.replication]);
@@ -164,6 +167,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
   const app = createApp({
     core,
     logger,
+    writeRequests,
     snapshots: replication.snapshots,
     ...(config.providerReleaseDir === undefined ? {} : { providerReleaseDir: config.providerReleaseDir }),
     ...(ha === undefined ? {} : { standby: standbyRouting(ha) }),

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
@@ -33,6 +34,11 @@ export interface AppOptions {
   readonly forwarder?: () => RequestForwarder | undefined;
   /** With HA: a standby forwards requests to the active node. */
   readonly standby?: StandbyRouting;
+  /**
+   * Counts the write requests being handled (from routing to the core's answer), so the storage's
+   * group commit can wait briefly for writes that are about to queue (commit siblings).
+   */
+  readonly writeRequests?: { begin(connection: object): void; end(connection: object): void; forget(connection: object): void };
   /** Serve this folder of provider releases under /terraform/providers/ (`provider_release_dir`). */
   readonly providerReleaseDir?: string;
   /** Serves `sys/storage/raft/snapshot` (streaming, so ahead of the body parser). */
@@ -78,6 +84,22 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
 
+  const writeRequests = options.writeRequests;
+  const watchedConnections = new WeakSet<Socket>();
+  const handleCounted = async (logical: LogicalRequest, connection: Socket) => {
+    if (writeRequests === undefined || logical.operation === 'read' || logical.operation === 'list') return core.handleRequest(logical);
+    if (!watchedConnections.has(connection)) {
+      watchedConnections.add(connection);
+      connection.once('close', () => writeRequests.forget(connection));
+    }
+    writeRequests.begin(connection);
+    try {
+      return await core.handleRequest(logical);
+    } finally {
+      writeRequests.end(connection);
+    }
+  };
+
   app.all('/v1/{*path}', async (req: Request, res: Response, next: NextFunction) => {
     const requestId = core.newRequestId();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -100,7 +122,7 @@ export function createApp(options: AppOptions): express.Express {
       const vouchedFor = standby?.trustedClientAddress(req.headers);
       if (vouchedFor !== undefined) logical = { ...logical, remoteAddress: vouchedFor };
       const route = core.isSealed ? undefined : core.route(logical.path);
-      const response = await core.handleRequest(logical);
+      const response = await handleCounted(logical, req.socket);
       renderResponse(
         res,
         requestId,

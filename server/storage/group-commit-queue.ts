@@ -1,4 +1,5 @@
 import type { StagedWrite, StorageOp } from './backend.js';
+import type { WriteRequestsInFlight } from './write-requests-in-flight.js';
 
 /** One open storage transaction of a group, as the queue drives it. */
 export interface GroupSession {
@@ -27,6 +28,19 @@ export interface GroupCommitLimits {
 
 export const DEFAULT_GROUP_LIMITS: GroupCommitLimits = { maxWrites: 256, maxBytes: 8 * 1024 * 1024 };
 
+/**
+ * Commit siblings (PostgreSQL's `commit_delay` with `commit_siblings`): when the request layer
+ * expects writers that have not queued yet, a group waits for them for at most `maxWaitMs`, so one
+ * flush covers them too. A lone writer never waits.
+ */
+export interface CommitSiblings {
+  readonly inFlight: WriteRequestsInFlight;
+  readonly maxWaitMs: number;
+}
+
+/** About one commit's flush on this class of disk: waiting longer would cost more than the fsync it saves. */
+export const DEFAULT_SIBLING_WAIT_MS = 1;
+
 /** Counters a backend exposes for metrics: committed groups (transactions, so fsyncs) and writes. */
 export interface GroupCommitStats {
   readonly groups: number;
@@ -51,10 +65,16 @@ interface PendingJob {
  * commit that covers it. A write that fails is rolled back alone and its batch-mates commit (the
  * group is then redone with a savepoint per write). `prepare` of each write
  * runs in submission order inside the transaction, so whatever it numbers (WAL indexes) is
- * numbered in commit order. Exclusive jobs (close) run alone, in order with the writes.
+ * numbered in commit order. Exclusive jobs (close) run alone, in order with the writes. With
+ * `siblings`, a group that will flush first waits a bounded moment for writers the request layer
+ * expects (see `gatherSiblings`), so a short commit cycle does not split them over more fsyncs.
  */
 export class GroupCommitQueue {
   private readonly pending: (PendingWrite | PendingJob)[] = [];
+  /** Writes among `pending`. */
+  private pendingWrites = 0;
+  /** Set while a group waits for its siblings: hears each write submitted. */
+  private onSubmit: (() => void) | undefined;
   private draining = false;
   private groups = 0;
   private writes = 0;
@@ -62,6 +82,7 @@ export class GroupCommitQueue {
   constructor(
     private readonly runGroup: GroupRunner,
     private readonly limits: GroupCommitLimits = DEFAULT_GROUP_LIMITS,
+    private readonly siblings?: CommitSiblings,
   ) {}
 
   get stats(): GroupCommitStats {
@@ -71,6 +92,8 @@ export class GroupCommitQueue {
   submit(write: StagedWrite): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ kind: 'write', write, resolve, reject });
+      this.pendingWrites++;
+      this.onSubmit?.();
       this.kick();
     });
   }
@@ -89,14 +112,21 @@ export class GroupCommitQueue {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    // Writes of the group that just committed: their writers are being answered, and they are the
+    // next group's writers, not this one's (waiting for them would stop the pipeline).
+    let justCommitted = 0;
     try {
       for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
         if (next.kind === 'job') {
           this.pending.shift();
+          justCommitted = 0;
           await next.run();
           continue;
         }
-        await this.commitGroup(this.takeGroup());
+        if (this.siblings !== undefined) await this.gatherSiblings(this.siblings, justCommitted);
+        const group = this.takeGroup();
+        await this.commitGroup(group);
+        justCommitted = group.length;
       }
     } finally {
       this.draining = false;
@@ -111,8 +141,39 @@ export class GroupCommitQueue {
       bytes += next.write.bytes;
       group.push(next);
       this.pending.shift();
+      this.pendingWrites--;
     }
     return group;
+  }
+
+  /**
+   * Waits, at most `maxWaitMs`, for the writers the request layer expects (see WriteRequestsInFlight)
+   * and that have not queued a write yet, except those of the group that just committed (`justCommitted`
+   * of them): each write queued, or expected writer gone, counts. So writers that come as one wave
+   * commit as one group, while the next wave gathers behind it. Nothing to wait for (a lone writer,
+   * writes that do not come from requests, a full group) means no wait at all; nor does a group that
+   * will not flush (waiting would save no fsync).
+   */
+  private async gatherSiblings({ inFlight, maxWaitMs }: CommitSiblings, justCommitted: number): Promise<void> {
+    const head = this.pending[0];
+    if (head?.kind !== 'write' || head.write.canDeferFlush === true) return;
+    const missing = inFlight.count - justCommitted - this.pendingWrites;
+    if (missing <= 0 || this.pendingWrites >= this.limits.maxWrites) return;
+    await new Promise<void>((resolve) => {
+      let heard = 0;
+      const finish = (): void => {
+        clearTimeout(timer);
+        stopHearingForgets();
+        this.onSubmit = undefined;
+        resolve();
+      };
+      const hear = (): void => {
+        if (++heard >= missing || this.pendingWrites >= this.limits.maxWrites) finish();
+      };
+      const timer = setTimeout(finish, maxWaitMs);
+      const stopHearingForgets = inFlight.onForget(hear);
+      this.onSubmit = hear;
+    });
   }
 
   /**

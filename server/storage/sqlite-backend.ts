@@ -10,7 +10,9 @@ import {
   type StorageEntry,
   type StorageOp,
 } from './backend.js';
-import { GroupCommitQueue, opsBytes, type GroupCommitStats, type GroupSession } from './group-commit-queue.js';
+import { DEFAULT_GROUP_LIMITS, DEFAULT_SIBLING_WAIT_MS, GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
+import { BULK_ROWS, SqliteGroup } from './sqlite-group.js';
+import type { WriteRequestsInFlight } from './write-requests-in-flight.js';
 import { type CheckpointerOptions, SqliteCheckpointer, type CheckpointStats } from './sqlite-checkpointer.js';
 import { allRows, closeDatabase, exec, openDatabase } from './sqlite-connection.js';
 
@@ -27,22 +29,24 @@ export interface SqliteOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** The background checkpointer's timing (tests); its defaults otherwise. */
   readonly checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'ceilingFrames'>;
+  /** Who is about to write (the request layer's count): a group waits briefly for those not queued yet. */
+  readonly writeRequests?: WriteRequestsInFlight;
 }
 
 /**
  * Durable backend on SQLite (WAL journal). Writes go through one connection and a group-commit
  * queue: concurrent writes share one transaction and one fsync. Reads use a second connection,
  * which under WAL sees only committed transactions.
+ *
+ * A group that is one statement (runs of puts become one multi-row upsert) runs as SQLite's implicit
+ * transaction, without the BEGIN and COMMIT round trips to the thread pool (see SqliteGroup); with
+ * `writeRequests`, a group first waits briefly for writers about to queue, so the shorter cycle does
+ * not split them into more groups and more fsyncs.
  */
 export class SqliteBackend implements StorageBackend {
   readonly kind = 'sqlite';
   private readonly queue: GroupCommitQueue;
-  private readonly session: GroupSession = {
-    apply: (ops) => this.apply(ops),
-    savepoint: () => exec(this.writer, 'SAVEPOINT write'),
-    releaseSavepoint: () => exec(this.writer, 'RELEASE write'),
-    rollbackToSavepoint: () => exec(this.writer, 'ROLLBACK TO write; RELEASE write'),
-  };
+  private readonly writerSteps = { exec: (sql: string) => exec(this.writer, sql), apply: (ops: readonly StorageOp[]) => this.apply(ops) };
 
   private constructor(
     private readonly writer: sqlite3.Database,
@@ -50,19 +54,17 @@ export class SqliteBackend implements StorageBackend {
     private readonly path: string,
     /** The configured mode, for every commit that may not defer its flush. */
     private readonly synchronous: 'FULL' | 'NORMAL',
+    writeRequests: WriteRequestsInFlight | undefined,
   ) {
     this.currentSynchronous = synchronous;
-    this.queue = new GroupCommitQueue(async (body, canDeferFlush) => {
-      await this.setSynchronous(canDeferFlush ? 'NORMAL' : this.synchronous);
-      await exec(this.writer, 'BEGIN IMMEDIATE');
-      try {
-        await body(this.session);
-        await exec(this.writer, 'COMMIT');
-      } catch (err) {
-        await exec(this.writer, 'ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    this.queue = new GroupCommitQueue(
+      async (body, canDeferFlush) => {
+        await this.setSynchronous(canDeferFlush ? 'NORMAL' : this.synchronous);
+        await new SqliteGroup(this.writerSteps).run(body);
+      },
+      DEFAULT_GROUP_LIMITS,
+      writeRequests === undefined ? undefined : { inFlight: writeRequests, maxWaitMs: DEFAULT_SIBLING_WAIT_MS },
+    );
   }
 
   /** The writer connection's `synchronous` mode now (it persists across transactions); `open` set the configured one. */
@@ -106,7 +108,7 @@ export class SqliteBackend implements StorageBackend {
     await exec(writer, `DROP TABLE IF EXISTS ${STAGING_TABLE}`);
     const reader = await openDatabase(options.path);
     await exec(reader, 'PRAGMA busy_timeout=5000');
-    const backend = new SqliteBackend(writer, reader, options.path, synchronous);
+    const backend = new SqliteBackend(writer, reader, options.path, synchronous, options.writeRequests);
     try {
       backend.checkpointer = await SqliteCheckpointer.start({
         path: options.path,
@@ -346,9 +348,6 @@ export class SqliteBackend implements StorageBackend {
     });
   }
 }
-
-/** Rows per multi-row upsert (two bound parameters each, well under SQLite's limit). */
-const BULK_ROWS = 200;
 
 function runStatement(stmt: sqlite3.Statement, params: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => stmt.run(params, (err: Error | null) => (err ? reject(err) : resolve())));

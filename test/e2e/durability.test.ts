@@ -25,14 +25,22 @@ describe('durability of acknowledged writes across kill -9 (SQLite)', function (
     let acks = 0;
     let killed: Promise<void> | undefined;
 
-    // CONCURRENCY writers share a counter; once enough writes are acknowledged, kill -9 while
-    // the others are still in flight.
+    // CONCURRENCY writers share a counter; once enough writes are acknowledged, the next write sent
+    // is followed by a kill -9, so at least that one (and whatever the others sent) is in flight. (A
+    // kill on the acknowledgement itself could find nothing in flight: the writers' writes commit in
+    // one group and are answered together.)
     const writer = async (): Promise<void> => {
       while (next < TOTAL_WRITES && killed === undefined) {
         const i = next++;
         outcomes.set(i, 'in-flight');
+        const answer = server.request('PUT', `sys/policies/acl/durable-${i}`, { body: { policy: policyText(i) } });
+        if (acks >= KILL_AFTER_ACKS && killed === undefined) {
+          // One turn of the event loop puts the request on the wire; the answer needs a commit.
+          await new Promise((resolve) => setImmediate(resolve));
+          killed = server.kill9();
+        }
         try {
-          const res = await server.request('PUT', `sys/policies/acl/durable-${i}`, { body: { policy: policyText(i) } });
+          const res = await answer;
           outcomes.set(i, res.status === 204 || res.status === 200 ? 'acknowledged' : 'failed');
           if (res.status >= 300) throw new Error(`write ${i} answered ${res.status}: ${res.text}`);
           // Every tenth write also creates a token: a local (non-replicated) key must be durable too.
@@ -40,7 +48,7 @@ describe('durability of acknowledged writes across kill -9 (SQLite)', function (
             const token = await server.request('POST', 'auth/token/create', { body: { policies: ['default'], ttl: '1h' } });
             if (token.status === 200) acknowledgedTokens.push(token.body.auth.client_token);
           }
-          if (++acks >= KILL_AFTER_ACKS && killed === undefined) killed = server.kill9();
+          acks++;
         } catch (err) {
           // A write cut off by the kill has no answer: it stays 'in-flight' (may be either way).
           if (killed === undefined) throw err;

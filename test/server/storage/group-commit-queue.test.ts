@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { StorageOp } from '../../../server/storage/backend.js';
 import { GroupCommitQueue, type GroupRunner } from '../../../server/storage/group-commit-queue.js';
+import { WriteRequestsInFlight } from '../../../server/storage/write-requests-in-flight.js';
 
 /** A runner that records each group's ops and holds the first group until released. */
 function recordingRunner(): { runner: GroupRunner; groups: StorageOp[][]; release: () => void } {
@@ -87,5 +88,150 @@ describe('GroupCommitQueue', () => {
     release();
     await Promise.all([first, ...mixed, job, ...deferrable, job2, ...flushed]);
     expect(flags).to.deep.equal([true, false, true, false]);
+  });
+
+  describe('commit siblings', () => {
+    /** A queue over a runner that records each group's keys, with the request layer's count beside it. */
+    function siblingQueue(maxWaitMs: number): { queue: GroupCommitQueue; groups: string[][]; inFlight: WriteRequestsInFlight } {
+      const groups: string[][] = [];
+      const inFlight = new WriteRequestsInFlight();
+      const runner: GroupRunner = async (body) => {
+        const keys: string[] = [];
+        await body({
+          apply: async (ops) => {
+            for (const op of ops) keys.push(op.op === 'put' ? op.key : '');
+          },
+          savepoint: async () => undefined,
+          releaseSavepoint: async () => undefined,
+          rollbackToSavepoint: async () => undefined,
+        });
+        groups.push(keys);
+      };
+      return { queue: new GroupCommitQueue(runner, undefined, { inFlight, maxWaitMs }), groups, inFlight };
+    }
+    const write = (queue: GroupCommitQueue, key: string, canDeferFlush?: boolean) =>
+      queue.submit({ bytes: 1, prepare: () => [put(key, 1)], ...(canDeferFlush === undefined ? {} : { canDeferFlush }) });
+    /** Resolves with how long `promise` took, or rejects once it has taken `limitMs`. */
+    const timed = async (promise: Promise<void>, limitMs: number): Promise<number> => {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still waiting after ${limitMs} ms`)), limitMs)));
+      try {
+        await Promise.race([promise, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return performance.now() - started;
+    };
+
+    it('commits a lone writer at once, however long a group may wait', async () => {
+      const { queue, groups, inFlight } = siblingQueue(60_000);
+      const connection = {};
+      inFlight.begin(connection);
+      await timed(write(queue, 'alone'), 2_000);
+      inFlight.end(connection);
+      // Its own next write does not wait for it either: the connection is back, not expected.
+      inFlight.begin(connection);
+      await timed(write(queue, 'again'), 2_000);
+      inFlight.end(connection);
+      expect(groups).to.deep.equal([['alone'], ['again']]);
+    });
+
+    it('waits for a writer in flight and commits both in one group', async () => {
+      const { queue, groups, inFlight } = siblingQueue(60_000);
+      const [a, b] = [{}, {}];
+      inFlight.begin(a);
+      inFlight.begin(b);
+      const first = write(queue, 'a');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(groups, 'the first write committed without waiting for its sibling').to.deep.equal([]);
+      await timed(
+        Promise.all([first, write(queue, 'b')]).then(() => undefined),
+        2_000,
+      );
+      expect(groups).to.deep.equal([['a', 'b']]);
+    });
+
+    it('waits for a connection whose write was just answered, as it is about to send the next', async () => {
+      const { queue, groups, inFlight } = siblingQueue(60_000);
+      const [a, b] = [{}, {}];
+      inFlight.begin(b);
+      inFlight.end(b);
+      inFlight.begin(a);
+      const first = write(queue, 'a');
+      inFlight.begin(b);
+      await timed(
+        Promise.all([first, write(queue, 'b')]).then(() => undefined),
+        2_000,
+      );
+      expect(groups).to.deep.equal([['a', 'b']]);
+    });
+
+    it('does not wait for the writers of the group that just committed: they are the next wave', async () => {
+      const groups: string[][] = [];
+      const inFlight = new WriteRequestsInFlight();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const queue = new GroupCommitQueue(
+        async (body) => {
+          const keys: string[] = [];
+          await body({
+            apply: async (ops) => {
+              for (const op of ops) keys.push(op.op === 'put' ? op.key : '');
+            },
+            savepoint: async () => undefined,
+            releaseSavepoint: async () => undefined,
+            rollbackToSavepoint: async () => undefined,
+          });
+          if (groups.length === 0) await gate;
+          groups.push(keys);
+        },
+        undefined,
+        { inFlight, maxWaitMs: 60_000 },
+      );
+      const [a, b] = [{}, {}];
+      inFlight.begin(a);
+      const first = write(queue, 'a');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight.begin(b);
+      const second = write(queue, 'b');
+      release();
+      // a's request is still being answered when b's group forms: b does not wait for a's next write.
+      await timed(
+        Promise.all([first, second]).then(() => undefined),
+        2_000,
+      );
+      expect(groups).to.deep.equal([['a'], ['b']]);
+    });
+
+    it('waits no longer than its bound for a sibling that never writes', async () => {
+      const { queue, groups, inFlight } = siblingQueue(40);
+      inFlight.begin({});
+      inFlight.begin({});
+      const tookMs = await timed(write(queue, 'a'), 2_000);
+      expect(tookMs).to.be.at.least(30);
+      expect(groups).to.deep.equal([['a']]);
+    });
+
+    it('stops waiting when the expected writer closes its connection', async () => {
+      const { queue, groups, inFlight } = siblingQueue(60_000);
+      const [a, b] = [{}, {}];
+      inFlight.begin(b);
+      inFlight.end(b);
+      inFlight.begin(a);
+      const first = write(queue, 'a');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight.forget(b);
+      await timed(first, 2_000);
+      expect(groups).to.deep.equal([['a']]);
+    });
+
+    it('never waits for a group that will not flush', async () => {
+      const { queue, groups, inFlight } = siblingQueue(60_000);
+      inFlight.begin({});
+      inFlight.begin({});
+      await timed(write(queue, 'deferred', true), 2_000);
+      expect(groups).to.deep.equal([['deferred']]);
+    });
   });
 });
