@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Vendor } from './vendor.js';
+import type { LogVendor } from './vendor.js';
 
 /** Levels hclog understands; Terraform re-logs provider stderr lines at these levels. */
 export type HclogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -33,7 +33,7 @@ export function hclogTimestamp(date: Date): string {
  * Creates the root logger writing hclog JSON lines (`@level`, `@message`, `@module`, `@timestamp`) to
  * stderr; stdout belongs to the handshake.
  */
-export function createHclogLogger(vendor: Vendor, level: HclogLevel | 'silent'): Logger {
+export function createHclogLogger(vendor: LogVendor, level: HclogLevel | 'silent'): Logger {
   const { pino } = vendor;
   return pino(
     {

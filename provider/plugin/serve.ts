@@ -3,7 +3,6 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerCredentials } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import { protoDescriptorFile, providerSchemaFile, providerSourceAddress } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
@@ -11,11 +10,13 @@ import { bundledSchemaAnswer } from './bundled-schema-answer.js';
 import { createProviderService } from '../protocol/provider-service.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { formatHandshakeLine, type PluginEnv } from './handshake.js';
+import { createDeferredLog } from './deferred-log.js';
 import { createHclogLogger, type HclogLevel } from './hclog-logger.js';
+import type { ProviderLog } from '../protocol/provider-log.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
 import { isRunningFromBundle, loaderMarks, saveCodeCache } from './code-cache.js';
 import type { protobuf as ProtobufRuntime } from './protobuf-runtime.js';
-import { loadVendor } from './vendor.js';
+import { loadLogVendor, loadVendor } from './vendor.js';
 
 export interface ServeOptions {
   env: PluginEnv;
@@ -35,7 +36,8 @@ const maxMessageBytes = 256 << 20; // as terraform-plugin-go; grpc-js's 4 MiB de
  * announces it: the go-plugin handshake line on stdout (managed by Terraform) or the reattach JSON (debug).
  */
 export async function serveProvider(options: ServeOptions): Promise<void> {
-  const marks: Array<[string, number]> = [...loaderMarks(), ['serve', performance.now()]];
+  // Only when tracing: the first use of the `performance` global loads perf_hooks (8 modules, about 0.4 ms).
+  const marks: Array<[string, number]> = options.traceStartup ? [...loaderMarks(), ['serve', performance.now()]] : [];
   const mark = (name: string): void => {
     if (options.traceStartup) marks.push([name, performance.now()]);
   };
@@ -43,7 +45,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   const keys = useTls ? generateServerKeys() : undefined; // key generation overlaps module loading
   const vendor = await loadVendor();
   mark('vendor');
-  const log = createHclogLogger(vendor, options.logLevel);
+  const log = createDeferredLog(options.logLevel, async () => createHclogLogger(await loadLogVendor(), options.logLevel));
   const pluginLog = log.child({ '@module': 'provider.terraform-provider-ferry.plugin' });
   const { grpc } = vendor;
 
@@ -81,7 +83,7 @@ export async function serveProvider(options: ServeOptions): Promise<void> {
   server.addService(services.controller, {
     Shutdown: (_call: unknown, callback: (err: null, res: object) => void) => {
       callback(null, {});
-      pluginLog.debug('shutdown requested');
+      pluginLog.debug({}, 'shutdown requested');
       // Let the reply reach Terraform, then go: Terraform kills the process 2 s after Shutdown.
       const force = setTimeout(() => exitProcess(server, socketPath, 0), 300);
       server.tryShutdown(() => {
@@ -152,7 +154,7 @@ function announceReattach(socketPath: string): void {
 }
 
 /** Terraform may die without calling Shutdown; a re-parented plugin would otherwise live forever. */
-function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: Logger): void {
+function watchForOrphaning(server: { forceShutdown(): void }, socketPath: string, log: ProviderLog): void {
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid !== parent) {

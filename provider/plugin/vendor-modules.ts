@@ -3,6 +3,5 @@
 import * as grpc from '@grpc/grpc-js';
 import * as asn1Schema from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
-import pino from 'pino';
 
-export { asn1Schema, asn1X509, grpc, pino };
+export { asn1Schema, asn1X509, grpc };

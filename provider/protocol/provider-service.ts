@@ -1,8 +1,8 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import { Diagnostics } from '../framework/diagnostics.js';
 import { UnknownTypeError, type ProviderEngine } from '../framework/provider-engine.js';
 import { diagnosticToMessage } from './diagnostic-messages.js';
+import type { ProviderLog } from './provider-log.js';
 import { valueRpcNames, type RpcHandler, type RpcHandlers, type ValueRpcHandlers, type ValueRpcName } from './rpc-handler.js';
 import { providerSchemaResponse, type ProviderSchemaFile } from './schema-messages.js';
 import type { ProviderRpcName, ProviderRpcs } from './tfplugin6-messages.js';
@@ -12,7 +12,7 @@ export interface ProviderServiceOptions {
   sourceAddress: string;
   loadSchemaFile: () => ProviderSchemaFile;
   loadEngine: () => Promise<ProviderEngine<unknown>>;
-  log: Logger;
+  log: ProviderLog;
   /** GetProviderSchema's answer encoded beforehand (the provider bundle carries it): sent as is when given. */
   encodedSchemaAnswer?: Buffer | undefined;
 }

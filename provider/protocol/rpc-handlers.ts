@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import type { ProviderEngine } from '../framework/provider-engine.js';
 import type { Value } from '../framework/values.js';
 import { pathToMessage } from './diagnostic-messages.js';
+import type { ProviderLog } from './provider-log.js';
 import type { ValueRpcHandlers } from './rpc-handler.js';
 import { decodeDynamicValue, decodeJsonValue, encodeDynamicValue } from './value-codec.js';
 
@@ -9,7 +9,7 @@ const noBytes = new Uint8Array(0);
 const textDecoder = new TextDecoder();
 
 /** The tfplugin6 methods that carry values: decode with the schema's implied type, call the engine, encode. */
-export function createValueHandlers(engine: () => Promise<ProviderEngine<unknown>>, log: Logger): ValueRpcHandlers {
+export function createValueHandlers(engine: () => Promise<ProviderEngine<unknown>>, log: ProviderLog): ValueRpcHandlers {
   return {
     ValidateProviderConfig: async (request, diagnostics) => {
       const e = await engine();
