@@ -97,8 +97,8 @@ describe('SqliteCheckpointer', function () {
     const store = await SqliteBackend.open({ path, checkpoints: { intervalMs: 20, idleMs: 200 } });
     try {
       for (let i = 0; i < 300; i++) await store.put(`logical/k${i}`, value(i));
-      await eventually(() => walBytes(path) === 0, 'the WAL file to be truncated');
-      expect(store.checkpointStats?.truncate).to.be.at.least(1);
+      // The file is empty as soon as SQLite truncates it, a moment before the checkpoint's count moves.
+      await eventually(() => walBytes(path) === 0 && (store.checkpointStats?.truncate ?? 0) >= 1, 'the WAL file to be truncated');
       const rows = await querySqliteFile<{ n: number }>(path, "SELECT count(*) AS n FROM entries WHERE key LIKE 'logical/k%'");
       expect(rows[0]?.n).to.equal(300);
     } finally {
