@@ -26,9 +26,13 @@ describe('HA on PostgreSQL: three nodes, one database (e2e)', function () {
       async () => {
         const codes = await Promise.all([...live].map(async (n) => [n, await health(n)] as const));
         const active = codes.filter(([, c]) => c === 200);
-        return active.length === 1 && codes.every(([, c]) => c === 200 || c === 429) ? active[0]?.[0] : undefined;
+        const candidate = active.length === 1 && codes.every(([, c]) => c === 200 || c === 429) ? active[0]?.[0] : undefined;
+        if (candidate === undefined) return undefined;
+        // Settled once every standby also names it: a standby forwards to the active it last learned of.
+        const leaders = await Promise.all(standbys(candidate).map(async (n) => (await n.request('GET', 'sys/leader', { token: null })).body?.leader_address));
+        return leaders.every((addr) => addr === candidate.addr) ? candidate : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 100, description: 'exactly one active node and the rest standbys' },
+      { timeoutMs: 20_000, intervalMs: 100, description: 'exactly one active node, the rest standbys naming it' },
     );
   const standbys = (active: ServerHandle): ServerHandle[] => [...live].filter((n) => n !== active);
 
