@@ -299,7 +299,8 @@ export class ClusterServer {
     res.on('close', finish);
     req.on('aborted', finish);
     let heartbeatDue = true;
-    const cadence = new StreamCadence();
+    // A DR secondary's lag is its recovery point: it keeps the short period under load.
+    const cadence = new StreamCadence(secondary.kind !== 'dr');
     const heartbeatTimer = setInterval(() => {
       heartbeatDue = true;
     }, HEARTBEAT_MS);

@@ -31,11 +31,18 @@ export class StreamCadence {
   /** Entries sent, each decayed by e^(-age / RATE_WINDOW_MS). */
   private recentEntries = 0;
 
+  /**
+   * `canSlowDown` false keeps `STREAM_MIN_PERIOD_MS` under any load: a DR secondary's lag is the
+   * recovery point of a failover to it, so it is not traded for the primary's CPU.
+   */
+  constructor(private readonly canSlowDown = true) {}
+
   /** A chunk carrying `entries` WAL entries was sent at `nowMs`. */
   sent(entries: number, nowMs: number): void {
     if (entries === 0) return;
     this.recentEntries = this.recentEntries * Math.exp(-(nowMs - this.lastChunkAt) / RATE_WINDOW_MS) + entries;
-    this.periodMs = this.recentEntries / RATE_WINDOW_MS >= BUSY_ENTRIES_PER_MS ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
+    const isBusy = this.canSlowDown && this.recentEntries / RATE_WINDOW_MS >= BUSY_ENTRIES_PER_MS;
+    this.periodMs = isBusy ? STREAM_BUSY_PERIOD_MS : STREAM_MIN_PERIOD_MS;
     this.lastChunkAt = nowMs;
   }
 

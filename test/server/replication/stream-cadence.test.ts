@@ -72,6 +72,12 @@ describe('StreamCadence', () => {
     expect(quiet.slice(5).every((gap) => gap <= STREAM_MIN_PERIOD_MS + 1)).to.equal(true);
   });
 
+  it('keeps the short period under a sustained load when it may not slow down (a DR secondary)', () => {
+    const gaps = run(new StreamCadence(false), 4 * BUSY_ENTRIES_PER_MS, 0, 1000);
+    expect(gaps.length).to.be.greaterThan(100);
+    expect(gaps.every((gap) => gap === STREAM_MIN_PERIOD_MS)).to.equal(true);
+  });
+
   it('ignores writes without entries (heartbeats)', () => {
     const cadence = new StreamCadence();
     cadence.sent(1, 1000);
