@@ -11,7 +11,7 @@ import {
   type StorageOp,
 } from './backend.js';
 import { DEFAULT_GROUP_LIMITS, DEFAULT_SIBLING_WAIT_MS, GroupCommitQueue, opsBytes, type GroupCommitStats } from './group-commit-queue.js';
-import { BULK_ROWS, SqliteGroup } from './sqlite-group.js';
+import { BULK_ROWS, opStatements, SqliteGroup } from './sqlite-group.js';
 import type { WriteRequestsInFlight } from './write-requests-in-flight.js';
 import { type CheckpointerOptions, SqliteCheckpointer, type CheckpointStats } from './sqlite-checkpointer.js';
 import { allRows, closeDatabase, exec, openDatabase } from './sqlite-connection.js';
@@ -286,22 +286,17 @@ export class SqliteBackend implements StorageBackend {
   /** One statement at a time, in order (separate prepared statements do not keep issue order). */
   private async apply(ops: readonly StorageOp[]): Promise<void> {
     // Consecutive puts share multi-row upserts, so bulk applies take few steps.
-    for (let i = 0; i < ops.length;) {
-      const op = ops[i] as StorageOp;
-      if (op.op === 'put') {
-        let end = i;
-        while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
-        const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
+    for (const statement of opStatements(ops)) {
+      if (statement.kind === 'upsert') {
         await runStatement(
-          this.upsert(rows.length),
-          rows.flatMap((r) => [r.key, r.value]),
+          this.upsert(statement.rows.length),
+          statement.rows.flatMap((r) => [r.key, r.value]),
         );
-        i = end;
         continue;
       }
+      const op = statement.op;
       if (op.op === 'delete') await runStatement(this.statement('DELETE FROM entries WHERE key = ?'), [op.key]);
       else await runStatement(this.statement('DELETE FROM entries WHERE key >= ? AND key < ?'), [op.prefix, prefixUpperBound(op.prefix)]);
-      i++;
     }
   }
 

@@ -4,6 +4,29 @@ import type { GroupSession } from './group-commit-queue.js';
 /** Rows per multi-row upsert (two bound parameters each, well under SQLite's limit). */
 export const BULK_ROWS = 200;
 
+/** One statement of a group's ops: a multi-row upsert of consecutive puts, or one delete. */
+export type OpStatement =
+  | { readonly kind: 'upsert'; readonly rows: readonly Extract<StorageOp, { op: 'put' }>[] }
+  | { readonly kind: 'delete'; readonly op: Exclude<StorageOp, { op: 'put' }> };
+
+/** The statements `ops` run as, in order: consecutive puts share upserts of up to BULK_ROWS rows, each delete is its own. */
+export function opStatements(ops: readonly StorageOp[]): OpStatement[] {
+  const statements: OpStatement[] = [];
+  for (let i = 0; i < ops.length;) {
+    const op = ops[i] as StorageOp;
+    if (op.op !== 'put') {
+      statements.push({ kind: 'delete', op });
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
+    statements.push({ kind: 'upsert', rows: ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[] });
+    i = end;
+  }
+  return statements;
+}
+
 /** What a group needs of the writer connection. */
 export interface SqliteWriter {
   exec(sql: string): Promise<void>;

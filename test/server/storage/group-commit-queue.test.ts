@@ -92,10 +92,9 @@ describe('GroupCommitQueue', () => {
 
   describe('commit siblings', () => {
     /** A queue over a runner that records each group's keys, with the request layer's count beside it. */
-    function siblingQueue(maxWaitMs: number): { queue: GroupCommitQueue; groups: string[][]; inFlight: WriteRequestsInFlight } {
-      const groups: string[][] = [];
-      const inFlight = new WriteRequestsInFlight();
-      const runner: GroupRunner = async (body) => {
+    /** A runner that records each group's put keys in `groups`, after `beforeRecording` (when given) settles. */
+    function recordingRunner(groups: string[][], beforeRecording?: () => Promise<void>): GroupRunner {
+      return async (body) => {
         const keys: string[] = [];
         await body({
           apply: async (ops) => {
@@ -105,9 +104,24 @@ describe('GroupCommitQueue', () => {
           releaseSavepoint: async () => undefined,
           rollbackToSavepoint: async () => undefined,
         });
+        await beforeRecording?.();
         groups.push(keys);
       };
-      return { queue: new GroupCommitQueue(runner, undefined, { inFlight, maxWaitMs }), groups, inFlight };
+    }
+
+    /** Connection `b` just had its write answered (it is expected back) while `a`'s write is being handled. */
+    function justAnsweredBeside(inFlight: WriteRequestsInFlight): { a: object; b: object } {
+      const [a, b] = [{}, {}];
+      inFlight.begin(b);
+      inFlight.end(b);
+      inFlight.begin(a);
+      return { a, b };
+    }
+
+    function siblingQueue(maxWaitMs: number): { queue: GroupCommitQueue; groups: string[][]; inFlight: WriteRequestsInFlight } {
+      const groups: string[][] = [];
+      const inFlight = new WriteRequestsInFlight();
+      return { queue: new GroupCommitQueue(recordingRunner(groups), undefined, { inFlight, maxWaitMs }), groups, inFlight };
     }
     const write = (queue: GroupCommitQueue, key: string, canDeferFlush?: boolean) =>
       queue.submit({ bytes: 1, prepare: () => [put(key, 1)], ...(canDeferFlush === undefined ? {} : { canDeferFlush }) });
@@ -154,10 +168,7 @@ describe('GroupCommitQueue', () => {
 
     it('waits for a connection whose write was just answered, as it is about to send the next', async () => {
       const { queue, groups, inFlight } = siblingQueue(60_000);
-      const [a, b] = [{}, {}];
-      inFlight.begin(b);
-      inFlight.end(b);
-      inFlight.begin(a);
+      const { b } = justAnsweredBeside(inFlight);
       const first = write(queue, 'a');
       inFlight.begin(b);
       await timed(
@@ -173,19 +184,9 @@ describe('GroupCommitQueue', () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const queue = new GroupCommitQueue(
-        async (body) => {
-          const keys: string[] = [];
-          await body({
-            apply: async (ops) => {
-              for (const op of ops) keys.push(op.op === 'put' ? op.key : '');
-            },
-            savepoint: async () => undefined,
-            releaseSavepoint: async () => undefined,
-            rollbackToSavepoint: async () => undefined,
-          });
+        recordingRunner(groups, async () => {
           if (groups.length === 0) await gate;
-          groups.push(keys);
-        },
+        }),
         undefined,
         { inFlight, maxWaitMs: 60_000 },
       );
@@ -215,10 +216,7 @@ describe('GroupCommitQueue', () => {
 
     it('stops waiting when the expected writer closes its connection', async () => {
       const { queue, groups, inFlight } = siblingQueue(60_000);
-      const [a, b] = [{}, {}];
-      inFlight.begin(b);
-      inFlight.end(b);
-      inFlight.begin(a);
+      const { b } = justAnsweredBeside(inFlight);
       const first = write(queue, 'a');
       await new Promise((resolve) => setTimeout(resolve, 1));
       inFlight.forget(b);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sqlite3 from 'sqlite3';
 import type { StorageOp } from '../../../server/storage/backend.js';
-import { BULK_ROWS, SqliteGroup, type SqliteWriter } from '../../../server/storage/sqlite-group.js';
+import { opStatements, SqliteGroup, type SqliteWriter } from '../../../server/storage/sqlite-group.js';
 
 /** A real in-memory SQLite connection that records each statement the group sends it. */
 async function recordingWriter(): Promise<{ writer: SqliteWriter; sent: string[]; keys: () => Promise<string[]>; close: () => Promise<void> }> {
@@ -18,23 +18,16 @@ async function recordingWriter(): Promise<{ writer: SqliteWriter; sent: string[]
       await exec(sql);
     },
     apply: async (ops) => {
-      // The backend's rule: a run of up to BULK_ROWS puts is one statement, each delete another.
-      for (let i = 0; i < ops.length;) {
-        const op = ops[i] as StorageOp;
-        if (op.op === 'put') {
-          let end = i;
-          while (end < ops.length && end - i < BULK_ROWS && (ops[end] as StorageOp).op === 'put') end++;
-          const rows = ops.slice(i, end) as Extract<StorageOp, { op: 'put' }>[];
-          sent.push(`upsert ${rows.length}`);
+      for (const statement of opStatements(ops)) {
+        if (statement.kind === 'upsert') {
+          sent.push(`upsert ${statement.rows.length}`);
           await run(
-            `INSERT INTO entries (key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-            rows.flatMap((r) => [r.key, r.value]),
+            `INSERT INTO entries (key, value) VALUES ${statement.rows.map(() => '(?, ?)').join(', ')} ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+            statement.rows.flatMap((r) => [r.key, r.value]),
           );
-          i += rows.length;
         } else {
           sent.push('delete');
-          await run('DELETE FROM entries WHERE key = ?', [op.op === 'delete' ? op.key : op.prefix]);
-          i++;
+          await run('DELETE FROM entries WHERE key = ?', [statement.op.op === 'delete' ? statement.op.key : statement.op.prefix]);
         }
       }
     },
