@@ -116,8 +116,10 @@ export class CachedBackend implements StorageBackend {
     let ops: readonly StorageOp[] = [];
     let isWrittenThrough = false;
     try {
+      // Everything the write says passes through (its size, whether its flush may be deferred …);
+      // only the hooks are wrapped.
       await this.inner.stage({
-        bytes: write.bytes,
+        ...write,
         prepare: () => {
           ops = write.prepare();
           return ops;
@@ -131,8 +133,6 @@ export class CachedBackend implements StorageBackend {
           this.invalidate(ops);
           write.abandoned?.();
         },
-        // A secondary's applies commit without an fsync only if this reaches the storage.
-        ...(write.canDeferFlush === undefined ? {} : { canDeferFlush: write.canDeferFlush }),
       });
     } finally {
       // After a commit the cache holds what it wrote (and later writes keep it current); otherwise,

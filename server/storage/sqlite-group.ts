@@ -87,6 +87,5 @@ export class SqliteGroup {
 
 /** Whether `apply` runs these ops as exactly one statement. */
 function isOneStatement(ops: readonly StorageOp[]): boolean {
-  if (ops.length === 1) return true;
-  return ops.length > 0 && ops.length <= BULK_ROWS && ops.every((op) => op.op === 'put');
+  return opStatements(ops).length === 1;
 }
