@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { Keyring } from './keyring.js';
+import { fillRandomNonce } from './random-nonce.js';
 import { VaultError } from './vault-error.js';
 
 /** Where the keyring lives, encrypted under the root key. */
@@ -29,12 +30,11 @@ export interface LogicalStorage {
 
 /** AES-256-GCM: [version:1][term:4][nonce:12][ciphertext][tag:16]; the storage path is the AAD. */
 export function encryptEntry(key: Buffer, term: number, path: string, plaintext: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(VERSION, 0);
   header.writeUInt32BE(term, 1);
-  nonce.copy(header, 5);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  fillRandomNonce(header, 5, NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, header.subarray(5, HEADER_BYTES));
   cipher.setAAD(Buffer.from(path, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([header, body, cipher.getAuthTag()]);
