@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 /** Bytes taken from the CSPRNG at a time: one call serves about 340 AES-GCM nonces. */
 const BLOCK_BYTES = 4096;
 
+// Empty until the first nonce: nothing is drawn at module load, so no start-up snapshot or bundle
+// taken then could carry nonce bytes into several processes.
 let block = Buffer.alloc(0);
 let offset = 0;
 
