@@ -28,6 +28,18 @@ export type WalRole = 'off' | 'primary' | 'secondary';
 
 export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
 
+/** The largest power of ten not above `batch` (as its number of zeros): WAL entries are trimmed in aligned blocks of that many. */
+function trimBlockDigits(batch: number): number {
+  let digits = 0;
+  while (10 ** (digits + 1) <= batch) digits++;
+  return digits;
+}
+
+/** The key prefix shared by exactly the WAL keys of the aligned block of 10^digits indexes from `start`. */
+function walBlockPrefix(start: number, digits: number): string {
+  return walKey(start).slice(0, WAL_PREFIX.length + INDEX_DIGITS - digits);
+}
+
 /** The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs cluster-local writes). */
 function toWalOps(ops: readonly StorageOp[]): WalOp[] {
   const out: WalOp[] = [];
@@ -412,15 +424,22 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /**
    * Retention: once the log holds a batch (TRIM_BATCH, or a quarter of a small retention) more
-   * entries than retained, the oldest are deleted in the same transaction as the new entry (no extra commit, no scan: indexes are
-   * contiguous from firstIndex).
+   * entries than retained, the oldest are deleted in the same transaction as the new entry (no
+   * extra commit, no scan: indexes are contiguous from firstIndex). They go in aligned blocks of
+   * `trimBlock` indexes, each one prefix delete (one SQL range delete instead of a statement per
+   * entry); a block keeps its entries until all of them are past the retention.
    */
   private trimOps(newIndex: number): { ops: StorageOp[]; newFirst: number } {
     const keepFrom = newIndex - this.retentionEntries + 1;
     const batch = Math.min(TRIM_BATCH, Math.max(1, Math.floor(this.retentionEntries / 4)));
     if (this.stagedFirst === 0 || keepFrom - this.stagedFirst < batch) return { ops: [], newFirst: this.stagedFirst };
+    const digits = trimBlockDigits(batch);
+    const block = 10 ** digits;
+    const newFirst = Math.floor(keepFrom / block) * block;
     const ops: StorageOp[] = [];
-    for (let index = this.stagedFirst; index < keepFrom; index++) ops.push({ op: 'delete', key: walKey(index) });
-    return { ops, newFirst: keepFrom };
+    for (let start = Math.floor(this.stagedFirst / block) * block; start < newFirst; start += block) {
+      ops.push(digits === 0 ? { op: 'delete', key: walKey(start) } : { op: 'delete-prefix', prefix: walBlockPrefix(start, digits) });
+    }
+    return { ops, newFirst: Math.max(this.stagedFirst, newFirst) };
   }
 }

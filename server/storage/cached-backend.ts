@@ -16,7 +16,8 @@ const ENTRY_OVERHEAD_BYTES = 160;
  * order), its puts become cache entries and its deletes cached misses, so the read that usually
  * follows a write (the next request's existence check, a read of what was just written) costs no
  * storage round trip. Keys under `writeThroughExcept` (bookkeeping written once and rarely read
- * back, such as the WAL) are only invalidated.
+ * back, such as the WAL) are never cached, so deleting a prefix of them (the WAL's trim) need not
+ * look through the cache.
  */
 export class CachedBackend implements StorageBackend {
   private readonly cache = new Map<string, Buffer | null>();
@@ -58,7 +59,7 @@ export class CachedBackend implements StorageBackend {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    if (this.isCaching?.() === false) return this.inner.get(key);
+    if (this.isCaching?.() === false || this.isUncached(key)) return this.inner.get(key);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       // Refresh recency: Map iteration order is insertion order (delete and set keep the byte count).
@@ -175,7 +176,7 @@ export class CachedBackend implements StorageBackend {
     // A bulk write (a bootstrap, a restore, a Merkle sync) would only churn the cache.
     if (this.isCaching?.() === false || ops.length > WRITE_THROUGH_MAX_OPS) return false;
     for (const op of ops) {
-      if (op.op === 'delete-prefix' || this.writeThroughExcept.some((prefix) => op.key.startsWith(prefix))) continue;
+      if (op.op === 'delete-prefix' || this.isUncached(op.key)) continue;
       const value = op.op === 'put' ? op.value : undefined;
       const bytes = entryBytes(op.key, value);
       if (bytes > this.maxBytes / 8) continue;
@@ -185,6 +186,11 @@ export class CachedBackend implements StorageBackend {
     }
     while (this.cachedBytes > this.maxBytes) this.evict(this.cache.keys().next().value as string);
     return true;
+  }
+
+  /** Under `writeThroughExcept` (a prefix too: every key below it is). */
+  private isUncached(key: string): boolean {
+    return this.writeThroughExcept.some((prefix) => key.startsWith(prefix));
   }
 
   private evict(key: string): void {
@@ -197,6 +203,7 @@ export class CachedBackend implements StorageBackend {
     this.generation++;
     for (const op of ops) {
       if (op.op === 'delete-prefix') {
+        if (this.isUncached(op.prefix)) continue;
         for (const key of [...this.cache.keys()]) if (key.startsWith(op.prefix)) this.evict(key);
       } else {
         this.evict(op.key);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StagedWrite, StorageBackend, StorageOp } from '../../../server/storage/backend.js';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
 import { WAL_PREFIX, WalStorage, walKey } from '../../../server/replication/wal-storage.js';
@@ -133,6 +134,39 @@ describe('WalStorage', () => {
     expect(wal.oldestRetainedWal).to.equal(100 - kept + 1);
     expect((await wal.readWal(wal.oldestRetainedWal - 1, 1000)).map((e) => e.index)).to.deep.equal(
       Array.from({ length: kept }, (_, i) => wal.oldestRetainedWal + i),
+    );
+  });
+
+  it('trims a large log in aligned blocks, one prefix delete each, never below the retention', async () => {
+    const trims: StorageOp[][] = [];
+    // Records what each committed write deleted (the WAL's trim rides in the write's transaction).
+    const recording: StorageBackend = Object.assign(Object.create(sqlite) as StorageBackend, {
+      stage: (write: StagedWrite) =>
+        sqlite.stage({
+          ...write,
+          prepare: () => {
+            const ops = write.prepare();
+            const deletes = ops.filter((op) => op.op !== 'put');
+            if (deletes.length > 0) trims.push(deletes);
+            return ops;
+          },
+        }),
+    });
+    const wal = new WalStorage(recording, 400);
+    await wal.open();
+    wal.setRole('primary', 1);
+    for (let i = 0; i < 1000; i++) {
+      await wal.put(`core/policy/p${i}`, Buffer.from(String(i)));
+      const kept = (await sqlite.list(WAL_PREFIX)).length;
+      expect(kept).to.be.at.least(Math.min(400, i + 1));
+      expect(kept).to.be.below(400 + 100 + 10);
+      expect(kept).to.equal(wal.lastWal - wal.oldestRetainedWal + 1);
+    }
+    expect(trims.length).to.be.within(3, 6);
+    for (const ops of trims) for (const op of ops) expect(op).to.include({ op: 'delete-prefix' });
+    expect(trims.flat().map((op) => (op.op === 'delete-prefix' ? op.prefix : ''))).to.include(WAL_PREFIX + '00000000000001');
+    expect((await wal.readWal(wal.oldestRetainedWal - 1, 1000)).map((e) => e.index)).to.deep.equal(
+      Array.from({ length: wal.lastWal - wal.oldestRetainedWal + 1 }, (_, i) => wal.oldestRetainedWal + i),
     );
   });
 

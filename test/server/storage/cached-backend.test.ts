@@ -117,6 +117,25 @@ describe('CachedBackend', () => {
     expect((await cache.get('local/replication/wal/1'))?.toString()).to.equal('changed underneath');
   });
 
+  it('never caches a read under an excepted prefix, so a prefix delete there keeps every cached entry', async () => {
+    const inner = new MemoryBackend();
+    const cache = new CachedBackend(inner, undefined, ['local/replication/']);
+    await inner.put('local/replication/wal/0000000000000001', buf('entry'));
+    await inner.put('kv/a', buf('a'));
+    expect((await cache.get('local/replication/wal/0000000000000001'))?.toString()).to.equal('entry');
+    expect(cache.bytes, 'the excepted read is not cached').to.equal(0);
+    await inner.put('local/replication/wal/0000000000000001', buf('changed underneath'));
+    expect((await cache.get('local/replication/wal/0000000000000001'))?.toString()).to.equal('changed underneath');
+    expect((await cache.get('kv/a'))?.toString()).to.equal('a');
+    const cachedBytes = cache.bytes;
+    await cache.stage({ bytes: 10, prepare: () => [{ op: 'delete-prefix', prefix: 'local/replication/wal/00000000000000' }] });
+    expect(await inner.get('local/replication/wal/0000000000000001')).to.equal(undefined);
+    expect(await cache.get('local/replication/wal/0000000000000001')).to.equal(undefined);
+    expect(cache.bytes, 'the cached entry outside the prefix stays').to.equal(cachedBytes);
+    await inner.put('kv/a', buf('changed underneath'));
+    expect((await cache.get('kv/a'))?.toString(), 'still served from the cache').to.equal('a');
+  });
+
   it('serves the committed value while a write of the key is in flight, and the new one from its commit on', async () => {
     const inner = new MemoryBackend();
     let releaseCommit!: () => void;
