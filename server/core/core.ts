@@ -212,6 +212,7 @@ export class Core {
       return;
     }
     // A standby being promoted stays unsealed (for seal-status) until its services run.
+    this.indexHeaderKey.forget(); // read again: an activation may have brought the primary's
     await this.reloadMounts(); // setupMounts
     await this.policies.ensureDefaults(); // setupPolicyStore
     await this.tokens.load(); // setupCredentials
