@@ -324,8 +324,12 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
   const slowWrites = slowWindows(latencies, (w) => w.acked);
   const allCheckpoints = checkpointTimes.flat();
   if (process.env.FERRY_BENCH_LAG_DUMP !== undefined) {
-    // Raw samples for diagnosis: per write, send and ack times (ms since the first write), WAL bounds, lags.
-    writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations, checkpointTimes }));
+    // Raw samples for diagnosis, one file per lag run (`<path>.<run>.json`): per write, send and ack
+    // times (ms since the first write), WAL bounds, exact index, writes in flight, lags.
+    writeFileSync(
+      `${process.env.FERRY_BENCH_LAG_DUMP}.${run}.json`,
+      JSON.stringify({ label, t0, writes, lagAny, lagAll, bound, observations, checkpointTimes }),
+    );
   }
   const latencyP50 = percentile(latencies, 50);
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
