@@ -340,9 +340,11 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     const threshold = percentile(values, 98);
     return writes.flatMap((w, i) => ((values[i] as number) >= threshold ? [i] : []));
   };
+  // [in flight×writes] when few distinct counts, else their percentiles.
   const counted = (counts: readonly number[]) => {
     const byCount = new Map<number, number>();
     for (const c of counts) byCount.set(c, (byCount.get(c) ?? 0) + 1);
+    if (byCount.size > 12) return `p50 ${percentile(counts, 50)}, p90 ${percentile(counts, 90)}, max ${Math.max(...counts)}`;
     return [...byCount]
       .sort((a, b) => a[0] - b[0])
       .map(([c, n]) => `${c}×${n}`)
@@ -354,6 +356,20 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
   ];
   if (exactLags !== undefined) {
     const slowExact = slowest(exactLags.all);
+    // Where the exact tail is: one secondary behind (its process starved) or the whole box (the
+    // primary slow too), and how long each secondary's last_remote_wal stood still.
+    const oneSided = slowExact.filter((i) => {
+      const w = writes[i] as Write;
+      const seen = observations.map((o) => (firstVisible(o, w.index as number) as number) - w.acked);
+      return Math.min(...seen) < 0.5 * Math.max(...seen);
+    }).length;
+    const primarySlow = slowExact.filter((i) => {
+      const w = writes[i] as Write;
+      const until = w.acked + (exactLags.all[i] as number);
+      return writes.some((x) => x.acked >= w.acked && x.acked <= until && x.acked - x.sent > 3 * latencyP50);
+    }).length;
+    const stills = observations.map((o) => o.slice(1).map((x, k) => x.t - (o[k] as Observation).t));
+    const whereLine = `      where the exact tail is: of its ${slowExact.length} writes, ${oneSided} had one secondary slow (the other under half its lag), ${primarySlow} saw the primary answer a write in over 3× its p50 meanwhile; last_remote_wal stood still (writes every ${intervalMs} ms) p99 ${stills.map((g) => fmt(percentile(g, 99))).join(' / ')}, max ${stills.map((g) => fmt(Math.max(...g))).join(' / ')}`;
     artefactLines.push(
       `      the same ${slowBound.length} writes by their exact index: lag p50 ${fmt(
         percentile(
@@ -378,6 +394,7 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
         ),
       )}`,
     );
+    artefactLines.push(whereLine);
   }
   const ratioAny = percentile(lagAny, 99) / latencyP50;
   const ratioAll = percentile(lagAll, 99) / latencyP50;
