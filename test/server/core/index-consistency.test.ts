@@ -136,23 +136,4 @@ describe('IndexConsistency (X-Vault-Index)', () => {
     const forged = encodeWalState({ clusterId: 'old-set', localIndex: 0, replicatedIndex: 7 }, Buffer.alloc(32, 9));
     expect(await refusal(guard.handle(request({ 'x-vault-index': forged }), async () => undefined))).to.deep.include({ status: 400 });
   });
-
-  it('reads the key again after invalidation (an activation brought the primary\u2019s)', async () => {
-    const barrier = memoryBarrier();
-    barrier.values.set(layout.indexHeaderKey, Buffer.alloc(32, 1));
-    const key = new IndexHeaderKey(barrier);
-    expect(await key.get(false)).to.deep.equal(Buffer.alloc(32, 1));
-    barrier.values.set(layout.indexHeaderKey, Buffer.alloc(32, 2));
-    expect(await key.get(false)).to.deep.equal(Buffer.alloc(32, 1));
-    key.forget();
-    expect(await key.get(false)).to.deep.equal(Buffer.alloc(32, 2));
-  });
-
-  it('mints one key for concurrent first uses', async () => {
-    const barrier = memoryBarrier();
-    const key = new IndexHeaderKey(barrier);
-    const [a, b] = await Promise.all([key.get(true), key.get(true)]);
-    expect(a).to.deep.equal(b);
-    expect(barrier.values.get(layout.indexHeaderKey)).to.deep.equal(a);
-  });
 });
