@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sqlite3 from 'sqlite3';
+import { VaultClient } from '../server/api-client/vault-client.js';
+import { parseWalState } from '../server/core/wal-state.js';
 import { performanceKeyset } from '../server/replication/keyset.js';
 import { firstVisible, type Observation, percentile, pollWal } from './wal-observation.js';
 import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
@@ -21,10 +23,11 @@ import { countWindowsHit, watchFileWrites } from './file-write-watch.js';
  *
  * (a) primary KV write throughput with 2 streaming secondaries ÷ a twin primary with replication
  *     never enabled (same config), runs interleaved (goal ≥ 0.85);
- * (b) replication lag under a steady write rate: each write's WAL index is bounded from the write
- *     counts (writes are the only replicated changes; checked against `last_wal` at the end), and
- *     its visibility time is the first poll of the secondary's `last_remote_wal` (every 2 ms) that
- *     reaches it; p50/p99 ÷ the primary's write latency p50 (goal p99 ≤ 3×);
+ * (b) replication lag under a steady write rate: each write's WAL index is the one its answer's
+ *     `X-Vault-Index` names (a build without the header: bounded from the write counts, as
+ *     before; that bound is printed beside the exact figure for one release), and its visibility
+ *     time is the first poll of the secondary's `last_remote_wal` (every 2 ms) that reaches it;
+ *     p50/p99 ÷ the primary's write latency p50 (goal p99 ≤ 3×);
  * (c) secondary bootstrap keys/s for 50,000 keys (secondary/enable → `stream-wals`) ÷ raw sqlite3
  *     bulk insert of 50,000 rows of the same sizes, one transaction, prepared statement (goal ≥ 0.3);
  * (d) Merkle resync bytes ÷ bytes of the changed entries, for the scenario of
@@ -212,8 +215,13 @@ async function reportThroughput(
 interface LagRun {
   readonly lines: string[];
   readonly latencies: number[];
+  /** Lag until the write's exact index where the build names it (X-Vault-Index), else the count bound. */
   readonly lagAny: number[];
   readonly lagAll: number[];
+  /** Lag by the count bound (the figure before X-Vault-Index). */
+  readonly boundAny: number[];
+  readonly boundAll: number[];
+  readonly isExact: boolean;
 }
 
 let lagRuns = 0;
@@ -243,6 +251,10 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     /** Bounds of this write's WAL index: every write acked before it was sent committed before it; it committed before its ack. */
     lower: number;
     upper: number;
+    /** Its WAL index as its answer's X-Vault-Index names it (undefined: a build without the header). */
+    index: number | undefined;
+    /** Other writes sent and not yet answered when this one was answered. */
+    inFlight: number;
   }
   // Each write to a database file (not its WAL) is a checkpoint: counted and set beside the slow samples.
   const fileWrites = watchFileWrites([primary, ...secondaries].map((s) => s.dbPath));
@@ -260,10 +272,11 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
         const lower = base + acked + 1;
         started++;
         const sent = performance.now();
-        await api(primary.addr, 'POST', `kv/lag/r${run}k${i}`, primary.rootToken, { value: `lag-${i}-${randomBytes(6).toString('hex')}` });
+        const index = await writeWithIndex(primary.addr, primary.rootToken, `kv/lag/r${run}k${i}`, { value: `lag-${i}-${randomBytes(6).toString('hex')}` });
         const ackedAt = performance.now();
+        const inFlight = started - acked - 1;
         acked++;
-        writes.push({ sent, acked: ackedAt, lower, upper: base + started });
+        writes.push({ sent, acked: ackedAt, lower, upper: base + started, index, inFlight });
       })(),
     );
   }
@@ -281,13 +294,26 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
   const loopLines = loopAfter.map((after, i) => describeLoopDelay(i === 0 ? 'the primary' : `secondary ${i}`, loopBefore[i] as LoopDelayScrape, after));
 
   const latencies = writes.map((w) => w.acked - w.sent);
-  const lagAny: number[] = [];
-  const lagAll: number[] = [];
-  for (const w of writes) {
-    const seen = observations.map((o) => Math.max(0, (firstVisible(o, w.upper) as number) - w.acked));
-    lagAny.push(Math.min(...seen));
-    lagAll.push(Math.max(...seen));
-  }
+  // Lag until each secondary's last_remote_wal reaches `indexOf(w)`: the first secondary, and both.
+  const lagsUntil = (indexOf: (w: Write) => number): { any: number[]; all: number[] } => {
+    const any: number[] = [];
+    const all: number[] = [];
+    for (const w of writes) {
+      const seen = observations.map((o) => Math.max(0, (firstVisible(o, indexOf(w)) as number) - w.acked));
+      any.push(Math.min(...seen));
+      all.push(Math.max(...seen));
+    }
+    return { any, all };
+  };
+  const bound = lagsUntil((w) => w.upper);
+  const withIndex = writes.filter((w) => w.index !== undefined).length;
+  const isExact = withIndex === writes.length;
+  const exactLags = isExact ? lagsUntil((w) => w.index as number) : undefined;
+  // The goal's figures: the exact index where the build names it, else the bound.
+  const lagAny = exactLags?.any ?? bound.any;
+  const lagAll = exactLags?.all ?? bound.all;
+  const boundIsExact = writes.filter((w) => w.index === w.upper).length;
+  const indexInBounds = writes.filter((w) => w.index !== undefined && w.index >= w.lower && w.index <= w.upper).length;
   const exact = writes.filter((w) => w.lower === w.upper).length;
   // The slowest 2% of each figure (what its p99 reads), and how many overlap a checkpoint (±5 ms).
   const slowWindows = (values: readonly number[], end: (w: Write, i: number) => number): [number, number][] => {
@@ -298,11 +324,78 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
   const slowWrites = slowWindows(latencies, (w) => w.acked);
   const allCheckpoints = checkpointTimes.flat();
   if (process.env.FERRY_BENCH_LAG_DUMP !== undefined) {
-    // Raw samples for diagnosis: per write, send and ack times (ms since the first write), WAL bounds, lags.
-    writeFileSync(process.env.FERRY_BENCH_LAG_DUMP, JSON.stringify({ t0, writes, lagAny, lagAll, observations, checkpointTimes }));
+    // Raw samples for diagnosis, one file per lag run (`<path>.<run>.json`): per write, send and ack
+    // times (ms since the first write), WAL bounds, exact index, writes in flight, lags.
+    writeFileSync(
+      `${process.env.FERRY_BENCH_LAG_DUMP}.${run}.json`,
+      JSON.stringify({ label, t0, writes, lagAny, lagAll, bound, observations, checkpointTimes }),
+    );
   }
   const latencyP50 = percentile(latencies, 50);
   const fmt = (ms: number) => `${ms.toFixed(2)}ms`;
+  const lagLine = (values: readonly number[]) =>
+    `p50 ${fmt(percentile(values, 50))}, p99 ${fmt(percentile(values, 99))} → p50 ${(percentile(values, 50) / latencyP50).toFixed(2)}×, p99 ${(percentile(values, 99) / latencyP50).toFixed(2)}× write latency p50`;
+  // The artefact of the bound: how many writes were in flight when each of the slowest 2% (by the bound) was answered.
+  const slowest = (values: readonly number[]) => {
+    const threshold = percentile(values, 98);
+    return writes.flatMap((w, i) => ((values[i] as number) >= threshold ? [i] : []));
+  };
+  // [in flight×writes] when few distinct counts, else their percentiles.
+  const counted = (counts: readonly number[]) => {
+    const byCount = new Map<number, number>();
+    for (const c of counts) byCount.set(c, (byCount.get(c) ?? 0) + 1);
+    if (byCount.size > 12) return `p50 ${percentile(counts, 50)}, p90 ${percentile(counts, 90)}, max ${Math.max(...counts)}`;
+    return [...byCount]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => `${c}×${n}`)
+      .join(' ');
+  };
+  const slowBound = slowest(bound.all);
+  const artefactLines = [
+    `    slowest 2% by the bound (both secondaries, ${slowBound.length} writes): writes in flight when each was answered [in flight×writes] ${counted(slowBound.map((i) => (writes[i] as Write).inFlight))}; all writes: ${counted(writes.map((w) => w.inFlight))}`,
+  ];
+  if (exactLags !== undefined) {
+    const slowExact = slowest(exactLags.all);
+    // Where the exact tail is: one secondary behind (its process starved) or the whole box (the
+    // primary slow too), and how long each secondary's last_remote_wal stood still.
+    const oneSided = slowExact.filter((i) => {
+      const w = writes[i] as Write;
+      const seen = observations.map((o) => (firstVisible(o, w.index as number) as number) - w.acked);
+      return Math.min(...seen) < 0.5 * Math.max(...seen);
+    }).length;
+    const primarySlow = slowExact.filter((i) => {
+      const w = writes[i] as Write;
+      const until = w.acked + (exactLags.all[i] as number);
+      return writes.some((x) => x.acked >= w.acked && x.acked <= until && x.acked - x.sent > 3 * latencyP50);
+    }).length;
+    const stills = observations.map((o) => o.slice(1).map((x, k) => x.t - (o[k] as Observation).t));
+    const whereLine = `      where the exact tail is: of its ${slowExact.length} writes, ${oneSided} had one secondary slow (the other under half its lag), ${primarySlow} saw the primary answer a write in over 3× its p50 meanwhile; last_remote_wal stood still (writes every ${intervalMs} ms) p99 ${stills.map((g) => fmt(percentile(g, 99))).join(' / ')}, max ${stills.map((g) => fmt(Math.max(...g))).join(' / ')}`;
+    artefactLines.push(
+      `      the same ${slowBound.length} writes by their exact index: lag p50 ${fmt(
+        percentile(
+          slowBound.map((i) => exactLags.all[i] as number),
+          50,
+        ),
+      )}, max ${fmt(Math.max(...slowBound.map((i) => exactLags.all[i] as number)))} (by the bound p50 ${fmt(
+        percentile(
+          slowBound.map((i) => bound.all[i] as number),
+          50,
+        ),
+      )}); their own write latency p50 ${fmt(
+        percentile(
+          slowBound.map((i) => latencies[i] as number),
+          50,
+        ),
+      )}`,
+      `      slowest 2% by the exact index (${slowExact.length} writes): in flight when answered ${counted(slowExact.map((i) => (writes[i] as Write).inFlight))}; their write latency p50 ${fmt(
+        percentile(
+          slowExact.map((i) => latencies[i] as number),
+          50,
+        ),
+      )}`,
+    );
+    artefactLines.push(whereLine);
+  }
   const ratioAny = percentile(lagAny, 99) / latencyP50;
   const ratioAll = percentile(lagAll, 99) / latencyP50;
   if (label === THIS_BUILD)
@@ -315,10 +408,19 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     });
   const lines = [
     `(b) replication lag at ${LAG_RATE_PER_S} writes/s for ${LAG_SECONDS}s (${total} writes in ${writeSeconds.toFixed(1)}s), secondaries' last_remote_wal polled every ${POLL_MS}ms (${polls.join(' + ')} polls)${isLabelled ? ` — ${label}` : ''}`,
-    `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write, as assumed' : 'MISMATCH — index mapping is not exact'}; index known exactly for ${exact}/${total} writes, an upper bound for the rest (lag overestimated, never under)`,
+    `    WAL entries written ${walWritten} for ${total} writes: ${walWritten === total ? 'one WAL entry per write' : 'MISMATCH — more WAL entries than writes'}; ` +
+      (isExact
+        ? `each write's exact WAL index read from its answer's X-Vault-Index (within its count bounds for ${indexInBounds}/${total}); the count bound equals it for ${boundIsExact}/${total}`
+        : `this build names no index (no X-Vault-Index on ${total - withIndex}/${total} answers): lag from the count bound only, exact for ${exact}/${total} writes`),
     `    primary write latency p50 ${fmt(latencyP50)}, p99 ${fmt(percentile(latencies, 99))}`,
-    `    lag, first visible on a secondary: p50 ${fmt(percentile(lagAny, 50))}, p99 ${fmt(percentile(lagAny, 99))} → p50 ${(percentile(lagAny, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAny.toFixed(2)}× write latency p50`,
-    `    lag, visible on both secondaries: p50 ${fmt(percentile(lagAll, 50))}, p99 ${fmt(percentile(lagAll, 99))} → p50 ${(percentile(lagAll, 50) / latencyP50).toFixed(2)}×, p99 ${ratioAll.toFixed(2)}× write latency p50`,
+    ...(isExact
+      ? [
+          `    lag until the write's exact WAL index (X-Vault-Index), first visible on a secondary: ${lagLine(lagAny)}`,
+          `    lag until the write's exact WAL index (X-Vault-Index), visible on both secondaries: ${lagLine(lagAll)}`,
+        ]
+      : []),
+    `    lag by the count bound (the figure before X-Vault-Index, kept for one release; it waits until the secondary applied every write *sent* by this one's answer, so a slow write's lag includes later writes that commit in a later group): first ${lagLine(bound.any)}; both ${lagLine(bound.all)}`,
+    ...artefactLines,
     `    database files written (checkpoints seen at a 2 ms poll): primary ${checkpointTimes[0]?.length ?? 0}, secondaries ${checkpointTimes
       .slice(1)
       .map((t) => t.length)
@@ -326,16 +428,33 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
         ' + ',
       )}; of the slowest 2% of writes ${countWindowsHit(slowWrites, checkpointTimes[0] ?? [])}/${slowWrites.length} overlap a primary checkpoint, of the slowest 2% of lags ${countWindowsHit(slowLag, allCheckpoints)}/${slowLag.length} overlap a checkpoint on any of the three`,
     ...loopLines,
-    `    goal: lag p99 ≤ 3× write latency p50 — measured ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
+    `    goal: lag p99 ≤ 3× write latency p50 — measured ${isExact ? 'by the exact index' : 'by the count bound'} ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
   ];
-  return { lines, latencies, lagAny, lagAll };
+  return { lines, latencies, lagAny, lagAll, boundAny: bound.any, boundAll: bound.all, isExact };
+}
+
+/** POSTs one KV write and answers the WAL index its X-Vault-Index names (undefined when the build sends none). */
+async function writeWithIndex(base: string, token: string, path: string, body: unknown): Promise<number | undefined> {
+  const res = await new VaultClient({ address: base, token }).send('POST', path, { body });
+  if (res.status < 200 || res.status > 299) throw new Error(`write ${path}: HTTP ${res.status} ${res.text}`);
+  const header = res.headers['x-vault-index'];
+  if (typeof header !== 'string') return undefined;
+  const parsed = parseWalState(header, undefined);
+  if (!parsed.ok) throw new Error(`write ${path}: unreadable X-Vault-Index (${parsed.reason})`);
+  return parsed.state.replicatedIndex;
 }
 
 /** One line per build: its lag rounds' samples pooled. */
-function describePooledLag(label: string, { latencies, lagAny, lagAll }: Omit<LagRun, 'lines'>): string {
+function describePooledLag(label: string, { latencies, lagAny, lagAll, boundAny, boundAll, isExact }: Omit<LagRun, 'lines'>): string {
   const p50 = percentile(latencies, 50);
   const ratio = (values: number[], p: number) => `${percentile(values, p).toFixed(2)}ms = ${(percentile(values, p) / p50).toFixed(2)}×`;
-  return `(b) pooled over ${LAG_ROUNDS} rounds (${latencies.length} writes) — ${label}: write p50 ${p50.toFixed(2)}ms, p99 ${percentile(latencies, 99).toFixed(2)}ms; lag first secondary p50 ${ratio(lagAny, 50)}, p99 ${ratio(lagAny, 99)}; both p50 ${ratio(lagAll, 50)}, p99 ${ratio(lagAll, 99)} write p50`;
+  const figures = (any: number[], all: number[]) =>
+    `first secondary p50 ${ratio(any, 50)}, p99 ${ratio(any, 99)}; both p50 ${ratio(all, 50)}, p99 ${ratio(all, 99)} write p50`;
+  return (
+    `(b) pooled over ${LAG_ROUNDS} rounds (${latencies.length} writes) — ${label}: write p50 ${p50.toFixed(2)}ms, p99 ${percentile(latencies, 99).toFixed(2)}ms; ` +
+    (isExact ? `lag by the exact index (X-Vault-Index): ${figures(lagAny, lagAll)}; ` : '') +
+    `lag by the count bound: ${figures(boundAny, boundAll)}`
+  );
 }
 
 // ---- (c) bootstrap ----
@@ -573,7 +692,14 @@ async function measureStreaming(lines: string[]): Promise<void> {
   if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
   if (only('a')) lines.push(...(await measureThroughput(clusters)));
   if (only('b')) {
-    const pooled = clusters.map(() => ({ latencies: [] as number[], lagAny: [] as number[], lagAll: [] as number[] }));
+    const pooled = clusters.map(() => ({
+      latencies: [] as number[],
+      lagAny: [] as number[],
+      lagAll: [] as number[],
+      boundAny: [] as number[],
+      boundAll: [] as number[],
+      isExact: true,
+    }));
     for (let round = 0; round < LAG_ROUNDS; round++) {
       for (const [i, cluster] of clusters.entries()) {
         const run = await measureLag(cluster, clusters.length > 1);
@@ -581,6 +707,9 @@ async function measureStreaming(lines: string[]): Promise<void> {
         pooled[i]?.latencies.push(...run.latencies);
         pooled[i]?.lagAny.push(...run.lagAny);
         pooled[i]?.lagAll.push(...run.lagAll);
+        pooled[i]?.boundAny.push(...run.boundAny);
+        pooled[i]?.boundAll.push(...run.boundAll);
+        if (pooled[i] !== undefined && !run.isExact) (pooled[i] as { isExact: boolean }).isExact = false;
       }
     }
     if (LAG_ROUNDS > 1) lines.push(...clusters.map((c, i) => describePooledLag(c.label, pooled[i] as Omit<LagRun, 'lines'>)));

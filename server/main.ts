@@ -23,6 +23,7 @@ import { parseClusterAddress } from './replication/cluster-address.js';
 import { SharedClusterPort } from './replication/cluster-port.js';
 import { replicationPaths } from './replication/replication-paths.js';
 import { WalStorage } from './replication/wal-storage.js';
+import { INDEX_RESPONSE_HEADER } from './core/index-consistency.js';
 
 export interface DevOptions {
   readonly rootTokenId?: string;
@@ -176,6 +177,7 @@ export async function startServer(config: ServerConfig, dev?: DevOptions, option
         ? async (req) => {
             const answer = await replication.forward(req);
             const headers: Record<string, string> = answer.body.length > 0 ? { 'content-type': 'application/json' } : {};
+            if (answer.indexState !== undefined) headers[INDEX_RESPONSE_HEADER] = answer.indexState;
             return { status: answer.status, headers, body: answer.body };
           }
         : undefined,

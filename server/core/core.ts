@@ -6,6 +6,8 @@ import { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { Barrier, StorageView } from './barrier.js';
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.js';
 import { GenerateRoot } from './generate-root.js';
+import { IndexConsistency } from './index-consistency.js';
+import { IndexHeaderKey } from './index-header-key.js';
 import { InvalidationDispatcher, invalidationOwners } from './invalidation.js';
 import type { LogicalBackend } from './logical-backend.js';
 import type { LogicalRequest, LogicalResponse, RequestAuth } from './logical.js';
@@ -90,6 +92,9 @@ export class Core {
   readonly postResponseSteps: readonly PostResponseStep[];
   /** Routes storage changes made underneath this core (replication, HA) to their owners. */
   readonly invalidation: InvalidationDispatcher;
+  /** The HMAC key of X-Vault-Index states, and the guard that checks and issues them. */
+  readonly indexHeaderKey: IndexHeaderKey;
+  private readonly indexConsistency: IndexConsistency;
   private replicationView: ReplicationView = replicationDisabled;
   private replicationPaths: SystemPathProvider | undefined;
   private readonly factories = new Map<string, BackendFactory>();
@@ -121,6 +126,8 @@ export class Core {
     this.tokens.onRevoke((entry) => this.expiration.revokeLeasesOfToken(entry.hash));
     this.postResponseSteps = postResponseSteps(this);
     this.haView = haDisabled(options.apiAddr, options.clusterAddr);
+    this.indexHeaderKey = new IndexHeaderKey(this.barrier);
+    this.indexConsistency = new IndexConsistency(this);
     this.invalidation = new InvalidationDispatcher(invalidationOwners(this), () => this.unsealed, this.logger);
   }
 
@@ -205,6 +212,7 @@ export class Core {
       return;
     }
     // A standby being promoted stays unsealed (for seal-status) until its services run.
+    this.indexHeaderKey.forget(); // read again: an activation may have brought the primary's
     await this.reloadMounts(); // setupMounts
     await this.policies.ensureDefaults(); // setupPolicyStore
     await this.tokens.load(); // setupCredentials
@@ -345,7 +353,7 @@ export class Core {
    */
   handleRequest(req: LogicalRequest, options: { trustedAuth?: RequestAuth } = {}): Promise<LogicalResponse | undefined> {
     const run = () => handleRequest(this, req, options);
-    return this.replicationView.handleDurably?.(req.path, run) ?? run();
+    return this.indexConsistency.handle(req, () => this.replicationView.handleDurably?.(req.path, run) ?? run());
   }
 
   /** A built-in mount's backend; while sealed (no tables loaded) a fresh one, so `sys/` can answer. */
@@ -377,6 +385,7 @@ export class Core {
       const keys = await this.seal.initialize(shares, threshold);
       await this.postUnseal();
       await this.clusterId();
+      await this.indexHeaderKey.initialize();
       const { id } = await this.tokens.create({
         policies: ['root'],
         path: 'auth/token/root',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeviceAuditBroker } from './audit/device-audit-broker.js';
 import { ROOT_KEY_PATH, type Barrier } from './barrier.js';
+import type { IndexHeaderKey } from './index-header-key.js';
 import type { MountTable } from './mount-table.js';
 import type { PolicyStore } from './policy-store.js';
 import type { Router } from './router.js';
@@ -11,7 +12,7 @@ import { LOCAL_PREFIX, layout } from './storage-layout.js';
 export const EVERYTHING = '';
 
 /** The subsystems that own stored state and reload themselves when it changes underneath them. */
-export type InvalidationOwner = 'keyring' | 'mount-table' | 'auth-table' | 'policies' | 'audit-devices' | 'backends';
+export type InvalidationOwner = 'keyring' | 'index-header-key' | 'mount-table' | 'auth-table' | 'policies' | 'audit-devices' | 'backends';
 
 /** One row of the owner table: the exact keys and key prefixes one owner answers for. */
 interface OwnedKeys {
@@ -28,6 +29,8 @@ interface OwnedKeys {
 const INVALIDATION_TABLE: readonly OwnedKeys[] = [
   // A rekey on the primary re-seals the keyring under a new root key, stored encrypted under the keyring.
   { owner: 'keyring', keys: [layout.keyring, ROOT_KEY_PATH] },
+  // The primary's key arrives with an activation's sync (or a first mint there).
+  { owner: 'index-header-key', keys: [layout.indexHeaderKey] },
   { owner: 'mount-table', keys: [layout.mountTable(false), layout.mountTable(true)] },
   { owner: 'auth-table', keys: [layout.authTable(false), layout.authTable(true)] },
   { owner: 'policies', prefixes: [layout.policies] },
@@ -41,6 +44,7 @@ export type InvalidationHandlers = Readonly<Record<InvalidationOwner, (keys: rea
 /** The core's services that own stored state (the core passes itself). */
 interface InvalidationTargets {
   readonly barrier: Barrier;
+  readonly indexHeaderKey: IndexHeaderKey;
   readonly seal: Seal;
   readonly mounts: MountTable;
   readonly auths: MountTable;
@@ -56,6 +60,7 @@ export function invalidationOwners(core: InvalidationTargets): InvalidationHandl
     keyring: async () => {
       if (!(await core.seal.followRekey())) await core.barrier.reloadKeyring(core.seal.currentRootKey());
     },
+    'index-header-key': async () => core.indexHeaderKey.forget(),
     'mount-table': async () => {
       await core.mounts.load();
       await core.reconcileBackends();

@@ -33,6 +33,17 @@ export interface ReplicationView {
    */
   handleDurably?<T>(path: string, run: () => Promise<T>): Promise<T>;
   /**
+   * Where this cluster stands in its replication set's log (`X-Vault-Index`, see IndexConsistency):
+   * the set's cluster id and the replicated WAL index this node has — `last_wal` on a primary,
+   * `last_remote_wal` on a secondary. Undefined when the cluster takes part in no replication.
+   */
+  walPosition?(): { readonly clusterId: string; readonly replicatedWal: number } | undefined;
+  /**
+   * Runs `run` and reports the highest WAL index among the writes of replicated state it committed
+   * (0: none), exactly: not the log's last index, which concurrent writes move on.
+   */
+  trackReplicatedWrites?<T>(run: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }>;
+  /**
    * On a performance secondary: the mount paths (`secret/`, `auth/userpass/`) its primary's paths
    * filter leaves out. Their data never arrives; sys/mounts and sys/auth hide them, as Vault does.
    */

@@ -8,6 +8,8 @@ export const LOCAL_PREFIX = 'local/';
 export const layout = {
   sealConfig: 'core/seal-config',
   keyring: 'core/keyring',
+  /** The HMAC key of X-Vault-Index states: replicated, so secondaries verify their primary's. */
+  indexHeaderKey: 'core/index-header-hmac-key',
   policies: 'core/policy/',
   /** Token store roles: replicated, unlike the tokens made from them. */
   tokenRoles: 'core/token-roles/',

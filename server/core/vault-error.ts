@@ -8,6 +8,7 @@ export type VaultErrorCode =
   | 'permission_denied'
   | 'not_found'
   | 'unsupported_operation'
+  | 'precondition_failed'
   | 'payload_too_large'
   | 'internal'
   | 'upstream'
@@ -22,6 +23,8 @@ export const STATUS_FOR_CODE: Readonly<Record<VaultErrorCode, number>> = Object.
   permission_denied: 403,
   not_found: 404,
   unsupported_operation: 405,
+  // X-Vault-Index: this node does not hold a state the request requires yet; the client retries.
+  precondition_failed: 412,
   payload_too_large: 413,
   internal: 500,
   upstream: 502,

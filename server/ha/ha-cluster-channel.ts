@@ -157,7 +157,7 @@ export class HaClusterChannel {
       };
       const answer = await replay(new URL(req.url, this.localApi), req.method, headers, body);
       const out: Record<string, string> = {};
-      for (const name of ['content-type', 'location', 'retry-after']) {
+      for (const name of ['content-type', 'location', 'retry-after', 'x-vault-index']) {
         const value = answer.headers[name];
         if (typeof value === 'string') out[name] = value;
       }

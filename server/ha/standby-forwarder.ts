@@ -141,7 +141,7 @@ export class ClusterPortForwarder implements StandbyForwarder {
     });
     const body = await readBoundedBody(stream, MAX_API_ANSWER_BYTES);
     const out: Record<string, string> = {};
-    for (const name of ['content-type', 'location', 'retry-after']) {
+    for (const name of ['content-type', 'location', 'retry-after', 'x-vault-index']) {
       const value = headers[name];
       if (typeof value === 'string') out[name] = value;
     }

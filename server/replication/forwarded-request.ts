@@ -1,5 +1,6 @@
 import type { Core } from '../core/core.js';
 import type { LogicalRequest, Operation, RequestAuth } from '../core/logical.js';
+import { INDEX_RESPONSE_HEADER } from '../core/index-consistency.js';
 import { envelopeOf } from '../core/response-envelope.js';
 import { invalidRequest, isVaultError } from '../core/vault-error.js';
 
@@ -34,6 +35,8 @@ export interface ForwardedAnswer {
   readonly body: unknown;
   /** The primary's last WAL index after the write; the secondary waits for it. */
   readonly walIndex: number;
+  /** The write's `X-Vault-Index` state, relayed to the client (absent: it wrote no replicated state). */
+  readonly indexState?: string;
 }
 
 const OPERATIONS: readonly Operation[] = ['read', 'create', 'update', 'delete', 'list', 'patch'];
@@ -115,7 +118,13 @@ export async function handleForwardedRequest(core: Core, body: unknown, lastWal:
     const { logical, auth } = parseForwardedRequest(body, core.newRequestId());
     const result = await core.handleRequest(logical, auth === undefined ? {} : { trustedAuth: auth });
     const isEmpty = result === undefined || (result.data == null && !result.auth && !result.wrapInfo && !result.secret && (result.warnings ?? []).length === 0);
-    return { status: isEmpty ? 204 : 200, body: isEmpty ? null : envelopeOf(logical.id, result, ''), walIndex: lastWal() };
+    const indexState = result?.headers?.[INDEX_RESPONSE_HEADER];
+    return {
+      status: isEmpty ? 204 : 200,
+      body: isEmpty ? null : envelopeOf(logical.id, result, ''),
+      walIndex: lastWal(),
+      ...(indexState === undefined ? {} : { indexState }),
+    };
   } catch (err) {
     if (isVaultError(err)) return { status: err.status, body: { errors: err.messages }, walIndex: lastWal() };
     onUnexpected(err);

@@ -41,6 +41,7 @@ const MOUNT_DATA_ROOTS: readonly string[] = [layout.mountData('', false).slice(0
 export const LAYOUT_CLASSES: { readonly [K in keyof typeof layout]: KeyClass | { readonly replicated: KeyClass; readonly local: KeyClass } } = {
   sealConfig: 'replicated',
   keyring: 'replicated',
+  indexHeaderKey: 'replicated',
   policies: 'replicated',
   tokenRoles: 'replicated',
   identity: 'replicated',

@@ -21,6 +21,8 @@ export interface ForwardedResult {
   readonly status: number;
   readonly body: Buffer;
   readonly warnings: string[];
+  /** The primary's `X-Vault-Index` state of the write. */
+  readonly indexState?: string;
 }
 
 /**
@@ -58,7 +60,12 @@ export class PrimaryForwarder {
     }
     const caughtUp = await stream.waitForWal(answer.walIndex, READ_AFTER_WRITE_WAIT_MS);
     const warnings = caughtUp ? [] : ['the write was accepted by the primary but has not replicated to this secondary yet'];
-    return { status: answer.status, body: answer.body === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body)), warnings };
+    return {
+      status: answer.status,
+      body: answer.body === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body)),
+      warnings,
+      ...(typeof answer.indexState === 'string' ? { indexState: answer.indexState } : {}),
+    };
   }
 
   /**

@@ -129,6 +129,17 @@ export class ReplicationManager implements ReplicationView {
     return this.drSynchronous === undefined ? run() : this.drSynchronous.handle(path, run);
   }
 
+  trackReplicatedWrites<T>(run: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
+    return this.options.wal.trackWrites(run);
+  }
+
+  walPosition(): { clusterId: string; replicatedWal: number } | undefined {
+    const state = this.machine.current;
+    if (state.role === 'primary') return { clusterId: state.clusterId, replicatedWal: this.options.wal.lastWal };
+    if (state.role === 'secondary') return { clusterId: state.clusterId, replicatedWal: state.lastRemoteWal };
+    return undefined;
+  }
+
   mode(): ReplicationMode {
     return this.machine.mode();
   }

@@ -26,6 +26,12 @@ export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
 
+/** The replicated writes of one tracked call (see trackWrites), and the call it runs inside. */
+interface TrackedWrites {
+  lastReplicatedWal: number;
+  readonly outer: TrackedWrites | undefined;
+}
+
 export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
 
 /** The largest power of ten not above `batch` (as its number of zeros): WAL entries are trimmed in aligned blocks of that many. */
@@ -90,7 +96,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
   private static readonly RECENT_ENTRIES = 4096;
   /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
-  private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
+  private readonly tracked = new AsyncLocalStorage<TrackedWrites>();
 
   constructor(
     private readonly inner: StorageBackend,
@@ -138,7 +144,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * committed; 0 when there were none.
    */
   async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
-    const writes = { lastReplicatedWal: 0 };
+    // A tracked call inside another (synchronous DR inside X-Vault-Index) reports to both.
+    const writes: TrackedWrites = { lastReplicatedWal: 0, outer: this.tracked.getStore() };
     const result = await this.tracked.run(writes, fn);
     return { result, lastReplicatedWal: writes.lastReplicatedWal };
   }
@@ -246,7 +253,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         }
         write.committed?.();
         if (staged !== undefined) {
-          if (tracked !== undefined && staged.isReplicated) tracked.lastReplicatedWal = Math.max(tracked.lastReplicatedWal, staged.entry.index);
+          if (staged.isReplicated) {
+            for (let t = tracked; t !== undefined; t = t.outer) t.lastReplicatedWal = Math.max(t.lastReplicatedWal, staged.entry.index);
+          }
           this.emit('wal', staged.entry);
         }
       },

@@ -16,6 +16,7 @@ function recordingHandlers(calls: [InvalidationOwner, readonly string[]][], fail
   };
   return {
     keyring: handler('keyring'),
+    'index-header-key': handler('index-header-key'),
     'mount-table': handler('mount-table'),
     'auth-table': handler('auth-table'),
     policies: handler('policies'),
@@ -26,9 +27,19 @@ function recordingHandlers(calls: [InvalidationOwner, readonly string[]][], fail
 
 describe('invalidation owner table', () => {
   it('routes each stored key to its owner, in the table order (keyring first, backend caches last)', () => {
-    const keys = ['logical/abc/data/x', 'core/audit', 'core/policy/dev', 'local/core/auth', 'core/mounts', 'core/keyring', 'auth/def/user/bob'];
+    const keys = [
+      'logical/abc/data/x',
+      'core/audit',
+      'core/policy/dev',
+      'local/core/auth',
+      'core/index-header-hmac-key',
+      'core/mounts',
+      'core/keyring',
+      'auth/def/user/bob',
+    ];
     expect(ownersOf(keys)).to.deep.equal([
       { owner: 'keyring', keys: ['core/keyring'] },
+      { owner: 'index-header-key', keys: ['core/index-header-hmac-key'] },
       { owner: 'mount-table', keys: ['core/mounts'] },
       { owner: 'auth-table', keys: ['local/core/auth'] },
       { owner: 'policies', keys: ['core/policy/dev'] },
@@ -38,9 +49,17 @@ describe('invalidation owner table', () => {
   });
 
   it('hands a removed prefix to every owner with keys below it, and "everything" to every owner', () => {
-    expect(ownersOf(['core/']).map((o) => o.owner)).to.deep.equal(['keyring', 'mount-table', 'auth-table', 'policies', 'audit-devices']);
+    expect(ownersOf(['core/']).map((o) => o.owner)).to.deep.equal(['keyring', 'index-header-key', 'mount-table', 'auth-table', 'policies', 'audit-devices']);
     expect(ownersOf(['logical/abc/']).map((o) => o.owner)).to.deep.equal(['backends']);
-    expect(ownersOf([EVERYTHING]).map((o) => o.owner)).to.deep.equal(['keyring', 'mount-table', 'auth-table', 'policies', 'audit-devices', 'backends']);
+    expect(ownersOf([EVERYTHING]).map((o) => o.owner)).to.deep.equal([
+      'keyring',
+      'index-header-key',
+      'mount-table',
+      'auth-table',
+      'policies',
+      'audit-devices',
+      'backends',
+    ]);
   });
 
   it('leaves keys nobody caches alone (tokens, leases, look-alike names)', () => {

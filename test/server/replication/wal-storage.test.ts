@@ -247,6 +247,19 @@ describe('WalStorage', () => {
     expect(readOnly.lastReplicatedWal).to.equal(0);
   });
 
+  it('reports a tracked call nested in another to both (X-Vault-Index around synchronous DR)', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    const outer = await wal.trackWrites(async () => {
+      const inner = await wal.trackWrites(async () => wal.put('core/policy/nested', Buffer.from('N')));
+      return inner.lastReplicatedWal;
+    });
+    expect(outer.result).to.be.greaterThan(0);
+    expect(outer.lastReplicatedWal).to.equal(outer.result);
+    expect(outer.lastReplicatedWal).to.equal(wal.lastWal);
+  });
+
   it('removes a deleted prefix from the Merkle index, including keys put below it while the names were read', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
