@@ -27,9 +27,13 @@ export interface IndexConsistencyContext {
 
 /**
  * Vault's client-controlled consistency (`X-Vault-Index`, Vault 1.7+), around each client request:
- * - A response to a request that committed writes of replicated state carries the state they
- *   reached: the replication set's cluster id and the exact WAL index of the request's last such
- *   write, HMAC-signed with the set's replicated key.
+ * - A response to a request that may write (not a read or a list) and during which writes of
+ *   replicated state committed carries the state reached when it finished: the replication set's
+ *   cluster id and the primary's last replicated WAL index at that moment, HMAC-signed with the
+ *   set's replicated key. That index is the request's own last write's, or past it when other
+ *   writes committed meanwhile (a client asking for it then waits for those too, never for less);
+ *   watching the log's watermark before and after, rather than tagging each write with its
+ *   request, keeps an `AsyncLocalStorage` off the request path (in Node 20 it hooks every promise).
  * - A request carrying states (one or more header values, as Vault's `RequireState` sends them)
  *   runs only once this node holds them all; until then it is answered 412
  *   `required index state not present` and changes nothing. A value that is not a state of this
@@ -46,12 +50,16 @@ export class IndexConsistency {
 
   async handle(req: LogicalRequest, run: () => Promise<LogicalResponse | undefined>): Promise<LogicalResponse | undefined> {
     const { replication } = this.ctx;
-    if (!this.ctx.isServing || replication.trackReplicatedWrites === undefined) return run();
+    if (!this.ctx.isServing || replication.walPosition === undefined) return run();
     const required = req.headers[INDEX_HEADER];
     if (required !== undefined && required.trim() !== '') await this.requireStates(required);
-    const { result, lastReplicatedWal } = await replication.trackReplicatedWrites(run);
-    if (lastReplicatedWal === 0) return result;
-    const state = await this.stateHeader(lastReplicatedWal);
+    // Reads and lists change no replicated state: they answer with no state, as in Vault.
+    const before = req.operation === 'read' || req.operation === 'list' ? undefined : replication.replicatedWatermark?.();
+    const result = await run();
+    if (before === undefined) return result;
+    const after = replication.replicatedWatermark?.() ?? 0;
+    if (after <= before) return result;
+    const state = await this.stateHeader(after);
     if (state === undefined) return result;
     const response = result ?? {};
     response.headers = { ...response.headers, [INDEX_RESPONSE_HEADER]: state };

@@ -39,10 +39,11 @@ export interface ReplicationView {
    */
   walPosition?(): { readonly clusterId: string; readonly replicatedWal: number } | undefined;
   /**
-   * Runs `run` and reports the highest WAL index among the writes of replicated state it committed
-   * (0: none), exactly: not the log's last index, which concurrent writes move on.
+   * On a primary, the WAL index of the last committed write of replicated state (it only grows, and a
+   * write's entry counts before the write's promise settles); undefined on a node that makes no
+   * replicated writes of its own (a secondary forwards them; a cluster outside replication logs none).
    */
-  trackReplicatedWrites?<T>(run: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }>;
+  replicatedWatermark?(): number | undefined;
   /**
    * On a performance secondary: the mount paths (`secret/`, `auth/userpass/`) its primary's paths
    * filter leaves out. Their data never arrives; sys/mounts and sys/auth hide them, as Vault does.

@@ -129,8 +129,8 @@ export class ReplicationManager implements ReplicationView {
     return this.drSynchronous === undefined ? run() : this.drSynchronous.handle(path, run);
   }
 
-  trackReplicatedWrites<T>(run: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
-    return this.options.wal.trackWrites(run);
+  replicatedWatermark(): number | undefined {
+    return this.machine.current.role === 'primary' ? this.options.wal.lastReplicatedWal : undefined;
   }
 
   walPosition(): { clusterId: string; replicatedWal: number } | undefined {

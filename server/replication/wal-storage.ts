@@ -26,12 +26,6 @@ export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
 
-/** The replicated writes of one tracked call (see trackWrites), and the call it runs inside. */
-interface TrackedWrites {
-  lastReplicatedWal: number;
-  readonly outer: TrackedWrites | undefined;
-}
-
 export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
 
 /** The largest power of ten not above `batch` (as its number of zeros): WAL entries are trimmed in aligned blocks of that many. */
@@ -96,7 +90,9 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
   private static readonly RECENT_ENTRIES = 4096;
   /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
-  private readonly tracked = new AsyncLocalStorage<TrackedWrites>();
+  private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
+  /** The index of the last committed WAL entry that changed replicated state (see lastReplicatedWal). */
+  private lastReplicatedIndex = 0;
 
   constructor(
     private readonly inner: StorageBackend,
@@ -119,6 +115,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     this.lastIndex = indexes.length > 0 ? Math.max(...indexes) : 0;
     this.stagedFirst = this.firstIndex;
     this.stagedLast = this.lastIndex;
+    this.lastReplicatedIndex = this.lastIndex;
   }
 
   setRole(role: WalRole, epoch: number): void {
@@ -134,6 +131,17 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return this.lastIndex;
   }
 
+  /**
+   * The index of the last committed WAL entry that changed replicated state (what every secondary
+   * receives, not cluster-local tokens and leases; on open, the log's last index). It only grows, and
+   * a write's entry is counted before the write's promise settles, so a caller that reads it before
+   * and after its own writes gets an index at or past each of them — with no per-call context (an
+   * `AsyncLocalStorage`, as trackWrites uses, puts a hook on every promise of the process in Node 20).
+   */
+  get lastReplicatedWal(): number {
+    return this.lastReplicatedIndex;
+  }
+
   get oldestRetainedWal(): number {
     return this.firstIndex;
   }
@@ -144,8 +152,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * committed; 0 when there were none.
    */
   async trackWrites<T>(fn: () => Promise<T>): Promise<{ result: T; lastReplicatedWal: number }> {
-    // A tracked call inside another (synchronous DR inside X-Vault-Index) reports to both.
-    const writes: TrackedWrites = { lastReplicatedWal: 0, outer: this.tracked.getStore() };
+    const writes = { lastReplicatedWal: 0 };
     const result = await this.tracked.run(writes, fn);
     return { result, lastReplicatedWal: writes.lastReplicatedWal };
   }
@@ -237,7 +244,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
           entry,
           json,
           replicatedOnly: isReplicatedOnly(walOps),
-          isReplicated: tracked !== undefined && touchesReplicated(ops),
+          isReplicated: touchesReplicated(ops),
           firstAfter: this.stagedFirst,
           previous,
         };
@@ -254,7 +261,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         write.committed?.();
         if (staged !== undefined) {
           if (staged.isReplicated) {
-            for (let t = tracked; t !== undefined; t = t.outer) t.lastReplicatedWal = Math.max(t.lastReplicatedWal, staged.entry.index);
+            this.lastReplicatedIndex = staged.entry.index;
+            if (tracked !== undefined) tracked.lastReplicatedWal = Math.max(tracked.lastReplicatedWal, staged.entry.index);
           }
           this.emit('wal', staged.entry);
         }

@@ -13,21 +13,21 @@ function memoryBarrier() {
   return { values, get: async (k: string) => values.get(k), put: async (k: string, v: Buffer) => void values.set(k, v) };
 }
 
-/** A replication view whose position and tracked writes the test sets. */
+/** A replication view whose position and replicated watermark (a primary's) the test moves. */
 function fakeReplication(mode: ReplicationMode, position: { clusterId: string; replicatedWal: number } | undefined) {
   const view = {
     mode: () => mode,
     position,
-    nextWrite: 0,
+    watermark: mode === 'primary' ? (position?.replicatedWal ?? 0) : undefined,
     walPosition: () => view.position,
-    trackReplicatedWrites: async <T>(run: () => Promise<T>) => ({ result: await run(), lastReplicatedWal: view.nextWrite }),
+    replicatedWatermark: () => view.watermark,
   };
   return view satisfies ReplicationView;
 }
 
-const request = (headers: Record<string, string> = {}): LogicalRequest => ({
+const request = (headers: Record<string, string> = {}, operation: LogicalRequest['operation'] = 'update'): LogicalRequest => ({
   id: 'r',
-  operation: 'read',
+  operation,
   path: 'secret/data/x',
   data: {},
   clientToken: '',
@@ -55,10 +55,12 @@ describe('IndexConsistency (X-Vault-Index)', () => {
     return { guard: new IndexConsistency({ isServing: true, replication, indexHeaderKey: key }), replication, barrier, key };
   }
 
-  it("stamps a write of replicated state with its own WAL index (not the log's last), signed by the set's key", async () => {
-    const { guard, replication, barrier } = guardOn('primary', 90);
-    replication.nextWrite = 42;
-    const res = await guard.handle(request(), async () => undefined);
+  it("stamps a write of replicated state with the primary's replicated index when it finished, signed by the set's key", async () => {
+    const { guard, replication, barrier } = guardOn('primary', 40);
+    const res = await guard.handle(request(), async () => {
+      replication.watermark = 42; // this request's write (and one concurrent one) committed
+      return undefined;
+    });
     const header = res?.headers?.['X-Vault-Index'];
     expect(header).to.be.a('string');
     const key = barrier.values.get(layout.indexHeaderKey);
@@ -67,16 +69,24 @@ describe('IndexConsistency (X-Vault-Index)', () => {
   });
 
   it('keeps the response it stamps (body and headers)', async () => {
-    const { guard, replication } = guardOn('primary', 3);
-    replication.nextWrite = 3;
+    const { guard, replication } = guardOn('primary', 2);
     const original: LogicalResponse = { data: { a: 1 }, headers: { 'X-Other': 'y' } };
-    const res = await guard.handle(request(), async () => original);
+    const res = await guard.handle(request(), async () => ((replication.watermark = 3), original));
     expect(res?.data).to.deep.equal({ a: 1 });
     expect(res?.headers?.['X-Other']).to.equal('y');
   });
 
-  it('sets no header when the request wrote no replicated state', async () => {
-    const { guard } = guardOn('primary', 10);
+  it('sets no header when no replicated state was written meanwhile, nor on a read or a list', async () => {
+    const { guard, replication } = guardOn('primary', 10);
+    expect(await guard.handle(request(), async () => ({ data: {} }))).to.deep.equal({ data: {} });
+    for (const operation of ['read', 'list'] as const) {
+      const res = await guard.handle(request({}, operation), async () => ((replication.watermark = (replication.watermark ?? 0) + 1), { data: {} }));
+      expect(res, `a ${operation} whose run saw writes commit`).to.deep.equal({ data: {} });
+    }
+  });
+
+  it('sets no header on a node that makes no replicated writes of its own (a secondary)', async () => {
+    const { guard } = guardOn('secondary', 10);
     expect(await guard.handle(request(), async () => ({ data: {} }))).to.deep.equal({ data: {} });
   });
 

@@ -247,17 +247,25 @@ describe('WalStorage', () => {
     expect(readOnly.lastReplicatedWal).to.equal(0);
   });
 
-  it('reports a tracked call nested in another to both (X-Vault-Index around synchronous DR)', async () => {
+  it('keeps the index of the last committed write of replicated state (the X-Vault-Index watermark): local writes leave it, reopening starts at the last entry', async () => {
     const wal = new WalStorage(sqlite, 100);
     await wal.open();
     wal.setRole('primary', 1);
-    const outer = await wal.trackWrites(async () => {
-      const inner = await wal.trackWrites(async () => wal.put('core/policy/nested', Buffer.from('N')));
-      return inner.lastReplicatedWal;
-    });
-    expect(outer.result).to.be.greaterThan(0);
-    expect(outer.lastReplicatedWal).to.equal(outer.result);
-    expect(outer.lastReplicatedWal).to.equal(wal.lastWal);
+    const start = wal.lastReplicatedWal;
+    await wal.put('core/policy/w1', Buffer.from('1'));
+    const afterPolicy = wal.lastReplicatedWal;
+    expect(afterPolicy).to.equal(wal.lastWal);
+    expect(afterPolicy).to.be.greaterThan(start);
+    await wal.put('local/token/id/w-local', Buffer.from('t'));
+    expect(wal.lastWal, 'a cluster-local write is logged (DR carries it)').to.be.greaterThan(afterPolicy);
+    expect(wal.lastReplicatedWal, 'but moves no replicated state').to.equal(afterPolicy);
+    // Concurrent writes: each one's promise settles with the watermark at or past its own entry.
+    const seen = await Promise.all(['a', 'b', 'c'].map(async (k) => (await wal.put(`core/policy/w-${k}`, Buffer.from(k)), wal.lastReplicatedWal)));
+    for (const index of seen) expect(index).to.be.greaterThan(afterPolicy);
+    expect(wal.lastReplicatedWal).to.equal(wal.lastWal);
+    const reopened = new WalStorage(sqlite, 100);
+    await reopened.open();
+    expect(reopened.lastReplicatedWal).to.equal(wal.lastWal);
   });
 
   it('removes a deleted prefix from the Merkle index, including keys put below it while the names were read', async () => {
