@@ -68,11 +68,12 @@ function loadBundle() {
   }
   marks?.push(['compiled', performance.now()]);
   const mod = { exports: {} };
-  const bundleDir = pathToFileURL(join(__dirname, '..', 'dist', 'cli-bundle', '/'));
-  // The bundle's lazy imports (cli-bundle-builder.ts) load compiled modules from dist/ through this module.
-  const importFromDist = (specifier) => import(new URL(specifier, bundleDir).href);
+  const bundleDir = join(__dirname, '..', 'dist', 'cli-bundle');
+  // The bundle's lazy imports (cli-bundle-builder.ts) load compiled modules from dist/ through this module;
+  // the URL is made on the first one only (most commands have none).
+  const importFromDist = (specifier) => import(new URL(specifier, pathToFileURL(join(bundleDir, '/'))).href);
   // The bundle requires node built-ins only (cli-bundle-builder.ts checks): this file's own require serves them.
-  script.runInThisContext()(mod.exports, require, mod, bundleFile, bundleDir.pathname, importFromDist);
+  script.runInThisContext()(mod.exports, require, mod, bundleFile, bundleDir, importFromDist);
   marks?.push(['loaded', performance.now()]);
   return mod.exports;
 }

@@ -12,11 +12,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { codeCacheHookKey, loaderMarksKey } from './code-cache.js';
+import { requireWithDeferredBuiltins } from './deferred-builtins.js';
 
 /** File name of the provider bundle, next to this loader. */
 export const providerBundleName = 'terraform-provider-ferry.cjs';
 
-type ModuleFunction = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+type ModuleFunction = (exports: object, require: (id: string) => unknown, module: { exports: object }, filename: string, dirname: string) => void;
 
 /** Written into the bundle folder of a release package only (provider/release/). */
 export const releaseManifestName = 'release.json';
@@ -56,7 +57,8 @@ function codeCacheFile(dir: string, bundleFile: string): string {
  * Loads and runs the provider bundle in `dir`; returns whether V8 accepted an existing code cache. The
  * bundle requires node built-ins only (provider-bundle-builder.ts refuses anything else), so it is given
  * the loader's own `require`, from the same folder: `createRequire` would load `node:module` and the ESM
- * loader modules first (about 0.3 ms).
+ * loader modules first (about 0.3 ms). The built-ins start-up never uses load on first use
+ * (deferred-builtins.ts).
  */
 export function runProviderBundle(dir: string, requireBuiltin: NodeJS.Require): boolean {
   const marks: Array<[string, number]> | undefined = process.env['FERRY_PROVIDER_TRACE_STARTUP'] === '1' ? [['loader', performance.now()]] : undefined;
@@ -91,7 +93,7 @@ export function runProviderBundle(dir: string, requireBuiltin: NodeJS.Require): 
   if (marks !== undefined) (globalThis as Record<symbol, unknown>)[loaderMarksKey] = marks;
   const moduleFunction = script.runInThisContext() as ModuleFunction;
   const mod = { exports: {} };
-  moduleFunction(mod.exports, requireBuiltin, mod, bundleFile, dir);
+  moduleFunction(mod.exports, requireWithDeferredBuiltins(requireBuiltin), mod, bundleFile, dir);
   return accepted;
 }
 

@@ -16,8 +16,8 @@ export function packageExecutableName(version: string): string {
  * paths.ts find everything the same way in both:
  *
  *   terraform-provider-ferry_vX.Y.Z            the launcher (provider/bin/terraform-provider-ferry)
- *   node-check.cjs                             preloaded by the launcher: refuses a too-old node
- *   dist/provider-bundle/loader.cjs, terraform-provider-ferry.cjs (+ its legal notices)
+ *   dist/provider-bundle/loader.cjs, terraform-provider-ferry.cjs (+ its legal notices); the loader
+ *                                              opens with provider/bin/node-check.cjs: refuses a too-old node
  *   dist/provider-bundle/release.json          version and platform; also tells the loader it is installed
  *   schemas/tfplugin6.descriptor.json, schemas/ferry-provider.schema.json
  *   LICENSE
@@ -41,7 +41,6 @@ export function collectPackageFiles(version: string, platform: ReleasePlatform):
   const manifest = { name: 'terraform-provider-ferry', version, os: platform.os, arch: platform.arch, node: `>=${requiredNodeVersion}`, bundleSha256 };
   return [
     text(packageExecutableName(version), stamped, 0o755),
-    text('node-check.cjs', readFileSync(join(repoRoot, 'provider', 'bin', 'node-check.cjs'))),
     ...bundleFiles.map((name) => text(`dist/provider-bundle/${name}`, readFileSync(join(providerBundleDir, name)))),
     text(`dist/provider-bundle/${releaseManifestName}`, `${JSON.stringify(manifest, null, 2)}\n`),
     text('schemas/tfplugin6.descriptor.json', readFileSync(protoDescriptorFile)),

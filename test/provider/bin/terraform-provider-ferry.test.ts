@@ -8,9 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { providerLauncherFile, repoRoot, requiredNodeVersion } from '../../../provider/paths.js';
-
-const nodeCheck = join(repoRoot, 'provider', 'bin', 'node-check.cjs');
+import { providerBundleName } from '../../../provider/plugin/bundle-loader.js';
+import { providerBundleLoaderFile, providerLauncherFile, requiredNodeVersion } from '../../../provider/paths.js';
 
 describe('provider/bin/terraform-provider-ferry (launcher)', () => {
   let dir: string;
@@ -33,10 +32,11 @@ describe('provider/bin/terraform-provider-ferry (launcher)', () => {
   });
 
   it('names the version needed and the node found when that node is too old, before the bundle is loaded', () => {
-    // A package-shaped copy whose launcher asks for a node newer than any: the real node is then "too old".
+    // A package-shaped copy (the built loader, which opens with node-check.cjs, and a stand-in bundle) whose
+    // launcher asks for a node newer than any: the real node is then "too old".
     mkdirSync(join(dir, 'dist', 'provider-bundle'), { recursive: true });
-    writeFileSync(join(dir, 'dist', 'provider-bundle', 'loader.cjs'), 'process.stdout.write("bundle loaded\\n");\n');
-    copyFileSync(nodeCheck, join(dir, 'node-check.cjs'));
+    copyFileSync(providerBundleLoaderFile, join(dir, 'dist', 'provider-bundle', 'loader.cjs'));
+    writeFileSync(join(dir, 'dist', 'provider-bundle', providerBundleName), 'process.stdout.write("bundle loaded\\n");\n');
     const launcher = join(dir, 'terraform-provider-ferry_v0.0.0');
     writeFileSync(launcher, readFileSync(providerLauncherFile, 'utf8').replace(/^need_node=.*$/m, 'need_node=999.1'), { mode: 0o755 });
     const res = spawnSync(launcher, [], { encoding: 'utf8' });

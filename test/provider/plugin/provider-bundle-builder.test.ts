@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { magicCookieValue, parseHandshakeLine } from '../../../provider/plugin/handshake.js';
 import { buildProviderBundle, launcherNodeFlags, type ProviderBundle } from '../../../provider/plugin/provider-bundle-builder.js';
@@ -8,9 +8,9 @@ import { providerBundleDir, repoRoot } from '../../../provider/paths.js';
 import { makeClientIdentity } from '../helpers/provider-process.js';
 
 /** Runs the loader as the launcher does, returns the handshake line after letting the process idle `settleMs`. */
-async function launch(loaderFile: string, settleMs: number): Promise<string> {
+async function launch(loaderFile: string, settleMs: number, nodeArgs: string[] = []): Promise<string> {
   const identity = await makeClientIdentity();
-  const child = spawn(process.execPath, [...launcherNodeFlags, loaderFile], {
+  const child = spawn(process.execPath, [...nodeArgs, ...launcherNodeFlags, loaderFile], {
     cwd: '/',
     env: { PATH: process.env['PATH'] ?? '', TF_PLUGIN_MAGIC_COOKIE: magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_CLIENT_CERT: identity.certPem },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +68,27 @@ describe('provider/plugin/provider-bundle-builder', function () {
     for (const name of cachesIn(dir)) rmSync(join(dir, name));
     parseHandshakeLine(await launch(bundle.loaderFile, 600));
     expect(cachesIn(dir)).to.have.length(1);
+  });
+
+  it('answers its handshake without loading the built-ins it defers (zlib, dns)', async () => {
+    // Preloaded: records node's list of loaded built-ins when the handshake line is written.
+    const loadedFile = join(dir, 'loaded-at-handshake.json');
+    const preload = join(dir, 'record-loaded.cjs');
+    writeFileSync(
+      preload,
+      `const { writeFileSync } = require('node:fs');
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = (chunk, ...rest) => {
+        writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
+        process.stdout.write = write;
+        return write(chunk, ...rest);
+      };`,
+    );
+    parseHandshakeLine(await launch(bundle.loaderFile, 0, ['-r', preload]));
+    const loaded = JSON.parse(readFileSync(loadedFile, 'utf8')) as string[];
+    expect(loaded).to.include('NativeModule http2');
+    expect(loaded).to.not.include('NativeModule zlib');
+    expect(loaded).to.not.include('NativeModule dns');
   });
 
   it('replaces code caches of an earlier bundle when it rebuilds', async () => {
