@@ -328,7 +328,7 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     // times (ms since the first write), WAL bounds, exact index, writes in flight, lags.
     writeFileSync(
       `${process.env.FERRY_BENCH_LAG_DUMP}.${run}.json`,
-      JSON.stringify({ label, t0, writes, lagAny, lagAll, bound, observations, checkpointTimes }),
+      JSON.stringify({ label, t0, t0EpochMs: performance.timeOrigin + t0, writes, lagAny, lagAll, bound, observations, checkpointTimes }),
     );
   }
   const latencyP50 = percentile(latencies, 50);

@@ -2,6 +2,7 @@ import { constants } from 'node:buffer';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import { BodyIncompleteError, BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { PemKeyPair } from './cluster-ca.js';
+import { replicationTrace } from './replication-trace.js';
 
 /**
  * The most a secondary reads of one answer on the cluster port, and of one NDJSON line of a
@@ -144,6 +145,7 @@ export class ClusterClient {
       };
       stream.on('response', (h) => onStatus(Number(h[':status'])));
       stream.on('data', (chunk: Buffer) => {
+        replicationTrace.mark('data', 0, chunk.length);
         if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
           // A line that never ends: refuse it (the concatenation itself would throw past this).
           fail(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));

@@ -13,6 +13,7 @@ import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from 
 import { filterWalEntry } from './wal-entry-filter.js';
 import type { WalStorage } from './wal-storage.js';
 import { watchSessionLiveness } from './session-liveness.js';
+import { replicationTrace } from './replication-trace.js';
 import { StreamCadence } from './stream-cadence.js';
 import { writeOrClose } from './write-or-close.js';
 
@@ -289,7 +290,10 @@ export class ClusterServer {
     let sent = after;
     let closed = false;
     let wake: (() => void) | undefined;
-    const onWal = () => wake?.();
+    const onWal = () => {
+      replicationTrace.mark('wal', 0, wal.lastWal, secondary.id);
+      wake?.();
+    };
     wal.on('wal', onWal);
     const heartbeat = setInterval(() => wake?.(), HEARTBEAT_MS);
     const finish = () => {
@@ -333,9 +337,12 @@ export class ClusterServer {
           chunk += JSON.stringify(addrs.length > 0 ? { ...heartbeat, cluster_addrs: addrs } : heartbeat) + '\n';
           heartbeatDue = false;
         }
+        const first = (entries[0] as { index: number } | undefined)?.index ?? 0;
+        if (entries.length > 0) replicationTrace.mark('encoded', first, sent, secondary.id);
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.
         cadence.sent(entries.length, performance.now());
         if (!(await writeOrClose(res, chunk))) break;
+        if (entries.length > 0) replicationTrace.mark('written', first, sent, secondary.id);
         conn.bytesStreamed += Buffer.byteLength(chunk);
         if (entries.length > 0) conn.chunksStreamed += 1;
         conn.lastHeartbeat = new Date().toISOString();

@@ -3,6 +3,7 @@ import type { Core } from '../core/core.js';
 import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
 import { PrimaryAddressRotation } from './primary-address-rotation.js';
+import { replicationTrace } from './replication-trace.js';
 import { BUCKET_DIGEST_BYTES, differingKeyDigests, keyDigest, MERKLE_BUCKETS } from './merkle-index.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
@@ -250,11 +251,13 @@ export class SecondaryStream {
     if (fresh.length === 0) return;
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
     const last = fresh[fresh.length - 1] as WalEntry;
+    replicationTrace.mark('apply', (fresh[0] as WalEntry).index, last.index);
     const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter((op) => travels(this.keyset, op)));
     // An asynchronous copy of the primary's WAL need not wait for an fsync: its position commits with
     // its data, so a crash of this process loses neither and a power loss rolls both back together
     // (the lost suffix streams again). Not when the primary waits for our acknowledgements.
     await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
+    replicationTrace.mark('published', (fresh[0] as WalEntry).index, last.index);
     this.appliesTotal += 1;
     this.appliedEntriesTotal += fresh.length;
     await this.options.core.onReplicatedChange(changedKeys(ops));
