@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VaultClient } from '../server/api-client/vault-client.js';
+import { type Observation, readPublishedTrace } from './wal-observation.js';
 
 /**
  * Real `ferry server` processes for benchmarks: SQLite storage in a temp dir, loopback ports
@@ -29,6 +30,11 @@ export interface BenchServerOptions {
   readonly initialize?: boolean;
   /** How long a start may take before the health check gives up (a large keyspace is indexed first). */
   readonly startTimeoutMs?: number;
+  /**
+   * Record the replication stream's stages (`FERRY_REPLICATION_TRACE`, into `<dir>/trace/`): a
+   * secondary's trace tells when its `last_remote_wal` moved, without a request to ask it.
+   */
+  readonly traceReplication?: boolean;
 }
 
 /** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
@@ -69,6 +75,7 @@ export class BenchServer {
     readonly dir: string,
     private readonly bin: string,
     private readonly startTimeoutMs = START_TIMEOUT_MS,
+    private readonly traceDir?: string,
   ) {}
 
   get addr(): string {
@@ -81,6 +88,16 @@ export class BenchServer {
 
   get dbPath(): string {
     return join(this.dir, 'ferry.db');
+  }
+
+  /**
+   * When this secondary's `last_remote_wal` moved, from its own replication trace (times on this
+   * process's `performance.now()` clock; the trace is flushed every 500 ms). Undefined without a
+   * trace: not started with `traceReplication`, or a build that writes none.
+   */
+  publishedWal(): Observation[] | undefined {
+    const pid = this.child?.pid;
+    return this.traceDir === undefined || pid === undefined ? undefined : readPublishedTrace(join(this.traceDir, `${pid}.ndjson`));
   }
 
   /** Starts, initializes (1 share) and unseals a fresh server. */
@@ -99,7 +116,9 @@ export class BenchServer {
         '',
       ].join('\n'),
     );
-    const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN, options.startTimeoutMs);
+    const traceDir = options.traceReplication === true ? join(dir, 'trace') : undefined;
+    if (traceDir !== undefined) mkdirSync(traceDir);
+    const server = new BenchServer(port, dir, options.bin ?? FERRY_BIN, options.startTimeoutMs, traceDir);
     servers.add(server);
     await server.spawn();
     if (options.initialize === false) return server;
@@ -114,7 +133,8 @@ export class BenchServer {
     const fd = openSync(join(this.dir, 'server.log'), 'a');
     const nodeArgs = (process.env.FERRY_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     try {
-      this.child = spawn(process.execPath, [...nodeArgs, this.bin, 'server', `-config=${join(this.dir, 'ferry.hcl')}`], { stdio: ['ignore', fd, fd] });
+      const env = this.traceDir === undefined ? process.env : { ...process.env, FERRY_REPLICATION_TRACE: this.traceDir };
+      this.child = spawn(process.execPath, [...nodeArgs, this.bin, 'server', `-config=${join(this.dir, 'ferry.hcl')}`], { stdio: ['ignore', fd, fd], env });
     } finally {
       closeSync(fd);
     }

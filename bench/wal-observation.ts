@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+
 /** One increase of a secondary's `last_remote_wal`, seen at time `t` (performance.now()). */
 export interface Observation {
   readonly t: number;
@@ -41,4 +43,23 @@ export function firstVisible(obs: readonly Observation[], index: number): number
     else lo = mid + 1;
   }
   return obs[lo]?.t;
+}
+
+/**
+ * The moves of a secondary's `last_remote_wal` that its replication trace recorded (`published`
+ * lines of `FERRY_REPLICATION_TRACE`, see server/replication/replication-trace.ts), as observations
+ * on this process's `performance.now()` clock (the trace's times are `timeOrigin + now()` of the
+ * server, comparable on one host). Undefined when the file does not exist.
+ */
+export function readPublishedTrace(file: string): Observation[] | undefined {
+  if (!existsSync(file)) return undefined;
+  const out: Observation[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const [epochMs, stage, , to] = JSON.parse(line) as [number, string, number, number];
+    if (stage !== 'published') continue;
+    const last = out[out.length - 1];
+    if (last === undefined || to > last.wal) out.push({ t: epochMs - performance.timeOrigin, wal: to });
+  }
+  return out;
 }
