@@ -56,22 +56,6 @@ function sendError(res: Response, err: VaultError): void {
   res.status(err.status).setHeader('Content-Type', 'application/json').setHeader('Content-Length', Buffer.byteLength(body)).end(body);
 }
 
-/**
- * A body declared larger than the limit is refused at once, as Vault does: the body parser alone
- * answers only after every declared byte arrived, so a client that declares more than it sends
- * would wait for nothing. Node discards the unread body afterwards (no reset racing the answer).
- */
-function isDeclaredTooLarge(req: Request): boolean {
-  const declared = Number(req.headers['content-length']);
-  return Number.isFinite(declared) && declared > MAX_REQUEST_BYTES;
-}
-
-/**
- * `PEER_READABLE_STATUS_PATHS` as an Express route matches them (built once): any case, one
- * optional trailing `/`. The paths hold letters, `/` and `-` only, nothing a pattern reads.
- */
-const PEER_READABLE_STATUS_PATH = new RegExp(`^(?:${PEER_READABLE_STATUS_PATHS.join('|')})/?$`, 'i');
-
 /** The Express app serving Vault's HTTP API under `/v1/`. The only module that knows Express. */
 export function createApp(options: AppOptions): express.Express {
   const { core } = options;
@@ -79,30 +63,26 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // A body declared larger than the limit is refused at once, as Vault does: the body parser alone
+  // answers only after every declared byte arrived, so a client that declares more than it sends
+  // would wait for nothing. Node discards the unread body afterwards (no reset racing the answer).
   if (options.snapshots !== undefined) {
     const serveSnapshot = snapshotHandler(core, options.snapshots, options.logger);
     app.all([SNAPSHOT_PATH, SNAPSHOT_FORCE_PATH], (req, res, next) => void serveSnapshot(req, res).catch(next));
   }
-  const readBody = express.raw({ type: () => true, limit: MAX_REQUEST_BYTES });
-  // The size check and the body parser run for every request; the peer-readable status paths also
-  // get the CORS header. `/v1` requests go through them inside their own route (below) so the common
-  // path is one router layer, not four; other paths take them as middlewares here, in the same order.
-  const refuseDeclaredTooLarge = (req: Request, res: Response): boolean => {
-    if (!isDeclaredTooLarge(req)) return false;
-    sendError(res, new VaultError('payload_too_large', 'http: request body too large'));
-    return true;
-  };
-  const readApiBody = (req: Request, res: Response, then: () => void, next: NextFunction): void => {
-    if (refuseDeclaredTooLarge(req, res)) return;
-    readBody(req, res, (err?: unknown) => {
-      if (err !== undefined && err !== null) {
-        next(err);
-        return;
-      }
-      if ((req.method === 'GET' || req.method === 'HEAD') && PEER_READABLE_STATUS_PATH.test(req.path)) res.setHeader('access-control-allow-origin', '*');
-      then();
-    });
-  };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {
+      sendError(res, new VaultError('payload_too_large', 'http: request body too large'));
+      return;
+    }
+    next();
+  });
+  app.use(express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }));
+  app.get(PEER_READABLE_STATUS_PATHS, (_req, res, next) => {
+    res.setHeader('access-control-allow-origin', '*');
+    next();
+  });
 
   const writeRequests = options.writeRequests;
   const watchedConnections = new WeakSet<Socket>();
@@ -120,7 +100,7 @@ export function createApp(options: AppOptions): express.Express {
     }
   };
 
-  const serveApi = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  app.all('/v1/{*path}', async (req: Request, res: Response, next: NextFunction) => {
     const requestId = core.newRequestId();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let logical: LogicalRequest | undefined;
@@ -164,15 +144,7 @@ export function createApp(options: AppOptions): express.Express {
       }
       next(err);
     }
-  };
-  app.all('/v1/{*path}', (req: Request, res: Response, next: NextFunction) => {
-    readApiBody(req, res, () => void serveApi(req, res, next).catch(next), next);
   });
-
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!refuseDeclaredTooLarge(req, res)) next();
-  });
-  app.use(readBody);
 
   if (options.providerReleaseDir !== undefined) {
     const serveRelease = providerReleaseHandler(options.providerReleaseDir);
