@@ -21,6 +21,11 @@ const ROOT_KEY_TERM = 0;
 /** Plaintext view of storage used by everything above the barrier. */
 export interface LogicalStorage {
   get(key: string): Promise<Buffer | undefined>;
+  /**
+   * Whether `key` holds an entry, as `get` would find it, without decrypting the value (a
+   * create-vs-update existence check needs only that). Optional: `hasEntry` falls back to `get`.
+   */
+  has?(key: string): Promise<boolean>;
   put(key: string, value: Buffer): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
@@ -173,6 +178,12 @@ export class Barrier implements LogicalStorage {
     return stored === undefined ? undefined : this.decrypt(key, stored);
   }
 
+  async has(key: string): Promise<boolean> {
+    if (key === ROOT_KEY_PATH) return false;
+    this.requireKeyring();
+    return (await this.physical.get(key)) !== undefined;
+  }
+
   put(key: string, value: Buffer): Promise<void> {
     return this.transaction([{ op: 'put', key, value }]);
   }
@@ -221,6 +232,12 @@ export class Barrier implements LogicalStorage {
   }
 }
 
+/** Whether `key` holds an entry: the storage's own presence check where it has one, else a `get`. */
+export async function hasEntry(storage: LogicalStorage, key: string): Promise<boolean> {
+  if (storage.has !== undefined) return storage.has(key);
+  return (await storage.get(key)) !== undefined;
+}
+
 /** A prefix-scoped view of logical storage: a backend sees only its own keys. */
 export class StorageView implements LogicalStorage {
   constructor(
@@ -230,6 +247,9 @@ export class StorageView implements LogicalStorage {
 
   get(key: string): Promise<Buffer | undefined> {
     return this.parent.get(this.prefix + key);
+  }
+  has(key: string): Promise<boolean> {
+    return hasEntry(this.parent, this.prefix + key);
   }
   put(key: string, value: Buffer): Promise<void> {
     return this.parent.put(this.prefix + key, value);

@@ -69,8 +69,11 @@ export function parseGoBool(value: string): boolean | undefined {
   return undefined;
 }
 
-function operationOf(req: Request): Operation {
-  const list = req.query.list;
+/** The request's query string as Express parses it (`req.query` parses again on every read). */
+type ParsedQuery = Request['query'];
+
+function operationOf(req: Request, parsedQuery: ParsedQuery): Operation {
+  const list = parsedQuery.list;
   switch (req.method) {
     case 'GET':
     case 'HEAD': {
@@ -94,31 +97,35 @@ function operationOf(req: Request): Operation {
   }
 }
 
-function stringQuery(req: Request): Record<string, string> {
+function stringQuery(parsedQuery: ParsedQuery): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.query)) {
+  for (const [k, v] of Object.entries(parsedQuery)) {
     if (typeof v === 'string') out[k] = v;
     else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
   }
   return out;
 }
 
+/** The request headers the core reads (lower case, as Node keys them). */
+const FORWARDED_HEADERS = ['x-vault-index', 'x-vault-forward', 'x-vault-inconsistent', 'x-vault-wrap-format', 'user-agent'] as const;
+
 /** Builds the core's request from an HTTP request whose body was read raw. */
 export function logicalRequestFromHttp(req: Request, id: string, rawBody: Buffer | undefined): LogicalRequest {
-  const operation = operationOf(req);
-  const query = stringQuery(req);
+  const parsedQuery = req.query;
+  const operation = operationOf(req, parsedQuery);
+  const query = stringQuery(parsedQuery);
   let data: Record<string, unknown> = {};
   if (operation === 'read' || operation === 'list') {
-    for (const [k, v] of Object.entries(query)) if (k !== 'list') data[k] = v;
+    for (const k in query) if (k !== 'list') data[k] = query[k];
   } else {
     data = parseJsonBody(rawBody);
   }
-  const wrapHeader = req.get('x-vault-wrap-ttl');
+  const wrapHeader = req.headers['x-vault-wrap-ttl'];
   const wrapTtlSeconds = wrapHeader === undefined || wrapHeader === '' ? undefined : parseDurationSeconds(wrapHeader, 'X-Vault-Wrap-TTL');
   const headers: Record<string, string> = {};
-  for (const name of ['x-vault-index', 'x-vault-forward', 'x-vault-inconsistent', 'x-vault-wrap-format', 'user-agent']) {
-    const value = req.get(name);
-    if (value !== undefined) headers[name] = value;
+  for (const name of FORWARDED_HEADERS) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
   }
   return {
     id,

@@ -1,4 +1,4 @@
-import type { LogicalStorage } from '../../core/barrier.js';
+import { hasEntry, type LogicalStorage } from '../../core/barrier.js';
 import type { LogicalBackend } from '../../core/logical-backend.js';
 import type { LogicalRequest, LogicalResponse } from '../../core/logical.js';
 import { invalidRequest, notFound, VaultError } from '../../core/vault-error.js';
@@ -53,6 +53,6 @@ export class PassthroughBackend implements LogicalBackend {
   async existenceCheck(req: LogicalRequest, relativePath: string): Promise<boolean | undefined> {
     if (relativePath === '' || relativePath.endsWith('/')) return undefined;
     assertSecretPath(relativePath);
-    return (await this.storageFor(req).get(relativePath)) !== undefined;
+    return hasEntry(this.storageFor(req), relativePath);
   }
 }

@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Barrier, KEYRING_PATH, StorageView, termOf } from '../../../server/core/barrier.js';
+import { Barrier, hasEntry, KEYRING_PATH, StorageView, termOf } from '../../../server/core/barrier.js';
 import { VaultError } from '../../../server/core/vault-error.js';
+import { MemoryBackend } from '../../../server/storage/memory-backend.js';
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { querySqliteFile } from '../../helpers/sqlite-file.js';
 
@@ -191,6 +192,34 @@ describe('Barrier (AES-256-GCM over a SQLite file)', () => {
     }
     await barrier.unseal(rootKey);
     expect((await barrier.get('k'))?.toString()).to.equal('v');
+  });
+
+  it('answers whether a key holds an entry without decrypting it, through views too, and never for the root key', async () => {
+    await barrier.put('secret/here', buf('v'));
+    expect(await barrier.has('secret/here')).to.equal(true);
+    expect(await barrier.has('secret/absent')).to.equal(false);
+    expect(await barrier.has('core/root-key')).to.equal(false);
+    const view = new StorageView(new StorageView(barrier, 'secret/'), '');
+    expect(await view.has('here')).to.equal(true);
+    expect(await hasEntry(view, 'absent')).to.equal(false);
+    // Presence only: an entry whose ciphertext fails authentication is there (a read of it still fails).
+    const raw = await storedValue(dbPath, 'secret/here');
+    raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 0x01;
+    await overwriteStored(dbPath, 'secret/here', raw);
+    expect(await barrier.has('secret/here')).to.equal(true);
+    expect(((await rejectionOf(() => barrier.get('secret/here'))) as VaultError).code).to.equal('internal');
+    await barrier.delete('secret/here');
+    expect(await view.has('here')).to.equal(false);
+    barrier.seal();
+    expect(((await rejectionOf(() => barrier.has('secret/here'))) as VaultError).code).to.equal('sealed');
+  });
+
+  it('falls back to a read for a storage without its own presence check', async () => {
+    const plain = new MemoryBackend();
+    await plain.put('k', buf('v'));
+    expect(await hasEntry(plain, 'k')).to.equal(true);
+    expect(await hasEntry(plain, 'other')).to.equal(false);
+    expect(await new StorageView(plain, '').has('k')).to.equal(true);
   });
 
   it('scopes a StorageView to its prefix, encrypted under the full path', async () => {
