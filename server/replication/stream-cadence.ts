@@ -40,7 +40,15 @@ export class StreamCadence {
   /** A chunk carrying `entries` WAL entries was sent at `nowMs`. */
   sent(entries: number, nowMs: number): void {
     if (entries === 0) return;
-    this.recentEntries = this.recentEntries * Math.exp(-(nowMs - this.lastChunkAt) / RATE_WINDOW_MS) + entries;
+    const sinceLast = nowMs - this.lastChunkAt;
+    this.recentEntries = this.recentEntries * Math.exp(-sinceLast / RATE_WINDOW_MS) + entries;
+    // A chunk that gathered for a whole busy period measures the rate now, exactly: well under the
+    // busy rate, the load is over, so the stream leaves the period at once instead of decaying out
+    // of it (about a second after a burst of thousands of writes a second, during which a trickle
+    // would wait up to a period per write).
+    if (this.periodMs > 0 && sinceLast >= this.periodMs && entries / sinceLast < BUSY_ENTRIES_PER_MS / 2) {
+      this.recentEntries = Math.min(this.recentEntries, (entries / sinceLast) * RATE_WINDOW_MS);
+    }
     const isBusy = this.recentEntries / RATE_WINDOW_MS >= BUSY_ENTRIES_PER_MS;
     this.periodMs = !isBusy ? 0 : this.canSlowDown ? STREAM_BUSY_PERIOD_MS : STREAM_DR_BUSY_PERIOD_MS;
     this.lastChunkAt = nowMs;

@@ -35,6 +35,21 @@ describe('StreamCadence', () => {
     expect(cadence.waitMs(2000)).to.equal(0);
   });
 
+  it('leaves the busy period with the first chunk that shows the load is over, not a second later', () => {
+    for (const cadence of [new StreamCadence(), new StreamCadence(false)]) {
+      // Sustained load: thousands of writes a second for two seconds, then a gap (the load stops).
+      run(cadence, 3, 0, 2000);
+      expect(cadence.waitMs(2000)).to.be.greaterThan(0);
+      // A trickle of 200 writes/s right after: the chunk that gathered over one period carries a
+      // rate well under the busy one, and from then on each chunk goes at once.
+      const gaps = run(cadence, 0.2, 2100, 2600);
+      expect(
+        gaps.slice(2).every((g) => g <= 5),
+        `gaps after the first busy period: ${gaps.slice(0, 8).join(', ')}`,
+      ).to.equal(true);
+    }
+  });
+
   it('sends at once the commit group that made up for a stall of the disk', () => {
     const cadence = new StreamCadence();
     run(cadence, 0.2, 0, 1000);
