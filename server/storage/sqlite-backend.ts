@@ -28,7 +28,7 @@ export interface SqliteOptions {
   /** 'FULL' by default: an acknowledged write survives power loss, not just a process crash. */
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** The background checkpointer's timing (tests); its defaults otherwise. */
-  readonly checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'minCommits' | 'maxIntervalMs' | 'idleMs' | 'ceilingFrames'>;
+  readonly checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'ceilingFrames'>;
   /** Who is about to write (the request layer's count): a group waits briefly for those not queued yet. */
   readonly writeRequests?: WriteRequestsInFlight;
 }

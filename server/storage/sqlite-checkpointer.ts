@@ -30,16 +30,8 @@ export interface CheckpointerOptions {
   readonly commitCount: () => number;
   /** Runs `job` between two of the writer's transactions (the backend's commit queue). */
   readonly betweenCommits: <T>(job: () => Promise<T>) => Promise<T>;
-  /** How often the checkpointer looks at the writer's commits (a tick). */
+  /** How often a background checkpoint runs while commits arrive. */
   readonly intervalMs?: number;
-  /**
-   * Commits since the last background checkpoint before a tick runs another; with fewer, a tick
-   * still runs one once `maxIntervalMs` has passed. Each checkpoint syncs the WAL and the database
-   * file, so a trickle of commits is checkpointed in batches rather than every tick.
-   */
-  readonly minCommits?: number;
-  /** The longest a committed frame waits for a background checkpoint while commits arrive. */
-  readonly maxIntervalMs?: number;
   /** Quiet time after which the WAL file is truncated. */
   readonly idleMs?: number;
   /**
@@ -51,9 +43,6 @@ export interface CheckpointerOptions {
 }
 
 const DEFAULT_INTERVAL_MS = 200;
-/** About SQLite's own automatic threshold (1,000 frames) at the 2–5 frames a small commit writes. */
-const DEFAULT_MIN_COMMITS = 200;
-const DEFAULT_MAX_INTERVAL_MS = 1000;
 const DEFAULT_IDLE_MS = 1000;
 /** Twice SQLite's own automatic checkpoint threshold: the file stays about where it stood before. */
 const DEFAULT_CEILING_FRAMES = 2000;
@@ -75,10 +64,6 @@ export class SqliteCheckpointer {
   private isTruncated = false;
   private counts = { passive: 0, blocking: 0, truncate: 0, failed: 0 };
   private readonly intervalMs: number;
-  private readonly minCommits: number;
-  private readonly maxIntervalMs: number;
-  private checkpointedAtCommit: number;
-  private checkpointedAt = performance.now();
   private readonly idleMs: number;
   private readonly ceilingFrames: number;
 
@@ -87,12 +72,9 @@ export class SqliteCheckpointer {
     private readonly options: CheckpointerOptions,
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    this.minCommits = options.minCommits ?? DEFAULT_MIN_COMMITS;
-    this.maxIntervalMs = options.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS;
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.ceilingFrames = options.ceilingFrames ?? DEFAULT_CEILING_FRAMES;
     this.lastCommitCount = options.commitCount();
-    this.checkpointedAtCommit = this.lastCommitCount;
     this.schedule();
   }
 
@@ -156,10 +138,6 @@ export class SqliteCheckpointer {
         this.lastCommitCount = commits;
         this.quietSince = performance.now();
         this.isTruncated = false;
-        const now = performance.now();
-        if (commits - this.checkpointedAtCommit < this.minCommits && now - this.checkpointedAt < this.maxIntervalMs) return;
-        this.checkpointedAtCommit = commits;
-        this.checkpointedAt = now;
         const result = await this.checkpoint('PASSIVE');
         this.counts.passive++;
         if (result.walFrames > this.ceilingFrames && !this.stopped) {
