@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import http2 from 'node:http2';
 import { ClusterCa } from '../../server/replication/cluster-ca.js';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
-import { freePort, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
-import { initializeHaNodes } from '../helpers/ha-nodes.js';
+import { freePort, startSqliteServer, type ServerHandle } from '../helpers/test-cluster.js';
+import { activeAndStandby as activeAndStandbyOf, initializeHaNodes } from '../helpers/ha-nodes.js';
 
 /** What the standbys ask for on the cluster port (`HA_SERVER_NAME`). */
 const HA_SERVER_NAME = 'ferry-ha-forwarding';
@@ -18,16 +18,7 @@ describe('HA: request forwarding over the cluster port (e2e)', function () {
   let nodes: ServerHandle[] = [];
   let closedApiAddr: string;
 
-  const activeAndStandby = async (): Promise<[ServerHandle, ServerHandle]> => {
-    const active = await waitFor(
-      async () => {
-        const codes = await Promise.all(nodes.map(async (n) => (await n.request('GET', 'sys/health', { token: null })).status));
-        return codes.filter((c) => c === 200).length === 1 && codes.every((c) => c === 200 || c === 429) ? nodes[codes.indexOf(200)] : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, description: 'one active node, one standby' },
-    );
-    return [active, nodes.find((n) => n !== active) as ServerHandle];
-  };
+  const activeAndStandby = (): Promise<[ServerHandle, ServerHandle]> => activeAndStandbyOf(nodes);
 
   /** One request on the cluster port of `node`, as a peer with `tls` (answers the status, or the connection's error). */
   const clusterRequest = async (node: ServerHandle, tls: http2.SecureClientSessionOptions): Promise<number | Error> => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseWalState } from '../../server/core/wal-state.js';
-import { initializeHaNodes } from '../helpers/ha-nodes.js';
+import { activeAndStandby as activeAndStandbyOf, initializeHaNodes } from '../helpers/ha-nodes.js';
 import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startDevServer, startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
@@ -136,16 +136,7 @@ describe('X-Vault-Index through an HA standby (e2e)', function () {
   let pg: PostgresCluster;
   let nodes: ServerHandle[] = [];
 
-  const activeAndStandby = async (): Promise<[ServerHandle, ServerHandle]> => {
-    const active = await waitFor(
-      async () => {
-        const codes = await Promise.all(nodes.map(async (n) => (await n.request('GET', 'sys/health', { token: null })).status));
-        return codes.filter((c) => c === 200).length === 1 && codes.every((c) => c === 200 || c === 429) ? nodes[codes.indexOf(200)] : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, description: 'one active node, one standby' },
-    );
-    return [active, nodes.find((n) => n !== active) as ServerHandle];
-  };
+  const activeAndStandby = (): Promise<[ServerHandle, ServerHandle]> => activeAndStandbyOf(nodes);
 
   before(async () => {
     pg = await startPostgresCluster();
