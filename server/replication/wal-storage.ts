@@ -7,12 +7,10 @@ import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
 import type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
+import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
 import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
 
-export const WAL_PREFIX = 'local/replication/wal/';
-const INDEX_DIGITS = 16;
-/** WAL entries beyond the retention that are dropped together. */
-const TRIM_BATCH = 256;
+export { WAL_PREFIX, walKey } from './wal-retention.js';
 /**
  * Entries (with values) per page when the whole keyspace is read to rebuild the Merkle index. Small
  * pages: at 1M keys, pages of 2,000 entries left about 40 MB more RSS after the read than pages of
@@ -25,20 +23,6 @@ const ENTRY_SCAN_PAGE = 250;
 export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
-
-export const walKey = (index: number): string => WAL_PREFIX + String(index).padStart(INDEX_DIGITS, '0');
-
-/** The largest power of ten not above `batch` (as its number of zeros): WAL entries are trimmed in aligned blocks of that many. */
-function trimBlockDigits(batch: number): number {
-  let digits = 0;
-  while (10 ** (digits + 1) <= batch) digits++;
-  return digits;
-}
-
-/** The key prefix shared by exactly the WAL keys of the aligned block of 10^digits indexes from `start`. */
-function walBlockPrefix(start: number, digits: number): string {
-  return walKey(start).slice(0, WAL_PREFIX.length + INDEX_DIGITS - digits);
-}
 
 /** The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs cluster-local writes). */
 function toWalOps(ops: readonly StorageOp[]): WalOp[] {
@@ -235,7 +219,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         if (walOps.length === 0) return ops;
         const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
         const json = JSON.stringify(entry);
-        const trimmed = this.trimOps(entry.index);
+        const trimmed = walRetentionTrim(this.stagedFirst, entry.index, this.retentionEntries);
         const previous = { last: this.stagedLast, first: this.stagedFirst };
         this.stagedLast = entry.index;
         if (trimmed.ops.length > 0) this.stagedFirst = trimmed.newFirst;
@@ -437,26 +421,5 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       else if (op.prefix === '') this.merkle.clear();
       else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);
     }
-  }
-
-  /**
-   * Retention: once the log holds a batch (TRIM_BATCH, or a quarter of a small retention) more
-   * entries than retained, the oldest are deleted in the same transaction as the new entry (no
-   * extra commit, no scan: indexes are contiguous from firstIndex). They go in aligned blocks of
-   * `trimBlock` indexes, each one prefix delete (one SQL range delete instead of a statement per
-   * entry); a block keeps its entries until all of them are past the retention.
-   */
-  private trimOps(newIndex: number): { ops: StorageOp[]; newFirst: number } {
-    const keepFrom = newIndex - this.retentionEntries + 1;
-    const batch = Math.min(TRIM_BATCH, Math.max(1, Math.floor(this.retentionEntries / 4)));
-    if (this.stagedFirst === 0 || keepFrom - this.stagedFirst < batch) return { ops: [], newFirst: this.stagedFirst };
-    const digits = trimBlockDigits(batch);
-    const block = 10 ** digits;
-    const newFirst = Math.floor(keepFrom / block) * block;
-    const ops: StorageOp[] = [];
-    for (let start = Math.floor(this.stagedFirst / block) * block; start < newFirst; start += block) {
-      ops.push(digits === 0 ? { op: 'delete', key: walKey(start) } : { op: 'delete-prefix', prefix: walBlockPrefix(start, digits) });
-    }
-    return { ops, newFirst: Math.max(this.stagedFirst, newFirst) };
   }
 }
