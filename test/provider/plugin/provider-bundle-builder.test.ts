@@ -100,12 +100,15 @@ describe('provider/plugin/provider-bundle-builder', function () {
     const preload = join(dir, 'record-loaded.cjs');
     writeFileSync(
       preload,
-      `const { writeFileSync } = require('node:fs');
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = (chunk, ...rest) => {
-        writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
-        process.stdout.write = write;
-        return write(chunk, ...rest);
+      // The line goes out through fd 1 directly (serve.ts); the first write to fd 1 is the line.
+      `const fs = require('node:fs');
+      const { writeFileSync, writeSync } = fs;
+      fs.writeSync = (fd, ...rest) => {
+        if (fd === 1) {
+          writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
+          fs.writeSync = writeSync;
+        }
+        return writeSync(fd, ...rest);
       };`,
     );
     parseHandshakeLine(await launch(bundle.loaderFile, 0, ['-r', preload]));
