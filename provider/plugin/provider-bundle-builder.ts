@@ -3,13 +3,14 @@ import { builtinModules } from 'node:module';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildResult, type Metafile } from 'esbuild';
+import { build, type BuildResult, type Metafile, type Plugin } from 'esbuild';
 import { protoDescriptorFile, providerBundleDir, providerSchemaFile, providerSourceAddress, repoRoot } from '../paths.js';
 import { buildServiceDefinitions } from '../protocol/grpc-services.js';
 import type { ProviderSchemaFile } from '../protocol/schema-messages.js';
 import { encodeSchemaAnswer } from './bundled-schema-answer.js';
-import { providerBundleName } from './bundle-loader.js';
+import { lateVendorBundleName, providerBundleName } from './bundle-loader.js';
 import { magicCookieValue } from './handshake.js';
+import { isInsideLateVendor, isLateVendorSpecifier, lateVendorHookKey } from './late-vendor.js';
 import { generateServerKeys, issueServerCertificate } from './server-certificate.js';
 import { loadVendor } from './vendor.js';
 
@@ -20,6 +21,10 @@ const nodeCheckFile = join(repoRoot, 'provider', 'bin', 'node-check.cjs');
 export interface ProviderBundle {
   loaderFile: string;
   bundleFile: string;
+  /** The libraries loaded after the handshake (late-vendor.ts). */
+  lateVendorFile: string;
+  /** The import specifiers the provider bundle takes from it. */
+  lateVendorModules: string[];
 }
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -34,6 +39,28 @@ function assertSelfContained(metafile: Metafile, output: string): void {
     .filter((i) => i.external === true && !builtins.has(i.path))
     .map((i) => `${i.kind} ${i.path}`);
   if (outside.length > 0) throw new Error(`${output} is not self-contained: ${[...new Set(outside)].join(', ')}`);
+}
+
+/**
+ * Leaves the late vendor packages (late-vendor.ts) out of the provider bundle: each import of one, from
+ * outside those packages, becomes a module that asks the loader's hook for it. Records what was asked for.
+ */
+function lateVendorPlugin(requested: Set<string>): Plugin {
+  const namespace = 'ferry-late-vendor';
+  return {
+    name: namespace,
+    setup(builder) {
+      builder.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (!isLateVendorSpecifier(args.path) || isInsideLateVendor(args.importer)) return undefined;
+        requested.add(args.path);
+        return { path: args.path, namespace };
+      });
+      builder.onLoad({ filter: /.*/, namespace }, (args) => ({
+        contents: `module.exports = globalThis[Symbol.for(${JSON.stringify(lateVendorHookKey.description)})](${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /**
@@ -67,6 +94,7 @@ export async function buildProviderBundle(outDir = providerBundleDir): Promise<P
     JSON.parse(readFileSync(providerSchemaFile, 'utf8')) as ProviderSchemaFile,
     providerSourceAddress,
   );
+  const lateVendorModules = new Set<string>();
   const provider = await build({
     ...common,
     entryPoints: [join(repoRoot, 'provider', 'main.ts')],
@@ -74,8 +102,22 @@ export async function buildProviderBundle(outDir = providerBundleDir): Promise<P
     // paths.ts finds the repository (schemas/) from its own location; in the bundle that is the bundle file.
     define: { 'import.meta.url': '__ferryBundleUrl', FERRY_ENCODED_SCHEMA_ANSWER: JSON.stringify(schemaAnswer.toString('base64')) },
     banner: { js: 'var __ferryBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [lateVendorPlugin(lateVendorModules)],
   });
   assertSelfContained(provider.metafile, bundleFile);
+  const lateVendorFile = join(outDir, lateVendorBundleName);
+  const requested = [...lateVendorModules].sort();
+  const lateVendor = await build({
+    ...common,
+    stdin: {
+      // Getters: each package initialises when first asked for, as it would from node_modules.
+      contents: `module.exports = {\n${requested.map((id) => `  get ${JSON.stringify(id)}() { return require(${JSON.stringify(id)}); },\n`).join('')}};\n`,
+      resolveDir: join(repoRoot, 'provider', 'plugin'),
+      sourcefile: 'late-vendor-entry.js',
+    },
+    outfile: lateVendorFile,
+  });
+  assertSelfContained(lateVendor.metafile, lateVendorFile);
   const loaderFile = join(outDir, 'loader.cjs');
   const loader = await build({
     ...common,
@@ -88,11 +130,12 @@ export async function buildProviderBundle(outDir = providerBundleDir): Promise<P
   });
   assertSelfContained(loader.metafile, loaderFile);
   // Terraform may be launching the provider right now (a rebuild during a test run, another shell): each
-  // file is replaced whole, never seen half-written. The bundle goes first; the loader only names it.
+  // file is replaced whole, never seen half-written. The bundles go first; the loader only names them.
+  writeAtomically(lateVendor);
   writeAtomically(provider);
   writeAtomically(loader);
   await warmCodeCache(loaderFile);
-  return { loaderFile, bundleFile };
+  return { loaderFile, bundleFile, lateVendorFile, lateVendorModules: requested };
 }
 
 function writeAtomically(result: BuildResult<{ write: false }>): void {

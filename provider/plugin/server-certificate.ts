@@ -18,6 +18,14 @@ export interface ServerKeys {
 const ecdsaWithSha256 = '1.2.840.10045.4.3.2';
 const oidOrganization = '2.5.4.10';
 const oidCommonName = '2.5.4.3';
+const oidBasicConstraints = '2.5.29.19';
+const oidKeyUsage = '2.5.29.15';
+const oidExtKeyUsage = '2.5.29.37';
+const oidSubjectAltName = '2.5.29.17';
+const oidClientAuth = '1.3.6.1.5.5.7.3.2';
+const oidServerAuth = '1.3.6.1.5.5.7.3.1';
+/** KeyUsage bits (RFC 5280 §4.2.1.3) in a named BIT STRING, first bit the most significant. */
+const keyUsageBits = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5 } as const;
 
 /** Starts P-256 key generation (it runs on the libuv thread pool while modules load). */
 export function generateServerKeys(): Promise<ServerKeys> {
@@ -28,50 +36,62 @@ export function generateServerKeys(): Promise<ServerKeys> {
 
 /**
  * Issues the server certificate with go-plugin's profile: self-signed CA, CN and SAN `localhost` (Go
- * ignores the CN; the SAN is mandatory), client+server auth, valid from 30 s ago (clock skew). The
- * certificate is built from @peculiar/asn1-x509's X.509 schema and signed with node:crypto (ECDSA with
- * SHA-256, DER signature as X.509 wants); @peculiar/x509 would do the same at ~3× the start-up cost.
+ * ignores the CN; the SAN is mandatory), client+server auth, valid from 30 s ago (clock skew). The X.509
+ * structure (RFC 5280) is built from asn1js's ASN.1 types, which do the DER encoding, and signed with
+ * node:crypto (ECDSA with SHA-256, DER signature as X.509 wants). asn1js has no reflection or decorators:
+ * @peculiar/asn1-x509's schema classes over the same encoder cost several ms more per launch.
  */
 export function issueServerCertificate(vendor: Vendor, keys: ServerKeys): ServerCertificate {
-  const { asn1Schema, asn1X509: x } = vendor;
+  const { asn1js: a } = vendor;
   const rdn = (type: string, value: string) =>
-    new x.RelativeDistinguishedName([new x.AttributeTypeAndValue({ type, value: new x.AttributeValue({ printableString: value }) })]);
-  const name = new x.Name([rdn(oidOrganization, 'HashiCorp'), rdn(oidCommonName, 'localhost')]);
-  const extension = (extnID: string, critical: boolean, value: object) =>
-    new x.Extension({ extnID, critical, extnValue: new asn1Schema.OctetString(asn1Schema.AsnConvert.serialize(value)) });
+    new a.Set({ value: [new a.Sequence({ value: [new a.ObjectIdentifier({ value: type }), new a.PrintableString({ value })] })] });
+  const name = () => new a.Sequence({ value: [rdn(oidOrganization, 'HashiCorp'), rdn(oidCommonName, 'localhost')] });
+  const algorithm = () => new a.Sequence({ value: [new a.ObjectIdentifier({ value: ecdsaWithSha256 })] });
+  // extnValue is an OCTET STRING holding the extension's own DER; `critical` is left out when false (DEFAULT FALSE).
+  const extension = (extnID: string, critical: boolean, value: { toBER(): ArrayBuffer }) =>
+    new a.Sequence({
+      value: [new a.ObjectIdentifier({ value: extnID }), ...(critical ? [new a.Boolean({ value: true })] : []), new a.OctetString({ valueHex: value.toBER() })],
+    });
   const serial = randomBytes(16);
   serial[0] = 0x40 | ((serial[0] ?? 0) & 0x3f); // positive and minimal as a DER INTEGER
   const now = Date.now();
-  const signatureAlgorithm = new x.AlgorithmIdentifier({ algorithm: ecdsaWithSha256 });
-  const tbsCertificate = new x.TBSCertificate({
-    version: x.Version.v3,
-    serialNumber: new Uint8Array(serial).buffer,
-    signature: signatureAlgorithm,
-    issuer: name,
-    subject: name,
-    validity: new x.Validity({ notBefore: new Date(now - 30_000), notAfter: new Date(now + 30 * 24 * 3600_000) }),
-    subjectPublicKeyInfo: asn1Schema.AsnConvert.parse(keys.publicKey.export({ type: 'spki', format: 'der' }), x.SubjectPublicKeyInfo),
-    extensions: new x.Extensions([
-      extension(x.id_ce_basicConstraints, true, new x.BasicConstraints({ cA: true })),
-      extension(
-        x.id_ce_keyUsage,
-        true,
-        new x.KeyUsage(x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment | x.KeyUsageFlags.keyAgreement | x.KeyUsageFlags.keyCertSign),
-      ),
-      extension(x.id_ce_extKeyUsage, false, new x.ExtendedKeyUsage([x.id_kp_clientAuth, x.id_kp_serverAuth])),
-      extension(x.id_ce_subjectAltName, false, new x.SubjectAlternativeName([new x.GeneralName({ dNSName: 'localhost' })])),
-    ]),
-  });
-  const signature = sign('sha256', Buffer.from(asn1Schema.AsnConvert.serialize(tbsCertificate)), keys.privateKey);
-  const der = Buffer.from(
-    asn1Schema.AsnConvert.serialize(
-      new x.Certificate({
-        tbsCertificate,
-        signatureAlgorithm,
-        signatureValue: new Uint8Array(signature).buffer,
+  const usage = Object.values(keyUsageBits).reduce<number>((bits, bit) => bits | (0x80 >> bit), 0);
+  const tbsCertificate = new a.Sequence({
+    value: [
+      new a.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new a.Integer({ value: 2 })] }), // [0] EXPLICIT version v3
+      new a.Integer({ valueHex: serial }),
+      algorithm(),
+      name(), // issuer
+      new a.Sequence({ value: [new a.UTCTime({ valueDate: new Date(now - 30_000) }), new a.UTCTime({ valueDate: new Date(now + 30 * 24 * 3600_000) })] }),
+      name(), // subject
+      a.fromBER(keys.publicKey.export({ type: 'spki', format: 'der' })).result, // SubjectPublicKeyInfo, as node:crypto encodes it
+      new a.Constructed({
+        idBlock: { tagClass: 3, tagNumber: 3 }, // [3] EXPLICIT extensions
+        value: [
+          new a.Sequence({
+            value: [
+              extension(oidBasicConstraints, true, new a.Sequence({ value: [new a.Boolean({ value: true })] })), // cA
+              // the lowest bit set is keyCertSign (5): the two bits after it are unused (DER drops trailing zero bits)
+              extension(oidKeyUsage, true, new a.BitString({ valueHex: new Uint8Array([usage]), unusedBits: 7 - keyUsageBits.keyCertSign })),
+              extension(
+                oidExtKeyUsage,
+                false,
+                new a.Sequence({ value: [new a.ObjectIdentifier({ value: oidClientAuth }), new a.ObjectIdentifier({ value: oidServerAuth })] }),
+              ),
+              // GeneralName dNSName: [2] IMPLICIT IA5String
+              extension(
+                oidSubjectAltName,
+                false,
+                new a.Sequence({ value: [new a.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('localhost', 'ascii') })] }),
+              ),
+            ],
+          }),
+        ],
       }),
-    ),
-  );
+    ],
+  });
+  const signature = sign('sha256', new Uint8Array(tbsCertificate.toBER()), keys.privateKey);
+  const der = Buffer.from(new a.Sequence({ value: [tbsCertificate, algorithm(), new a.BitString({ valueHex: signature, unusedBits: 0 })] }).toBER());
   const certPem = `-----BEGIN CERTIFICATE-----\n${der
     .toString('base64')
     .replace(/(.{64})/g, '$1\n')

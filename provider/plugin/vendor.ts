@@ -1,7 +1,7 @@
 import type * as LogModules from './log-modules.js';
 import type * as VendorModules from './vendor-modules.js';
 
-/** The third-party modules used on the startup path (gRPC, X.509; pino is loaded on the first line logged, protobufjs later, protobuf-runtime.ts). */
+/** The third-party modules used on the startup path (gRPC, ASN.1 for the certificate; pino is loaded on the first line logged, protobufjs later, protobuf-runtime.ts). */
 export type Vendor = typeof VendorModules;
 
 /** The logging library hclog-logger.ts builds the provider's logger with. */

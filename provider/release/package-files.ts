@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { providerBundleName, releaseManifestName } from '../plugin/bundle-loader.js';
+import { lateVendorBundleName, providerBundleName, releaseManifestName } from '../plugin/bundle-loader.js';
 import { providerBundleDir, providerLauncherFile, protoDescriptorFile, providerSchemaFile, repoRoot, requiredNodeVersion } from '../paths.js';
 import type { PackageFile } from './provider-hash.js';
 import { platformName, type ReleasePlatform } from './release-platforms.js';
@@ -16,8 +16,9 @@ export function packageExecutableName(version: string): string {
  * paths.ts find everything the same way in both:
  *
  *   terraform-provider-ferry_vX.Y.Z            the launcher (provider/bin/terraform-provider-ferry)
- *   dist/provider-bundle/loader.cjs, terraform-provider-ferry.cjs (+ its legal notices); the loader
- *                                              opens with provider/bin/node-check.cjs: refuses a too-old node
+ *   dist/provider-bundle/loader.cjs, terraform-provider-ferry.cjs, terraform-provider-ferry-vendor.cjs (the
+ *                                              libraries loaded after the handshake), their legal notices; the
+ *                                              loader opens with provider/bin/node-check.cjs: refuses a too-old node
  *   dist/provider-bundle/release.json          version and platform; also tells the loader it is installed
  *   schemas/tfplugin6.descriptor.json, schemas/ferry-provider.schema.json
  *   LICENSE
@@ -35,8 +36,10 @@ export function collectPackageFiles(version: string, platform: ReleasePlatform):
     .filter((name) => name.endsWith('.cjs') || name.endsWith('.LEGAL.txt'))
     .filter((name) => name !== releaseManifestName)
     .sort();
+  // Names the code caches of both bundles in the user's cache folder (bundle-loader.ts).
   const bundleSha256 = createHash('sha256')
     .update(readFileSync(join(providerBundleDir, providerBundleName)))
+    .update(readFileSync(join(providerBundleDir, lateVendorBundleName)))
     .digest('hex');
   const manifest = { name: 'terraform-provider-ferry', version, os: platform.os, arch: platform.arch, node: `>=${requiredNodeVersion}`, bundleSha256 };
   return [

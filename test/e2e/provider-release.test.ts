@@ -165,12 +165,15 @@ describe('provider release: packaged, installed from the packed filesystem mirro
       );
       expect(readdirSync(installed).filter((f) => f.endsWith('.v8cache'))).to.deep.equal([]);
       expect(existsSync(join(installed, 'release.json'))).to.equal(true);
-      // V8's code cache went to the user's cache folder instead, one file named for the bundle's content hash.
+      // V8's code caches went to the user's cache folder instead, one per bundle (the provider bundle and the
+      // libraries it loads after the handshake), named for the bundles' content hash.
       const { bundleSha256 } = JSON.parse(readFileSync(join(installed, 'release.json'), 'utf8')) as { bundleSha256: string };
       expect(bundleSha256).to.match(/^[0-9a-f]{64}$/);
-      const cached = readdirSync(join(cacheHome(), 'terraform-provider-ferry'));
-      expect(cached).to.have.length(1);
-      expect(cached[0]).to.contain(bundleSha256.slice(0, 32));
+      const cached = readdirSync(join(cacheHome(), 'terraform-provider-ferry')).sort();
+      expect(cached).to.have.length(2);
+      expect(cached[0]).to.match(/^terraform-provider-ferry-vendor\.cjs\./);
+      expect(cached[1]).to.match(/^terraform-provider-ferry\.cjs\./);
+      for (const name of cached) expect(name).to.contain(bundleSha256.slice(0, 32));
       await tfIn(hclDir, ['destroy', '-auto-approve', '-no-color'], { TF_VAR_ferry_token: rootToken, XDG_CACHE_HOME: cacheHome() });
       expect(readdirSync(join(cacheHome(), 'terraform-provider-ferry'))).to.deep.equal(cached);
       expect((await tfIn(hclDir, ['state', 'list'])).stdout.trim()).to.equal('');

@@ -1,14 +1,17 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { magicCookieValue, parseHandshakeLine } from '../../../provider/plugin/handshake.js';
 import { buildProviderBundle, launcherNodeFlags, type ProviderBundle } from '../../../provider/plugin/provider-bundle-builder.js';
 import { providerBundleDir, repoRoot } from '../../../provider/paths.js';
 import { makeClientIdentity } from '../helpers/provider-process.js';
 
-/** Runs the loader as the launcher does, returns the handshake line after letting the process idle `settleMs`. */
-async function launch(loaderFile: string, settleMs: number, nodeArgs: string[] = []): Promise<string> {
+/**
+ * Runs the loader as the launcher does, returns the handshake line after letting the process idle `settleMs`
+ * (and what it wrote to stderr until then, when asked).
+ */
+async function launch(loaderFile: string, settleMs: number, nodeArgs: string[] = [], output?: { stderr: string }): Promise<string> {
   const identity = await makeClientIdentity();
   const child = spawn(process.execPath, [...nodeArgs, ...launcherNodeFlags, loaderFile], {
     cwd: '/',
@@ -22,7 +25,11 @@ async function launch(loaderFile: string, settleMs: number, nodeArgs: string[] =
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        if (out.includes('\n')) setTimeout(() => resolve(out), settleMs);
+        if (out.includes('\n'))
+          setTimeout(() => {
+            if (output !== undefined) output.stderr = stderr;
+            resolve(out);
+          }, settleMs);
       });
       child.once('exit', (code) => reject(new Error(`provider exited (${code}) before the handshake: ${stderr}`)));
     });
@@ -45,29 +52,46 @@ describe('provider/plugin/provider-bundle-builder', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes the loader and one self-contained provider bundle (the build fails on anything external)', () => {
+  it('writes the loader, the provider bundle and the late vendor bundle, all self-contained (the build fails on anything external)', () => {
     expect(existsSync(bundle.loaderFile)).to.equal(true);
     expect(existsSync(bundle.bundleFile)).to.equal(true);
+    expect(existsSync(bundle.lateVendorFile)).to.equal(true);
+    expect(bundle.lateVendorModules).to.include.members(['protobufjs/light.js', 'pino', '@msgpack/msgpack']);
     expect(providerBundleDir).to.equal(join(repoRoot, 'dist', 'provider-bundle'));
   });
 
-  it("warms V8's code cache during the build, and launches use it without rewriting it", async () => {
-    const caches = cachesIn(dir);
-    expect(caches).to.have.length(1);
-    expect(caches[0]).to.include(process.version);
-    const cacheFile = join(dir, caches[0] as string);
-    const before = statSync(cacheFile).mtimeMs;
+  it('answers its handshake without the late vendor bundle, and reports its absence only after the line', async () => {
+    const aside = `${bundle.lateVendorFile}.aside`;
+    renameSync(bundle.lateVendorFile, aside);
+    try {
+      const output = { stderr: '' };
+      const handshake = parseHandshakeLine(await launch(bundle.loaderFile, 600, [], output));
+      expect(handshake.serverCertDer).to.be.instanceOf(Buffer);
+      // protobufjs is asked for right after the line; without its bundle that fails (and is logged through pino, also missing).
+      expect(output.stderr).to.include('terraform-provider-ferry-vendor.cjs');
+    } finally {
+      renameSync(aside, bundle.lateVendorFile);
+    }
+  });
+
+  it("warms V8's code caches during the build, one per bundle, and launches use them without rewriting them", async () => {
+    const caches = cachesIn(dir).sort();
+    expect(caches).to.have.length(2);
+    expect(caches[0]).to.match(/^terraform-provider-ferry-vendor\.cjs\./);
+    expect(caches[1]).to.match(/^terraform-provider-ferry\.cjs\./);
+    for (const name of caches) expect(name).to.include(process.version);
+    const before = caches.map((name) => statSync(join(dir, name)).mtimeMs);
     // The launch idles past the provider's cache-saving moment: a rejected cache would be written again.
     const handshake = parseHandshakeLine(await launch(bundle.loaderFile, 600));
     expect(handshake.appVersion).to.equal(6);
     expect(handshake.serverCertDer).to.be.instanceOf(Buffer);
-    expect(statSync(cacheFile).mtimeMs).to.equal(before);
+    expect(caches.map((name) => statSync(join(dir, name)).mtimeMs)).to.deep.equal(before);
   });
 
-  it('stores a code cache on the first launch when there is none', async () => {
+  it('stores the code caches on the first launch when there are none', async () => {
     for (const name of cachesIn(dir)) rmSync(join(dir, name));
     parseHandshakeLine(await launch(bundle.loaderFile, 600));
-    expect(cachesIn(dir)).to.have.length(1);
+    expect(cachesIn(dir)).to.have.length(2);
   });
 
   it('answers its handshake without loading the built-ins it defers (zlib, dns)', async () => {
@@ -76,12 +100,15 @@ describe('provider/plugin/provider-bundle-builder', function () {
     const preload = join(dir, 'record-loaded.cjs');
     writeFileSync(
       preload,
-      `const { writeFileSync } = require('node:fs');
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = (chunk, ...rest) => {
-        writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
-        process.stdout.write = write;
-        return write(chunk, ...rest);
+      // The line goes out through fd 1 directly (serve.ts); the first write to fd 1 is the line.
+      `const fs = require('node:fs');
+      const { writeFileSync, writeSync } = fs;
+      fs.writeSync = (fd, ...rest) => {
+        if (fd === 1) {
+          writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
+          fs.writeSync = writeSync;
+        }
+        return writeSync(fd, ...rest);
       };`,
     );
     parseHandshakeLine(await launch(bundle.loaderFile, 0, ['-r', preload]));
@@ -95,6 +122,6 @@ describe('provider/plugin/provider-bundle-builder', function () {
     const stale = 'terraform-provider-ferry.cjs.v0-x64-1-1.v8cache';
     writeFileSync(join(dir, stale), 'stale');
     await buildProviderBundle(dir);
-    expect(cachesIn(dir)).to.have.length(1).and.not.include(stale);
+    expect(cachesIn(dir)).to.have.length(2).and.not.include(stale);
   });
 });
