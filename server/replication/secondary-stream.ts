@@ -264,7 +264,8 @@ export class SecondaryStream {
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
     const last = fresh[fresh.length - 1] as WalEntry;
     replicationTrace.mark('apply', (fresh[0] as WalEntry).index, last.index);
-    const ops: StorageOp[] = fresh.flatMap((e) => e.ops.filter((op) => travels(this.keyset, op)));
+    const ops: StorageOp[] = [];
+    for (const e of fresh) for (const op of e.ops) if (travels(this.keyset, op)) ops.push(op);
     // An asynchronous copy of the primary's WAL need not wait for an fsync: its position commits with
     // its data, so a crash of this process loses neither and a power loss rolls both back together
     // (the lost suffix streams again). Not when the primary waits for our acknowledgements.

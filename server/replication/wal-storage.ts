@@ -65,7 +65,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * The most recent WAL entries as stored (binary), so streaming rarely reads them back from disk,
    * and whether each is whole for a performance secondary (no cluster-local op: sent as is).
    */
-  private readonly recent = new Map<number, { bytes: Buffer; replicatedOnly: boolean }>();
+  private readonly recent = new Map<number, SerializedWalEntry>();
   private static readonly RECENT_ENTRIES = 4096;
   /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
   private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
@@ -233,7 +233,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
-          this.recent.set(staged.entry.index, { bytes: staged.bytes, replicatedOnly: staged.replicatedOnly });
+          this.recent.set(staged.entry.index, { index: staged.entry.index, bytes: staged.bytes, replicatedOnly: staged.replicatedOnly });
           if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         }
         write.committed?.();
@@ -353,9 +353,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   async readWalSerialized(afterIndex: number, limit: number): Promise<SerializedWalEntry[]> {
     const out: SerializedWalEntry[] = [];
     for (let index = afterIndex + 1; index <= this.lastIndex && out.length < limit; index++) {
+      // The cached object itself (read-only): every stream shares it, nothing is copied per secondary.
       const recent = this.recent.get(index);
       if (recent === undefined) break;
-      out.push({ index, ...recent });
+      out.push(recent);
     }
     if (out.length > 0 || afterIndex >= this.lastIndex) return out;
     const rows = await this.inner.scan(WAL_PREFIX, { after: walKey(afterIndex), limit });
