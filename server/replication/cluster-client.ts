@@ -3,6 +3,7 @@ import http2, { type ClientHttp2Session } from 'node:http2';
 import { BodyIncompleteError, BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { PemKeyPair } from './cluster-ca.js';
 import { replicationTrace } from './replication-trace.js';
+import { FrameReader, WAL_FRAMES_CONTENT_TYPE } from './wal-frames.js';
 
 /**
  * The most a secondary reads of one answer on the cluster port, and of one NDJSON line of a
@@ -112,10 +113,34 @@ export class ClusterClient {
    * backpressure through HTTP/2 flow control and memory stays bounded.
    */
   stream(path: string, onStatus: (status: number) => void, onLines: (lines: string[]) => Promise<void>): { done: Promise<void>; cancel: () => void } {
-    const stream = this.connect().request({ ':method': 'GET', ':path': path, ...this.headers() });
+    return this.streamItems(path, false, onStatus, (items) => onLines(items as string[]));
+  }
+
+  /**
+   * Like stream, but asks for the WAL stream's binary framing (see wal-frames.ts): the items are
+   * frames (Buffers) when the primary answers with it, NDJSON lines (strings) when it is of an
+   * older build and answers NDJSON.
+   */
+  streamFrames(
+    path: string,
+    onStatus: (status: number) => void,
+    onItems: (items: readonly (string | Buffer)[]) => Promise<void>,
+  ): { done: Promise<void>; cancel: () => void } {
+    return this.streamItems(path, true, onStatus, onItems);
+  }
+
+  private streamItems(
+    path: string,
+    acceptsFrames: boolean,
+    onStatus: (status: number) => void,
+    onLines: (items: (string | Buffer)[]) => Promise<void>,
+  ): { done: Promise<void>; cancel: () => void } {
+    const accept = acceptsFrames ? { accept: `${WAL_FRAMES_CONTENT_TYPE}, application/x-ndjson` } : {};
+    const stream = this.connect().request({ ':method': 'GET', ':path': path, ...accept, ...this.headers() });
     stream.end();
     let buffered = '';
-    let pending: string[] = [];
+    let frames: FrameReader | undefined;
+    let pending: (string | Buffer)[] = [];
     let pendingBytes = 0;
     let draining: Promise<void> | undefined;
     let failed = false;
@@ -143,21 +168,35 @@ export class ClusterClient {
             if (pending.length > 0 && !failed) kick();
           });
       };
-      stream.on('response', (h) => onStatus(Number(h[':status'])));
+      stream.on('response', (h) => {
+        if (acceptsFrames && h['content-type'] === WAL_FRAMES_CONTENT_TYPE) frames = new FrameReader(MAX_CLUSTER_ANSWER_BYTES);
+        onStatus(Number(h[':status']));
+      });
       stream.on('data', (chunk: Buffer) => {
         replicationTrace.mark('data', 0, chunk.length);
-        if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
+        if (frames !== undefined) {
+          try {
+            for (const frame of frames.push(chunk)) {
+              pending.push(frame);
+              pendingBytes += frame.length;
+            }
+          } catch (err) {
+            fail(err);
+            return;
+          }
+        } else if (buffered.length + chunk.length > MAX_CLUSTER_ANSWER_BYTES) {
           // A line that never ends: refuse it (the concatenation itself would throw past this).
           fail(new BodyTooLargeError(MAX_CLUSTER_ANSWER_BYTES));
           return;
-        }
-        buffered += chunk.toString('utf8');
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) {
-          if (line === '') continue;
-          pending.push(line);
-          pendingBytes += line.length;
+        } else {
+          buffered += chunk.toString('utf8');
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            if (line === '') continue;
+            pending.push(line);
+            pendingBytes += line.length;
+          }
         }
         if (pendingBytes > STREAM_PENDING_BYTES) stream.pause();
         kick();

@@ -11,6 +11,8 @@ import type { Keyset } from './keyset.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
 import { filterWalEntry } from './wal-entry-filter.js';
+import { decodeWalEntry, walEntryToJson } from './wal-entry.js';
+import { frameChunk, WAL_FRAMES_CONTENT_TYPE } from './wal-frames.js';
 import type { WalStorage } from './wal-storage.js';
 import { watchSessionLiveness } from './session-liveness.js';
 import { replicationTrace } from './replication-trace.js';
@@ -286,7 +288,10 @@ export class ClusterServer {
     // Asking from `from` says everything before it is committed there: an acknowledgement.
     this.options.acks?.ack(secondary.id, after);
     const isAckWanted = this.options.acks?.isWanted(secondary.id) === true;
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    // Binary frames for a secondary that asks for them; NDJSON (entries as JSON) for one of an older build.
+    const isBinary = String(req.headers.accept ?? '').includes(WAL_FRAMES_CONTENT_TYPE);
+    res.writeHead(200, { 'content-type': isBinary ? WAL_FRAMES_CONTENT_TYPE : 'application/x-ndjson' });
+    const control = (frame: object): Buffer | string => (isBinary ? frameChunk([Buffer.from(JSON.stringify(frame))]) : JSON.stringify(frame) + '\n');
     let sent = after;
     let closed = false;
     let wake: (() => void) | undefined;
@@ -314,14 +319,17 @@ export class ClusterServer {
         const known = this.known(secondary.id);
         if ((entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) || (known !== undefined && keysetVersion(known) !== version)) {
           // The retained log moved past this secondary while it streamed, or its keyset changed: make it resync.
-          await writeOrClose(res, JSON.stringify({ type: 'gone', last_wal: wal.lastWal }) + '\n');
+          await writeOrClose(res, control({ type: 'gone', last_wal: wal.lastWal }));
           break;
         }
         // Resolved after reading the entries: a mount they write to is already in the mount table.
         const keyset = this.keysetOf(known ?? secondary);
-        let chunk = '';
+        const payloads: Buffer[] = [];
+        let lines = '';
         for (const entry of entries) {
-          chunk += `{"type":"wal","entry":${filterWalEntry(entry, keyset)}}\n`;
+          const bytes = filterWalEntry(entry, keyset);
+          if (isBinary) payloads.push(bytes);
+          else lines += `{"type":"wal","entry":${walEntryToJson(decodeWalEntry(bytes))}}\n`;
           sent = entry.index;
         }
         if (heartbeatDue || entries.length === 0) {
@@ -334,9 +342,12 @@ export class ClusterServer {
             filtered_mounts: filteredMountPaths(known ?? secondary, this.options.core),
             ...(isAckWanted ? { acks_wanted: true } : {}),
           };
-          chunk += JSON.stringify(addrs.length > 0 ? { ...heartbeat, cluster_addrs: addrs } : heartbeat) + '\n';
+          const text = JSON.stringify(addrs.length > 0 ? { ...heartbeat, cluster_addrs: addrs } : heartbeat);
+          if (isBinary) payloads.push(Buffer.from(text));
+          else lines += text + '\n';
           heartbeatDue = false;
         }
+        const chunk = isBinary ? frameChunk(payloads) : lines;
         const first = (entries[0] as { index: number } | undefined)?.index ?? 0;
         if (entries.length > 0) replicationTrace.mark('encoded', first, sent, secondary.id);
         // Back-pressure waits here; a secondary that disconnects meanwhile ends the loop at once.

@@ -7,13 +7,16 @@ import { replicationTrace } from './replication-trace.js';
 import { BUCKET_DIGEST_BYTES, differingKeyDigests, keyDigest, MERKLE_BUCKETS } from './merkle-index.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
-import { fromWalOps, type WalEntry, type WalStorage } from './wal-storage.js';
+import type { WalEntry, WalStorage } from './wal-storage.js';
+import { decodeWalEntry, walEntryFromJson } from './wal-entry.js';
+import { isControlFrame } from './wal-frames.js';
 
 export type StreamState = 'idle' | 'connecting' | 'stream-wals' | 'merkle-diff' | 'merkle-sync';
 
 interface Frame {
   type: 'wal' | 'heartbeat' | 'gone';
-  entry?: WalEntry;
+  /** NDJSON from a primary of an older build: the entry in its JSON form (values base64). */
+  entry?: unknown;
   last_wal?: number;
   epoch?: number;
   /** HA primary: every node's cluster address, the active's first. */
@@ -186,7 +189,7 @@ export class SecondaryStream {
     let status = 0;
     let gone = false;
     let lastActivity = Date.now();
-    const transfer = this.client.stream(
+    const transfer = this.client.streamFrames(
       `/v1/replication/stream?from=${this.state.lastRemoteWal + 1}`,
       (s) => {
         lastActivity = Date.now();
@@ -197,15 +200,23 @@ export class SecondaryStream {
           this.log.info({ primary_cluster_addr: this.client.address, from: this.state.lastRemoteWal + 1 }, 'streaming from the primary');
         }
       },
-      async (lines) => {
+      async (items) => {
         lastActivity = Date.now();
         if (status !== 200) return;
         // Every WAL entry of one received chunk is applied in one transaction.
         const entries: WalEntry[] = [];
         let named: unknown;
-        for (const line of lines) {
-          this.bytesReceived += line.length + 1;
-          const frame = JSON.parse(line) as Frame;
+        for (const item of items) {
+          // A binary frame: a WAL entry decoded straight into storage ops, or a control frame (JSON).
+          if (typeof item !== 'string' && !isControlFrame(item)) {
+            this.bytesReceived += item.length + 4;
+            const entry = decodeWalEntry(item);
+            entries.push(entry);
+            this.primaryLastWal = Math.max(this.primaryLastWal, entry.index);
+            continue;
+          }
+          this.bytesReceived += item.length + (typeof item === 'string' ? 1 : 4);
+          const frame = JSON.parse(item.toString()) as Frame;
           if (frame.type === 'heartbeat') {
             this.lastHeartbeat = new Date().toISOString();
             this.primaryLastWal = frame.last_wal ?? this.primaryLastWal;
@@ -216,9 +227,10 @@ export class SecondaryStream {
             this.acknowledge();
           } else if (frame.type === 'gone') {
             gone = true;
-          } else if (frame.entry) {
-            entries.push(frame.entry);
-            this.primaryLastWal = Math.max(this.primaryLastWal, frame.entry.index);
+          } else if (frame.entry !== undefined) {
+            const entry = walEntryFromJson(frame.entry);
+            entries.push(entry);
+            this.primaryLastWal = Math.max(this.primaryLastWal, entry.index);
           }
         }
         if (entries.length > 0) await this.apply(entries);
@@ -252,7 +264,8 @@ export class SecondaryStream {
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
     const last = fresh[fresh.length - 1] as WalEntry;
     replicationTrace.mark('apply', (fresh[0] as WalEntry).index, last.index);
-    const ops: StorageOp[] = fresh.flatMap((e) => fromWalOps(e.ops).filter((op) => travels(this.keyset, op)));
+    const ops: StorageOp[] = [];
+    for (const e of fresh) for (const op of e.ops) if (travels(this.keyset, op)) ops.push(op);
     // An asynchronous copy of the primary's WAL need not wait for an fsync: its position commits with
     // its data, so a crash of this process loses neither and a power loss rolls both back together
     // (the lost suffix streams again). Not when the primary waits for our acknowledgements.

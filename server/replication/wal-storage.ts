@@ -5,7 +5,7 @@ import { opsBytes } from '../storage/group-commit-queue.js';
 import { VaultError } from '../core/vault-error.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
-import type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, type SerializedWalEntry, type WalEntry, type WalOp } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
 import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
 import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
@@ -28,9 +28,7 @@ export type WalRole = 'off' | 'primary' | 'secondary';
 function toWalOps(ops: readonly StorageOp[]): WalOp[] {
   const out: WalOp[] = [];
   for (const op of ops) {
-    if (op.op === 'put' && DR_KEYSET.includes(op.key)) out.push({ op: 'put', key: op.key, value: op.value.toString('base64') });
-    else if (op.op === 'delete' && DR_KEYSET.includes(op.key)) out.push({ op: 'delete', key: op.key });
-    else if (op.op === 'delete-prefix' && DR_KEYSET.includesPrefix(op.prefix)) out.push({ op: 'delete-prefix', prefix: op.prefix });
+    if (op.op === 'delete-prefix' ? DR_KEYSET.includesPrefix(op.prefix) : DR_KEYSET.includes(op.key)) out.push(op);
   }
   return out;
 }
@@ -39,10 +37,6 @@ function toWalOps(ops: readonly StorageOp[]): WalOp[] {
 function touchesReplicated(ops: readonly StorageOp[]): boolean {
   const keyset = performanceKeyset();
   return ops.some((op) => (op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key)));
-}
-
-export function fromWalOps(ops: readonly WalOp[]): StorageOp[] {
-  return ops.map((op): StorageOp => (op.op === 'put' ? { op: 'put', key: op.key, value: Buffer.from(op.value, 'base64') } : op));
 }
 
 /**
@@ -68,10 +62,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private stagedLast = 0;
   private stagedFirst = 0;
   /**
-   * The most recent WAL entries as stored (JSON), so streaming rarely reads them back from disk,
+   * The most recent WAL entries as stored (binary), so streaming rarely reads them back from disk,
    * and whether each is whole for a performance secondary (no cluster-local op: sent as is).
    */
-  private readonly recent = new Map<number, { json: string; replicatedOnly: boolean }>();
+  private readonly recent = new Map<number, SerializedWalEntry>();
   private static readonly RECENT_ENTRIES = 4096;
   /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
   private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
@@ -199,12 +193,12 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   private stageLogged(write: StagedWrite, isRemote: boolean, names: PrefixNames | undefined): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged:
-      | { entry: WalEntry; json: string; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
+      | { entry: WalEntry; bytes: Buffer; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
       | undefined;
     const tracked = this.tracked.getStore();
     return this.inner.stage({
-      // Room for the WAL entry (base64 values) next to the data.
-      bytes: write.bytes * 3,
+      // Room for the WAL entry (the values once more) next to the data.
+      bytes: write.bytes * 2,
       prepare: () => {
         ops = write.prepare();
         if (this.role === 'off') return ops;
@@ -218,7 +212,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         const walOps = toWalOps(ops);
         if (walOps.length === 0) return ops;
         const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
-        const json = JSON.stringify(entry);
+        const bytes = encodeWalEntry(entry);
         const trimmed = walRetentionTrim(this.stagedFirst, entry.index, this.retentionEntries);
         const previous = { last: this.stagedLast, first: this.stagedFirst };
         this.stagedLast = entry.index;
@@ -226,20 +220,20 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         if (this.stagedFirst === 0) this.stagedFirst = entry.index;
         staged = {
           entry,
-          json,
+          bytes,
           replicatedOnly: isReplicatedOnly(walOps),
           isReplicated: touchesReplicated(ops),
           firstAfter: this.stagedFirst,
           previous,
         };
-        return [...ops, { op: 'put', key: walKey(entry.index), value: Buffer.from(json) }, ...trimmed.ops];
+        return [...ops, { op: 'put', key: walKey(entry.index), value: bytes }, ...trimmed.ops];
       },
       committed: () => {
         this.applyToMerkle(ops, names);
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
-          this.recent.set(staged.entry.index, { json: staged.json, replicatedOnly: staged.replicatedOnly });
+          this.recent.set(staged.entry.index, { index: staged.entry.index, bytes: staged.bytes, replicatedOnly: staged.replicatedOnly });
           if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
         }
         write.committed?.();
@@ -348,23 +342,28 @@ export class WalStorage extends EventEmitter implements StorageBackend {
 
   /** WAL entries after `afterIndex`, in order, at most `limit`. */
   async readWal(afterIndex: number, limit: number): Promise<WalEntry[]> {
-    return (await this.readWalSerialized(afterIndex, limit)).map((e) => JSON.parse(e.json) as WalEntry);
+    return (await this.readWalSerialized(afterIndex, limit)).map((e) => decodeWalEntry(e.bytes));
   }
 
   /**
-   * Like readWal, but the entries as stored (JSON text), from memory when still there; there,
+   * Like readWal, but the entries in their binary form, from memory when still there; there,
    * `replicatedOnly` tells whether every op is replicated (unknown for entries read from disk).
+   * A row of the older JSON form (written before an upgrade in place) is re-encoded.
    */
   async readWalSerialized(afterIndex: number, limit: number): Promise<SerializedWalEntry[]> {
     const out: SerializedWalEntry[] = [];
     for (let index = afterIndex + 1; index <= this.lastIndex && out.length < limit; index++) {
+      // The cached object itself (read-only): every stream shares it, nothing is copied per secondary.
       const recent = this.recent.get(index);
       if (recent === undefined) break;
-      out.push({ index, ...recent });
+      out.push(recent);
     }
     if (out.length > 0 || afterIndex >= this.lastIndex) return out;
     const rows = await this.inner.scan(WAL_PREFIX, { after: walKey(afterIndex), limit });
-    return rows.map((r) => ({ index: Number(r.key.slice(WAL_PREFIX.length)), json: r.value.toString('utf8') }));
+    return rows.map((r) => ({
+      index: Number(r.key.slice(WAL_PREFIX.length)),
+      bytes: isJsonWalEntry(r.value) ? encodeWalEntry(decodeWalEntry(r.value)) : r.value,
+    }));
   }
 
   /** Drops the whole WAL (replication disabled, or a new primary identity). */

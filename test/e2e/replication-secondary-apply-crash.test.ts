@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { SqliteBackend } from '../../server/storage/sqlite-backend.js';
 import { WAL_PREFIX } from '../../server/replication/wal-storage.js';
+import { decodeWalEntry } from '../../server/replication/wal-entry.js';
 import { startSqliteServer, waitFor, type ServerHandle } from '../helpers/test-cluster.js';
 import { activateSecondary } from '../helpers/secondary-activation.js';
 
@@ -41,13 +42,13 @@ describe('secondary kill -9 under load: storage holds exactly what its persisted
   }
 
   /** The primary's WAL entries (index → probe ops), read from its file with it down. */
-  async function primaryWal(): Promise<Map<number, { op: string; key: string; value?: string }[]>> {
+  async function primaryWal(): Promise<Map<number, { op: string; key: string; value?: Buffer }[]>> {
     const db = await SqliteBackend.open({ path: join(primary.dataDir, 'ferry.db') });
     try {
-      const out = new Map<number, { op: string; key: string; value?: string }[]>();
+      const out = new Map<number, { op: string; key: string; value?: Buffer }[]>();
       for (const row of await db.scan(WAL_PREFIX)) {
-        const entry = JSON.parse(row.value.toString('utf8')) as { index: number; ops: { op: string; key?: string; value?: string }[] };
-        const ops = entry.ops.filter((op) => op.key?.includes(KEY_MARK) === true) as { op: string; key: string; value?: string }[];
+        const entry = decodeWalEntry(row.value);
+        const ops = entry.ops.flatMap((op) => (op.op !== 'delete-prefix' && op.key.includes(KEY_MARK) ? [op] : []));
         out.set(entry.index, ops);
       }
       return out;
@@ -57,12 +58,12 @@ describe('secondary kill -9 under load: storage holds exactly what its persisted
   }
 
   /** Replays the primary's WAL up to `index` over the probe keys. */
-  function replay(wal: Map<number, { op: string; key: string; value?: string }[]>, index: number): Map<string, string> {
+  function replay(wal: Map<number, { op: string; key: string; value?: Buffer }[]>, index: number): Map<string, string> {
     const state = new Map<string, string>();
     for (const i of [...wal.keys()].sort((a, b) => a - b)) {
       if (i > index) break;
       for (const op of wal.get(i) ?? []) {
-        if (op.op === 'put') state.set(op.key, Buffer.from(op.value ?? '', 'base64').toString('hex'));
+        if (op.op === 'put') state.set(op.key, (op.value ?? Buffer.alloc(0)).toString('hex'));
         else if (op.op === 'delete') state.delete(op.key);
       }
     }

@@ -6,6 +6,7 @@ import type { StagedWrite, StorageBackend, StorageOp } from '../../../server/sto
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
 import { WAL_PREFIX, WalStorage, walKey } from '../../../server/replication/wal-storage.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry } from '../../../server/replication/wal-entry.js';
 
 describe('WalStorage', () => {
   let dir: string;
@@ -34,10 +35,40 @@ describe('WalStorage', () => {
     expect(entry?.epoch).to.equal(3);
     // The token travels too (to DR secondaries; the stream leaves it out for performance ones); the cluster's identity never.
     expect(entry?.ops).to.deep.equal([
-      { op: 'put', key: 'core/policy/a', value: Buffer.from('A').toString('base64') },
-      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T').toString('base64') },
+      { op: 'put', key: 'core/policy/a', value: Buffer.from('A') },
+      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T') },
     ]);
     expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
+  });
+
+  it('stores each WAL entry in its binary form, and still reads and streams rows of the older JSON form (an upgrade in place)', async () => {
+    // Two rows as a build before the binary form wrote them (values base64), on disk before this build opens.
+    const old = [1, 2].map((index) => ({
+      index,
+      epoch: 1,
+      ops: [{ op: 'put', key: `core/policy/old${index}`, value: Buffer.from(`o${index}`).toString('base64') }],
+    }));
+    await sqlite.transaction(old.map((e) => ({ op: 'put' as const, key: walKey(e.index), value: Buffer.from(JSON.stringify(e)) })));
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    await wal.put('core/policy/new', Buffer.from('N'));
+    expect(wal.lastWal).to.equal(3);
+    const row = (await sqlite.get(walKey(3))) as Buffer;
+    expect(isJsonWalEntry(row)).to.equal(false);
+    expect(decodeWalEntry(row).ops).to.deep.equal([{ op: 'put', key: 'core/policy/new', value: Buffer.from('N') }]);
+    // Read back from disk: every entry in the binary form, whatever form its row has.
+    const fresh = new WalStorage(sqlite, 100);
+    await fresh.open();
+    const serialized = await fresh.readWalSerialized(0, 10);
+    expect(serialized.map((e) => e.index)).to.deep.equal([1, 2, 3]);
+    expect(serialized.every((e) => !isJsonWalEntry(e.bytes))).to.equal(true);
+    expect(serialized[0]?.bytes).to.deep.equal(encodeWalEntry({ index: 1, epoch: 1, ops: [{ op: 'put', key: 'core/policy/old1', value: Buffer.from('o1') }] }));
+    expect((await fresh.readWal(0, 10)).map((e) => e.ops[0])).to.deep.equal([
+      { op: 'put', key: 'core/policy/old1', value: Buffer.from('o1') },
+      { op: 'put', key: 'core/policy/old2', value: Buffer.from('o2') },
+      { op: 'put', key: 'core/policy/new', value: Buffer.from('N') },
+    ]);
   });
 
   it('replaces everything on restore and restarts the WAL with a gap, so no old entry is ever served', async () => {
@@ -117,7 +148,7 @@ describe('WalStorage', () => {
       const [op] = entry.ops;
       expect(entry.ops).to.have.length(1);
       expect(op?.op === 'put' && op.key.startsWith('core/policy/c')).to.equal(true);
-      if (op?.op === 'put') expect((await sqlite.get(op.key))?.toString('base64')).to.equal(op.value);
+      if (op?.op === 'put') expect(await sqlite.get(op.key)).to.deep.equal(op.value);
     }
     expect(await sqlite.list('core/policy/')).to.not.include('f3');
     await wal.put('core/policy/next', Buffer.from('n'));

@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { VaultError } from '../../../server/core/vault-error.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, walEntryFromJson, walEntryToJson, type WalEntry } from '../../../server/replication/wal-entry.js';
+
+const secret = Buffer.from('s3cr3t-value-never-in-errors');
+const entry: WalEntry = {
+  index: 4_294_967_301,
+  epoch: 3,
+  ops: [
+    { op: 'put', key: 'logical/kv/data/a', value: secret },
+    { op: 'put', key: 'core/empty', value: Buffer.alloc(0) },
+    { op: 'put', key: 'logical/kv/data/bin', value: Buffer.from([0, 0x7b, 0xff, 0xc1, 10]) },
+    { op: 'delete', key: 'logical/kv/data/b' },
+    { op: 'delete-prefix', prefix: 'logical/kv/' },
+  ],
+};
+
+function refusal(bytes: Uint8Array): VaultError {
+  try {
+    decodeWalEntry(bytes);
+  } catch (err) {
+    expect(err).to.be.instanceOf(VaultError);
+    expect((err as VaultError).code).to.equal('invalid_request');
+    expect((err as Error).message).to.match(/^malformed WAL entry/);
+    expect((err as Error).message).to.not.include('s3cr3t');
+    return err as VaultError;
+  }
+  throw new Error('decoded garbage');
+}
+
+describe('WAL entries, binary and the older JSON form', () => {
+  it('round-trips every op kind, values as raw bytes', () => {
+    const bytes = encodeWalEntry(entry);
+    expect(isJsonWalEntry(bytes)).to.equal(false);
+    const decoded = decodeWalEntry(bytes);
+    expect(decoded).to.deep.equal(entry);
+    const put = decoded.ops[0];
+    expect(Buffer.isBuffer(put?.op === 'put' ? put.value : undefined)).to.equal(true);
+    expect(decodeWalEntry(encodeWalEntry({ index: 0, epoch: 0, ops: [] }))).to.deep.equal({ index: 0, epoch: 0, ops: [] });
+  });
+
+  it('stores the value once, without base64 or field names: smaller than the JSON form', () => {
+    const one: WalEntry = { index: 9, epoch: 1, ops: [{ op: 'put', key: 'logical/kv/data/k', value: Buffer.alloc(127, 1) }] };
+    const bytes = encodeWalEntry(one);
+    expect(bytes.length).to.be.lessThan(127 + 'logical/kv/data/k'.length + 12);
+    expect(bytes.length).to.be.lessThan(Buffer.byteLength(walEntryToJson(one)));
+  });
+
+  it('still reads a row of the older JSON form (a node upgraded in place), told apart by its first byte', () => {
+    const json = Buffer.from(walEntryToJson(entry));
+    expect(isJsonWalEntry(json)).to.equal(true);
+    expect(decodeWalEntry(json)).to.deep.equal(entry);
+    expect(walEntryFromJson(JSON.parse(json.toString('utf8')))).to.deep.equal(entry);
+  });
+
+  it('refuses garbage with a typed error that does not quote it', () => {
+    const bytes = encodeWalEntry(entry);
+    refusal(Buffer.from([0xc1]));
+    refusal(Buffer.alloc(0));
+    refusal(bytes.subarray(0, bytes.length - 3));
+    refusal(Buffer.concat([bytes, Buffer.from([1])]));
+    refusal(Buffer.from('{"index":1,"epoch":1,"ops":[{"op":"put","key":"k","value":"s3cr3t"'));
+    refusal(Buffer.from(JSON.stringify({ index: -1, epoch: 1, ops: [] })));
+    refusal(Buffer.from(JSON.stringify({ index: 1, epoch: 1, ops: [{ op: 'put', key: 'k' }] })));
+    refusal(Buffer.from(JSON.stringify({ index: 1, epoch: 1, ops: [{ op: 'rename', key: 's3cr3t' }] })));
+    // A msgpack value that is not a version-1 entry: another version, a missing value, an unknown kind.
+    const withSecret = encodeWalEntry({ index: 1, epoch: 1, ops: [{ op: 'put', key: 'k', value: secret }] });
+    refusal(Buffer.concat([Buffer.from([0x95, 0x02]), withSecret.subarray(2)]));
+    refusal(encodeWalEntry({ index: 1, epoch: 1, ops: [{ op: 'delete', key: 'k' }] }).subarray(0, 6));
+    const unknownKind = Buffer.from(withSecret);
+    unknownKind[4] = 0x07;
+    refusal(unknownKind);
+  });
+});
