@@ -299,10 +299,10 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     });
   }
 
-  /** Waits until every apply queued so far is persisted or dropped; returns the keys a drop made invisible again. */
+  /** Waits until every apply queued so far is persisted or dropped; then resumes (see ReplicaOverlay.resume). */
   async drainApplies(): Promise<string[]> {
     await this.inner.drain();
-    return this.inner.takeDropped();
+    return this.inner.resume();
   }
 
   /**

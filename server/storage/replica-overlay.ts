@@ -47,7 +47,7 @@ interface Pending {
  *
  * Writes through `write` form one chain: each commits only if every earlier one did, so storage
  * always holds a prefix of the stream. When one fails, the overlay is dropped (its keys returned by
- * `takeDropped`) and every later write of the chain fails too: the replica resumes from what it had
+ * `resume`) and every later write of the chain fails too, until the owner resumes: the replica resumes from what it had
  * persisted. Other writes (the node's own: tokens, leases) pass straight through; they never touch
  * the keys the overlay holds. Bounded: past `limits`, `write` waits until persists made room.
  */
@@ -63,6 +63,8 @@ export class ReplicaOverlay implements StorageBackend {
   private readonly inFlight = new Set<Promise<void>>();
   private roomWaiters: (() => void)[] = [];
   private dropped: string[] = [];
+  /** Set by a drop until `resume`: chain writes are refused meanwhile. */
+  private isDropped = false;
   /** The last write still waiting for room, which later writes queue behind. */
   private waiting: Promise<void> | undefined;
 
@@ -85,6 +87,12 @@ export class ReplicaOverlay implements StorageBackend {
    * what reads see at once (after waiting for room when the overlay is full).
    */
   write(ops: readonly StorageOp[], options: OverlayWriteOptions): OverlayWrite {
+    if (this.isDropped) {
+      // Nothing of the chain commits until its owner resumed from what was persisted (see resume).
+      const refused = Promise.reject(new OverlayDroppedError('replicated applies are refused until the stream resumes from its persisted index'));
+      refused.catch(() => undefined);
+      return { visible: refused, persisted: refused };
+    }
     const isVisibleFirst = options.isVisibleFirst && ops.every((op) => op.op !== 'delete-prefix');
     const bytes = opsBytes(ops);
     let persistedResolve!: () => void;
@@ -141,7 +149,11 @@ export class ReplicaOverlay implements StorageBackend {
       });
       visible = ready;
     }
-    return { visible: isVisibleFirst ? visible : visible.then(() => persisted), persisted };
+    const seen = isVisibleFirst ? visible : visible.then(() => persisted);
+    // A caller may await only one of the two: the other's failure is not an unhandled rejection.
+    seen.catch(() => undefined);
+    persisted.catch(() => undefined);
+    return { visible: seen, persisted };
   }
 
   /** Waits until every chain write queued so far settled (committed, or failed and dropped). */
@@ -149,10 +161,14 @@ export class ReplicaOverlay implements StorageBackend {
     while (this.waiting !== undefined || this.inFlight.size > 0) await Promise.allSettled([this.waiting, ...this.inFlight]);
   }
 
-  /** The keys the last drop made invisible again (for cache invalidation), once. */
-  takeDropped(): string[] {
+  /**
+   * After a drop, once drained: accepts chain writes again (the owner resumes from what was
+   * persisted) and returns the keys the drop made invisible again, for cache invalidation.
+   */
+  resume(): string[] {
     const keys = this.dropped;
     this.dropped = [];
+    this.isDropped = false;
     return keys;
   }
 
@@ -265,6 +281,7 @@ export class ReplicaOverlay implements StorageBackend {
 
   /** Forgets every pending op: later chain writes of this generation fail in prepare. */
   private drop(): void {
+    this.isDropped = true;
     this.generation++;
     this.brokenAt = undefined;
     this.dropped.push(...this.pending.keys());

@@ -115,7 +115,7 @@ describe('ReplicaOverlay', () => {
     const third = overlay.write([put('b/6')], { isVisibleFirst: false, canDeferFlush: true });
     await Promise.resolve();
     expect(isSecondVisible, 'no room until the first commit').to.equal(false);
-    expect(await overlay.get('b/5')).to.equal(undefined);
+    expect(overlay.size, 'only the first write is held').to.equal(4);
     await first.persisted;
     await second.visible;
     expect((await overlay.get('b/5'))?.toString()).to.equal('b/5');
@@ -134,7 +134,10 @@ describe('ReplicaOverlay', () => {
     const outcomes = await Promise.allSettled([good.persisted, bad.persisted, later.persisted]);
     expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'rejected']);
     await overlay.drain();
-    expect(overlay.takeDropped()).to.include.members(['f/1', 'f/2', 'f/kept']);
+    // Refused until resumed: nothing may commit past the hole.
+    const refused = overlay.write([put('f/9')], ahead);
+    expect((await Promise.allSettled([refused.visible, refused.persisted])).map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(overlay.resume()).to.include.members(['f/1', 'f/2', 'f/kept']);
     // Storage holds a prefix of the chain: the first write only, and reads see storage again.
     expect(await storage.scanKeys('f/')).to.deep.equal(['f/0', 'f/kept']);
     expect((await overlay.get('f/kept'))?.toString()).to.equal('stored');
