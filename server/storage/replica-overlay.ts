@@ -45,10 +45,11 @@ interface Pending {
  * the chunks that queue while one commits). Every read consults the pending puts and deletes first;
  * lists and scans merge them into storage's answer in key order, paging included.
  *
- * Writes through `write` form one chain: each commits only if every earlier one did, so storage
- * always holds a prefix of the stream. When one fails, the overlay is dropped (its keys returned by
- * `resume`) and every later write of the chain fails too, until the owner resumes: the replica resumes from what it had
- * persisted. Other writes (the node's own: tokens, leases) pass straight through; they never touch
+ * Writes through `write` form one chain, committed in order: storage always holds a prefix of what
+ * was served. When a served write fails, the overlay is dropped and every later write of the chain
+ * fails too, until the owner resumes from what it had persisted (`resume`, which returns the keys
+ * readers saw and no longer see); a write that was not served (`isVisibleFirst` false) just fails
+ * alone. Other writes (the node's own: tokens, leases) pass straight through; they never touch
  * the keys the overlay holds. Bounded: past `limits`, `write` waits until persists made room.
  */
 export class ReplicaOverlay implements StorageBackend {
@@ -117,7 +118,8 @@ export class ReplicaOverlay implements StorageBackend {
           return ops;
         },
         abandoned: () => {
-          if (generation === this.generation) this.brokenAt = Math.min(this.brokenAt ?? seq, seq);
+          // Only a served write leaves a hole in what readers saw; a plain write fails alone.
+          if (isVisibleFirst && generation === this.generation) this.brokenAt = Math.min(this.brokenAt ?? seq, seq);
         },
         committed: () => {
           if (isVisibleFirst) for (const op of keyedOps(ops)) if (this.pending.get(op.key)?.seq === seq) this.pending.delete(op.key);
@@ -131,7 +133,7 @@ export class ReplicaOverlay implements StorageBackend {
         },
         (err: unknown) => {
           this.release(ops.length, bytes);
-          if (generation === this.generation) this.drop();
+          if (isVisibleFirst && generation === this.generation) this.drop();
           persistedReject(err);
         },
       );

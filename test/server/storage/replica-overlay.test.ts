@@ -148,6 +148,18 @@ describe('ReplicaOverlay', () => {
     expect(await storage.scanKeys('f/')).to.deep.equal(['f/0', 'f/3', 'f/kept']);
   });
 
+  it('fails a write that was not served alone: served ones before and after it commit', async () => {
+    const overlay = new ReplicaOverlay(storage);
+    const before = overlay.write([put('g/0')], ahead);
+    const plain = overlay.write([put('g/1'), INVALID_PUT], { isVisibleFirst: false, canDeferFlush: false });
+    const after = overlay.write([put('g/2')], ahead);
+    const outcomes = await Promise.allSettled([before.persisted, plain.visible, after.persisted]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.scanKeys('g/')).to.deep.equal(['g/0', 'g/2']);
+    await overlay.write([put('g/3')], ahead).persisted;
+    expect(overlay.resume(), 'nothing was dropped').to.deep.equal([]);
+  });
+
   it('opens a consistent read only once pending writes are persisted', async () => {
     const overlay = new ReplicaOverlay(storage);
     const w = overlay.write([put('c/1'), put('c/2')], ahead);
