@@ -79,9 +79,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** The index of the last committed WAL entry that changed replicated state (see lastReplicatedWal). */
   private lastReplicatedIndex = 0;
 
-  /** A secondary's applied-but-not-yet-persisted replicated writes, in front of storage (see applyRemoteAhead). */
+  /** Storage, behind a secondary's served-but-not-yet-committed applies (see applyRemoteAhead). */
   private readonly inner: ReplicaOverlay;
-
   constructor(
     storage: StorageBackend,
     private readonly retentionEntries: number,
@@ -282,10 +281,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   }
 
   /**
-   * An asynchronous secondary's apply: `visible` once reads see the ops, `persisted` once they
-   * committed (without a flush), behind every earlier apply (see ReplicaOverlay). Not while relaying
-   * (undefined: use applyRemote), whose WAL must record each apply as it commits. The Merkle index
-   * follows what is persisted.
+   * An asynchronous secondary's apply, served before its commit (see ReplicaOverlay); the Merkle index
+   * follows commits. Undefined while relaying (its WAL records commits) or for a prefix delete: use applyRemote.
    */
   applyRemoteAhead(ops: readonly StorageOp[], committed: () => void): OverlayWrite | undefined {
     if (this.relaying || ops.some((op) => op.op === 'delete-prefix')) return undefined;
