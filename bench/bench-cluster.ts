@@ -91,13 +91,13 @@ export class BenchServer {
   }
 
   /**
-   * When this secondary's `last_remote_wal` moved, from its own replication trace (times on this
+   * When this secondary's `last_remote_wal` moved (or with 'persisted', when that was committed), from its own replication trace (times on this
    * process's `performance.now()` clock; the trace is flushed every 500 ms). Undefined without a
    * trace: not started with `traceReplication`, or a build that writes none.
    */
-  publishedWal(): Observation[] | undefined {
+  publishedWal(mark: 'published' | 'persisted' = 'published'): Observation[] | undefined {
     const pid = this.child?.pid;
-    return this.traceDir === undefined || pid === undefined ? undefined : readPublishedTrace(join(this.traceDir, `${pid}.ndjson`));
+    return this.traceDir === undefined || pid === undefined ? undefined : readPublishedTrace(join(this.traceDir, `${pid}.ndjson`), mark);
   }
 
   /** Starts, initializes (1 share) and unseals a fresh server. */

@@ -224,6 +224,9 @@ interface LagRun {
   /** Lag until a 2 ms poll of the secondary's status saw the index (undefined when that is lagAny/lagAll). */
   readonly pollAny?: number[];
   readonly pollAll?: number[];
+  /** Lag until the secondaries' storage committed it, by their traces (a build that serves before it persists). */
+  readonly persistedAny?: number[];
+  readonly persistedAll?: number[];
   /** Lag by the count bound (the figure before X-Vault-Index). */
   readonly boundAny: number[];
   readonly boundAll: number[];
@@ -322,6 +325,12 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
   const appliedLags =
     isExact && published.every((p) => p !== undefined && (p[p.length - 1]?.wal ?? 0) >= base + total)
       ? lagsUntil((w) => w.index as number, published as Observation[][])
+      : undefined;
+  // When each secondary's storage committed it (a build that serves a chunk before it persists it).
+  const persisted = secondaries.map((s) => s.publishedWal('persisted'));
+  const persistedLags =
+    appliedLags !== undefined && persisted.every((p) => p !== undefined && (p[p.length - 1]?.wal ?? 0) >= base + total)
+      ? lagsUntil((w) => w.index as number, persisted as Observation[][])
       : undefined;
   // The goal's figures: when the secondaries applied the index the answer names, else when a poll saw it, else the bound.
   const lagAny = appliedLags?.any ?? exactLags?.any ?? bound.any;
@@ -433,6 +442,11 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
           `    lag until the secondary applied the WAL index its answer names, both secondaries: ${lagLine(appliedLags.all)}`,
         ]
       : []),
+    ...(persistedLags !== undefined
+      ? [
+          `    lag until the secondary's storage committed it (applied = served to readers; persisted behind), first secondary: ${lagLine(persistedLags.any)}; both: ${lagLine(persistedLags.all)}`,
+        ]
+      : []),
     ...(exactLags !== undefined
       ? [
           `    lag until a ${POLL_MS} ms poll of sys/replication/status saw the WAL index its answer names, first secondary: ${lagLine(exactLags.any)}`,
@@ -451,7 +465,8 @@ async function measureLag({ label, on: primary, secondaries }: StreamingCluster,
     `    goal: lag p99 ≤ 3× write latency p50 — measured ${appliedLags !== undefined ? "until applied (the secondaries' traces), by the answer's index" : isExact ? "by a poll, by the answer's index" : 'by the count bound'} ${ratioAny.toFixed(2)}× (first secondary), ${ratioAll.toFixed(2)}× (both) ${ratioAll <= 3 ? '(met)' : ratioAny <= 3 ? '(met for the first secondary only)' : '(MISSED)'}`,
   ];
   const polled = appliedLags === undefined || exactLags === undefined ? {} : { pollAny: exactLags.any, pollAll: exactLags.all };
-  return { lines, latencies, lagAny, lagAll, ...polled, boundAny: bound.any, boundAll: bound.all, isExact };
+  const persistedPart = persistedLags === undefined ? {} : { persistedAny: persistedLags.any, persistedAll: persistedLags.all };
+  return { lines, latencies, lagAny, lagAll, ...polled, ...persistedPart, boundAny: bound.any, boundAll: bound.all, isExact };
 }
 
 /** POSTs one KV write and answers the WAL index its X-Vault-Index names (undefined when the build sends none). */
@@ -466,7 +481,10 @@ async function writeWithIndex(base: string, token: string, path: string, body: u
 }
 
 /** One line per build: its lag rounds' samples pooled. */
-function describePooledLag(label: string, { latencies, lagAny, lagAll, pollAny, pollAll, boundAny, boundAll, isExact }: Omit<LagRun, 'lines'>): string {
+function describePooledLag(
+  label: string,
+  { latencies, lagAny, lagAll, pollAny, pollAll, persistedAny, persistedAll, boundAny, boundAll, isExact }: Omit<LagRun, 'lines'>,
+): string {
   const p50 = percentile(latencies, 50);
   const ratio = (values: number[], p: number) => `${percentile(values, p).toFixed(2)}ms = ${(percentile(values, p) / p50).toFixed(2)}×`;
   const figures = (any: number[], all: number[]) =>
@@ -474,6 +492,7 @@ function describePooledLag(label: string, { latencies, lagAny, lagAll, pollAny, 
   return (
     `(b) pooled over ${LAG_ROUNDS} rounds (${latencies.length} writes) — ${label}: write p50 ${p50.toFixed(2)}ms, p99 ${percentile(latencies, 99).toFixed(2)}ms; ` +
     (isExact ? `lag by the answer's index (X-Vault-Index)${pollAny === undefined ? '' : ', until applied'}: ${figures(lagAny, lagAll)}; ` : '') +
+    (persistedAny !== undefined && persistedAll !== undefined && persistedAny.length > 0 ? `until persisted: ${figures(persistedAny, persistedAll)}; ` : '') +
     (pollAny !== undefined && pollAll !== undefined && pollAny.length > 0 ? `until a ${POLL_MS} ms status poll saw it: ${figures(pollAny, pollAll)}; ` : '') +
     `lag by the count bound: ${figures(boundAny, boundAll)}`
   );
@@ -721,6 +740,8 @@ async function measureStreaming(lines: string[]): Promise<void> {
       lagAll: [] as number[],
       pollAny: [] as number[],
       pollAll: [] as number[],
+      persistedAny: [] as number[],
+      persistedAll: [] as number[],
       boundAny: [] as number[],
       boundAll: [] as number[],
       isExact: true,
@@ -734,6 +755,8 @@ async function measureStreaming(lines: string[]): Promise<void> {
         pooled[i]?.lagAll.push(...run.lagAll);
         pooled[i]?.pollAny.push(...(run.pollAny ?? []));
         pooled[i]?.pollAll.push(...(run.pollAll ?? []));
+        pooled[i]?.persistedAny.push(...(run.persistedAny ?? []));
+        pooled[i]?.persistedAll.push(...(run.persistedAll ?? []));
         pooled[i]?.boundAny.push(...run.boundAny);
         pooled[i]?.boundAll.push(...run.boundAll);
         if (pooled[i] !== undefined && !run.isExact) (pooled[i] as { isExact: boolean }).isExact = false;

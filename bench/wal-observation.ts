@@ -49,15 +49,16 @@ export function firstVisible(obs: readonly Observation[], index: number): number
  * The moves of a secondary's `last_remote_wal` that its replication trace recorded (`published`
  * lines of `FERRY_REPLICATION_TRACE`, see server/replication/replication-trace.ts), as observations
  * on this process's `performance.now()` clock (the trace's times are `timeOrigin + now()` of the
- * server, comparable on one host). Undefined when the file does not exist.
+ * server, comparable on one host). Undefined when the file does not exist. With `mark` 'persisted':
+ * when what it served was committed to its storage (a build that serves before it persists).
  */
-export function readPublishedTrace(file: string): Observation[] | undefined {
+export function readPublishedTrace(file: string, mark: 'published' | 'persisted' = 'published'): Observation[] | undefined {
   if (!existsSync(file)) return undefined;
   const out: Observation[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue;
     const [epochMs, stage, , to] = JSON.parse(line) as [number, string, number, number];
-    if (stage !== 'published') continue;
+    if (stage !== mark) continue;
     const last = out[out.length - 1];
     if (last === undefined || to > last.wal) out.push({ t: epochMs - performance.timeOrigin, wal: to });
   }

@@ -14,8 +14,10 @@ export type TraceStage =
   | 'data'
   /** Secondary: a chunk's lines were parsed and its apply starts (entries `from`..`to`). */
   | 'apply'
-  /** Secondary: that apply's transaction committed and `last_remote_wal` moved to `to`. */
-  | 'published';
+  /** Secondary: that chunk is visible to readers and `last_remote_wal` moved to `to` (its commit may follow). */
+  | 'published'
+  /** Secondary: the commit of everything up to `to` is done (what a restart resumes from). */
+  | 'persisted';
 
 const FLUSH_MS = 500;
 

@@ -70,6 +70,10 @@ export class SecondaryStream {
    * in the OS's cache, unflushed.
    */
   private flushedWal = 0;
+  /** The state last committed to storage (what a restart resumes from); `state` may be ahead of it. */
+  private persistedState: SecondaryState;
+  /** Set when an apply failed to persist, until the stream resumed from `persistedState`. */
+  private persistFailure: Error | undefined;
   /** What this secondary keeps from its primary: replicated keys; a DR secondary everything but bookkeeping. */
   private readonly keyset: Keyset;
   isConnected = false;
@@ -92,6 +96,7 @@ export class SecondaryStream {
 
   constructor(private readonly options: SecondaryStreamOptions) {
     this.state = options.initial;
+    this.persistedState = options.initial;
     this.keyset = options.initial.kind === 'dr' ? DR_KEYSET : performanceKeyset();
     this.filteredMounts = new Set(options.initial.filteredMounts ?? []);
     this.log = options.logger.child({ module: 'replication-secondary' });
@@ -129,6 +134,8 @@ export class SecondaryStream {
     this.cancel?.();
     this.client.close();
     await this.loop?.catch(() => undefined);
+    // Promotion, demotion, a new primary: whatever comes next starts from persisted storage.
+    await this.recoverFromPersistFailure();
     for (const w of this.waiters) w.resolve(false);
     this.waiters = [];
     this.isConnected = false;
@@ -153,6 +160,7 @@ export class SecondaryStream {
     while (this.running) {
       try {
         this.streamState = 'connecting';
+        await this.recoverFromPersistFailure();
         if (this.state.needsResync) await this.merkleSync();
         const outcome = await this.streamOnce();
         if (outcome === 'gone') await this.merkleSync();
@@ -259,6 +267,7 @@ export class SecondaryStream {
   }
 
   private async apply(entries: readonly WalEntry[]): Promise<void> {
+    if (this.persistFailure !== undefined) throw this.persistFailure;
     const fresh = entries.filter((e) => e.index > this.state.lastRemoteWal);
     if (fresh.length === 0) return;
     for (const e of fresh) if (e.epoch < this.state.epoch) throw new Error('refusing a WAL entry from an older epoch');
@@ -268,18 +277,66 @@ export class SecondaryStream {
     for (const e of fresh) for (const op of e.ops) if (travels(this.keyset, op)) ops.push(op);
     // An asynchronous copy of the primary's WAL need not wait for an fsync: its position commits with
     // its data, so a crash of this process loses neither and a power loss rolls both back together
-    // (the lost suffix streams again). Not when the primary waits for our acknowledgements.
-    await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
+    // (the lost suffix streams again). Not when the primary waits for our acknowledgements. Nor need
+    // it wait for the commit: the chunk is visible at once and persisted behind (applyAhead).
+    if (this.isAckWanted || !(await this.applyAhead(ops, { ...this.state, lastRemoteWal: last.index }))) {
+      await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
+    }
     replicationTrace.mark('published', (fresh[0] as WalEntry).index, last.index);
     this.appliesTotal += 1;
     this.appliedEntriesTotal += fresh.length;
     await this.options.core.onReplicatedChange(changedKeys(ops));
   }
 
+  /**
+   * Makes a chunk visible now and persists it behind: `this.state` (what the stream resumes from,
+   * what X-Vault-Index waits for) moves at once, `persistedState` once it committed. A failed persist
+   * drops every apply not yet persisted and ends the stream, which resumes from what was persisted.
+   * False when this storage cannot apply ahead (relaying, a delete-prefix).
+   */
+  private async applyAhead(ops: StorageOp[], next: SecondaryState): Promise<boolean> {
+    const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
+    const write = this.options.wal.applyRemoteAhead([...ops, { op: 'put', key: STATE_KEY, value }], () => {
+      this.persistedState = next;
+      replicationTrace.mark('persisted', 0, next.lastRemoteWal);
+    });
+    if (write === undefined) return false;
+    write.persisted.catch((err: unknown) => this.persistFailed(err));
+    await write.visible;
+    this.publish(next);
+    return true;
+  }
+
+  private persistFailed(err: unknown): void {
+    if (this.persistFailure !== undefined) return;
+    this.persistFailure = err instanceof Error ? err : new Error(String(err));
+    this.log.warn(
+      { err: this.persistFailure.message, persisted_wal: this.persistedState.lastRemoteWal },
+      'replicated apply failed to persist; resuming from the persisted index',
+    );
+    this.cancel?.();
+  }
+
+  /** After a failed persist (once nothing is left in flight): back to the persisted position, caches told. */
+  private async recoverFromPersistFailure(): Promise<void> {
+    const dropped = await this.options.wal.drainApplies();
+    if (this.persistFailure === undefined) return;
+    this.persistFailure = undefined;
+    this.state = { ...this.state, lastRemoteWal: this.persistedState.lastRemoteWal };
+    this.options.onState(this.state);
+    if (dropped.length > 0) await this.options.core.onReplicatedChange(dropped);
+  }
+
   private async commit(ops: StorageOp[], next: SecondaryState, canDeferFlush = false): Promise<void> {
     const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
     await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }], { canDeferFlush });
     if (!canDeferFlush) this.flushedWal = next.lastRemoteWal;
+    this.persistedState = next;
+    this.publish(next);
+  }
+
+  /** `next` is what this secondary serves: its position, for readers, waiters and acknowledgements. */
+  private publish(next: SecondaryState): void {
     this.state = next;
     this.options.onState(next);
     this.acknowledge();
@@ -331,6 +388,7 @@ export class SecondaryStream {
    * fetch only the keys whose leaves differ (deleting those the primary no longer has).
    */
   private async merkleSync(): Promise<void> {
+    await this.recoverFromPersistFailure();
     this.streamState = 'merkle-diff';
     const startedMs = performance.now();
     const merkle = this.options.wal.merkle;

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { ConsistentRead, ScanOptions, StagedWrite, StagingArea, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { opsBytes } from '../storage/group-commit-queue.js';
+import { ReplicaOverlay, type OverlayWrite } from '../storage/replica-overlay.js';
 import { VaultError } from '../core/vault-error.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
@@ -72,12 +73,15 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** The index of the last committed WAL entry that changed replicated state (see lastReplicatedWal). */
   private lastReplicatedIndex = 0;
 
+  /** Storage, behind a secondary's served-but-not-yet-committed applies (see applyRemoteAhead). */
+  private readonly inner: ReplicaOverlay;
   constructor(
-    private readonly inner: StorageBackend,
+    storage: StorageBackend,
     private readonly retentionEntries: number,
   ) {
     super();
     this.setMaxListeners(0);
+    this.inner = new ReplicaOverlay(storage);
   }
 
   get kind(): string {
@@ -265,13 +269,31 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     return this.prefixNames.around(ops, (names) =>
       this.relaying
         ? this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, true, names)
-        : this.inner.stage({
-            bytes: opsBytes(ops),
-            prepare: () => ops,
-            committed: () => this.applyToMerkle(ops, names),
-            canDeferFlush: options.canDeferFlush === true,
-          }),
+        : this.inner.write(ops, { isVisibleFirst: false, canDeferFlush: options.canDeferFlush === true, committed: () => this.applyToMerkle(ops, names) })
+            .persisted,
     );
+  }
+
+  /**
+   * An asynchronous secondary's apply, served before its commit (see ReplicaOverlay); the Merkle index
+   * follows commits. Undefined while relaying (its WAL records commits) or for a prefix delete: use applyRemote.
+   */
+  applyRemoteAhead(ops: readonly StorageOp[], committed: () => void): OverlayWrite | undefined {
+    if (this.relaying || ops.some((op) => op.op === 'delete-prefix')) return undefined;
+    return this.inner.write(ops, {
+      isVisibleFirst: true,
+      canDeferFlush: true,
+      committed: () => {
+        this.applyToMerkle(ops, undefined);
+        committed();
+      },
+    });
+  }
+
+  /** Waits until every apply queued so far is persisted or dropped; then resumes (see ReplicaOverlay.resume). */
+  async drainApplies(): Promise<string[]> {
+    await this.inner.drain();
+    return this.inner.resume();
   }
 
   /**
@@ -389,6 +411,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
   /** Rebuilds the Merkle index from every key in storage that can travel. */
   /** Two reads of the keyspace: names first (to size the index's pages once), then every entry. */
   private async rebuildMerkle(): Promise<void> {
+    // From persisted keys only: the index follows commits.
+    await this.inner.drain();
     await this.merkle.presize(this.allKeys());
     let after: string | undefined;
     for (;;) {
