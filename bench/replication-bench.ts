@@ -764,7 +764,14 @@ async function measureStreaming(lines: string[]): Promise<void> {
       boundAll: [] as number[],
       isExact: true,
     }));
-    // The goal's runs are quiet where the secondaries trace their stream (see measureLag).
+    // The goal's runs are quiet where the secondaries trace their stream (see measureLag): one write
+    // streamed (a secondary traces streamed entries, not its bootstrap), then one flush of the trace
+    // (every 500 ms), before looking.
+    for (const c of clusters) {
+      await writeWithIndex(c.on.addr, c.on.rootToken, 'kv/lag/warm-up', { value: 'warm-up' });
+      await waitCaughtUp(c.on, c.secondaries, 60_000);
+    }
+    await sleep(TRACE_FLUSH_WAIT_MS);
     const modes = clusters.map((c) => (c.secondaries.every((s) => s.publishedWal() !== undefined) ? 'quiet' : 'polled') as 'quiet' | 'polled');
     for (let round = 0; round < LAG_ROUNDS; round++) {
       for (const [i, cluster] of clusters.entries()) {
