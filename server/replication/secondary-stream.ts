@@ -4,7 +4,8 @@ import type { StorageOp } from '../storage/backend.js';
 import { ClusterClient } from './cluster-client.js';
 import { PrimaryAddressRotation } from './primary-address-rotation.js';
 import { replicationTrace } from './replication-trace.js';
-import { BUCKET_DIGEST_BYTES, differingKeyDigests, keyDigest, MERKLE_BUCKETS } from './merkle-index.js';
+import { keyDigest } from './merkle-index.js';
+import { diffWithPrimary } from './merkle-diff.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { STATE_KEY, type SecondaryState } from './replication-state.js';
 import type { WalEntry, WalStorage } from './wal-storage.js';
@@ -391,35 +392,11 @@ export class SecondaryStream {
     await this.recoverFromPersistFailure();
     this.streamState = 'merkle-diff';
     const startedMs = performance.now();
-    const merkle = this.options.wal.merkle;
-    let bytes = 0;
-    // Round trip 1: bucket digests.
-    const bucketsRes = await this.client.request('GET', '/v1/replication/merkle/buckets');
-    bytes += bucketsRes.body.length;
-    const remote = JSON.parse(bucketsRes.body.toString('utf8')) as { buckets: string; last_wal: number; keyset_version?: string; filtered_mounts?: string[] };
-    const remoteBuckets = Buffer.from(remote.buckets, 'base64');
-    // Compared against everything replicated here: keys the primary's keyset for us leaves out
-    // (a mount newly filtered) differ, and are deleted below.
-    const localBuckets = merkle.bucketDigest(this.keyset);
-    const differing = new Set<number>();
-    for (let i = 0; i < MERKLE_BUCKETS; i++) {
-      const at = i * BUCKET_DIGEST_BYTES;
-      if (!remoteBuckets.subarray(at, at + BUCKET_DIGEST_BYTES).equals(localBuckets.subarray(at, at + BUCKET_DIGEST_BYTES))) differing.add(i);
-    }
-    // Then compact leaf digests of the differing buckets, a few buckets a request: at 1M keys all 256
-    // buckets' leaves are 16 MB a side, which neither side should hold (and leave to the GC) at once.
-    const differingKeys = new Set<string>();
-    const ids = [...differing];
-    for (let i = 0; i < ids.length; i += LEAF_BUCKETS_PER_REQUEST) {
-      const some = ids.slice(i, i + LEAF_BUCKETS_PER_REQUEST);
-      const leavesRes = await this.client.request('POST', '/v1/replication/merkle/leaves', { buckets: some });
-      bytes += leavesRes.body.length;
-      const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
-      for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(this.keyset, new Set(some)))) differingKeys.add(digest);
-    }
+    const diff = await diffWithPrimary(this.client, this.options.wal.merkle, this.keyset);
+    const { remote, digests } = diff;
+    let bytes = diff.bytes;
     this.streamState = 'merkle-sync';
-    const digests = [...differingKeys];
-    const localNames = new Map((await this.options.wal.keysWithDigests(this.keyset, differingKeys)).map((key) => [keyDigest(key).toString('hex'), key]));
+    const localNames = new Map((await this.options.wal.keysWithDigests(this.keyset, new Set(digests))).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
     // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
     // few, large batches (a few MB of entries each).
@@ -458,9 +435,6 @@ export class SecondaryStream {
     await this.options.core.onReplicatedChange(changed);
   }
 }
-
-/** Buckets whose leaves one request asks for during a Merkle diff (256 in all). */
-const LEAF_BUCKETS_PER_REQUEST = 32;
 
 function travels(keyset: Keyset, op: StorageOp): boolean {
   return op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key);
