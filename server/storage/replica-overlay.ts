@@ -174,13 +174,17 @@ export class ReplicaOverlay implements StorageBackend {
     return keys;
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  get(key: string): Promise<Buffer | undefined> {
+    // A node that never held a replicated apply (a primary, a node with replication off) pays
+    // nothing here: its reads are storage's, with no promise of the overlay's own.
+    if (this.seq === 0) return this.inner.get(key);
     const hit = this.pending.get(key);
-    if (hit !== undefined) return hit.value ?? undefined;
-    const value = await this.inner.get(key);
-    // Made visible while storage answered: the newer one.
-    const late = this.pending.get(key);
-    return late === undefined ? value : (late.value ?? undefined);
+    if (hit !== undefined) return Promise.resolve(hit.value ?? undefined);
+    return this.inner.get(key).then((value) => {
+      // Made visible while storage answered: the newer one.
+      const late = this.pending.get(key);
+      return late === undefined ? value : (late.value ?? undefined);
+    });
   }
 
   put(key: string, value: Buffer): Promise<void> {
@@ -218,7 +222,11 @@ export class ReplicaOverlay implements StorageBackend {
     );
   }
 
-  async list(prefix: string): Promise<string[]> {
+  list(prefix: string): Promise<string[]> {
+    return this.seq === 0 ? this.inner.list(prefix) : this.mergedList(prefix);
+  }
+
+  private async mergedList(prefix: string): Promise<string[]> {
     const view = this.viewUnder(prefix);
     const names = await this.inner.list(prefix);
     for (const [key, value] of this.viewUnder(prefix)) view.set(key, value);
