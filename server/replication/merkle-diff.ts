@@ -14,10 +14,10 @@ export interface PrimaryMerkleState {
   readonly filtered_mounts?: string[];
 }
 
-/** What a Merkle diff found: the key digests whose leaves differ, and the bytes it received. */
+/** What a Merkle diff found: the key digests (hex) whose leaves differ, and the bytes it received. */
 export interface MerkleDiff {
   readonly remote: PrimaryMerkleState;
-  readonly digests: string[];
+  readonly digests: ReadonlySet<string>;
   readonly bytes: number;
 }
 
@@ -49,5 +49,5 @@ export async function diffWithPrimary(client: ClusterClient, merkle: KeysetMerkl
     const remoteLeaves = Buffer.from((JSON.parse(leavesRes.body.toString('utf8')) as { leaves: string }).leaves, 'base64');
     for (const digest of differingKeyDigests(remoteLeaves, merkle.leafDigests(keyset, new Set(some)))) differingKeys.add(digest);
   }
-  return { remote, digests: [...differingKeys], bytes };
+  return { remote, digests: differingKeys, bytes };
 }

@@ -1,4 +1,5 @@
 import type { Barrier } from '../core/barrier.js';
+import type { StorageOp } from '../storage/backend.js';
 import { layout } from '../core/storage-layout.js';
 import type { PemKeyPair } from './cluster-ca.js';
 import type { WalStorage } from './wal-storage.js';
@@ -124,6 +125,10 @@ export async function loadReplicationState(barrier: Barrier): Promise<Replicatio
  * is local: it is written but never streamed). A failed write leaves the previous state stored.
  */
 export async function saveReplicationState(barrier: Barrier, wal: Pick<WalStorage, 'applyRemote'>, state: ReplicationState): Promise<void> {
-  const value = barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(state)));
-  await wal.applyRemote([{ op: 'put', key: STATE_KEY, value }]);
+  await wal.applyRemote([replicationStateOp(barrier, state)]);
+}
+
+/** The op that stores `state` encrypted by the barrier (alone, or beside a secondary's apply in one commit). */
+export function replicationStateOp(barrier: Barrier, state: ReplicationState): StorageOp {
+  return { op: 'put', key: STATE_KEY, value: barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(state))) };
 }

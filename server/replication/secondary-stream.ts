@@ -7,7 +7,7 @@ import { replicationTrace } from './replication-trace.js';
 import { keyDigest } from './merkle-index.js';
 import { diffWithPrimary } from './merkle-diff.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
-import { STATE_KEY, type SecondaryState } from './replication-state.js';
+import { replicationStateOp, type SecondaryState } from './replication-state.js';
 import type { WalEntry, WalStorage } from './wal-storage.js';
 import { decodeWalEntry, walEntryFromJson } from './wal-entry.js';
 import { isControlFrame } from './wal-frames.js';
@@ -280,9 +280,8 @@ export class SecondaryStream {
     // its data, so a crash of this process loses neither and a power loss rolls both back together
     // (the lost suffix streams again). Not when the primary waits for our acknowledgements. Nor need
     // it wait for the commit: the chunk is visible at once and persisted behind (applyAhead).
-    if (this.isAckWanted || !(await this.applyAhead(ops, { ...this.state, lastRemoteWal: last.index }))) {
-      await this.commit(ops, { ...this.state, lastRemoteWal: last.index }, !this.isAckWanted);
-    }
+    const next = { ...this.state, lastRemoteWal: last.index };
+    if (this.isAckWanted || !(await this.applyAhead(ops, next))) await this.commit(ops, next, !this.isAckWanted);
     replicationTrace.mark('published', (fresh[0] as WalEntry).index, last.index);
     this.appliesTotal += 1;
     this.appliedEntriesTotal += fresh.length;
@@ -296,8 +295,7 @@ export class SecondaryStream {
    * False when this storage cannot apply ahead (relaying, a delete-prefix).
    */
   private async applyAhead(ops: StorageOp[], next: SecondaryState): Promise<boolean> {
-    const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
-    const write = this.options.wal.applyRemoteAhead([...ops, { op: 'put', key: STATE_KEY, value }], () => {
+    const write = this.options.wal.applyRemoteAhead([...ops, replicationStateOp(this.options.core.barrier, next)], () => {
       this.persistedState = next;
       replicationTrace.mark('persisted', 0, next.lastRemoteWal);
     });
@@ -329,8 +327,7 @@ export class SecondaryStream {
   }
 
   private async commit(ops: StorageOp[], next: SecondaryState, canDeferFlush = false): Promise<void> {
-    const value = this.options.core.barrier.encryptFor(STATE_KEY, Buffer.from(JSON.stringify(next)));
-    await this.options.wal.applyRemote([...ops, { op: 'put', key: STATE_KEY, value }], { canDeferFlush });
+    await this.options.wal.applyRemote([...ops, replicationStateOp(this.options.core.barrier, next)], { canDeferFlush });
     if (!canDeferFlush) this.flushedWal = next.lastRemoteWal;
     this.persistedState = next;
     this.publish(next);
@@ -393,10 +390,11 @@ export class SecondaryStream {
     this.streamState = 'merkle-diff';
     const startedMs = performance.now();
     const diff = await diffWithPrimary(this.client, this.options.wal.merkle, this.keyset);
-    const { remote, digests } = diff;
+    const { remote } = diff;
+    const digests = [...diff.digests];
     let bytes = diff.bytes;
     this.streamState = 'merkle-sync';
-    const localNames = new Map((await this.options.wal.keysWithDigests(this.keyset, new Set(digests))).map((key) => [keyDigest(key).toString('hex'), key]));
+    const localNames = new Map((await this.options.wal.keysWithDigests(this.keyset, diff.digests)).map((key) => [keyDigest(key).toString('hex'), key]));
     this.syncProgress = { sync_total_keys: digests.length, sync_progress: 0 };
     // Each batch costs the primary one scan of its keyspace's names (the Merkle index keeps none):
     // few, large batches (a few MB of entries each).

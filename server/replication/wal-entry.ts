@@ -28,8 +28,11 @@ const BINARY_FORMAT = 1;
 const PUT = 0;
 const DELETE = 1;
 const DELETE_PREFIX = 2;
-/** The first byte of the older form (JSON text, values base64): `{`. A msgpack array never starts with it. */
-const JSON_FIRST_BYTE = 0x7b;
+/**
+ * The first byte of JSON text (an object): `{`. The older form of an entry starts with it, and so
+ * does a control frame of the stream (see wal-frames.ts); a msgpack array never does.
+ */
+export const JSON_FIRST_BYTE = 0x7b;
 
 const encoder = new Encoder();
 const decoder = new Decoder();

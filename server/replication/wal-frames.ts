@@ -1,4 +1,5 @@
 import { BodyTooLargeError } from './bounded-body.js';
+import { JSON_FIRST_BYTE } from './wal-entry.js';
 
 /**
  * The WAL stream's binary framing, version 1: each frame is a 4-byte big-endian length, then that
@@ -27,7 +28,7 @@ export function frameChunk(payloads: readonly Buffer[]): Buffer {
 
 /** Whether a frame's payload is a control frame (JSON text) rather than a WAL entry. */
 export function isControlFrame(payload: Buffer): boolean {
-  return payload[0] === 0x7b;
+  return payload[0] === JSON_FIRST_BYTE;
 }
 
 /**

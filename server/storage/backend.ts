@@ -118,12 +118,15 @@ export interface StorageBackend {
 /** Immediate children of `prefix` among sorted `keys` (all of which start with prefix). */
 export function childrenOf(prefix: string, keys: Iterable<string>): string[] {
   const out = new Set<string>();
-  for (const key of keys) {
-    const rest = key.slice(prefix.length);
-    const slash = rest.indexOf('/');
-    out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
-  }
+  for (const key of keys) out.add(childOf(prefix, key));
   return [...out].sort();
+}
+
+/** The immediate child of `prefix` that `key` (below it) lies in: a leaf 'x' or a folder 'x/'. */
+export function childOf(prefix: string, key: string): string {
+  const rest = key.slice(prefix.length);
+  const slash = rest.indexOf('/');
+  return slash === -1 ? rest : rest.slice(0, slash + 1);
 }
 
 /**

@@ -1,4 +1,13 @@
-import type { ConsistentRead, ScanOptions, StagedWrite, StagingArea, StorageBackend, StorageEntry, StorageOp } from './backend.js';
+import {
+  childOf,
+  type ConsistentRead,
+  type ScanOptions,
+  type StagedWrite,
+  type StagingArea,
+  type StorageBackend,
+  type StorageEntry,
+  type StorageOp,
+} from './backend.js';
 import { opsBytes } from './group-commit-queue.js';
 
 /** What the overlay may hold before `write` waits for persists to catch up (backpressure). */
@@ -235,7 +244,7 @@ export class ReplicaOverlay implements StorageBackend {
     const withPut = new Set<string>();
     const withDelete = new Set<string>();
     for (const [key, value] of view) {
-      const child = childName(prefix, key);
+      const child = childOf(prefix, key);
       if (value === null) withDelete.add(child);
       else {
         withPut.add(child);
@@ -352,13 +361,6 @@ type KeyedOp = Exclude<StorageOp, { op: 'delete-prefix' }>;
 
 function keyedOps(ops: readonly StorageOp[]): KeyedOp[] {
   return ops.filter((op): op is KeyedOp => op.op !== 'delete-prefix');
-}
-
-/** The immediate child of prefix that key lies in ('x' or 'x/'). */
-function childName(prefix: string, key: string): string {
-  const rest = key.slice(prefix.length);
-  const slash = rest.indexOf('/');
-  return slash === -1 ? rest : rest.slice(0, slash + 1);
 }
 
 /** Storage's key order: UTF-8 bytes (SQLite's BINARY collation), which is code point order. */
