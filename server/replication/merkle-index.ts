@@ -86,8 +86,9 @@ export function differingKeyDigests(a: Buffer, b: Buffer): string[] {
 /**
  * A two-level Merkle index over the replicated keyspace as stored (ciphertexts): leaves are
  * hashes of key and encrypted value, each bucket hashes the XOR of its leaves, and the root
- * hashes the buckets. Equal roots mean equal replicated state. Bucket hashes let two clusters
- * find the differing keys in two round trips.
+ * hashes the buckets. Equal roots mean equal replicated state. Bucket hashes, and the hashes of
+ * a bucket's sub-buckets (computed on demand from its page, see `accumulateSubBuckets`), let two
+ * clusters find the differing keys in three round trips (see merkle-diff.ts).
  *
  * Memory: the index keeps no key names, only 16 bytes a key (8-byte key digest, 8-byte leaf
  * digest) in 256 sorted typed-array pages, one per bucket. Names are needed only to turn differing
