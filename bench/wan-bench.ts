@@ -15,6 +15,9 @@ const ONE_WAY_MS = 25;
 const RETENTION = 50;
 const RESYNC_WRITES = 500;
 const VALUE = 'x'.repeat(64);
+/** `FERRY_BENCH_WAN_BIN=/path/to/other/bin/ferry.js` runs the servers of another build (a baseline). */
+const bin = process.env.FERRY_BENCH_WAN_BIN?.trim() || undefined;
+const buildOptions = bin === undefined ? {} : { bin };
 
 async function seed(primary: BenchServer, prefix: string, amount: number): Promise<void> {
   const result = await autocannon({
@@ -48,7 +51,7 @@ interface Round {
 
 async function oneRound(primary: BenchServer, proxy: DelayProxy, delayMs: number, id: string): Promise<Round> {
   proxy.delayMs = delayMs;
-  const secondary = await BenchServer.start();
+  const secondary = await BenchServer.start(buildOptions);
   try {
     const started = performance.now();
     await activateSecondary(primary, secondary, id);
@@ -73,7 +76,7 @@ async function oneRound(primary: BenchServer, proxy: DelayProxy, delayMs: number
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function runWanBench(): Promise<string[]> {
-  const primary = await BenchServer.start({ extraConfig: `replication {\n  logshipper_buffer_length = ${RETENTION}\n}` });
+  const primary = await BenchServer.start({ ...buildOptions, extraConfig: `replication {\n  logshipper_buffer_length = ${RETENTION}\n}` });
   const proxy = await DelayProxy.start('127.0.0.1', primary.port + 1);
   try {
     await api(primary.addr, 'POST', 'sys/mounts/kv', primary.rootToken, { type: 'kv' });
@@ -91,7 +94,7 @@ export async function runWanBench(): Promise<string[]> {
     const syncRatio = sync0 / sync50;
     const verdict = (ratio: number): string => `${ratio.toFixed(2)} ${ratio >= 0.6 ? '(met)' : '(MISSED)'}`;
     return [
-      `WAN replication (suite wan): a delay proxy between secondary and the primary's cluster port, ${ONE_WAY_MS} ms each way (50 ms round trip) vs the same proxy at 0 ms; medians of ${ROUNDS} interleaved rounds`,
+      `WAN replication (suite wan${bin === undefined ? '' : `, servers of ${bin}`}): a delay proxy between secondary and the primary's cluster port, ${ONE_WAY_MS} ms each way (50 ms round trip) vs the same proxy at 0 ms; medians of ${ROUNDS} interleaved rounds`,
       `    bootstrap of ${KEYS} KV keys: ${boot50.toFixed(2)} s over 50 ms vs ${boot0.toFixed(2)} s at 0 ms (${(KEYS / boot50).toFixed(0)} vs ${(KEYS / boot0).toFixed(0)} keys/s)`,
       `    goal: bootstrap rate over 50 ms ÷ at 0 ms ≥ 0.6 — measured ${verdict(bootRatio)}`,
       `    Merkle sync after ${RESYNC_WRITES} writes past a retention of ${RETENTION} (${rounds[0]?.resyncKeys ?? 0} keys fetched), restart → converged: ${sync50.toFixed(2)} s over 50 ms vs ${sync0.toFixed(2)} s at 0 ms`,

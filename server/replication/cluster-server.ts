@@ -7,6 +7,7 @@ import { certificateSerial } from './cluster-ca.js';
 import type { SharedClusterPort } from './cluster-port.js';
 import { handleForwardedRequest } from './forwarded-request.js';
 import { handleLoginEntityRequest, LOGIN_ENTITY_PATH } from './login-entity-request.js';
+import { answerSubBuckets, answerSubLeaves, MERKLE_BYTES_CONTENT_TYPE, SUB_BUCKETS_PATH, SUB_LEAVES_PATH, type SubBucketAnswer } from './merkle-sub-buckets.js';
 import type { Keyset } from './keyset.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
@@ -205,6 +206,10 @@ export class ClusterServer {
         const body = (await readJson(req)) as { buckets?: number[] };
         return json(res, 200, { leaves: this.options.wal.merkle.leafDigests(keyset, new Set(body.buckets ?? [])).toString('base64') });
       }
+      case `POST ${SUB_BUCKETS_PATH}`:
+        return answer(res, answerSubBuckets(this.options.wal.merkle, keyset, await readJson(req).catch(() => null)));
+      case `POST ${SUB_LEAVES_PATH}`:
+        return answer(res, answerSubLeaves(this.options.wal.merkle, keyset, await readJson(req).catch(() => null)));
       case 'POST /v1/replication/fetch': {
         // Keys are named by digest (see MerkleIndex.leafDigests); unknown digests are deleted keys.
         const body = (await readJson(req)) as { key_digests?: string[] };
@@ -417,6 +422,12 @@ export class ClusterServer {
 function json(res: Http2ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+function answer(res: Http2ServerResponse, reply: SubBucketAnswer): void {
+  if (reply.status !== 200) return json(res, reply.status, { errors: reply.errors });
+  res.writeHead(200, { 'content-type': MERKLE_BYTES_CONTENT_TYPE });
+  res.end(reply.body);
 }
 
 async function readJson(req: Http2ServerRequest): Promise<unknown> {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { classify, CLUSTER_LOCAL_REGION, CORE_REGION, type Keyset } from './keyset.js';
-import { BUCKET_DIGEST_BYTES, KEY_DIGEST_BYTES, keyBucket, LEAF_DIGEST_BYTES, MERKLE_BUCKETS, MerkleIndex } from './merkle-index.js';
+import { BUCKET_DIGEST_BYTES, KEY_DIGEST_BYTES, keyBucket, LEAF_DIGEST_BYTES, MERKLE_BUCKETS, MerkleIndex, SUB_BUCKET_DIGEST_BYTES } from './merkle-index.js';
 
 /** The one place region indexes are made. */
 function createRegionIndex(): MerkleIndex {
@@ -100,6 +100,40 @@ export class KeysetMerkle {
   /** As `MerkleIndex.leafDigests`, over the keyset's keys only (in key-digest order). */
   leafDigests(keyset: Keyset, bucketIds: ReadonlySet<number>): Buffer {
     return mergeLeaves(this.included(keyset).map(([, index]) => index.leafDigests(bucketIds)));
+  }
+
+  /**
+   * The third Merkle level, computed on demand from the bucket pages (nothing stored): for each of
+   * `bucketIds` (ascending), the digests of its 2^bits sub-buckets, 8 bytes each. A sub-bucket holds
+   * the keys whose key digest continues the bucket's byte with `sub` in its next `bits` bits; its
+   * digest is the first 8 bytes of sha256(XOR of its leaf digests over the keyset's regions, leaf
+   * count), or zeros when it is empty. Two clusters then compare only the leaves of sub-buckets that differ.
+   */
+  subBucketDigests(keyset: Keyset, bucketIds: readonly number[], bits: number): Buffer {
+    const subs = 1 << bits;
+    const out = Buffer.alloc(bucketIds.length * subs * SUB_BUCKET_DIGEST_BYTES);
+    const indexes = this.included(keyset).map(([, index]) => index);
+    const xor = new Uint32Array(subs * 2);
+    const counts = new Uint32Array(subs);
+    const state = Buffer.alloc(12);
+    bucketIds.forEach((bucket, b) => {
+      xor.fill(0);
+      counts.fill(0);
+      for (const index of indexes) index.accumulateSubBuckets(bucket, bits, xor, counts);
+      for (let sub = 0; sub < subs; sub++) {
+        if (counts[sub] === 0) continue;
+        state.writeUInt32BE(xor[sub * 2] as number, 0);
+        state.writeUInt32BE(xor[sub * 2 + 1] as number, 4);
+        state.writeUInt32BE(counts[sub] as number, 8);
+        hash('sha256', state, 'buffer').copy(out, (b * subs + sub) * SUB_BUCKET_DIGEST_BYTES, 0, SUB_BUCKET_DIGEST_BYTES);
+      }
+    });
+    return out;
+  }
+
+  /** As `MerkleIndex.subLeafDigests` (sub-buckets named `bucket << bits | sub`, ascending), over the keyset's keys only. */
+  subLeafDigests(keyset: Keyset, bits: number, ids: readonly number[]): Buffer {
+    return mergeLeaves(this.included(keyset).map(([, index]) => index.subLeafDigests(bits, ids)));
   }
 
   /** Those of `keys` (candidate names from storage) in the keyset's indexes whose key digests (hex) are among `digests`. */

@@ -99,6 +99,50 @@ export class MerkleBucket {
     return out;
   }
 
+  /**
+   * Adds this bucket's leaves into per-sub-bucket state: a leaf's sub-bucket is the `bits` bits of its
+   * key digest after the bucket's byte; `xor` gets the XOR of the sub-bucket's leaf digests (two words
+   * a sub-bucket), `counts` its number of leaves. One walk over the page, nothing kept.
+   */
+  accumulateSubBuckets(bits: number, xor: Uint32Array, counts: Uint32Array): void {
+    const shift = 24 - bits;
+    const mask = (1 << bits) - 1;
+    const p = this.page;
+    for (let i = 0; i < this.length; i++) {
+      const w = i * WORDS;
+      const sub = ((p[w] as number) >>> shift) & mask;
+      xor[sub * 2] = (xor[sub * 2] as number) ^ (p[w + 2] as number);
+      xor[sub * 2 + 1] = (xor[sub * 2 + 1] as number) ^ (p[w + 3] as number);
+      counts[sub] = (counts[sub] as number) + 1;
+    }
+  }
+
+  /** As `leaves`, for the sub-buckets `subs` (ascending; see `accumulateSubBuckets`) only. */
+  subLeaves(bits: number, subs: readonly number[]): Buffer {
+    const ranges = subs.map((sub) => [this.firstOfSub(bits, sub), this.firstOfSub(bits, sub + 1)] as const);
+    const out = Buffer.alloc(ranges.reduce((n, [from, to]) => n + (to - from), 0) * WORDS * 4);
+    let at = 0;
+    for (const [from, to] of ranges) {
+      for (let i = from * WORDS; i < to * WORDS; i++, at += 4) out.writeUInt32BE(this.page[i] as number, at);
+    }
+    return out;
+  }
+
+  /** Index of the first leaf whose sub-bucket is `sub` or later (leaves are sorted by key digest, so by sub-bucket). */
+  private firstOfSub(bits: number, sub: number): number {
+    if (sub >= 1 << bits) return this.length;
+    const shift = 24 - bits;
+    const mask = (1 << bits) - 1;
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((((this.page[mid * WORDS] as number) >>> shift) & mask) < sub) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Index of the key, or -(insertion point) - 1. */
   private search(keyHi: number, keyLo: number): number {
     let lo = 0;

@@ -7,6 +7,9 @@ export const MERKLE_BUCKETS = 256;
 export const BUCKET_DIGEST_BYTES = 16;
 export const KEY_DIGEST_BYTES = 8;
 export const LEAF_DIGEST_BYTES = 8;
+export const SUB_BUCKET_DIGEST_BYTES = 8;
+/** A bucket splits into at most 2^8 sub-buckets (the key digest's second byte). */
+export const MAX_SUB_BUCKET_BITS = 8;
 
 /** A short, stable name for a key on the wire (collisions over 8 bytes are negligible here). */
 export function keyDigest(key: string): Buffer {
@@ -83,8 +86,9 @@ export function differingKeyDigests(a: Buffer, b: Buffer): string[] {
 /**
  * A two-level Merkle index over the replicated keyspace as stored (ciphertexts): leaves are
  * hashes of key and encrypted value, each bucket hashes the XOR of its leaves, and the root
- * hashes the buckets. Equal roots mean equal replicated state. Bucket hashes let two clusters
- * find the differing keys in two round trips.
+ * hashes the buckets. Equal roots mean equal replicated state. Bucket hashes, and the hashes of
+ * a bucket's sub-buckets (computed on demand from its page, see `accumulateSubBuckets`), let two
+ * clusters find the differing keys in three round trips (see merkle-diff.ts).
  *
  * Memory: the index keeps no key names, only 16 bytes a key (8-byte key digest, 8-byte leaf
  * digest) in 256 sorted typed-array pages, one per bucket. Names are needed only to turn differing
@@ -167,6 +171,26 @@ export class MerkleIndex {
   leafDigests(bucketIds: ReadonlySet<number>): Buffer {
     const ids = [...bucketIds].filter((i) => Number.isInteger(i) && i >= 0 && i < MERKLE_BUCKETS).sort((a, b) => a - b);
     return Buffer.concat(ids.map((i) => (this.buckets[i] as MerkleBucket).leaves()));
+  }
+
+  /** Adds bucket `bucket`'s sub-bucket state into `xor` and `counts` (see `MerkleBucket.accumulateSubBuckets`). */
+  accumulateSubBuckets(bucket: number, bits: number, xor: Uint32Array, counts: Uint32Array): void {
+    (this.buckets[bucket] as MerkleBucket).accumulateSubBuckets(bits, xor, counts);
+  }
+
+  /**
+   * The leaves of the given sub-buckets, as `leafDigests` does for buckets. A sub-bucket is named
+   * across the index by `bucket << bits | sub`; `ids` ascending, so the answer is in key-digest order.
+   */
+  subLeafDigests(bits: number, ids: readonly number[]): Buffer {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < ids.length;) {
+      const bucket = (ids[i] as number) >>> bits;
+      const subs: number[] = [];
+      for (; i < ids.length && (ids[i] as number) >>> bits === bucket; i++) subs.push((ids[i] as number) & ((1 << bits) - 1));
+      parts.push((this.buckets[bucket] as MerkleBucket).subLeaves(bits, subs));
+    }
+    return Buffer.concat(parts);
   }
 
   /**
