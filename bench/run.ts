@@ -14,8 +14,10 @@ const DURATION_S = Number(process.env.FERRY_BENCH_SECONDS ?? '5');
 const CONNECTIONS = 10;
 const children: ChildProcess[] = [];
 
+/** Runs a node script with the servers' node flags (`FERRY_BENCH_NODE_ARGS`), so a ceiling runs as the servers do. */
 function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.FERRY_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -90,6 +92,9 @@ function recordKvThroughput(noop: number, s: Record<KvFigure, number[]>): void {
 async function main(): Promise<void> {
   const noopPort = await freePortPair();
   await startProcess([join(import.meta.dirname, 'noop-server.js'), String(noopPort)], /listening/);
+  // Beside the goal's ceiling: the same route served as Ferry's listener serves its app.
+  const protoNoopPort = await freePortPair();
+  await startProcess([join(import.meta.dirname, 'noop-server.js'), String(protoNoopPort), 'express-prototypes'], /listening/);
   const server = await startKvServer();
   const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
   const baseline = baselineBin === undefined ? undefined : await startKvServer(baselineBin);
@@ -98,11 +103,13 @@ async function main(): Promise<void> {
   // full-stack runs are measured next to each other, several times.
   const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? '3');
   const noopSamples: number[] = [];
+  const protoNoopSamples: number[] = [];
   const empty = (): Record<KvFigure, number[]> => ({ readOff: [], writeOff: [], readOn: [], writeOn: [] });
   const samples = empty();
   const baselineSamples = empty();
   for (let round = 0; round < ROUNDS; round++) {
     noopSamples.push(await load(`http://127.0.0.1:${noopPort}/v1/noop`));
+    protoNoopSamples.push(await load(`http://127.0.0.1:${protoNoopPort}/v1/noop`));
     // The two builds take turns going first, so drift in a shared box's load between the two slots
     // of a round falls on both (with a fixed order, reads of identical code once measured 0.70×).
     const first = baseline === undefined || round % 2 === 0;
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
   // Three decimals and a verdict on the unrounded ratio: 0.4958 is not 0.50.
   const goalLine = (goal: string, ratio: number, bound: number) => `goal: ${goal} — measured ${ratio.toFixed(3)} (${ratio >= bound ? 'met' : 'MISSED'})`;
   const noop = median(noopSamples);
+  const protoNoop = median(protoNoopSamples);
   const row = (name: string, rps: number) => `${name.padEnd(34)} ${rps.toFixed(0).padStart(8)} req/s   ${(rps / noop).toFixed(2)} × no-op`;
   const report = (label: string, s: Record<KvFigure, number[]>): string[] => {
     const [readOff, writeOff, readOn, writeOn] = [median(s.readOff), median(s.writeOff), median(s.readOn), median(s.writeOn)];
@@ -126,12 +134,14 @@ async function main(): Promise<void> {
       goalLine('KV read ≥ 0.50 × no-op', readOff / noop, 0.5),
       goalLine('KV write, audit off ≥ 0.50 × no-op', writeOff / noop, 0.5),
       goalLine('KV read, audit on ≥ 0.80 × audit off', readOn / readOff, 0.8),
+      `  beside: KV write, audit off ÷ the no-op with Express's prototypes at creation: ${(writeOff / protoNoop).toFixed(3)}`,
     ];
   };
   recordKvThroughput(noop, samples);
   const lines = [
     `KV through the full stack — ${CONNECTIONS} connections, ${DURATION_S}s per run, autocannon, loopback, medians of ${ROUNDS} interleaved rounds`,
     row('no-op Express route (ceiling)', noop),
+    `${'  the same, prototypes at creation'.padEnd(34)} ${protoNoop.toFixed(0).padStart(8)} req/s   (Express's objects made as Ferry's listener makes them; not the goal's ceiling)`,
     ...report('this build', samples),
     ...(baseline === undefined ? [] : report(`baseline (${baselineBin ?? ''})`, baselineSamples)),
   ];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type CipherKey, createCipheriv, createDecipheriv } from 'node:crypto';
 import type { ScanOptions, StorageBackend, StorageEntry, StorageOp } from '../storage/backend.js';
 import { Keyring } from './keyring.js';
 import { fillRandomNonce } from './random-nonce.js';
@@ -33,16 +33,20 @@ export interface LogicalStorage {
   transaction(ops: readonly StorageOp[]): Promise<void>;
 }
 
-/** AES-256-GCM: [version:1][term:4][nonce:12][ciphertext][tag:16]; the storage path is the AAD. */
-export function encryptEntry(key: Buffer, term: number, path: string, plaintext: Buffer): Buffer {
+/**
+ * AES-256-GCM: [version:1][term:4][nonce:12][ciphertext][tag:16]; the storage path is the AAD.
+ * `key`: raw bytes or, on the request path, the keyring term's `KeyObject`.
+ */
+export function encryptEntry(key: CipherKey, term: number, path: string, plaintext: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(VERSION, 0);
   header.writeUInt32BE(term, 1);
   fillRandomNonce(header, 5, NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, header.subarray(5, HEADER_BYTES));
   cipher.setAAD(Buffer.from(path, 'utf8'));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, body, cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  const last = cipher.final();
+  return Buffer.concat([header, body, last, cipher.getAuthTag()]);
 }
 
 export function termOf(ciphertext: Buffer): number {
@@ -52,7 +56,7 @@ export function termOf(ciphertext: Buffer): number {
   return ciphertext.readUInt32BE(1);
 }
 
-export function decryptEntry(key: Buffer, path: string, ciphertext: Buffer): Buffer {
+export function decryptEntry(key: CipherKey, path: string, ciphertext: Buffer): Buffer {
   termOf(ciphertext);
   const nonce = ciphertext.subarray(5, HEADER_BYTES);
   const tag = ciphertext.subarray(ciphertext.length - TAG_BYTES);
@@ -74,7 +78,7 @@ export function decryptEntry(key: Buffer, path: string, ciphertext: Buffer): Buf
  */
 export function encryptWithStoredKeyring(storedKeyring: Buffer, rootKey: Buffer, path: string, plaintext: Buffer): Buffer {
   const keyring = Keyring.deserialize(decryptEntry(rootKey, KEYRING_PATH, storedKeyring));
-  return encryptEntry(keyring.active.key, keyring.activeTerm, path, plaintext);
+  return encryptEntry(keyring.active.cipherKey, keyring.activeTerm, path, plaintext);
 }
 
 /**
@@ -143,7 +147,7 @@ export class Barrier implements LogicalStorage {
     const active = keyring.active;
     return [
       { op: 'put', key: KEYRING_PATH, value: encryptEntry(newRootKey, ROOT_KEY_TERM, KEYRING_PATH, keyring.serialize()) },
-      { op: 'put', key: ROOT_KEY_PATH, value: encryptEntry(active.key, active.term, ROOT_KEY_PATH, newRootKey) },
+      { op: 'put', key: ROOT_KEY_PATH, value: encryptEntry(active.cipherKey, active.term, ROOT_KEY_PATH, newRootKey) },
     ];
   }
 
@@ -163,7 +167,7 @@ export class Barrier implements LogicalStorage {
   /** Encrypts a value for `path` with the active key (for writes that bypass `transaction`). */
   encryptFor(path: string, plaintext: Buffer): Buffer {
     const active = this.requireKeyring().active;
-    return encryptEntry(active.key, active.term, path, plaintext);
+    return encryptEntry(active.cipherKey, active.term, path, plaintext);
   }
 
   /** Decrypts what `encryptFor(path, …)` produced (for values kept outside storage, such as batch tokens). */
@@ -213,7 +217,7 @@ export class Barrier implements LogicalStorage {
           : op.key === KEYRING_PATH || op.key === ROOT_KEY_PATH;
       if (touchesKeyring) throw new VaultError('invalid_request', 'the keyring path is reserved');
       if (op.op !== 'put') return op;
-      return { op: 'put', key: op.key, value: encryptEntry(active.key, active.term, op.key, op.value) };
+      return { op: 'put', key: op.key, value: encryptEntry(active.cipherKey, active.term, op.key, op.value) };
     });
     await this.physical.transaction(encrypted);
   }
@@ -223,7 +227,7 @@ export class Barrier implements LogicalStorage {
     const term = termOf(stored);
     const entry = keyring.term(term);
     if (entry === undefined) throw new VaultError('internal', `failed to decrypt storage entry "${key}": unknown key term ${term}`);
-    return decryptEntry(entry.key, key, stored);
+    return decryptEntry(entry.cipherKey, key, stored);
   }
 
   private requireKeyring(): Keyring {

@@ -1,10 +1,19 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /** One data-encryption key of the barrier, numbered by term. */
 export interface KeyringTerm {
   readonly term: number;
   readonly key: Buffer;
+  /**
+   * The same key as a `KeyObject`, made once: a cipher built from it skips importing the raw bytes
+   * again on every encryption and decryption.
+   */
+  readonly cipherKey: KeyObject;
   readonly installedAt: string;
+}
+
+function keyringTerm(term: number, key: Buffer, installedAt: string): KeyringTerm {
+  return { term, key, cipherKey: createSecretKey(key), installedAt };
 }
 
 /**
@@ -18,7 +27,7 @@ export class Keyring {
   ) {}
 
   static create(): Keyring {
-    const first: KeyringTerm = { term: 1, key: randomBytes(32), installedAt: new Date().toISOString() };
+    const first = keyringTerm(1, randomBytes(32), new Date().toISOString());
     return new Keyring(new Map([[1, first]]), 1);
   }
 
@@ -31,7 +40,7 @@ export class Keyring {
   }
 
   rotate(): Keyring {
-    const next: KeyringTerm = { term: this.activeTerm + 1, key: randomBytes(32), installedAt: new Date().toISOString() };
+    const next = keyringTerm(this.activeTerm + 1, randomBytes(32), new Date().toISOString());
     const terms = new Map(this.terms);
     terms.set(next.term, next);
     return new Keyring(terms, next.term);
@@ -49,7 +58,7 @@ export class Keyring {
   static deserialize(raw: Buffer): Keyring {
     const parsed = JSON.parse(raw.toString('utf8')) as { active_term: number; keys: { term: number; key: string; installed_at: string }[] };
     const terms = new Map<number, KeyringTerm>();
-    for (const k of parsed.keys) terms.set(k.term, { term: k.term, key: Buffer.from(k.key, 'base64'), installedAt: k.installed_at });
+    for (const k of parsed.keys) terms.set(k.term, keyringTerm(k.term, Buffer.from(k.key, 'base64'), k.installed_at));
     if (!terms.has(parsed.active_term)) throw new Error('keyring has no active term');
     return new Keyring(terms, parsed.active_term);
   }

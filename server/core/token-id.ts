@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -17,8 +17,11 @@ export function newAccessor(): string {
   return randomBase62(24);
 }
 
-/** Salted hash under which a token (or accessor) is stored: the raw value never reaches storage. */
-export function saltedHash(salt: Buffer, value: string): string {
+/**
+ * Salted hash under which a token (or accessor) is stored: the raw value never reaches storage.
+ * `salt`: raw bytes or, on the request path, the salt as a `KeyObject` made once.
+ */
+export function saltedHash(salt: Buffer | KeyObject, value: string): string {
   return createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LogicalStorage } from './barrier.js';
 import { batchTokenEntry, createBatchToken, decodeBatchToken, isBatchTokenId, type BatchTokenSealer } from './batch-token.js';
@@ -43,7 +44,8 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * is never written back. The lock is in this process and works over any storage backend.
  */
 export class TokenStore {
-  private salt: Buffer | undefined;
+  /** The token salt as a `KeyObject` (made once at load: each hash then skips importing the bytes). */
+  private salt: KeyObject | undefined;
   /** Hooks run when a token is revoked (lease revocation, cubbyhole cleanup). */
   private readonly revokeHooks: ((entry: TokenEntry) => Promise<void>)[] = [];
 
@@ -93,7 +95,7 @@ export class TokenStore {
       salt = newSalt();
       await this.storage.put(SALT_KEY, salt);
     }
-    this.salt = salt;
+    this.salt = createSecretKey(salt);
   }
 
   unload(): void {

@@ -111,7 +111,9 @@ export class HttpFramingTracker {
           pos = this.consumeLineBytes(chunk, pos, out);
       }
     }
-    return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+    if (out.length === 1) return out[0] as Buffer;
+    // Usually nothing was held back or rewritten: the pieces are the chunk itself, in order.
+    return isWholeChunk(out, chunk) ? chunk : Buffer.concat(out);
   }
 
   /** Consumes bytes of a line-oriented state up to and including the line's LF, if present. */
@@ -284,4 +286,14 @@ function parseField(text: string): { name: string; value: string } | undefined {
   const name = text.slice(0, colon);
   if (!TOKEN.test(name)) return undefined;
   return { name: name.toLowerCase(), value: text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') };
+}
+
+/** Whether `pieces` are consecutive views of all of `chunk`, from its first byte to its last. */
+function isWholeChunk(pieces: readonly Buffer[], chunk: Buffer): boolean {
+  let offset = chunk.byteOffset;
+  for (const piece of pieces) {
+    if (piece.buffer !== chunk.buffer || piece.byteOffset !== offset) return false;
+    offset += piece.length;
+  }
+  return offset === chunk.byteOffset + chunk.length;
 }

@@ -4,6 +4,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
+import { expressMessageClasses } from './express-message-classes.js';
 import { attachListMethodRewrite } from './list-method-shim.js';
 
 export interface ListenerOptions {
@@ -19,7 +20,7 @@ export interface Listener {
 
 /** Serves the app on a TCP (or TLS) listener, with the LIST-method shim in front of the parser. */
 export async function listen(app: Express, options: ListenerOptions): Promise<Listener> {
-  const http: Server = createHttpServer(app);
+  const http: Server = createHttpServer(expressMessageClasses(app), app);
   http.keepAliveTimeout = 65_000;
   // Requests the HTTP parser itself refuses (oversized headers or URL, garbage) still get
   // Vault's error envelope rather than an empty body.

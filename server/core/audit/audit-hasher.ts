@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /** Prefix Vault puts in front of every HMAC'd value in an audit entry. */
 export const AUDIT_HMAC_PREFIX = 'hmac-sha256:';
@@ -11,10 +11,15 @@ export class AuditHasher {
   /** Per request (held weakly): the HMACs already computed for it. */
   private readonly requests = new WeakMap<object, Map<string, string>>();
 
+  /** The salt as a `KeyObject`, made once per device: each HMAC then skips importing its bytes. */
+  private readonly salt: KeyObject;
+
   constructor(
-    private readonly salt: Buffer,
+    salt: Buffer | KeyObject,
     private readonly memo?: Map<string, string>,
-  ) {}
+  ) {
+    this.salt = Buffer.isBuffer(salt) ? createSecretKey(salt) : salt;
+  }
 
   /**
    * This hasher, remembering its results for `request`: the request entry and the response entry

@@ -144,6 +144,21 @@ describe('HttpFramingTracker', () => {
     expect(tracker.push(Buffer.from('\r\nLIT')).toString()).to.equal('\r\nLIT');
   });
 
+  it('hands back a chunk it changes nothing in as the same buffer, and a new one where it rewrote a line', () => {
+    const tracker = createListMethodTracker();
+    const plain = Buffer.from('POST /v1/kv/a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}GET /v1/kv/a HTTP/1.1\r\n\r\n');
+    expect(tracker.push(plain)).to.equal(plain);
+    const listing = Buffer.from('GET /v1/kv/a HTTP/1.1\r\n\r\nLIST /v1/kv/ HTTP/1.1\r\n\r\n');
+    const out = tracker.push(listing);
+    expect(out).to.not.equal(listing);
+    expect(out.toString()).to.equal('GET /v1/kv/a HTTP/1.1\r\n\r\nGET /v1/kv/?list=true HTTP/1.1\r\n\r\n');
+    // A line held back from an earlier chunk goes out in front of this one: not this chunk alone.
+    expect(tracker.push(Buffer.from('GET /v1/kv/b HTTP/1.1\r\n\r\nLI')).toString()).to.equal('GET /v1/kv/b HTTP/1.1\r\n\r\n');
+    const rest = Buffer.from('NK /v1/x HTTP/1.1\r\n\r\n');
+    const joined = tracker.push(rest);
+    expect(joined).to.not.equal(rest);
+    expect(joined.toString()).to.equal('LINK /v1/x HTTP/1.1\r\n\r\n');
+  });
   describe('stops rewriting and passes every later byte unchanged on ambiguous framing', () => {
     const cases: Record<string, string> = {
       'Content-Length and Transfer-Encoding': 'POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n',
