@@ -201,6 +201,10 @@ async function reportThroughput(
     );
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
+  const chunks = await scrapeMetric(on, 'ferry_replication_stream_chunks_total');
+  lines.push(
+    `    primary: ${chunks} chunks of WAL entries written to its ${secondaries.length} secondaries (${((lastWal * secondaries.length) / Math.max(1, chunks)).toFixed(1)} entries a chunk)`,
+  );
   for (const [i, s] of secondaries.entries()) {
     const applies = await scrapeMetric(s, 'ferry_replication_applies_total');
     const entries = await scrapeMetric(s, 'ferry_replication_applied_entries_total');
