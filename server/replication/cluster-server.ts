@@ -317,10 +317,6 @@ export class ClusterServer {
     }, HEARTBEAT_MS);
     try {
       while (!closed) {
-        // While busy, entries that committed as the last chunk was written wait out the period too
-        // (each chunk costs the secondary an apply); a full batch goes at once (a secondary catching up).
-        const waitMs = isAckWanted || wal.lastWal - sent >= STREAM_BATCH ? 0 : cadence.waitMs(performance.now());
-        if (waitMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
         const entries = sent < wal.lastWal ? await wal.readWalSerialized(sent, STREAM_BATCH) : [];
         const known = this.known(secondary.id);
         if ((entries.length > 0 && (entries[0] as { index: number }).index !== sent + 1) || (known !== undefined && keysetVersion(known) !== version)) {
