@@ -32,6 +32,14 @@ export async function scrapeLoopDelay(server: BenchServer): Promise<LoopDelayScr
   return { cumulative, max: Number(/ferry_runtime_event_loop_delay_ms_max ([\d.]+)/.exec(text)?.[1] ?? 0) };
 }
 
+/** One counter or gauge of a server's `sys/metrics?format=prometheus` (0 when absent). */
+export async function scrapeMetric(server: BenchServer, name: string): Promise<number> {
+  const token = await rootTokenOf(server);
+  const res = await fetch(`${server.addr}/v1/sys/metrics?format=prometheus`, { headers: { 'x-vault-token': token } });
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(await res.text());
+  return Number(m?.[1] ?? 0);
+}
+
 /** The window between two scrapes: samples, the bucket holding p50 and p99, and the share of stalls over 50 ms. */
 export function describeLoopDelay(label: string, before: LoopDelayScrape, after: LoopDelayScrape): string {
   const counts = after.cumulative.map((c, i) => c - (before.cumulative[i] ?? 0));

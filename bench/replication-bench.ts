@@ -11,7 +11,7 @@ import { VaultClient } from '../server/api-client/vault-client.js';
 import { parseWalState } from '../server/core/wal-state.js';
 import { performanceKeyset } from '../server/replication/keyset.js';
 import { firstVisible, type Observation, percentile, pollWal } from './wal-observation.js';
-import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay } from './event-loop-scrape.js';
+import { describeLoopDelay, type LoopDelayScrape, scrapeLoopDelay, scrapeMetric } from './event-loop-scrape.js';
 import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } from './bench-cluster.js';
 import { recordBenchResult } from './bench-results.js';
 import { baselinePath } from './baseline-build.js';
@@ -201,6 +201,15 @@ async function reportThroughput(
     );
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
+  const chunks = await scrapeMetric(on, 'ferry_replication_stream_chunks_total');
+  lines.push(
+    `    primary: ${chunks} chunks of WAL entries written to its ${secondaries.length} secondaries (${((lastWal * secondaries.length) / Math.max(1, chunks)).toFixed(1)} entries a chunk)`,
+  );
+  for (const [i, s] of secondaries.entries()) {
+    const applies = await scrapeMetric(s, 'ferry_replication_applies_total');
+    const entries = await scrapeMetric(s, 'ferry_replication_applied_entries_total');
+    lines.push(`    secondary ${i + 1}: ${entries} entries in ${applies} applies (${(entries / Math.max(1, applies)).toFixed(1)} an apply)`);
+  }
   const shared = runs.get('shared');
   if (shared !== undefined && label === THIS_BUILD) {
     recordBenchResult('replication-throughput', {

@@ -3,7 +3,7 @@ import http2, { type ClientHttp2Session } from 'node:http2';
 import { BodyIncompleteError, BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { PemKeyPair } from './cluster-ca.js';
 import { replicationTrace } from './replication-trace.js';
-import { FrameReader, WAL_FRAMES_CONTENT_TYPE } from './wal-frames.js';
+import { FrameReader, WAL_FRAMES_CONTENT_TYPE, WAL_FRAMES_DIGESTED_CONTENT_TYPE } from './wal-frames.js';
 
 /**
  * The most a secondary reads of one answer on the cluster port, and of one NDJSON line of a
@@ -135,7 +135,7 @@ export class ClusterClient {
     onStatus: (status: number) => void,
     onLines: (items: (string | Buffer)[]) => Promise<void>,
   ): { done: Promise<void>; cancel: () => void } {
-    const accept = acceptsFrames ? { accept: `${WAL_FRAMES_CONTENT_TYPE}, application/x-ndjson` } : {};
+    const accept = acceptsFrames ? { accept: `${WAL_FRAMES_DIGESTED_CONTENT_TYPE}, ${WAL_FRAMES_CONTENT_TYPE}, application/x-ndjson` } : {};
     const stream = this.connect().request({ ':method': 'GET', ':path': path, ...accept, ...this.headers() });
     stream.end();
     let buffered = '';
@@ -169,7 +169,9 @@ export class ClusterClient {
           });
       };
       stream.on('response', (h) => {
-        if (acceptsFrames && h['content-type'] === WAL_FRAMES_CONTENT_TYPE) frames = new FrameReader(MAX_CLUSTER_ANSWER_BYTES);
+        const type = h['content-type'];
+        if (acceptsFrames && (type === WAL_FRAMES_DIGESTED_CONTENT_TYPE || type === WAL_FRAMES_CONTENT_TYPE))
+          frames = new FrameReader(MAX_CLUSTER_ANSWER_BYTES);
         onStatus(Number(h[':status']));
       });
       stream.on('data', (chunk: Buffer) => {

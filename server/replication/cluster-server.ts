@@ -12,8 +12,8 @@ import type { Keyset } from './keyset.js';
 import type { KnownSecondary, PrimaryState } from './replication-state.js';
 import { filteredMountPaths, keysetOf, keysetVersion, UNFILTERED_VERSION } from './secondary-keyset.js';
 import { filterWalEntry } from './wal-entry-filter.js';
-import { decodeWalEntry, walEntryToJson } from './wal-entry.js';
-import { frameChunk, WAL_FRAMES_CONTENT_TYPE } from './wal-frames.js';
+import { decodeWalEntry, walEntryToJson, withoutDigests } from './wal-entry.js';
+import { frameChunk, WAL_FRAMES_CONTENT_TYPE, WAL_FRAMES_DIGESTED_CONTENT_TYPE } from './wal-frames.js';
 import type { WalStorage } from './wal-storage.js';
 import { watchSessionLiveness } from './session-liveness.js';
 import { replicationTrace } from './replication-trace.js';
@@ -294,8 +294,10 @@ export class ClusterServer {
     this.options.acks?.ack(secondary.id, after);
     const isAckWanted = this.options.acks?.isWanted(secondary.id) === true;
     // Binary frames for a secondary that asks for them; NDJSON (entries as JSON) for one of an older build.
-    const isBinary = String(req.headers.accept ?? '').includes(WAL_FRAMES_CONTENT_TYPE);
-    res.writeHead(200, { 'content-type': isBinary ? WAL_FRAMES_CONTENT_TYPE : 'application/x-ndjson' });
+    const accept = String(req.headers.accept ?? '');
+    const isDigested = accept.includes(WAL_FRAMES_DIGESTED_CONTENT_TYPE);
+    const isBinary = isDigested || accept.includes(WAL_FRAMES_CONTENT_TYPE);
+    res.writeHead(200, { 'content-type': isDigested ? WAL_FRAMES_DIGESTED_CONTENT_TYPE : isBinary ? WAL_FRAMES_CONTENT_TYPE : 'application/x-ndjson' });
     const control = (frame: object): Buffer | string => (isBinary ? frameChunk([Buffer.from(JSON.stringify(frame))]) : JSON.stringify(frame) + '\n');
     let sent = after;
     let closed = false;
@@ -333,7 +335,8 @@ export class ClusterServer {
         let lines = '';
         for (const entry of entries) {
           const bytes = filterWalEntry(entry, keyset);
-          if (isBinary) payloads.push(bytes);
+          if (isDigested) payloads.push(bytes);
+          else if (isBinary) payloads.push(withoutDigests(bytes));
           else lines += `{"type":"wal","entry":${walEntryToJson(decodeWalEntry(bytes))}}\n`;
           sent = entry.index;
         }

@@ -24,12 +24,13 @@ export class KeysetMerkle {
     return n;
   }
 
-  put(key: string, value: Buffer): void {
+  /** `digest`: `leafDigest(key, value)` when already known. */
+  put(key: string, value: Buffer, digest?: Buffer): void {
     const place = classify(key);
     if (place.keyClass === 'bookkeeping') return;
     let index = this.regions.get(place.region);
     if (index === undefined) this.regions.set(place.region, (index = createRegionIndex()));
-    index.put(key, value);
+    index.put(key, value, digest);
   }
 
   remove(key: string): void {

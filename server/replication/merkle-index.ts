@@ -46,6 +46,22 @@ function leafWords(key: string, value: Buffer): [number, number] {
 const ZERO = Buffer.from([0]);
 
 /**
+ * What `put` hashes of a key and its stored value, as 16 bytes: the key digest's 8 bytes, then the
+ * leaf digest's. A primary computes it once for a WAL put and sends it with the entry, so its
+ * secondaries index the put without hashing again (`put`'s `digest`).
+ */
+export function leafDigest(key: string, value: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(KEY_DIGEST_BYTES + LEAF_DIGEST_BYTES);
+  const [hi, lo] = keyWords(key);
+  const [leafHi, leafLo] = leafWords(key, value);
+  out.writeUInt32BE(hi, 0);
+  out.writeUInt32BE(lo, 4);
+  out.writeUInt32BE(leafHi, 8);
+  out.writeUInt32BE(leafLo, 12);
+  return out;
+}
+
+/**
  * The key digests (hex) whose leaves differ between two `leafDigests` answers for the same buckets
  * (changed, or present on one side only): one merge walk over the two sorted buffers, no per-key
  * objects for the keys that agree (a diff touching every bucket reads the whole keyspace's leaves).
@@ -109,7 +125,9 @@ export class MerkleIndex {
     return this.buckets.reduce((sum, b) => sum + b.bytes, 0);
   }
 
-  put(key: string, value: Buffer): void {
+  /** `digest`: `leafDigest(key, value)` when already known (a WAL put's, see wal-entry.ts). */
+  put(key: string, value: Buffer, digest?: Buffer): void {
+    if (digest !== undefined) return this.putWords(digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12));
     const [hi, lo] = keyWords(key);
     const [leafHi, leafLo] = leafWords(key, value);
     this.putWords(hi, lo, leafHi, leafLo);

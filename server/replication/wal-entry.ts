@@ -2,8 +2,14 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { StorageOp } from '../storage/backend.js';
 import { VaultError } from '../core/vault-error.js';
 
-/** One storage change as the WAL records it: raw (encrypted) values, exactly as stored. */
-export type WalOp = StorageOp;
+type Put = Extract<StorageOp, { op: 'put' }>;
+
+/**
+ * One storage change as the WAL records it: raw (encrypted) values, exactly as stored. A put may
+ * carry its Merkle digests (see `leafDigest` in merkle-index.ts), computed once by the primary: a
+ * secondary indexes the put with them instead of hashing key and value again.
+ */
+export type WalOp = Exclude<StorageOp, Put> | (Put & { readonly digest?: Buffer });
 
 /** One committed write of a primary: its index in the log, the epoch it was written in, its changes. */
 export interface WalEntry {
@@ -28,6 +34,10 @@ const BINARY_FORMAT = 1;
 const PUT = 0;
 const DELETE = 1;
 const DELETE_PREFIX = 2;
+/** A put followed by its Merkle digests (16 bytes): written by this build, unknown to builds before it. */
+const PUT_DIGESTED = 3;
+/** Bytes of a put's digests: the key digest (8) then the leaf digest (8). */
+export const OP_DIGEST_BYTES = 16;
 /**
  * The first byte of JSON text (an object): `{`. The older form of an entry starts with it, and so
  * does a control frame of the stream (see wal-frames.ts); a msgpack array never does.
@@ -45,12 +55,25 @@ const decoder = new Decoder();
 export function encodeWalEntry(entry: WalEntry): Buffer {
   const flat: unknown[] = [BINARY_FORMAT, entry.index, entry.epoch];
   for (const op of entry.ops) {
-    if (op.op === 'put') flat.push(PUT, op.key, op.value);
-    else if (op.op === 'delete') flat.push(DELETE, op.key);
+    if (op.op === 'put') {
+      if (op.digest === undefined) flat.push(PUT, op.key, op.value);
+      else flat.push(PUT_DIGESTED, op.key, op.value, op.digest);
+    } else if (op.op === 'delete') flat.push(DELETE, op.key);
     else flat.push(DELETE_PREFIX, op.prefix);
   }
   const bytes = encoder.encode(flat);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The entry as a secondary of a build before digested puts reads it: the same entry, its puts
+ * without digests (the bytes themselves when none has any).
+ */
+export function withoutDigests(bytes: Buffer): Buffer {
+  if (isJsonWalEntry(bytes)) return bytes;
+  const entry = decodeWalEntry(bytes);
+  if (!entry.ops.some((op) => op.op === 'put' && op.digest !== undefined)) return bytes;
+  return encodeWalEntry({ ...entry, ops: entry.ops.map((op) => (op.op === 'put' ? { op: 'put', key: op.key, value: op.value } : op)) });
 }
 
 /** Whether stored WAL bytes are in the older JSON form (rows written before the binary form). */
@@ -80,11 +103,18 @@ export function decodeWalEntry(bytes: Uint8Array): WalEntry {
     const kind = flat[at] as unknown;
     const key = flat[at + 1] as unknown;
     if (typeof key !== 'string') throw malformed('an op without its key');
-    if (kind === PUT) {
+    if (kind === PUT || kind === PUT_DIGESTED) {
       const value = flat[at + 2] as unknown;
       if (!(value instanceof Uint8Array)) throw malformed('a put without its value');
-      ops.push({ op: 'put', key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) });
-      at += 3;
+      if (kind === PUT) {
+        ops.push({ op: 'put', key, value: view(value) });
+        at += 3;
+        continue;
+      }
+      const digest = flat[at + 3] as unknown;
+      if (!(digest instanceof Uint8Array) || digest.byteLength !== OP_DIGEST_BYTES) throw malformed('a put without its digests');
+      ops.push({ op: 'put', key, value: view(value), digest: view(digest) });
+      at += 4;
     } else if (kind === DELETE) {
       ops.push({ op: 'delete', key });
       at += 2;
@@ -128,6 +158,10 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch {
     throw malformed('not JSON');
   }
+}
+
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function isCount(n: unknown): n is number {

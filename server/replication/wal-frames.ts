@@ -9,6 +9,12 @@ import { JSON_FIRST_BYTE } from './wal-entry.js';
  * (no such `Accept`) is answered NDJSON by this one: the two builds negotiate, neither misreads.
  */
 export const WAL_FRAMES_CONTENT_TYPE = 'application/vnd.ferry.wal-frames.v1';
+/**
+ * The same framing, its WAL entries' puts possibly carrying their Merkle digests (see wal-entry.ts).
+ * A secondary of this build asks for both; a primary answers v2 to one that asks for it, and v1 —
+ * entries without digests — to a secondary of a build before.
+ */
+export const WAL_FRAMES_DIGESTED_CONTENT_TYPE = 'application/vnd.ferry.wal-frames.v2';
 
 const LENGTH_BYTES = 4;
 

@@ -6,6 +6,7 @@ import { ReplicaOverlay, type OverlayWrite } from '../storage/replica-overlay.js
 import { VaultError } from '../core/vault-error.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
+import { leafDigest } from './merkle-index.js';
 import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, type SerializedWalEntry, type WalEntry, type WalOp } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
 import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
@@ -25,13 +26,29 @@ export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
 
-/** The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs cluster-local writes). */
-function toWalOps(ops: readonly StorageOp[]): WalOp[] {
+/**
+ * The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs
+ * cluster-local writes). Each put carries its Merkle digests, hashed here once (or passed on, when
+ * relaying an applied put) and kept in `digests` for this node's own index.
+ */
+function toWalOps(ops: readonly StorageOp[], digests: Map<StorageOp, Buffer>): WalOp[] {
   const out: WalOp[] = [];
   for (const op of ops) {
-    if (op.op === 'delete-prefix' ? DR_KEYSET.includesPrefix(op.prefix) : DR_KEYSET.includes(op.key)) out.push(op);
+    if (!(op.op === 'delete-prefix' ? DR_KEYSET.includesPrefix(op.prefix) : DR_KEYSET.includes(op.key))) continue;
+    if (op.op !== 'put') {
+      out.push(op);
+      continue;
+    }
+    const digest = digestOf(op) ?? leafDigest(op.key, op.value);
+    digests.set(op, digest);
+    out.push({ op: 'put', key: op.key, value: op.value, digest });
   }
   return out;
+}
+
+/** The Merkle digests a put came with (one decoded from a digested WAL entry). */
+function digestOf(op: StorageOp): Buffer | undefined {
+  return (op as WalOp & { digest?: Buffer }).digest;
 }
 
 /** A write a performance secondary may not make itself: it touches replicated keys. */
@@ -200,6 +217,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       | { entry: WalEntry; bytes: Buffer; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
       | undefined;
     const tracked = this.tracked.getStore();
+    const digests = new Map<StorageOp, Buffer>();
     return this.inner.stage({
       // Room for the WAL entry (the values once more) next to the data.
       bytes: write.bytes * 2,
@@ -213,7 +231,8 @@ export class WalStorage extends EventEmitter implements StorageBackend {
           }
           if (!this.relaying) return ops;
         }
-        const walOps = toWalOps(ops);
+        digests.clear();
+        const walOps = toWalOps(ops, digests);
         if (walOps.length === 0) return ops;
         const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
         const bytes = encodeWalEntry(entry);
@@ -233,7 +252,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         return [...ops, { op: 'put', key: walKey(entry.index), value: bytes }, ...trimmed.ops];
       },
       committed: () => {
-        this.applyToMerkle(ops, names);
+        this.applyToMerkle(ops, names, digests);
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
@@ -434,12 +453,16 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     }
   }
 
-  /** `names`: the keys below each deleted prefix (see PrefixNameTracker). */
-  private applyToMerkle(ops: readonly StorageOp[], names: PrefixNames | undefined): void {
+  /**
+   * `names`: the keys below each deleted prefix (see PrefixNameTracker); `digests`: puts' Merkle
+   * digests hashed already (a primary's, for its WAL entry); a put decoded from a digested WAL entry
+   * carries its own.
+   */
+  private applyToMerkle(ops: readonly StorageOp[], names: PrefixNames | undefined, digests?: ReadonlyMap<StorageOp, Buffer>): void {
     for (const op of ops) {
       if (op.op === 'put') {
         this.prefixNames.notePut(op.key);
-        this.merkle.put(op.key, op.value);
+        this.merkle.put(op.key, op.value, digestOf(op) ?? digests?.get(op));
       } else if (op.op === 'delete') this.merkle.remove(op.key);
       else if (op.prefix === '') this.merkle.clear();
       else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { differingKeyDigests, keyDigest, MerkleIndex } from '../../../server/replication/merkle-index.js';
+import { differingKeyDigests, keyDigest, leafDigest, MerkleIndex } from '../../../server/replication/merkle-index.js';
 
 const build = (entries: Iterable<[string, string]>): MerkleIndex => {
   const index = new MerkleIndex();
@@ -15,6 +15,28 @@ describe('MerkleIndex', () => {
         expect(build(entries).root()).to.equal(build([...entries].reverse()).root());
       }),
     );
+  });
+
+  it('indexes a put by its leafDigest (key digest, then leaf digest) exactly as by hashing key and value', () => {
+    const entries: [string, Buffer][] = [
+      ['logical/a', Buffer.from('1')],
+      ['core/ünï code', Buffer.alloc(0)],
+      ['logical/big', Buffer.alloc(5000, 7)],
+    ];
+    const hashed = new MerkleIndex();
+    const given = new MerkleIndex();
+    for (const [k, v] of entries) {
+      hashed.put(k, v);
+      const digest = leafDigest(k, v);
+      expect(digest.subarray(0, 8)).to.deep.equal(keyDigest(k));
+      given.put(k, Buffer.alloc(0), digest);
+    }
+    expect(given.root()).to.equal(hashed.root());
+    const all = new Set(Array.from({ length: 256 }, (_, i) => i));
+    expect(given.leafDigests(all)).to.deep.equal(hashed.leafDigests(all));
+    given.remove('logical/big');
+    hashed.remove('logical/big');
+    expect(given.root()).to.equal(hashed.root());
   });
 
   it('changes its root when one value changes, and returns to it when the change is undone', () => {

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { VaultError } from '../../../server/core/vault-error.js';
-import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, walEntryFromJson, walEntryToJson, type WalEntry } from '../../../server/replication/wal-entry.js';
+import {
+  decodeWalEntry,
+  encodeWalEntry,
+  isJsonWalEntry,
+  walEntryFromJson,
+  walEntryToJson,
+  withoutDigests,
+  type WalEntry,
+} from '../../../server/replication/wal-entry.js';
 
 const secret = Buffer.from('s3cr3t-value-never-in-errors');
 const entry: WalEntry = {
@@ -39,6 +47,54 @@ describe('WAL entries, binary and the older JSON form', () => {
     expect(decodeWalEntry(encodeWalEntry({ index: 0, epoch: 0, ops: [] }))).to.deep.equal({ index: 0, epoch: 0, ops: [] });
   });
 
+  it("round-trips a put's Merkle digests; an entry without them (an older primary's) decodes as before", () => {
+    const digest = Buffer.from(Array.from({ length: 16 }, (_, i) => i * 17));
+    const digested: WalEntry = {
+      index: 12,
+      epoch: 2,
+      ops: [
+        { op: 'put', key: 'logical/kv/data/ünïcode key\n"quoted"', value: Buffer.from([0, 0xff, 0x7b]), digest },
+        { op: 'delete', key: 'logical/kv/data/gone' },
+        { op: 'put', key: 'core/plain', value: Buffer.from('p') },
+      ],
+    };
+    const bytes = encodeWalEntry(digested);
+    const decoded = decodeWalEntry(bytes);
+    expect(decoded).to.deep.equal(digested);
+    const put = decoded.ops[0];
+    expect(put?.op === 'put' ? put.digest : undefined).to.deep.equal(digest);
+    // As an older primary wrote it (no digests): the same ops, no digest.
+    const older = decodeWalEntry(encodeWalEntry(entry));
+    expect(older.ops.every((op) => op.op !== 'put' || op.digest === undefined)).to.equal(true);
+    expect(older).to.deep.equal(entry);
+  });
+
+  it('gives a secondary of an older build the entry without digests, byte for byte as that build wrote it', () => {
+    const digest = Buffer.alloc(16, 9);
+    const plain: WalEntry = {
+      index: 5,
+      epoch: 1,
+      ops: [
+        { op: 'put', key: 'core/a', value: Buffer.from('A') },
+        { op: 'delete', key: 'core/b' },
+      ],
+    };
+    const digested: WalEntry = {
+      ...plain,
+      ops: [
+        { op: 'put', key: 'core/a', value: Buffer.from('A'), digest },
+        { op: 'delete', key: 'core/b' },
+      ],
+    };
+    expect(withoutDigests(encodeWalEntry(digested))).to.deep.equal(encodeWalEntry(plain));
+    const untouched = encodeWalEntry(plain);
+    expect(withoutDigests(untouched)).to.equal(untouched);
+    const json = Buffer.from(walEntryToJson(digested));
+    expect(withoutDigests(json)).to.equal(json);
+    // The JSON form (NDJSON to the oldest builds) never carries digests.
+    expect(decodeWalEntry(json)).to.deep.equal(plain);
+  });
+
   it('stores the value once, without base64 or field names: smaller than the JSON form', () => {
     const one: WalEntry = { index: 9, epoch: 1, ops: [{ op: 'put', key: 'logical/kv/data/k', value: Buffer.alloc(127, 1) }] };
     const bytes = encodeWalEntry(one);
@@ -70,5 +126,9 @@ describe('WAL entries, binary and the older JSON form', () => {
     const unknownKind = Buffer.from(withSecret);
     unknownKind[4] = 0x07;
     refusal(unknownKind);
+    // A digested put whose digests are missing or of the wrong size.
+    const digested = encodeWalEntry({ index: 1, epoch: 1, ops: [{ op: 'put', key: 'k', value: secret, digest: Buffer.alloc(16) }] });
+    refusal(digested.subarray(0, digested.length - 18));
+    refusal(encodeWalEntry({ index: 1, epoch: 1, ops: [{ op: 'put', key: 'k', value: secret, digest: Buffer.alloc(15) }] }));
   });
 });

@@ -6,7 +6,8 @@ import type { StagedWrite, StorageBackend, StorageOp } from '../../../server/sto
 import { SqliteBackend } from '../../../server/storage/sqlite-backend.js';
 import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
 import { WAL_PREFIX, WalStorage, walKey } from '../../../server/replication/wal-storage.js';
-import { decodeWalEntry, encodeWalEntry, isJsonWalEntry } from '../../../server/replication/wal-entry.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, withoutDigests } from '../../../server/replication/wal-entry.js';
+import { leafDigest } from '../../../server/replication/merkle-index.js';
 
 describe('WalStorage', () => {
   let dir: string;
@@ -34,9 +35,10 @@ describe('WalStorage', () => {
     const [entry] = await wal.readWal(0, 10);
     expect(entry?.epoch).to.equal(3);
     // The token travels too (to DR secondaries; the stream leaves it out for performance ones); the cluster's identity never.
+    // Each put carries its Merkle digests, for secondaries to index it without hashing again.
     expect(entry?.ops).to.deep.equal([
-      { op: 'put', key: 'core/policy/a', value: Buffer.from('A') },
-      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T') },
+      { op: 'put', key: 'core/policy/a', value: Buffer.from('A'), digest: leafDigest('core/policy/a', Buffer.from('A')) },
+      { op: 'put', key: 'local/token/id/x', value: Buffer.from('T'), digest: leafDigest('local/token/id/x', Buffer.from('T')) },
     ]);
     expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
   });
@@ -56,7 +58,8 @@ describe('WalStorage', () => {
     expect(wal.lastWal).to.equal(3);
     const row = (await sqlite.get(walKey(3))) as Buffer;
     expect(isJsonWalEntry(row)).to.equal(false);
-    expect(decodeWalEntry(row).ops).to.deep.equal([{ op: 'put', key: 'core/policy/new', value: Buffer.from('N') }]);
+    const digest = leafDigest('core/policy/new', Buffer.from('N'));
+    expect(decodeWalEntry(row).ops).to.deep.equal([{ op: 'put', key: 'core/policy/new', value: Buffer.from('N'), digest }]);
     // Read back from disk: every entry in the binary form, whatever form its row has.
     const fresh = new WalStorage(sqlite, 100);
     await fresh.open();
@@ -67,7 +70,7 @@ describe('WalStorage', () => {
     expect((await fresh.readWal(0, 10)).map((e) => e.ops[0])).to.deep.equal([
       { op: 'put', key: 'core/policy/old1', value: Buffer.from('o1') },
       { op: 'put', key: 'core/policy/old2', value: Buffer.from('o2') },
-      { op: 'put', key: 'core/policy/new', value: Buffer.from('N') },
+      { op: 'put', key: 'core/policy/new', value: Buffer.from('N'), digest },
     ]);
   });
 
@@ -234,6 +237,47 @@ describe('WalStorage', () => {
     wal.setRelaying(false);
     await wal.applyRemote([{ op: 'put', key: 'core/policy/c', value: Buffer.from('C') }]);
     expect(wal.lastWal).to.equal(2);
+  });
+
+  it("indexes a streamed put by the primary's digests, to the same Merkle root as hashing it; an entry without digests is hashed", async () => {
+    const primary = new WalStorage(sqlite, 100);
+    await primary.open();
+    primary.setRole('primary', 1);
+    await primary.transaction([
+      { op: 'put', key: 'logical/m/a', value: Buffer.from([0, 1, 2]) },
+      { op: 'put', key: 'core/policy/p', value: Buffer.from('P') },
+      { op: 'put', key: 'local/token/id/t', value: Buffer.from('T') },
+    ]);
+    await primary.transaction([{ op: 'delete', key: 'logical/m/a' }]);
+    await primary.put('logical/m/b', Buffer.from('B'));
+    const entries = await primary.readWal(0, 10);
+    const secondaryOf = async (name: string): Promise<{ wal: WalStorage; sqlite: SqliteBackend }> => {
+      const own = await SqliteBackend.open({ path: join(dir, name) });
+      const wal = new WalStorage(own, 100);
+      await wal.open();
+      wal.setRole('secondary', 1);
+      return { wal, sqlite: own };
+    };
+    const digested = await secondaryOf('digested');
+    const plain = await secondaryOf('plain');
+    try {
+      for (const e of entries) {
+        await digested.wal.applyRemote(e.ops);
+        await plain.wal.applyRemote(decodeWalEntry(withoutDigests(encodeWalEntry(e))).ops);
+      }
+      for (const keyset of [DR_KEYSET, performanceKeyset()]) {
+        expect(digested.wal.merkle.root(keyset)).to.equal(primary.merkle.root(keyset));
+        expect(plain.wal.merkle.root(keyset)).to.equal(primary.merkle.root(keyset));
+      }
+      // The digests are what is indexed (not hashed again): a put sent with other digests is indexed by them.
+      const value = Buffer.from('Z');
+      await digested.wal.applyRemote([{ op: 'put', key: 'logical/m/z', value, digest: leafDigest('logical/m/z', Buffer.from('other')) } as StorageOp]);
+      await plain.wal.applyRemote([{ op: 'put', key: 'logical/m/z', value }]);
+      expect(digested.wal.merkle.root(performanceKeyset())).to.not.equal(plain.wal.merkle.root(performanceKeyset()));
+    } finally {
+      await digested.sqlite.close();
+      await plain.sqlite.close();
+    }
   });
 
   it('rebuilds the same Merkle root from storage on open', async () => {
