@@ -10,7 +10,7 @@ import { join } from 'node:path';
  */
 
 /** `/proc/<pid>/io`: bytes the process caused to be written to storage, and its write calls. */
-export interface ProcessIo {
+interface ProcessIo {
   readonly writeBytes: number;
   readonly writeCalls: number;
 }
@@ -24,7 +24,7 @@ export function processIo(pid: number | undefined): ProcessIo {
 }
 
 /** Block-device counters summed over the real disks (`vd*`, `sd*`, `nvme*`), from `/proc/diskstats`. */
-export interface DiskStats {
+interface DiskStats {
   readonly writes: number;
   readonly bytesWritten: number;
   readonly flushes: number;
@@ -57,7 +57,7 @@ export function diskDelta(before: DiskStats, after: DiskStats): DiskStats {
 }
 
 /** One process's flush calls (fsync + fdatasync) while strace was attached, and their wall time. */
-export interface FlushCalls {
+interface FlushCalls {
   readonly calls: number;
   readonly totalMs: number;
 }
