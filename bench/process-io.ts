@@ -80,14 +80,14 @@ export async function traceFlushes(pids: readonly (number | undefined)[], run: (
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     return { child, out, attached, exited };
   });
-  const ok = await Promise.all(tracers.map((t) => t?.attached ?? false));
+  const ok = await Promise.all(tracers.map((t) => t?.attached ?? Promise.resolve(false)));
   // Attaching to every thread of a process takes a moment after the first one reports.
   await new Promise((r) => setTimeout(r, 300));
   try {
     await run();
   } finally {
     for (const t of tracers) t?.child.kill('SIGINT');
-    await Promise.all(tracers.map((t) => t?.exited));
+    await Promise.all(tracers.map((t) => t?.exited ?? Promise.resolve()));
   }
   return tracers.map((t, i) => {
     if (t === undefined || ok[i] !== true || !existsSync(t.out)) return undefined;
