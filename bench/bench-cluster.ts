@@ -35,6 +35,8 @@ export interface BenchServerOptions {
    * secondary's trace tells when its `last_remote_wal` moved, without a request to ask it.
    */
   readonly traceReplication?: boolean;
+  /** Where the data dir (SQLite files, config, log) is made: the OS temp dir by default; e.g. `/dev/shm` for tmpfs. */
+  readonly dataRoot?: string;
 }
 
 /** A JSON answer of the server's API (undefined when empty); throws ApiError on 4xx/5xx. */
@@ -103,7 +105,7 @@ export class BenchServer {
   /** Starts, initializes (1 share) and unseals a fresh server. */
   static async start(options: BenchServerOptions = {}): Promise<BenchServer> {
     const port = await freePortPair();
-    const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+    const dir = mkdtempSync(join(options.dataRoot ?? tmpdir(), 'ferry-bench-'));
     writeFileSync(
       join(dir, 'ferry.hcl'),
       [

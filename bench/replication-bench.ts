@@ -16,6 +16,7 @@ import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } f
 import { recordBenchResult } from './bench-results.js';
 import { baselinePath } from './baseline-build.js';
 import { countWindowsHit, watchFileWrites } from './file-write-watch.js';
+import { diskDelta, diskStats, processIo, traceFlushes } from './process-io.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -114,9 +115,19 @@ function pin(pids: readonly (number | undefined)[], cpuList: string): boolean {
 
 type Placement = 'shared' | 'pinned';
 
+/**
+ * Where a cluster's SQLite files live: the temp dir's disk (the goal's placement), or tmpfs
+ * (`/dev/shm`) for the secondaries only or for every process — each a disk of its own, printed beside
+ * the goal's figures to tell the shared disk's share of the miss from the shared CPUs'.
+ * `FERRY_BENCH_DISK_PLACEMENTS=secondaries-tmpfs,all-tmpfs` adds this build's clusters so placed.
+ */
+type DiskPlacement = 'disk' | 'secondaries-tmpfs' | 'all-tmpfs';
+const TMPFS = '/dev/shm';
+
 /** One build's twin primaries (replication off / on) and the on side's 2 secondaries. */
 interface StreamingCluster {
   readonly label: string;
+  readonly disk: DiskPlacement;
   readonly off: BenchServer;
   readonly on: BenchServer;
   readonly secondaries: readonly BenchServer[];
@@ -138,7 +149,18 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
     await writeLoad(off.addr, off.rootToken, 'warm', { durationS: 1 });
     await writeLoad(on.addr, on.rootToken, 'warm', { durationS: 1 });
   }
-  const fresh = (): Side => ({ rps: [], requests: 0, primaryCpu: 0, secondariesCpu: 0 });
+  const fresh = (): Side => ({
+    rps: [],
+    requests: 0,
+    primaryCpu: 0,
+    secondariesCpu: 0,
+    primaryWriteBytes: 0,
+    primaryWriteCalls: 0,
+    secondariesWriteBytes: 0,
+    diskFlushes: 0,
+    diskFlushMs: 0,
+    diskBytes: 0,
+  });
   const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh() }]))]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const placement of round % 2 === 0 ? placements : [...placements].reverse()) {
@@ -146,6 +168,7 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
       for (const cluster of round % 2 === 0 ? clusters : [...clusters].reverse()) {
         const { off, on, secondaries } = cluster;
         const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+        const bytesOfSecondaries = () => secondaries.reduce((sum, s) => sum + processIo(s.pid).writeBytes, 0);
         place(placement, cluster);
         // Alternate the order so neither side always runs first.
         for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
@@ -153,9 +176,22 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           const acc = ((runsOf.get(cluster) as Map<Placement, { off: Side; on: Side }>).get(placement) as { off: Side; on: Side })[side];
           const cpuBefore = server.cpuSeconds();
           const secondariesBefore = cpuOfSecondaries();
+          const ioBefore = processIo(server.pid);
+          const secondariesIoBefore = bytesOfSecondaries();
+          const diskBefore = diskStats();
           const r = await writeLoad(server.addr, server.rootToken, 't');
+          const disk = diskDelta(diskBefore, diskStats());
+          const ioAfter = processIo(server.pid);
           acc.primaryCpu += server.cpuSeconds() - cpuBefore;
-          if (side === 'on') acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
+          acc.primaryWriteBytes += ioAfter.writeBytes - ioBefore.writeBytes;
+          acc.primaryWriteCalls += ioAfter.writeCalls - ioBefore.writeCalls;
+          acc.diskFlushes += disk.flushes;
+          acc.diskFlushMs += disk.flushMs;
+          acc.diskBytes += disk.bytesWritten;
+          if (side === 'on') {
+            acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
+            acc.secondariesWriteBytes += bytesOfSecondaries() - secondariesIoBefore;
+          }
           acc.requests += r.requests.total;
           acc.rps.push(r.requests.average);
         }
@@ -173,10 +209,29 @@ interface Side {
   requests: number;
   primaryCpu: number;
   secondariesCpu: number;
+  /** `/proc/<pid>/io` write_bytes and syscw deltas over the runs (bytes sent to storage, write calls). */
+  primaryWriteBytes: number;
+  primaryWriteCalls: number;
+  secondariesWriteBytes: number;
+  /** The whole machine's disks over the runs (other processes too): flush requests and bytes written. */
+  diskFlushes: number;
+  /** The device's time spent on those flushes (ms, /proc/diskstats). */
+  diskFlushMs: number;
+  diskBytes: number;
+}
+
+/** A side's disk traffic a write: each process's bytes sent to storage, and the whole disk's flushes and bytes. */
+function describeIo(side: Side, hasSecondaries: boolean): string {
+  const per = (x: number) => x / side.requests;
+  return (
+    `        disk a write: primary ${per(side.primaryWriteBytes).toFixed(0)} B in ${per(side.primaryWriteCalls).toFixed(2)} write calls` +
+    (hasSecondaries ? `, secondaries ${per(side.secondariesWriteBytes).toFixed(0)} B together` : '') +
+    `; whole disk (every process on the host) ${per(side.diskBytes).toFixed(0)} B, ${per(side.diskFlushes).toFixed(3)} flushes (${((side.diskFlushMs / Math.max(1, side.diskFlushes)) * 1000).toFixed(0)} µs each by the device)`
+  );
 }
 
 async function reportThroughput(
-  { label, on, secondaries }: StreamingCluster,
+  { label, disk, on, secondaries }: StreamingCluster,
   runs: Map<Placement, { off: Side; on: Side }>,
   isLabelled: boolean,
 ): Promise<string[]> {
@@ -196,7 +251,9 @@ async function reportThroughput(
         ? `    all processes sharing the ${cpus().length} CPUs:`
         : `    primaries pinned to CPU 0, secondaries and load generator to the other CPU(s) (as separate hosts):`,
       `      replication off (never enabled): ${mean(o.rps).toFixed(0)} req/s [${o.rps.map((r) => r.toFixed(0)).join(', ')}], primary CPU ${perWriteMs(o.primaryCpu, o.requests)}ms/write`,
+      describeIo(o, false),
       `      primary + 2 streaming secondaries: ${mean(n.rps).toFixed(0)} req/s [${n.rps.map((r) => r.toFixed(0)).join(', ')}], primary CPU ${perWriteMs(n.primaryCpu, n.requests)}ms/write, secondaries ${perWriteMs(n.secondariesCpu, n.requests)}ms/write together`,
+      describeIo(n, true),
       `      ratio ${ratio.toFixed(2)}`,
     );
   }
@@ -211,7 +268,7 @@ async function reportThroughput(
     lines.push(`    secondary ${i + 1}: ${entries} entries in ${applies} applies (${(entries / Math.max(1, applies)).toFixed(1)} an apply)`);
   }
   const shared = runs.get('shared');
-  if (shared !== undefined && label === THIS_BUILD) {
+  if (shared !== undefined && label === THIS_BUILD && disk === 'disk') {
     recordBenchResult('replication-throughput', {
       measuredAt: new Date().toISOString(),
       title: `Primary KV writes/s, all processes sharing ${cpus().length} CPUs`,
@@ -222,7 +279,9 @@ async function reportThroughput(
   const summary = [...ratios].map(([p, r]) => `${r.toFixed(2)} ${p}`).join(', ');
   const best = Math.max(...ratios.values());
   lines.push(
-    `    goal: with 2 secondaries ÷ off ≥ 0.85 — measured ${summary} ${(ratios.get('shared') ?? 0) >= 0.85 ? '(met)' : best >= 0.85 ? '(met only with separate CPUs)' : '(MISSED)'}`,
+    disk === 'disk'
+      ? `    goal: with 2 secondaries ÷ off ≥ 0.85 — measured ${summary} ${(ratios.get('shared') ?? 0) >= 0.85 ? '(met)' : best >= 0.85 ? '(met only with separate CPUs)' : '(MISSED)'}`
+      : `    beside the goal (${disk}, not the goal's placement): with 2 secondaries ÷ off ${summary}`,
   );
   return lines;
 }
@@ -741,17 +800,49 @@ async function measureResync(): Promise<string[]> {
 const THIS_BUILD = 'this build';
 
 /** A primary with 2 secondaries and a twin primary that never replicates, from one build. */
-async function startStreamingCluster(label: string, bin: string | undefined): Promise<StreamingCluster> {
+async function startStreamingCluster(label: string, bin: string | undefined, disk: DiskPlacement = 'disk'): Promise<StreamingCluster> {
   const options = bin === undefined ? {} : { bin };
+  const onTmpfs = (i: number) => disk === 'all-tmpfs' || (disk === 'secondaries-tmpfs' && i >= 2);
   // The secondaries trace their stream, so the lag run knows when each applied a write (see measureLag).
-  const [off, on, s1, s2] = await Promise.all([0, 1, 2, 3].map((i) => BenchServer.start({ ...options, traceReplication: i >= 2 })));
+  const [off, on, s1, s2] = await Promise.all(
+    [0, 1, 2, 3].map((i) => BenchServer.start({ ...options, traceReplication: i >= 2, ...(onTmpfs(i) ? { dataRoot: TMPFS } : {}) })),
+  );
   for (const p of [off, on] as BenchServer[]) await api(p.addr, 'POST', 'sys/mounts/kv', p.rootToken, { type: 'kv' });
-  const cluster = { label, off: off as BenchServer, on: on as BenchServer, secondaries: [s1 as BenchServer, s2 as BenchServer] };
+  const cluster = { label, disk, off: off as BenchServer, on: on as BenchServer, secondaries: [s1 as BenchServer, s2 as BenchServer] };
   await api(cluster.on.addr, 'POST', 'sys/replication/primary/enable', cluster.on.rootToken, {});
   await activateSecondary(cluster.on, s1 as BenchServer, 'dc2');
   await activateSecondary(cluster.on, s2 as BenchServer, 'dc3');
   await waitCaughtUp(cluster.on, cluster.secondaries, 60_000);
   return cluster;
+}
+
+/**
+ * With `FERRY_BENCH_STRACE=1`, after (a)'s timed rounds: one more run a side with strace on the
+ * primary (and the secondaries) counting flush calls (fsync/fdatasync) a write and their wall time — the
+ * primary's group commit waits on its flush. strace slows what it traces: counts, not a timing.
+ */
+async function countFlushes({ label, off, on, secondaries }: StreamingCluster): Promise<string[]> {
+  const lines = [`(a) flush calls a write under strace (not timed) — ${label}`];
+  for (const [side, primary, traced] of [
+    ['replication off', off, [off]],
+    ['primary + 2 streaming secondaries', on, [on, ...secondaries]],
+  ] as const) {
+    let requests = 0;
+    const calls = await traceFlushes(
+      traced.map((s) => s.pid),
+      async () => {
+        requests = (await writeLoad(primary.addr, primary.rootToken, 'strace')).requests.total;
+      },
+    );
+    const names = ['primary', 'secondary 1', 'secondary 2'];
+    const parts = calls.map((c, i) =>
+      c === undefined
+        ? `${names[i]} (strace could not attach)`
+        : `${names[i]} ${(c.calls / requests).toFixed(3)} (${c.calls} calls, ${c.calls === 0 ? '-' : ((c.totalMs / c.calls) * 1000).toFixed(0)} µs each)`,
+    );
+    lines.push(`    ${side}: ${requests} writes; flush calls a write: ${parts.join(', ')}`);
+  }
+  return lines;
 }
 
 /**
@@ -762,9 +853,21 @@ async function measureStreaming(lines: string[]): Promise<void> {
   const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
   const clusters = [await startStreamingCluster(THIS_BUILD, undefined)];
   if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
+  const diskPlacements = (process.env.FERRY_BENCH_DISK_PLACEMENTS ?? '').split(',').filter((p) => p !== '') as DiskPlacement[];
+  for (const disk of diskPlacements) {
+    if (disk !== 'secondaries-tmpfs' && disk !== 'all-tmpfs') throw new Error(`FERRY_BENCH_DISK_PLACEMENTS: unknown placement ${disk}`);
+    // Beside the goal's clusters, not instead of them; only part (a) runs on these.
+    if (only('a'))
+      clusters.push(
+        await startStreamingCluster(`${THIS_BUILD}, ${disk === 'all-tmpfs' ? 'every process' : "the secondaries'"} SQLite files on ${TMPFS}`, undefined, disk),
+      );
+  }
   if (only('a')) lines.push(...(await measureThroughput(clusters)));
+  if (only('a') && process.env.FERRY_BENCH_STRACE === '1') for (const c of clusters) lines.push(...(await countFlushes(c)));
   if (only('b')) {
-    const pooled = clusters.map(() => ({
+    // The lag is measured on the goal's placement only.
+    const lagClusters = clusters.filter((c) => c.disk === 'disk');
+    const pooled = lagClusters.map(() => ({
       latencies: [] as number[],
       lagAny: [] as number[],
       lagAll: [] as number[],
@@ -779,15 +882,15 @@ async function measureStreaming(lines: string[]): Promise<void> {
     // The goal's runs are quiet where the secondaries trace their stream (see measureLag): one write
     // streamed (a secondary traces streamed entries, not its bootstrap), then one flush of the trace
     // (every 500 ms), before looking.
-    for (const c of clusters) {
+    for (const c of lagClusters) {
       await writeWithIndex(c.on.addr, c.on.rootToken, 'kv/lag/warm-up', { value: 'warm-up' });
       await waitCaughtUp(c.on, c.secondaries, 60_000);
     }
     await sleep(TRACE_FLUSH_WAIT_MS);
-    const modes = clusters.map((c) => (c.secondaries.every((s) => s.publishedWal() !== undefined) ? 'quiet' : 'polled') as 'quiet' | 'polled');
+    const modes = lagClusters.map((c) => (c.secondaries.every((s) => s.publishedWal() !== undefined) ? 'quiet' : 'polled') as 'quiet' | 'polled');
     for (let round = 0; round < LAG_ROUNDS; round++) {
-      for (const [i, cluster] of clusters.entries()) {
-        const run = await measureLag(cluster, clusters.length > 1, modes[i] as 'quiet' | 'polled');
+      for (const [i, cluster] of lagClusters.entries()) {
+        const run = await measureLag(cluster, lagClusters.length > 1, modes[i] as 'quiet' | 'polled');
         lines.push(...run.lines);
         pooled[i]?.latencies.push(...run.latencies);
         pooled[i]?.lagAny.push(...run.lagAny);
@@ -801,9 +904,10 @@ async function measureStreaming(lines: string[]): Promise<void> {
         if (pooled[i] !== undefined && !run.isExact) (pooled[i] as { isExact: boolean }).isExact = false;
       }
     }
-    if (LAG_ROUNDS > 1) lines.push(...clusters.map((c, i) => describePooledLag(c.label, pooled[i] as Omit<LagRun, 'lines'>)));
+    if (LAG_ROUNDS > 1) lines.push(...lagClusters.map((c, i) => describePooledLag(c.label, pooled[i] as Omit<LagRun, 'lines'>)));
     // The outside check of the traces: one run with a 2 ms status poll, after the goal's runs.
-    for (const [i, cluster] of clusters.entries()) if (modes[i] === 'quiet') lines.push(...(await measureLag(cluster, clusters.length > 1, 'polled')).lines);
+    for (const [i, cluster] of lagClusters.entries())
+      if (modes[i] === 'quiet') lines.push(...(await measureLag(cluster, lagClusters.length > 1, 'polled')).lines);
   }
   await Promise.all(clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.dispose()));
 }
