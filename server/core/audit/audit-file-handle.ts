@@ -1,54 +1,61 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 /**
- * An audit log file kept open for appending, as Vault's file device keeps it: one `write` call
- * per batch instead of open + write + close on libuv's thread pool. The file is opened on the
- * first append (created with the device's mode) and reopened after a failed write and after
- * `reopen()` (SIGHUP, for log rotation: the renamed file is let go and a new one created at the
- * path). A failed write closes the handle and rejects; the next append tries to open again, so a
- * path that stops being writable still fails closed. Operations run one at a time, in order.
+ * An audit log file kept open for appending, as Vault's file device keeps it. An append is one
+ * `write(2)` of a whole batch (`AuditFileWriter`: every line of an event-loop turn) on the event
+ * loop's thread, as Vault's device writes from the request's goroutine and pino writes log lines
+ * to a file: an append without fsync lands in the page cache in microseconds, while a thread-pool
+ * round trip cost each request more of the main thread's CPU than the write itself. The file is
+ * opened on the first append (created with the device's mode) and reopened after a failed write
+ * and after `reopen()` (SIGHUP, for log rotation: the renamed file is let go and a new one created
+ * at the path). A failed write closes the file and rejects; the next append tries to open again,
+ * so a path that stops being writable still fails closed.
  */
 export class AuditFileHandle {
-  private handle: FileHandle | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private fd: number | undefined;
 
   constructor(
     private readonly path: string,
     private readonly mode: number,
   ) {}
 
+  /** Appends the text; resolves once the kernel has all of it, rejects (and lets go of the file) if it cannot. */
   append(text: string): Promise<void> {
-    return this.run(async () => {
-      this.handle ??= await open(this.path, 'a', this.mode);
+    try {
+      this.fd ??= openSync(this.path, 'a', this.mode);
+      const data = Buffer.from(text, 'utf8');
+      let offset = 0;
       try {
-        const data = Buffer.from(text, 'utf8');
-        let offset = 0;
-        while (offset < data.length) offset += (await this.handle.write(data, offset, data.length - offset)).bytesWritten;
+        while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
       } catch (err) {
-        await this.closeNow();
+        this.closeNow();
         throw err;
       }
-    });
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
-  /** Lets go of the open file after the writes already queued; the next append opens the path anew. */
+  /** Lets go of the open file; the next append opens the path anew. */
   reopen(): Promise<void> {
-    return this.run(() => this.closeNow());
+    this.closeNow();
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
-    return this.run(() => this.closeNow());
+    this.closeNow();
+    return Promise.resolve();
   }
 
-  private async closeNow(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await handle?.close().catch(() => undefined);
-  }
-
-  private run<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
+  private closeNow(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // A descriptor that cannot be closed is gone either way.
+    }
   }
 }

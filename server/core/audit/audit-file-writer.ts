@@ -8,13 +8,16 @@ interface PendingLine {
 }
 
 /**
- * Batches audit lines into few writes: while one append is in flight, new lines wait; when it
- * completes, everything waiting goes out in one append. Each `write` resolves only once the append
- * carrying its own line completed, and rejects if that append failed (the request then fails
- * closed); a failed batch does not stop the next one from trying.
+ * Batches audit lines into few writes. A line waits for the end of the event loop's current turn
+ * (`setImmediate`), so the lines of every request handled in that turn go out in one append; while
+ * an append is in flight, new lines wait, and when it completes everything waiting goes out in the
+ * next one. Each `write` resolves only once the append carrying its own line completed, and
+ * rejects if that append failed (the request then fails closed); a failed batch does not stop the
+ * next one from trying.
  */
 export class AuditFileWriter {
   private waiting: PendingLine[] = [];
+  /** A flush is scheduled or running: new lines join the batch it takes next. */
   private writing = false;
   private appends = 0;
 
@@ -28,12 +31,13 @@ export class AuditFileWriter {
   write(line: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ line, resolve, reject });
-      if (!this.writing) void this.flush();
+      if (this.writing) return;
+      this.writing = true;
+      setImmediate(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
-    this.writing = true;
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting;

@@ -33,6 +33,18 @@ describe('AuditFileWriter', () => {
     expect(await readFile(file, 'utf8')).to.equal(lines.join(''));
   });
 
+  it('writes the lines of one event-loop turn in one append', async () => {
+    const calls: string[] = [];
+    const writer = new AuditFileWriter((text) => {
+      calls.push(text);
+      return Promise.resolve();
+    });
+    await Promise.all(['a\n', 'b\n', 'c\n'].map((line) => writer.write(line)));
+    expect(calls).to.deep.equal(['a\nb\nc\n']);
+    await writer.write('d\n');
+    expect(calls).to.deep.equal(['a\nb\nc\n', 'd\n']);
+  });
+
   it('fails every line of a failed append (fail closed) and writes the next batch', async () => {
     const file = join(dir, 'flaky.log');
     let failNext = true;
@@ -43,10 +55,10 @@ describe('AuditFileWriter', () => {
       }
       await appendFile(file, text);
     });
+    // 'a' and 'b' share the failing append: neither is acknowledged.
     const first = await Promise.allSettled([writer.write('a\n'), writer.write('b\n')]);
-    // 'a' went alone into the failing append; 'b' waited for the next one, which succeeded.
-    expect(first.map((r) => r.status)).to.deep.equal(['rejected', 'fulfilled']);
+    expect(first.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     await writer.write('c\n');
-    expect(await readFile(file, 'utf8')).to.equal('b\nc\n');
+    expect(await readFile(file, 'utf8')).to.equal('c\n');
   });
 });
