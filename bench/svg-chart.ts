@@ -110,7 +110,7 @@ export function barChart(group: BarGroup): string {
   const rowH = 30;
   const height = PAD.top + (group.bars.length + 1) * rowH + 34;
   const left = 190;
-  const width = W - left - 60;
+  const width = W - left - 95;
   const max = Math.max(group.ceiling.value, ...group.bars.map((b) => b.value)) || 1;
   const bx = (v: number) => left + (v / max) * width;
   let body = '';
