@@ -382,8 +382,9 @@ export class SecondaryStream {
   }
 
   /**
-   * Merkle reconciliation: compare bucket hashes, then the leaves of differing buckets, then
-   * fetch only the keys whose leaves differ (deleting those the primary no longer has).
+   * Merkle reconciliation: compare bucket hashes, then the sub-bucket hashes of differing buckets
+   * and the leaves of differing sub-buckets (merkle-diff.ts), then fetch only the keys whose leaves
+   * differ (deleting those the primary no longer has).
    */
   private async merkleSync(): Promise<void> {
     await this.recoverFromPersistFailure();
