@@ -1,7 +1,6 @@
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { decodeWalEntry, encodeWalEntry, type SerializedWalEntry, type WalOp } from './wal-entry.js';
-
-const opIncluded = (keyset: Keyset, op: WalOp): boolean => (op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key));
+import { opIncluded } from './wal-ops.js';
 
 /**
  * A stored WAL entry as one secondary receives it (binary): only the ops of its keyset. An entry

@@ -4,11 +4,11 @@ import type { ConsistentRead, ScanOptions, StagedWrite, StagingArea, StorageBack
 import { opsBytes } from '../storage/group-commit-queue.js';
 import { ReplicaOverlay, type OverlayWrite } from '../storage/replica-overlay.js';
 import { VaultError } from '../core/vault-error.js';
-import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
+import type { Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
-import { leafDigest } from './merkle-index.js';
-import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, type SerializedWalEntry, type WalEntry, type WalOp } from './wal-entry.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, type SerializedWalEntry, type WalEntry } from './wal-entry.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
+import { digestOf, toWalOps, touchesReplicated } from './wal-ops.js';
 import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
 import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
 
@@ -25,37 +25,6 @@ const ENTRY_SCAN_PAGE = 250;
 export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
 
 export type WalRole = 'off' | 'primary' | 'secondary';
-
-/**
- * The WAL carries every write that may travel to some secondary: all but bookkeeping (DR needs
- * cluster-local writes). Each put carries its Merkle digests, hashed here once (or passed on, when
- * relaying an applied put) and kept in `digests` for this node's own index.
- */
-function toWalOps(ops: readonly StorageOp[], digests: Map<StorageOp, Buffer>): WalOp[] {
-  const out: WalOp[] = [];
-  for (const op of ops) {
-    if (!(op.op === 'delete-prefix' ? DR_KEYSET.includesPrefix(op.prefix) : DR_KEYSET.includes(op.key))) continue;
-    if (op.op !== 'put') {
-      out.push(op);
-      continue;
-    }
-    const digest = digestOf(op) ?? leafDigest(op.key, op.value);
-    digests.set(op, digest);
-    out.push({ op: 'put', key: op.key, value: op.value, digest });
-  }
-  return out;
-}
-
-/** The Merkle digests a put came with (one decoded from a digested WAL entry). */
-function digestOf(op: StorageOp): Buffer | undefined {
-  return (op as WalOp & { digest?: Buffer }).digest;
-}
-
-/** A write a performance secondary may not make itself: it touches replicated keys. */
-function touchesReplicated(ops: readonly StorageOp[]): boolean {
-  const keyset = performanceKeyset();
-  return ops.some((op) => (op.op === 'delete-prefix' ? keyset.includesPrefix(op.prefix) : keyset.includes(op.key)));
-}
 
 /**
  * The physical storage as replication sees it. On a primary, every transaction that touches
