@@ -191,12 +191,13 @@ export class BenchServer {
    */
   cpuSeconds(): number {
     const pid = this.child?.pid;
-    const stat = `/proc/${pid}/stat`;
-    if (pid === undefined || !existsSync(stat)) return Number.NaN;
-    const fields = readFileSync(stat, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return cpuSecondsOf(`/proc/${pid}/stat`, pid);
+  }
+
+  /** CPU seconds of the process's main thread (its JavaScript, event loop and everything they do inline). */
+  mainThreadCpuSeconds(): number {
+    const pid = this.child?.pid;
+    return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`, pid);
   }
 
   /** `sys/replication/status` data (unauthenticated). */
@@ -232,4 +233,13 @@ export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, w
 /** Stops and removes every server started by this module. */
 export async function stopAllBenchServers(): Promise<void> {
   await Promise.all([...servers].map((s) => s.dispose()));
+}
+
+/** utime + stime, in seconds, from a `/proc/…/stat` file (a process's, or one thread's under task/). */
+function cpuSecondsOf(stat: string, pid: number | undefined): number {
+  if (pid === undefined || !existsSync(stat)) return Number.NaN;
+  const fields = readFileSync(stat, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

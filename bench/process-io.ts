@@ -106,3 +106,18 @@ export async function traceFlushes(pids: readonly (number | undefined)[], run: (
     return { calls, totalMs };
   });
 }
+
+/** The whole machine's CPU time from `/proc/stat` (clock ticks): busy (everything but idle and iowait) and total. */
+export interface MachineCpu {
+  readonly busy: number;
+  readonly total: number;
+}
+
+export function machineCpu(): MachineCpu {
+  if (!existsSync('/proc/stat')) return { busy: Number.NaN, total: Number.NaN };
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const n = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return { busy: total - idle, total };
+}

@@ -16,7 +16,7 @@ import { activateSecondary, api, BenchServer, stopAllBenchServers, waitUntil } f
 import { recordBenchResult } from './bench-results.js';
 import { baselinePath } from './baseline-build.js';
 import { countWindowsHit, watchFileWrites } from './file-write-watch.js';
-import { diskDelta, diskStats, processIo, traceFlushes } from './process-io.js';
+import { diskDelta, diskStats, machineCpu, processIo, traceFlushes } from './process-io.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -130,13 +130,19 @@ interface StreamingCluster {
   readonly disk: DiskPlacement;
   readonly off: BenchServer;
   readonly on: BenchServer;
+  /**
+   * A third primary with replication enabled and no secondary attached (this build, the goal's disk
+   * placement): its writes pay for the WAL and nothing else, which splits the miss between keeping
+   * the WAL and streaming it to secondaries that share the machine.
+   */
+  readonly walOnly?: BenchServer;
   readonly secondaries: readonly BenchServer[];
 }
 
 async function measureThroughput(clusters: readonly StreamingCluster[]): Promise<string[]> {
   const lines: string[] = [];
   const allCpus = `0-${cpus().length - 1}`;
-  const everyone = clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.pid);
+  const everyone = clusters.flatMap((c) => [c.off, c.on, ...(c.walOnly === undefined ? [] : [c.walOnly]), ...c.secondaries]).map((s) => s.pid);
   const place = (placement: Placement, { off, on, secondaries }: StreamingCluster): boolean => {
     if (placement === 'shared') return pin([...everyone, process.pid], allCpus);
     // Both primaries alone on CPU 0; the secondaries and autocannon (this process) on the others.
@@ -144,10 +150,9 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
   };
   const placements: Placement[] = clusters.every((c) => place('pinned', c)) ? ['shared', 'pinned'] : ['shared'];
   place('shared', clusters[0] as StreamingCluster);
-  for (const { off, on } of clusters) {
-    // Warm-up (JIT, SQLite page cache) on both, not counted.
-    await writeLoad(off.addr, off.rootToken, 'warm', { durationS: 1 });
-    await writeLoad(on.addr, on.rootToken, 'warm', { durationS: 1 });
+  for (const { off, on, walOnly } of clusters) {
+    // Warm-up (JIT, SQLite page cache) on each, not counted.
+    for (const server of [off, on, ...(walOnly === undefined ? [] : [walOnly])]) await writeLoad(server.addr, server.rootToken, 'warm', { durationS: 1 });
   }
   const fresh = (): Side => ({
     rps: [],
@@ -160,29 +165,44 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
     diskFlushes: 0,
     diskFlushMs: 0,
     diskBytes: 0,
+    machineBusy: 0,
+    machineTotal: 0,
+    loadGeneratorCpu: 0,
+    primaryMainCpu: 0,
   });
-  const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh() }]))]));
+  const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh(), wal: fresh() }]))]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const placement of round % 2 === 0 ? placements : [...placements].reverse()) {
       // Builds interleaved within each round, their order alternating too.
       for (const cluster of round % 2 === 0 ? clusters : [...clusters].reverse()) {
-        const { off, on, secondaries } = cluster;
+        const { off, on, walOnly, secondaries } = cluster;
         const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
         const bytesOfSecondaries = () => secondaries.reduce((sum, s) => sum + processIo(s.pid).writeBytes, 0);
         place(placement, cluster);
         // Alternate the order so neither side always runs first.
-        for (const side of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-          const server = side === 'off' ? off : on;
-          const acc = ((runsOf.get(cluster) as Map<Placement, { off: Side; on: Side }>).get(placement) as { off: Side; on: Side })[side];
+        // The WAL-only primary runs in the shared placement only (pinning it says nothing new).
+        const sides: ('off' | 'on' | 'wal')[] = walOnly !== undefined && placement === 'shared' ? ['off', 'on', 'wal'] : ['off', 'on'];
+        for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+          const server = side === 'off' ? off : side === 'on' ? on : (walOnly as BenchServer);
+          const acc = (runsOf.get(cluster) as Map<Placement, Sides>).get(placement)?.[side] as Side;
           const cpuBefore = server.cpuSeconds();
+          const mainBefore = server.mainThreadCpuSeconds();
           const secondariesBefore = cpuOfSecondaries();
           const ioBefore = processIo(server.pid);
           const secondariesIoBefore = bytesOfSecondaries();
           const diskBefore = diskStats();
+          const machineBefore = machineCpu();
+          const loadBefore = process.cpuUsage();
           const r = await writeLoad(server.addr, server.rootToken, 't');
+          const load = process.cpuUsage(loadBefore);
+          const machineAfter = machineCpu();
           const disk = diskDelta(diskBefore, diskStats());
+          acc.machineBusy += machineAfter.busy - machineBefore.busy;
+          acc.machineTotal += machineAfter.total - machineBefore.total;
+          acc.loadGeneratorCpu += (load.user + load.system) / 1e6;
           const ioAfter = processIo(server.pid);
           acc.primaryCpu += server.cpuSeconds() - cpuBefore;
+          acc.primaryMainCpu += server.mainThreadCpuSeconds() - mainBefore;
           acc.primaryWriteBytes += ioAfter.writeBytes - ioBefore.writeBytes;
           acc.primaryWriteCalls += ioAfter.writeCalls - ioBefore.writeCalls;
           acc.diskFlushes += disk.flushes;
@@ -199,9 +219,15 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
     }
   }
   place('shared', clusters[0] as StreamingCluster);
-  for (const cluster of clusters)
-    lines.push(...(await reportThroughput(cluster, runsOf.get(cluster) as Map<Placement, { off: Side; on: Side }>, clusters.length > 1)));
+  for (const cluster of clusters) lines.push(...(await reportThroughput(cluster, runsOf.get(cluster) as Map<Placement, Sides>, clusters.length > 1)));
   return lines;
+}
+
+/** One placement's sides: replication off, on with 2 secondaries, and on with none (`wal`, when measured). */
+interface Sides {
+  readonly off: Side;
+  readonly on: Side;
+  readonly wal: Side;
 }
 
 interface Side {
@@ -218,6 +244,13 @@ interface Side {
   /** The device's time spent on those flushes (ms, /proc/diskstats). */
   diskFlushMs: number;
   diskBytes: number;
+  /** The whole machine's CPU ticks over the runs: busy, and all (busy ÷ all = how loaded the box was). */
+  machineBusy: number;
+  machineTotal: number;
+  /** This process's CPU seconds over the runs (autocannon, the load generator). */
+  loadGeneratorCpu: number;
+  /** The primary's main thread's CPU seconds (of primaryCpu; the rest is SQLite and libuv's threads). */
+  primaryMainCpu: number;
 }
 
 /** A side's disk traffic a write: each process's bytes sent to storage, and the whole disk's flushes and bytes. */
@@ -226,15 +259,12 @@ function describeIo(side: Side, hasSecondaries: boolean): string {
   return (
     `        disk a write: primary ${per(side.primaryWriteBytes).toFixed(0)} B in ${per(side.primaryWriteCalls).toFixed(2)} write calls` +
     (hasSecondaries ? `, secondaries ${per(side.secondariesWriteBytes).toFixed(0)} B together` : '') +
-    `; whole disk (every process on the host) ${per(side.diskBytes).toFixed(0)} B, ${per(side.diskFlushes).toFixed(3)} flushes (${((side.diskFlushMs / Math.max(1, side.diskFlushes)) * 1000).toFixed(0)} µs each by the device)`
+    `; whole disk (every process on the host) ${per(side.diskBytes).toFixed(0)} B, ${per(side.diskFlushes).toFixed(3)} flushes (${((side.diskFlushMs / Math.max(1, side.diskFlushes)) * 1000).toFixed(0)} µs each by the device)` +
+    `\n        CPU: the machine ${((100 * side.machineBusy) / Math.max(1, side.machineTotal)).toFixed(0)}% busy (every process on the host); load generator ${((side.loadGeneratorCpu / side.requests) * 1000).toFixed(3)}ms/write; primary's main thread ${((side.primaryMainCpu / side.requests) * 1000).toFixed(3)}ms/write`
   );
 }
 
-async function reportThroughput(
-  { label, disk, on, secondaries }: StreamingCluster,
-  runs: Map<Placement, { off: Side; on: Side }>,
-  isLabelled: boolean,
-): Promise<string[]> {
+async function reportThroughput({ label, disk, on, secondaries }: StreamingCluster, runs: Map<Placement, Sides>, isLabelled: boolean): Promise<string[]> {
   const catchUpMs = await waitCaughtUp(on, secondaries, 60_000);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const perWriteMs = (cpuSeconds: number, requests: number) => ((cpuSeconds / requests) * 1000).toFixed(3);
@@ -243,7 +273,7 @@ async function reportThroughput(
     `(a) KV write throughput (POST to new keys), ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s per side and placement, interleaved${isLabelled ? ` — ${label}` : ''}`,
   ];
   const ratios = new Map<Placement, number>();
-  for (const [placement, { off: o, on: n }] of runs) {
+  for (const [placement, { off: o, on: n, wal: w }] of runs) {
     const ratio = mean(n.rps) / mean(o.rps);
     ratios.set(placement, ratio);
     lines.push(
@@ -256,6 +286,12 @@ async function reportThroughput(
       describeIo(n, true),
       `      ratio ${ratio.toFixed(2)}`,
     );
+    if (w.rps.length > 0)
+      lines.push(
+        `      beside the goal — replication enabled, no secondary attached (the WAL's own cost): ${mean(w.rps).toFixed(0)} req/s [${w.rps.map((r) => r.toFixed(0)).join(', ')}], ${(mean(w.rps) / mean(o.rps)).toFixed(2)} × off, primary CPU ${perWriteMs(w.primaryCpu, w.requests)}ms/write`,
+        describeIo(w, false),
+        `      so of the ${(1 - ratio).toFixed(2)} lost: ${(1 - mean(w.rps) / mean(o.rps)).toFixed(2)} keeping the WAL, ${(mean(w.rps) / mean(o.rps) - ratio).toFixed(2)} streaming it to the 2 secondaries running beside the primary`,
+      );
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
   const chunks = await scrapeMetric(on, 'ferry_replication_stream_chunks_total');
@@ -800,7 +836,7 @@ async function measureResync(): Promise<string[]> {
 const THIS_BUILD = 'this build';
 
 /** A primary with 2 secondaries and a twin primary that never replicates, from one build. */
-async function startStreamingCluster(label: string, bin: string | undefined, disk: DiskPlacement = 'disk'): Promise<StreamingCluster> {
+async function startStreamingCluster(label: string, bin: string | undefined, disk: DiskPlacement = 'disk', withWalOnly = false): Promise<StreamingCluster> {
   const options = bin === undefined ? {} : { bin };
   const onTmpfs = (i: number) => disk === 'all-tmpfs' || (disk === 'secondaries-tmpfs' && i >= 2);
   // The secondaries trace their stream, so the lag run knows when each applied a write (see measureLag).
@@ -813,7 +849,11 @@ async function startStreamingCluster(label: string, bin: string | undefined, dis
   await activateSecondary(cluster.on, s1 as BenchServer, 'dc2');
   await activateSecondary(cluster.on, s2 as BenchServer, 'dc3');
   await waitCaughtUp(cluster.on, cluster.secondaries, 60_000);
-  return cluster;
+  if (!withWalOnly) return cluster;
+  const walOnly = await BenchServer.start(options);
+  await api(walOnly.addr, 'POST', 'sys/mounts/kv', walOnly.rootToken, { type: 'kv' });
+  await api(walOnly.addr, 'POST', 'sys/replication/primary/enable', walOnly.rootToken, {});
+  return { ...cluster, walOnly };
 }
 
 /**
@@ -851,7 +891,8 @@ async function countFlushes({ label, off, on, secondaries }: StreamingCluster): 
  */
 async function measureStreaming(lines: string[]): Promise<void> {
   const baselineBin = baselinePath('FERRY_BENCH_BASELINE_BIN');
-  const clusters = [await startStreamingCluster(THIS_BUILD, undefined)];
+  // This build's goal cluster also measures a primary with no secondary (the WAL's own share), in part (a) only.
+  const clusters = [await startStreamingCluster(THIS_BUILD, undefined, 'disk', only('a'))];
   if (baselineBin !== undefined) clusters.push(await startStreamingCluster(`baseline (${baselineBin})`, baselineBin));
   const diskPlacements = (process.env.FERRY_BENCH_DISK_PLACEMENTS ?? '').split(',').filter((p) => p !== '') as DiskPlacement[];
   for (const disk of diskPlacements) {
@@ -909,7 +950,7 @@ async function measureStreaming(lines: string[]): Promise<void> {
     for (const [i, cluster] of lagClusters.entries())
       if (modes[i] === 'quiet') lines.push(...(await measureLag(cluster, lagClusters.length > 1, 'polled')).lines);
   }
-  await Promise.all(clusters.flatMap((c) => [c.off, c.on, ...c.secondaries]).map((s) => s.dispose()));
+  await Promise.all(clusters.flatMap((c) => [c.off, c.on, ...(c.walOnly === undefined ? [] : [c.walOnly]), ...c.secondaries]).map((s) => s.dispose()));
 }
 
 /** Runs (a)–(d) and returns the report lines. */

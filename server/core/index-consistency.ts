@@ -48,6 +48,12 @@ export interface IndexConsistencyContext {
 export class IndexConsistency {
   constructor(private readonly ctx: IndexConsistencyContext) {}
 
+  /**
+   * The last state header made: the writes of one commit group are answered together, after the
+   * whole group committed, so they all name the same watermark and share one HMAC.
+   */
+  private lastState: { readonly clusterId: string; readonly replicatedWal: number; readonly key: Buffer; readonly value: string } | undefined;
+
   async handle(req: LogicalRequest, run: () => Promise<LogicalResponse | undefined>): Promise<LogicalResponse | undefined> {
     const { replication } = this.ctx;
     if (!this.ctx.isServing || replication.walPosition === undefined) return run();
@@ -86,7 +92,11 @@ export class IndexConsistency {
     if (position === undefined) return undefined;
     const key = await this.ctx.indexHeaderKey.get(this.canMint());
     if (key === undefined) return undefined;
-    return encodeWalState({ clusterId: position.clusterId, localIndex: LOCAL_INDEX, replicatedIndex: replicatedWal }, key);
+    const last = this.lastState;
+    if (last !== undefined && last.replicatedWal === replicatedWal && last.clusterId === position.clusterId && last.key === key) return last.value;
+    const value = encodeWalState({ clusterId: position.clusterId, localIndex: LOCAL_INDEX, replicatedIndex: replicatedWal }, key);
+    this.lastState = { clusterId: position.clusterId, replicatedWal, key, value };
+    return value;
   }
 
   /** Only a cluster that writes replicated state mints the key; a secondary waits for its primary's. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * A position in a replication set's storage, as Vault's `X-Vault-Index` header carries it
@@ -21,8 +21,16 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const INDEX = /^\d{1,16}$/;
 const HMAC_HEX = /^[0-9a-f]{64}$/i;
 
+/** Each key's KeyObject, made once: an HMAC keyed by a KeyObject skips importing the raw key every time. */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+
 function macOf(body: string, hmacKey: Buffer): Buffer {
-  return createHmac('sha256', hmacKey).update(body).digest();
+  let key = keyObjects.get(hmacKey);
+  if (key === undefined) {
+    key = createSecretKey(hmacKey);
+    keyObjects.set(hmacKey, key);
+  }
+  return createHmac('sha256', key).update(body).digest();
 }
 
 /**

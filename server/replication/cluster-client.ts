@@ -161,7 +161,10 @@ export class ClusterClient {
       };
       const kick = (): void => {
         if (draining !== undefined) return;
-        draining = drain()
+        // Started after this turn of the event loop's I/O: the rest of a chunk whose DATA frames
+        // arrived together joins the first frames' batch (one apply a chunk, not one a frame).
+        draining = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(drain)
           .catch(fail)
           .finally(() => {
             draining = undefined;

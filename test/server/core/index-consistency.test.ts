@@ -68,6 +68,28 @@ describe('IndexConsistency (X-Vault-Index)', () => {
     expect(parseWalState(header as string, key)).to.deep.equal({ ok: true, state: { clusterId: setId, localIndex: 0, replicatedIndex: 42 } });
   });
 
+  it('stamps the writes of one commit group with one state, and a new key or watermark with a new one', async () => {
+    const { guard, replication, barrier, key } = guardOn('primary', 40);
+    // Each write commits on a later turn, so writes started together all began before the group committed.
+    const write = (to: number) =>
+      guard.handle(request(), async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        replication.watermark = to;
+        return undefined;
+      });
+    const [a, b] = await Promise.all([write(42), write(42)]);
+    expect(a?.headers?.['X-Vault-Index']).to.be.a('string').and.equal(b?.headers?.['X-Vault-Index']);
+    const later = (await write(43))?.headers?.['X-Vault-Index'] as string;
+    expect(parseWalState(later, barrier.values.get(layout.indexHeaderKey)).ok).to.equal(true);
+    // The set's key replaced underneath (a secondary adopting its primary's): the same watermark is signed anew.
+    barrier.values.set(layout.indexHeaderKey, Buffer.alloc(32, 7));
+    key.forget();
+    replication.watermark = 40;
+    const resigned = (await write(43))?.headers?.['X-Vault-Index'] as string;
+    expect(resigned).to.not.equal(later);
+    expect(parseWalState(resigned, Buffer.alloc(32, 7))).to.deep.equal({ ok: true, state: { clusterId: setId, localIndex: 0, replicatedIndex: 43 } });
+  });
+
   it('keeps the response it stamps (body and headers)', async () => {
     const { guard, replication } = guardOn('primary', 2);
     const original: LogicalResponse = { data: { a: 1 }, headers: { 'X-Other': 'y' } };
