@@ -52,7 +52,14 @@ async function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port P with P+1 also free. */
+/**
+ * Ports of pairs already handed out by this process. A server binds its cluster port (P+1) only when
+ * replication is enabled, so until then the kernel may offer that port to the next `listen(0)`: servers
+ * started together (Promise.all) would otherwise get overlapping pairs.
+ */
+const handedOut = new Set<number>();
+
+/** A loopback port P with P+1 also free, overlapping no pair handed out before. */
 export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve) => {
@@ -61,7 +68,12 @@ export async function freePortPair(): Promise<number> {
         s.close(() => resolve(p));
       });
     });
-    if (port < 65535 && (await isPortFree(port + 1))) return port;
+    if (handedOut.has(port) || handedOut.has(port + 1)) continue;
+    if (port < 65535 && (await isPortFree(port + 1)) && !handedOut.has(port) && !handedOut.has(port + 1)) {
+      handedOut.add(port);
+      handedOut.add(port + 1);
+      return port;
+    }
   }
   throw new Error('no free loopback port pair');
 }

@@ -8,7 +8,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +20,7 @@ import { loadVendor } from '../provider/plugin/vendor.js';
 import { buildServiceDefinitions } from '../provider/protocol/grpc-services.js';
 import { protoDescriptorFile, providerBundleLoaderFile, providerLauncherFile, providerSourceAddress, repoRoot } from '../provider/paths.js';
 import { baselinePath } from './baseline-build.js';
+import { freePortPair } from './bench-cluster.js';
 
 /** Launches per command; the commands alternate so machine load hits all alike. */
 const runs = Number(process.env['FERRY_BENCH_HANDSHAKE_RUNS'] ?? '31');
@@ -165,28 +165,8 @@ export async function measureHandshake(): Promise<string[]> {
   ];
 }
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    });
-    // The cluster listener takes port + 1; make sure it is free too.
-    const next = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port + 1, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (next) return port;
-  }
-}
-
 async function startDevServer(): Promise<{ addr: string; stop: () => void }> {
-  const port = await freePort();
+  const port = await freePortPair();
   const child = spawn(
     process.execPath,
     [join(repoRoot, 'bin', 'ferry.js'), 'server', '-dev', '-dev-no-store-token', '-dev-root-token-id=ROOT', `-dev-listen-address=127.0.0.1:${port}`],

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchResults, REPORT_DIR, type BenchResults, type LagResult, type ScaleResult, type ThroughputResult } from './bench-results.js';
 import { barChart, escapeXml, histogramSeries, lineChart } from './svg-chart.js';
@@ -135,6 +135,8 @@ ${sections.join('\n')}
 /** Writes `bench/report/index.html` from the results on disk; returns its path. */
 export function writeBenchReport(): string {
   const path = join(REPORT_DIR, 'index.html');
+  // A suite that recorded no result (FERRY_BENCH_REPORT_DIR elsewhere, provider alone) made no directory yet.
+  mkdirSync(REPORT_DIR, { recursive: true });
   writeFileSync(path, renderBenchReport(readBenchResults()));
   return path;
 }
