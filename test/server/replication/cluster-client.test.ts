@@ -63,6 +63,54 @@ describe('ClusterClient.stream', function () {
     }
   });
 
+  it('hands the frames of one write that arrived together over in one call (one apply a chunk)', async () => {
+    const ca = await ClusterCa.create('test-cluster');
+    const serverCert = await ca.issueServer(['127.0.0.1']);
+    const server = http2.createSecureServer({
+      key: serverCert.keyPem,
+      cert: serverCert.certPem,
+      ca: ca.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    const chunks = 10;
+    const linesPerChunk = 2_500; // about 30 KB: two HTTP/2 DATA frames of at most 16 KB each
+    server.on('request', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      let sent = 0;
+      const next = (): void => {
+        if (sent === chunks) return void res.end();
+        let chunk = '';
+        for (let j = 0; j < linesPerChunk; j++) chunk += JSON.stringify({ n: sent * linesPerChunk + j }) + '\n';
+        sent++;
+        res.write(chunk);
+        setTimeout(next, 30);
+      };
+      next();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const client = new ClusterClient(
+      `https://127.0.0.1:${(server.address() as { port: number }).port}`,
+      { caCertPem: ca.ca.certPem, client: await ca.issueClient('s1') },
+      () => ({}),
+    );
+    try {
+      const sizes: number[] = [];
+      const transfer = client.stream(
+        '/v1/stream',
+        () => undefined,
+        async (lines) => void sizes.push(lines.length),
+      );
+      await transfer.done;
+      expect(sizes.reduce((a, b) => a + b, 0)).to.equal(chunks * linesPerChunk);
+      // Handed over as each DATA frame arrived, every chunk would take two calls or more.
+      expect(sizes.length, `calls of ${sizes.join(', ')} lines`).to.be.lessThan(chunks * 1.5);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
   it('stops the transfer and rejects when the consumer fails', async () => {
     const { server, addr, ca } = await streamingServer(10_000, 100);
     const client = new ClusterClient(addr, { caCertPem: ca.ca.certPem, client: await ca.issueClient('s1') }, () => ({}));
