@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { IndexHeaderKey } from './index-header-key.js';
 import type { LogicalRequest, LogicalResponse } from './logical.js';
 import type { ReplicationView } from './replication-role.js';
@@ -52,7 +53,7 @@ export class IndexConsistency {
    * The last state header made: the writes of one commit group are answered together, after the
    * whole group committed, so they all name the same watermark and share one HMAC.
    */
-  private lastState: { readonly clusterId: string; readonly replicatedWal: number; readonly key: Buffer; readonly value: string } | undefined;
+  private lastState: { readonly clusterId: string; readonly replicatedWal: number; readonly key: KeyObject; readonly value: string } | undefined;
 
   async handle(req: LogicalRequest, run: () => Promise<LogicalResponse | undefined>): Promise<LogicalResponse | undefined> {
     const { replication } = this.ctx;

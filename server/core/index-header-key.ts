@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { LogicalStorage } from './barrier.js';
 import { layout } from './storage-layout.js';
 
@@ -11,8 +11,9 @@ import { layout } from './storage-layout.js';
  * cannot make or pass one. It lives behind the barrier: never in a header, a log or an error.
  */
 export class IndexHeaderKey {
-  private key: Buffer | undefined;
-  private loading: Promise<Buffer | undefined> | undefined;
+  /** As a `KeyObject`, made once at load: each HMAC then skips importing the raw bytes. */
+  private key: KeyObject | undefined;
+  private loading: Promise<KeyObject | undefined> | undefined;
 
   constructor(private readonly barrier: Pick<LogicalStorage, 'get' | 'put'>) {}
 
@@ -20,7 +21,7 @@ export class IndexHeaderKey {
    * The key, read from the barrier on first use. With `canMint` (this cluster writes replicated
    * state: not a secondary) a missing key is created; concurrent first uses share one attempt.
    */
-  async get(canMint: boolean): Promise<Buffer | undefined> {
+  async get(canMint: boolean): Promise<KeyObject | undefined> {
     if (this.key !== undefined) return this.key;
     this.loading ??= this.load(canMint).finally(() => (this.loading = undefined));
     return this.loading;
@@ -36,12 +37,12 @@ export class IndexHeaderKey {
     this.key = undefined;
   }
 
-  private async load(canMint: boolean): Promise<Buffer | undefined> {
+  private async load(canMint: boolean): Promise<KeyObject | undefined> {
     const stored = await this.barrier.get(layout.indexHeaderKey);
-    if (stored !== undefined && stored.length > 0) return (this.key = stored);
+    if (stored !== undefined && stored.length > 0) return (this.key = createSecretKey(stored));
     if (!canMint) return undefined;
     const minted = randomBytes(32);
     await this.barrier.put(layout.indexHeaderKey, minted);
-    return (this.key = minted);
+    return (this.key = createSecretKey(minted));
   }
 }

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * A position in a replication set's storage, as Vault's `X-Vault-Index` header carries it
@@ -21,23 +21,16 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const INDEX = /^\d{1,16}$/;
 const HMAC_HEX = /^[0-9a-f]{64}$/i;
 
-/** Each key's KeyObject, made once: an HMAC keyed by a KeyObject skips importing the raw key every time. */
-const keyObjects = new WeakMap<Buffer, KeyObject>();
-
-function macOf(body: string, hmacKey: Buffer): Buffer {
-  let key = keyObjects.get(hmacKey);
-  if (key === undefined) {
-    key = createSecretKey(hmacKey);
-    keyObjects.set(hmacKey, key);
-  }
-  return createHmac('sha256', key).update(body).digest();
+/** `hmacKey`: raw bytes or, on the request path, the key as a `KeyObject` made once (see IndexHeaderKey). */
+function macOf(body: string, hmacKey: Buffer | KeyObject): Buffer {
+  return createHmac('sha256', hmacKey).update(body).digest();
 }
 
 /**
  * The header value of `state`: base64 of `v1:<cluster id>:<local index>:<replicated index>:<hmac>`,
  * the HMAC-SHA256 (hex) of everything before the last colon, keyed by `hmacKey`.
  */
-export function encodeWalState(state: WalState, hmacKey: Buffer): string {
+export function encodeWalState(state: WalState, hmacKey: Buffer | KeyObject): string {
   const body = `${VERSION}:${state.clusterId}:${state.localIndex}:${state.replicatedIndex}`;
   return Buffer.from(`${body}:${macOf(body, hmacKey).toString('hex')}`, 'utf8').toString('base64');
 }
@@ -48,7 +41,7 @@ export function encodeWalState(state: WalState, hmacKey: Buffer): string {
  * constant time), so it was altered or comes from a cluster with another key. Without a key (a
  * client, which never holds it) the HMAC is not checked, as in Vault's client.
  */
-export function parseWalState(raw: string, hmacKey: Buffer | undefined): ParsedWalState {
+export function parseWalState(raw: string, hmacKey: Buffer | KeyObject | undefined): ParsedWalState {
   const value = raw.trim();
   if (value.length === 0 || value.length % 4 !== 0 || !BASE64.test(value)) return { ok: false, reason: 'malformed' };
   const decoded = Buffer.from(value, 'base64').toString('utf8');
