@@ -68,7 +68,7 @@ export async function freePortPair(): Promise<number> {
         s.close(() => resolve(p));
       });
     });
-    if (handedOut.has(port) || handedOut.has(port + 1)) continue;
+    // Checked after the await: a pair handed out meanwhile counts too.
     if (port < 65535 && (await isPortFree(port + 1)) && !handedOut.has(port) && !handedOut.has(port + 1)) {
       handedOut.add(port);
       handedOut.add(port + 1);
