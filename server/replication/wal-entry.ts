@@ -66,6 +66,41 @@ export function encodeWalEntry(entry: WalEntry): Buffer {
 }
 
 /**
+ * The index an entry is encoded with before it has one: a msgpack uint64 (`0xcf` and 8 bytes), the
+ * width of every index, so numbering it later writes those 8 bytes and moves nothing.
+ */
+const UNNUMBERED = Number.MAX_SAFE_INTEGER;
+const UINT64 = 0xcf;
+
+/**
+ * A WAL entry encoded before its index is known: when its write is submitted, not at its turn in the
+ * commit group, where every microsecond of the main thread holds up the whole group. `numberWalEntry`
+ * writes the index in at that turn. Readers decode the index as any other integer.
+ */
+export interface UnnumberedWalEntry {
+  readonly epoch: number;
+  readonly bytes: Buffer;
+  /** Where the index's 8 bytes start in `bytes`. */
+  readonly indexAt: number;
+}
+
+export function encodeUnnumberedWalEntry(epoch: number, ops: readonly WalOp[]): UnnumberedWalEntry {
+  const bytes = encodeWalEntry({ index: UNNUMBERED, epoch, ops });
+  // The array's header (fixarray, array 16 or array 32), the format version, then the index.
+  const first = bytes[0] as number;
+  const header = first <= 0x9f ? 1 : first === 0xdc ? 3 : 5;
+  if (bytes[header] !== BINARY_FORMAT || bytes[header + 1] !== UINT64) throw new Error('WAL entry: the index is not where the encoding puts it');
+  return { epoch, bytes, indexAt: header + 2 };
+}
+
+/** Writes `index` into the entry's bytes, in place, and returns them. */
+export function numberWalEntry(entry: UnnumberedWalEntry, index: number): Buffer {
+  entry.bytes.writeUInt32BE(Math.floor(index / 0x1_0000_0000), entry.indexAt);
+  entry.bytes.writeUInt32BE(index >>> 0, entry.indexAt + 4);
+  return entry.bytes;
+}
+
+/**
  * The entry as a secondary of a build before digested puts reads it: the same entry, its puts
  * without digests (the bytes themselves when none has any).
  */

@@ -6,7 +6,18 @@ import { ReplicaOverlay, type OverlayWrite } from '../storage/replica-overlay.js
 import { VaultError } from '../core/vault-error.js';
 import type { Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
-import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, type SerializedWalEntry, type WalEntry } from './wal-entry.js';
+import {
+  decodeWalEntry,
+  encodeUnnumberedWalEntry,
+  encodeWalEntry,
+  isJsonWalEntry,
+  numberWalEntry,
+  type SerializedWalEntry,
+  type UnnumberedWalEntry,
+  type WalEntry,
+  type WalOp,
+} from './wal-entry.js';
+import { RecentWal } from './recent-wal.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
 import { digestOf, toWalOps, touchesReplicated } from './wal-ops.js';
 import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
@@ -20,6 +31,8 @@ export { WAL_PREFIX, walKey } from './wal-retention.js';
  * arenas), for the same time.
  */
 const ENTRY_SCAN_PAGE = 250;
+/** WAL entries kept in memory for streaming (see RecentWal). */
+const RECENT_ENTRIES = 4096;
 
 /** One replicated change as it travels: raw (encrypted) values, exactly as stored. */
 export type { SerializedWalEntry, WalEntry, WalOp } from './wal-entry.js';
@@ -52,8 +65,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
    * The most recent WAL entries as stored (binary), so streaming rarely reads them back from disk,
    * and whether each is whole for a performance secondary (no cluster-local op: sent as is).
    */
-  private readonly recent = new Map<number, SerializedWalEntry>();
-  private static readonly RECENT_ENTRIES = 4096;
+  private readonly recent = new RecentWal(RECENT_ENTRIES);
   /** The WAL entries of replicated state committed on behalf of one tracked call (see trackWrites). */
   private readonly tracked = new AsyncLocalStorage<{ lastReplicatedWal: number }>();
   /** The index of the last committed WAL entry that changed replicated state (see lastReplicatedWal). */
@@ -160,7 +172,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     if (this.role === 'secondary' && touchesReplicated(ops)) {
       return Promise.reject(new VaultError('read_only', 'cannot write to readonly storage'));
     }
-    return this.prefixNames.around(ops, (names) => this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, false, names));
+    return this.prefixNames.around(ops, (names) => this.stageLogged({ bytes: opsBytes(ops), prepare: () => ops }, false, names, ops));
   }
 
   /**
@@ -180,13 +192,18 @@ export class WalStorage extends EventEmitter implements StorageBackend {
     this.relaying = relaying;
   }
 
-  private stageLogged(write: StagedWrite, isRemote: boolean, names: PrefixNames | undefined): Promise<void> {
+  /**
+   * `knownOps`: the ops `write.prepare` will return, when known at submission: a primary then hashes
+   * and encodes their WAL entry now, while the group ahead commits, and only numbers it at its turn.
+   */
+  private stageLogged(write: StagedWrite, isRemote: boolean, names: PrefixNames | undefined, knownOps?: readonly StorageOp[]): Promise<void> {
     let ops: readonly StorageOp[] = [];
     let staged:
       | { entry: WalEntry; bytes: Buffer; replicatedOnly: boolean; isReplicated: boolean; firstAfter: number; previous: { last: number; first: number } }
       | undefined;
     const tracked = this.tracked.getStore();
-    const digests = new Map<StorageOp, Buffer>();
+    const early = knownOps !== undefined && this.role === 'primary' ? logged(knownOps, this.epoch) : undefined;
+    let digests: ReadonlyMap<StorageOp, Buffer> | undefined;
     return this.inner.stage({
       // Room for the WAL entry (the values once more) next to the data.
       bytes: write.bytes * 2,
@@ -200,11 +217,12 @@ export class WalStorage extends EventEmitter implements StorageBackend {
           }
           if (!this.relaying) return ops;
         }
-        digests.clear();
-        const walOps = toWalOps(ops, digests);
-        if (walOps.length === 0) return ops;
-        const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: walOps };
-        const bytes = encodeWalEntry(entry);
+        // Encoded at submission if nothing it depends on changed since; here otherwise.
+        const log = early !== undefined && early.ops === ops && early.epoch === this.epoch && this.role === 'primary' ? early : logged(ops, this.epoch);
+        digests = log.digests;
+        if (log.entry === undefined) return ops;
+        const entry: WalEntry = { index: this.stagedLast + 1, epoch: this.epoch, ops: log.walOps };
+        const bytes = numberWalEntry(log.entry, entry.index);
         const trimmed = walRetentionTrim(this.stagedFirst, entry.index, this.retentionEntries);
         const previous = { last: this.stagedLast, first: this.stagedFirst };
         this.stagedLast = entry.index;
@@ -213,7 +231,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         staged = {
           entry,
           bytes,
-          replicatedOnly: isReplicatedOnly(walOps),
+          replicatedOnly: isReplicatedOnly(log.walOps),
           isReplicated: touchesReplicated(ops),
           firstAfter: this.stagedFirst,
           previous,
@@ -225,8 +243,7 @@ export class WalStorage extends EventEmitter implements StorageBackend {
         if (staged !== undefined) {
           this.lastIndex = staged.entry.index;
           this.firstIndex = staged.firstAfter;
-          this.recent.set(staged.entry.index, { index: staged.entry.index, bytes: staged.bytes, replicatedOnly: staged.replicatedOnly });
-          if (this.recent.size > WalStorage.RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
+          this.recent.add({ index: staged.entry.index, bytes: staged.bytes, replicatedOnly: staged.replicatedOnly });
         }
         write.committed?.();
         if (staged !== undefined) {
@@ -437,4 +454,19 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);
     }
   }
+}
+
+/** A write's WAL side: its ops' Merkle digests, the ops that travel, and their entry, not numbered yet (none when nothing travels). */
+interface LoggedWrite {
+  readonly ops: readonly StorageOp[];
+  readonly epoch: number;
+  readonly digests: ReadonlyMap<StorageOp, Buffer>;
+  readonly walOps: readonly WalOp[];
+  readonly entry: UnnumberedWalEntry | undefined;
+}
+
+function logged(ops: readonly StorageOp[], epoch: number): LoggedWrite {
+  const digests = new Map<StorageOp, Buffer>();
+  const walOps = toWalOps(ops, digests);
+  return { ops, epoch, digests, walOps, entry: walOps.length === 0 ? undefined : encodeUnnumberedWalEntry(epoch, walOps) };
 }

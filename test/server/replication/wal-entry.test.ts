@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { VaultError } from '../../../server/core/vault-error.js';
 import {
   decodeWalEntry,
+  encodeUnnumberedWalEntry,
   encodeWalEntry,
   isJsonWalEntry,
+  numberWalEntry,
   walEntryFromJson,
   walEntryToJson,
   withoutDigests,
@@ -107,6 +109,18 @@ describe('WAL entries, binary and the older JSON form', () => {
     expect(isJsonWalEntry(json)).to.equal(true);
     expect(decodeWalEntry(json)).to.deep.equal(entry);
     expect(walEntryFromJson(JSON.parse(json.toString('utf8')))).to.deep.equal(entry);
+  });
+
+  it('numbers an entry encoded before its index was known, in place, for any index up to 2^53 and any number of ops', () => {
+    // One op (a fixarray), then 20 puts (an array 16 header): the index sits after headers of both sizes.
+    const many = Array.from({ length: 20 }, (_, i) => ({ op: 'put' as const, key: `logical/kv/${i}`, value: Buffer.from([i]) }));
+    for (const ops of [[{ op: 'delete' as const, key: 'core/x' }], many]) {
+      const unnumbered = encodeUnnumberedWalEntry(7, ops);
+      for (const index of [1, 300, 4_294_967_295, 4_294_967_296, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER - 1]) {
+        const decoded = decodeWalEntry(numberWalEntry(unnumbered, index));
+        expect(decoded).to.deep.equal({ index, epoch: 7, ops });
+      }
+    }
   });
 
   it('refuses garbage with a typed error that does not quote it', () => {

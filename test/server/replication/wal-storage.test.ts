@@ -43,6 +43,33 @@ describe('WalStorage', () => {
     expect(await sqlite.get(walKey(1))).to.not.equal(undefined);
   });
 
+  it("gives a write's WAL entry the epoch in force at its turn in the commit group, not at its submission (the entry is encoded early)", async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    const writes = [wal.put('core/policy/a', Buffer.from('A')), wal.put('core/policy/b', Buffer.from('B'))];
+    // Their turn comes after this tick: a new epoch (a promotion) set meanwhile is theirs.
+    wal.setRole('primary', 2);
+    await Promise.all(writes);
+    expect((await wal.readWal(0, 10)).map((e) => [e.index, e.epoch])).to.deep.equal([
+      [1, 2],
+      [2, 2],
+    ]);
+  });
+
+  it('numbers entries past 2^32, the same in memory and on disk', async () => {
+    const wal = new WalStorage(sqlite, 100);
+    await wal.open();
+    wal.setRole('primary', 1);
+    wal.setLastWal(2 ** 32 + 10);
+    await Promise.all([wal.put('core/policy/a', Buffer.from('A')), wal.put('core/policy/b', Buffer.from('B'))]);
+    expect((await wal.readWal(2 ** 32 + 10, 10)).map((e) => e.index)).to.deep.equal([2 ** 32 + 11, 2 ** 32 + 12]);
+    expect(decodeWalEntry((await sqlite.get(walKey(2 ** 32 + 12))) as Buffer).index).to.equal(2 ** 32 + 12);
+    const reopened = new WalStorage(sqlite, 100);
+    await reopened.open();
+    expect(reopened.lastWal).to.equal(2 ** 32 + 12);
+  });
+
   it('stores each WAL entry in its binary form, and still reads and streams rows of the older JSON form (an upgrade in place)', async () => {
     // Two rows as a build before the binary form wrote them (values base64), on disk before this build opens.
     const old = [1, 2].map((index) => ({
