@@ -1,7 +1,25 @@
 import type { StorageOp } from '../storage/backend.js';
 import { DR_KEYSET, performanceKeyset, type Keyset } from './keyset.js';
 import { leafDigest } from './merkle-index.js';
-import type { WalOp } from './wal-entry.js';
+import { encodeUnnumberedWalEntry, type UnnumberedWalEntry, type WalOp } from './wal-entry.js';
+
+/**
+ * A write's WAL side: its ops' Merkle digests, the ops that travel and their entry, not numbered yet
+ * (none when nothing travels); `ops` and `epoch` say what it was made from.
+ */
+export interface LoggedWrite {
+  readonly ops: readonly StorageOp[];
+  readonly epoch: number;
+  readonly digests: ReadonlyMap<StorageOp, Buffer>;
+  readonly walOps: readonly WalOp[];
+  readonly entry: UnnumberedWalEntry | undefined;
+}
+
+export function logged(ops: readonly StorageOp[], epoch: number): LoggedWrite {
+  const digests = new Map<StorageOp, Buffer>();
+  const walOps = toWalOps(ops, digests);
+  return { ops, epoch, digests, walOps, entry: walOps.length === 0 ? undefined : encodeUnnumberedWalEntry(epoch, walOps) };
+}
 
 /** Whether a storage op falls in a keyset (a prefix delete by its prefix). */
 export function opIncluded(keyset: Keyset, op: StorageOp): boolean {

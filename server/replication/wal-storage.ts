@@ -6,20 +6,10 @@ import { ReplicaOverlay, type OverlayWrite } from '../storage/replica-overlay.js
 import { VaultError } from '../core/vault-error.js';
 import type { Keyset } from './keyset.js';
 import { KeysetMerkle } from './keyset-merkle.js';
-import {
-  decodeWalEntry,
-  encodeUnnumberedWalEntry,
-  encodeWalEntry,
-  isJsonWalEntry,
-  numberWalEntry,
-  type SerializedWalEntry,
-  type UnnumberedWalEntry,
-  type WalEntry,
-  type WalOp,
-} from './wal-entry.js';
+import { decodeWalEntry, encodeWalEntry, isJsonWalEntry, numberWalEntry, type SerializedWalEntry, type WalEntry } from './wal-entry.js';
 import { RecentWal } from './recent-wal.js';
 import { isReplicatedOnly } from './wal-entry-filter.js';
-import { digestOf, toWalOps, touchesReplicated } from './wal-ops.js';
+import { digestOf, logged, touchesReplicated } from './wal-ops.js';
 import { WAL_PREFIX, walKey, walRetentionTrim } from './wal-retention.js';
 import { batchKeys, PrefixNameTracker, SCAN_PAGE, type PrefixNames } from './prefix-name-tracker.js';
 
@@ -454,19 +444,4 @@ export class WalStorage extends EventEmitter implements StorageBackend {
       else this.merkle.removePrefix(op.prefix, names?.get(op.prefix) ?? []);
     }
   }
-}
-
-/** A write's WAL side: its ops' Merkle digests, the ops that travel, and their entry, not numbered yet (none when nothing travels). */
-interface LoggedWrite {
-  readonly ops: readonly StorageOp[];
-  readonly epoch: number;
-  readonly digests: ReadonlyMap<StorageOp, Buffer>;
-  readonly walOps: readonly WalOp[];
-  readonly entry: UnnumberedWalEntry | undefined;
-}
-
-function logged(ops: readonly StorageOp[], epoch: number): LoggedWrite {
-  const digests = new Map<StorageOp, Buffer>();
-  const walOps = toWalOps(ops, digests);
-  return { ops, epoch, digests, walOps, entry: walOps.length === 0 ? undefined : encodeUnnumberedWalEntry(epoch, walOps) };
 }

@@ -4,7 +4,8 @@ import type { StorageOp } from '../../../server/storage/backend.js';
 import { DR_KEYSET, performanceKeyset } from '../../../server/replication/keyset.js';
 import { leafDigest } from '../../../server/replication/merkle-index.js';
 import { STATE_KEY } from '../../../server/replication/replication-state.js';
-import { digestOf, opIncluded, toWalOps, touchesReplicated } from '../../../server/replication/wal-ops.js';
+import { decodeWalEntry, numberWalEntry } from '../../../server/replication/wal-entry.js';
+import { digestOf, logged, opIncluded, toWalOps, touchesReplicated } from '../../../server/replication/wal-ops.js';
 
 describe('wal-ops', () => {
   const replicated = `${layout.mountData('3f1c', false)}data/app`;
@@ -37,6 +38,15 @@ describe('wal-ops', () => {
     expect(digestOf(put)).to.equal(carried);
     const [walPut] = toWalOps([put], new Map());
     expect(walPut?.op === 'put' ? walPut.digest : undefined).to.equal(carried);
+  });
+
+  it('logged: the entry of the ops that travel, not numbered yet, with their digests; none for bookkeeping alone', () => {
+    const put: StorageOp = { op: 'put', key: replicated, value: Buffer.from('v') };
+    const write = logged([put, { op: 'put', key: STATE_KEY, value: Buffer.from('s') }], 4);
+    expect(write.digests.get(put)).to.deep.equal(leafDigest(replicated, Buffer.from('v')));
+    expect(write.walOps.map((op) => (op.op === 'delete-prefix' ? op.prefix : op.key))).to.deep.equal([replicated]);
+    expect(decodeWalEntry(numberWalEntry(write.entry as NonNullable<typeof write.entry>, 9))).to.include({ index: 9, epoch: 4 });
+    expect(logged([{ op: 'put', key: STATE_KEY, value: Buffer.from('s') }], 4).entry).to.equal(undefined);
   });
 
   it('touchesReplicated: only ops a performance secondary receives', () => {
