@@ -149,14 +149,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * `npm run bench` runs every suite: KV through the full stack, transit, replication, WAN, DR, HA on
+ * `npm run bench` runs every suite: KV through the full stack, transit, replication, the WAL's storage cost, WAN, DR, HA on
  * PostgreSQL, the Terraform provider, snapshots, CLI startup and scale (memory, bootstrap and
  * Merkle diff at 10k, 100k and 1M keys).
- * `FERRY_BENCH_SUITES=kv,transit,replication,wan,dr,ha,provider,snapshot,cli,scale` picks some;
+ * `FERRY_BENCH_SUITES=kv,transit,replication,wal,wan,dr,ha,provider,snapshot,cli,scale` picks some;
  * `--keys 10000,100000` sets the scale suite's sizes.
  */
 async function runAll(): Promise<void> {
-  const suites = new Set((process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wan,dr,ha,provider,snapshot,cli,scale').split(',').map((s) => s.trim()));
+  const suites = new Set(
+    (process.env.FERRY_BENCH_SUITES ?? 'kv,transit,replication,wal,wan,dr,ha,provider,snapshot,cli,scale').split(',').map((s) => s.trim()),
+  );
   if (suites.has('kv')) await main();
   for (const c of children.splice(0)) c.kill('SIGKILL');
   await stopAllBenchServers();
@@ -171,6 +173,10 @@ async function runAll(): Promise<void> {
   if (suites.has('replication')) {
     const { runReplicationBench } = await import('./replication-bench.js');
     process.stdout.write('\n' + (await runReplicationBench()).join('\n') + '\n');
+  }
+  if (suites.has('wal')) {
+    const { runWalBench } = await import('./wal-bench.js');
+    await runWalBench();
   }
   if (suites.has('wan')) {
     const { runWanBench } = await import('./wan-bench.js');
