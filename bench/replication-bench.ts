@@ -17,6 +17,7 @@ import { recordBenchResult } from './bench-results.js';
 import { baselinePath } from './baseline-build.js';
 import { countWindowsHit, watchFileWrites } from './file-write-watch.js';
 import { diskDelta, diskStats, machineCpu, processIo, traceFlushes } from './process-io.js';
+import { addSched, addTimes, NO_SCHED, type ProcessSched, readThreads, schedBetween, setIdlePolicy } from './thread-scheduling.js';
 
 /**
  * The replication benchmark (issues 4 and 5), every figure measured in one run on real SQLite
@@ -169,8 +170,14 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
     machineTotal: 0,
     loadGeneratorCpu: 0,
     primaryMainCpu: 0,
+    wallSeconds: 0,
+    primarySched: NO_SCHED,
+    secondariesSched: NO_SCHED,
+    loadGeneratorSched: NO_SCHED,
   });
-  const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh(), wal: fresh() }]))]));
+  const runsOf = new Map(clusters.map((c) => [c, new Map(placements.map((p) => [p, { off: fresh(), on: fresh(), wal: fresh(), idle: fresh() }]))]));
+  // Whether the secondaries' threads can be put in SCHED_IDLE for the `idle` side (needs chrt); tried once.
+  let canIdle = true;
   for (let round = 0; round < ROUNDS; round++) {
     for (const placement of round % 2 === 0 ? placements : [...placements].reverse()) {
       // Builds interleaved within each round, their order alternating too.
@@ -180,11 +187,29 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
         const bytesOfSecondaries = () => secondaries.reduce((sum, s) => sum + processIo(s.pid).writeBytes, 0);
         place(placement, cluster);
         // Alternate the order so neither side always runs first.
-        // The WAL-only primary runs in the shared placement only (pinning it says nothing new).
-        const sides: ('off' | 'on' | 'wal')[] = walOnly !== undefined && placement === 'shared' ? ['off', 'on', 'wal'] : ['off', 'on'];
+        // The WAL-only primary, and the secondaries idle-scheduled, run in the shared placement only
+        // (pinning them says nothing new).
+        const sides: SideName[] = walOnly !== undefined && placement === 'shared' ? ['off', 'on', 'wal', ...(canIdle ? ['idle' as const] : [])] : ['off', 'on'];
         for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-          const server = side === 'off' ? off : side === 'on' ? on : (walOnly as BenchServer);
+          const server = side === 'off' ? off : side === 'wal' ? (walOnly as BenchServer) : on;
           const acc = (runsOf.get(cluster) as Map<Placement, Sides>).get(placement)?.[side] as Side;
+          const streams = side === 'on' || side === 'idle';
+          if (
+            side === 'idle' &&
+            !setIdlePolicy(
+              secondaries.map((s) => s.pid),
+              true,
+            )
+          ) {
+            canIdle = false;
+            setIdlePolicy(
+              secondaries.map((s) => s.pid),
+              false,
+            );
+            continue;
+          }
+          const schedBefore = { primary: readThreads(server.pid), secondaries: secondaries.map((s) => readThreads(s.pid)), load: readThreads(process.pid) };
+          const wallBefore = performance.now();
           const cpuBefore = server.cpuSeconds();
           const mainBefore = server.mainThreadCpuSeconds();
           const secondariesBefore = cpuOfSecondaries();
@@ -194,6 +219,20 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           const machineBefore = machineCpu();
           const loadBefore = process.cpuUsage();
           const r = await writeLoad(server.addr, server.rootToken, 't');
+          acc.wallSeconds += (performance.now() - wallBefore) / 1000;
+          acc.primarySched = addSched(acc.primarySched, schedBetween(server.pid, schedBefore.primary, readThreads(server.pid)));
+          acc.loadGeneratorSched = addSched(acc.loadGeneratorSched, schedBetween(process.pid, schedBefore.load, readThreads(process.pid)));
+          if (streams)
+            for (const [i, s] of secondaries.entries())
+              acc.secondariesSched = addSched(acc.secondariesSched, schedBetween(s.pid, schedBefore.secondaries[i] ?? new Map(), readThreads(s.pid)));
+          if (
+            side === 'idle' &&
+            !setIdlePolicy(
+              secondaries.map((s) => s.pid),
+              false,
+            )
+          )
+            throw new Error('could not put the secondaries back in the normal scheduling policy');
           const load = process.cpuUsage(loadBefore);
           const machineAfter = machineCpu();
           const disk = diskDelta(diskBefore, diskStats());
@@ -208,7 +247,7 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           acc.diskFlushes += disk.flushes;
           acc.diskFlushMs += disk.flushMs;
           acc.diskBytes += disk.bytesWritten;
-          if (side === 'on') {
+          if (streams) {
             acc.secondariesCpu += cpuOfSecondaries() - secondariesBefore;
             acc.secondariesWriteBytes += bytesOfSecondaries() - secondariesIoBefore;
           }
@@ -223,12 +262,19 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
   return lines;
 }
 
-/** One placement's sides: replication off, on with 2 secondaries, and on with none (`wal`, when measured). */
+/**
+ * One placement's sides: replication off, on with 2 secondaries, on with none (`wal`, when measured),
+ * and on with the same 2 secondaries in SCHED_IDLE (`idle`, when measured: they get a CPU only when
+ * nothing else wants one, which leaves the primary's own cost of streaming).
+ */
 interface Sides {
   readonly off: Side;
   readonly on: Side;
   readonly wal: Side;
+  readonly idle: Side;
 }
+
+type SideName = keyof Sides;
 
 interface Side {
   rps: number[];
@@ -251,6 +297,12 @@ interface Side {
   loadGeneratorCpu: number;
   /** The primary's main thread's CPU seconds (of primaryCpu; the rest is SQLite and libuv's threads). */
   primaryMainCpu: number;
+  /** Wall seconds of the runs: a write's share of it is 1 ÷ throughput. */
+  wallSeconds: number;
+  /** The scheduler's accounting over the runs (see thread-scheduling.ts): on a CPU, and waiting for one. */
+  primarySched: ProcessSched;
+  secondariesSched: ProcessSched;
+  loadGeneratorSched: ProcessSched;
 }
 
 /** A side's disk traffic a write: each process's bytes sent to storage, and the whole disk's flushes and bytes. */
@@ -260,7 +312,24 @@ function describeIo(side: Side, hasSecondaries: boolean): string {
     `        disk a write: primary ${per(side.primaryWriteBytes).toFixed(0)} B in ${per(side.primaryWriteCalls).toFixed(2)} write calls` +
     (hasSecondaries ? `, secondaries ${per(side.secondariesWriteBytes).toFixed(0)} B together` : '') +
     `; whole disk (every process on the host) ${per(side.diskBytes).toFixed(0)} B, ${per(side.diskFlushes).toFixed(3)} flushes (${((side.diskFlushMs / Math.max(1, side.diskFlushes)) * 1000).toFixed(0)} µs each by the device)` +
-    `\n        CPU: the machine ${((100 * side.machineBusy) / Math.max(1, side.machineTotal)).toFixed(0)}% busy (every process on the host); load generator ${((side.loadGeneratorCpu / side.requests) * 1000).toFixed(3)}ms/write; primary's main thread ${((side.primaryMainCpu / side.requests) * 1000).toFixed(3)}ms/write`
+    `\n        CPU: the machine ${((100 * side.machineBusy) / Math.max(1, side.machineTotal)).toFixed(0)}% busy (every process on the host); load generator ${((side.loadGeneratorCpu / side.requests) * 1000).toFixed(3)}ms/write; primary's main thread ${((side.primaryMainCpu / side.requests) * 1000).toFixed(3)}ms/write` +
+    describeSched(side, hasSecondaries)
+  );
+}
+
+/**
+ * A side's time a write by the scheduler's accounting, in µs: wall time (1 ÷ throughput), then each
+ * process's threads on a CPU + runnable but waiting for one. Empty where the kernel does not publish it.
+ */
+function describeSched(side: Side, hasSecondaries: boolean): string {
+  const { primarySched: p, secondariesSched: s, loadGeneratorSched: l } = side;
+  if (p.main.cpu === 0) return '';
+  const us = (seconds: number) => ((seconds / side.requests) * 1e6).toFixed(1);
+  const both = (t: { cpu: number; wait: number }) => `${us(t.cpu)} + ${us(t.wait)}`;
+  return (
+    `\n        time a write (µs, on a CPU + waiting for one): wall ${us(side.wallSeconds)} (1 ÷ throughput); primary's main thread ${both(p.main)}, its other threads ${both(p.others)}` +
+    (hasSecondaries ? `; secondaries ${both(addTimes(s.main, s.others))}` : '') +
+    `; load generator ${both(addTimes(l.main, l.others))}`
   );
 }
 
@@ -273,7 +342,7 @@ async function reportThroughput({ label, disk, on, secondaries }: StreamingClust
     `(a) KV write throughput (POST to new keys), ${CONNECTIONS} connections, ${ROUNDS}×${DURATION_S}s per side and placement, interleaved${isLabelled ? ` — ${label}` : ''}`,
   ];
   const ratios = new Map<Placement, number>();
-  for (const [placement, { off: o, on: n, wal: w }] of runs) {
+  for (const [placement, { off: o, on: n, wal: w, idle: i }] of runs) {
     const ratio = mean(n.rps) / mean(o.rps);
     ratios.set(placement, ratio);
     lines.push(
@@ -290,7 +359,16 @@ async function reportThroughput({ label, disk, on, secondaries }: StreamingClust
       lines.push(
         `      beside the goal — replication enabled, no secondary attached (the WAL's own cost): ${mean(w.rps).toFixed(0)} req/s [${w.rps.map((r) => r.toFixed(0)).join(', ')}], ${(mean(w.rps) / mean(o.rps)).toFixed(2)} × off, primary CPU ${perWriteMs(w.primaryCpu, w.requests)}ms/write`,
         describeIo(w, false),
-        `      so of the ${(1 - ratio).toFixed(2)} lost: ${(1 - mean(w.rps) / mean(o.rps)).toFixed(2)} keeping the WAL, ${(mean(w.rps) / mean(o.rps) - ratio).toFixed(2)} streaming it to the 2 secondaries running beside the primary`,
+      );
+    if (w.rps.length > 0 && i.rps.length > 0)
+      lines.push(
+        `      beside the goal — the same primary and secondaries, the secondaries' threads in SCHED_IDLE (a CPU only when nothing else wants one): ${mean(i.rps).toFixed(0)} req/s [${i.rps.map((r) => r.toFixed(0)).join(', ')}], ${(mean(i.rps) / mean(o.rps)).toFixed(2)} × off, primary CPU ${perWriteMs(i.primaryCpu, i.requests)}ms/write, secondaries ${perWriteMs(i.secondariesCpu, i.requests)}ms/write together`,
+        describeIo(i, true),
+        `      so of the ${(1 - ratio).toFixed(2)} lost: ${(1 - mean(w.rps) / mean(o.rps)).toFixed(2)} keeping the WAL, ${((mean(w.rps) - mean(i.rps)) / mean(o.rps)).toFixed(2)} the primary's own streaming (secondaries idle-scheduled), ${((mean(i.rps) - mean(n.rps)) / mean(o.rps)).toFixed(2)} the secondaries' demand for the shared CPUs`,
+      );
+    else if (w.rps.length > 0)
+      lines.push(
+        `      so of the ${(1 - ratio).toFixed(2)} lost: ${(1 - mean(w.rps) / mean(o.rps)).toFixed(2)} keeping the WAL, ${(mean(w.rps) / mean(o.rps) - ratio).toFixed(2)} streaming it to the 2 secondaries running beside the primary (the idle-scheduled side was not measured: no chrt)`,
       );
   }
   lines.push(`    secondaries caught up ${catchUpMs}ms after the last run (primary last_wal ${lastWal})`);
