@@ -185,6 +185,7 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
         const { off, on, walOnly, secondaries } = cluster;
         const cpuOfSecondaries = () => secondaries.reduce((sum, s) => sum + s.cpuSeconds(), 0);
         const bytesOfSecondaries = () => secondaries.reduce((sum, s) => sum + processIo(s.pid).writeBytes, 0);
+        const secondaryPids = secondaries.map((s) => s.pid);
         place(placement, cluster);
         // Alternate the order so neither side always runs first.
         // The WAL-only primary, and the secondaries idle-scheduled, run in the shared placement only
@@ -194,18 +195,9 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           const server = side === 'off' ? off : side === 'wal' ? (walOnly as BenchServer) : on;
           const acc = (runsOf.get(cluster) as Map<Placement, Sides>).get(placement)?.[side] as Side;
           const streams = side === 'on' || side === 'idle';
-          if (
-            side === 'idle' &&
-            !setIdlePolicy(
-              secondaries.map((s) => s.pid),
-              true,
-            )
-          ) {
+          if (side === 'idle' && !setIdlePolicy(secondaryPids, true)) {
             canIdle = false;
-            setIdlePolicy(
-              secondaries.map((s) => s.pid),
-              false,
-            );
+            setIdlePolicy(secondaryPids, false);
             continue;
           }
           const schedBefore = { primary: readThreads(server.pid), secondaries: secondaries.map((s) => readThreads(s.pid)), load: readThreads(process.pid) };
@@ -225,14 +217,7 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           if (streams)
             for (const [i, s] of secondaries.entries())
               acc.secondariesSched = addSched(acc.secondariesSched, schedBetween(s.pid, schedBefore.secondaries[i] ?? new Map(), readThreads(s.pid)));
-          if (
-            side === 'idle' &&
-            !setIdlePolicy(
-              secondaries.map((s) => s.pid),
-              false,
-            )
-          )
-            throw new Error('could not put the secondaries back in the normal scheduling policy');
+          if (side === 'idle' && !setIdlePolicy(secondaryPids, false)) throw new Error('could not put the secondaries back in the normal scheduling policy');
           const load = process.cpuUsage(loadBefore);
           const machineAfter = machineCpu();
           const disk = diskDelta(diskBefore, diskStats());
