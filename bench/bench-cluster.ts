@@ -206,12 +206,6 @@ export class BenchServer {
     return cpuSecondsOf(`/proc/${pid}/stat`, pid);
   }
 
-  /** CPU seconds of the process's main thread (its JavaScript, event loop and everything they do inline). */
-  mainThreadCpuSeconds(): number {
-    const pid = this.child?.pid;
-    return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`, pid);
-  }
-
   /** `sys/replication/status` data (unauthenticated). */
   async replicationStatus(): Promise<Record<string, any>> {
     return (await api(this.addr, 'GET', 'sys/replication/status', '')).data as Record<string, any>;

@@ -168,8 +168,6 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
     diskBytes: 0,
     machineBusy: 0,
     machineTotal: 0,
-    loadGeneratorCpu: 0,
-    primaryMainCpu: 0,
     wallSeconds: 0,
     primarySched: NO_SCHED,
     secondariesSched: NO_SCHED,
@@ -203,13 +201,11 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
           const schedBefore = { primary: readThreads(server.pid), secondaries: secondaries.map((s) => readThreads(s.pid)), load: readThreads(process.pid) };
           const wallBefore = performance.now();
           const cpuBefore = server.cpuSeconds();
-          const mainBefore = server.mainThreadCpuSeconds();
           const secondariesBefore = cpuOfSecondaries();
           const ioBefore = processIo(server.pid);
           const secondariesIoBefore = bytesOfSecondaries();
           const diskBefore = diskStats();
           const machineBefore = machineCpu();
-          const loadBefore = process.cpuUsage();
           const r = await writeLoad(server.addr, server.rootToken, 't');
           acc.wallSeconds += (performance.now() - wallBefore) / 1000;
           acc.primarySched = addSched(acc.primarySched, schedBetween(server.pid, schedBefore.primary, readThreads(server.pid)));
@@ -218,15 +214,12 @@ async function measureThroughput(clusters: readonly StreamingCluster[]): Promise
             for (const [i, s] of secondaries.entries())
               acc.secondariesSched = addSched(acc.secondariesSched, schedBetween(s.pid, schedBefore.secondaries[i] ?? new Map(), readThreads(s.pid)));
           if (side === 'idle' && !setIdlePolicy(secondaryPids, false)) throw new Error('could not put the secondaries back in the normal scheduling policy');
-          const load = process.cpuUsage(loadBefore);
           const machineAfter = machineCpu();
           const disk = diskDelta(diskBefore, diskStats());
           acc.machineBusy += machineAfter.busy - machineBefore.busy;
           acc.machineTotal += machineAfter.total - machineBefore.total;
-          acc.loadGeneratorCpu += (load.user + load.system) / 1e6;
           const ioAfter = processIo(server.pid);
           acc.primaryCpu += server.cpuSeconds() - cpuBefore;
-          acc.primaryMainCpu += server.mainThreadCpuSeconds() - mainBefore;
           acc.primaryWriteBytes += ioAfter.writeBytes - ioBefore.writeBytes;
           acc.primaryWriteCalls += ioAfter.writeCalls - ioBefore.writeCalls;
           acc.diskFlushes += disk.flushes;
@@ -278,13 +271,13 @@ interface Side {
   /** The whole machine's CPU ticks over the runs: busy, and all (busy ÷ all = how loaded the box was). */
   machineBusy: number;
   machineTotal: number;
-  /** This process's CPU seconds over the runs (autocannon, the load generator). */
-  loadGeneratorCpu: number;
-  /** The primary's main thread's CPU seconds (of primaryCpu; the rest is SQLite and libuv's threads). */
-  primaryMainCpu: number;
   /** Wall seconds of the runs: a write's share of it is 1 ÷ throughput. */
   wallSeconds: number;
-  /** The scheduler's accounting over the runs (see thread-scheduling.ts): on a CPU, and waiting for one. */
+  /**
+   * The scheduler's accounting over the runs (see thread-scheduling.ts): on a CPU, and waiting for
+   * one — the primary's main thread and its other threads, the secondaries, and this process (autocannon,
+   * the load generator).
+   */
   primarySched: ProcessSched;
   secondariesSched: ProcessSched;
   loadGeneratorSched: ProcessSched;
@@ -297,7 +290,7 @@ function describeIo(side: Side, hasSecondaries: boolean): string {
     `        disk a write: primary ${per(side.primaryWriteBytes).toFixed(0)} B in ${per(side.primaryWriteCalls).toFixed(2)} write calls` +
     (hasSecondaries ? `, secondaries ${per(side.secondariesWriteBytes).toFixed(0)} B together` : '') +
     `; whole disk (every process on the host) ${per(side.diskBytes).toFixed(0)} B, ${per(side.diskFlushes).toFixed(3)} flushes (${((side.diskFlushMs / Math.max(1, side.diskFlushes)) * 1000).toFixed(0)} µs each by the device)` +
-    `\n        CPU: the machine ${((100 * side.machineBusy) / Math.max(1, side.machineTotal)).toFixed(0)}% busy (every process on the host); load generator ${((side.loadGeneratorCpu / side.requests) * 1000).toFixed(3)}ms/write; primary's main thread ${((side.primaryMainCpu / side.requests) * 1000).toFixed(3)}ms/write` +
+    `\n        CPU: the machine ${((100 * side.machineBusy) / Math.max(1, side.machineTotal)).toFixed(0)}% busy (every process on the host)` +
     describeSched(side, hasSecondaries)
   );
 }
